@@ -1,0 +1,109 @@
+# logmetrics: plain make. `make` builds ./logmetrics; `make check` runs
+# every test; `make demo` serves the bundled sample log.
+
+VERSION	= 0.1.0
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DATADIR	?= $(PREFIX)/share/logmetrics
+DESTDIR	?=
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wpointer-arith -Wcast-qual
+PKGS	= libpcre2-8 libmicrohttpd zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DLOGMETRICS_VERSION='"$(VERSION)"' \
+	     -Isrc $(PKG_CFLAGS) $(WARNINGS) $(CFLAGS) $(EXTRA_CFLAGS)
+LIBS	= $(PKG_LIBS) -linotifytools -lpthread -lm
+SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer \
+	  -fno-sanitize-recover=undefined
+
+# Every module but main.c, in data-flow order.
+MODULES	= src/util.c src/log.c src/lines.c src/json.c src/ts.c \
+	  src/rules.c src/metrics.c src/expose.c src/match.c src/engine.c \
+	  src/source.c src/oneshot.c \
+	  src/tail.c src/http.c src/daemon.c
+UNITS	= json ts rules metrics expose match lines source tail http
+
+B	= build
+OBJS	= $(MODULES:src/%.c=$(B)/obj/%.o)
+SOBJS	= $(MODULES:src/%.c=$(B)/san/%.o)
+
+all: logmetrics
+
+logmetrics: $(OBJS) $(B)/obj/main.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(LDFLAGS)
+
+$(B)/logmetrics-san: $(SOBJS) $(B)/san/main.o
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LIBS) $(LDFLAGS)
+
+$(B)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/san/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
+
+$(B)/test/test_%: tests/unit/test_%.c $(OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(OBJS) $(LIBS) -lcriterion
+
+$(B)/santest/test_%: tests/unit/test_%.c $(SOBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -o $@ $< $(SOBJS) $(LIBS) -lcriterion
+
+$(B)/genlog: tests/bench/genlog.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
+deps:
+	@packaging/deps.sh build
+
+deps-test:
+	@packaging/deps.sh test
+
+# The checks: warnings are errors; unit and integration suites run on the
+# plain build and again under AddressSanitizer and UBSan.
+check: deps-test
+	@$(MAKE) --no-print-directory EXTRA_CFLAGS=-Werror check-build
+	@$(MAKE) --no-print-directory EXTRA_CFLAGS=-Werror check-run
+
+check-build: logmetrics $(B)/logmetrics-san $(B)/genlog \
+	$(UNITS:%=$(B)/test/test_%) $(UNITS:%=$(B)/santest/test_%)
+
+check-run:
+	@tests/run-units.sh $(B)/test $(UNITS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	 tests/run-units.sh $(B)/santest $(UNITS)
+	@tests/integration/run.sh ./logmetrics
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
+	 tests/integration/run.sh $(B)/logmetrics-san
+	@tests/lint.sh
+	@$(MAKE) --no-print-directory check-packaging
+
+demo: deps-test logmetrics
+	@tests/demo.sh ./logmetrics
+
+install: logmetrics
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/rules
+	install -m 755 logmetrics $(DESTDIR)$(BINDIR)/logmetrics
+	install -m 644 man/logmetrics.1 $(DESTDIR)$(MANDIR)/man1/logmetrics.1
+	install -m 644 man/logmetrics.rules.5 \
+	    $(DESTDIR)$(MANDIR)/man5/logmetrics.rules.5
+	install -m 644 rules/*.rules $(DESTDIR)$(DATADIR)/rules/
+
+clean:
+	rm -rf $(B) logmetrics logmetrics_*.deb
+
+.PHONY: all check check-build check-run clean demo deps deps-test install
+
+include packaging/packaging.mk
+
+-include $(OBJS:.o=.d) $(SOBJS:.o=.d) $(B)/obj/main.d $(B)/san/main.d

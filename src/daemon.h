@@ -1,0 +1,33 @@
+/*
+ * daemon.h: follow mode, the exporter that runs beside the bot.
+ */
+#ifndef LOGMETRICS_DAEMON_H
+#define LOGMETRICS_DAEMON_H
+
+#include <stddef.h>
+
+#include "engine.h"
+
+struct daemon_opts {
+	struct engine_opts	  eng;		/* for reloads */
+	char *const		 *paths;	/* files and globs */
+	size_t			  npaths;
+	const char		 *listen;
+	const char		 *metrics_path;
+	int			  from_start;
+	int			  no_inotify;
+	double			  poll_interval;
+	size_t			  max_line;
+	size_t			  max_open;
+	unsigned		  max_conns;
+	unsigned		  per_ip_conns;
+	unsigned		  timeout_s;
+};
+
+/*
+ * Follows the files and serves the metrics until SIGTERM or SIGINT;
+ * SIGHUP reloads the rules. Returns the exit status.
+ */
+int	daemon_run(struct engine *, const struct daemon_opts *);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * engine.h: a ruleset bound to a registry through a matcher, as both modes
+ * use it; reloading swaps the rules and keeps the values of the metrics
+ * that survive.
+ */
+#ifndef LOGMETRICS_ENGINE_H
+#define LOGMETRICS_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "match.h"
+#include "metrics.h"
+#include "rules.h"
+
+struct engine_opts {
+	const char *const	*rules;		/* files and directories */
+	size_t			 nrules;
+	char *const		*lnames;	/* --label overrides */
+	char *const		*lvalues;
+	size_t			 nlabels;
+	size_t			 max_series;	/* per metric, 0: none */
+	uint32_t		 match_limit;
+	uint32_t		 depth_limit;
+};
+
+struct engine {
+	struct ruleset	*rs;
+	struct registry	*reg;
+	struct matcher	*m;
+};
+
+/*
+ * Loads the rules and builds the registry and matcher. Returns 0, or -1
+ * with every error in err (rules errors one per line).
+ */
+int	engine_load(struct engine *, const struct engine_opts *, char *err,
+	    size_t errlen);
+
+/*
+ * Loads the rules again: on success the new rules replace the old under
+ * the registry lock, metrics that survive keep their values; on failure
+ * nothing changes and err says why. Returns 0 or -1.
+ */
+int	engine_reload(struct engine *, const struct engine_opts *, char *err,
+	    size_t errlen);
+
+void	engine_free(struct engine *);
+
+#endif

@@ -1,0 +1,441 @@
+/*
+ * expose.c: the registry rendered in the Prometheus text format 0.0.4 or
+ * in OpenMetrics 1.0.0.
+ *
+ * Text format 0.0.4: "label_value can be any sequence of UTF-8
+ * characters, but the backslash (\), double-quote ("), and line feed (\n)
+ * characters have to be escaped as \\, \", and \n, respectively"; HELP
+ * text escapes backslash and line feed only. OpenMetrics escapes the same
+ * three characters in label values and in HELP text. Neither format can
+ * carry bytes that are not UTF-8, so each invalid sequence is written as
+ * U+FFFD REPLACEMENT CHARACTER, never passed through.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expose.h"
+#include "metrics.h"
+#include "util.h"
+
+static const char	replacement[] = "\xef\xbf\xbd";	/* U+FFFD */
+static const char	inf_le[] = "le=\"+Inf\"";
+
+/*
+ * Length of the UTF-8 sequence at p (p < end). Returns the length of a
+ * well-formed sequence (Unicode Table 3-7: no overlongs, no surrogates,
+ * nothing above U+10FFFF), or 0 with *bad set to the length of the
+ * maximal ill-formed subpart: the lead byte and the continuation bytes
+ * that were still acceptable, so each such subpart becomes one U+FFFD.
+ */
+static size_t
+utf8_seq(const unsigned char *p, const unsigned char *end, size_t *bad)
+{
+	unsigned char	c = p[0], lo = 0x80, hi = 0xbf;
+	size_t		need, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 1;
+	else if (c >= 0xe0 && c <= 0xef) {
+		need = 2;
+		if (c == 0xe0)
+			lo = 0xa0;	/* overlong below U+0800 */
+		else if (c == 0xed)
+			hi = 0x9f;	/* surrogates U+D800..U+DFFF */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 3;
+		if (c == 0xf0)
+			lo = 0x90;	/* overlong below U+10000 */
+		else if (c == 0xf4)
+			hi = 0x8f;	/* above U+10FFFF */
+	} else {
+		*bad = 1;	/* continuation, C0, C1, F5..FF */
+		return 0;
+	}
+	for (i = 1; i <= need; i++) {
+		if (p + i >= end || p[i] < lo || p[i] > hi) {
+			*bad = i;
+			return 0;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return need + 1;
+}
+
+/*
+ * Appends s (n bytes) escaped: backslash and line feed always, the double
+ * quote when quote is set; invalid UTF-8 replaced. Other control bytes,
+ * NUL included, are valid UTF-8 that neither format has an escape for, so
+ * they pass as they are. Unchanged runs are copied in one piece. Cost:
+ * O(n).
+ */
+static void
+put_escaped(struct buf *b, const char *s, size_t n, int quote)
+{
+	const unsigned char	*p = (const unsigned char *)s, *end = p + n;
+	const unsigned char	*run = p;
+	size_t			 len, bad;
+
+	buf_reserve(b, n);
+	while (p < end) {
+		if (*p >= 0x80) {
+			if ((len = utf8_seq(p, end, &bad)) > 0) {
+				p += len;
+				continue;
+			}
+			buf_append(b, run, (size_t)(p - run));
+			buf_append(b, replacement, sizeof(replacement) - 1);
+			p += bad;
+			run = p;
+			continue;
+		}
+		if (*p != '\\' && *p != '\n' && !(quote && *p == '"')) {
+			p++;
+			continue;
+		}
+		buf_append(b, run, (size_t)(p - run));
+		buf_putc(b, '\\');
+		buf_putc(b, *p == '\n' ? 'n' : *p);
+		run = ++p;
+	}
+	buf_append(b, run, (size_t)(p - run));
+}
+
+/* Label value escaping: \ " and line feed; invalid UTF-8 replaced. */
+void
+expose_label_value(struct buf *b, const char *s, size_t n)
+{
+	put_escaped(b, s, n, 1);
+}
+
+/* HELP escaping: \ and line feed; invalid UTF-8 replaced. */
+void
+expose_help(struct buf *b, const char *s)
+{
+	put_escaped(b, s, strlen(s), 0);
+}
+
+static int
+name_char(int c, int first, int colon)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')
+		return 1;
+	if (c == ':')
+		return colon;
+	return !first && c >= '0' && c <= '9';
+}
+
+/* Whether name matches [a-zA-Z_:][a-zA-Z0-9_:]*. */
+int
+expose_valid_metric_name(const char *name)
+{
+	const char	*p;
+
+	if (name == NULL || *name == '\0')
+		return 0;
+	for (p = name; *p != '\0'; p++)
+		if (!name_char((unsigned char)*p, p == name, 1))
+			return 0;
+	return 1;
+}
+
+/* Whether name matches [a-zA-Z_][a-zA-Z0-9_]* without the reserved "__". */
+int
+expose_valid_label_name(const char *name)
+{
+	const char	*p;
+
+	if (name == NULL || *name == '\0')
+		return 0;
+	if (name[0] == '_' && name[1] == '_')
+		return 0;
+	for (p = name; *p != '\0'; p++)
+		if (!name_char((unsigned char)*p, p == name, 0))
+			return 0;
+	return 1;
+}
+
+/* One rendered "le" value of a histogram bound. */
+struct le {
+	char	s[32];
+	size_t	n;
+};
+
+struct render {
+	struct buf		*out;
+	struct buf		 lab;	/* the series' labels, no braces */
+	struct buf		 dl;	/* the default labels, rendered */
+	enum expose_format	 fmt;
+	double			 now;
+	struct metric		*fm;	/* the freshness gauge being rendered */
+	const char		*sample;	/* scalar sample name */
+	size_t			 samplelen;
+	struct le		*le;
+};
+
+static size_t
+fmt_u64(char *out, uint64_t v)
+{
+	char	tmp[24];
+	size_t	n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* Builds r->lab: the metric's labels with names, then the defaults. */
+static void
+series_labels(struct render *r, char *const *names, size_t n,
+    const struct series *s)
+{
+	size_t	i;
+
+	buf_reset(&r->lab);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_putc(&r->lab, ',');
+		buf_puts(&r->lab, names[i]);
+		buf_append(&r->lab, "=\"", 2);
+		put_escaped(&r->lab, s->values[i], s->lens[i], 1);
+		buf_putc(&r->lab, '"');
+	}
+	if (r->dl.len > 0) {
+		if (r->lab.len > 0)
+			buf_putc(&r->lab, ',');
+		buf_append(&r->lab, r->dl.p, r->dl.len);
+	}
+}
+
+/* Appends "name[suffix]{labels[,extra]} " without the value. */
+static void
+sample_head(struct render *r, const char *name, size_t namelen,
+    const char *suffix, const char *extra, size_t extralen)
+{
+	struct buf	*o = r->out;
+
+	buf_append(o, name, namelen);
+	if (suffix != NULL)
+		buf_puts(o, suffix);
+	if (r->lab.len > 0 || extralen > 0) {
+		buf_putc(o, '{');
+		buf_append(o, r->lab.p, r->lab.len);
+		if (r->lab.len > 0 && extralen > 0)
+			buf_putc(o, ',');
+		buf_append(o, extra, extralen);
+		buf_putc(o, '}');
+	}
+	buf_putc(o, ' ');
+}
+
+static void
+put_double(struct buf *o, double v)
+{
+	char	num[32];
+	size_t	n;
+
+	n = fmt_double(num, v);
+	buf_append(o, num, n);
+	buf_putc(o, '\n');
+}
+
+static void
+put_u64(struct buf *o, uint64_t v)
+{
+	char	num[24];
+	size_t	n;
+
+	n = fmt_u64(num, v);
+	buf_append(o, num, n);
+	buf_putc(o, '\n');
+}
+
+static void
+render_scalar(struct metric *m, struct series *s, void *arg)
+{
+	struct render	*r = arg;
+
+	series_labels(r, m->labels, m->nlabels, s);
+	sample_head(r, r->sample, r->samplelen, NULL, NULL, 0);
+	put_double(r->out, s->value);
+}
+
+static void
+render_histogram(struct metric *m, struct series *s, void *arg)
+{
+	struct render	*r = arg;
+	size_t		 namelen, i;
+	uint64_t	 cum = 0;
+
+	namelen = strlen(m->name);
+	series_labels(r, m->labels, m->nlabels, s);
+	for (i = 0; i < m->nbuckets; i++) {
+		cum += s->buckets[i];
+		sample_head(r, m->name, namelen, "_bucket", r->le[i].s,
+		    r->le[i].n);
+		put_u64(r->out, cum);
+	}
+	sample_head(r, m->name, namelen, "_bucket", inf_le, sizeof(inf_le) - 1);
+	put_u64(r->out, s->count);
+	if (r->fmt == EXPOSE_OPENMETRICS) {
+		sample_head(r, m->name, namelen, "_count", NULL, 0);
+		put_u64(r->out, s->count);
+	}
+	sample_head(r, m->name, namelen, "_sum", NULL, 0);
+	put_double(r->out, s->value);
+	if (r->fmt == EXPOSE_TEXT) {
+		sample_head(r, m->name, namelen, "_count", NULL, 0);
+		put_u64(r->out, s->count);
+	}
+}
+
+/*
+ * One series of a freshness gauge, from series s of its source: 1 while
+ * the source's timestamp is set and no older than the first threshold
+ * whose label has the listed value (else stale_after), 0 otherwise.
+ */
+static void
+render_freshness(struct metric *src, struct series *s, void *arg)
+{
+	struct render	*r = arg;
+	struct metric	*m = r->fm;
+	double		 limit = m->stale_after;
+	size_t		 i, j, len;
+
+	for (i = 0; i < m->nth; i++) {
+		for (j = 0; j < src->nlabels; j++)
+			if (strcmp(src->labels[j], m->th[i].label) == 0)
+				break;
+		if (j == src->nlabels)
+			continue;
+		len = strlen(m->th[i].value);
+		if (s->lens[j] == len &&
+		    memcmp(s->values[j], m->th[i].value, len) == 0) {
+			limit = m->th[i].seconds;
+			break;
+		}
+	}
+	series_labels(r, src->labels, src->nlabels, s);
+	sample_head(r, r->sample, r->samplelen, NULL, NULL, 0);
+	buf_append(r->out, s->value > 0 && r->now - s->value <= limit ?
+	    "1\n" : "0\n", 2);
+}
+
+static const char *
+type_name(enum metric_type t)
+{
+	switch (t) {
+	case METRIC_COUNTER:
+		return "counter";
+	case METRIC_HISTOGRAM:
+		return "histogram";
+	default:
+		return "gauge";
+	}
+}
+
+/*
+ * One metric: its HELP and TYPE lines, then its samples. In OpenMetrics
+ * a counter's family drops a trailing "_total" and its samples carry one.
+ */
+static void
+render_metric(struct render *r, struct metric *m)
+{
+	struct buf	*o = r->out, name;
+	size_t		 namelen, i;
+	int		 om = r->fmt == EXPOSE_OPENMETRICS;
+
+	buf_init(&name);
+	namelen = strlen(m->name);
+	if (om && m->type == METRIC_COUNTER && namelen > 6 &&
+	    memcmp(m->name + namelen - 6, "_total", 6) == 0)
+		namelen -= 6;
+	buf_append(&name, m->name, namelen);	/* the family name */
+
+	if (m->help != NULL) {
+		buf_append(o, "# HELP ", 7);
+		buf_append(o, name.p, name.len);
+		buf_putc(o, ' ');
+		put_escaped(o, m->help, strlen(m->help), om);
+		buf_putc(o, '\n');
+	}
+	buf_append(o, "# TYPE ", 7);
+	buf_append(o, name.p, name.len);
+	buf_putc(o, ' ');
+	buf_puts(o, type_name(m->type));
+	buf_putc(o, '\n');
+
+	if (om && m->type == METRIC_COUNTER)
+		buf_puts(&name, "_total");
+	r->sample = name.p;
+	r->samplelen = name.len;
+	switch (m->type) {
+	case METRIC_COUNTER:
+	case METRIC_GAUGE:
+		metric_foreach(m, render_scalar, r);
+		break;
+	case METRIC_HISTOGRAM:
+		r->le = xreallocarray(NULL, m->nbuckets ? m->nbuckets : 1,
+		    sizeof(*r->le));
+		for (i = 0; i < m->nbuckets; i++) {
+			memcpy(r->le[i].s, "le=\"", 4);
+			r->le[i].n = 4 + fmt_double(r->le[i].s + 4,
+			    m->buckets[i]);
+			r->le[i].s[r->le[i].n++] = '"';
+			r->le[i].s[r->le[i].n] = '\0';
+		}
+		metric_foreach(m, render_histogram, r);
+		free(r->le);
+		r->le = NULL;
+		break;
+	case METRIC_FRESHNESS:
+		r->fm = m;
+		if (m->source != NULL)
+			metric_foreach(m->source, render_freshness, r);
+		r->fm = NULL;
+		break;
+	}
+	buf_free(&name);
+}
+
+/*
+ * Appends every metric of reg to out in declaration order. The caller
+ * holds the registry lock. Cost: a sort of each metric's series and
+ * O(output) appends.
+ */
+void
+expose_render(struct registry *reg, struct buf *out, enum expose_format fmt,
+    double now)
+{
+	struct render	r;
+	size_t		i;
+
+	memset(&r, 0, sizeof(r));
+	r.out = out;
+	r.fmt = fmt;
+	r.now = now;
+	buf_init(&r.lab);
+	buf_init(&r.dl);
+	for (i = 0; i < reg->ndl; i++) {
+		if (i > 0)
+			buf_putc(&r.dl, ',');
+		buf_puts(&r.dl, reg->dlnames[i]);
+		buf_append(&r.dl, "=\"", 2);
+		put_escaped(&r.dl, reg->dlvalues[i], strlen(reg->dlvalues[i]),
+		    1);
+		buf_putc(&r.dl, '"');
+	}
+	for (i = 0; i < reg->n; i++)
+		render_metric(&r, reg->m[i]);
+	if (fmt == EXPOSE_OPENMETRICS)
+		buf_append(out, "# EOF\n", 6);
+	buf_free(&r.lab);
+	buf_free(&r.dl);
+}

@@ -1,0 +1,770 @@
+/*
+ * http.c: the HTTP side of the exporter, on libmicrohttpd.
+ *
+ * The listening socket is opened here (so the address is parsed and its
+ * errors reported in our words) and handed to libmicrohttpd, which serves
+ * it from one internal polling thread (renders are short). No request
+ * carries a body we want: one that announces a body is refused before the
+ * body is read. Pages are rendered into a fresh buffer by the caller's
+ * function, gzipped when the client asks, and the buffer is handed over to
+ * libmicrohttpd, which frees it once sent. No lock is taken here: the
+ * caller's render function takes and releases its own.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define ZLIB_CONST
+#include <microhttpd.h>
+#include <zlib.h>
+
+#include "expose.h"
+#include "http.h"
+#include "log.h"
+#include "util.h"
+
+#if MHD_VERSION < 0x00097002
+typedef int MHD_RESULT;
+#else
+typedef enum MHD_Result MHD_RESULT;
+#endif
+
+/*
+ * Room in a connection's memory pool beyond the request header itself:
+ * libmicrohttpd keeps a record per request header line and the response
+ * header there. So the header limit is approximate: a little more than
+ * max_header passes when the request has few header lines.
+ */
+#define POOL_SLACK	2048
+
+#define CT_TEXT		"text/plain; version=0.0.4; charset=utf-8"
+#define CT_OPENMETRICS	\
+	"application/openmetrics-text; version=1.0.0; charset=utf-8"
+#define CT_HTML		"text/html; charset=utf-8"
+#define CT_PLAIN	"text/plain; charset=utf-8"
+
+struct http {
+	struct MHD_Daemon	*daemon;
+	int			 fd;
+	int			 port;
+	char			*metrics_path;
+	http_render_fn		*render;
+	http_ready_fn		*ready;
+	void			*arg;
+};
+
+enum route {
+	ROUTE_NONE,
+	ROUTE_METRICS,
+	ROUTE_LANDING,
+	ROUTE_HEALTHY,
+	ROUTE_READY,
+};
+
+struct hdr {
+	const char	*name;
+	const char	*value;
+};
+
+/* One element of an Accept-style list: its name and q-value (0..1000). */
+struct elem {
+	struct str	name;
+	int		q;
+};
+
+/*
+ * Opens, binds and listens on one address. Returns the socket, or -1 with
+ * errno set and *what naming the call that failed.
+ */
+static int
+bind_one(int family, const struct sockaddr *sa, socklen_t salen, int dual,
+    const char **what)
+{
+	int	fd, on = 1, off = 0, saved;
+
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1) {
+		*what = "socket";
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1) {
+		*what = "setsockopt SO_REUSEADDR";
+		goto fail;
+	}
+	/* Dual stack where the system allows it; IPv6 alone otherwise. */
+	if (family == AF_INET6 && dual)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
+		    sizeof(off));
+	if (bind(fd, sa, salen) == -1) {
+		*what = "bind";
+		goto fail;
+	}
+	if (listen(fd, SOMAXCONN) == -1) {
+		*what = "listen";
+		goto fail;
+	}
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/*
+ * Splits "HOST:PORT" or "[HOST]:PORT" into host (brackets removed, maybe
+ * empty) and port (1 to 5 digits, at most 65535). Returns 0, or -1 with a
+ * message in err.
+ */
+static int
+split_listen(const char *addr, char *host, size_t hostlen, int *port,
+    int *bracketed, char *err, size_t errlen)
+{
+	const char	*orig = addr, *colon, *end, *p;
+	size_t		 n;
+	long		 v;
+
+	*bracketed = 0;
+	if (addr[0] == '[') {
+		if ((end = strchr(addr, ']')) == NULL) {
+			snprintf(err, errlen, "listen address \"%s\": missing "
+			    "\"]\"", addr);
+			return -1;
+		}
+		if (end[1] != ':') {
+			snprintf(err, errlen, "listen address \"%s\": expected "
+			    "\":PORT\" after \"]\"", addr);
+			return -1;
+		}
+		*bracketed = 1;
+		addr++;
+		n = end - addr;
+		colon = end + 1;
+	} else {
+		if ((colon = strrchr(addr, ':')) == NULL) {
+			snprintf(err, errlen, "listen address \"%s\": missing "
+			    "\":PORT\"", addr);
+			return -1;
+		}
+		n = colon - addr;
+		if (memchr(addr, ':', n) != NULL) {
+			snprintf(err, errlen, "listen address \"%s\": IPv6 "
+			    "addresses go in brackets, as in \"[::1]:9100\"",
+			    addr);
+			return -1;
+		}
+	}
+	if (n >= hostlen) {
+		snprintf(err, errlen, "listen address \"%.64s...\": host name "
+		    "too long", addr);
+		return -1;
+	}
+	memcpy(host, addr, n);
+	host[n] = '\0';
+
+	p = colon + 1;
+	n = strlen(p);
+	v = 0;
+	if (n == 0 || n > 5 || strspn(p, "0123456789") != n ||
+	    (v = strtol(p, NULL, 10)) > 65535) {
+		snprintf(err, errlen, "listen address \"%s\": invalid port "
+		    "\"%s\"", orig, p);
+		return -1;
+	}
+	*port = (int)v;
+	return 0;
+}
+
+/*
+ * Opens the listening socket for addr ("[HOST]:PORT"): an empty host means
+ * every address (IPv6 dual stack, IPv4 when there is no IPv6), a host name
+ * is resolved and the first of its addresses that binds is used. Returns
+ * the socket (close-on-exec, non-blocking), or -1 with a message in err.
+ */
+static int
+open_listener(const char *addr, char *err, size_t errlen)
+{
+	struct addrinfo		 hints, *res = NULL, *ai;
+	struct sockaddr_in6	 sin6;
+	struct sockaddr_in	 sin;
+	char			 host[256], port[16];
+	const char		*what = "bind";
+	int			 fd = -1, portnum, bracketed, rc;
+
+	if (split_listen(addr, host, sizeof(host), &portnum, &bracketed, err,
+	    errlen) == -1)
+		return -1;
+	snprintf(port, sizeof(port), "%d", portnum);
+
+	if (host[0] == '\0' && bracketed) {
+		snprintf(err, errlen, "listen address \"%s\": \"\" is not an "
+		    "IPv6 address", addr);
+		return -1;
+	}
+	if (host[0] == '\0') {
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_addr = in6addr_any;
+		sin6.sin6_port = htons((unsigned short)portnum);
+		fd = bind_one(AF_INET6, (struct sockaddr *)&sin6, sizeof(sin6),
+		    1, &what);
+		if (fd == -1 && (errno == EAFNOSUPPORT ||
+		    errno == EADDRNOTAVAIL || errno == EPROTONOSUPPORT)) {
+			memset(&sin, 0, sizeof(sin));
+			sin.sin_family = AF_INET;
+			sin.sin_addr.s_addr = htonl(INADDR_ANY);
+			sin.sin_port = sin6.sin6_port;
+			fd = bind_one(AF_INET, (struct sockaddr *)&sin,
+			    sizeof(sin), 0, &what);
+		}
+		goto done;
+	}
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = bracketed ? AF_INET6 : AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if (bracketed)
+		hints.ai_flags |= AI_NUMERICHOST;
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+		if (bracketed)
+			snprintf(err, errlen, "listen address \"%s\": \"%s\" "
+			    "is not an IPv6 address", addr, host);
+		else
+			snprintf(err, errlen, "listen address \"%s\": cannot "
+			    "resolve \"%s\": %s", addr, host,
+			    rc == EAI_SYSTEM ? strerror(errno) :
+			    gai_strerror(rc));
+		return -1;
+	}
+	errno = EADDRNOTAVAIL;
+	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
+		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+			continue;
+		fd = bind_one(ai->ai_family, ai->ai_addr, ai->ai_addrlen,
+		    ai->ai_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(
+		    &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr), &what);
+	}
+	freeaddrinfo(res);
+done:
+	if (fd == -1)
+		snprintf(err, errlen, "listen address \"%s\": %s: %s", addr,
+		    what, strerror(errno));
+	return fd;
+}
+
+/* The port a listening socket is bound to, or -1. */
+static int
+bound_port(int fd)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return -1;
+}
+
+/* libmicrohttpd's own messages, one log line each. */
+static void __attribute__((format(printf, 2, 0)))
+mhd_log(void *arg, const char *fmt, va_list ap)
+{
+	char	msg[512];
+	size_t	n;
+
+	(void)arg;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	log_warnx("http: %s", msg);
+}
+
+/*
+ * Parses an HTTP qvalue ("0", "0.5", "1.000") into thousandths. Returns
+ * -1 when malformed.
+ */
+static int
+parse_q(const char *p, size_t n)
+{
+	size_t	i;
+	int	q, scale;
+
+	if (n == 0 || (p[0] != '0' && p[0] != '1'))
+		return -1;
+	q = (p[0] - '0') * 1000;
+	if (n == 1)
+		return q;
+	if (p[1] != '.' || n > 5)
+		return -1;
+	for (i = 2, scale = 100; i < n; i++, scale /= 10) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		q += (p[i] - '0') * scale;
+	}
+	return q > 1000 ? -1 : q;
+}
+
+static const char *
+skip_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/*
+ * Reads the next element of a comma-separated list such as Accept or
+ * Accept-Encoding: "name;param=value;q=0.5". Parameters other than q are
+ * skipped (quoted strings included); a malformed q gives q = 0. Returns
+ * the rest of the list, or NULL at its end.
+ */
+static const char *
+next_elem(const char *s, struct elem *e)
+{
+	const char	*v;
+	size_t		 n;
+
+	while (*s == ' ' || *s == '\t' || *s == ',')
+		s++;
+	if (*s == '\0')
+		return NULL;
+	e->name.p = s;
+	s += strcspn(s, ";,");
+	n = s - e->name.p;
+	while (n > 0 && (e->name.p[n - 1] == ' ' || e->name.p[n - 1] == '\t'))
+		n--;
+	e->name.n = n;
+	e->q = 1000;
+	while (*s == ';') {
+		s = skip_ws(s + 1);
+		n = strcspn(s, "=;,");
+		v = s + n;
+		if (*v != '=') {
+			s = v;
+			continue;
+		}
+		v = skip_ws(v + 1);
+		if (n == 1 && (s[0] == 'q' || s[0] == 'Q')) {
+			s = v + strcspn(v, " \t;,");
+			e->q = parse_q(v, s - v);
+			if (e->q < 0)
+				e->q = 0;
+			s = skip_ws(s);
+			continue;
+		}
+		if (*v == '"') {
+			for (v++; *v != '\0' && *v != '"'; v++)
+				if (*v == '\\' && v[1] != '\0')
+					v++;
+			if (*v == '"')
+				v++;
+		}
+		s = v + strcspn(v, ";,");
+	}
+	if (*s == ',')
+		s++;
+	return s;
+}
+
+static int
+elem_is(const struct elem *e, const char *name)
+{
+	return e->name.n == strlen(name) &&
+	    strncasecmp(e->name.p, name, e->name.n) == 0;
+}
+
+/*
+ * Picks the exposition format from an Accept header: OpenMetrics when it
+ * is named with q > 0 and not below text/plain, whose q comes from its most
+ * specific range (text/plain, else the text wildcard, else the full
+ * wildcard). Wildcards never select OpenMetrics: a plain client that
+ * accepts anything gets the text format.
+ */
+static enum expose_format
+negotiate_format(const char *accept)
+{
+	struct elem	e;
+	int		om = 0, text = 0, spec = 0, s;
+
+	if (accept == NULL)
+		return EXPOSE_TEXT;
+	while ((accept = next_elem(accept, &e)) != NULL) {
+		if (elem_is(&e, "application/openmetrics-text")) {
+			if (e.q > om)
+				om = e.q;
+			continue;
+		}
+		if (elem_is(&e, "text/plain"))
+			s = 3;
+		else if (elem_is(&e, "text/*"))
+			s = 2;
+		else if (elem_is(&e, "*/*"))
+			s = 1;
+		else
+			continue;
+		if (s > spec || (s == spec && e.q > text)) {
+			spec = s;
+			text = e.q;
+		}
+	}
+	return om > 0 && om >= text ? EXPOSE_OPENMETRICS : EXPOSE_TEXT;
+}
+
+/* Whether an Accept-Encoding header accepts gzip (q > 0, "*" counts). */
+static int
+accepts_gzip(const char *ae)
+{
+	struct elem	e;
+	int		q = 0, spec = 0, s;
+
+	if (ae == NULL)
+		return 0;
+	while ((ae = next_elem(ae, &e)) != NULL) {
+		if (elem_is(&e, "gzip") || elem_is(&e, "x-gzip"))
+			s = 2;
+		else if (elem_is(&e, "*"))
+			s = 1;
+		else
+			continue;
+		if (s > spec || (s == spec && e.q > q)) {
+			spec = s;
+			q = e.q;
+		}
+	}
+	return q > 0;
+}
+
+/*
+ * Compresses in[0..len) into a gzip member. Returns 0 with *out (owned by
+ * the caller) and *outlen set, or -1 (nothing allocated). Costs one pass
+ * of deflate at the default level.
+ */
+static int
+gzip_body(const char *in, size_t len, char **out, size_t *outlen)
+{
+	z_stream	z;
+	uLong		bound;
+	char		*p;
+
+	if (len > UINT_MAX)
+		return -1;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED,
+	    16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	bound = deflateBound(&z, (uLong)len);
+	if (bound > UINT_MAX) {
+		deflateEnd(&z);
+		return -1;
+	}
+	p = xmalloc(bound);
+	z.next_in = (const Bytef *)in;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)p;
+	z.avail_out = (uInt)bound;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+		deflateEnd(&z);
+		free(p);
+		return -1;
+	}
+	*out = p;
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	return 0;
+}
+
+/*
+ * Queues a response of body[0..len) (malloc'ed; always taken over, even
+ * on failure) with status code and the headers in hdrs (name NULL ends).
+ */
+static MHD_RESULT
+reply(struct MHD_Connection *c, unsigned code, char *body, size_t len,
+    const struct hdr *hdrs)
+{
+	struct MHD_Response	*resp;
+	MHD_RESULT		 ret = MHD_NO;
+
+	resp = MHD_create_response_from_buffer(len, body,
+	    MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	for (; hdrs->name != NULL; hdrs++)
+		if (MHD_add_response_header(resp, hdrs->name, hdrs->value) !=
+		    MHD_YES)
+			goto end;
+	ret = MHD_queue_response(c, code, resp);
+end:
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* A short text/plain answer; allow, when not NULL, goes in Allow. */
+static MHD_RESULT
+reply_text(struct MHD_Connection *c, unsigned code, const char *text,
+    const char *allow)
+{
+	struct hdr	hdrs[3] = {
+		{ MHD_HTTP_HEADER_CONTENT_TYPE, CT_PLAIN },
+		{ NULL, NULL },
+		{ NULL, NULL },
+	};
+
+	if (allow != NULL) {
+		hdrs[1].name = MHD_HTTP_HEADER_ALLOW;
+		hdrs[1].value = allow;
+	}
+	return reply(c, code, xstrdup(text), strlen(text), hdrs);
+}
+
+/*
+ * Renders page through the caller's function, negotiates format and
+ * encoding from the request headers, and queues the result. Costs one
+ * render and, when asked for, one deflate of the page.
+ */
+static MHD_RESULT
+reply_page(struct http *h, struct MHD_Connection *c, enum http_page page)
+{
+	enum expose_format	 fmt = EXPOSE_TEXT;
+	struct buf		 b;
+	struct hdr		 hdrs[4];
+	char			*body, *z;
+	size_t			 len, zlen;
+	int			 gz, n = 0;
+
+	if (page == HTTP_PAGE_METRICS)
+		fmt = negotiate_format(MHD_lookup_connection_value(c,
+		    MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT));
+	gz = accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_ACCEPT_ENCODING));
+
+	buf_init(&b);
+	h->render(h->arg, page, fmt, &b);
+	len = b.len;
+	body = buf_release(&b);
+	if (gz && gzip_body(body, len, &z, &zlen) == 0) {
+		free(body);
+		body = z;
+		len = zlen;
+	} else
+		gz = 0;
+
+	hdrs[n].name = MHD_HTTP_HEADER_CONTENT_TYPE;
+	if (page == HTTP_PAGE_LANDING)
+		hdrs[n++].value = CT_HTML;
+	else if (fmt == EXPOSE_OPENMETRICS)
+		hdrs[n++].value = CT_OPENMETRICS;
+	else
+		hdrs[n++].value = CT_TEXT;
+	hdrs[n].name = MHD_HTTP_HEADER_VARY;
+	hdrs[n++].value = page == HTTP_PAGE_METRICS ?
+	    "Accept, Accept-Encoding" : "Accept-Encoding";
+	if (gz) {
+		hdrs[n].name = MHD_HTTP_HEADER_CONTENT_ENCODING;
+		hdrs[n++].value = "gzip";
+	}
+	hdrs[n].name = hdrs[n].value = NULL;
+	return reply(c, 200, body, len, hdrs);
+}
+
+static enum route
+route(const struct http *h, const char *url)
+{
+	if (strcmp(url, h->metrics_path) == 0)
+		return ROUTE_METRICS;
+	if (strcmp(url, "/") == 0)
+		return ROUTE_LANDING;
+	if (strcmp(url, "/-/healthy") == 0)
+		return ROUTE_HEALTHY;
+	if (strcmp(url, "/-/ready") == 0)
+		return ROUTE_READY;
+	return ROUTE_NONE;
+}
+
+/* Whether the request announces a body (a length other than 0, chunks). */
+static int
+has_body(struct MHD_Connection *c)
+{
+	const char	*v;
+
+	if (MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
+		return 1;
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	return v != NULL && v[strspn(v, "0")] != '\0';
+}
+
+/* The error answering a request that cannot be served, or 0. */
+static unsigned
+refusal(enum route r, const char *method, int body)
+{
+	if (r == ROUTE_NONE)
+		return 404;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return 405;
+	if (body)
+		return 413;
+	return 0;
+}
+
+/*
+ * libmicrohttpd's access handler, called once when the headers are in and
+ * again when the (empty) request is complete. A request announcing a body
+ * is refused on the first call, so the body is never read: libmicrohttpd
+ * closes the connection after the answer. Anything else is answered on
+ * the second call, which keeps the connection alive for the next scrape.
+ */
+static MHD_RESULT
+handle(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *uplen, void **ctx)
+{
+	struct http	*h = cls;
+	enum route	 r;
+	unsigned	 code;
+	int		 body;
+
+	(void)version;
+	(void)upload;
+	r = route(h, url);
+	body = has_body(c);
+	code = refusal(r, method, body);
+	if (*ctx == NULL && !body) {
+		*ctx = h;
+		return MHD_YES;
+	}
+	if (*uplen != 0) {
+		/* Not reached: a body is refused before it is read. */
+		*uplen = 0;
+		return MHD_YES;
+	}
+
+	switch (code) {
+	case 404:
+		return reply_text(c, 404, "Not Found\n", NULL);
+	case 405:
+		return reply_text(c, 405, "Method Not Allowed\n", "GET, HEAD");
+	case 413:
+		return reply_text(c, 413, "Payload Too Large\n", NULL);
+	}
+
+	switch (r) {
+	case ROUTE_METRICS:
+		return reply_page(h, c, HTTP_PAGE_METRICS);
+	case ROUTE_LANDING:
+		return reply_page(h, c, HTTP_PAGE_LANDING);
+	case ROUTE_HEALTHY:
+		return reply_text(c, 200, "OK\n", NULL);
+	case ROUTE_READY:
+		if (h->ready == NULL || h->ready(h->arg))
+			return reply_text(c, 200, "OK\n", NULL);
+		return reply_text(c, 503, "Not Ready\n", NULL);
+	case ROUTE_NONE:
+		break;
+	}
+	return MHD_NO;
+}
+
+/*
+ * Opens the listening socket, then starts libmicrohttpd on it with one
+ * polling thread of its own. Zero options take the defaults of http.h.
+ * Returns the server (freed by http_stop) or NULL with err filled.
+ */
+struct http *
+http_start(const struct http_opts *o, http_render_fn *render,
+    http_ready_fn *ready, void *arg, char *err, size_t errlen)
+{
+	struct http	*h;
+	const char	*listen_addr, *path;
+	unsigned	 max_conns, timeout;
+	size_t		 max_header;
+
+	listen_addr = o->listen != NULL ? o->listen : HTTP_DEFAULT_LISTEN;
+	path = o->metrics_path != NULL ? o->metrics_path : HTTP_DEFAULT_PATH;
+	max_conns = o->max_conns ? o->max_conns : HTTP_DEFAULT_MAX_CONNS;
+	timeout = o->timeout_s ? o->timeout_s : HTTP_DEFAULT_TIMEOUT;
+	max_header = o->max_header ? o->max_header : HTTP_DEFAULT_MAX_HEADER;
+
+	if (path[0] != '/') {
+		snprintf(err, errlen, "metrics path \"%s\": must start with "
+		    "\"/\"", path);
+		return NULL;
+	}
+
+	h = xcalloc(1, sizeof(*h));
+	h->render = render;
+	h->ready = ready;
+	h->arg = arg;
+	h->metrics_path = xstrdup(path);
+	if ((h->fd = open_listener(listen_addr, err, errlen)) == -1)
+		goto fail;
+	h->port = bound_port(h->fd);
+
+	h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+	    handle, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->fd,
+	    MHD_OPTION_CONNECTION_LIMIT, max_conns,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_conns,
+	    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, max_header + POOL_SLACK,
+	    MHD_OPTION_END);
+	if (h->daemon == NULL) {
+		snprintf(err, errlen, "listen address \"%s\": cannot start "
+		    "the HTTP server", listen_addr);
+		goto fail;
+	}
+	return h;
+fail:
+	if (h->fd != -1)
+		close(h->fd);
+	free(h->metrics_path);
+	free(h);
+	return NULL;
+}
+
+int
+http_port(const struct http *h)
+{
+	return h->port;
+}
+
+/*
+ * Takes the listening socket back from libmicrohttpd (quiesce), stops its
+ * thread, which closes every client connection, then closes the socket
+ * here, once. Waits for a render in progress to finish.
+ */
+void
+http_stop(struct http *h)
+{
+	MHD_socket	fd;
+
+	if (h == NULL)
+		return;
+	fd = MHD_quiesce_daemon(h->daemon);
+	MHD_stop_daemon(h->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	free(h->metrics_path);
+	free(h);
+}

@@ -1,0 +1,609 @@
+/*
+ * json.c: a validating one-pass scan of a JSON line (RFC 8259) that
+ * indexes the top-level keys of one object and skips nested values
+ * without recursion.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "json.h"
+#include "util.h"
+
+/* Containers open at once, the top-level object included. */
+#define JSON_MAXDEPTH	512
+
+#define C_WS		0x01	/* space, tab, CR, LF */
+#define C_STR		0x02	/* ends a run of plain string bytes */
+#define C_HEX		0x04	/* hexadecimal digit */
+
+/* Byte classes; built once by a constant initializer, no setup call. */
+static const unsigned char cls[256] = {
+	[0x00] = C_STR, [0x01] = C_STR, [0x02] = C_STR, [0x03] = C_STR,
+	[0x04] = C_STR, [0x05] = C_STR, [0x06] = C_STR, [0x07] = C_STR,
+	[0x08] = C_STR, [0x09] = C_STR | C_WS, [0x0a] = C_STR | C_WS,
+	[0x0b] = C_STR, [0x0c] = C_STR, [0x0d] = C_STR | C_WS,
+	[0x0e] = C_STR, [0x0f] = C_STR, [0x10] = C_STR, [0x11] = C_STR,
+	[0x12] = C_STR, [0x13] = C_STR, [0x14] = C_STR, [0x15] = C_STR,
+	[0x16] = C_STR, [0x17] = C_STR, [0x18] = C_STR, [0x19] = C_STR,
+	[0x1a] = C_STR, [0x1b] = C_STR, [0x1c] = C_STR, [0x1d] = C_STR,
+	[0x1e] = C_STR, [0x1f] = C_STR,
+	[' '] = C_WS, ['"'] = C_STR, ['\\'] = C_STR,
+	['0'] = C_HEX, ['1'] = C_HEX, ['2'] = C_HEX, ['3'] = C_HEX,
+	['4'] = C_HEX, ['5'] = C_HEX, ['6'] = C_HEX, ['7'] = C_HEX,
+	['8'] = C_HEX, ['9'] = C_HEX,
+	['a'] = C_HEX, ['b'] = C_HEX, ['c'] = C_HEX, ['d'] = C_HEX,
+	['e'] = C_HEX, ['f'] = C_HEX,
+	['A'] = C_HEX, ['B'] = C_HEX, ['C'] = C_HEX, ['D'] = C_HEX,
+	['E'] = C_HEX, ['F'] = C_HEX,
+};
+
+#define ISWS(c)		(cls[(unsigned char)(c)] & C_WS)
+#define ISDIGIT(c)	((unsigned char)((c) - '0') < 10)
+
+static inline const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && ISWS(*p))
+		p++;
+	return p;
+}
+
+static inline int
+hex4_ok(const char *s)
+{
+	return (cls[(unsigned char)s[0]] & cls[(unsigned char)s[1]] &
+	    cls[(unsigned char)s[2]] & cls[(unsigned char)s[3]] & C_HEX) != 0;
+}
+
+/*
+ * Checks the escape at p (a backslash) and returns the byte after it, or
+ * NULL when it is cut or invalid.
+ */
+static const char *
+scan_escape(const char *p, const char *end)
+{
+	if (end - p < 2)
+		return NULL;
+	switch (p[1]) {
+	case '"':
+	case '\\':
+	case '/':
+	case 'b':
+	case 'f':
+	case 'n':
+	case 'r':
+	case 't':
+		return p + 2;
+	case 'u':
+		if (end - p < 6 || !hex4_ok(p + 2))
+			return NULL;
+		return p + 6;
+	}
+	return NULL;
+}
+
+/*
+ * Scans a string body starting just after its opening quote. Returns the
+ * byte after the closing quote, or NULL when the string is unterminated,
+ * holds a raw control byte or a bad escape. Sets *esc when it saw a
+ * backslash. With SSE2 (always there on x86-64) sixteen bytes are
+ * classified at a time, and the closing quote is found from the masks
+ * alone, without reading the byte again: this scan is the latency chain
+ * of the whole line. It never reads past end.
+ */
+static inline const char *
+scan_string(const char *p, const char *end, int *esc)
+{
+#ifdef __SSE2__
+	const __m128i	quote = _mm_set1_epi8('"');
+	const __m128i	bslash = _mm_set1_epi8('\\');
+	const __m128i	ctl = _mm_set1_epi8(0x1f);
+	__m128i		v;
+	unsigned int	q, m;
+
+	while (end - p >= 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		q = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
+		/* Unsigned v <= 0x1f exactly when min(v, 0x1f) == v. */
+		m = (unsigned int)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, bslash),
+		    _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v)));
+		/* q and m are disjoint: (q - 1) & m is m below q's first bit. */
+		if (q != 0 && ((q - 1) & m) == 0)
+			return p + __builtin_ctz(q) + 1;
+		if (m == 0) {
+			p += 16;
+			continue;
+		}
+		p += __builtin_ctz(m);
+		if (*p != '\\')
+			return NULL;
+		*esc = 1;
+		if ((p = scan_escape(p, end)) == NULL)
+			return NULL;
+	}
+#endif
+	for (;;) {
+		while (p < end && !(cls[(unsigned char)*p] & C_STR))
+			p++;
+		if (p == end)
+			return NULL;
+		if (*p == '"')
+			return p + 1;
+		if (*p != '\\')
+			return NULL;
+		*esc = 1;
+		if ((p = scan_escape(p, end)) == NULL)
+			return NULL;
+	}
+}
+
+/*
+ * Scans a number per the JSON grammar:
+ * -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+ * Returns the byte after it, or NULL. What may follow is the caller's
+ * business ("01" stops after "0" and the caller rejects the "1").
+ */
+static const char *
+scan_number(const char *p, const char *end)
+{
+	const char	*q;
+
+	if (*p == '-' && ++p == end)
+		return NULL;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9') {
+		p++;
+		while (p < end && ISDIGIT(*p))
+			p++;
+	} else
+		return NULL;
+	if (p < end && *p == '.') {
+		q = ++p;
+		while (p < end && ISDIGIT(*p))
+			p++;
+		if (p == q)
+			return NULL;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		q = p;
+		while (p < end && ISDIGIT(*p))
+			p++;
+		if (p == q)
+			return NULL;
+	}
+	return p;
+}
+
+/* Scans true, false or null at p; returns the byte after it, or NULL. */
+static inline const char *
+scan_literal(const char *p, const char *end)
+{
+	size_t	left = (size_t)(end - p);
+
+	switch (*p) {
+	case 't':
+		return left >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
+	case 'f':
+		return left >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
+	case 'n':
+		return left >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Validates and skips one nested object or array at p ('{' or '['), the
+ * containing object being at depth 1. Returns the byte after its closing
+ * bracket, or NULL when it is invalid, cut, or deeper than JSON_MAXDEPTH.
+ * Iterative: the open containers are one bit each in a fixed stack, so
+ * the C stack does not grow with the input.
+ */
+static const char *
+skip_container(const char *p, const char *end)
+{
+	uint64_t	isobj[JSON_MAXDEPTH / 64];
+	size_t		d = 0;		/* containers open here */
+	int		esc;
+
+#define TOPOBJ()	((isobj[(d - 1) / 64] >> ((d - 1) % 64)) & 1)
+
+open:
+	/* p is at '{' or '['. */
+	if (d + 1 >= JSON_MAXDEPTH)
+		return NULL;
+	if (*p == '{')
+		isobj[d / 64] |= (uint64_t)1 << (d % 64);
+	else
+		isobj[d / 64] &= ~((uint64_t)1 << (d % 64));
+	d++;
+	p = skip_ws(p + 1, end);
+	if (p == end)
+		return NULL;
+	if (TOPOBJ()) {
+		if (*p == '}') {
+			p++;
+			goto close;
+		}
+		goto key;
+	}
+	if (*p == ']') {
+		p++;
+		goto close;
+	}
+	goto value;
+
+key:
+	if (*p != '"' || (p = scan_string(p + 1, end, &esc)) == NULL)
+		return NULL;
+	p = skip_ws(p, end);
+	if (p == end || *p != ':')
+		return NULL;
+	p = skip_ws(p + 1, end);
+	/* FALLTHROUGH */
+
+value:
+	if (p == end)
+		return NULL;
+	switch (*p) {
+	case '{':
+	case '[':
+		goto open;
+	case '"':
+		p = scan_string(p + 1, end, &esc);
+		break;
+	case 't':
+	case 'f':
+	case 'n':
+		p = scan_literal(p, end);
+		break;
+	default:
+		p = scan_number(p, end);
+		break;
+	}
+	if (p == NULL)
+		return NULL;
+
+next:
+	/* A value just ended inside the innermost open container. */
+	p = skip_ws(p, end);
+	if (p == end)
+		return NULL;
+	if (*p == ',') {
+		p = skip_ws(p + 1, end);
+		if (p == end)
+			return NULL;
+		if (TOPOBJ())
+			goto key;
+		goto value;
+	}
+	if (*p != (TOPOBJ() ? '}' : ']'))
+		return NULL;
+	p++;
+
+close:
+	if (--d == 0)
+		return p;
+	goto next;
+#undef TOPOBJ
+}
+
+void
+json_init(struct json_index *ix)
+{
+	memset(ix, 0, sizeof(*ix));
+}
+
+void
+json_free(struct json_index *ix)
+{
+	free(ix->f);
+	free(ix->scratch);
+	memset(ix, 0, sizeof(*ix));
+}
+
+/* Grows the field array; amortized, and never once the index is warm. */
+static void
+grow_fields(struct json_index *ix)
+{
+	size_t	cap = ix->cap ? ix->cap * 2 : 32;
+
+	ix->f = xreallocarray(ix->f, cap, sizeof(*ix->f));
+	ix->cap = cap;
+}
+
+/*
+ * Validates the whole line and records each top-level field; escaped keys
+ * are unescaped into scratch now, values only by json_value(). Returns 0,
+ * or -1 with the index emptied. Every string body of the line fits in
+ * scratch at once unescaped, as unescaping never lengthens: scratch grows
+ * only with the longest line seen, the field array only with the widest.
+ * Cost: one pass, sixteen bytes a step inside strings.
+ */
+int
+json_scan(struct json_index *ix, const char *line, size_t len)
+{
+	const char		*p, *end = line + len, *k, *v;
+	struct json_field	*f;
+	int			 esc;
+
+	ix->n = 0;
+	ix->scratchlen = 0;
+	if (ix->scratchcap < len) {
+		size_t	cap = ix->scratchcap ? ix->scratchcap : 256;
+
+		while (cap < len)
+			cap *= 2;
+		free(ix->scratch);
+		ix->scratch = xmalloc(cap);
+		ix->scratchcap = cap;
+	}
+
+	p = skip_ws(line, end);
+	if (p == end || *p != '{')
+		goto fail;
+	p = skip_ws(p + 1, end);
+	if (p == end)
+		goto fail;
+	if (*p == '}') {
+		p++;
+		goto tail;
+	}
+	for (;;) {
+		if (*p != '"')
+			goto fail;
+		k = p + 1;
+		esc = 0;
+		if ((p = scan_string(k, end, &esc)) == NULL)
+			goto fail;
+		if (ix->n == ix->cap)
+			grow_fields(ix);
+		f = &ix->f[ix->n];
+		if (esc) {
+			f->key = ix->scratch + ix->scratchlen;
+			f->keylen = json_unescape(k, (size_t)(p - 1 - k),
+			    ix->scratch + ix->scratchlen);
+			ix->scratchlen += f->keylen;
+		} else {
+			f->key = k;
+			f->keylen = (size_t)(p - 1 - k);
+		}
+		p = skip_ws(p, end);
+		if (p == end || *p != ':')
+			goto fail;
+		p = skip_ws(p + 1, end);
+		if (p == end)
+			goto fail;
+
+		v = p;
+		switch (*p) {
+		case '"':
+			esc = 0;
+			if ((p = scan_string(v + 1, end, &esc)) == NULL)
+				goto fail;
+			f->type = JSON_STRING;
+			f->raw = v + 1;
+			f->rawlen = (size_t)(p - 1 - f->raw);
+			f->escaped = (unsigned char)esc;
+			f->val = esc ? NULL : f->raw;
+			f->vallen = esc ? 0 : f->rawlen;
+			goto stored;
+		case '{':
+			f->type = JSON_OBJECT;
+			p = skip_container(p, end);
+			break;
+		case '[':
+			f->type = JSON_ARRAY;
+			p = skip_container(p, end);
+			break;
+		case 't':
+			f->type = JSON_TRUE;
+			p = scan_literal(p, end);
+			break;
+		case 'f':
+			f->type = JSON_FALSE;
+			p = scan_literal(p, end);
+			break;
+		case 'n':
+			f->type = JSON_NULL;
+			p = scan_literal(p, end);
+			break;
+		default:
+			f->type = JSON_NUMBER;
+			p = scan_number(p, end);
+			break;
+		}
+		if (p == NULL)
+			goto fail;
+		f->raw = f->val = v;
+		f->rawlen = f->vallen = (size_t)(p - v);
+		f->escaped = 0;
+stored:
+		ix->n++;
+
+		p = skip_ws(p, end);
+		if (p == end)
+			goto fail;
+		if (*p == '}') {
+			p++;
+			break;
+		}
+		if (*p != ',')
+			goto fail;
+		p = skip_ws(p + 1, end);
+		if (p == end)
+			goto fail;
+	}
+tail:
+	if (skip_ws(p, end) != end)
+		goto fail;
+	return 0;
+fail:
+	ix->n = 0;
+	ix->scratchlen = 0;
+	return -1;
+}
+
+/* Searches backwards so that a repeated key yields its last value. */
+struct json_field *
+json_get(struct json_index *ix, const char *key, size_t keylen)
+{
+	struct json_field	*f;
+	size_t			 i;
+
+	for (i = ix->n; i-- > 0;) {
+		f = &ix->f[i];
+		if (f->keylen == keylen &&
+		    (keylen == 0 || (f->key[0] == key[0] &&
+		    memcmp(f->key, key, keylen) == 0)))
+			return f;
+	}
+	return NULL;
+}
+
+/*
+ * Unescapes an escaped string value into scratch the first time it is
+ * asked for; the text is not NUL-terminated and lives until the next
+ * json_scan(). Every other value is returned as written in the line.
+ */
+const char *
+json_value(struct json_index *ix, struct json_field *f, size_t *lenp)
+{
+	char	*out;
+
+	if (f->val == NULL) {
+		out = ix->scratch + ix->scratchlen;
+		f->vallen = json_unescape(f->raw, f->rawlen, out);
+		f->val = out;
+		ix->scratchlen += f->vallen;
+	}
+	if (lenp != NULL)
+		*lenp = f->vallen;
+	return f->val;
+}
+
+/* The value of four hexadecimal digits, or -1. */
+static long
+hex4(const char *s)
+{
+	long	v = 0;
+	int	i, c;
+
+	for (i = 0; i < 4; i++) {
+		c = (unsigned char)s[i];
+		if (c >= '0' && c <= '9')
+			c -= '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			c = (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+		v = v << 4 | c;
+	}
+	return v;
+}
+
+static size_t
+put_utf8(char *o, long cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | cp >> 12);
+		o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | cp >> 18);
+	o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * Plain runs are copied a memchr() at a time. A \uXXXX (6 bytes) gives at
+ * most 3 bytes, a surrogate pair (12) gives 4, so the output never
+ * outgrows the input. A backslash that starts no valid escape (not seen
+ * after json_scan()) is copied as it is.
+ */
+size_t
+json_unescape(const char *s, size_t n, char *out)
+{
+	const char	*end = s + n, *bs;
+	char		*o = out;
+	long		 cp, lo;
+
+	while (s < end) {
+		if ((bs = memchr(s, '\\', (size_t)(end - s))) == NULL) {
+			memcpy(o, s, (size_t)(end - s));
+			o += end - s;
+			break;
+		}
+		memcpy(o, s, (size_t)(bs - s));
+		o += bs - s;
+		s = bs;
+		if (end - s < 2) {
+			*o++ = *s++;
+			break;
+		}
+		switch (s[1]) {
+		case '"':
+		case '\\':
+		case '/':
+			*o++ = s[1];
+			break;
+		case 'b':
+			*o++ = '\b';
+			break;
+		case 'f':
+			*o++ = '\f';
+			break;
+		case 'n':
+			*o++ = '\n';
+			break;
+		case 'r':
+			*o++ = '\r';
+			break;
+		case 't':
+			*o++ = '\t';
+			break;
+		case 'u':
+			if (end - s < 6 || (cp = hex4(s + 2)) < 0) {
+				*o++ = *s++;
+				continue;
+			}
+			s += 6;
+			if (cp >= 0xd800 && cp <= 0xdbff && end - s >= 6 &&
+			    s[0] == '\\' && s[1] == 'u' &&
+			    (lo = hex4(s + 2)) >= 0xdc00 && lo <= 0xdfff) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				    (lo - 0xdc00);
+				s += 6;
+			} else if (cp >= 0xd800 && cp <= 0xdfff)
+				cp = 0xfffd;
+			o += put_utf8(o, cp);
+			continue;
+		default:
+			*o++ = *s++;
+			continue;
+		}
+		s += 2;
+	}
+	return (size_t)(o - out);
+}

@@ -1,0 +1,396 @@
+/*
+ * main.c: flags, then one of the modes: check, explain, one-shot, follow.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "engine.h"
+#include "expose.h"
+#include "log.h"
+#include "oneshot.h"
+#include "ts.h"
+
+#ifndef LOGMETRICS_VERSION
+#define LOGMETRICS_VERSION "0.0.0"
+#endif
+
+enum {
+	OPT_CHECK = 256,
+	OPT_DEPTH_LIMIT,
+	OPT_EXPLAIN,
+	OPT_FORMAT,
+	OPT_FROM_START,
+	OPT_LOG_LEVEL,
+	OPT_MATCH_LIMIT,
+	OPT_MAX_CONNS,
+	OPT_MAX_LINE,
+	OPT_MAX_OPEN,
+	OPT_MAX_SERIES,
+	OPT_METRICS_PATH,
+	OPT_NO_INOTIFY,
+	OPT_NOW,
+	OPT_ONE_SHOT,
+	OPT_PER_IP_CONNS,
+	OPT_POLL_INTERVAL,
+	OPT_TIMEOUT,
+	OPT_VERSION,
+};
+
+static const struct option longopts[] = {
+	{ "check",		no_argument,		NULL, OPT_CHECK },
+	{ "depth-limit",	required_argument,	NULL, OPT_DEPTH_LIMIT },
+	{ "explain",		no_argument,		NULL, OPT_EXPLAIN },
+	{ "format",		required_argument,	NULL, OPT_FORMAT },
+	{ "from-start",		no_argument,		NULL, OPT_FROM_START },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "label",		required_argument,	NULL, 'L' },
+	{ "listen",		required_argument,	NULL, 'l' },
+	{ "log-level",		required_argument,	NULL, OPT_LOG_LEVEL },
+	{ "match-limit",	required_argument,	NULL, OPT_MATCH_LIMIT },
+	{ "max-connections",	required_argument,	NULL, OPT_MAX_CONNS },
+	{ "max-line-bytes",	required_argument,	NULL, OPT_MAX_LINE },
+	{ "max-open-files",	required_argument,	NULL, OPT_MAX_OPEN },
+	{ "max-series",		required_argument,	NULL, OPT_MAX_SERIES },
+	{ "metrics-path",	required_argument,	NULL, OPT_METRICS_PATH },
+	{ "no-inotify",		no_argument,		NULL, OPT_NO_INOTIFY },
+	{ "now",		required_argument,	NULL, OPT_NOW },
+	{ "one-shot",		no_argument,		NULL, OPT_ONE_SHOT },
+	{ "output",		required_argument,	NULL, 'o' },
+	{ "per-ip-connections",	required_argument,	NULL, OPT_PER_IP_CONNS },
+	{ "poll-interval",	required_argument,	NULL, OPT_POLL_INTERVAL },
+	{ "rules",		required_argument,	NULL, 'r' },
+	{ "timeout",		required_argument,	NULL, OPT_TIMEOUT },
+	{ "version",		no_argument,		NULL, OPT_VERSION },
+	{ NULL,			0,			NULL, 0 },
+};
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	FILE	*f = status ? stderr : stdout;
+
+	fprintf(f,
+"usage: logmetrics [-h] [--check] [--depth-limit N] [--explain]\n"
+"                  [--format text|openmetrics] [--from-start]\n"
+"                  [-L name=value] [-l [addr]:port] [--log-level level]\n"
+"                  [--match-limit N] [--max-connections N]\n"
+"                  [--max-line-bytes N] [--max-open-files N]\n"
+"                  [--max-series N] [--metrics-path path] [--no-inotify]\n"
+"                  [--now time] [--one-shot] [-o file]\n"
+"                  [--per-ip-connections N] [--poll-interval duration]\n"
+"                  -r rules [--timeout seconds] [--version] [file ...]\n");
+	exit(status);
+}
+
+static unsigned long long
+number(const char *flag, const char *s, unsigned long long min,
+    unsigned long long max)
+{
+	char			*end;
+	unsigned long long	 v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*s == '\0' || *s == '-' || *end != '\0' || errno != 0 ||
+	    v < min || v > max) {
+		fprintf(stderr, "logmetrics: %s: '%s' is not a number from "
+		    "%llu to %llu\n", flag, s, min, max);
+		exit(2);
+	}
+	return v;
+}
+
+/* "1.5", "500ms", "2s", "1m": seconds. */
+static double
+duration(const char *flag, const char *s)
+{
+	char	*end;
+	double	 v;
+
+	v = strtod(s, &end);
+	if (end == s || !isfinite(v) || v <= 0)
+		goto bad;
+	if (strcmp(end, "ms") == 0)
+		v /= 1000;
+	else if (strcmp(end, "m") == 0)
+		v *= 60;
+	else if (strcmp(end, "h") == 0)
+		v *= 3600;
+	else if (*end != '\0' && strcmp(end, "s") != 0)
+		goto bad;
+	return v;
+bad:
+	fprintf(stderr, "logmetrics: %s: '%s' is not a duration (e.g. 500ms, "
+	    "2s, 1m)\n", flag, s);
+	exit(2);
+}
+
+/* Unix seconds, or an RFC 3339 time. */
+static double
+timearg(const char *flag, const char *s)
+{
+	char	*end;
+	double	 v;
+
+	v = strtod(s, &end);
+	if (end != s && *end == '\0' && isfinite(v) && v >= 0)
+		return v;
+	if (ts_parse(TS_RFC3339, s, strlen(s), &v) == 0)
+		return v;
+	fprintf(stderr, "logmetrics: %s: '%s' is neither Unix seconds nor an "
+	    "RFC 3339 time\n", flag, s);
+	exit(2);
+}
+
+/* Reads lines on stdin and says, for each, what every rule does with it. */
+static int
+explain(struct engine *e)
+{
+	struct buf	 out;
+	char		*line = NULL;
+	size_t		 cap = 0;
+	ssize_t		 n;
+	unsigned long	 lineno = 0;
+
+	buf_init(&out);
+	while ((n = getline(&line, &cap, stdin)) != -1) {
+		lineno++;
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		buf_reset(&out);
+		buf_printf(&out, "line %lu:\n", lineno);
+		matcher_explain(e->m, line, (size_t)n, now_wall(), &out);
+		fwrite(out.p, 1, out.len, stdout);
+	}
+	free(line);
+	buf_free(&out);
+	return ferror(stdin) ? 1 : 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct engine		 e;
+	struct engine_opts	 eo;
+	struct oneshot_opts	 oo;
+	struct daemon_opts	 dopts;
+	const char		**rules = NULL;
+	char			**lnames = NULL, **lvalues = NULL, *eq;
+	char			 err[8192];
+	size_t			 nrules = 0, nlabels = 0;
+	int			 ch, check = 0, explain_mode = 0, oneshot = 0;
+	int			 lvl, rc;
+
+	log_init("logmetrics", LOG_LVL_INFO);
+	memset(&eo, 0, sizeof(eo));
+	memset(&oo, 0, sizeof(oo));
+	memset(&dopts, 0, sizeof(dopts));
+	eo.max_series = 10000;
+	oo.now = -1;
+	oo.format = EXPOSE_TEXT;
+	oo.max_line = 1024 * 1024;
+	dopts.listen = ":5000";
+	dopts.metrics_path = "/metrics";
+	dopts.poll_interval = 1;
+	dopts.max_line = oo.max_line;
+	dopts.max_open = 256;
+	dopts.max_conns = 256;
+	dopts.per_ip_conns = 64;
+	dopts.timeout_s = 10;
+
+	while ((ch = getopt_long(argc, argv, "hL:l:o:r:", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(0);
+		case 'L':
+			if ((eq = strchr(optarg, '=')) == NULL ||
+			    eq == optarg) {
+				fprintf(stderr, "logmetrics: --label: expected "
+				    "name=value, found '%s'\n", optarg);
+				exit(2);
+			}
+			*eq = '\0';
+			if (!expose_valid_label_name(optarg)) {
+				fprintf(stderr, "logmetrics: --label: '%s' is "
+				    "not a valid label name\n", optarg);
+				exit(2);
+			}
+			lnames = xreallocarray(lnames, nlabels + 1,
+			    sizeof(char *));
+			lvalues = xreallocarray(lvalues, nlabels + 1,
+			    sizeof(char *));
+			lnames[nlabels] = optarg;
+			lvalues[nlabels++] = eq + 1;
+			break;
+		case 'l':
+			dopts.listen = optarg;
+			break;
+		case 'o':
+			oo.output = optarg;
+			break;
+		case 'r':
+			rules = xreallocarray(rules, nrules + 1,
+			    sizeof(char *));
+			rules[nrules++] = optarg;
+			break;
+		case OPT_CHECK:
+			check = 1;
+			break;
+		case OPT_DEPTH_LIMIT:
+			eo.depth_limit = (uint32_t)number("--depth-limit",
+			    optarg, 1, UINT32_MAX);
+			break;
+		case OPT_EXPLAIN:
+			explain_mode = 1;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				oo.format = EXPOSE_TEXT;
+			else if (strcmp(optarg, "openmetrics") == 0)
+				oo.format = EXPOSE_OPENMETRICS;
+			else {
+				fprintf(stderr, "logmetrics: --format: expected "
+				    "text or openmetrics, found '%s'\n",
+				    optarg);
+				exit(2);
+			}
+			break;
+		case OPT_FROM_START:
+			dopts.from_start = 1;
+			break;
+		case OPT_LOG_LEVEL:
+			if ((lvl = log_parselevel(optarg)) == -1) {
+				fprintf(stderr, "logmetrics: --log-level: "
+				    "expected error, warn, info or debug, "
+				    "found '%s'\n", optarg);
+				exit(2);
+			}
+			log_setlevel((enum log_level)lvl);
+			break;
+		case OPT_MATCH_LIMIT:
+			eo.match_limit = (uint32_t)number("--match-limit",
+			    optarg, 1, UINT32_MAX);
+			break;
+		case OPT_MAX_CONNS:
+			dopts.max_conns = (unsigned)number("--max-connections",
+			    optarg, 1, 65536);
+			break;
+		case OPT_MAX_LINE:
+			oo.max_line = dopts.max_line = (size_t)number(
+			    "--max-line-bytes", optarg, 64, 1 << 30);
+			break;
+		case OPT_MAX_OPEN:
+			dopts.max_open = (size_t)number("--max-open-files",
+			    optarg, 1, 1 << 20);
+			break;
+		case OPT_MAX_SERIES:
+			eo.max_series = (size_t)number("--max-series", optarg,
+			    0, 1ULL << 32);
+			break;
+		case OPT_METRICS_PATH:
+			if (optarg[0] != '/' || strcmp(optarg, "/") == 0) {
+				fprintf(stderr, "logmetrics: --metrics-path: "
+				    "expected a path such as /metrics, found "
+				    "'%s'\n", optarg);
+				exit(2);
+			}
+			dopts.metrics_path = optarg;
+			break;
+		case OPT_NO_INOTIFY:
+			dopts.no_inotify = 1;
+			break;
+		case OPT_NOW:
+			oo.now = timearg("--now", optarg);
+			break;
+		case OPT_ONE_SHOT:
+			oneshot = 1;
+			break;
+		case OPT_PER_IP_CONNS:
+			dopts.per_ip_conns = (unsigned)number(
+			    "--per-ip-connections", optarg, 1, 65536);
+			break;
+		case OPT_POLL_INTERVAL:
+			dopts.poll_interval = duration("--poll-interval",
+			    optarg);
+			break;
+		case OPT_TIMEOUT:
+			dopts.timeout_s = (unsigned)number("--timeout", optarg,
+			    1, 3600);
+			break;
+		case OPT_VERSION:
+			printf("logmetrics %s\n", LOGMETRICS_VERSION);
+			exit(0);
+		default:
+			usage(2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (nrules == 0) {
+		fprintf(stderr, "logmetrics: no rules: give -r FILE or "
+		    "-r DIRECTORY\n");
+		usage(2);
+	}
+	if (check + explain_mode + oneshot > 1) {
+		fprintf(stderr, "logmetrics: --check, --explain and --one-shot "
+		    "exclude each other\n");
+		exit(2);
+	}
+	if ((check || explain_mode) && argc > 0) {
+		fprintf(stderr, "logmetrics: --%s takes no files\n",
+		    check ? "check" : "explain");
+		exit(2);
+	}
+	if (!check && !explain_mode && argc == 0) {
+		fprintf(stderr, "logmetrics: no log files given\n");
+		usage(2);
+	}
+	if (!oneshot && (oo.output != NULL || oo.now >= 0)) {
+		fprintf(stderr, "logmetrics: --output and --now go with "
+		    "--one-shot\n");
+		exit(2);
+	}
+
+	eo.rules = rules;
+	eo.nrules = nrules;
+	eo.lnames = lnames;
+	eo.lvalues = lvalues;
+	eo.nlabels = nlabels;
+	if (engine_load(&e, &eo, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s%s", err,
+		    err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
+		exit(2);
+	}
+	if (check) {
+		printf("rules OK: %zu metrics, %zu rules\n", e.rs->ndecls,
+		    e.rs->nrules);
+		rc = 0;
+	} else if (explain_mode)
+		rc = explain(&e);
+	else if (oneshot) {
+		oo.files = argv;
+		oo.nfiles = (size_t)argc;
+		rc = oneshot_run(&e, &oo);
+	} else {
+		dopts.eng = eo;
+		dopts.paths = argv;
+		dopts.npaths = (size_t)argc;
+		rc = daemon_run(&e, &dopts);
+	}
+	engine_free(&e);
+	free(rules);
+	free(lnames);
+	free(lvalues);
+	return rc;
+}

@@ -1,0 +1,609 @@
+/*
+ * match.c: the per-line engine. For each rule: literal prefilters (memmem),
+ * then, for rules on JSON fields, one lazy scan of the line shared by every
+ * rule, then the rule's PCRE2 patterns under match and depth limits; when
+ * all required patterns match, the actions run against the registry.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "match.h"
+#include "ts.h"
+
+#define MATCH_LIMIT_DEFAULT	100000
+#define DEPTH_LIMIT_DEFAULT	1000
+#define NUMBER_MAX		64
+
+struct rulestate {
+	const struct rule	 *r;
+	struct metric		**act;		/* per action */
+	unsigned char		 *pfkey;	/* per prefilter: a quoted key */
+	struct rule_stats	 *st;
+};
+
+struct matcher {
+	const struct ruleset	*rs;
+	struct registry		*reg;
+	pcre2_match_context	*mctx;
+	pcre2_jit_stack		*jstack;
+	pcre2_match_data	*md;
+	struct json_index	 ix;
+	int			 jstate;	/* per line: 0 unknown, 1 object, -1 not */
+	int			 tstate;	/* per line: 0 unknown, 1 known */
+	int			 bstate;	/* per line: 0 unknown, 1 has \\, -1 not */
+	double			 ltime;
+	struct rulestate	*rst;
+	struct rule_stats	*stats;	/* per rule */
+	size_t			 nrules;
+	struct str		*caps;		/* the current rule's captures */
+	struct str		*lvals;		/* label values of one action */
+	double			*stack;		/* expression evaluation */
+	struct matcher_stats	 st;
+};
+
+/* Why a rule did not match, for --explain. */
+enum miss {
+	MISS_NONE = 0,
+	MISS_PREFILTER,
+	MISS_NOTJSON,
+	MISS_FIELD,
+	MISS_PATTERN,
+	MISS_LIMIT,
+};
+
+/*
+ * Whether a prefilter literal is "FIELD" for a required field pattern of
+ * the rule. Such a key may also be written with escapes (\u0073ymbol), so
+ * its absence rejects a line only when the line holds no backslash.
+ */
+static int
+is_key_literal(const struct rule *r, const char *lit)
+{
+	size_t	i, n = strlen(lit);
+
+	if (n < 2 || lit[0] != '"' || lit[n - 1] != '"')
+		return 0;
+	for (i = 0; i < r->npats; i++)
+		if (r->pats[i].field != NULL && !r->pats[i].optional &&
+		    r->pats[i].fieldlen == n - 2 &&
+		    memcmp(r->pats[i].field, lit + 1, n - 2) == 0)
+			return 1;
+	return 0;
+}
+
+struct matcher *
+matcher_new(const struct ruleset *rs, struct registry *reg,
+    uint32_t match_limit, uint32_t depth_limit, char *err, size_t errlen)
+{
+	struct matcher	*m;
+	size_t		 i, j, maxcaps = 1, maxlabels = 1, maxexpr = 1;
+
+	m = xcalloc(1, sizeof(*m));
+	m->rs = rs;
+	m->reg = reg;
+	json_init(&m->ix);
+	m->mctx = pcre2_match_context_create(NULL);
+	m->md = pcre2_match_data_create(64, NULL);
+	m->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+	if (m->mctx == NULL || m->md == NULL || m->jstack == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	pcre2_jit_stack_assign(m->mctx, NULL, m->jstack);
+	pcre2_set_match_limit(m->mctx,
+	    match_limit ? match_limit : MATCH_LIMIT_DEFAULT);
+	pcre2_set_depth_limit(m->mctx,
+	    depth_limit ? depth_limit : DEPTH_LIMIT_DEFAULT);
+	m->nrules = rs->nrules;
+	m->rst = xcalloc(rs->nrules, sizeof(*m->rst));
+	m->stats = xcalloc(rs->nrules, sizeof(*m->stats));
+	for (i = 0; i < rs->nrules; i++) {
+		const struct rule	*r = &rs->rules[i];
+
+		m->rst[i].r = r;
+		m->rst[i].st = &m->stats[i];
+		m->rst[i].act = xcalloc(r->nacts, sizeof(struct metric *));
+		m->rst[i].pfkey = xcalloc(r->nprefilter + 1, 1);
+		for (j = 0; j < r->nprefilter; j++)
+			m->rst[i].pfkey[j] = is_key_literal(r,
+			    r->prefilter[j]);
+		if (r->ncaps > maxcaps)
+			maxcaps = r->ncaps;
+		for (j = 0; j < r->nacts; j++) {
+			const struct action	*a = &r->acts[j];
+			struct metric		*mt;
+
+			mt = registry_find(reg, a->metric);
+			if (mt == NULL) {
+				snprintf(err, errlen,
+				    "%s:%d:%d: metric '%s' is not registered",
+				    a->file, a->line, a->col, a->metric);
+				goto fail;
+			}
+			m->rst[i].act[j] = mt;
+			if (a->nlabels > maxlabels)
+				maxlabels = a->nlabels;
+			if (a->value.len > maxexpr)
+				maxexpr = a->value.len;
+		}
+	}
+	m->caps = xcalloc(maxcaps, sizeof(*m->caps));
+	m->lvals = xcalloc(maxlabels, sizeof(*m->lvals));
+	m->stack = xcalloc(maxexpr, sizeof(*m->stack));
+	return m;
+fail:
+	matcher_free(m);
+	return NULL;
+}
+
+void
+matcher_free(struct matcher *m)
+{
+	size_t	i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->nrules; i++) {
+		free(m->rst[i].act);
+		free(m->rst[i].pfkey);
+	}
+	free(m->rst);
+	free(m->stats);
+	free(m->caps);
+	free(m->lvals);
+	free(m->stack);
+	json_free(&m->ix);
+	pcre2_match_data_free(m->md);
+	pcre2_match_context_free(m->mctx);
+	pcre2_jit_stack_free(m->jstack);
+	free(m);
+}
+
+/* Scans the line as JSON once; later calls reuse the verdict. */
+static int
+line_json(struct matcher *m, const char *line, size_t len)
+{
+	if (m->jstate == 0)
+		m->jstate = json_scan(&m->ix, line, len) == 0 ? 1 : -1;
+	return m->jstate == 1;
+}
+
+/* The text of a top-level field, or NULL when absent or not an object. */
+static const char *
+field_value(struct matcher *m, const char *line, size_t len,
+    const char *field, size_t fieldlen, size_t *vlen)
+{
+	struct json_field	*f;
+
+	if (!line_json(m, line, len))
+		return NULL;
+	if ((f = json_get(&m->ix, field, fieldlen)) == NULL)
+		return NULL;
+	return json_value(&m->ix, f, vlen);
+}
+
+static double
+line_time(struct matcher *m, const char *line, size_t len)
+{
+	const struct ruleset	*rs = m->rs;
+	const char		*s;
+	size_t			 i, n;
+	double			 t;
+	int			 rc;
+
+	if (m->tstate)
+		return m->ltime;
+	m->tstate = 1;
+	m->ltime = -1;
+	for (i = 0; i < rs->nts; i++) {
+		const struct tsrule	*tr = &rs->ts[i];
+
+		if (tr->field != NULL) {
+			s = field_value(m, line, len, tr->field, tr->fieldlen,
+			    &n);
+			if (s == NULL)
+				continue;
+		} else {
+			PCRE2_SIZE	*ov;
+
+			rc = pcre2_match(tr->re, (PCRE2_SPTR)line, len, 0, 0,
+			    m->md, m->mctx);
+			if (rc <= tr->group)
+				continue;
+			ov = pcre2_get_ovector_pointer(m->md);
+			if (ov[2 * tr->group] == PCRE2_UNSET)
+				continue;
+			s = line + ov[2 * tr->group];
+			n = ov[2 * tr->group + 1] - ov[2 * tr->group];
+		}
+		if (ts_parse(tr->fmt, s, n, &t) == 0) {
+			m->ltime = t;
+			break;
+		}
+	}
+	return m->ltime;
+}
+
+double
+matcher_line_time(struct matcher *m, const char *line, size_t len)
+{
+	m->jstate = 0;
+	m->tstate = 0;
+	return line_time(m, line, len);
+}
+
+/* Reads a capture as a number: the whole text must be one. */
+static int
+cap_number(const struct str *s, double *out)
+{
+	char	 tmp[NUMBER_MAX];
+	char	*end;
+
+	if (s->n == 0 || s->n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, s->p, s->n);
+	tmp[s->n] = '\0';
+	*out = strtod(tmp, &end);
+	if (*end != '\0' || !isfinite(*out))
+		return -1;
+	return 0;
+}
+
+static void
+rule_error(struct rulestate *rs, const char *fmt, const char *capname,
+    const struct str *v)
+{
+	int	n;
+
+	rs->st->errors++;
+	n = snprintf(rs->st->last_error, sizeof(rs->st->last_error), fmt,
+	    capname, (int)(v->n > 40 ? 40 : v->n), v->p ? v->p : "");
+	(void)n;
+}
+
+/*
+ * Evaluates an action's value. Returns 0, or -1 with the rule's error set
+ * (a capture that is not a number, a result that is not finite).
+ */
+static int
+eval(struct matcher *m, struct rulestate *rs, const struct expr *e,
+    const char *line, size_t len, double now, double *out)
+{
+	const struct rule	*r = rs->r;
+	size_t			 i, sp = 0;
+	double			 a, b, t;
+
+	for (i = 0; i < e->len; i++) {
+		const struct expr_node	*n = &e->n[i];
+
+		switch (n->op) {
+		case EXPR_NUM:
+			m->stack[sp++] = n->num;
+			break;
+		case EXPR_CAP:
+			if (cap_number(&m->caps[n->cap], &a) == -1) {
+				rule_error(rs, "$%s is not a number: \"%.*s\"",
+				    r->caps[n->cap].name, &m->caps[n->cap]);
+				return -1;
+			}
+			m->stack[sp++] = a;
+			break;
+		case EXPR_TIME:
+			t = line_time(m, line, len);
+			m->stack[sp++] = t < 0 ? now : t;
+			break;
+		case EXPR_NEG:
+			m->stack[sp - 1] = -m->stack[sp - 1];
+			break;
+		default:
+			b = m->stack[--sp];
+			a = m->stack[sp - 1];
+			if (n->op == EXPR_ADD)
+				a += b;
+			else if (n->op == EXPR_SUB)
+				a -= b;
+			else if (n->op == EXPR_MUL)
+				a *= b;
+			else
+				a /= b;
+			m->stack[sp - 1] = a;
+			break;
+		}
+	}
+	*out = m->stack[0];
+	if (!isfinite(*out)) {
+		static const struct str	none = { "", 0 };
+
+		rule_error(rs, "value is not finite%s%.*s", "", &none);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *const action_names[] = {
+	[ACT_INC] = "inc", [ACT_ADD] = "add", [ACT_SET] = "set",
+	[ACT_OBSERVE] = "observe",
+};
+
+static void
+explain_str(struct buf *out, const struct str *s)
+{
+	size_t	i;
+
+	buf_putc(out, '"');
+	for (i = 0; i < s->n; i++) {
+		unsigned char	c = (unsigned char)s->p[i];
+
+		if (c == '"' || c == '\\')
+			buf_printf(out, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			buf_printf(out, "\\x%02x", c);
+		else
+			buf_putc(out, c);
+	}
+	buf_putc(out, '"');
+}
+
+/*
+ * Runs one action of a matched rule: condition, value, label values, then
+ * the registry update (or, with explain, its description).
+ */
+static void
+run_action(struct matcher *m, struct rulestate *rs, size_t ai,
+    const char *line, size_t len, double now, struct buf *explain)
+{
+	const struct action	*a = &rs->r->acts[ai];
+	struct metric		*mt = rs->act[ai];
+	double			 v = 1;
+	size_t			 i;
+	int			 rc = 0;
+
+	if (a->cond != COND_NONE) {
+		const struct str	*c = &m->caps[a->condcap];
+		size_t			 cl = strlen(a->condval);
+		int			 eq;
+
+		eq = c->n == cl && memcmp(c->p, a->condval, cl) == 0;
+		if (eq != (a->cond == COND_EQ)) {
+			if (explain)
+				buf_printf(explain, "  %s %s: condition on $%s "
+				    "false\n", action_names[a->kind],
+				    a->metric, rs->r->caps[a->condcap].name);
+			return;
+		}
+	}
+	if (a->value.len > 0 &&
+	    eval(m, rs, &a->value, line, len, now, &v) == -1) {
+		if (explain)
+			buf_printf(explain, "  %s %s: skipped: %s\n",
+			    action_names[a->kind], a->metric,
+			    rs->st->last_error);
+		return;
+	}
+	for (i = 0; i < a->nlabels; i++) {
+		if (a->labels[i].cap >= 0)
+			m->lvals[i] = m->caps[a->labels[i].cap];
+		else {
+			m->lvals[i].p = a->labels[i].lit;
+			m->lvals[i].n = strlen(a->labels[i].lit);
+		}
+	}
+	if (mt->type == METRIC_COUNTER && v < 0) {
+		static const struct str	none = { "", 0 };
+
+		rule_error(rs, "negative value for a counter%s%.*s", "", &none);
+		if (explain)
+			buf_printf(explain, "  %s %s: skipped: %s\n",
+			    action_names[a->kind], a->metric,
+			    rs->st->last_error);
+		return;
+	}
+	if (explain) {
+		char	num[32];
+
+		fmt_double(num, v);
+		buf_printf(explain, "  %s %s{", action_names[a->kind],
+		    a->metric);
+		for (i = 0; i < a->nlabels; i++) {
+			buf_printf(explain, "%s%s=", i ? "," : "",
+			    mt->labels[i]);
+			explain_str(explain, &m->lvals[i]);
+		}
+		buf_printf(explain, "} %s\n", num);
+		return;
+	}
+	switch (a->kind) {
+	case ACT_INC:
+	case ACT_ADD:
+		rc = metric_add(mt, m->lvals, v);
+		break;
+	case ACT_SET:
+		rc = metric_set(mt, m->lvals, v);
+		break;
+	case ACT_OBSERVE:
+		rc = metric_observe(mt, m->lvals, v);
+		break;
+	}
+	(void)rc;	/* refusals by the series cap are counted per metric */
+}
+
+/*
+ * Tries one rule on the line, filling m->caps. Returns MISS_NONE when every
+ * required pattern matched, else why not; *what names the pattern.
+ */
+static enum miss
+try_rule(struct matcher *m, struct rulestate *rs, const char *line,
+    size_t len, size_t *what)
+{
+	const struct rule	*r = rs->r;
+	PCRE2_SIZE		*ov;
+	const char		*subj;
+	size_t			 i, j, n;
+	int			 rc;
+
+	for (i = 0; i < r->nprefilter; i++) {
+		if (memmem(line, len, r->prefilter[i],
+		    strlen(r->prefilter[i])) != NULL)
+			continue;
+		if (rs->pfkey[i]) {
+			if (m->bstate == 0)
+				m->bstate = memchr(line, '\\', len) ? 1 : -1;
+			if (m->bstate == 1)
+				continue;
+		}
+		return MISS_PREFILTER;
+	}
+	if (r->json && !line_json(m, line, len))
+		return MISS_NOTJSON;
+	for (i = 0; i < r->ncaps; i++) {
+		m->caps[i].p = "";
+		m->caps[i].n = 0;
+	}
+	for (i = 0; i < r->npats; i++) {
+		const struct pattern	*p = &r->pats[i];
+
+		*what = i;
+		if (p->field != NULL) {
+			subj = field_value(m, line, len, p->field,
+			    p->fieldlen, &n);
+			if (subj == NULL) {
+				if (p->optional)
+					continue;
+				return MISS_FIELD;
+			}
+		} else {
+			subj = line;
+			n = len;
+		}
+		rc = pcre2_match(p->re, (PCRE2_SPTR)subj, n, 0, 0, m->md,
+		    m->mctx);
+		/* Any failure but "no match" is a limit: match, depth,
+		 * heap, JIT stack or memory. */
+		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
+			rs->st->limit_hits++;
+			m->st.limit_hits++;
+			return MISS_LIMIT;
+		}
+		if (rc < 0) {
+			if (p->optional)
+				continue;
+			return MISS_PATTERN;
+		}
+		ov = pcre2_get_ovector_pointer(m->md);
+		for (j = 0; j < r->ncaps; j++) {
+			const struct capture	*c = &r->caps[j];
+
+			if (c->pat != (int)i || c->group >= rc ||
+			    ov[2 * c->group] == PCRE2_UNSET)
+				continue;
+			m->caps[j].p = subj + ov[2 * c->group];
+			m->caps[j].n = ov[2 * c->group + 1] - ov[2 * c->group];
+		}
+	}
+	return MISS_NONE;
+}
+
+static int
+run_line(struct matcher *m, const char *line, size_t len, double now,
+    struct buf *explain)
+{
+	size_t	i, j, what = 0;
+	int	matched = 0, sawjson = 0;
+	double	t;
+
+	m->jstate = 0;
+	m->tstate = 0;
+	m->bstate = 0;
+	if (!explain)
+		m->st.lines++;
+	for (i = 0; i < m->nrules; i++) {
+		struct rulestate	*rs = &m->rst[i];
+		const struct rule	*r = rs->r;
+		enum miss		 miss;
+
+		miss = try_rule(m, rs, line, len, &what);
+		if (r->json && miss != MISS_PREFILTER)
+			sawjson = 1;
+		if (miss != MISS_NONE) {
+			if (explain == NULL)
+				continue;
+			buf_printf(explain, "rule %s: no match: ", r->name);
+			if (miss == MISS_PREFILTER)
+				buf_puts(explain, "a prefilter literal is "
+				    "absent\n");
+			else if (miss == MISS_NOTJSON)
+				buf_puts(explain, "the line is not one "
+				    "complete JSON object\n");
+			else if (miss == MISS_FIELD)
+				buf_printf(explain, "no top-level field "
+				    "\"%s\"\n", r->pats[what].field);
+			else if (miss == MISS_LIMIT)
+				buf_printf(explain, "match limit reached by "
+				    "/%s/\n", r->pats[what].src);
+			else
+				buf_printf(explain, "/%s/ does not match%s%s\n",
+				    r->pats[what].src,
+				    r->pats[what].field ? " field " : "",
+				    r->pats[what].field ?
+				    r->pats[what].field : "");
+			continue;
+		}
+		matched++;
+		if (explain) {
+			buf_printf(explain, "rule %s: match\n", r->name);
+			for (j = 0; j < r->ncaps; j++) {
+				buf_printf(explain, "  $%s = ",
+				    r->caps[j].name);
+				explain_str(explain, &m->caps[j]);
+				buf_putc(explain, '\n');
+			}
+		} else {
+			rs->st->matched++;
+			rs->st->last_match = now;
+		}
+		for (j = 0; j < r->nacts; j++)
+			run_action(m, rs, j, line, len, now, explain);
+	}
+	if (explain == NULL) {
+		if (matched == 0)
+			m->st.unmatched++;
+		if (sawjson && m->jstate == -1)
+			m->st.json_invalid++;
+		if (matched > 0 && m->rs->nts > 0) {
+			t = line_time(m, line, len);
+			if (t > m->st.newest_time)
+				m->st.newest_time = t;
+		}
+	} else if (matched == 0)
+		buf_puts(explain, "no rule matches\n");
+	return matched;
+}
+
+int
+matcher_line(struct matcher *m, const char *line, size_t len, double now)
+{
+	return run_line(m, line, len, now, NULL);
+}
+
+int
+matcher_explain(struct matcher *m, const char *line, size_t len, double now,
+    struct buf *out)
+{
+	return run_line(m, line, len, now, out);
+}
+
+const struct rule_stats *
+matcher_rule_stats(struct matcher *m, size_t *n)
+{
+	*n = m->nrules;
+	return m->stats;
+}
+
+const struct matcher_stats *
+matcher_stats(struct matcher *m)
+{
+	return &m->st;
+}

@@ -1,0 +1,72 @@
+/*
+ * match.h: runs a ruleset over lines and applies its actions to a
+ * registry. One matcher per ingest thread; it owns the PCRE2 match data,
+ * the JSON index and the per-rule statistics.
+ */
+#ifndef LOGMETRICS_MATCH_H
+#define LOGMETRICS_MATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "metrics.h"
+#include "rules.h"
+#include "util.h"
+
+struct rule_stats {
+	uint64_t	matched;
+	double		last_match;	/* wall clock */
+	uint64_t	limit_hits;	/* PCRE2 match or depth limit reached */
+	uint64_t	errors;		/* action refused (e.g. number unreadable) */
+	char		last_error[160];
+};
+
+struct matcher_stats {
+	uint64_t	lines;
+	uint64_t	unmatched;	/* lines that fed no rule */
+	uint64_t	json_invalid;	/* lines a JSON rule looked at, not an object */
+	uint64_t	limit_hits;
+	double		newest_time;	/* newest log time seen on a matched line */
+};
+
+struct matcher;
+
+/*
+ * Binds rs to reg: every action's metric is looked up (registry_sync must
+ * have run with rs's declarations). Returns NULL with a message in err when
+ * a metric is missing. match_limit and depth_limit are PCRE2's limits (0:
+ * our defaults). The matcher borrows rs and reg.
+ */
+struct matcher	*matcher_new(const struct ruleset *, struct registry *,
+		    uint32_t match_limit, uint32_t depth_limit,
+		    char *err, size_t errlen);
+void		 matcher_free(struct matcher *);
+
+/*
+ * Feeds one line (no newline, CR already stripped) to every rule and
+ * applies the actions of those that match. now is the wall clock, the log
+ * time of lines that carry none. The caller holds the registry lock.
+ * Returns the number of rules that matched.
+ */
+int		 matcher_line(struct matcher *, const char *line, size_t len,
+		    double now);
+
+/*
+ * The line's log time by the ruleset's timestamp rules, or -1 when none
+ * applies. Used for the newest time of a file.
+ */
+double		 matcher_line_time(struct matcher *, const char *line,
+		    size_t len);
+
+/*
+ * As matcher_line without touching the registry: appends to out which
+ * rules match, their captures and what each action would do.
+ */
+int		 matcher_explain(struct matcher *, const char *line, size_t len,
+		    double now, struct buf *out);
+
+const struct rule_stats		*matcher_rule_stats(struct matcher *,
+				    size_t *n);
+const struct matcher_stats	*matcher_stats(struct matcher *);
+
+#endif

@@ -1,0 +1,151 @@
+/*
+ * metrics.h: the registry of metrics and their series.
+ *
+ * A metric is declared once (struct metric_decl, usually from a rules
+ * file) and owns a hash table of series keyed by its label values. Default
+ * labels (env, mode, app, ...) are the registry's: they are appended to
+ * every series when rendered, never stored per series.
+ *
+ * Locking: the registry has one mutex. Every function below that reads or
+ * changes series expects the caller to hold it (registry_lock), so that an
+ * ingest batch and a scrape never interleave inside a histogram.
+ */
+#ifndef LOGMETRICS_METRICS_H
+#define LOGMETRICS_METRICS_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+enum metric_type {
+	METRIC_COUNTER = 1,
+	METRIC_GAUGE,
+	METRIC_HISTOGRAM,
+	METRIC_FRESHNESS,	/* a gauge computed when rendered, see below */
+};
+
+/* A stall threshold of a freshness gauge: when label == value, seconds. */
+struct threshold {
+	char	*label;
+	char	*value;
+	double	 seconds;
+};
+
+/*
+ * What a rules file declares. A freshness gauge has the labels of its
+ * source gauge (a gauge holding Unix timestamps); each of its series is 1
+ * while now - source <= the first matching threshold (else stale_after),
+ * and 0 when older or never set (source value 0).
+ */
+struct metric_decl {
+	char			*name;
+	char			*help;
+	enum metric_type	 type;
+	char			**labels;	/* nlabels names, without defaults */
+	size_t			 nlabels;
+	double			*buckets;	/* sorted, without +Inf */
+	size_t			 nbuckets;
+	char			**initial;	/* ninitial * nlabels values */
+	size_t			 ninitial;
+	char			*source;	/* freshness: the source gauge */
+	double			 stale_after;	/* freshness: default seconds */
+	struct threshold	*th;
+	size_t			 nth;
+	const char		*file;		/* where it was declared */
+	int			 line;
+};
+
+/* Prometheus's default histogram buckets. */
+extern const double	metrics_default_buckets[];
+extern const size_t	metrics_ndefault_buckets;
+
+struct series {
+	char		**values;	/* nlabels owned label values */
+	size_t		 *lens;
+	uint64_t	  hash;
+	double		  value;	/* counter, gauge; histogram: sum */
+	uint64_t	  count;	/* histogram: observations */
+	uint64_t	 *buckets;	/* histogram: per bucket, not cumulative */
+	double		  updated;	/* wall time of the last change */
+	struct series	 *next;		/* hash chain */
+};
+
+struct metric {
+	char			*name;
+	char			*help;
+	enum metric_type	 type;
+	char			**labels;
+	size_t			 nlabels;
+	double			*buckets;
+	size_t			 nbuckets;
+	struct metric		*source;	/* freshness */
+	double			 stale_after;
+	struct threshold	*th;
+	size_t			 nth;
+	struct series		**table;
+	size_t			 tablesize;
+	size_t			 nseries;
+	size_t			 maxseries;	/* 0: no cap */
+	uint64_t		 dropped;	/* updates refused by the cap */
+	int			 keep;		/* registry_sync bookkeeping */
+};
+
+struct registry {
+	pthread_mutex_t	 lock;
+	struct metric	**m;		/* in declaration order */
+	size_t		 n;
+	char		**dlnames;	/* default labels */
+	char		**dlvalues;
+	size_t		 ndl;
+	size_t		 maxseries;	/* cap for metrics declared later */
+};
+
+struct registry	*registry_new(void);
+void		 registry_free(struct registry *);
+void		 registry_lock(struct registry *);
+void		 registry_unlock(struct registry *);
+
+/* Replaces the default labels (copied). */
+void		 registry_set_default_labels(struct registry *,
+		    char *const *names, char *const *values, size_t n);
+
+/*
+ * Makes the registry hold exactly the declared metrics, in that order:
+ * a metric already present with the same type, labels and buckets keeps
+ * its series and values; any other is created (with its initial series at
+ * 0; a metric whose labels are all defaults gets its one series at 0) or
+ * dropped. Nothing changes unless every declaration is valid; on error,
+ * returns -1 and writes "file:line: message" into err.
+ */
+int		 registry_sync(struct registry *, const struct metric_decl *,
+		    size_t n, char *err, size_t errlen);
+
+struct metric	*registry_find(struct registry *, const char *name);
+
+/*
+ * Finds or creates the series of m with the given label values (nlabels
+ * of them). Returns NULL when the series cap refuses a new one (counted in
+ * m->dropped). Values are copied; invalid UTF-8 is kept as is here and
+ * replaced when rendered.
+ */
+struct series	*metric_series(struct metric *, const struct str *values);
+
+/* Counter += v (v < 0 is ignored and returns -1); gauge += v. */
+int		 metric_add(struct metric *, const struct str *values, double);
+/* Gauge = v. */
+int		 metric_set(struct metric *, const struct str *values, double);
+/* Histogram observation. */
+int		 metric_observe(struct metric *, const struct str *values,
+		    double);
+
+/*
+ * Calls fn for every series of m in a deterministic order (label values
+ * compared bytewise, label by label). Cost: a sort of the series pointers.
+ */
+void		 metric_foreach(struct metric *,
+		    void (*fn)(struct metric *, struct series *, void *),
+		    void *arg);
+
+#endif

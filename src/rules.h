@@ -1,0 +1,153 @@
+/*
+ * rules.h: the rules language, parsed into a ruleset. The grammar is
+ * documented in man/logmetrics.rules.5. Every error says
+ * "file:line:col: expected X, found Y"; every error of a file is reported
+ * and the whole ruleset is rejected.
+ */
+#ifndef LOGMETRICS_RULES_H
+#define LOGMETRICS_RULES_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stddef.h>
+
+#include "metrics.h"
+#include "ts.h"
+
+/* A value computed from captures, in reverse Polish notation. */
+enum expr_op {
+	EXPR_NUM = 1,	/* push num */
+	EXPR_CAP,	/* push the capture cap read as a number */
+	EXPR_TIME,	/* push the line's log time (Unix seconds) */
+	EXPR_ADD,
+	EXPR_SUB,
+	EXPR_MUL,
+	EXPR_DIV,
+	EXPR_NEG,
+};
+
+struct expr_node {
+	enum expr_op	op;
+	double		num;
+	int		cap;
+};
+
+struct expr {
+	struct expr_node	*n;
+	size_t			 len;	/* 0: no value (inc) */
+};
+
+/* Where a label value comes from: a capture, or a literal when cap < 0. */
+struct labelsrc {
+	int	 cap;
+	char	*lit;
+};
+
+enum action_kind {
+	ACT_INC = 1,
+	ACT_ADD,
+	ACT_SET,
+	ACT_OBSERVE,
+};
+
+enum cond_op {
+	COND_NONE = 0,
+	COND_EQ,
+	COND_NE,
+};
+
+struct action {
+	enum action_kind	 kind;
+	char			*metric;
+	struct expr		 value;
+	struct labelsrc		*labels;	/* in the metric's label order */
+	size_t			 nlabels;
+	enum cond_op		 cond;		/* if $cap == "text" */
+	int			 condcap;
+	char			*condval;
+	const char		*file;
+	int			 line;
+	int			 col;
+};
+
+/*
+ * One pattern of a rule: on the whole line (field NULL) or on the value of
+ * one top-level field of a JSON object line.
+ */
+struct pattern {
+	char		*field;
+	size_t		 fieldlen;
+	char		*src;		/* the regex as written */
+	pcre2_code	*re;		/* compiled, JIT when available */
+	int		 optional;
+	int		 line;
+	int		 col;
+};
+
+/* A named capture of a rule: which pattern and group fill it. */
+struct capture {
+	char	*name;
+	int	 pat;
+	int	 group;
+};
+
+struct rule {
+	char		*name;
+	struct pattern	*pats;
+	size_t		 npats;
+	int		 json;		/* some pattern is on a field */
+	struct capture	*caps;
+	size_t		 ncaps;
+	char		**prefilter;	/* literals every matching line holds */
+	size_t		 nprefilter;
+	struct action	*acts;
+	size_t		 nacts;
+	const char	*file;
+	int		 line;
+};
+
+/*
+ * How a line's log time is found: a top-level field (field set) or a
+ * whole-line regex whose group "ts" (else group 1) holds it. Tried in
+ * order; the first that parses wins; none: the wall clock.
+ */
+struct tsrule {
+	char		*field;
+	size_t		 fieldlen;
+	pcre2_code	*re;
+	int		 group;
+	enum ts_format	 fmt;
+};
+
+/* A default label, its value already resolved from the environment. */
+struct deflabel {
+	char	*name;
+	char	*value;
+};
+
+struct ruleset {
+	struct metric_decl	*decls;
+	size_t			 ndecls;
+	struct deflabel		*labels;
+	size_t			 nlabels;
+	struct tsrule		*ts;
+	size_t			 nts;
+	struct rule		*rules;
+	size_t			 nrules;
+	char			**files;	/* names the decls and actions point to */
+	size_t			 nfiles;
+};
+
+/*
+ * Loads rules from files and directories (a directory: its "*.rules"
+ * files in name order) as one ruleset. Returns NULL on any error, with
+ * every message, one per line, in err (truncated to errlen).
+ */
+struct ruleset	*rules_load(const char *const *paths, size_t npaths,
+		    char *err, size_t errlen);
+/* The same over text in memory, name used in messages. */
+struct ruleset	*rules_parse(const char *name, const char *text, size_t len,
+		    char *err, size_t errlen);
+void		 rules_free(struct ruleset *);
+
+#endif

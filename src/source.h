@@ -1,0 +1,39 @@
+/*
+ * source.h: historical log files for one-shot mode, plain or gzip, in the
+ * order logrotate made them.
+ */
+#ifndef LOGMETRICS_SOURCE_H
+#define LOGMETRICS_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct source_stats {
+	uint64_t	lines;
+	uint64_t	bytes;		/* bytes read (uncompressed) */
+	uint64_t	toolong;	/* lines over the cap, skipped */
+	struct buf	last;		/* the last line read (a copy) */
+};
+
+typedef void	source_line_fn(void *arg, const char *line, size_t len);
+
+/*
+ * Orders paths oldest first, in place: files of one log together, higher
+ * rotation numbers first ("bot.log.3.gz", "bot.log.2.gz", "bot.log.1",
+ * "bot.log"), dated rotations ("bot.log-20251124") by date before the live
+ * file. Different logs keep the order of their first mention.
+ */
+void	source_sort(char **paths, size_t n);
+
+/*
+ * Reads path to its end, gzip or plain (by its magic bytes), calling fn
+ * for every line, a last line without newline included. Lines longer than
+ * maxline are skipped and counted. Returns 0, or -1 with "path: offset N:
+ * reason" in err; lines before the failure have been delivered.
+ */
+int	source_read(const char *path, size_t maxline, source_line_fn *fn,
+	    void *arg, struct source_stats *, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,1153 @@
+/*
+ * tail.c: follows log files through rotation.
+ *
+ * A struct tfile is one followed path; a struct reader is one open file
+ * (one inode) being read. The reader a path names is its current reader.
+ * When the path comes to name another file, or none, the old reader is
+ * read to its end at once and kept as an orphan of the path: a writer
+ * that still holds the renamed file may append to it, so an orphan is read
+ * on every poll until it has been idle for rotate_wait seconds, and closed
+ * at once when it is deleted (read to its end first). A reader is found
+ * by its (dev, ino), so a file renamed to another followed name (bot.log
+ * to bot.log.1 under "bot.log*") keeps its position instead of being read
+ * again.
+ *
+ * Lines are split by lines.c straight out of each reader's buffer; the
+ * file offset of a reader's last complete line is its resume point, so a
+ * partial last line is never delivered in two halves.
+ *
+ * Change is noticed three ways, all ending in the same check (sync_all):
+ * inotify events on the files and their directories, an IN_Q_OVERFLOW
+ * (events were lost: check everything), and a periodic stat of every path
+ * every poll_interval, which is also all of the no_inotify mode.
+ *
+ * libinotifytools holds the inotify instance, the directory watches with
+ * their wd-to-path map, and reads the events. Three things it cannot do,
+ * each shown by a test in test_tail.c, are done on its descriptor with
+ * <sys/inotify.h> and poll(2):
+ *  - Its wait takes whole seconds (inotifytools_next_event(0) even blocks
+ *    until something happens), while tail_poll() waits in milliseconds. The descriptor
+ *    is not exported, so it is found in /proc/self/fd right after the
+ *    library opens it; tail_poll() waits on it with poll(2) and then
+ *    drains the library with a zero timeout, which never blocks.
+ *  - It opens the descriptor without close-on-exec; FD_CLOEXEC is set on
+ *    the descriptor found above.
+ *  - It watches by name and keeps one watch per name, returning no wd: in
+ *    rename or delete rotation the old file (still being read) and the
+ *    new one share a name, and the second watch cannot be told apart from
+ *    the first. A watch by name may also land on the new file when the
+ *    rotation falls between open() and the watch. So each file watch is
+ *    put on the open descriptor itself, /proc/self/fd/N, with
+ *    inotify_add_watch(), and removed with inotify_rm_watch() before the
+ *    descriptor is closed. Directory names are unique, so directories
+ *    are watched through the library; the wd is learnt by adding the same
+ *    watch again (the kernel returns the existing wd for an inode).
+ * Without /proc, or when inotify cannot be set up, tail polls.
+ *
+ * The library keeps process-global state, hence one tail per process.
+ */
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <glob.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <inotifytools/inotifytools.h>
+
+#include "lines.h"
+#include "tail.h"
+#include "util.h"
+
+#define TAIL_HEAD	256			/* bytes kept to know a file */
+#define TAIL_BUDGET	(16ULL * 1024 * 1024)	/* per file and poll */
+#define TAIL_NOLIMIT	UINT64_MAX
+#define TAIL_CHUNK	(64 * 1024)
+#define TAIL_MAXINO	32			/* inotify fds looked at */
+
+#define DIR_EVENTS	(IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | \
+			    IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | \
+			    IN_ONLYDIR)
+#define FILE_EVENTS	(IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | \
+			    IN_DELETE_SELF)
+
+struct tfile;
+
+struct reader {
+	struct tfile	*owner;
+	int		 fd;		/* -1 while closed for max_open */
+	int		 wd;
+	dev_t		 dev;
+	ino_t		 ino;
+	uint64_t	 pos;		/* next byte to read */
+	uint64_t	 offset;	/* end of the last complete line */
+	uint64_t	 lastnl;	/* end of the last LF read */
+	uint64_t	 cbase;		/* offset = cbase + lines.consumed */
+	uint64_t	 size;
+	nlink_t		 nlink;
+	struct lines	 lines;
+	int		 skipping;	/* kept while closed */
+	unsigned char	 head[TAIL_HEAD];
+	size_t		 headlen;
+	double		 active;	/* monotonic time of the last data */
+};
+
+struct tfile {
+	struct tail_file	  pub;		/* first: what callers see */
+	struct reader		 *cur;
+	struct reader		**orphans;
+	size_t			  norphans;
+	int			  fromglob;
+	int			  seen;
+	int			  missing;
+	int			  known;	/* has named a file before */
+};
+
+struct wdir {
+	char	*path;
+	int	 wd;
+	dev_t	 dev;
+	ino_t	 ino;
+};
+
+struct pattern {
+	char		*pat;
+	const char	*base;		/* in pat, after the last '/' */
+	size_t		 dir;		/* index in dirs */
+	int		 glob;
+};
+
+struct tail {
+	struct tail_opts	  o;
+	struct pattern		 *pats;
+	size_t			  npats;
+	struct wdir		 *dirs;
+	size_t			  ndirs;
+	struct tfile		**files;
+	size_t			  nfiles;
+	int			  ifd;		/* library's inotify fd or -1 */
+	int			  need_sync;
+	int			  backlog;
+	int			  initial;
+	double			  next_scan;
+	size_t			  nopen;
+	uint64_t		  overflows;
+	uint64_t		  scans;
+	tail_line_fn		 *fn;		/* set during tail_poll() */
+	void			 *arg;
+};
+
+static int	tail_live;
+
+static void	orphan_end(struct tail *, struct tfile *, size_t);
+
+/*
+ * Lists the inotify descriptors of this process. Returns how many were
+ * stored, or -1 when /proc cannot be read.
+ */
+static int
+inotify_fds(int *fds, int max)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 link[PATH_MAX], target[64];
+	ssize_t		 n;
+	int		 count = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL && count < max) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", de->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, "anon_inode:inotify") == 0)
+			fds[count++] = atoi(de->d_name);
+	}
+	closedir(d);
+	return count;
+}
+
+/*
+ * Initialises the library and finds the descriptor it opened: the one
+ * inotify descriptor present after and not before. Sets close-on-exec on
+ * it. Returns 0, or -1 (library not initialised) to fall back to polling.
+ */
+static int
+ino_setup(struct tail *t)
+{
+	int	before[TAIL_MAXINO], after[TAIL_MAXINO];
+	int	nb, na, i, j, fd = -1;
+
+	if ((nb = inotify_fds(before, TAIL_MAXINO)) == -1)
+		return -1;
+	if (!inotifytools_initialize())
+		return -1;
+	if ((na = inotify_fds(after, TAIL_MAXINO)) == -1)
+		goto fail;
+	for (i = 0; i < na; i++) {
+		for (j = 0; j < nb && before[j] != after[i]; j++)
+			;
+		if (j < nb)
+			continue;
+		if (fd != -1)
+			goto fail;	/* ambiguous */
+		fd = after[i];
+	}
+	if (fd == -1 && na <= nb)
+		return -1;	/* initialised before us: not ours to touch */
+	if (fd == -1 || fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		goto fail;
+	t->ifd = fd;
+	return 0;
+fail:
+	inotifytools_cleanup();
+	return -1;
+}
+
+static int
+has_glob(const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '*' || s[i] == '?' || s[i] == '[')
+			return 1;
+	return 0;
+}
+
+/*
+ * Splits a pattern into its directory (shared between patterns) and its
+ * base. Returns 0, or -1 with a message when the directory part holds
+ * glob characters or the base is empty.
+ */
+static int
+pattern_add(struct tail *t, const char *pat, char *err, size_t errlen)
+{
+	struct pattern	*p;
+	const char	*slash;
+	char		*dir;
+	size_t		 i, dlen;
+
+	slash = strrchr(pat, '/');
+	dlen = slash ? (size_t)(slash - pat) : 0;
+	if (*pat == '\0' || (slash && slash[1] == '\0')) {
+		snprintf(err, errlen, "%s: not a file name", pat);
+		return -1;
+	}
+	if (has_glob(pat, dlen)) {
+		snprintf(err, errlen, "%s: the directory part must not be a "
+		    "glob pattern", pat);
+		return -1;
+	}
+	if (slash == NULL)
+		dir = xstrdup(".");
+	else if (dlen == 0)
+		dir = xstrdup("/");
+	else
+		dir = xstrndup(pat, dlen);
+
+	t->pats = xreallocarray(t->pats, t->npats + 1, sizeof(*t->pats));
+	p = &t->pats[t->npats++];
+	p->pat = xstrdup(pat);
+	p->base = p->pat + (slash ? dlen + 1 : 0);
+	p->glob = has_glob(p->base, strlen(p->base));
+
+	for (i = 0; i < t->ndirs; i++)
+		if (strcmp(t->dirs[i].path, dir) == 0)
+			break;
+	if (i == t->ndirs) {
+		t->dirs = xreallocarray(t->dirs, t->ndirs + 1,
+		    sizeof(*t->dirs));
+		t->dirs[i].path = dir;
+		t->dirs[i].wd = -1;
+		t->dirs[i].dev = 0;
+		t->dirs[i].ino = 0;
+		t->ndirs++;
+	} else
+		free(dir);
+	p->dir = i;
+	return 0;
+}
+
+static void
+file_sync_pub(struct tfile *tf)
+{
+	struct reader	*r = tf->cur;
+
+	tf->pub.open = r != NULL && r->fd >= 0;
+	if (r == NULL)
+		return;
+	tf->pub.dev = r->dev;
+	tf->pub.ino = r->ino;
+	tf->pub.offset = r->offset;
+	tf->pub.size = r->size;
+}
+
+/*
+ * Hands out a descriptor for a reader: when max_open are held, closes the
+ * current reader idle the longest (it is reopened by the periodic check
+ * when its file grows; a partial line is read again then), else ends the
+ * idlest orphan (read to its end before). keep is never chosen. Returns
+ * 0, or -1 when nothing can be closed. The price of the cap: a closed
+ * reader whose file is renamed away before it is reopened cannot be found
+ * again, and what was appended to it meanwhile is not read.
+ */
+static int
+fd_slot(struct tail *t, const struct reader *keep)
+{
+	struct reader	*r, *victim = NULL;
+	struct tfile	*tf, *vown = NULL;
+	size_t		 i, j, vidx = 0;
+
+	if (t->nopen < t->o.max_open)
+		return 0;
+	for (i = 0; i < t->nfiles; i++) {
+		r = t->files[i]->cur;
+		if (r == NULL || r->fd < 0 || r == keep)
+			continue;
+		if (victim == NULL || r->active < victim->active)
+			victim = r;
+	}
+	if (victim != NULL) {
+		victim->skipping = victim->lines.skipping;
+		if (!victim->skipping)
+			victim->pos = victim->offset;
+		lines_free(&victim->lines);
+		if (victim->wd >= 0 && t->ifd >= 0)
+			inotify_rm_watch(t->ifd, victim->wd);
+		victim->wd = -1;
+		close(victim->fd);
+		victim->fd = -1;
+		t->nopen--;
+		file_sync_pub(victim->owner);
+		return 0;
+	}
+	for (i = 0; i < t->nfiles; i++) {
+		tf = t->files[i];
+		for (j = 0; j < tf->norphans; j++) {
+			r = tf->orphans[j];
+			if (r == keep)
+				continue;
+			if (victim == NULL || r->active < victim->active) {
+				victim = r;
+				vown = tf;
+				vidx = j;
+			}
+		}
+	}
+	if (victim == NULL)
+		return -1;
+	orphan_end(t, vown, vidx);
+	return 0;
+}
+
+static void
+reader_watch(struct tail *t, struct reader *r)
+{
+	char	link[64];
+
+	if (t->ifd < 0 || r->wd >= 0)
+		return;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", r->fd);
+	r->wd = inotify_add_watch(t->ifd, link, FILE_EVENTS);
+}
+
+/*
+ * Opens path for r (a new reader, or one closed for max_open) and checks
+ * it is a regular file with r's identity when want_id. Returns 0, or -1
+ * (r left closed).
+ */
+static int
+reader_attach(struct tail *t, struct reader *r, const char *path,
+    int want_id)
+{
+	struct stat	st;
+	int		fd;
+
+	if (fd_slot(t, r) == -1)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (want_id && (st.st_dev != r->dev || st.st_ino != r->ino))) {
+		close(fd);
+		return -1;
+	}
+	r->fd = fd;
+	r->dev = st.st_dev;
+	r->ino = st.st_ino;
+	r->size = (uint64_t)st.st_size;
+	r->nlink = st.st_nlink;
+	lines_init(&r->lines, t->o.max_line);
+	r->lines.skipping = r->skipping;
+	r->skipping = 0;
+	r->cbase = r->pos;
+	t->nopen++;
+	reader_watch(t, r);
+	return 0;
+}
+
+/*
+ * Where to start reading a file already there: after its last LF. When
+ * the last max_line + 1 bytes hold no LF, the last line is too long, and
+ * starting max_line + 1 bytes before the end makes the splitter skip and
+ * count it. Cost: one 64 KiB read backwards in the common case.
+ */
+static uint64_t
+start_at_end(int fd, uint64_t size, size_t maxline)
+{
+	char		*buf, *nl;
+	uint64_t	 lo, end, off;
+	size_t		 n;
+	ssize_t		 got;
+
+	lo = size > (uint64_t)maxline + 1 ? size - maxline - 1 : 0;
+	buf = xmalloc(TAIL_CHUNK);
+	for (end = size; end > lo; end = off) {
+		n = end - lo < TAIL_CHUNK ? (size_t)(end - lo) : TAIL_CHUNK;
+		off = end - n;
+		got = pread(fd, buf, n, (off_t)off);
+		if (got != (ssize_t)n) {
+			lo = size;
+			break;
+		}
+		if ((nl = memrchr(buf, '\n', n)) != NULL) {
+			lo = off + (uint64_t)(nl - buf) + 1;
+			break;
+		}
+	}
+	free(buf);
+	return lo;
+}
+
+/* Opens a new reader on path, positioned at start. NULL on failure. */
+static struct reader *
+reader_new(struct tail *t, struct tfile *tf, const char *path, int at_end)
+{
+	struct reader	*r;
+
+	r = xcalloc(1, sizeof(*r));
+	r->fd = r->wd = -1;
+	r->owner = tf;
+	if (reader_attach(t, r, path, 0) == -1) {
+		free(r);
+		return NULL;
+	}
+	if (at_end)
+		r->pos = start_at_end(r->fd, r->size, t->o.max_line);
+	r->offset = r->lastnl = r->cbase = r->pos;
+	r->active = now_mono();
+	return r;
+}
+
+static void
+reader_close(struct tail *t, struct reader *r)
+{
+	if (r->fd < 0)
+		return;
+	/* Before close: the kernel drops the watch of a deleted file then. */
+	if (r->wd >= 0 && t->ifd >= 0)
+		inotify_rm_watch(t->ifd, r->wd);
+	r->wd = -1;
+	close(r->fd);
+	r->fd = -1;
+	t->nopen--;
+}
+
+static void
+reader_free(struct tail *t, struct reader *r)
+{
+	reader_close(t, r);
+	lines_free(&r->lines);
+	free(r);
+}
+
+/*
+ * Whether the file was rewritten since its head was seen: the bytes at
+ * its start differ (truncated and refilled past our position between two
+ * looks). A rewrite that starts with the same TAIL_HEAD bytes, or with a
+ * first line equal to the old one when shorter, cannot be seen.
+ */
+static int
+rewritten(struct reader *r, uint64_t size)
+{
+	unsigned char	buf[TAIL_HEAD];
+	size_t		n;
+	ssize_t		got;
+
+	if (r->headlen == 0 || size <= r->pos)
+		return 0;
+	n = size < r->headlen ? (size_t)size : r->headlen;
+	got = pread(r->fd, buf, n, 0);
+	if (got != (ssize_t)n)
+		return 0;
+	return memcmp(buf, r->head, n) != 0;
+}
+
+static void
+head_capture(struct reader *r)
+{
+	size_t	n;
+	ssize_t	got;
+
+	if (r->headlen == TAIL_HEAD || r->size <= r->headlen)
+		return;
+	n = r->size < TAIL_HEAD ? (size_t)r->size : TAIL_HEAD;
+	got = pread(r->fd, r->head, n, 0);
+	r->headlen = got > 0 ? (size_t)got : 0;
+}
+
+static void
+deliver(struct tail *t, struct tfile *tf, const char *line, size_t len)
+{
+	tf->pub.lines++;
+	if (t->fn != NULL)
+		t->fn(t->arg, &tf->pub, line, len);
+}
+
+/*
+ * Reads r from its position up to its end or budget bytes, delivering
+ * every complete line to its owner's callback. A file shorter than our
+ * position, or whose first bytes changed, was truncated: it is read again
+ * from 0. Sets t->backlog when the budget stopped the read. Does nothing
+ * outside tail_poll() (no callback to deliver to) or when r is closed.
+ */
+static void
+reader_read(struct tail *t, struct reader *r, uint64_t budget)
+{
+	struct tfile	*tf = r->owner;
+	struct stat	 st;
+	const char	*line;
+	char		*space, *nl;
+	uint64_t	 got = 0, toolong0;
+	size_t		 avail, len;
+	ssize_t		 n;
+	int		 delivered = 0;
+
+	if (r->fd < 0 || t->fn == NULL || fstat(r->fd, &st) == -1)
+		return;
+	r->nlink = st.st_nlink;
+	if ((uint64_t)st.st_size < r->pos ||
+	    rewritten(r, (uint64_t)st.st_size)) {
+		lines_reset(&r->lines);
+		r->pos = r->offset = r->lastnl = 0;
+		r->cbase = 0 - r->lines.consumed;
+		r->headlen = 0;
+		tf->pub.truncations++;
+	}
+	toolong0 = r->lines.toolong;
+	for (;;) {
+		if (got >= budget) {
+			t->backlog = 1;
+			break;
+		}
+		space = lines_space(&r->lines, &avail);
+		if (avail > budget - got)
+			avail = (size_t)(budget - got);
+		n = pread(r->fd, space, avail, (off_t)r->pos);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		lines_commit(&r->lines, (size_t)n);
+		if ((nl = memrchr(space, '\n', (size_t)n)) != NULL)
+			r->lastnl = r->pos + (uint64_t)(nl - space) + 1;
+		r->pos += (uint64_t)n;
+		got += (uint64_t)n;
+		tf->pub.bytes += (uint64_t)n;
+		while ((line = lines_next(&r->lines, &len)) != NULL) {
+			r->offset = r->cbase + r->lines.consumed;
+			if (r == tf->cur)
+				tf->pub.offset = r->offset;
+			delivered = 1;
+			deliver(t, tf, line, len);
+		}
+		r->offset = r->lastnl;
+		if ((size_t)n < avail)
+			break;
+	}
+	tf->pub.toolong += r->lines.toolong - toolong0;
+	r->size = (uint64_t)st.st_size > r->pos ? (uint64_t)st.st_size :
+	    r->pos;
+	if (got > 0)
+		r->active = now_mono();
+	if (delivered)
+		tf->pub.last_read = now_wall();
+	head_capture(r);
+	if (r == tf->cur)
+		file_sync_pub(tf);
+}
+
+/*
+ * Lets an orphan go: its unterminated last line, if any, is delivered
+ * (nothing will complete it now), then it is closed and freed.
+ */
+static void
+orphan_end(struct tail *t, struct tfile *tf, size_t i)
+{
+	struct reader	*r = tf->orphans[i];
+	size_t		 len;
+
+	len = lines_pending(&r->lines);
+	if (len > 0 && !r->lines.skipping && t->fn != NULL) {
+		if (r->lines.buf[r->lines.start + len - 1] == '\r')
+			len--;
+		deliver(t, tf, r->lines.buf + r->lines.start, len);
+		tf->pub.last_read = now_wall();
+	}
+	reader_free(t, r);
+	memmove(&tf->orphans[i], &tf->orphans[i + 1],
+	    (tf->norphans - i - 1) * sizeof(*tf->orphans));
+	tf->norphans--;
+}
+
+/*
+ * The path no longer names tf's current file: read it to its end now and
+ * keep it as an orphan, or end it at once when it is deleted. A reader
+ * closed for max_open cannot be followed to its new name and is dropped.
+ */
+static void
+demote(struct tail *t, struct tfile *tf)
+{
+	struct reader	*r = tf->cur;
+
+	if (r == NULL)
+		return;
+	tf->cur = NULL;
+	file_sync_pub(tf);
+	if (r->fd < 0) {
+		reader_free(t, r);
+		return;
+	}
+	reader_read(t, r, TAIL_NOLIMIT);
+	r->active = now_mono();		/* rotate_wait counts from now */
+	tf->orphans = xreallocarray(tf->orphans, tf->norphans + 1,
+	    sizeof(*tf->orphans));
+	tf->orphans[tf->norphans++] = r;
+	if (r->nlink == 0)
+		orphan_end(t, tf, tf->norphans - 1);
+}
+
+static struct tfile *
+file_find(struct tail *t, const char *path)
+{
+	size_t	i;
+
+	for (i = 0; i < t->nfiles; i++)
+		if (strcmp(t->files[i]->pub.path, path) == 0)
+			return t->files[i];
+	return NULL;
+}
+
+/* Finds the reader of (dev, ino), current or orphan, in any path. */
+static struct reader *
+reader_find(struct tail *t, dev_t dev, ino_t ino)
+{
+	struct tfile	*tf;
+	size_t		 i, j;
+
+	for (i = 0; i < t->nfiles; i++) {
+		tf = t->files[i];
+		if (tf->cur && tf->cur->dev == dev && tf->cur->ino == ino)
+			return tf->cur;
+		for (j = 0; j < tf->norphans; j++)
+			if (tf->orphans[j]->dev == dev &&
+			    tf->orphans[j]->ino == ino)
+				return tf->orphans[j];
+	}
+	return NULL;
+}
+
+/*
+ * Takes reader r away from the path that had it, to be the current
+ * reader of another path (the file was renamed to it). Returns 0, or -1
+ * when the old path still names it too (a hard link): it stays there.
+ */
+static int
+adopt(struct tail *t, struct reader *r)
+{
+	struct tfile	*from = r->owner;
+	struct stat	 st;
+	size_t		 j;
+
+	if (from->cur == r) {
+		if (stat(from->pub.path, &st) == 0 && st.st_dev == r->dev &&
+		    st.st_ino == r->ino)
+			return -1;
+		reader_read(t, r, TAIL_NOLIMIT);
+		from->cur = NULL;
+		file_sync_pub(from);
+		return 0;
+	}
+	for (j = 0; j < from->norphans && from->orphans[j] != r; j++)
+		;
+	if (j == from->norphans)
+		return -1;
+	reader_read(t, r, TAIL_NOLIMIT);
+	memmove(&from->orphans[j], &from->orphans[j + 1],
+	    (from->norphans - j - 1) * sizeof(*from->orphans));
+	from->norphans--;
+	return 0;
+}
+
+static struct tfile *
+file_add(struct tail *t, const char *path, int fromglob)
+{
+	struct tfile	*tf;
+
+	tf = xcalloc(1, sizeof(*tf));
+	tf->pub.path = xstrdup(path);
+	tf->fromglob = fromglob;
+	t->files = xreallocarray(t->files, t->nfiles + 1, sizeof(*t->files));
+	t->files[t->nfiles++] = tf;
+	return tf;
+}
+
+static void
+file_free(struct tail *t, struct tfile *tf)
+{
+	size_t	i;
+
+	if (tf->cur)
+		reader_free(t, tf->cur);
+	for (i = 0; i < tf->norphans; i++)
+		reader_free(t, tf->orphans[i]);
+	free(tf->orphans);
+	free(tf->pub.path);
+	free(tf);
+}
+
+/*
+ * Checks one path against the file it named last time: same file (a
+ * reader closed for max_open is reopened when it changed size), another
+ * file (rotation: the old one is demoted, the new one read from its
+ * start, or kept at its position when it is a file we already read under
+ * another name), or no file.
+ */
+static void
+visit(struct tail *t, const char *path, int fromglob)
+{
+	struct tfile	*tf;
+	struct reader	*r;
+	struct stat	 st;
+
+	tf = file_find(t, path);
+	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode)) {
+		if (tf != NULL) {
+			tf->seen = 1;
+			tf->missing = 1;
+			demote(t, tf);
+		}
+		return;
+	}
+	if (tf == NULL)
+		tf = file_add(t, path, fromglob);
+	tf->seen = 1;
+	tf->missing = 0;
+	if ((r = tf->cur) != NULL && r->dev == st.st_dev &&
+	    r->ino == st.st_ino) {
+		if (r->fd < 0 && (uint64_t)st.st_size != r->pos &&
+		    reader_attach(t, r, path, 1) == 0)
+			reader_read(t, r, TAIL_BUDGET);
+		return;
+	}
+	demote(t, tf);
+	if ((r = reader_find(t, st.st_dev, st.st_ino)) != NULL) {
+		if (adopt(t, r) == -1)
+			return;
+		r->owner = tf;
+		if (r->fd < 0 && reader_attach(t, r, path, 1) == -1) {
+			reader_free(t, r);
+			return;
+		}
+	} else {
+		r = reader_new(t, tf, path, t->initial && !t->o.from_start);
+		if (r == NULL)
+			return;
+	}
+	/*
+	 * Counted even when (dev, ino) is the old one: a file deleted and
+	 * closed frees its inode number for the next file created.
+	 */
+	if (tf->known)
+		tf->pub.rotations++;
+	tf->known = 1;
+	tf->cur = r;
+	file_sync_pub(tf);
+	/* Under descriptor pressure it may be closed before read_all(). */
+	if (t->nopen >= t->o.max_open)
+		reader_read(t, r, TAIL_BUDGET);
+}
+
+/*
+ * Puts a watch on a pattern's directory when it exists and is not
+ * watched yet (or the watch is on a directory since replaced). A missing
+ * directory is looked at again on the next check.
+ */
+static void
+dir_check(struct tail *t, struct wdir *d)
+{
+	struct stat	 st;
+	const char	*name;
+	int		 wd;
+
+	if (t->ifd < 0)
+		return;
+	if (stat(d->path, &st) == -1 || !S_ISDIR(st.st_mode))
+		return;		/* its watch, if any, reports the loss */
+	if (d->wd >= 0 && d->dev == st.st_dev && d->ino == st.st_ino)
+		return;
+	if (d->wd >= 0)
+		inotifytools_remove_watch_by_wd(d->wd);
+	d->wd = -1;
+	if (!inotifytools_watch_file(d->path, DIR_EVENTS))
+		return;
+	/* Same inode, same instance: the kernel returns the library's wd. */
+	if ((wd = inotify_add_watch(t->ifd, d->path, DIR_EVENTS)) == -1)
+		return;
+	name = inotifytools_filename_from_wd(wd);
+	if (name == NULL || *name == '\0') {
+		/* The directory changed between the two calls. */
+		inotify_rm_watch(t->ifd, wd);
+		return;
+	}
+	d->wd = wd;
+	d->dev = st.st_dev;
+	d->ino = st.st_ino;
+}
+
+/*
+ * The full check: watches on directories, every pattern expanded, every
+ * path compared with the file it named. Paths a glob no longer matches
+ * lose their file like missing ones. Cost: one glob(3) per pattern, one
+ * stat(2) per path.
+ */
+static void
+sync_all(struct tail *t)
+{
+	struct pattern	*p;
+	glob_t		 g;
+	size_t		 i, j;
+
+	t->scans++;
+	t->need_sync = 0;
+	for (i = 0; i < t->ndirs; i++)
+		dir_check(t, &t->dirs[i]);
+	for (i = 0; i < t->nfiles; i++)
+		t->files[i]->seen = 0;
+	for (i = 0; i < t->npats; i++) {
+		p = &t->pats[i];
+		if (!p->glob) {
+			visit(t, p->pat, 0);
+			continue;
+		}
+		memset(&g, 0, sizeof(g));
+		if (glob(p->pat, 0, NULL, &g) == 0)
+			for (j = 0; j < g.gl_pathc; j++)
+				visit(t, g.gl_pathv[j], 1);
+		globfree(&g);
+	}
+	for (i = 0; i < t->nfiles; i++) {
+		if (t->files[i]->seen)
+			continue;
+		t->files[i]->missing = 1;
+		demote(t, t->files[i]);
+	}
+	t->initial = 0;
+}
+
+static struct wdir *
+dir_by_wd(struct tail *t, int wd)
+{
+	size_t	i;
+
+	for (i = 0; i < t->ndirs; i++)
+		if (t->dirs[i].wd == wd)
+			return &t->dirs[i];
+	return NULL;
+}
+
+static struct reader *
+reader_by_wd(struct tail *t, int wd)
+{
+	struct tfile	*tf;
+	size_t		 i, j;
+
+	for (i = 0; i < t->nfiles; i++) {
+		tf = t->files[i];
+		if (tf->cur && tf->cur->wd == wd)
+			return tf->cur;
+		for (j = 0; j < tf->norphans; j++)
+			if (tf->orphans[j]->wd == wd)
+				return tf->orphans[j];
+	}
+	return NULL;
+}
+
+/* Whether a name appearing in or leaving directory d is one we follow. */
+static int
+dir_wants(struct tail *t, const struct wdir *d, const char *name)
+{
+	const struct pattern	*p;
+	size_t			 i;
+
+	for (i = 0; i < t->npats; i++) {
+		p = &t->pats[i];
+		if (&t->dirs[p->dir] != d)
+			continue;
+		if (p->glob ? fnmatch(p->base, name, FNM_PERIOD) == 0 :
+		    strcmp(p->base, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Reads every queued event; none blocks. Structural events (a followed
+ * name created, moved or deleted; a file moved, deleted or its link count
+ * changed; a queue overflow) ask for the full check. Modifications need
+ * nothing: every open file is read on every poll. Returns 0, or -1 when
+ * the library failed to read.
+ */
+static int
+drain_events(struct tail *t)
+{
+	struct inotify_event	*ev;
+	struct wdir		*d;
+	struct reader		*r;
+	int			 e;
+
+	while ((ev = inotifytools_next_events(0, 1)) != NULL) {
+		if ((ev->mask & ~IN_MODIFY) == 0)
+			continue;	/* the common case: data */
+		if (ev->mask & IN_Q_OVERFLOW) {
+			t->overflows++;
+			t->need_sync = 1;
+			continue;
+		}
+		if ((d = dir_by_wd(t, ev->wd)) != NULL) {
+			if (ev->len > 0) {
+				if (dir_wants(t, d, ev->name))
+					t->need_sync = 1;
+				continue;
+			}
+			if (ev->mask & IN_MOVE_SELF)
+				inotifytools_remove_watch_by_wd(d->wd);
+			if (ev->mask & (IN_MOVE_SELF | IN_IGNORED))
+				d->wd = -1;
+			t->need_sync = 1;
+			continue;
+		}
+		if ((r = reader_by_wd(t, ev->wd)) == NULL)
+			continue;	/* a watch we removed */
+		if (ev->mask & IN_IGNORED)
+			r->wd = -1;
+		if (ev->mask & (IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF |
+		    IN_IGNORED))
+			t->need_sync = 1;
+	}
+	e = inotifytools_error();
+	if (e != 0 && e != EINTR && e != EAGAIN) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads every file: a path's orphans first (older data), then its
+ * current file up to the budget. Orphans deleted or idle for rotate_wait
+ * are let go; paths a glob found that are gone with nothing left to read
+ * are forgotten.
+ */
+static void
+read_all(struct tail *t)
+{
+	struct tfile	*tf;
+	struct reader	*r;
+	double		 now = now_mono();
+	size_t		 i, j, k;
+
+	t->backlog = 0;
+	for (i = 0; i < t->nfiles; i++) {
+		tf = t->files[i];
+		for (j = 0; j < tf->norphans;) {
+			r = tf->orphans[j];
+			reader_read(t, r, TAIL_NOLIMIT);
+			if (r->nlink == 0 || now - r->active >= t->o.rotate_wait)
+				orphan_end(t, tf, j);
+			else
+				j++;
+		}
+		if (tf->cur != NULL)
+			reader_read(t, tf->cur, TAIL_BUDGET);
+	}
+	for (i = k = 0; i < t->nfiles; i++) {
+		tf = t->files[i];
+		if (tf->fromglob && tf->missing && tf->cur == NULL &&
+		    tf->norphans == 0)
+			file_free(t, tf);
+		else
+			t->files[k++] = tf;
+	}
+	t->nfiles = k;
+}
+
+struct tail *
+tail_new(const struct tail_opts *opts, const char *const *patterns, size_t n,
+    char *err, size_t errlen)
+{
+	struct tail	*t;
+	size_t		 i;
+
+	if (tail_live) {
+		snprintf(err, errlen, "only one file follower per process");
+		return NULL;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "no file to follow");
+		return NULL;
+	}
+	t = xcalloc(1, sizeof(*t));
+	t->o = *opts;
+	if (t->o.poll_interval <= 0)
+		t->o.poll_interval = 1;
+	if (t->o.max_line == 0)
+		t->o.max_line = 1024 * 1024;
+	if (t->o.max_open == 0)
+		t->o.max_open = 128;
+	if (t->o.rotate_wait <= 0)
+		t->o.rotate_wait = 5;
+	t->ifd = -1;
+	for (i = 0; i < n; i++) {
+		if (pattern_add(t, patterns[i], err, errlen) == -1) {
+			tail_free(t);
+			return NULL;
+		}
+	}
+	tail_live = 1;
+	if (!t->o.no_inotify)
+		(void)ino_setup(t);
+	t->initial = 1;
+	sync_all(t);
+	t->next_scan = now_mono() + t->o.poll_interval;
+	return t;
+}
+
+int
+tail_poll(struct tail *t, int timeout_ms, tail_line_fn *fn, void *arg)
+{
+	struct pollfd	pfd;
+	double		now, due;
+	int		wait, rc;
+
+	now = now_mono();
+	wait = timeout_ms < 0 ? INT_MAX : timeout_ms;
+	if (t->need_sync || t->backlog)
+		wait = 0;
+	due = (t->next_scan - now) * 1000;
+	if (due < wait)
+		wait = due <= 0 ? 0 : (int)due + 1;
+	if (t->ifd >= 0) {
+		pfd.fd = t->ifd;
+		pfd.events = POLLIN;
+		rc = poll(&pfd, 1, wait);
+	} else
+		rc = wait > 0 ? poll(NULL, 0, wait) : 0;
+	if (rc == -1)
+		return errno == EINTR ? 0 : -1;
+
+	t->fn = fn;
+	t->arg = arg;
+	rc = 0;
+	if (t->ifd >= 0 && drain_events(t) == -1)
+		rc = -1;
+	now = now_mono();
+	if (now >= t->next_scan) {
+		t->need_sync = 1;
+		t->next_scan = now + t->o.poll_interval;
+	}
+	if (t->need_sync)
+		sync_all(t);
+	read_all(t);
+	t->fn = NULL;
+	t->arg = NULL;
+	return rc;
+}
+
+void
+tail_foreach(struct tail *t, void (*fn)(const struct tail_file *, void *),
+    void *arg)
+{
+	size_t	i;
+
+	for (i = 0; i < t->nfiles; i++)
+		fn(&t->files[i]->pub, arg);
+}
+
+void
+tail_stats(const struct tail *t, struct tail_stats *st)
+{
+	st->overflows = t->overflows;
+	st->scans = t->scans;
+	st->files = t->nfiles;
+	st->open = t->nopen;
+	st->inotify = t->ifd >= 0;
+}
+
+int
+tail_set_position(struct tail *t, const char *path, dev_t dev, ino_t ino,
+    uint64_t offset)
+{
+	struct tfile	*tf;
+	struct reader	*r;
+
+	if ((tf = file_find(t, path)) == NULL || (r = tf->cur) == NULL ||
+	    r->dev != dev || r->ino != ino || offset > r->size)
+		return -1;
+	lines_reset(&r->lines);
+	r->skipping = 0;
+	r->pos = r->offset = r->lastnl = offset;
+	r->cbase = offset - r->lines.consumed;
+	file_sync_pub(tf);
+	return 0;
+}
+
+void
+tail_free(struct tail *t)
+{
+	size_t	i;
+
+	if (t == NULL)
+		return;
+	if (t->ifd >= 0) {
+		/* Closing the instance drops every watch with it. */
+		inotifytools_cleanup();
+		t->ifd = -1;
+	}
+	for (i = 0; i < t->nfiles; i++)
+		file_free(t, t->files[i]);
+	free(t->files);
+	for (i = 0; i < t->npats; i++)
+		free(t->pats[i].pat);
+	free(t->pats);
+	for (i = 0; i < t->ndirs; i++)
+		free(t->dirs[i].path);
+	free(t->dirs);
+	tail_live = 0;
+	free(t);
+}

@@ -1,0 +1,66 @@
+/*
+ * util.h: growable byte buffers and small helpers shared by every module.
+ */
+#ifndef LOGMETRICS_UTIL_H
+#define LOGMETRICS_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A growable byte buffer; p is always NUL-terminated when cap > 0. */
+struct buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+};
+
+/* A borrowed byte string: not NUL-terminated, not owned. */
+struct str {
+	const char	*p;
+	size_t		 n;
+};
+
+void	 buf_init(struct buf *);
+void	 buf_free(struct buf *);
+void	 buf_reset(struct buf *);
+void	 buf_reserve(struct buf *, size_t);
+void	 buf_append(struct buf *, const void *, size_t);
+void	 buf_putc(struct buf *, int);
+void	 buf_puts(struct buf *, const char *);
+void	 buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 buf_vprintf(struct buf *, const char *, va_list)
+	    __attribute__((format(printf, 2, 0)));
+/* Hands the buffer's bytes to the caller (who frees them) and resets it. */
+char	*buf_release(struct buf *);
+
+/* Allocation that aborts the process with a message when memory runs out. */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+
+/* Wall clock as Unix seconds with sub-second precision. */
+double	 now_wall(void);
+/* Monotonic clock in seconds. */
+double	 now_mono(void);
+
+/*
+ * Formats a sample value the way Prometheus expects: integers without a
+ * fraction, +Inf, -Inf, NaN, else the shortest decimal that reads back
+ * exactly. Writes at most 32 bytes including the NUL; returns the length.
+ */
+size_t	 fmt_double(char *, double);
+
+/*
+ * Writes data to path atomically: a temporary file in the same directory,
+ * fsync, rename over path, fsync of the directory. Returns 0 or -1 with
+ * errno set.
+ */
+int	 write_atomic(const char *path, const void *data, size_t len);
+
+#endif

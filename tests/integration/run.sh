@@ -1,0 +1,27 @@
+#!/bin/sh
+# Runs every integration test (tests/integration/t_*.sh) against a binary.
+# Usage: tests/integration/run.sh BINARY
+# Each test gets LOGMETRICS (the binary, absolute), TOP (the source tree)
+# and a fresh TMPDIR of its own, removed afterwards when it passed.
+set -u
+bin=$1
+case "$bin" in /*) ;; *) bin="$(pwd)/$bin" ;; esac
+top=$(cd "$(dirname "$0")/../.." && pwd)
+pass=0
+fail=0
+for t in "$top"/tests/integration/t_*.sh; do
+	name=$(basename "$t" .sh)
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/logmetrics-$name.XXXXXX")
+	if LOGMETRICS="$bin" TOP="$top" TMPDIR="$tmp" T="$tmp" \
+	    sh "$t" >"$tmp/output" 2>&1; then
+		pass=$((pass + 1))
+		echo "ok: $name"
+		rm -rf "$tmp"
+	else
+		fail=$((fail + 1))
+		echo "FAIL: $name (output kept in $tmp)"
+		sed 's/^/    /' "$tmp/output" | tail -n 60
+	fi
+done
+echo "integration ($(basename "$bin")): $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,606 @@
+#!/usr/bin/env python3
+"""The metrics rules/bytelyst.rules derives from Bytelyst bot logs.
+
+An independent reference for logmetrics' one-shot mode. It reads the log
+files in the order given (.gz transparently), parses each line with the
+standard json module and applies, by hand, what every rule of
+rules/bytelyst.rules means: top-level fields only, the last duplicate key
+wins, label values are the unescaped strings (any other JSON value as
+written), numbers are taken only where the rule's regex accepts the whole
+value. It prints every sample in a canonical form: one per line,
+`name{label="value",...} value`, labels sorted by name, lines sorted by
+metric name, then label values, then le bound.
+
+    oracle.py [--now SECONDS] [--label NAME=VALUE]... [--max-line BYTES]
+              LOG...
+    oracle.py --canon EXPOSITION      (a Prometheus text exposition, "-"
+                                       for stdin, in the same canonical form)
+
+so that `diff <(oracle.py LOG) <(oracle.py --canon OUT.prom)` compares the
+exporter's output with the expectation exactly. --canon drops comments and
+the exporter's own metrics (logmetrics_*, process_*).
+
+Canonical form, both modes:
+  - label values escaped as in the text format (\\ \" \n); bytes that are
+    not UTF-8 replaced by U+FFFD (Python's decoder, one U+FFFD per maximal
+    invalid subsequence);
+  - labels with an empty value are dropped (Prometheus treats an empty
+    label as an absent one);
+  - values and le bounds: integers without a fraction, +Inf, -Inf, NaN,
+    else repr() of the double (the shortest text that reads back exactly);
+    -0 is written 0.
+
+Stdlib only.
+"""
+
+import argparse
+import gzip
+import json
+import math
+import os
+import re
+import sys
+from fractions import Fraction
+from json.decoder import scanstring
+
+# The number patterns of rules/bytelyst.rules (PCRE2 with DOLLAR_ENDONLY,
+# so ^...$ there means the whole value; fullmatch here).
+NUMBER = re.compile(
+    r'-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?')
+UNSIGNED = re.compile(
+    r'(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?')
+EPOCH = re.compile(r'-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?')
+RFC3339 = re.compile(
+    r'([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):'
+    r'([0-9]{2})(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})')
+
+DURATION_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
+DEFAULT_BUCKETS = (.005, .01, .025, .05, .1, .25, .5, 1.0, 2.5, 5.0, 10.0)
+THRESHOLDS = {'trading': 15.0, 'monitor': 45.0, 'reconciliation': 180.0}
+STALE_AFTER = 300.0
+INITIAL_SUBSYSTEMS = ('trading', 'monitor', 'reconciliation')
+LIVE = ('false', 'False', 'FALSE', '0', 'no', 'No', 'NO')
+MAX_LINE = 1024 * 1024
+
+WS = re.compile(r'[ \t\n\r]*')
+
+# Every top-level key some rule or timestamp statement reads.
+READ_KEYS = frozenset((
+    'time', 'severity', 'type', 'profileId', 'symbol', 'component',
+    'subsystem', 'durationMs', 'outcome', 'exchange', 'operation',
+    'latencyMs', 'utilizationPercent', 'mismatches', 'missingInDb',
+    'missingOnExchange'))
+
+
+def _reject_constant(name):
+    raise ValueError('not JSON: ' + name)
+
+
+DECODER = json.JSONDecoder(parse_float=str, parse_int=str,
+                           parse_constant=_reject_constant)
+
+
+def top_fields(s):
+    """Top-level fields of s when it is exactly one JSON object, else None.
+
+    Returns {key: text}: text is the unescaped string, or the value as
+    written for any other type. A later duplicate key replaces an
+    earlier one (as JSON.parse and json.loads do).
+    """
+    n = len(s)
+    i = WS.match(s, 0).end()
+    if i >= n or s[i] != '{':
+        return None
+    i = WS.match(s, i + 1).end()
+    fields = {}
+    try:
+        if s.startswith('}', i):
+            i += 1
+        else:
+            while True:
+                if not s.startswith('"', i):
+                    return None
+                key, i = scanstring(s, i + 1, True)
+                i = WS.match(s, i).end()
+                if not s.startswith(':', i):
+                    return None
+                i = WS.match(s, i + 1).end()
+                val, j = DECODER.raw_decode(s, i)
+                fields[key] = val if s[i] == '"' else s[i:j]
+                i = WS.match(s, j).end()
+                if s.startswith(',', i):
+                    i = WS.match(s, i + 1).end()
+                    continue
+                if s.startswith('}', i):
+                    i += 1
+                    break
+                return None
+    except (ValueError, IndexError):
+        return None
+    except RecursionError:
+        print('oracle: warning: nesting too deep, line skipped',
+              file=sys.stderr)
+        return None
+    if WS.match(s, i).end() != n:
+        return None
+    return fields
+
+
+def fields_of(s):
+    """As top_fields for the keys the rules read, through json.loads alone
+    when it can: numbers come back as written (parse_int/parse_float keep
+    the text), true, false and null are rebuilt; only an object or array
+    under a key the rules read needs the text as written, and then
+    top_fields() finds it. Other object and array values are left out."""
+    try:
+        d = DECODER.decode(s)
+    except ValueError:
+        return None
+    except RecursionError:
+        print('oracle: warning: nesting too deep, line skipped',
+              file=sys.stderr)
+        return None
+    if not isinstance(d, dict):
+        return None
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, str):
+            out[k] = v
+        elif v is True:
+            out[k] = 'true'
+        elif v is False:
+            out[k] = 'false'
+        elif v is None:
+            out[k] = 'null'
+        elif k in READ_KEYS:
+            return top_fields(s)
+    return out
+
+
+def to_bytes(text):
+    """The bytes a value stands for: raw bytes that were not UTF-8 come
+    back as they were; a lone surrogate written as \\uXXXX becomes U+FFFD
+    (one in dc80..dcff cannot be told from a raw byte and stays a byte)."""
+    try:
+        return text.encode('utf-8', 'surrogateescape')
+    except UnicodeEncodeError:
+        out = bytearray()
+        for ch in text:
+            try:
+                out += ch.encode('utf-8', 'surrogateescape')
+            except UnicodeEncodeError:
+                out += '\ufffd'.encode('utf-8')
+        return bytes(out)
+
+
+def days_from_civil(y, m, d):
+    y -= m <= 2
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def days_in_month(y, m):
+    if m == 2:
+        leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+        return 29 if leap else 28
+    return 30 if m in (4, 6, 9, 11) else 31
+
+
+def parse_rfc3339(text):
+    """Unix seconds of an RFC 3339 time, computed exactly then rounded
+    once to the nearest double; None when text is not one."""
+    mt = RFC3339.fullmatch(text)
+    if mt is None:
+        return None
+    y, mo, d, h, mi, s = (int(mt.group(k)) for k in range(1, 7))
+    if not (1 <= mo <= 12 and 1 <= d <= days_in_month(y, mo) and
+            h <= 23 and mi <= 59 and s <= 60):
+        return None
+    secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s
+    tz = mt.group(8)
+    if tz not in ('Z', 'z'):
+        oh, om = int(tz[1:3]), int(tz[4:6])
+        if oh > 23 or om > 59:
+            return None
+        off = oh * 3600 + om * 60
+        secs -= off if tz[0] == '+' else -off
+    frac = mt.group(7)
+    if frac is None:
+        return float(secs)
+    return float(Fraction(secs) + Fraction(int(frac[1:]),
+                                           10 ** (len(frac) - 1)))
+
+
+def line_time(fields):
+    """The record's log time by the rules' timestamp statements (field
+    time as epoch_ms, else as rfc3339), or None."""
+    text = fields.get('time')
+    if text is None:
+        return None
+    if EPOCH.fullmatch(text):
+        return float(text) / 1000.0
+    return parse_rfc3339(text)
+
+
+class Histogram:
+    def __init__(self, bounds):
+        self.bounds = bounds
+        self.counts = [0] * len(bounds)
+        self.sum = 0.0
+        self.count = 0
+
+    def observe(self, v):
+        for k, b in enumerate(self.bounds):
+            if v <= b:
+                self.counts[k] += 1
+                break
+        self.sum += v
+        self.count += 1
+
+
+class Oracle:
+    def __init__(self, maxline=MAX_LINE):
+        self.maxline = maxline
+        self.events = {}
+        self.violations = {}
+        self.durations = {}
+        self.latencies = {}
+        self.last_run = {to_bytes(s): 0.0 for s in INITIAL_SUBSYSTEMS}
+        self.util = {}
+        self.mismatches = 0.0
+        self.missing = {b'db': 0.0, b'exchange': 0.0}
+        self.newest = None
+        self.lines = 0
+        self.objects = 0
+        self.matched = 0
+        self.no_time = 0
+
+    def _newer(self, t):
+        if t is not None and (self.newest is None or t > self.newest):
+            self.newest = t
+
+    def feed_file(self, path):
+        with open(path, 'rb') as f:
+            gz = f.read(2) == b'\x1f\x8b'
+        opener = gzip.open if gz else open
+        file_last = None
+        # Binary iteration splits on b'\n' only; a last line without a
+        # newline comes out as it is.
+        with opener(path, 'rb') as f:
+            for raw in f:
+                if raw.endswith(b'\n'):
+                    raw = raw[:-1]
+                if len(raw) > self.maxline:
+                    continue
+                if raw.endswith(b'\r'):
+                    raw = raw[:-1]
+                t = self.feed_line(raw)
+                if t is not None:
+                    file_last = t
+        self._newer(file_last)
+
+    def feed_line(self, raw):
+        """Applies every rule to one line (no LF, CR stripped). Returns the
+        line's log time when it is a JSON object that has one."""
+        self.lines += 1
+        fields = fields_of(raw.decode('utf-8', 'surrogateescape'))
+        if fields is None:
+            return None
+        self.objects += 1
+        t = line_time(fields)
+
+        text = fields.get
+
+        def label(key):
+            v = fields.get(key)
+            return b'' if v is None else to_bytes(v)
+
+        matched = False
+        component = text('component')
+
+        # operational_event
+        if 'severity' in fields and 'type' in fields:
+            k = (label('severity'), label('type'), label('profileId'),
+                 label('symbol'))
+            self.events[k] = self.events.get(k, 0) + 1
+            matched = True
+
+        # subsystem_cycle
+        ms = text('durationMs')
+        if (component == 'scheduler' and 'subsystem' in fields and
+                ms is not None and NUMBER.fullmatch(ms)):
+            sub = label('subsystem')
+            h = self.durations.get(sub)
+            if h is None:
+                h = self.durations[sub] = Histogram(DURATION_BUCKETS)
+            h.observe(float(ms) / 1000.0)
+            if text('outcome') == 'ok':
+                if t is None:
+                    self.no_time += 1
+                else:
+                    self.last_run[sub] = t
+            matched = True
+
+        # exchange_call
+        ms = text('latencyMs')
+        if (component == 'exchange' and 'exchange' in fields and
+                'operation' in fields and ms is not None and
+                NUMBER.fullmatch(ms)):
+            k = (label('exchange'), label('operation'))
+            h = self.latencies.get(k)
+            if h is None:
+                h = self.latencies[k] = Histogram(DEFAULT_BUCKETS)
+            h.observe(float(ms) / 1000.0)
+            matched = True
+
+        # capital_invariant_violation
+        if text('type') == 'CAPITAL_INVARIANT_VIOLATION':
+            k = label('profileId')
+            self.violations[k] = self.violations.get(k, 0) + 1
+            matched = True
+
+        # capital_snapshot
+        pct = text('utilizationPercent')
+        if (component == 'risk' and 'profileId' in fields and
+                pct is not None and NUMBER.fullmatch(pct)):
+            self.util[label('profileId')] = float(pct)
+            matched = True
+
+        if component == 'reconciliation':
+            n = text('mismatches')
+            if n is not None and UNSIGNED.fullmatch(n):
+                self.mismatches += float(n)
+                matched = True
+            n = text('missingInDb')
+            if n is not None and NUMBER.fullmatch(n):
+                self.missing[b'db'] = float(n)
+                matched = True
+            n = text('missingOnExchange')
+            if n is not None and NUMBER.fullmatch(n):
+                self.missing[b'exchange'] = float(n)
+                matched = True
+
+        if matched:
+            self.matched += 1
+            self._newer(t)
+        return t
+
+    def samples(self, defaults, now):
+        """Every sample as (name, {label: bytes}, float)."""
+        out = []
+
+        def add(name, labels, value):
+            d = dict(labels)
+            d.update(defaults)
+            out.append((name, d, float(value)))
+
+        def hist(name, labels, h):
+            cum = 0
+            for b, c in zip(h.bounds, h.counts):
+                cum += c
+                add(name + '_bucket', labels + [('le', fmt(b).encode())],
+                    cum)
+            add(name + '_bucket', labels + [('le', b'+Inf')], h.count)
+            add(name + '_sum', labels, h.sum)
+            add(name + '_count', labels, h.count)
+
+        for (sev, typ, prof, sym), v in self.events.items():
+            add('bytelyst_bot_operational_events_total',
+                [('severity', sev), ('type', typ), ('profile_id', prof),
+                 ('symbol', sym)], v)
+        for sub, h in self.durations.items():
+            hist('bytelyst_bot_subsystem_duration_seconds',
+                 [('subsystem', sub)], h)
+        for sub, v in self.last_run.items():
+            add('bytelyst_bot_subsystem_last_run_timestamp',
+                [('subsystem', sub)], v)
+            th = THRESHOLDS.get(sub.decode('utf-8', 'surrogateescape'),
+                                STALE_AFTER)
+            alive = 1 if v > 0 and now - v <= th else 0
+            add('bytelyst_bot_subsystem_alive', [('subsystem', sub)], alive)
+        for (ex, op), h in self.latencies.items():
+            hist('bytelyst_bot_exchange_api_latency_seconds',
+                 [('exchange', ex), ('operation', op)], h)
+        for prof, v in self.violations.items():
+            add('bytelyst_bot_capital_invariant_violations_total',
+                [('profile_id', prof)], v)
+        for prof, v in self.util.items():
+            add('bytelyst_bot_profile_utilization_percent',
+                [('profile_id', prof)], v)
+        add('bytelyst_bot_reconciliation_mismatches_total', [],
+            self.mismatches)
+        for src, v in self.missing.items():
+            add('bytelyst_bot_reconciliation_missing_items_count',
+                [('source', src)], v)
+        return out
+
+
+def fmt(v):
+    """A sample value in canonical form."""
+    if math.isnan(v):
+        return 'NaN'
+    if math.isinf(v):
+        return '+Inf' if v > 0 else '-Inf'
+    if v == 0:
+        return '0'
+    if v.is_integer():
+        return str(int(v))
+    return repr(v)
+
+
+def escape(b):
+    s = b.decode('utf-8', 'replace')
+    return s.replace('\\', '\\\\').replace('"', '\\"').replace('\n', '\\n')
+
+
+def sort_key(sample):
+    name, labels, _ = sample
+    le = labels.get('le')
+    rest = sorted((k, v) for k, v in labels.items() if k != 'le')
+    return (name, rest, float(le) if le is not None else -math.inf)
+
+
+def render(samples):
+    """Canonical text of samples given as (name, {label: str}, float)."""
+    lines = []
+    for name, labels, value in sorted(samples, key=sort_key):
+        body = ','.join('%s="%s"' % (k, labels[k]) for k in sorted(labels))
+        if body:
+            lines.append('%s{%s} %s' % (name, body, fmt(value)))
+        else:
+            lines.append('%s %s' % (name, fmt(value)))
+    return ''.join(line + '\n' for line in lines)
+
+
+def canon_oracle(samples):
+    out = []
+    for name, labels, value in samples:
+        d = {}
+        for k, v in labels.items():
+            if k == 'le':
+                d[k] = fmt(float(v.decode()))
+            elif v != b'':
+                d[k] = escape(v)
+        out.append((name, d, value))
+    return render(out)
+
+
+LABEL = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"'
+                   r'\s*(,?)', re.S)
+UNESCAPE = re.compile(r'\\(.)', re.S)
+
+
+def unescape_label(s):
+    return UNESCAPE.sub(
+        lambda m: {'\\': '\\', '"': '"', 'n': '\n'}.get(
+            m.group(1), m.group(0)), s)
+
+
+def canon_exposition(text, path):
+    """Canonical form of a text exposition; exits on a line it cannot
+    read."""
+    out = []
+    for num, line in enumerate(text.split('\n'), 1):
+        line = line.rstrip('\r')
+        if line.strip() == '' or line.lstrip().startswith('#'):
+            continue
+        m = re.match(r'\s*([a-zA-Z_:][a-zA-Z0-9_:]*)', line)
+        if m is None:
+            sys.exit('%s:%d: not a sample: %r' % (path, num, line))
+        name = m.group(1)
+        i = m.end()
+        labels = {}
+        if line.startswith('{', i):
+            i += 1
+            while True:
+                j = len(line) - len(line[i:].lstrip())
+                if line.startswith('}', j):
+                    i = j + 1
+                    break
+                lm = LABEL.match(line, i)
+                if lm is None:
+                    sys.exit('%s:%d: bad label set: %r' % (path, num, line))
+                labels[lm.group(1)] = unescape_label(lm.group(2))
+                i = lm.end()
+                if not lm.group(3):
+                    j = len(line) - len(line[i:].lstrip())
+                    if not line.startswith('}', j):
+                        sys.exit('%s:%d: bad label set: %r' %
+                                 (path, num, line))
+                    i = j + 1
+                    break
+        rest = line[i:].split()
+        if len(rest) not in (1, 2):
+            sys.exit('%s:%d: bad value: %r' % (path, num, line))
+        if name.startswith('logmetrics_') or name.startswith('process_'):
+            continue
+        d = {}
+        for k, v in labels.items():
+            if k == 'le':
+                d[k] = fmt(float(v))
+            elif v != '':
+                d[k] = (v.replace('\\', '\\\\').replace('"', '\\"')
+                        .replace('\n', '\\n'))
+        out.append((name, d, float(rest[0])))
+    return render(out)
+
+
+def default_labels(overrides):
+    node_env = os.environ.get('NODE_ENV', '')
+    paper = os.environ.get('PAPER_TRADING', '')
+    d = {
+        'env': b'production' if node_env == 'production' else b'development',
+        'mode': b'live' if paper in LIVE else b'paper',
+        'app': b'bytelyst-trading-bot-service',
+    }
+    for o in overrides:
+        k, sep, v = o.partition('=')
+        if not sep or not k:
+            sys.exit('oracle: --label wants NAME=VALUE, got %r' % o)
+        d[k] = v.encode('utf-8', 'surrogateescape')
+    return d
+
+
+def write(text):
+    sys.stdout.buffer.write(text.encode('utf-8', 'surrogateescape'))
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description='Expected Bytelyst metrics of log files, or the '
+        'canonical form of an exposition.')
+    ap.add_argument('--canon', metavar='EXPOSITION',
+                    help='print the canonical form of a text exposition')
+    ap.add_argument('--now', type=float, metavar='SECONDS',
+                    help='judge freshness at this Unix time (default: the '
+                    'newest log time seen)')
+    ap.add_argument('--label', action='append', default=[],
+                    metavar='NAME=VALUE', help='set a default label')
+    ap.add_argument('--max-line', type=int, default=MAX_LINE,
+                    metavar='BYTES', help='skip longer lines (default '
+                    '%d)' % MAX_LINE)
+    ap.add_argument('-v', '--verbose', action='store_true',
+                    help='counts on stderr')
+    ap.add_argument('logs', nargs='*', metavar='LOG')
+    a = ap.parse_args()
+
+    if a.canon is not None:
+        if a.logs:
+            ap.error('--canon takes no log files')
+        if a.canon == '-':
+            data = sys.stdin.buffer.read()
+        else:
+            with open(a.canon, 'rb') as f:
+                data = f.read()
+        try:
+            text = data.decode('utf-8')
+        except UnicodeDecodeError:
+            print('oracle: warning: %s is not valid UTF-8' % a.canon,
+                  file=sys.stderr)
+            text = data.decode('utf-8', 'surrogateescape')
+        write(canon_exposition(text, a.canon))
+        return
+
+    if not a.logs:
+        ap.error('no log files')
+    o = Oracle(a.max_line)
+    for path in a.logs:
+        o.feed_file(path)
+    now = a.now
+    if now is None:
+        now = o.newest if o.newest is not None else 0.0
+    if o.no_time:
+        print('oracle: warning: %d successful cycles without a log time '
+              'ignored (the exporter would use its wall clock)' % o.no_time,
+              file=sys.stderr)
+    if a.verbose:
+        print('oracle: %d lines, %d JSON objects, %d matched, now %s' %
+              (o.lines, o.objects, o.matched, fmt(now)), file=sys.stderr)
+    write(canon_oracle(o.samples(default_labels(a.label), now)))
+
+
+if __name__ == '__main__':
+    main()

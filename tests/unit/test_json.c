@@ -1,0 +1,845 @@
+/*
+ * test_json.c: the one-line JSON scanner against hostile lines first,
+ * then the grammar table, unescaping and the index itself.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "json.h"
+#include "util.h"
+
+/* A string literal and its length, NUL bytes inside included. */
+#define S(x)	x, sizeof(x) - 1
+
+/*
+ * Scans a heap copy of exactly n bytes, so that the address sanitizer
+ * catches any read past the end. The copy is returned (the fields point
+ * into it); the caller frees it.
+ */
+static char *
+scan_copy(struct json_index *ix, const char *s, size_t n, int *rc)
+{
+	char	*line = xmalloc(n ? n : 1);
+
+	if (n > 0)
+		memcpy(line, s, n);
+	*rc = json_scan(ix, line, n);
+	return line;
+}
+
+static int
+scan_once(const char *s, size_t n)
+{
+	struct json_index	 ix;
+	char			*line;
+	int			 rc;
+
+	json_init(&ix);
+	line = scan_copy(&ix, s, n, &rc);
+	if (rc == -1)
+		cr_assert_eq(ix.n, 0, "a failed scan left %zu fields", ix.n);
+	free(line);
+	json_free(&ix);
+	return rc;
+}
+
+static void
+put_bytes(struct buf *b, const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char	c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '\\')
+			buf_printf(b, "\\x%02x", c);
+		else
+			buf_putc(b, c);
+	}
+}
+
+/*
+ * Every field as "key=T:value\n", value through json_value(), bytes
+ * outside printable ASCII (and backslashes) as \xNN. T is s n t f z o a.
+ */
+static char *
+dump(struct json_index *ix)
+{
+	static const char	 types[] = "?sntfzoa";
+	struct buf		 b;
+	const char		*v;
+	size_t			 i, vlen;
+
+	buf_init(&b);
+	buf_puts(&b, "");
+	for (i = 0; i < ix->n; i++) {
+		struct json_field	*f = &ix->f[i];
+
+		put_bytes(&b, f->key, f->keylen);
+		buf_printf(&b, "=%c:", types[f->type]);
+		v = json_value(ix, f, &vlen);
+		put_bytes(&b, v, vlen);
+		buf_putc(&b, '\n');
+	}
+	return buf_release(&b);
+}
+
+/* Scans s (which must be valid) and compares the whole field dump. */
+static void
+check_dump(const char *s, size_t n, const char *want)
+{
+	struct json_index	 ix;
+	char			*line, *got;
+	int			 rc;
+
+	json_init(&ix);
+	line = scan_copy(&ix, s, n, &rc);
+	cr_assert_eq(rc, 0, "rejected: %.*s", (int)n, s);
+	got = dump(&ix);
+	cr_assert_str_eq(got, want, "line: %.*s", (int)n, s);
+	free(got);
+	free(line);
+	json_free(&ix);
+}
+
+TestSuite(json_hazards);
+
+/* Only top-level keys are fields; nested repeats of them are not. */
+Test(json_hazards, nested_names_are_not_fields)
+{
+	static const char	line[] =
+	    "{\"level\":30,\"type\":\"chatter\",\"order\":{\"symbol\":\"BTCUSDT\","
+	    "\"type\":\"LIMIT\",\"severity\":\"X\"},\"event\":{\"severity\":"
+	    "\"ERROR\",\"type\":\"ORDER_FAILURE\",\"profileId\":\"7\"},"
+	    "\"msg\":\"order\"}";
+	struct json_index	 ix;
+	struct json_field	*f;
+	char			*buf;
+	int			 rc;
+
+	check_dump(S(line),
+	    "level=n:30\n"
+	    "type=s:chatter\n"
+	    "order=o:{\"symbol\":\"BTCUSDT\",\"type\":\"LIMIT\","
+	    "\"severity\":\"X\"}\n"
+	    "event=o:{\"severity\":\"ERROR\",\"type\":\"ORDER_FAILURE\","
+	    "\"profileId\":\"7\"}\n"
+	    "msg=s:order\n");
+
+	json_init(&ix);
+	buf = scan_copy(&ix, S(line), &rc);
+	cr_assert_eq(rc, 0);
+	cr_assert_null(json_get(&ix, S("symbol")));
+	cr_assert_null(json_get(&ix, S("severity")));
+	cr_assert_null(json_get(&ix, S("profileId")));
+	f = json_get(&ix, S("type"));
+	cr_assert_not_null(f);
+	cr_assert_eq(f->rawlen, 7);
+	cr_assert_eq(memcmp(f->raw, "chatter", 7), 0);
+	free(buf);
+	json_free(&ix);
+}
+
+/* Lines cut by a crash, some of which still end in '}'. */
+Test(json_hazards, cut_lines)
+{
+	static const struct {
+		const char	*s;
+	} cut[] = {
+		{ "{\"level\":30,\"order\":{\"symbol\":\"X\"}" },
+		{ "{\"a\":{\"b\":{\"c\":1}}" },
+		{ "{\"a\":[{\"b\":1}]" },
+		{ "{\"a\":{}" },
+		{ "{\"level\":30,\"msg\":\"}\"" },
+		{ "{\"level\":30,\"msg\":\"cut here" },
+		{ "{\"level\":30,\"msg\":\"esc\\" },
+		{ "{\"level\":30,\"msg\":\"\\u00" },
+		{ "{\"level\":30,\"time\":17640" },
+		{ "{\"level\":30,\"time\":" },
+		{ "{\"level\":30,\"time\"" },
+		{ "{\"level\":30," },
+		{ "{\"level\":30" },
+		{ "{\"lev" },
+		{ "{" },
+		{ "{\"a\":tr" },
+		{ "{\"a\":[1,2" },
+		{ "{\"a\":[1,2]" },
+	};
+	size_t	i;
+
+	for (i = 0; i < NELEM(cut); i++)
+		cr_expect_eq(scan_once(cut[i].s, strlen(cut[i].s)), -1,
+		    "accepted cut line %s", cut[i].s);
+}
+
+Test(json_hazards, surrounding_blanks_and_crlf)
+{
+	cr_expect_eq(scan_once(S("{\"a\":1}\r")), 0);
+	cr_expect_eq(scan_once(S("\r\n{\"a\":1}\r\n")), 0);
+	cr_expect_eq(scan_once(S(" \t{\"a\":1} \t ")), 0);
+	cr_expect_eq(scan_once(S("{\r\n\"a\"\t:\r1\n}")), 0);
+	cr_expect_eq(scan_once(S("\f{\"a\":1}")), -1);
+	cr_expect_eq(scan_once(S("{\"a\":1}\v")), -1);
+	cr_expect_eq(scan_once(S("{\"a\":1}\x00")), -1);
+	cr_expect_eq(scan_once(S("\xef\xbb\xbf{\"a\":1}")), -1);
+	cr_expect_eq(scan_once(S("\xc2\xa0{\"a\":1}")), -1);
+	check_dump(S("\r\n {\"a\" : \"b\" , \"c\" : [ 1 , 2 ] }\r"),
+	    "a=s:b\nc=a:[ 1 , 2 ]\n");
+}
+
+Test(json_hazards, escapes_in_values)
+{
+	check_dump(S("{\"msg\":\"say \\\"hi\\\"\",\"path\":\"C:\\\\tmp\\\\x\","
+	    "\"name\":\"caf\\u00e9\",\"emoji\":\"\\uD83D\\uDE00!\","
+	    "\"lone\":\"a\\ud800b\",\"lowfirst\":\"\\udc00\\ud800\","
+	    "\"ctl\":\"\\b\\f\\n\\r\\t\\/\",\"nul\":\"\\u0000\"}"),
+	    "msg=s:say \"hi\"\n"
+	    "path=s:C:\\x5ctmp\\x5cx\n"
+	    "name=s:caf\\xc3\\xa9\n"
+	    "emoji=s:\\xf0\\x9f\\x98\\x80!\n"
+	    "lone=s:a\\xef\\xbf\\xbdb\n"
+	    "lowfirst=s:\\xef\\xbf\\xbd\\xef\\xbf\\xbd\n"
+	    "ctl=s:\\x08\\x0c\\x0a\\x0d\\x09/\n"
+	    "nul=s:\\x00\n");
+}
+
+Test(json_hazards, escaped_keys_unescaped_at_scan)
+{
+	struct json_index	 ix;
+	struct json_field	*f;
+	char			*line;
+	int			 rc;
+
+	check_dump(S("{\"a\\\"b\":1,\"\\u00e9t\\u00e9\":2,\"\\\\\":3}"),
+	    "a\"b=n:1\n"
+	    "\\xc3\\xa9t\\xc3\\xa9=n:2\n"
+	    "\\x5c=n:3\n");
+
+	/* An escaped spelling of a key repeats it; the last one wins. */
+	json_init(&ix);
+	line = scan_copy(&ix,
+	    S("{\"type\":\"first\",\"t\\u0079pe\":\"second\"}"), &rc);
+	cr_assert_eq(rc, 0);
+	f = json_get(&ix, S("type"));
+	cr_assert_not_null(f);
+	cr_assert_eq(f->rawlen, 6);
+	cr_assert_eq(memcmp(f->raw, "second", 6), 0);
+	free(line);
+	json_free(&ix);
+}
+
+/* Bytes >= 0x80 pass through as they are, valid UTF-8 or not. */
+Test(json_hazards, non_utf8_bytes)
+{
+	check_dump(S("{\"a\":\"\xff\xfe\x80\",\"b\":\"\xc3\xa9\",\"\xc0\":\"\xed"
+	    "\xa0\x80\",\"d\":\"\x7f\"}"),
+	    "a=s:\\xff\\xfe\\x80\n"
+	    "b=s:\\xc3\\xa9\n"
+	    "\\xc0=s:\\xed\\xa0\\x80\n"
+	    "d=s:\\x7f\n");
+	cr_expect_eq(scan_once(S("{\xff:1}")), -1);
+	cr_expect_eq(scan_once(S("{\"a\":\xc3\xa9}")), -1);
+}
+
+Test(json_hazards, plain_text_and_empty)
+{
+	static const char	*text[] = {
+		"(node:4242) Warning: Possible EventEmitter memory leak "
+		    "detected. 11 listeners added.",
+		"(node:4242) [DEP0005] DeprecationWarning: Buffer() is "
+		    "deprecated",
+		"Error: connect ECONNREFUSED 127.0.0.1:5432",
+		"    at TCPConnectWrap.afterConnect [as oncomplete] "
+		    "(node:net:1494:16)",
+		"}",
+		"{}}",
+		"level=30 msg=\"hello\"",
+		"",
+		" ",
+		"\r",
+		"\t\r\n",
+	};
+	size_t	i;
+
+	for (i = 0; i < NELEM(text); i++)
+		cr_expect_eq(scan_once(text[i], strlen(text[i])), -1,
+		    "accepted %s", text[i]);
+	cr_expect_eq(scan_once(NULL, 0), -1);
+}
+
+Test(json_hazards, two_objects_and_garbage)
+{
+	cr_expect_eq(scan_once(S("{\"a\":1}{\"a\":2}")), -1);
+	cr_expect_eq(scan_once(S("{\"a\":1} {\"a\":2}")), -1);
+	cr_expect_eq(scan_once(S("{\"a\":1}\n{\"a\":2}")), -1);
+	cr_expect_eq(scan_once(S("{\"a\":1},")), -1);
+	cr_expect_eq(scan_once(S("{\"a\":1}x")), -1);
+	cr_expect_eq(scan_once(S("{\"a\":1}}")), -1);
+	cr_expect_eq(scan_once(S("x{\"a\":1}")), -1);
+	cr_expect_eq(scan_once(S("[{\"a\":1}]")), -1);
+}
+
+/* A 200 KiB err.stack, escapes and non-ASCII spread all through it. */
+Test(json_hazards, long_string_value)
+{
+	static const char	 unit[] = "    at f (/app/x.js:1:2)\\n\\u00e9\\\"";
+	static const char	 plain[] = "    at f (/app/x.js:1:2)\n\xc3\xa9\"";
+	const size_t		 reps = 200 * 1024 / (sizeof(unit) - 1) + 1;
+	struct json_index	 ix;
+	struct json_field	*f;
+	struct buf		 line, want;
+	const char		*v;
+	size_t			 i, vlen;
+
+	buf_init(&line);
+	buf_init(&want);
+	buf_puts(&line, "{\"level\":50,\"err\":{\"stack\":\"");
+	for (i = 0; i < reps; i++)
+		buf_puts(&line, unit);
+	buf_puts(&line, "\"},\"stack\":\"");
+	for (i = 0; i < reps; i++) {
+		buf_puts(&line, unit);
+		buf_puts(&want, plain);
+	}
+	buf_puts(&line, "\",\"msg\":\"boom\"}");
+	cr_assert_gt(line.len, 400 * 1024);
+
+	json_init(&ix);
+	cr_assert_eq(json_scan(&ix, line.p, line.len), 0);
+	cr_assert_eq(ix.n, 4);
+	f = json_get(&ix, S("stack"));
+	cr_assert_not_null(f);
+	cr_assert_eq(f->type, JSON_STRING);
+	cr_assert_eq(f->escaped, 1);
+	cr_assert_eq(f->rawlen, reps * (sizeof(unit) - 1));
+	v = json_value(&ix, f, &vlen);
+	cr_assert_eq(vlen, want.len);
+	cr_assert_eq(memcmp(v, want.p, vlen), 0);
+	f = json_get(&ix, S("msg"));
+	cr_assert_not_null(f);
+	cr_assert_eq(f->rawlen, 4);
+
+	/* The same line cut one byte short of its closing brace. */
+	cr_assert_eq(json_scan(&ix, line.p, line.len - 1), -1);
+	buf_free(&line);
+	buf_free(&want);
+	json_free(&ix);
+}
+
+static char *
+repeat(const char *head, const char *open, size_t n, const char *mid,
+    const char *close, const char *tail, size_t *lenp)
+{
+	struct buf	b;
+	size_t		i;
+
+	buf_init(&b);
+	buf_puts(&b, head);
+	for (i = 0; i < n; i++)
+		buf_puts(&b, open);
+	buf_puts(&b, mid);
+	for (i = 0; i < n; i++)
+		buf_puts(&b, close);
+	buf_puts(&b, tail);
+	*lenp = b.len;
+	return buf_release(&b);
+}
+
+/* Deep nesting is refused, never recursed into. */
+Test(json_hazards, deep_nesting)
+{
+	static const struct {
+		const char	*head, *open, *mid, *close, *tail;
+		size_t		 n;
+		int		 want;
+	} t[] = {
+		{ "", "[", "", "", "", 100000, -1 },
+		{ "", "{", "", "", "", 100000, -1 },
+		{ "{\"a\":", "[", "", "", "", 100000, -1 },
+		{ "{\"a\":", "[", "", "]", "}", 100000, -1 },
+		{ "{\"a\":", "{\"a\":", "1", "}", "}", 100000, -1 },
+		{ "{\"a\":", "[{\"b\":", "1", "}]", "}", 50000, -1 },
+		/* The top-level object and 511 more: the limit, 512. */
+		{ "{\"a\":", "[", "", "]", "}", 511, 0 },
+		{ "{\"a\":", "[", "", "]", "}", 512, -1 },
+		{ "{\"a\":", "{\"a\":", "1", "}", "}", 511, 0 },
+		{ "{\"a\":", "{\"a\":", "1", "}", "}", 512, -1 },
+		{ "{\"a\":", "{\"a\":", "{}", "}", "}", 510, 0 },
+		{ "{\"a\":", "{\"a\":", "{}", "}", "}", 511, -1 },
+		/* Mismatched brackets at depth. */
+		{ "{\"a\":", "[", "", "}", "}", 300, -1 },
+		{ "{\"a\":", "{\"a\":[", "1", "}]", "}", 100, -1 },
+		{ "{\"a\":", "{\"a\":[", "1", "]}", "}", 100, 0 },
+	};
+	size_t	i, len;
+	char	*s;
+
+	for (i = 0; i < NELEM(t); i++) {
+		s = repeat(t[i].head, t[i].open, t[i].n, t[i].mid,
+		    t[i].close, t[i].tail, &len);
+		cr_expect_eq(scan_once(s, len), t[i].want,
+		    "case %zu: %s x %zu", i, t[i].open, t[i].n);
+		free(s);
+	}
+}
+
+TestSuite(json_grammar);
+
+Test(json_grammar, table)
+{
+	static const struct {
+		const char	*s;
+		size_t		 n;
+		int		 want;
+	} t[] = {
+		/* Rejected. */
+		{ S("{\"a\":1,}"), -1 },
+		{ S("{,\"a\":1}"), -1 },
+		{ S("{,}"), -1 },
+		{ S("{\"a\":1,,\"b\":2}"), -1 },
+		{ S("{\"a\" 1}"), -1 },
+		{ S("{\"a\"::1}"), -1 },
+		{ S("{\"a\":}"), -1 },
+		{ S("{\"a\",\"b\"}"), -1 },
+		{ S("{\"a\":1 \"b\":2}"), -1 },
+		{ S("{a:1}"), -1 },
+		{ S("{'a':1}"), -1 },
+		{ S("{\"a\":'b'}"), -1 },
+		{ S("{1:1}"), -1 },
+		{ S("{null:1}"), -1 },
+		{ S("{\"a\":01}"), -1 },
+		{ S("{\"a\":-01}"), -1 },
+		{ S("{\"a\":00}"), -1 },
+		{ S("{\"a\":+1}"), -1 },
+		{ S("{\"a\":.5}"), -1 },
+		{ S("{\"a\":-.5}"), -1 },
+		{ S("{\"a\":5.}"), -1 },
+		{ S("{\"a\":5.e3}"), -1 },
+		{ S("{\"a\":1e}"), -1 },
+		{ S("{\"a\":1e+}"), -1 },
+		{ S("{\"a\":1e-}"), -1 },
+		{ S("{\"a\":1.5e3.2}"), -1 },
+		{ S("{\"a\":1e5e5}"), -1 },
+		{ S("{\"a\":-}"), -1 },
+		{ S("{\"a\":--1}"), -1 },
+		{ S("{\"a\":- 1}"), -1 },
+		{ S("{\"a\":NaN}"), -1 },
+		{ S("{\"a\":-Infinity}"), -1 },
+		{ S("{\"a\":Infinity}"), -1 },
+		{ S("{\"a\":0x10}"), -1 },
+		{ S("{\"a\":1_000}"), -1 },
+		{ S("{\"a\":tru}"), -1 },
+		{ S("{\"a\":truee}"), -1 },
+		{ S("{\"a\":True}"), -1 },
+		{ S("{\"a\":nul}"), -1 },
+		{ S("{\"a\":NULL}"), -1 },
+		{ S("{\"a\":fals}"), -1 },
+		{ S("{\"a\":undefined}"), -1 },
+		{ S("{\"a\":\"x}"), -1 },
+		{ S("{\"a\":\"\\x\"}"), -1 },
+		{ S("{\"a\":\"\\a\"}"), -1 },
+		{ S("{\"a\":\"\\'\"}"), -1 },
+		{ S("{\"a\":\"\\U00e9\"}"), -1 },
+		{ S("{\"a\":\"\\u12\"}"), -1 },
+		{ S("{\"a\":\"\\u12G4\"}"), -1 },
+		{ S("{\"a\":\"\\uG234\"}"), -1 },
+		{ S("{\"a\":\"\\u1G34\"}"), -1 },
+		{ S("{\"a\":\"\\u123G\"}"), -1 },
+		{ S("{\"a\":\"\\u123 \"}"), -1 },
+		{ S("{\"a\":\"\\u-123\"}"), -1 },
+		{ S("{\"a\\q\":1}"), -1 },
+		{ S("{\"a\":\"tab\there\"}"), -1 },
+		{ S("{\"a\":\"nl\nhere\"}"), -1 },
+		{ S("{\"a\":\"nul\x00here\"}"), -1 },
+		{ S("{\"a\":\"\x1f\"}"), -1 },
+		{ S("{\"a\x01\":1}"), -1 },
+		{ S("{\"a\":[1,]}"), -1 },
+		{ S("{\"a\":[,1]}"), -1 },
+		{ S("{\"a\":[,]}"), -1 },
+		{ S("{\"a\":[1 2]}"), -1 },
+		{ S("{\"a\":[1}"), -1 },
+		{ S("{\"a\":[1]]}"), -1 },
+		{ S("{\"a\":{]}"), -1 },
+		{ S("{\"a\":{\"b\":1,}}"), -1 },
+		{ S("{\"a\":{\"b\"}}"), -1 },
+		{ S("{\"a\":{\"b\":}}"), -1 },
+		{ S("{\"a\":{1:2}}"), -1 },
+		{ S("{\"a\":{\"b\" \"c\"}}"), -1 },
+		{ S("{\"a\":[\"x\":1]}"), -1 },
+		{ S("{\"a\":[01]}"), -1 },
+		{ S("{\"a\":[\"\t\"]}"), -1 },
+		{ S("{\"a\":[\"\\z\"]}"), -1 },
+		{ S("{\"a\":[nul]}"), -1 },
+		{ S("{\"a\":[1]"), -1 },
+		{ S("{\"a\":1]"), -1 },
+		{ S("{\"a\":1}}"), -1 },
+		{ S("{\"a\":1}]"), -1 },
+		{ S("{\"a\":{}}}"), -1 },
+		{ S("{\"a\":1}\x00"), -1 },
+		{ S("{\"a\":1}\x1a"), -1 },
+		{ S("[]"), -1 },
+		{ S("[1,2]"), -1 },
+		{ S("1"), -1 },
+		{ S("\"a\""), -1 },
+		{ S("true"), -1 },
+		{ S("null"), -1 },
+		{ S("{"), -1 },
+		{ S("}"), -1 },
+		{ S("{}{}"), -1 },
+		/* Accepted. */
+		{ S("{}"), 0 },
+		{ S(" { } "), 0 },
+		{ S("{\"\":\"\"}"), 0 },
+		{ S("{\"a\":0}"), 0 },
+		{ S("{\"a\":-0}"), 0 },
+		{ S("{\"a\":-0.0e-0}"), 0 },
+		{ S("{\"a\":0.5}"), 0 },
+		{ S("{\"a\":10}"), 0 },
+		{ S("{\"a\":1e5}"), 0 },
+		{ S("{\"a\":1E+5}"), 0 },
+		{ S("{\"a\":-1.5e-3}"), 0 },
+		{ S("{\"a\":123456789012345678901234567890}"), 0 },
+		{ S("{\"a\":1e999}"), 0 },
+		{ S("{\"a\":true,\"b\":false,\"c\":null}"), 0 },
+		{ S("{\"a\":[]}"), 0 },
+		{ S("{\"a\":{}}"), 0 },
+		{ S("{\"a\":[ ]}"), 0 },
+		{ S("{\"a\":{ }}"), 0 },
+		{ S("{\"a\":[1,[2,{\"b\":[]}],\"x\",true,null,-1.5]}"), 0 },
+		{ S("{\"a\":{\"b\":{\"c\":[{}]},\"d\":\"}\"}}"), 0 },
+		{ S("{\"a\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\uD83D"
+		    "\\uDE00\"}"), 0 },
+		{ S("{\"a\":\"\\ud800\"}"), 0 },
+		{ S("{\"a\":\"\\uDFFF\\uD800\"}"), 0 },
+		{ S("{\"a\":\"\\u0000\"}"), 0 },
+		{ S("{\"a\":\"\x7f\"}"), 0 },
+		{ S("{\"a\":\"[{\\\"}\"}"), 0 },
+		{ S("{\"a\":[\"\\\"]\"]}"), 0 },
+		{ S("{ \"a\" : 1 , \"b\" : [ 1 , 2 ] , \"c\" : { \"d\" : "
+		    "null } }"), 0 },
+		{ S("{\"a\":1,\"a\":2}"), 0 },
+	};
+	size_t	i;
+
+	for (i = 0; i < NELEM(t); i++)
+		cr_expect_eq(scan_once(t[i].s, t[i].n), t[i].want,
+		    "case %zu: %.*s: want %d", i, (int)t[i].n, t[i].s,
+		    t[i].want);
+}
+
+/*
+ * Strings of every length around the 16-byte steps with a stop byte or an
+ * escape placed at every offset, so that both the wide and the byte-wise
+ * paths see each case, the closing quote in the same block or not.
+ */
+Test(json_grammar, string_stops_at_every_offset)
+{
+	static const struct {
+		const char	*ins;
+		size_t		 n;
+		int		 want;
+	} stop[] = {
+		{ S("\""), -1 },	/* ends the string early: garbage follows */
+		{ S("\t"), -1 },
+		{ S("\x1f"), -1 },
+		{ S("\0"), -1 },
+		{ S("\tn"), -1 },
+		{ S("\x1fu0041"), -1 },
+		{ S("\\"), -1 },
+		{ S("\\x"), -1 },
+		{ S("\\u00e"), -1 },
+		{ S("\\u00eg"), -1 },
+		{ S("\\\\\\"), -1 },
+		{ S("\x7f"), 0 },
+		{ S("\x80"), 0 },
+		{ S("\xff"), 0 },
+		{ S(" "), 0 },
+		{ S("\\\""), 0 },
+		{ S("\\\\"), 0 },
+		{ S("\\/"), 0 },
+		{ S("\\u00e9"), 0 },
+		{ S("\\uD83D\\uDE00"), 0 },
+		{ S("\\\"\\\""), 0 },
+		{ S("\\\\\\\""), 0 },
+	};
+	char	line[96];
+	size_t	len, at, i, n;
+
+	for (len = 1; len <= 40; len++) {
+		for (at = 0; at <= len; at++) {
+			for (i = 0; i < NELEM(stop); i++) {
+				memcpy(line, "{\"k\":\"", 6);
+				n = 6;
+				memset(line + n, 'x', at);
+				n += at;
+				memcpy(line + n, stop[i].ins, stop[i].n);
+				n += stop[i].n;
+				memset(line + n, 'y', len - at);
+				n += len - at;
+				memcpy(line + n, "\"}", 2);
+				n += 2;
+				cr_expect_eq(scan_once(line, n), stop[i].want,
+				    "%zu+%zu bytes around stop %zu", at,
+				    len - at, i);
+			}
+		}
+	}
+}
+
+TestSuite(json_unescape);
+
+Test(json_unescape, table)
+{
+	static const struct {
+		const char	*in;
+		size_t		 inlen;
+		const char	*out;
+		size_t		 outlen;
+	} t[] = {
+		{ S(""), S("") },
+		{ S("plain"), S("plain") },
+		{ S("\\\"\\\\\\/\\b\\f\\n\\r\\t"), S("\"\\/\b\f\n\r\t") },
+		{ S("caf\\u00e9"), S("caf\xc3\xa9") },
+		{ S("\\u00E9"), S("\xc3\xa9") },
+		{ S("\\u0000"), S("\x00") },
+		{ S("\\u0041"), S("A") },
+		{ S("\\u007f"), S("\x7f") },
+		{ S("\\u0080"), S("\xc2\x80") },
+		{ S("\\u07ff"), S("\xdf\xbf") },
+		{ S("\\u0800"), S("\xe0\xa0\x80") },
+		{ S("\\u20ac"), S("\xe2\x82\xac") },
+		{ S("\\uffff"), S("\xef\xbf\xbf") },
+		{ S("\\uD83D\\uDE00"), S("\xf0\x9f\x98\x80") },
+		{ S("\\ud83d\\ude00"), S("\xf0\x9f\x98\x80") },
+		{ S("\\uD800\\uDC00"), S("\xf0\x90\x80\x80") },
+		{ S("\\uDBFF\\uDFFF"), S("\xf4\x8f\xbf\xbf") },
+		/* Lone surrogates. */
+		{ S("\\uD83D"), S("\xef\xbf\xbd") },
+		{ S("\\uDE00"), S("\xef\xbf\xbd") },
+		{ S("a\\uD83Db"), S("a\xef\xbf\xbd" "b") },
+		{ S("\\uD83D\\n"), S("\xef\xbf\xbd\n") },
+		{ S("\\uD83D\\u0041"), S("\xef\xbf\xbd" "A") },
+		{ S("\\uDE00\\uD83D"), S("\xef\xbf\xbd\xef\xbf\xbd") },
+		{ S("\\uDC00\\uDC00"), S("\xef\xbf\xbd\xef\xbf\xbd") },
+		{ S("\\uDFFF\\uDBFF"), S("\xef\xbf\xbd\xef\xbf\xbd") },
+		{ S("\\uD83D\\uD83D\\uDE00"),
+		    S("\xef\xbf\xbd\xf0\x9f\x98\x80") },
+		{ S("\\uD83D\\uDE0"), S("\xef\xbf\xbd\\uDE0") },
+		/* Raw bytes pass through untouched. */
+		{ S("\xff\xc3\xa9\x80"), S("\xff\xc3\xa9\x80") },
+		/* Not escapes (never after a scan): copied as they are. */
+		{ S("ab\\"), S("ab\\") },
+		{ S("\\x"), S("\\x") },
+		{ S("\\u12"), S("\\u12") },
+		{ S("\\u12G4z"), S("\\u12G4z") },
+	};
+	char	out[64];
+	size_t	i, n;
+
+	for (i = 0; i < NELEM(t); i++) {
+		memset(out, '#', sizeof(out));
+		n = json_unescape(t[i].in, t[i].inlen, out);
+		cr_expect_eq(n, t[i].outlen, "case %zu: length %zu, want %zu",
+		    i, n, t[i].outlen);
+		cr_expect(n == t[i].outlen &&
+		    memcmp(out, t[i].out, n) == 0, "case %zu: bytes differ", i);
+		cr_expect_eq(out[t[i].inlen], '#', "case %zu: wrote past n",
+		    i);
+	}
+}
+
+TestSuite(json_index);
+
+Test(json_index, pino_lines)
+{
+	check_dump(S("{\"level\":50,\"time\":1764020763412,\"pid\":4242,"
+	    "\"hostname\":\"bot-1\",\"name\":\"bytelyst-trading-bot-service\","
+	    "\"component\":\"events\",\"severity\":\"ERROR\",\"type\":"
+	    "\"ORDER_FAILURE\",\"profileId\":\"7\",\"symbol\":\"BTC/USDT\","
+	    "\"msg\":\"order rejected by exchange: insufficient balance\"}"),
+	    "level=n:50\n"
+	    "time=n:1764020763412\n"
+	    "pid=n:4242\n"
+	    "hostname=s:bot-1\n"
+	    "name=s:bytelyst-trading-bot-service\n"
+	    "component=s:events\n"
+	    "severity=s:ERROR\n"
+	    "type=s:ORDER_FAILURE\n"
+	    "profileId=s:7\n"
+	    "symbol=s:BTC/USDT\n"
+	    "msg=s:order rejected by exchange: insufficient balance\n");
+	check_dump(S("{\"level\":30,\"time\":\"2025-11-24T21:46:03.412Z\","
+	    "\"component\":\"scheduler\",\"subsystem\":\"trading\","
+	    "\"durationMs\":412.7,\"outcome\":\"ok\",\"ok\":true,\"err\":null,"
+	    "\"tags\":[\"a\",1],\"neg\":-1.5e-3,\"f\":false}"),
+	    "level=n:30\n"
+	    "time=s:2025-11-24T21:46:03.412Z\n"
+	    "component=s:scheduler\n"
+	    "subsystem=s:trading\n"
+	    "durationMs=n:412.7\n"
+	    "outcome=s:ok\n"
+	    "ok=t:true\n"
+	    "err=z:null\n"
+	    "tags=a:[\"a\",1]\n"
+	    "neg=n:-1.5e-3\n"
+	    "f=f:false\n");
+	check_dump(S("{}"), "");
+}
+
+Test(json_index, duplicate_keys_last_wins)
+{
+	struct json_index	 ix;
+	struct json_field	*f;
+	const char		*v;
+	char			*line;
+	size_t			 vlen;
+	int			 rc;
+
+	json_init(&ix);
+	line = scan_copy(&ix, S("{\"a\":1,\"b\":\"x\",\"a\":\"t\\u00e9\","
+	    "\"b\":{\"a\":3}}"), &rc);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(ix.n, 4);
+	f = json_get(&ix, S("a"));
+	cr_assert_not_null(f);
+	cr_assert_eq(f->type, JSON_STRING);
+	v = json_value(&ix, f, &vlen);
+	cr_assert_eq(vlen, 3);
+	cr_assert_eq(memcmp(v, "t\xc3\xa9", 3), 0);
+	f = json_get(&ix, S("b"));
+	cr_assert_not_null(f);
+	cr_assert_eq(f->type, JSON_OBJECT);
+	cr_assert_eq(f->rawlen, 7);
+	cr_assert_null(json_get(&ix, S("c")));
+	cr_assert_null(json_get(&ix, S("")));
+	cr_assert_null(json_get(&ix, S("ab")));
+	free(line);
+	json_free(&ix);
+}
+
+Test(json_index, value_is_cached_and_lazy)
+{
+	struct json_index	 ix;
+	struct json_field	*f;
+	const char		*v1, *v2;
+	char			*line;
+	size_t			 l1, l2, used;
+	int			 rc;
+
+	json_init(&ix);
+	line = scan_copy(&ix, S("{\"k\\n\":1,\"m\":\"a\\tb\",\"p\":\"ab\"}"),
+	    &rc);
+	cr_assert_eq(rc, 0);
+	/* The escaped key is in scratch already; the value not yet. */
+	cr_assert_eq(ix.scratchlen, 2);
+	f = json_get(&ix, S("m"));
+	cr_assert_not_null(f);
+	cr_assert_eq(f->escaped, 1);
+	cr_assert_null(f->val);
+	v1 = json_value(&ix, f, &l1);
+	used = ix.scratchlen;
+	cr_assert_eq(used, 5);
+	v2 = json_value(&ix, f, &l2);
+	cr_assert_eq(v1, v2);
+	cr_assert_eq(l1, 3);
+	cr_assert_eq(l2, 3);
+	cr_assert_eq(ix.scratchlen, used);
+	cr_assert_eq(memcmp(v1, "a\tb", 3), 0);
+	/* An unescaped string is returned in place, without quotes. */
+	f = json_get(&ix, S("p"));
+	cr_assert_not_null(f);
+	cr_assert_eq(f->escaped, 0);
+	cr_assert_eq(json_value(&ix, f, NULL),
+	    line + sizeof("{\"k\\n\":1,\"m\":\"a\\tb\",\"p\":\"") - 1);
+	free(line);
+	json_free(&ix);
+}
+
+/* A rejected line empties the index; a warm index allocates no more. */
+Test(json_index, reuse_without_allocation)
+{
+	static const char	 good[] = "{\"a\":1,\"b\":\"x\\ny\",\"c\":[1]}";
+	static const char	 bad[] = "{\"a\":1,\"b\":\"x\\ny\",\"c\":[1]";
+	struct json_index	 ix;
+	struct json_field	*fp;
+	char			*sp;
+	size_t			 i, n;
+	struct buf		 many;
+
+	json_init(&ix);
+	cr_assert_eq(json_scan(&ix, S(good)), 0);
+	cr_assert_eq(ix.n, 3);
+	cr_assert_eq(json_scan(&ix, S(bad)), -1);
+	cr_assert_eq(ix.n, 0);
+	cr_assert_null(json_get(&ix, S("a")));
+
+	/* Warm the index with a wide line, then scan smaller ones. */
+	buf_init(&many);
+	buf_putc(&many, '{');
+	for (i = 0; i < 100; i++)
+		buf_printf(&many, "%s\"k%zu\":\"v\\t%zu\"", i ? "," : "", i, i);
+	buf_putc(&many, '}');
+	cr_assert_eq(json_scan(&ix, many.p, many.len), 0);
+	cr_assert_eq(ix.n, 100);
+	for (i = 0; i < 100; i++)
+		json_value(&ix, &ix.f[i], &n);
+	fp = ix.f;
+	sp = ix.scratch;
+	for (i = 0; i < 1000; i++) {
+		cr_assert_eq(json_scan(&ix, S(good)), 0);
+		json_value(&ix, json_get(&ix, S("b")), &n);
+		cr_assert_eq(json_scan(&ix, S(bad)), -1);
+		cr_assert_eq(json_scan(&ix, many.p, many.len), 0);
+	}
+	cr_assert_eq(ix.f, fp);
+	cr_assert_eq(ix.scratch, sp);
+	buf_free(&many);
+	json_free(&ix);
+	cr_assert_null(ix.f);
+	json_free(&ix);
+}
+
+/*
+ * Throughput on a typical pino line; printed, never asserted on, as
+ * timing depends on the machine and on sanitizers.
+ */
+Test(json_speed, throughput)
+{
+	static const char	*lines[] = {
+		"{\"level\":50,\"time\":1764020763412,\"pid\":4242,\"hostname\":"
+		"\"bot-1\",\"name\":\"bytelyst-trading-bot-service\","
+		"\"component\":\"events\",\"severity\":\"ERROR\",\"type\":"
+		"\"ORDER_FAILURE\",\"profileId\":\"7\",\"symbol\":\"BTC/USDT\","
+		"\"msg\":\"order rejected by exchange: insufficient balance\"}",
+		"{\"level\":30,\"time\":1764020763412,\"pid\":4242,\"hostname\":"
+		"\"bot-1\",\"name\":\"bytelyst-trading-bot-service\","
+		"\"component\":\"exchange\",\"order\":{\"symbol\":\"BTCUSDT\","
+		"\"type\":\"LIMIT\",\"price\":97000.5,\"qty\":0.001},"
+		"\"msg\":\"placing order \\\"abc\\\" on caf\\u00e9\"}",
+	};
+	struct json_index	 ix;
+	size_t			 len[2], k, bytes = 0;
+	unsigned long		 iters = 0, bad = 0;
+	double			 t0, dt;
+
+	len[0] = strlen(lines[0]);
+	len[1] = strlen(lines[1]);
+	json_init(&ix);
+	t0 = now_mono();
+	do {
+		for (k = 0; k < 4096; k++) {
+			bad += json_scan(&ix, lines[k & 1], len[k & 1]) != 0;
+			bytes += len[k & 1];
+		}
+		iters += 4096;
+		dt = now_mono() - t0;
+	} while (dt < 0.3);
+	cr_assert_eq(bad, 0);
+	cr_assert_eq(ix.n, 8);
+	fprintf(stderr, "json_scan: %lu lines of %zu and %zu bytes: "
+	    "%.0f MB/s\n", iters, len[0], len[1], (double)bytes / dt / 1e6);
+	json_free(&ix);
+}

@@ -1,0 +1,274 @@
+/*
+ * test_match.c: rules applied to lines, checked through the exposition.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "expose.h"
+#include "match.h"
+#include "metrics.h"
+#include "rules.h"
+
+struct env {
+	struct ruleset	*rs;
+	struct registry	*reg;
+	struct matcher	*m;
+};
+
+static void
+env_new(struct env *e, const char *text)
+{
+	char	err[2048];
+
+	e->rs = rules_parse("t.rules", text, strlen(text), err, sizeof(err));
+	cr_assert_not_null(e->rs, "%s", err);
+	e->reg = registry_new();
+	registry_lock(e->reg);
+	cr_assert_eq(registry_sync(e->reg, e->rs->decls, e->rs->ndecls, err,
+	    sizeof(err)), 0, "%s", err);
+	registry_unlock(e->reg);
+	e->m = matcher_new(e->rs, e->reg, 0, 0, err, sizeof(err));
+	cr_assert_not_null(e->m, "%s", err);
+}
+
+static void
+env_free(struct env *e)
+{
+	matcher_free(e->m);
+	registry_free(e->reg);
+	rules_free(e->rs);
+}
+
+static void
+feed(struct env *e, const char *line)
+{
+	registry_lock(e->reg);
+	matcher_line(e->m, line, strlen(line), 1000);
+	registry_unlock(e->reg);
+}
+
+/* The exposition without HELP and TYPE lines. */
+static char *
+samples(struct env *e, double now)
+{
+	struct buf	 out, s;
+	char		*line, *save = NULL;
+
+	buf_init(&out);
+	buf_init(&s);
+	registry_lock(e->reg);
+	expose_render(e->reg, &out, EXPOSE_TEXT, now);
+	registry_unlock(e->reg);
+	for (line = strtok_r(out.p, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if (line[0] != '#') {
+			buf_puts(&s, line);
+			buf_putc(&s, '\n');
+		}
+	buf_free(&out);
+	return buf_release(&s);
+}
+
+static const char events_rules[] =
+    "counter events_total\n"
+    "  help \"Events.\"\n"
+    "  labels severity type symbol\n"
+    "rule event\n"
+    "  match severity /^(?<severity>.*)$/s\n"
+    "  match type /^(?<type>.*)$/s\n"
+    "  optional symbol /^(?<symbol>.*)$/s\n"
+    "  inc events_total\n";
+
+Test(match, only_top_level_fields_of_complete_objects_count)
+{
+	struct env	 e;
+	char		*got;
+
+	env_new(&e, events_rules);
+	/* Counted: key order, escapes, extra keys. */
+	feed(&e, "{\"severity\":\"ERROR\",\"type\":\"ORDER_FAILURE\","
+	    "\"symbol\":\"BTC/USDT\"}");
+	feed(&e, "{\"type\":\"ORDER_FAILURE\",\"x\":{\"a\":[1,2]},"
+	    "\"symbol\":\"BTC/USDT\",\"severity\":\"ERROR\"}");
+	feed(&e, "  {\"severity\":\"INFO\",\"type\":\"A\\\"B\","
+	    "\"symbol\":\"caf\\u00e9\"}  ");
+	/* Not counted: nested event, cut lines, plain text, arrays. */
+	feed(&e, "{\"msg\":\"x\",\"event\":{\"severity\":\"ERROR\","
+	    "\"type\":\"ORDER_FAILURE\"}}");
+	feed(&e, "{\"severity\":\"ERROR\",\"type\":\"T\",\"order\":{\"a\":1}");
+	feed(&e, "{\"severity\":\"ERROR\",\"type\":\"T\"");
+	feed(&e, "(node:4242) Warning: \"severity\" \"type\"");
+	feed(&e, "[{\"severity\":\"ERROR\",\"type\":\"T\"}]");
+	feed(&e, "");
+	/* A nested symbol is not the event's symbol. */
+	feed(&e, "{\"severity\":\"WARNING\",\"type\":\"RISK\","
+	    "\"order\":{\"symbol\":\"ETHUSDT\"}}");
+	got = samples(&e, 0);
+	cr_assert_str_eq(got,
+	    "events_total{severity=\"ERROR\",type=\"ORDER_FAILURE\","
+	    "symbol=\"BTC/USDT\"} 2\n"
+	    "events_total{severity=\"INFO\",type=\"A\\\"B\","
+	    "symbol=\"caf\xc3\xa9\"} 1\n"
+	    "events_total{severity=\"WARNING\",type=\"RISK\",symbol=\"\"} 1\n");
+	free(got);
+	cr_assert_eq(matcher_stats(e.m)->lines, 10);
+	cr_assert_eq(matcher_stats(e.m)->unmatched, 6);
+	cr_assert_eq(matcher_stats(e.m)->json_invalid, 4);
+	env_free(&e);
+}
+
+static const char cycle_rules[] =
+    "timestamp time epoch_ms\n"
+    "timestamp time rfc3339\n"
+    "histogram dur_seconds\n"
+    "  help \"d\"\n"
+    "  labels subsystem\n"
+    "  buckets 0.1 0.5 1\n"
+    "gauge last_ts\n"
+    "  help \"t\"\n"
+    "  labels subsystem\n"
+    "counter bad_total\n"
+    "  help \"b\"\n"
+    "rule cycle\n"
+    "  match component /^scheduler$/\n"
+    "  match subsystem /^(?<subsystem>.+)$/\n"
+    "  match durationMs /^(?<ms>.*)$/\n"
+    "  optional outcome /^(?<outcome>.*)$/\n"
+    "  observe dur_seconds $ms / 1000\n"
+    "  set last_ts @time if $outcome == \"ok\"\n"
+    "  add bad_total ($ms - 100) * 2 if $outcome != \"ok\"\n";
+
+Test(match, arithmetic_conditions_and_log_time)
+{
+	struct env	 e;
+	char		*got;
+
+	env_new(&e, cycle_rules);
+	feed(&e, "{\"time\":1764020763412,\"component\":\"scheduler\","
+	    "\"subsystem\":\"trading\",\"durationMs\":412.7,"
+	    "\"outcome\":\"ok\"}");
+	feed(&e, "{\"component\":\"scheduler\",\"subsystem\":\"trading\","
+	    "\"durationMs\":100,\"outcome\":\"ok\","
+	    "\"time\":\"2025-11-24T21:46:05.000Z\"}");
+	feed(&e, "{\"component\":\"scheduler\",\"subsystem\":\"monitor\","
+	    "\"durationMs\":1500,\"outcome\":\"error\",\"time\":1}");
+	/* No time at all: the wall clock given to matcher_line. */
+	feed(&e, "{\"component\":\"scheduler\",\"subsystem\":\"recon\","
+	    "\"durationMs\":50,\"outcome\":\"ok\"}");
+	/* Not a number: the observe is skipped and counted. */
+	feed(&e, "{\"component\":\"scheduler\",\"subsystem\":\"recon\","
+	    "\"durationMs\":\"fast\",\"outcome\":\"ok\"}");
+	/* Nested component: not a cycle. */
+	feed(&e, "{\"request\":{\"component\":\"scheduler\"},"
+	    "\"subsystem\":\"trading\",\"durationMs\":5}");
+	got = samples(&e, 0);
+	cr_assert_str_eq(got,
+	    "dur_seconds_bucket{subsystem=\"monitor\",le=\"0.1\"} 0\n"
+	    "dur_seconds_bucket{subsystem=\"monitor\",le=\"0.5\"} 0\n"
+	    "dur_seconds_bucket{subsystem=\"monitor\",le=\"1\"} 0\n"
+	    "dur_seconds_bucket{subsystem=\"monitor\",le=\"+Inf\"} 1\n"
+	    "dur_seconds_sum{subsystem=\"monitor\"} 1.5\n"
+	    "dur_seconds_count{subsystem=\"monitor\"} 1\n"
+	    "dur_seconds_bucket{subsystem=\"recon\",le=\"0.1\"} 1\n"
+	    "dur_seconds_bucket{subsystem=\"recon\",le=\"0.5\"} 1\n"
+	    "dur_seconds_bucket{subsystem=\"recon\",le=\"1\"} 1\n"
+	    "dur_seconds_bucket{subsystem=\"recon\",le=\"+Inf\"} 1\n"
+	    "dur_seconds_sum{subsystem=\"recon\"} 0.05\n"
+	    "dur_seconds_count{subsystem=\"recon\"} 1\n"
+	    "dur_seconds_bucket{subsystem=\"trading\",le=\"0.1\"} 1\n"
+	    "dur_seconds_bucket{subsystem=\"trading\",le=\"0.5\"} 2\n"
+	    "dur_seconds_bucket{subsystem=\"trading\",le=\"1\"} 2\n"
+	    "dur_seconds_bucket{subsystem=\"trading\",le=\"+Inf\"} 2\n"
+	    "dur_seconds_sum{subsystem=\"trading\"} 0.5127\n"
+	    "dur_seconds_count{subsystem=\"trading\"} 2\n"
+	    "last_ts{subsystem=\"recon\"} 1000\n"
+	    "last_ts{subsystem=\"trading\"} 1764020765\n"
+	    "bad_total 2800\n");
+	free(got);
+	env_free(&e);
+}
+
+Test(match, hostile_line_hits_the_match_limit_and_is_counted)
+{
+	struct env	 e;
+	struct buf	 line;
+	char		*got;
+	size_t		 i, n;
+
+	env_new(&e,
+	    "counter hits_total\n"
+	    "  help \"h\"\n"
+	    "rule evil\n"
+	    "  match /^(a|aa)+$/\n"
+	    "  inc hits_total\n"
+	    "rule fine\n"
+	    "  match /^a/\n"
+	    "  inc hits_total\n");
+	buf_init(&line);
+	for (i = 0; i < 5000; i++)
+		buf_putc(&line, 'a');
+	buf_putc(&line, 'b');
+	feed(&e, line.p);
+	got = samples(&e, 0);
+	cr_assert_str_eq(got, "hits_total 1\n");
+	free(got);
+	cr_assert_eq(matcher_stats(e.m)->limit_hits, 1);
+	cr_assert_eq(matcher_rule_stats(e.m, &n)[0].limit_hits, 1);
+	cr_assert_eq(n, 2);
+	buf_free(&line);
+	env_free(&e);
+}
+
+Test(match, plain_text_rules_and_prefilters)
+{
+	struct env	 e;
+	char		*got;
+
+	env_new(&e,
+	    "counter warnings_total\n"
+	    "  help \"w\"\n"
+	    "  labels kind\n"
+	    "rule node_warning\n"
+	    "  prefilter \"(node:\"\n"
+	    "  match /^\\(node:\\d+\\) (?<kind>\\w+Warning)/\n"
+	    "  inc warnings_total\n");
+	feed(&e, "(node:4242) DeprecationWarning: Buffer() is deprecated");
+	feed(&e, "(node:4242) DeprecationWarning: again");
+	feed(&e, "(node:1) MaxListenersExceededWarning: possible leak");
+	feed(&e, "node:1) Warning: no prefilter literal");
+	got = samples(&e, 0);
+	cr_assert_str_eq(got,
+	    "warnings_total{kind=\"DeprecationWarning\"} 2\n"
+	    "warnings_total{kind=\"MaxListenersExceededWarning\"} 1\n");
+	free(got);
+	env_free(&e);
+}
+
+Test(match, explain_describes_without_counting)
+{
+	struct env	 e;
+	struct buf	 out;
+	const char	*line = "{\"severity\":\"ERROR\",\"type\":\"X\"}";
+	char		*got;
+
+	env_new(&e, events_rules);
+	buf_init(&out);
+	matcher_explain(e.m, line, strlen(line), 0, &out);
+	cr_assert_str_eq(out.p,
+	    "rule event: match\n"
+	    "  $severity = \"ERROR\"\n"
+	    "  $type = \"X\"\n"
+	    "  $symbol = \"\"\n"
+	    "  inc events_total{severity=\"ERROR\",type=\"X\",symbol=\"\"} 1\n");
+	buf_reset(&out);
+	matcher_explain(e.m, "{\"severity\":1}", 14, 0, &out);
+	cr_assert_str_eq(out.p,
+	    "rule event: no match: a prefilter literal is absent\n"
+	    "no rule matches\n");
+	got = samples(&e, 0);
+	cr_assert_str_eq(got, "");
+	free(got);
+	cr_assert_eq(matcher_stats(e.m)->lines, 0);
+	buf_free(&out);
+	env_free(&e);
+}

@@ -1,0 +1,204 @@
+/*
+ * test_source.c: rotation order and reading plain and gzip files.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "source.h"
+#include "util.h"
+
+static char	dir[] = "/tmp/test_source.XXXXXX";
+
+static void
+setup(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void
+teardown(void)
+{
+	char	cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(source, .init = setup, .fini = teardown);
+
+static void
+sorted(const char *const *in, const char *const *want, size_t n)
+{
+	char	*p[16];
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (char *)(uintptr_t)in[i];
+	source_sort(p, n);
+	for (i = 0; i < n; i++)
+		cr_assert_str_eq(p[i], want[i], "position %zu", i);
+}
+
+Test(source, rotations_sort_oldest_first)
+{
+	static const char *const	in[] = {
+		"/l/bot.log", "/l/bot.log.1", "/l/bot.log.10.gz",
+		"/l/bot.log.2.gz", "/l/other.log", "/l/bot.log.3.gz",
+		"/l/other.log.1",
+	};
+	static const char *const	want[] = {
+		"/l/bot.log.10.gz", "/l/bot.log.3.gz", "/l/bot.log.2.gz",
+		"/l/bot.log.1", "/l/bot.log", "/l/other.log.1",
+		"/l/other.log",
+	};
+	static const char *const	dated[] = {
+		"app.log", "app.log-20251124.gz", "app.log-20251122.gz",
+		"app.log-20251123",
+	};
+	static const char *const	datedwant[] = {
+		"app.log-20251122.gz", "app.log-20251123",
+		"app.log-20251124.gz", "app.log",
+	};
+
+	sorted(in, want, NELEM(in));
+	sorted(dated, datedwant, NELEM(dated));
+}
+
+static void
+collect(void *arg, const char *line, size_t len)
+{
+	struct buf	*b = arg;
+
+	buf_append(b, line, len);
+	buf_putc(b, '|');
+}
+
+static char *
+path(const char *name)
+{
+	static char	p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return p;
+}
+
+static void
+write_file(const char *name, const char *data, size_t n)
+{
+	FILE	*f = fopen(path(name), "wb");
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(data, 1, n, f), n);
+	fclose(f);
+}
+
+static void
+write_gz(const char *name, const char *data, size_t n)
+{
+	gzFile	gz = gzopen(path(name), "wb");
+
+	cr_assert_not_null(gz);
+	cr_assert_eq(gzwrite(gz, data, (unsigned)n), (int)n);
+	gzclose(gz);
+}
+
+Test(source, plain_and_gzip_read_alike)
+{
+	static const char	 data[] = "one\r\ntwo\n\nthree-no-newline";
+	struct source_stats	 st;
+	struct buf		 b;
+	char			 err[256];
+	const char		*names[] = { "plain.log", "packed.log.1.gz" };
+	size_t			 i;
+
+	write_file(names[0], data, sizeof(data) - 1);
+	write_gz(names[1], data, sizeof(data) - 1);
+	for (i = 0; i < 2; i++) {
+		memset(&st, 0, sizeof(st));
+		buf_init(&b);
+		cr_assert_eq(source_read(path(names[i]), 1000, collect, &b,
+		    &st, err, sizeof(err)), 0, "%s", err);
+		cr_assert_str_eq(b.p, "one|two||three-no-newline|");
+		cr_assert_eq(st.lines, 4);
+		cr_assert_eq(st.bytes, sizeof(data) - 1);
+		cr_assert_eq(st.last.len, strlen("three-no-newline"));
+		buf_free(&b);
+		buf_free(&st.last);
+	}
+}
+
+Test(source, truncated_gzip_is_reported_after_its_lines)
+{
+	struct source_stats	 st;
+	struct buf		 b, data;
+	char			 err[256];
+	FILE			*f;
+	char			*whole;
+	long			 size;
+	int			 i;
+
+	buf_init(&data);
+	for (i = 0; i < 20000; i++)
+		buf_printf(&data, "line %d of a rotated log\n", i);
+	write_gz("cut.gz", data.p, data.len);
+	f = fopen(path("cut.gz"), "rb");
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	whole = xmalloc((size_t)size);
+	cr_assert_eq(fread(whole, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	write_file("cut.gz", whole, (size_t)size / 2);
+	free(whole);
+
+	memset(&st, 0, sizeof(st));
+	buf_init(&b);
+	cr_assert_eq(source_read(path("cut.gz"), 1000, collect, &b, &st, err,
+	    sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "cut.gz: offset "), "%s", err);
+	cr_assert_gt(st.lines, 1000);
+	cr_assert_lt(st.lines, 20000);
+	cr_assert_eq(strncmp(b.p, "line 0 of a rotated log|", 24), 0);
+	buf_free(&b);
+	buf_free(&data);
+	buf_free(&st.last);
+}
+
+Test(source, missing_file_is_named)
+{
+	struct source_stats	st;
+	char			err[256];
+
+	memset(&st, 0, sizeof(st));
+	cr_assert_eq(source_read(path("nope.log"), 1000, collect, NULL, &st,
+	    err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "nope.log: No such file"), "%s", err);
+}
+
+Test(source, overlong_lines_counted)
+{
+	struct source_stats	 st;
+	struct buf		 b, data;
+	char			 err[256];
+	int			 i;
+
+	buf_init(&data);
+	buf_puts(&data, "a\n");
+	for (i = 0; i < 5000; i++)
+		buf_putc(&data, 'x');
+	buf_puts(&data, "\nb\n");
+	write_file("long.log", data.p, data.len);
+	memset(&st, 0, sizeof(st));
+	buf_init(&b);
+	cr_assert_eq(source_read(path("long.log"), 100, collect, &b, &st, err,
+	    sizeof(err)), 0);
+	cr_assert_str_eq(b.p, "a|b|");
+	cr_assert_eq(st.toolong, 1);
+	buf_free(&b);
+	buf_free(&data);
+	buf_free(&st.last);
+}
