@@ -20,7 +20,9 @@
 struct rulestate {
 	const struct rule	 *r;
 	struct metric		**act;		/* per action */
-	unsigned char		 *pfkey;	/* per prefilter: a quoted key */
+	uint64_t		  keymask;	/* required top-level keys */
+	size_t			 *pflen;	/* per prefilter: its length */
+	size_t			 *condlen;	/* per action: condition length */
 	struct rule_stats	 *st;
 };
 
@@ -31,9 +33,11 @@ struct matcher {
 	pcre2_jit_stack		*jstack;
 	pcre2_match_data	*md;
 	struct json_index	 ix;
-	int			 jstate;	/* per line: 0 unknown, 1 object, -1 not */
+	int			 jstate;	/* per line: 0 unknown, 1 object,
+						   -1 not one, -2 not like one */
+	int			 explaining;
 	int			 tstate;	/* per line: 0 unknown, 1 known */
-	int			 bstate;	/* per line: 0 unknown, 1 has \\, -1 not */
+	uint64_t		 keys;		/* per line: mask of its keys */
 	double			 ltime;
 	struct rulestate	*rst;
 	struct rule_stats	*stats;	/* per rule */
@@ -55,23 +59,21 @@ enum miss {
 };
 
 /*
- * Whether a prefilter literal is "FIELD" for a required field pattern of
- * the rule. Such a key may also be written with escapes (\u0073ymbol), so
- * its absence rejects a line only when the line holds no backslash.
+ * One bit of a 64-bit mask per key name, from its length and three of its
+ * bytes: a cheap test for presence, where a collision only costs a lookup.
  */
-static int
-is_key_literal(const struct rule *r, const char *lit)
+static uint64_t
+key_bit(const char *key, size_t n)
 {
-	size_t	i, n = strlen(lit);
+	uint64_t	h;
 
-	if (n < 2 || lit[0] != '"' || lit[n - 1] != '"')
-		return 0;
-	for (i = 0; i < r->npats; i++)
-		if (r->pats[i].field != NULL && !r->pats[i].optional &&
-		    r->pats[i].fieldlen == n - 2 &&
-		    memcmp(r->pats[i].field, lit + 1, n - 2) == 0)
-			return 1;
-	return 0;
+	if (n == 0)
+		return 1;
+	h = (uint64_t)n * 0x9e3779b97f4a7c15ULL;
+	h ^= (uint64_t)(unsigned char)key[0] * 0xff51afd7ed558ccdULL;
+	h ^= (uint64_t)(unsigned char)key[n - 1] * 0xc4ceb9fe1a85ec53ULL;
+	h ^= (uint64_t)(unsigned char)key[n / 2] * 0x2545f4914f6cdd1dULL;
+	return 1ULL << (h >> 58);
 }
 
 struct matcher *
@@ -106,10 +108,18 @@ matcher_new(const struct ruleset *rs, struct registry *reg,
 		m->rst[i].r = r;
 		m->rst[i].st = &m->stats[i];
 		m->rst[i].act = xcalloc(r->nacts, sizeof(struct metric *));
-		m->rst[i].pfkey = xcalloc(r->nprefilter + 1, 1);
+		m->rst[i].pflen = xcalloc(r->nprefilter + 1, sizeof(size_t));
 		for (j = 0; j < r->nprefilter; j++)
-			m->rst[i].pfkey[j] = is_key_literal(r,
-			    r->prefilter[j]);
+			m->rst[i].pflen[j] = strlen(r->prefilter[j]);
+		m->rst[i].condlen = xcalloc(r->nacts + 1, sizeof(size_t));
+		for (j = 0; j < r->nacts; j++)
+			if (r->acts[j].cond != COND_NONE)
+				m->rst[i].condlen[j] =
+				    strlen(r->acts[j].condval);
+		for (j = 0; j < r->npats; j++)
+			if (r->pats[j].field != NULL && !r->pats[j].optional)
+				m->rst[i].keymask |= key_bit(r->pats[j].field,
+				    r->pats[j].fieldlen);
 		if (r->ncaps > maxcaps)
 			maxcaps = r->ncaps;
 		for (j = 0; j < r->nacts; j++) {
@@ -148,7 +158,8 @@ matcher_free(struct matcher *m)
 		return;
 	for (i = 0; i < m->nrules; i++) {
 		free(m->rst[i].act);
-		free(m->rst[i].pfkey);
+		free(m->rst[i].pflen);
+		free(m->rst[i].condlen);
 	}
 	free(m->rst);
 	free(m->stats);
@@ -166,9 +177,26 @@ matcher_free(struct matcher *m)
 static int
 line_json(struct matcher *m, const char *line, size_t len)
 {
-	if (m->jstate == 0)
-		m->jstate = json_scan(&m->ix, line, len) == 0 ? 1 : -1;
-	return m->jstate == 1;
+	size_t	i;
+
+	if (m->jstate != 0)
+		return m->jstate == 1;
+	m->jstate = -2;
+	m->keys = 0;
+	/* Only a line that starts with '{' can be an object: skip the rest. */
+	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t' ||
+	    line[i] == '\r' || line[i] == '\n'); i++)
+		;
+	if (i == len || line[i] != '{')
+		return 0;
+	if (json_scan(&m->ix, line, len) == -1) {
+		m->jstate = -1;
+		return 0;
+	}
+	m->jstate = 1;
+	for (i = 0; i < m->ix.n; i++)
+		m->keys |= key_bit(m->ix.f[i].key, m->ix.f[i].keylen);
+	return 1;
 }
 
 /* The text of a top-level field, or NULL when absent or not an object. */
@@ -363,7 +391,7 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai,
 
 	if (a->cond != COND_NONE) {
 		const struct str	*c = &m->caps[a->condcap];
-		size_t			 cl = strlen(a->condval);
+		size_t			 cl = rs->condlen[ai];
 		int			 eq;
 
 		eq = c->n == cl && memcmp(c->p, a->condval, cl) == 0;
@@ -430,6 +458,20 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai,
 	(void)rc;	/* refusals by the series cap are counted per metric */
 }
 
+/* Whether name is the field of a required pattern of r. */
+static int
+is_field(const struct rule *r, const char *name, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < r->npats; i++)
+		if (r->pats[i].field != NULL && !r->pats[i].optional &&
+		    r->pats[i].fieldlen == n &&
+		    memcmp(r->pats[i].field, name, n) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Tries one rule on the line, filling m->caps. Returns MISS_NONE when every
  * required pattern matched, else why not; *what names the pattern.
@@ -444,20 +486,34 @@ try_rule(struct matcher *m, struct rulestate *rs, const char *line,
 	size_t			 i, j, n;
 	int			 rc;
 
-	for (i = 0; i < r->nprefilter; i++) {
-		if (memmem(line, len, r->prefilter[i],
-		    strlen(r->prefilter[i])) != NULL)
-			continue;
-		if (rs->pfkey[i]) {
-			if (m->bstate == 0)
-				m->bstate = memchr(line, '\\', len) ? 1 : -1;
-			if (m->bstate == 1)
-				continue;
+	/*
+	 * JSON rules first: the line's one scan gives the mask of its keys,
+	 * which rejects most lines without a regex or memmem. The rule's
+	 * literal "KEY" prefilters are then implied and skipped.
+	 */
+	if (r->json) {
+		if (!line_json(m, line, len))
+			return MISS_NOTJSON;
+		if ((m->keys & rs->keymask) != rs->keymask) {
+			for (i = 0; m->explaining && i < r->npats; i++)
+				if (r->pats[i].field != NULL &&
+				    !r->pats[i].optional &&
+				    json_get(&m->ix, r->pats[i].field,
+				    r->pats[i].fieldlen) == NULL) {
+					*what = i;
+					break;
+				}
+			return MISS_FIELD;
 		}
-		return MISS_PREFILTER;
 	}
-	if (r->json && !line_json(m, line, len))
-		return MISS_NOTJSON;
+	for (i = 0; i < r->nprefilter; i++) {
+		if (r->json && rs->pflen[i] >= 2 && r->prefilter[i][0] == '"' &&
+		    r->prefilter[i][rs->pflen[i] - 1] == '"' &&
+		    is_field(r, r->prefilter[i] + 1, rs->pflen[i] - 2))
+			continue;
+		if (memmem(line, len, r->prefilter[i], rs->pflen[i]) == NULL)
+			return MISS_PREFILTER;
+	}
 	for (i = 0; i < r->ncaps; i++) {
 		m->caps[i].p = "";
 		m->caps[i].n = 0;
@@ -511,12 +567,12 @@ run_line(struct matcher *m, const char *line, size_t len, double now,
     struct buf *explain)
 {
 	size_t	i, j, what = 0;
-	int	matched = 0, sawjson = 0;
+	int	matched = 0;
 	double	t;
 
 	m->jstate = 0;
 	m->tstate = 0;
-	m->bstate = 0;
+	m->explaining = explain != NULL;
 	if (!explain)
 		m->st.lines++;
 	for (i = 0; i < m->nrules; i++) {
@@ -525,8 +581,6 @@ run_line(struct matcher *m, const char *line, size_t len, double now,
 		enum miss		 miss;
 
 		miss = try_rule(m, rs, line, len, &what);
-		if (r->json && miss != MISS_PREFILTER)
-			sawjson = 1;
 		if (miss != MISS_NONE) {
 			if (explain == NULL)
 				continue;
@@ -570,7 +624,7 @@ run_line(struct matcher *m, const char *line, size_t len, double now,
 	if (explain == NULL) {
 		if (matched == 0)
 			m->st.unmatched++;
-		if (sawjson && m->jstate == -1)
+		if (m->jstate == -1)
 			m->st.json_invalid++;
 		if (matched > 0 && m->rs->nts > 0) {
 			t = line_time(m, line, len);

@@ -24,7 +24,7 @@ struct rule_stats {
 struct matcher_stats {
 	uint64_t	lines;
 	uint64_t	unmatched;	/* lines that fed no rule */
-	uint64_t	json_invalid;	/* lines a JSON rule looked at, not an object */
+	uint64_t	json_invalid;	/* lines starting with {, not one object */
 	uint64_t	limit_hits;
 	double		newest_time;	/* newest log time seen on a matched line */
 };
