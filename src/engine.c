@@ -76,6 +76,7 @@ engine_load(struct engine *e, const struct engine_opts *o, char *err,
 		goto fail;
 	e->reg = registry_new();
 	e->reg->maxseries = o->max_series;
+	e->reg->maxlabel = o->max_label;
 	set_default_labels(e->reg, e->rs, o);
 	registry_lock(e->reg);
 	if (registry_sync(e->reg, e->rs->decls, e->rs->ndecls, err,

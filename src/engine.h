@@ -20,6 +20,8 @@ struct engine_opts {
 	char *const		*lvalues;
 	size_t			 nlabels;
 	size_t			 max_series;	/* per metric, 0: none */
+	size_t			 max_label;	/* bytes of a label value */
+	double			 series_expiry;	/* seconds, 0: never */
 	uint32_t		 match_limit;
 	uint32_t		 depth_limit;
 };

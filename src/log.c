@@ -2,11 +2,13 @@
  * log.c: the daemon's own log on stderr, one line per event.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -41,6 +43,41 @@ log_parselevel(const char *s)
 	return -1;
 }
 
+/*
+ * Warnings and errors are rate-limited: at most LOG_BURST in any window
+ * of LOG_WINDOW seconds; the rest are counted and their number said once
+ * the window is over, so a flood of bad input cannot fill a disk.
+ */
+#define LOG_BURST	50
+#define LOG_WINDOW	10
+
+static pthread_mutex_t	ratelock = PTHREAD_MUTEX_INITIALIZER;
+static time_t		window;
+static unsigned		inwindow;
+static unsigned long	suppressed;
+
+static int
+rate_ok(void)
+{
+	time_t	now = time(NULL);
+
+	if (now - window >= LOG_WINDOW) {
+		if (suppressed > 0)
+			fprintf(stderr, "%s: warn: %lu messages suppressed in "
+			    "the last %d s\n", progname, suppressed,
+			    LOG_WINDOW);
+		window = now;
+		inwindow = 0;
+		suppressed = 0;
+	}
+	if (inwindow >= LOG_BURST) {
+		suppressed++;
+		return 0;
+	}
+	inwindow++;
+	return 1;
+}
+
 static void
 vlog(enum log_level lvl, int with_errno, const char *fmt, va_list ap)
 {
@@ -49,6 +86,15 @@ vlog(enum log_level lvl, int with_errno, const char *fmt, va_list ap)
 
 	if (lvl > level)
 		return;
+	if (lvl <= LOG_LVL_WARN) {
+		int	ok;
+
+		pthread_mutex_lock(&ratelock);
+		ok = rate_ok();
+		pthread_mutex_unlock(&ratelock);
+		if (!ok)
+			return;
+	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (with_errno)
 		fprintf(stderr, "%s: %s: %s: %s\n", progname, levelnames[lvl],

@@ -179,6 +179,13 @@ metric_series(struct metric *m, const struct str *values)
 
 	if (m->type == METRIC_FRESHNESS)
 		return NULL;
+	if (m->maxlabel > 0) {
+		for (slot = 0; slot < m->nlabels; slot++)
+			if (values[slot].n > m->maxlabel) {
+				m->label_dropped++;
+				return NULL;
+			}
+	}
 	h = hash_values(values, m->nlabels);
 	if (m->tablesize > 0) {
 		for (s = m->table[h & (m->tablesize - 1)]; s != NULL;
@@ -663,6 +670,7 @@ metric_new(const struct registry *reg, const struct metric_decl *d,
 	}
 	m->nbuckets = nb;
 	m->maxseries = reg->maxseries;
+	m->maxlabel = reg->maxlabel;
 	if (d->type == METRIC_FRESHNESS) {
 		m->stale_after = d->stale_after;
 		if (d->nth > 0)
@@ -685,12 +693,14 @@ static void
 metric_initial(struct metric *m, const struct metric_decl *d)
 {
 	struct str	*v;
+	struct series	*s;
 	size_t		 i, j;
 
 	if (m->type == METRIC_FRESHNESS)
 		return;
 	if (m->nlabels == 0) {
-		(void)metric_series(m, NULL);
+		if ((s = metric_series(m, NULL)) != NULL)
+			s->pinned = 1;
 		return;
 	}
 	v = xreallocarray(NULL, m->nlabels, sizeof(*v));
@@ -699,7 +709,8 @@ metric_initial(struct metric *m, const struct metric_decl *d)
 			v[j].p = d->initial[i * m->nlabels + j];
 			v[j].n = strlen(v[j].p);
 		}
-		(void)metric_series(m, v);
+		if ((s = metric_series(m, v)) != NULL)
+			s->pinned = 1;
 	}
 	free(v);
 }
@@ -757,4 +768,34 @@ registry_sync(struct registry *reg, const struct metric_decl *d, size_t n,
 			nm[i]->source = registry_find(reg, d[i].source);
 	}
 	return 0;
+}
+
+size_t
+registry_expire(struct registry *reg, double now, double max_age)
+{
+	struct series	**pp, *s;
+	struct metric	 *m;
+	size_t		  i, slot, n = 0;
+
+	for (i = 0; i < reg->n; i++) {
+		m = reg->m[i];
+		for (slot = 0; slot < m->tablesize; slot++) {
+			pp = &m->table[slot];
+			while ((s = *pp) != NULL) {
+				/* Restored series start their clock now. */
+				if (s->updated == 0)
+					s->updated = now;
+				if (s->pinned || s->updated >= now - max_age) {
+					pp = &s->next;
+					continue;
+				}
+				*pp = s->next;
+				free(s);
+				m->nseries--;
+				m->expired++;
+				n++;
+			}
+		}
+	}
+	return n;
 }

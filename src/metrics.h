@@ -69,6 +69,7 @@ struct series {
 	uint64_t	  count;	/* histogram: observations */
 	uint64_t	 *buckets;	/* histogram: per bucket, not cumulative */
 	double		  updated;	/* wall time of the last change */
+	int		  pinned;	/* declared up front: never expires */
 	struct series	 *next;		/* hash chain */
 };
 
@@ -89,6 +90,10 @@ struct metric {
 	size_t			 nseries;
 	size_t			 maxseries;	/* 0: no cap */
 	uint64_t		 dropped;	/* updates refused by the cap */
+	size_t			 maxlabel;	/* bytes of a value, 0: no cap */
+	uint64_t		 label_dropped;	/* updates refused: value too long */
+	uint64_t		 expired;	/* series removed by expiry */
+	int			 warned;	/* the daemon logged a refusal */
 	int			 keep;		/* registry_sync bookkeeping */
 };
 
@@ -100,6 +105,7 @@ struct registry {
 	char		**dlvalues;
 	size_t		 ndl;
 	size_t		 maxseries;	/* cap for metrics declared later */
+	size_t		 maxlabel;	/* cap for metrics declared later */
 };
 
 struct registry	*registry_new(void);
@@ -127,7 +133,7 @@ struct metric	*registry_find(struct registry *, const char *name);
 /*
  * Finds or creates the series of m with the given label values (nlabels
  * of them). Returns NULL when the series cap refuses a new one (counted in
- * m->dropped). Values are copied; invalid UTF-8 is kept as is here and
+ * m->dropped) or a value is longer than m->maxlabel (m->label_dropped). Values are copied; invalid UTF-8 is kept as is here and
  * replaced when rendered.
  */
 struct series	*metric_series(struct metric *, const struct str *values);
@@ -139,6 +145,13 @@ int		 metric_set(struct metric *, const struct str *values, double);
 /* Histogram observation. */
 int		 metric_observe(struct metric *, const struct str *values,
 		    double);
+
+/*
+ * Removes the series of every metric not updated since now - max_age,
+ * except those declared up front. Returns how many went. Cost: a walk of
+ * every series.
+ */
+size_t		 registry_expire(struct registry *, double now, double max_age);
 
 /*
  * Calls fn for every series of m in a deterministic order (label values

@@ -584,3 +584,57 @@ Test(metrics, default_labels)
 	registry_unlock(reg);
 	registry_free(reg);
 }
+
+/* Limits: a label value over the cap is refused and counted; expiry. */
+Test(metrics, label_cap_and_expiry)
+{
+	struct registry		*reg = registry_new();
+	struct metric_decl	 d;
+	struct metric		*m;
+	struct series		*s;
+	char			*labels[] = { "symbol" };
+	char			*initial[] = { "kept" };
+	char			 err[256], big[300];
+	struct str		 v;
+
+	memset(&d, 0, sizeof(d));
+	d.name = "x_total";
+	d.help = "x";
+	d.type = METRIC_COUNTER;
+	d.labels = labels;
+	d.nlabels = 1;
+	d.initial = initial;
+	d.ninitial = 1;
+	d.file = "t";
+	reg->maxlabel = 256;
+	registry_lock(reg);
+	cr_assert_eq(registry_sync(reg, &d, 1, err, sizeof(err)), 0, "%s", err);
+	m = registry_find(reg, "x_total");
+	memset(big, 'a', sizeof(big));
+	v.p = big;
+	v.n = 257;
+	cr_assert_eq(metric_add(m, &v, 1), -1);
+	cr_assert_eq(m->label_dropped, 1);
+	v.n = 256;
+	cr_assert_eq(metric_add(m, &v, 1), 0);
+	cr_assert_eq(m->nseries, 2);
+	v.p = "fresh";
+	v.n = 5;
+	cr_assert_eq(metric_add(m, &v, 1), 0);
+	s = metric_series(m, &v);
+	cr_assert_not_null(s);
+	/* Age every non-pinned series but "fresh". */
+	v.p = big;
+	v.n = 256;
+	metric_series(m, &v)->updated = 1000;
+	s->updated = 5000;
+	cr_assert_eq(registry_expire(reg, 5100, 200), 1);
+	cr_assert_eq(m->expired, 1);
+	cr_assert_eq(m->nseries, 2);
+	v.p = "kept";
+	v.n = 4;
+	cr_assert_not_null(metric_series(m, &v));
+	cr_assert_eq(m->nseries, 2, "the pinned series stays");
+	registry_unlock(reg);
+	registry_free(reg);
+}
