@@ -17,8 +17,30 @@
 #define DEPTH_LIMIT_DEFAULT	1000
 #define NUMBER_MAX		64
 
+/*
+ * How a pattern runs. Two shapes are so common in rules on JSON fields
+ * that they skip PCRE2: "^(?<x>.*)$" (the whole value, with the s flag or
+ * on a value without newline) and "^literal$" (the value is the literal).
+ */
+enum patkind {
+	PK_REGEX = 0,
+	PK_ALL,
+	PK_EQUAL,
+};
+
+struct patfast {
+	enum patkind	 kind;
+	int		 jit;		/* compiled by the JIT */
+	int		 dotall;	/* PK_ALL: newlines match too */
+	int		 nonempty;	/* PK_ALL: ".+" */
+	int		 cap;		/* PK_ALL: the capture, or -1 */
+	const char	*lit;		/* PK_EQUAL */
+	size_t		 litlen;
+};
+
 struct rulestate {
 	const struct rule	 *r;
+	struct patfast		 *pf;		/* per pattern */
 	struct metric		**act;		/* per action */
 	uint64_t		  keymask;	/* required top-level keys */
 	size_t			 *pflen;	/* per prefilter: its length */
@@ -44,6 +66,7 @@ struct matcher {
 	size_t			 nrules;
 	struct str		*caps;		/* the current rule's captures */
 	struct str		*lvals;		/* label values of one action */
+	struct buf		 fix;		/* lvals made valid UTF-8 */
 	double			*stack;		/* expression evaluation */
 	struct matcher_stats	 st;
 };
@@ -57,6 +80,52 @@ enum miss {
 	MISS_PATTERN,
 	MISS_LIMIT,
 };
+
+/* Sorts out the fast shapes of one pattern of r, see enum patkind. */
+static void
+pattern_kind(const struct rule *r, size_t pi, struct patfast *pf)
+{
+	const struct pattern	*p = &r->pats[pi];
+	const char		*src = p->src, *name;
+	uint32_t		 opts = 0;
+	size_t			 jitsize = 0, n = strlen(src), i;
+
+	memset(pf, 0, sizeof(*pf));
+	pf->cap = -1;
+	if (pcre2_pattern_info(p->re, PCRE2_INFO_JITSIZE, &jitsize) == 0 &&
+	    jitsize > 0)
+		pf->jit = 1;
+	if (pcre2_pattern_info(p->re, PCRE2_INFO_ALLOPTIONS, &opts) != 0 ||
+	    (opts & (PCRE2_CASELESS | PCRE2_EXTENDED | PCRE2_MULTILINE)) ||
+	    !(opts & PCRE2_DOLLAR_ENDONLY) || n < 2 || src[0] != '^' ||
+	    src[n - 1] != '$')
+		return;
+	if (n > 10 && strncmp(src, "^(?<", 4) == 0 &&
+	    (strcmp(src + n - 5, ">.*)$") == 0 ||
+	    strcmp(src + n - 5, ">.+)$") == 0)) {
+		name = src + 4;
+		for (i = 0; i < r->ncaps; i++)
+			if (r->caps[i].pat == (int)pi && r->caps[i].group == 1 &&
+			    strlen(r->caps[i].name) == n - 9 &&
+			    strncmp(r->caps[i].name, name, n - 9) == 0)
+				pf->cap = (int)i;
+		for (i = 4; i < n - 5; i++)
+			if (!(src[i] == '_' || (src[i] >= 'a' && src[i] <= 'z') ||
+			    (src[i] >= 'A' && src[i] <= 'Z') ||
+			    (src[i] >= '0' && src[i] <= '9')))
+				return;
+		pf->kind = PK_ALL;
+		pf->dotall = (opts & PCRE2_DOTALL) != 0;
+		pf->nonempty = src[n - 4] == '+';
+		return;
+	}
+	for (i = 1; i < n - 1; i++)
+		if (strchr("\\^$.|?*+()[]{}", src[i]) != NULL)
+			return;
+	pf->kind = PK_EQUAL;
+	pf->lit = src + 1;
+	pf->litlen = n - 2;
+}
 
 /*
  * One bit of a 64-bit mask per key name, from its length and three of its
@@ -87,6 +156,7 @@ matcher_new(const struct ruleset *rs, struct registry *reg,
 	m->rs = rs;
 	m->reg = reg;
 	json_init(&m->ix);
+	buf_init(&m->fix);
 	m->mctx = pcre2_match_context_create(NULL);
 	m->md = pcre2_match_data_create(64, NULL);
 	m->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
@@ -108,6 +178,9 @@ matcher_new(const struct ruleset *rs, struct registry *reg,
 		m->rst[i].r = r;
 		m->rst[i].st = &m->stats[i];
 		m->rst[i].act = xcalloc(r->nacts, sizeof(struct metric *));
+		m->rst[i].pf = xcalloc(r->npats + 1, sizeof(struct patfast));
+		for (j = 0; j < r->npats; j++)
+			pattern_kind(r, j, &m->rst[i].pf[j]);
 		m->rst[i].pflen = xcalloc(r->nprefilter + 1, sizeof(size_t));
 		for (j = 0; j < r->nprefilter; j++)
 			m->rst[i].pflen[j] = strlen(r->prefilter[j]);
@@ -159,12 +232,14 @@ matcher_free(struct matcher *m)
 	for (i = 0; i < m->nrules; i++) {
 		free(m->rst[i].act);
 		free(m->rst[i].pflen);
+		free(m->rst[i].pf);
 		free(m->rst[i].condlen);
 	}
 	free(m->rst);
 	free(m->stats);
 	free(m->caps);
 	free(m->lvals);
+	buf_free(&m->fix);
 	free(m->stack);
 	json_free(&m->ix);
 	pcre2_match_data_free(m->md);
@@ -351,6 +426,87 @@ eval(struct matcher *m, struct rulestate *rs, const struct expr *e,
 	return 0;
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at p (p < end), or 0 with *bad
+ * set to the length of its maximal ill-formed subpart (Unicode Table 3-7),
+ * which rendering writes as one U+FFFD.
+ */
+static size_t
+utf8_seq(const unsigned char *p, const unsigned char *end, size_t *bad)
+{
+	unsigned char	lo = 0x80, hi = 0xbf;
+	size_t		need, i;
+
+	if (*p >= 0xc2 && *p <= 0xdf)
+		need = 1;
+	else if (*p >= 0xe0 && *p <= 0xef) {
+		need = 2;
+		lo = *p == 0xe0 ? 0xa0 : 0x80;
+		hi = *p == 0xed ? 0x9f : 0xbf;
+	} else if (*p >= 0xf0 && *p <= 0xf4) {
+		need = 3;
+		lo = *p == 0xf0 ? 0x90 : 0x80;
+		hi = *p == 0xf4 ? 0x8f : 0xbf;
+	} else {
+		*bad = 1;
+		return 0;
+	}
+	for (i = 1; i <= need; i++) {
+		if (p + i >= end || p[i] < lo || p[i] > hi) {
+			*bad = i;
+			return 0;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return need + 1;
+}
+
+/*
+ * Makes the n label values in m->lvals valid UTF-8, each maximal
+ * ill-formed subpart replaced by U+FFFD as rendering would write it: two
+ * values that render alike must update one series, not make two series
+ * exposed with the same labels. Valid values (nearly all) stay in place
+ * after one pass; others are rewritten into m->fix, which holds three
+ * bytes per input byte at most and is not reallocated while filled.
+ */
+static void
+fix_labels(struct matcher *m, size_t n)
+{
+	const unsigned char	*p, *end;
+	size_t			 i, len, bad, total = 0;
+	int			 valid = 1;
+
+	for (i = 0; i < n; i++) {
+		p = (const unsigned char *)m->lvals[i].p;
+		end = p + m->lvals[i].n;
+		total += m->lvals[i].n;
+		for (; p < end && valid; p += len)
+			if ((len = *p < 0x80 ? 1 : utf8_seq(p, end, &bad)) == 0)
+				valid = 0;
+	}
+	if (valid)
+		return;
+	buf_reset(&m->fix);
+	buf_reserve(&m->fix, 3 * total);
+	for (i = 0; i < n; i++) {
+		char	*start = m->fix.p + m->fix.len;
+
+		p = (const unsigned char *)m->lvals[i].p;
+		end = p + m->lvals[i].n;
+		for (; p < end; p += len) {
+			if ((len = *p < 0x80 ? 1 : utf8_seq(p, end, &bad)) > 0)
+				buf_append(&m->fix, p, len);
+			else {
+				buf_append(&m->fix, "\xef\xbf\xbd", 3);
+				len = bad;
+			}
+		}
+		m->lvals[i].p = start;
+		m->lvals[i].n = (size_t)(m->fix.p + m->fix.len - start);
+	}
+}
+
 static const char *const action_names[] = {
 	[ACT_INC] = "inc", [ACT_ADD] = "add", [ACT_SET] = "set",
 	[ACT_OBSERVE] = "observe",
@@ -419,6 +575,7 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai,
 			m->lvals[i].n = strlen(a->labels[i].lit);
 		}
 	}
+	fix_labels(m, a->nlabels);
 	if (mt->type == METRIC_COUNTER && v < 0) {
 		static const struct str	none = { "", 0 };
 
@@ -534,8 +691,33 @@ try_rule(struct matcher *m, struct rulestate *rs, const char *line,
 			subj = line;
 			n = len;
 		}
-		rc = pcre2_match(p->re, (PCRE2_SPTR)subj, n, 0, 0, m->md,
-		    m->mctx);
+		if (rs->pf[i].kind == PK_EQUAL) {
+			if (n == rs->pf[i].litlen &&
+			    memcmp(subj, rs->pf[i].lit, n) == 0)
+				continue;
+			if (p->optional)
+				continue;
+			return MISS_PATTERN;
+		}
+		if (rs->pf[i].kind == PK_ALL) {
+			if ((rs->pf[i].nonempty && n == 0) ||
+			    (!rs->pf[i].dotall && memchr(subj, '\n', n))) {
+				if (p->optional)
+					continue;
+				return MISS_PATTERN;
+			}
+			if (rs->pf[i].cap >= 0) {
+				m->caps[rs->pf[i].cap].p = subj;
+				m->caps[rs->pf[i].cap].n = n;
+			}
+			continue;
+		}
+		if (rs->pf[i].jit)
+			rc = pcre2_jit_match(p->re, (PCRE2_SPTR)subj, n, 0, 0,
+			    m->md, m->mctx);
+		else
+			rc = pcre2_match(p->re, (PCRE2_SPTR)subj, n, 0, 0,
+			    m->md, m->mctx);
 		/* Any failure but "no match" is a limit: match, depth,
 		 * heap, JIT stack or memory. */
 		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {

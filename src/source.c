@@ -140,8 +140,8 @@ source_read(const char *path, size_t maxline, source_line_fn *fn, void *arg,
 	}
 	for (;;) {
 		space = lines_space(&l, &avail);
-		if (avail > 1024 * 1024)
-			avail = 1024 * 1024;
+		if (avail > 256 * 1024)
+			avail = 256 * 1024;
 		if (gz != NULL)
 			n = gzread(gz, space, (unsigned)avail);
 		else

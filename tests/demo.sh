@@ -9,9 +9,11 @@ port=${DEMO_PORT:-5000}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/logmetrics-demo.XXXXXX")
 cp "$top/tests/fixtures/bot-small.log" "$dir/bot.log"
 
-echo "== one-shot over the sample log (the nine metrics):"
+echo "== one-shot over the sample log: the nine metrics, a few series each"
 "$bin" --one-shot -r "$top/rules/bytelyst.rules" "$dir/bot.log" |
-    grep -v '^#' | grep -v '_bucket' | head -n 60
+    awk '/^#/ || /_bucket/ { next }
+	{ name = $0; sub(/[{ ].*/, "", name) }
+	seen[name]++ < 3 { print }'
 echo
 echo "== follow mode: http://127.0.0.1:$port/metrics (landing page: /)"
 echo "== the log is $dir/bot.log; a writer appends to it every second."
