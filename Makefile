@@ -28,6 +28,15 @@ MODULES	= src/util.c src/log.c src/lines.c src/json.c src/ts.c \
 	  src/source.c src/oneshot.c \
 	  src/tail.c src/http.c src/daemon.c
 UNITS	= json ts rules metrics expose match lines source tail http
+# Later modules add themselves below, one line each:
+#   MODULES += src/NAME.c
+#   UNITS += NAME
+#   LIBS += -lNAME
+MODULES += src/webconfig.c
+UNITS += webconfig
+LIBS += -lyaml -lcrypt
+MODULES += src/state.c
+UNITS += state
 
 B	= build
 OBJS	= $(MODULES:src/%.c=$(B)/obj/%.o)
@@ -86,6 +95,7 @@ check-run:
 	 tests/integration/run.sh $(B)/logmetrics-san
 	@tests/lint.sh
 	@$(MAKE) --no-print-directory check-packaging
+	@$(MAKE) --no-print-directory bench-smoke
 
 demo: deps-test logmetrics
 	@tests/demo.sh ./logmetrics
@@ -105,5 +115,7 @@ clean:
 .PHONY: all check check-build check-run clean demo deps deps-test install
 
 include packaging/packaging.mk
+-include tests/fuzz/fuzz.mk
+-include tests/bench/bench.mk
 
 -include $(OBJS:.o=.d) $(SOBJS:.o=.d) $(B)/obj/main.d $(B)/san/main.d

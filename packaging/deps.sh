@@ -7,8 +7,8 @@ set -eu
 build="gcc make pkg-config libc6-dev libpcre2-dev libmicrohttpd-dev
 	libinotifytools0-dev zlib1g-dev libyaml-dev libcrypt-dev"
 test="libcriterion-dev prometheus curl mandoc python3 clang
-	libclang-rt-14-dev clang-format procps logrotate systemd"
-bench="mtail time"
+	libclang-rt-14-dev clang-format procps logrotate systemd openssl time"
+bench="mtail time python3"
 deb="debhelper dpkg-dev fakeroot lintian systemd"
 
 [ $# -gt 0 ] || set -- build

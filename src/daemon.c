@@ -17,6 +17,7 @@
 #include "expose.h"
 #include "http.h"
 #include "log.h"
+#include "state.h"
 #include "tail.h"
 
 #define POLL_MS	200
@@ -46,6 +47,10 @@ struct daemon {
 	char			 reload_err[4096];
 	double			 start;
 	int			 ready;
+	struct buf		 state_last;	/* bytes of the last save */
+	double			 state_next;	/* monotonic time of the next */
+	int			 state_on;
+	int			 state_failing;
 };
 
 enum self_metric {
@@ -66,6 +71,8 @@ enum self_metric {
 	SM_JSON_INVALID,
 	SM_SERIES,
 	SM_DROPPED,
+	SM_LABEL_DROPPED,
+	SM_EXPIRED,
 	SM_RELOADS,
 	SM_RELOAD_OK,
 	SM_RELOAD_TIME,
@@ -122,6 +129,11 @@ static const struct self_decl self_decls[SM_COUNT] = {
 	    "Series per metric." },
 	[SM_DROPPED] = { "logmetrics_series_dropped_total", METRIC_COUNTER,
 	    "metric", "Updates refused by the --max-series cap." },
+	[SM_LABEL_DROPPED] = { "logmetrics_label_too_long_total",
+	    METRIC_COUNTER, "metric",
+	    "Updates refused: a label value over --max-label-bytes." },
+	[SM_EXPIRED] = { "logmetrics_series_expired_total", METRIC_COUNTER,
+	    "metric", "Series removed by --series-expiry." },
 	[SM_RELOADS] = { "logmetrics_rule_reloads_total", METRIC_COUNTER,
 	    "result", "Rule reloads (SIGHUP) by result." },
 	[SM_RELOAD_OK] = { "logmetrics_rules_last_reload_successful",
@@ -274,6 +286,22 @@ self_file(const struct tail_file *tf, void *arg)
 	fs->open = tf->open;
 }
 
+/* Logs, once per metric, the first update a limit refused. */
+static void
+warn_refusals(struct metric *m)
+{
+	if (m->warned || (m->dropped == 0 && m->label_dropped == 0))
+		return;
+	m->warned = 1;
+	if (m->dropped > 0)
+		log_warnx("%s: more than %zu series: new label values are "
+		    "dropped (--max-series)", m->name, m->maxseries);
+	else
+		log_warnx("%s: a label value longer than %zu bytes: such "
+		    "updates are dropped (--max-label-bytes)", m->name,
+		    m->maxlabel);
+}
+
 /*
  * Refreshes the self-metrics from the tail, matcher and registry. Runs on
  * the main thread, the only one that changes those numbers.
@@ -312,6 +340,11 @@ self_update(struct daemon *d)
 		    (double)reg->m[i]->nseries);
 		self_set(d, SM_DROPPED, reg->m[i]->name,
 		    (double)reg->m[i]->dropped);
+		self_set(d, SM_LABEL_DROPPED, reg->m[i]->name,
+		    (double)reg->m[i]->label_dropped);
+		self_set(d, SM_EXPIRED, reg->m[i]->name,
+		    (double)reg->m[i]->expired);
+		warn_refusals(reg->m[i]);
 	}
 	registry_unlock(reg);
 	self_set(d, SM_RELOADS, "success", (double)d->reload_ok);
@@ -511,6 +544,82 @@ reload(struct daemon *d)
 	    d->e->rs->nrules);
 }
 
+/*
+ * Saves the state when it changed since the last save. The snapshot is
+ * taken between two lines under the registry lock, so that offsets and
+ * values describe the same lines; the file is written (fsync, rename,
+ * fsync of the directory) after the lock is released.
+ */
+static void
+save_state(struct daemon *d)
+{
+	struct buf	b;
+
+	d->state_next = now_mono() + d->o->state_interval;
+	buf_init(&b);
+	registry_lock(d->e->reg);
+	state_snapshot(&b, d->e->reg, d->t);
+	registry_unlock(d->e->reg);
+	if (!d->state_failing && b.len == d->state_last.len &&
+	    memcmp(b.p, d->state_last.p, b.len) == 0) {
+		buf_free(&b);
+		return;
+	}
+	if (write_atomic(d->o->state_file, b.p, b.len) == -1) {
+		if (!d->state_failing)
+			log_warn("cannot save the state to %s",
+			    d->o->state_file);
+		d->state_failing = 1;
+		buf_free(&b);
+		return;
+	}
+	if (d->state_failing)
+		log_info("state saved to %s again", d->o->state_file);
+	d->state_failing = 0;
+	buf_free(&d->state_last);
+	d->state_last = b;
+}
+
+/*
+ * Restores the state file, if any, before the first line is read, then
+ * saves a first snapshot at once: a file that appears from now on is
+ * unknown to it, so that a restart reads it from its start.
+ */
+static void
+load_state(struct daemon *d)
+{
+	struct state_report	 rep;
+	struct tail_restore	*f = &rep.files;
+	char			 err[2048];
+	int			 rc;
+
+	registry_lock(d->e->reg);
+	rc = state_load(d->o->state_file, d->e->reg, d->t, &rep, err,
+	    sizeof(err));
+	registry_unlock(d->e->reg);
+	if (rc == -1)
+		log_warnx("state file %s; starting without it", err);
+	else if (rc == 1)
+		log_info("no state file %s yet: starting afresh",
+		    d->o->state_file);
+	else {
+		log_info("state restored from %s: %zu series of %zu metrics; "
+		    "files: %zu resumed, %zu renamed, %zu copied, "
+		    "%zu truncated, %zu new, %zu gone", d->o->state_file,
+		    rep.series, rep.metrics, f->resumed, f->rotated,
+		    f->copied, f->truncated, f->fresh, f->lost);
+		if (rep.rules_changed)
+			log_info("the rules changed since the state was "
+			    "saved: %zu metrics of it not restored",
+			    rep.ignored);
+		if (rep.refused > 0)
+			log_warnx("%zu series of the state refused by the "
+			    "series limits", rep.refused);
+	}
+	d->state_on = 1;
+	save_state(d);
+}
+
 int
 daemon_run(struct engine *e, const struct daemon_opts *o)
 {
@@ -546,6 +655,8 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 		log_warnx("%s", err);
 		goto end;
 	}
+	if (o->state_file != NULL)
+		load_state(&d);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -562,6 +673,15 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	memset(&ho, 0, sizeof(ho));
+	if (o->web_config != NULL && (ho.web = webconfig_load(o->web_config,
+	    err, sizeof(err))) == NULL) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		log_warnx("%s", err);
+		rc = 2;
+		goto end;
+	}
+	if (ho.web != NULL && ho.web->warnings != NULL)
+		log_warnx("%s", ho.web->warnings);
 	ho.listen = o->listen;
 	ho.metrics_path = o->metrics_path;
 	ho.max_conns = o->max_conns;
@@ -585,6 +705,13 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 			got_hup = 0;
 			reload(&d);
 		}
+		if (o->eng.series_expiry > 0) {
+			registry_lock(e->reg);
+			registry_expire(e->reg, now_wall(), o->eng.series_expiry);
+			registry_unlock(e->reg);
+		}
+		if (d.state_on && now_mono() >= d.state_next)
+			save_state(&d);
 		self_update(&d);
 		d.ready = 1;
 	}
@@ -593,6 +720,9 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 end:
 	if (h != NULL)
 		http_stop(h);
+	if (d.state_on)
+		save_state(&d);
+	buf_free(&d.state_last);
 	if (d.t != NULL)
 		tail_free(d.t);
 	for (i = 0; i < d.nfiles; i++)

@@ -22,6 +22,9 @@ struct daemon_opts {
 	unsigned		  max_conns;
 	unsigned		  per_ip_conns;
 	unsigned		  timeout_s;
+	const char		 *state_file;	/* NULL: no state kept */
+	double			  state_interval;
+	const char		 *web_config;	/* TLS and basic auth */
 };
 
 /*

@@ -439,3 +439,160 @@ expose_render(struct registry *reg, struct buf *out, enum expose_format fmt,
 	buf_free(&r.lab);
 	buf_free(&r.dl);
 }
+
+/*
+ * Histories for backfill. OpenMetrics forbids interleaving the samples of
+ * different series of a family ("Metrics MUST NOT be interleaved"), and
+ * those of different times of one series ("MetricPoints MUST NOT be
+ * interleaved"), so a history is handed out one point of one series at a
+ * time for the caller to group.
+ */
+
+/* The OpenMetrics family name's length in m->name: no counter "_total". */
+static size_t
+history_family_len(const struct metric *m)
+{
+	size_t	n = strlen(m->name);
+
+	if (m->type == METRIC_COUNTER && n > 6 &&
+	    memcmp(m->name + n - 6, "_total", 6) == 0)
+		n -= 6;
+	return n;
+}
+
+/* The HELP and TYPE lines of metric i, as expose_render writes them. */
+void
+expose_history_head(struct registry *reg, size_t i, struct buf *out)
+{
+	struct metric	*m = reg->m[i];
+	size_t		 n = history_family_len(m);
+
+	if (m->help != NULL) {
+		buf_append(out, "# HELP ", 7);
+		buf_append(out, m->name, n);
+		buf_putc(out, ' ');
+		put_escaped(out, m->help, strlen(m->help), 1);
+		buf_putc(out, '\n');
+	}
+	buf_append(out, "# TYPE ", 7);
+	buf_append(out, m->name, n);
+	buf_putc(out, ' ');
+	buf_puts(out, type_name(m->type));
+	buf_putc(out, '\n');
+}
+
+struct stamper {
+	struct render	 r;
+	struct buf	 point;		/* one point as the render_* write it */
+	struct buf	 stamped;	/* the same, each line stamped */
+	char		 ts[32];
+	size_t		 tslen;
+	size_t		 i;		/* the metric */
+	void		(*render)(struct metric *, struct series *, void *);
+	expose_point_fn	*fn;
+	void		*arg;
+};
+
+/* One series: its point rendered, a timestamp put on every line. */
+static void
+history_point(struct metric *m, struct series *s, void *arg)
+{
+	struct stamper	*h = arg;
+	const char	*p, *end, *nl;
+
+	buf_reset(&h->point);
+	h->render(m, s, &h->r);
+	buf_reset(&h->stamped);
+	for (p = h->point.p, end = p + h->point.len; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		buf_append(&h->stamped, p, (size_t)(nl - p));
+		buf_putc(&h->stamped, ' ');
+		buf_append(&h->stamped, h->ts, h->tslen);
+		buf_putc(&h->stamped, '\n');
+	}
+	h->fn(h->arg, h->i, h->r.lab.len > 0 ? h->r.lab.p : "", h->r.lab.len,
+	    h->stamped.p, h->stamped.len);
+}
+
+/*
+ * Calls fn for every series of every metric with its point at ts, in
+ * OpenMetrics, as expose_render would write it with " ts" on each line.
+ * The caller holds the registry lock. Cost: as expose_render, plus a
+ * copy of each point.
+ */
+void
+expose_history_points(struct registry *reg, double ts, expose_point_fn *fn,
+    void *arg)
+{
+	struct stamper	 h;
+	struct metric	*m;
+	struct buf	 name;
+	size_t		 i, j;
+
+	memset(&h, 0, sizeof(h));
+	buf_init(&h.r.lab);
+	buf_init(&h.r.dl);
+	buf_init(&h.point);
+	buf_init(&h.stamped);
+	buf_init(&name);
+	h.r.out = &h.point;
+	h.r.fmt = EXPOSE_OPENMETRICS;
+	h.r.now = ts;
+	h.tslen = fmt_double(h.ts, ts);
+	h.fn = fn;
+	h.arg = arg;
+	for (i = 0; i < reg->ndl; i++) {
+		if (i > 0)
+			buf_putc(&h.r.dl, ',');
+		buf_puts(&h.r.dl, reg->dlnames[i]);
+		buf_append(&h.r.dl, "=\"", 2);
+		put_escaped(&h.r.dl, reg->dlvalues[i],
+		    strlen(reg->dlvalues[i]), 1);
+		buf_putc(&h.r.dl, '"');
+	}
+	for (i = 0; i < reg->n; i++) {
+		m = reg->m[i];
+		h.i = i;
+		buf_reset(&name);
+		buf_append(&name, m->name, history_family_len(m));
+		if (m->type == METRIC_COUNTER)
+			buf_puts(&name, "_total");
+		h.r.sample = name.p;
+		h.r.samplelen = name.len;
+		switch (m->type) {
+		case METRIC_COUNTER:
+		case METRIC_GAUGE:
+			h.render = render_scalar;
+			metric_foreach(m, history_point, &h);
+			break;
+		case METRIC_HISTOGRAM:
+			h.r.le = xreallocarray(NULL, m->nbuckets ?
+			    m->nbuckets : 1, sizeof(*h.r.le));
+			for (j = 0; j < m->nbuckets; j++) {
+				memcpy(h.r.le[j].s, "le=\"", 4);
+				h.r.le[j].n = 4 + fmt_double(h.r.le[j].s + 4,
+				    m->buckets[j]);
+				h.r.le[j].s[h.r.le[j].n++] = '"';
+				h.r.le[j].s[h.r.le[j].n] = '\0';
+			}
+			h.render = render_histogram;
+			metric_foreach(m, history_point, &h);
+			free(h.r.le);
+			h.r.le = NULL;
+			break;
+		case METRIC_FRESHNESS:
+			h.r.fm = m;
+			h.render = render_freshness;
+			if (m->source != NULL)
+				metric_foreach(m->source, history_point, &h);
+			h.r.fm = NULL;
+			break;
+		}
+	}
+	buf_free(&name);
+	buf_free(&h.point);
+	buf_free(&h.stamped);
+	buf_free(&h.r.lab);
+	buf_free(&h.r.dl);
+}

@@ -31,4 +31,26 @@ int	expose_valid_metric_name(const char *);
 /* Whether name is a valid label name ([a-zA-Z_][a-zA-Z0-9_]*, no "__"). */
 int	expose_valid_label_name(const char *);
 
+/*
+ * A history for backfill, in OpenMetrics with explicit timestamps. The
+ * format forbids interleaving the samples of different series of a family
+ * or of different times of one series, so a history is rendered one point
+ * of one series at a time and the caller groups them: for each metric, the
+ * head, then every series with all its points, oldest first.
+ *
+ * expose_history_head appends the HELP and TYPE lines of metric i of reg.
+ * expose_history_points calls fn for every series of every metric of reg
+ * with its point at ts: its samples as expose_render writes them, each
+ * line ending in " ts" (Unix seconds); freshness gauges are judged against
+ * ts. i is the metric's index in reg, key (keylen bytes, its labels as
+ * rendered) tells the series apart within it; key and lines are valid
+ * during the call only. The caller holds the registry lock.
+ */
+typedef void	expose_point_fn(void *arg, size_t i, const char *key,
+		    size_t keylen, const char *lines, size_t len);
+
+void	expose_history_head(struct registry *, size_t i, struct buf *out);
+void	expose_history_points(struct registry *, double ts, expose_point_fn *,
+	    void *arg);
+
 #endif

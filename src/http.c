@@ -9,6 +9,11 @@
  * function, gzipped when the client asks, and the buffer is handed over to
  * libmicrohttpd, which frees it once sent. No lock is taken here: the
  * caller's render function takes and releases its own.
+ *
+ * With a web configuration, TLS is libmicrohttpd's (GnuTLS) and basic
+ * authentication guards every path, as the Prometheus exporter toolkit
+ * does: a request without a valid user and password gets 401 before
+ * anything else is looked at, its body included.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -19,6 +24,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +39,7 @@
 #include "http.h"
 #include "log.h"
 #include "util.h"
+#include "webconfig.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_RESULT;
@@ -53,6 +60,9 @@ typedef enum MHD_Result MHD_RESULT;
 	"application/openmetrics-text; version=1.0.0; charset=utf-8"
 #define CT_HTML		"text/html; charset=utf-8"
 #define CT_PLAIN	"text/plain; charset=utf-8"
+#define AUTH_CHALLENGE	"Basic realm=\"logmetrics\""
+/* TLS 1.2 and 1.3 only, the exporter toolkit's default minimum. */
+#define TLS_PRIORITIES	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 struct http {
 	struct MHD_Daemon	*daemon;
@@ -62,6 +72,7 @@ struct http {
 	http_render_fn		*render;
 	http_ready_fn		*ready;
 	void			*arg;
+	struct webconfig	*web;	/* NULL: plain HTTP, no users */
 };
 
 enum route {
@@ -598,6 +609,43 @@ route(const struct http *h, const char *url)
 	return ROUTE_NONE;
 }
 
+/*
+ * Whether the request carries the name and password of a configured user
+ * (always, when there are no users). Costs what webconfig_auth costs.
+ */
+static int
+authorized(struct http *h, struct MHD_Connection *c)
+{
+	char	*user, *pass = NULL;
+	int	 ok;
+
+	if (h->web == NULL || h->web->nusers == 0)
+		return 1;
+	user = MHD_basic_auth_get_username_password(c, &pass);
+	ok = user != NULL && pass != NULL &&
+	    webconfig_auth(h->web, user, pass);
+	if (pass != NULL) {
+		explicit_bzero(pass, strlen(pass));
+		MHD_free(pass);
+	}
+	if (user != NULL)
+		MHD_free(user);
+	return ok;
+}
+
+static MHD_RESULT
+reply_unauthorized(struct MHD_Connection *c)
+{
+	static const char	text[] = "Unauthorized\n";
+	static const struct hdr	hdrs[] = {
+		{ MHD_HTTP_HEADER_CONTENT_TYPE, CT_PLAIN },
+		{ MHD_HTTP_HEADER_WWW_AUTHENTICATE, AUTH_CHALLENGE },
+		{ NULL, NULL },
+	};
+
+	return reply(c, 401, xstrdup(text), sizeof(text) - 1, hdrs);
+}
+
 /* Whether the request announces a body (a length other than 0, chunks). */
 static int
 has_body(struct MHD_Connection *c)
@@ -628,35 +676,40 @@ refusal(enum route r, const char *method, int body)
 
 /*
  * libmicrohttpd's access handler, called once when the headers are in and
- * again when the (empty) request is complete. A request announcing a body
- * is refused on the first call, so the body is never read: libmicrohttpd
- * closes the connection after the answer. Anything else is answered on
- * the second call, which keeps the connection alive for the next scrape.
+ * again when the (empty) request is complete. The credentials are checked
+ * on the first call and the verdict kept in *ctx. A request announcing a
+ * body is refused on the first call (401 without valid credentials, else
+ * the error it earns), so the body is never read: libmicrohttpd closes the
+ * connection after the answer. Anything else is answered on the second
+ * call, which keeps the connection alive for the next scrape.
  */
 static MHD_RESULT
 handle(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
     size_t *uplen, void **ctx)
 {
+	static char	 allowed, denied;	/* verdicts, for *ctx */
 	struct http	*h = cls;
 	enum route	 r;
 	unsigned	 code;
-	int		 body;
+	int		 body, first = *ctx == NULL;
 
 	(void)version;
 	(void)upload;
 	r = route(h, url);
 	body = has_body(c);
 	code = refusal(r, method, body);
-	if (*ctx == NULL && !body) {
-		*ctx = h;
+	if (first)
+		*ctx = authorized(h, c) ? &allowed : &denied;
+	if (first && !body)
 		return MHD_YES;
-	}
 	if (*uplen != 0) {
 		/* Not reached: a body is refused before it is read. */
 		*uplen = 0;
 		return MHD_YES;
 	}
+	if (*ctx == &denied)
+		return reply_unauthorized(c);
 
 	switch (code) {
 	case 404:
@@ -685,6 +738,45 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 }
 
 /*
+ * Checks that this libmicrohttpd can do what the web configuration asks
+ * and fills tls (room for 4) with the options that turn TLS on: a lone
+ * MHD_OPTION_END without a certificate. Returns the extra daemon flags,
+ * or -1 with err filled.
+ */
+static int
+tls_options(const struct webconfig *web, struct MHD_OptionItem *tls,
+    char *err, size_t errlen)
+{
+	size_t	n = 0;
+	int	flags = 0;
+
+	if (web != NULL && web->nusers > 0 &&
+	    MHD_is_feature_supported(MHD_FEATURE_BASIC_AUTH) != MHD_YES) {
+		snprintf(err, errlen, "%s: basic_auth_users: this "
+		    "libmicrohttpd is built without basic authentication",
+		    web->path);
+		return -1;
+	}
+	if (web != NULL && web->cert_pem != NULL) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			snprintf(err, errlen, "%s: tls_server_config: this "
+			    "libmicrohttpd is built without TLS", web->path);
+			return -1;
+		}
+		flags = MHD_USE_TLS;
+		tls[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY,
+		    0, web->key_pem };
+		tls[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT,
+		    0, web->cert_pem };
+		tls[n++] = (struct MHD_OptionItem){
+		    MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)
+		    TLS_PRIORITIES };
+	}
+	tls[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	return flags;
+}
+
+/*
  * Opens the listening socket, then starts libmicrohttpd on it with one
  * polling thread of its own. Zero options take the defaults of http.h.
  * Returns the server (freed by http_stop) or NULL with err filled.
@@ -693,10 +785,12 @@ struct http *
 http_start(const struct http_opts *o, http_render_fn *render,
     http_ready_fn *ready, void *arg, char *err, size_t errlen)
 {
-	struct http	*h;
-	const char	*listen_addr, *path;
-	unsigned	 max_conns, timeout;
-	size_t		 max_header;
+	struct MHD_OptionItem	 tls[4];
+	struct http		*h;
+	const char		*listen_addr, *path;
+	unsigned		 max_conns, timeout;
+	size_t			 max_header;
+	int			 tls_flags;
 
 	listen_addr = o->listen != NULL ? o->listen : HTTP_DEFAULT_LISTEN;
 	path = o->metrics_path != NULL ? o->metrics_path : HTTP_DEFAULT_PATH;
@@ -707,6 +801,11 @@ http_start(const struct http_opts *o, http_render_fn *render,
 	if (path[0] != '/') {
 		snprintf(err, errlen, "metrics path \"%s\": must start with "
 		    "\"/\"", path);
+		webconfig_free(o->web);
+		return NULL;
+	}
+	if ((tls_flags = tls_options(o->web, tls, err, errlen)) == -1) {
+		webconfig_free(o->web);
 		return NULL;
 	}
 
@@ -715,20 +814,28 @@ http_start(const struct http_opts *o, http_render_fn *render,
 	h->ready = ready;
 	h->arg = arg;
 	h->metrics_path = xstrdup(path);
+	h->web = o->web;
 	if ((h->fd = open_listener(listen_addr, err, errlen)) == -1)
 		goto fail;
 	h->port = bound_port(h->fd);
 
 	h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-	    handle, h,
+	    MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG | tls_flags, 0,
+	    NULL, NULL, handle, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->fd,
 	    MHD_OPTION_CONNECTION_LIMIT, max_conns,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_conns,
 	    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, max_header + POOL_SLACK,
+	    MHD_OPTION_ARRAY, tls,
 	    MHD_OPTION_END);
+	if (h->daemon == NULL && tls_flags != 0) {
+		snprintf(err, errlen, "%s: cannot start TLS with cert_file "
+		    "\"%s\" and key_file \"%s\" (see the message above)",
+		    h->web->path, h->web->cert_file, h->web->key_file);
+		goto fail;
+	}
 	if (h->daemon == NULL) {
 		snprintf(err, errlen, "listen address \"%s\": cannot start "
 		    "the HTTP server", listen_addr);
@@ -738,6 +845,7 @@ http_start(const struct http_opts *o, http_render_fn *render,
 fail:
 	if (h->fd != -1)
 		close(h->fd);
+	webconfig_free(h->web);
 	free(h->metrics_path);
 	free(h);
 	return NULL;
@@ -765,6 +873,7 @@ http_stop(struct http *h)
 	MHD_stop_daemon(h->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
+	webconfig_free(h->web);
 	free(h->metrics_path);
 	free(h);
 }

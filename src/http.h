@@ -9,6 +9,7 @@
 
 #include "expose.h"
 #include "util.h"
+#include "webconfig.h"
 
 #define HTTP_DEFAULT_LISTEN	":5000"
 #define HTTP_DEFAULT_PATH	"/metrics"
@@ -29,6 +30,7 @@ struct http_opts {
 	unsigned	 per_ip_conns;	/* open connections from one address */
 	unsigned	 timeout_s;	/* idle connections closed after this */
 	size_t		 max_header;	/* bytes of request line and headers */
+	struct webconfig	*web;		/* TLS and users; NULL: neither */
 };
 
 /*
@@ -45,8 +47,11 @@ struct http;
 
 /*
  * Binds opts->listen and starts serving on a thread of its own; ready may
- * be NULL (always ready). Returns the server, or NULL with a message
- * naming the address in err.
+ * be NULL (always ready). With opts->web, serves HTTPS when it has a
+ * certificate and answers 401 to every request without the name and
+ * password of one of its users when it has users; the server takes
+ * opts->web over (freed by http_stop, or here on failure). Returns the
+ * server, or NULL with a message naming the address or the file in err.
  */
 struct http	*http_start(const struct http_opts *, http_render_fn *,
 		    http_ready_fn *, void *arg, char *err, size_t errlen);

@@ -30,6 +30,7 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_MATCH_LIMIT,
 	OPT_MAX_CONNS,
+	OPT_MAX_LABEL,
 	OPT_MAX_LINE,
 	OPT_MAX_OPEN,
 	OPT_MAX_SERIES,
@@ -39,8 +40,13 @@ enum {
 	OPT_ONE_SHOT,
 	OPT_PER_IP_CONNS,
 	OPT_POLL_INTERVAL,
+	OPT_SERIES_EXPIRY,
+	OPT_STATE_FILE,
+	OPT_STATE_INTERVAL,
+	OPT_STEP,
 	OPT_TIMEOUT,
 	OPT_VERSION,
+	OPT_WEB_CONFIG,
 };
 
 static const struct option longopts[] = {
@@ -55,6 +61,7 @@ static const struct option longopts[] = {
 	{ "log-level",		required_argument,	NULL, OPT_LOG_LEVEL },
 	{ "match-limit",	required_argument,	NULL, OPT_MATCH_LIMIT },
 	{ "max-connections",	required_argument,	NULL, OPT_MAX_CONNS },
+	{ "max-label-bytes",	required_argument,	NULL, OPT_MAX_LABEL },
 	{ "max-line-bytes",	required_argument,	NULL, OPT_MAX_LINE },
 	{ "max-open-files",	required_argument,	NULL, OPT_MAX_OPEN },
 	{ "max-series",		required_argument,	NULL, OPT_MAX_SERIES },
@@ -66,8 +73,13 @@ static const struct option longopts[] = {
 	{ "per-ip-connections",	required_argument,	NULL, OPT_PER_IP_CONNS },
 	{ "poll-interval",	required_argument,	NULL, OPT_POLL_INTERVAL },
 	{ "rules",		required_argument,	NULL, 'r' },
+	{ "series-expiry",	required_argument,	NULL, OPT_SERIES_EXPIRY },
+	{ "state-file",		required_argument,	NULL, OPT_STATE_FILE },
+	{ "state-interval",	required_argument,	NULL, OPT_STATE_INTERVAL },
+	{ "step",		required_argument,	NULL, OPT_STEP },
 	{ "timeout",		required_argument,	NULL, OPT_TIMEOUT },
 	{ "version",		no_argument,		NULL, OPT_VERSION },
+	{ "web-config",		required_argument,	NULL, OPT_WEB_CONFIG },
 	{ NULL,			0,			NULL, 0 },
 };
 
@@ -81,11 +93,15 @@ usage(int status)
 "                  [--format text|openmetrics] [--from-start]\n"
 "                  [-L name=value] [-l [addr]:port] [--log-level level]\n"
 "                  [--match-limit N] [--max-connections N]\n"
-"                  [--max-line-bytes N] [--max-open-files N]\n"
-"                  [--max-series N] [--metrics-path path] [--no-inotify]\n"
-"                  [--now time] [--one-shot] [-o file]\n"
-"                  [--per-ip-connections N] [--poll-interval duration]\n"
-"                  -r rules [--timeout seconds] [--version] [file ...]\n");
+"                  [--max-label-bytes N] [--max-line-bytes N]\n"
+"                  [--max-open-files N] [--max-series N]\n"
+"                  [--metrics-path path] [--no-inotify] [--now time]\n"
+"                  [--one-shot] [-o file] [--per-ip-connections N]\n"
+"                  [--poll-interval duration] -r rules\n"
+"                  [--series-expiry duration] [--state-file file]\n"
+"                  [--state-interval duration] [--step duration]\n"
+"                  [--timeout seconds] [--version] [--web-config file]\n"
+"                  [file ...]\n");
 	exit(status);
 }
 
@@ -195,6 +211,7 @@ main(int argc, char *argv[])
 	memset(&oo, 0, sizeof(oo));
 	memset(&dopts, 0, sizeof(dopts));
 	eo.max_series = 10000;
+	eo.max_label = 1024;
 	oo.now = -1;
 	oo.format = EXPOSE_TEXT;
 	oo.max_line = 1024 * 1024;
@@ -204,8 +221,9 @@ main(int argc, char *argv[])
 	dopts.max_line = oo.max_line;
 	dopts.max_open = 256;
 	dopts.max_conns = 256;
-	dopts.per_ip_conns = 64;
+	dopts.per_ip_conns = 8;
 	dopts.timeout_s = 10;
+	dopts.state_interval = 5;
 
 	while ((ch = getopt_long(argc, argv, "hL:l:o:r:", longopts,
 	    NULL)) != -1) {
@@ -285,6 +303,10 @@ main(int argc, char *argv[])
 			dopts.max_conns = (unsigned)number("--max-connections",
 			    optarg, 1, 65536);
 			break;
+		case OPT_MAX_LABEL:
+			eo.max_label = (size_t)number("--max-label-bytes",
+			    optarg, 16, 1 << 20);
+			break;
 		case OPT_MAX_LINE:
 			oo.max_line = dopts.max_line = (size_t)number(
 			    "--max-line-bytes", optarg, 64, 1 << 30);
@@ -323,6 +345,19 @@ main(int argc, char *argv[])
 			dopts.poll_interval = duration("--poll-interval",
 			    optarg);
 			break;
+		case OPT_SERIES_EXPIRY:
+			eo.series_expiry = duration("--series-expiry", optarg);
+			break;
+		case OPT_STATE_FILE:
+			dopts.state_file = optarg;
+			break;
+		case OPT_STATE_INTERVAL:
+			dopts.state_interval = duration("--state-interval",
+			    optarg);
+			break;
+		case OPT_STEP:
+			oo.step = duration("--step", optarg);
+			break;
 		case OPT_TIMEOUT:
 			dopts.timeout_s = (unsigned)number("--timeout", optarg,
 			    1, 3600);
@@ -330,6 +365,9 @@ main(int argc, char *argv[])
 		case OPT_VERSION:
 			printf("logmetrics %s\n", LOGMETRICS_VERSION);
 			exit(0);
+		case OPT_WEB_CONFIG:
+			dopts.web_config = optarg;
+			break;
 		default:
 			usage(2);
 		}
@@ -356,9 +394,19 @@ main(int argc, char *argv[])
 		fprintf(stderr, "logmetrics: no log files given\n");
 		usage(2);
 	}
-	if (!oneshot && (oo.output != NULL || oo.now >= 0)) {
-		fprintf(stderr, "logmetrics: --output and --now go with "
+	if (!oneshot && (oo.output != NULL || oo.now >= 0 || oo.step > 0)) {
+		fprintf(stderr, "logmetrics: --output, --now and --step go with "
 		    "--one-shot\n");
+		exit(2);
+	}
+	if (oo.step > 0 && oo.format != EXPOSE_OPENMETRICS) {
+		fprintf(stderr, "logmetrics: --step needs --format "
+		    "openmetrics\n");
+		exit(2);
+	}
+	if (oneshot && (dopts.state_file != NULL || dopts.web_config != NULL)) {
+		fprintf(stderr, "logmetrics: --state-file and --web-config go "
+		    "with follow mode\n");
 		exit(2);
 	}
 

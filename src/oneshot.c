@@ -1,8 +1,15 @@
 /*
- * oneshot.c: the one-shot mode.
+ * oneshot.c: the one-shot mode. Reads historical logs once and prints the
+ * final metrics, or, with a step, the value of every series at each step
+ * of log time: a history in OpenMetrics for backfilling Prometheus.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,18 +17,58 @@
 #include "oneshot.h"
 #include "source.h"
 
-struct feed {
-	struct matcher	*m;
-	double		 now;
+/*
+ * OpenMetrics wants all the points of a series together, oldest first,
+ * and every series of a family together, while the log yields them one
+ * step at a time, every series at each. So each series keeps its newest
+ * points in memory, up to SPILL_CAP bytes, and appends them as one chunk
+ * to a spill file when full; the chunks of a series are chained backwards
+ * (each starts with the offset of the previous one). The output is then
+ * written family by family, series by series, from the chunks. Memory is
+ * bounded by the number of series, not by the length of the history.
+ */
+#define SPILL_CAP	8192
+#define CHUNK_HEAD	16		/* the previous chunk + 1, length */
+#define EARLY_MAX	(16u << 20)	/* bytes of lines held before a time */
+#define MAX_STEPS	10000000LL	/* steps in one history */
+#define MAX_INDEX	9.0e15		/* k * step with k exact in a double */
+
+struct hseries {
+	size_t		 metric;
+	char		*key;		/* its labels as rendered */
+	size_t		 keylen;
+	uint64_t	 hash;
+	struct buf	 tail;		/* CHUNK_HEAD bytes, then points */
+	uint64_t	 last;		/* its last chunk + 1, 0: none */
+	struct hseries	*next;		/* hash chain */
 };
 
-static void
-feed_line(void *arg, const char *line, size_t len)
-{
-	struct feed	*f = arg;
+struct history {
+	struct hseries	**table;
+	size_t		  tablesize;	/* a power of two */
+	size_t		  n;
+	int		  fd;		/* the spill file, already unlinked */
+	char		 *path;		/* its name, for messages */
+	uint64_t	  size;
+};
 
-	matcher_line(f->m, line, len, f->now);
-}
+struct run {
+	struct engine	*e;
+	const char	*file;		/* being read */
+	unsigned long long lineno;	/* lines of it read */
+	double		 wall;		/* log time of lines without one */
+	int		 backfill;
+	int		 stop;		/* a fatal error was reported */
+
+	/* Backfill: the boundary k * step holds every line up to it. */
+	double		 step;
+	int		 started;	/* a line with a log time was read */
+	long long	 k0;		/* the first boundary */
+	long long	 k;		/* the current one */
+	double		 latest;	/* the newest log time read */
+	struct buf	 early;		/* lines before the first time */
+	struct history	 h;
+};
 
 static int
 write_all(int fd, const char *p, size_t n)
@@ -40,26 +87,424 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int
-oneshot_run(struct engine *e, struct oneshot_opts *o)
+/* Reads exactly n bytes at off; a short file is EIO. */
+static int
+pread_all(int fd, void *buf, size_t n, uint64_t off)
+{
+	char	*p = buf;
+	ssize_t	 r;
+
+	while (n > 0) {
+		if ((r = pread(fd, p, n, (off_t)off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+/*
+ * Opens an anonymous spill file in dir: created, then unlinked at once so
+ * that nothing is left behind whatever happens. Returns 0, or -1 with a
+ * message logged.
+ */
+static int
+history_open(struct history *h, const char *dir)
+{
+	memset(h, 0, sizeof(*h));
+	h->fd = -1;
+	if (asprintf(&h->path, "%s/logmetrics-history.XXXXXX", dir) == -1) {
+		h->path = NULL;
+		log_warn("asprintf");
+		return -1;
+	}
+	if ((h->fd = mkostemp(h->path, O_CLOEXEC)) == -1) {
+		log_warn("%s: cannot create the spill file", h->path);
+		return -1;
+	}
+	if (unlink(h->path) == -1) {
+		log_warn("%s", h->path);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+history_close(struct history *h)
+{
+	struct hseries	*s, *next;
+	size_t		 i;
+
+	for (i = 0; i < h->tablesize; i++)
+		for (s = h->table[i]; s != NULL; s = next) {
+			next = s->next;
+			free(s->key);
+			buf_free(&s->tail);
+			free(s);
+		}
+	free(h->table);
+	if (h->fd != -1)
+		close(h->fd);
+	free(h->path);
+	memset(h, 0, sizeof(*h));
+	h->fd = -1;
+}
+
+/* FNV-1a over the metric index and the key. */
+static uint64_t
+history_hash(size_t metric, const char *key, size_t keylen)
+{
+	uint64_t	h = 14695981039346656037ULL ^ (uint64_t)metric;
+	size_t		i;
+
+	for (i = 0; i < keylen; i++) {
+		h ^= (unsigned char)key[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void
+history_grow(struct history *h)
+{
+	struct hseries	**t, *s, *next;
+	size_t		  size, i;
+
+	size = h->tablesize ? h->tablesize * 2 : 256;
+	t = xcalloc(size, sizeof(*t));
+	for (i = 0; i < h->tablesize; i++)
+		for (s = h->table[i]; s != NULL; s = next) {
+			next = s->next;
+			s->next = t[s->hash & (size - 1)];
+			t[s->hash & (size - 1)] = s;
+		}
+	free(h->table);
+	h->table = t;
+	h->tablesize = size;
+}
+
+/* The series of metric with that key, created empty on first sight. */
+static struct hseries *
+history_series(struct history *h, size_t metric, const char *key,
+    size_t keylen)
+{
+	static const char	 head[CHUNK_HEAD];
+	struct hseries		*s;
+	uint64_t		 hash;
+
+	hash = history_hash(metric, key, keylen);
+	if (h->tablesize > 0)
+		for (s = h->table[hash & (h->tablesize - 1)]; s != NULL;
+		    s = s->next)
+			if (s->hash == hash && s->metric == metric &&
+			    s->keylen == keylen &&
+			    (keylen == 0 || memcmp(s->key, key, keylen) == 0))
+				return s;
+	if (h->n >= h->tablesize)
+		history_grow(h);
+	s = xcalloc(1, sizeof(*s));
+	s->metric = metric;
+	s->key = xstrndup(key, keylen);
+	s->keylen = keylen;
+	s->hash = hash;
+	buf_init(&s->tail);
+	buf_append(&s->tail, head, sizeof(head));
+	s->next = h->table[hash & (h->tablesize - 1)];
+	h->table[hash & (h->tablesize - 1)] = s;
+	h->n++;
+	return s;
+}
+
+/*
+ * Appends the points in s's tail to the spill file as one chunk, chained
+ * to its previous chunk, and empties the tail. Returns 0 or -1 (errno).
+ */
+static int
+history_spill(struct history *h, struct hseries *s)
+{
+	static const char	head[CHUNK_HEAD];
+	uint64_t		hd[2];
+
+	hd[0] = s->last;
+	hd[1] = (uint64_t)(s->tail.len - CHUNK_HEAD);
+	memcpy(s->tail.p, hd, sizeof(hd));
+	if (write_all(h->fd, s->tail.p, s->tail.len) == -1)
+		return -1;
+	s->last = h->size + 1;
+	h->size += s->tail.len;
+	buf_reset(&s->tail);
+	buf_append(&s->tail, head, sizeof(head));
+	return 0;
+}
+
+/* expose_point_fn: one point of one series, kept for the output. */
+static void
+history_add(void *arg, size_t metric, const char *key, size_t keylen,
+    const char *lines, size_t len)
+{
+	struct run	*r = arg;
+	struct hseries	*s;
+
+	if (r->stop)
+		return;
+	s = history_series(&r->h, metric, key, keylen);
+	if (s->tail.len > CHUNK_HEAD && s->tail.len + len >= SPILL_CAP &&
+	    history_spill(&r->h, s) == -1) {
+		log_warn("%s: spill file", r->h.path);
+		r->stop = 1;
+		return;
+	}
+	buf_append(&s->tail, lines, len);
+}
+
+static int
+series_order(const void *a, const void *b)
+{
+	const struct hseries	*x = *(struct hseries *const *)a;
+	const struct hseries	*y = *(struct hseries *const *)b;
+	size_t			 n;
+	int			 c;
+
+	if (x->metric != y->metric)
+		return x->metric < y->metric ? -1 : 1;
+	n = x->keylen < y->keylen ? x->keylen : y->keylen;
+	if (n > 0 && (c = memcmp(x->key, y->key, n)) != 0)
+		return c;
+	return (x->keylen > y->keylen) - (x->keylen < y->keylen);
+}
+
+struct chunk {
+	uint64_t	off;		/* of its data */
+	uint64_t	len;
+};
+
+/*
+ * Copies every point of s to out, oldest first: the chunks found by
+ * walking the chain back from the last, then the tail. Returns 0, or -1
+ * when the spill file cannot be read (errno).
+ */
+static int
+series_write(struct history *h, struct hseries *s, FILE *out,
+    struct buf *scratch, struct chunk **chunks, size_t *cap)
+{
+	uint64_t	hd[2], off;
+	size_t		n = 0;
+
+	for (off = s->last; off != 0; off = hd[0]) {
+		if (pread_all(h->fd, hd, sizeof(hd), off - 1) == -1)
+			return -1;
+		if (n == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			*chunks = xreallocarray(*chunks, *cap,
+			    sizeof(**chunks));
+		}
+		(*chunks)[n].off = off - 1 + CHUNK_HEAD;
+		(*chunks)[n].len = hd[1];
+		n++;
+	}
+	while (n-- > 0) {
+		buf_reset(scratch);
+		buf_reserve(scratch, (size_t)(*chunks)[n].len);
+		if (pread_all(h->fd, scratch->p, (size_t)(*chunks)[n].len,
+		    (*chunks)[n].off) == -1)
+			return -1;
+		fwrite(scratch->p, 1, (size_t)(*chunks)[n].len, out);
+	}
+	fwrite(s->tail.p + CHUNK_HEAD, 1, s->tail.len - CHUNK_HEAD, out);
+	return 0;
+}
+
+/*
+ * Writes the history: for each metric in declaration order its HELP and
+ * TYPE, then its series in label order, each with all its points; then
+ * "# EOF". Returns 0, or -1 with a message logged when the spill file
+ * fails (errors of out are the caller's to find with ferror).
+ */
+static int
+history_write(struct run *r, FILE *out)
+{
+	struct registry	 *reg = r->e->reg;
+	struct history	 *h = &r->h;
+	struct hseries	**all, *s;
+	struct chunk	 *chunks = NULL;
+	struct buf	  b;
+	size_t		  i, j, n = 0, cap = 0;
+	int		  rc = -1;
+
+	/* Large writes: the history is big and out has had none yet. */
+	(void)setvbuf(out, NULL, _IOFBF, 1 << 20);
+	all = xreallocarray(NULL, h->n ? h->n : 1, sizeof(*all));
+	for (i = 0; i < h->tablesize; i++)
+		for (s = h->table[i]; s != NULL; s = s->next)
+			all[n++] = s;
+	qsort(all, n, sizeof(*all), series_order);
+	buf_init(&b);
+	for (i = 0, j = 0; i < reg->n; i++) {
+		buf_reset(&b);
+		expose_history_head(reg, i, &b);
+		fwrite(b.p, 1, b.len, out);
+		for (; j < n && all[j]->metric == i; j++)
+			if (series_write(h, all[j], out, &b, &chunks,
+			    &cap) == -1) {
+				log_warn("%s: spill file", h->path);
+				goto done;
+			}
+	}
+	fputs("# EOF\n", out);
+	rc = 0;
+done:
+	buf_free(&b);
+	free(chunks);
+	free(all);
+	return rc;
+}
+
+/* The first step boundary at or after t: the least k with k * step >= t. */
+static long long
+boundary(double t, double step)
+{
+	long long	k;
+
+	k = (long long)ceil(t / step);
+	while ((double)k * step < t)
+		k++;
+	while ((double)(k - 1) * step >= t)
+		k--;
+	return k;
+}
+
+/* Every series' point at ts into the history. */
+static void
+step_out(struct run *r, double ts)
+{
+	expose_history_points(r->e->reg, ts, history_add, r);
+}
+
+static void
+replay_early(struct run *r)
+{
+	const char	*p = r->early.p, *end = p + r->early.len;
+	size_t		 len;
+
+	while (p < end) {
+		memcpy(&len, p, sizeof(len));
+		p += sizeof(len);
+		matcher_line(r->e->m, p, len, r->latest);
+		p += len;
+	}
+	buf_free(&r->early);
+}
+
+/*
+ * One line of a backfill. A line whose log time is past the current
+ * boundary first closes every boundary before it; any other line, older
+ * ones and those without a time included, counts in the current step.
+ * Lines before the first that carries a time are held and applied when
+ * it comes, with its time as theirs.
+ */
+static void
+backfill_line(struct run *r, const char *line, size_t len)
+{
+	struct matcher	*m = r->e->m;
+	char		 num[32];
+	double		 t;
+	long long	 k;
+
+	t = matcher_line_time(m, line, len);
+	if (t < 0) {
+		if (r->started) {
+			matcher_line(m, line, len, r->latest);
+			return;
+		}
+		if (r->early.len + sizeof(len) + len > EARLY_MAX) {
+			log_warnx("%s: line %llu: no log time in the first "
+			    "%u MiB of lines (--step needs the times the "
+			    "rules' timestamp statements read)", r->file,
+			    r->lineno, EARLY_MAX >> 20);
+			r->stop = 1;
+			return;
+		}
+		buf_append(&r->early, &len, sizeof(len));
+		buf_append(&r->early, line, len);
+		return;
+	}
+	if (t / r->step >= MAX_INDEX) {
+		(void)fmt_double(num, t);
+		log_warnx("%s: line %llu: log time %s is out of range",
+		    r->file, r->lineno, num);
+		r->stop = 1;
+		return;
+	}
+	k = boundary(t, r->step);
+	if (!r->started) {
+		r->started = 1;
+		r->k0 = r->k = k;
+		r->latest = t;
+		replay_early(r);
+	} else if (k > r->k) {
+		if (k - r->k0 > MAX_STEPS) {
+			(void)fmt_double(num, t);
+			log_warnx("%s: line %llu: log time %s is %lld steps "
+			    "after the first line's, more than the %lld of "
+			    "a history (a wrong time, or a --step too "
+			    "small?)", r->file, r->lineno, num, k - r->k0,
+			    MAX_STEPS);
+			r->stop = 1;
+			return;
+		}
+		for (; r->k < k && !r->stop; r->k++)
+			step_out(r, (double)r->k * r->step);
+	}
+	if (t > r->latest)
+		r->latest = t;
+	matcher_line(m, line, len, r->latest);
+}
+
+/* source_line_fn for both modes. */
+static void
+run_line(void *arg, const char *line, size_t len)
+{
+	struct run	*r = arg;
+
+	r->lineno++;
+	if (r->stop)
+		return;
+	if (r->backfill)
+		backfill_line(r, line, len);
+	else
+		matcher_line(r->e->m, line, len, r->wall);
+}
+
+/*
+ * Reads every file through run_line, oldest first, until one reports a
+ * fatal error. *newest becomes the newest log time of a file's last line
+ * (-1: none). Returns 0, or 1 when a file could not be read.
+ */
+static int
+read_files(struct run *r, struct oneshot_opts *o, double *newest)
 {
 	struct source_stats	 st;
-	struct feed		 f;
-	struct buf		 out;
 	char			 err[512];
 	size_t			 i;
-	double			 newest, t;
+	double			 t;
 	int			 rc = 0;
 
-	f.m = e->m;
-	f.now = now_wall();
-	newest = -1;
+	*newest = -1;
 	source_sort(o->files, o->nfiles);
-	registry_lock(e->reg);
-	for (i = 0; i < o->nfiles; i++) {
+	for (i = 0; i < o->nfiles && !r->stop; i++) {
 		memset(&st, 0, sizeof(st));
 		buf_init(&st.last);
-		if (source_read(o->files[i], o->max_line, feed_line, &f, &st,
+		r->file = o->files[i];
+		r->lineno = 0;
+		if (source_read(o->files[i], o->max_line, run_line, r, &st,
 		    err, sizeof(err)) == -1) {
 			log_warnx("%s", err);
 			rc = 1;
@@ -74,19 +519,202 @@ oneshot_run(struct engine *e, struct oneshot_opts *o)
 			    (unsigned long long)st.toolong, o->max_line);
 		/* The newest time of a file is its last line's. */
 		if (st.last.len > 0) {
-			t = matcher_line_time(e->m, st.last.p, st.last.len);
-			if (t > newest)
-				newest = t;
+			t = matcher_line_time(r->e->m, st.last.p, st.last.len);
+			if (t > *newest)
+				*newest = t;
 		}
 		buf_free(&st.last);
 	}
+	return rc;
+}
+
+/* Updates refused by the caps, once per metric. */
+static void
+warn_dropped(struct registry *reg)
+{
+	size_t	i;
+
+	for (i = 0; i < reg->n; i++) {
+		struct metric	*m = reg->m[i];
+
+		if (m->dropped > 0)
+			log_warnx("%s: %llu updates dropped: more than %zu "
+			    "series (--max-series)", m->name,
+			    (unsigned long long)m->dropped, m->maxseries);
+		if (m->label_dropped > 0)
+			log_warnx("%s: %llu updates dropped: a label value "
+			    "over %zu bytes (--max-label-bytes)", m->name,
+			    (unsigned long long)m->label_dropped, m->maxlabel);
+	}
+}
+
+/*
+ * Where the spill file goes: beside the output, where the history itself
+ * must fit, else in TMPDIR. Returns an allocated directory name.
+ */
+static char *
+spill_dir(const char *output)
+{
+	const char	*tmp;
+	char		*copy, *dir;
+
+	if (output != NULL) {
+		copy = xstrdup(output);
+		dir = xstrdup(dirname(copy));
+		free(copy);
+		return dir;
+	}
+	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	return xstrdup(tmp);
+}
+
+/*
+ * Writes the history to path atomically (a temporary file beside it,
+ * fsync, rename), or to stdout when path is NULL. Returns 0 or -1 with a
+ * message logged.
+ */
+static int
+history_output(struct run *r, const char *path)
+{
+	FILE	*out;
+	char	*tmp = NULL, *copy;
+	int	 fd, rc = -1;
+
+	if (path == NULL) {
+		if (history_write(r, stdout) == -1)
+			return -1;
+		if (fflush(stdout) == EOF || ferror(stdout)) {
+			log_warn("stdout");
+			return -1;
+		}
+		return 0;
+	}
+	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) == -1) {
+		log_warn("asprintf");
+		return -1;
+	}
+	if ((out = fopen(tmp, "we")) == NULL) {
+		log_warn("%s", tmp);
+		free(tmp);
+		return -1;
+	}
+	if (history_write(r, out) == -1) {
+		fclose(out);
+		goto fail;
+	}
+	if (fflush(out) == EOF || ferror(out) || fsync(fileno(out)) == -1) {
+		log_warn("%s", tmp);
+		fclose(out);
+		goto fail;
+	}
+	if (fclose(out) == EOF) {
+		log_warn("%s", tmp);
+		goto fail;
+	}
+	if (rename(tmp, path) == -1) {
+		log_warn("%s", path);
+		goto fail;
+	}
+	copy = xstrdup(path);
+	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) !=
+	    -1) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(copy);
+	rc = 0;
+	goto done;
+fail:
+	unlink(tmp);
+done:
+	free(tmp);
+	return rc;
+}
+
+/*
+ * The history of every series at each step boundary of log time, from
+ * the first line's to the last's, then written out. Returns 0, 1 when a
+ * file or the output failed, 2 for options that do not go together.
+ */
+static int
+backfill(struct engine *e, struct oneshot_opts *o)
+{
+	struct run	 r;
+	char		*dir, a[32], b[32];
+	double		 newest;
+	int		 rc;
+
+	if (o->now >= 0) {
+		log_warnx("--now does not go with --step: freshness is judged "
+		    "at each step");
+		return 2;
+	}
+	if (e->rs->nts == 0) {
+		log_warnx("--step needs log times, and the rules have no "
+		    "timestamp statement");
+		return 2;
+	}
+	memset(&r, 0, sizeof(r));
+	r.e = e;
+	r.backfill = 1;
+	r.step = o->step;
+	buf_init(&r.early);
+	dir = spill_dir(o->output);
+	rc = history_open(&r.h, dir);
+	free(dir);
+	if (rc == -1) {
+		history_close(&r.h);
+		return 1;
+	}
+	registry_lock(e->reg);
+	rc = read_files(&r, o, &newest);
+	if (!r.stop && r.started)
+		step_out(&r, (double)r.k * r.step);
+	else if (!r.stop && r.early.len > 0) {
+		log_warnx("no line has a log time (--step needs the times the "
+		    "rules' timestamp statements read)");
+		r.stop = 1;
+	}
+	warn_dropped(e->reg);
+	if (r.started) {
+		(void)fmt_double(a, (double)r.k0 * r.step);
+		(void)fmt_double(b, (double)r.k * r.step);
+		log_debug("history: %lld steps from %s to %s, %zu series, "
+		    "%llu bytes spilled", r.k - r.k0 + 1, a, b, r.h.n,
+		    (unsigned long long)r.h.size);
+	}
+	if (r.stop || history_output(&r, o->output) == -1)
+		rc = 1;
+	registry_unlock(e->reg);
+	buf_free(&r.early);
+	history_close(&r.h);
+	return rc;
+}
+
+int
+oneshot_run(struct engine *e, struct oneshot_opts *o)
+{
+	struct run	 r;
+	struct buf	 out;
+	double		 newest, t;
+	int		 rc;
+
+	if (o->step > 0)
+		return backfill(e, o);
+	memset(&r, 0, sizeof(r));
+	r.e = e;
+	r.wall = now_wall();
+	registry_lock(e->reg);
+	rc = read_files(&r, o, &newest);
 	t = matcher_stats(e->m)->newest_time;
 	if (t > newest)
 		newest = t;
 	if (o->now >= 0)
 		newest = o->now;
 	else if (newest < 0)
-		newest = f.now;
+		newest = r.wall;
+	warn_dropped(e->reg);
 	buf_init(&out);
 	expose_render(e->reg, &out, o->format, newest);
 	registry_unlock(e->reg);

@@ -1,5 +1,6 @@
 /*
- * oneshot.h: read historical logs once and print the final metrics.
+ * oneshot.h: read historical logs once and print the final metrics, or
+ * their history for backfill.
  */
 #ifndef LOGMETRICS_ONESHOT_H
 #define LOGMETRICS_ONESHOT_H
@@ -16,13 +17,18 @@ struct oneshot_opts {
 	enum expose_format	  format;
 	double			  now;		/* < 0: the newest log time */
 	size_t			  max_line;
+	double			  step;		/* > 0: a sample every step */
 };
 
 /*
  * Reads every file into e's registry, oldest first, then writes the
- * exposition to stdout or atomically to the output file. A file that
- * cannot be read is reported and the others are still read. Returns 0, or
- * 1 when a file or the output failed.
+ * exposition to stdout or atomically to the output file. With a step
+ * (OpenMetrics only), writes instead the history: every series at each
+ * step boundary of log time, with timestamps, kept meanwhile in a spill
+ * file beside the output (or in TMPDIR). A file that cannot be read is
+ * reported and the others are still read. Returns 0; 1 when a file, the
+ * output or the history failed; 2 when the options or rules cannot make
+ * a history (--now with a step, no timestamp statement).
  */
 int	oneshot_run(struct engine *, struct oneshot_opts *);
 

@@ -44,6 +44,11 @@
  *    watch again (the kernel returns the existing wd for an inode).
  * Without /proc, or when inotify cannot be set up, tail polls.
  *
+ * Restart state (tail_positions, tail_restore) knows a file by (dev, ino)
+ * and a hash of its first TAIL_HEAD bytes, captured when a reader opens
+ * and then as the file grows; a reader restored from it reads its first
+ * batch without the budget, so that older data comes before newer files.
+ *
  * The library keeps process-global state, hence one tail per process.
  */
 #include <sys/inotify.h>
@@ -68,7 +73,6 @@
 #include "tail.h"
 #include "util.h"
 
-#define TAIL_HEAD	256			/* bytes kept to know a file */
 #define TAIL_BUDGET	(16ULL * 1024 * 1024)	/* per file and poll */
 #define TAIL_NOLIMIT	UINT64_MAX
 #define TAIL_CHUNK	(64 * 1024)
@@ -99,6 +103,8 @@ struct reader {
 	unsigned char	 head[TAIL_HEAD];
 	size_t		 headlen;
 	double		 active;	/* monotonic time of the last data */
+	int		 restored;	/* placed by tail_restore() */
+	int		 drain;		/* next read: to the end, no budget */
 };
 
 struct tfile {
@@ -149,6 +155,7 @@ struct tail {
 static int	tail_live;
 
 static void	orphan_end(struct tail *, struct tfile *, size_t);
+static void	head_capture(struct reader *);
 
 /*
  * Lists the inotify descriptors of this process. Returns how many were
@@ -451,6 +458,7 @@ reader_new(struct tail *t, struct tfile *tf, const char *path, int at_end)
 		r->pos = start_at_end(r->fd, r->size, t->o.max_line);
 	r->offset = r->lastnl = r->cbase = r->pos;
 	r->active = now_mono();
+	head_capture(r);
 	return r;
 }
 
@@ -540,6 +548,10 @@ reader_read(struct tail *t, struct reader *r, uint64_t budget)
 
 	if (r->fd < 0 || t->fn == NULL || fstat(r->fd, &st) == -1)
 		return;
+	if (r->drain) {
+		budget = TAIL_NOLIMIT;
+		r->drain = 0;
+	}
 	r->nlink = st.st_nlink;
 	if ((uint64_t)st.st_size < r->pos ||
 	    rewritten(r, (uint64_t)st.st_size)) {
@@ -1125,6 +1137,303 @@ tail_set_position(struct tail *t, const char *path, dev_t dev, ino_t ino,
 	r->cbase = offset - r->lines.consumed;
 	file_sync_pub(tf);
 	return 0;
+}
+
+uint64_t
+tail_headhash(const void *p, size_t n)
+{
+	const unsigned char	*c = p;
+	uint64_t		 h = 0xcbf29ce484222325ULL;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static void
+pos_emit(struct tfile *tf, struct reader *r,
+    void (*fn)(const struct tail_pos *, void *), void *arg)
+{
+	struct tail_pos	p;
+
+	p.path = tf->pub.path;
+	p.dev = (uint64_t)r->dev;
+	p.ino = (uint64_t)r->ino;
+	p.offset = r->offset;
+	p.headlen = r->headlen;
+	p.headhash = tail_headhash(r->head, r->headlen);
+	fn(&p, arg);
+}
+
+void
+tail_positions(struct tail *t, void (*fn)(const struct tail_pos *, void *),
+    void *arg)
+{
+	struct tfile	*tf;
+	size_t		 i, j;
+
+	for (i = 0; i < t->nfiles; i++) {
+		tf = t->files[i];
+		for (j = 0; j < tf->norphans; j++)
+			pos_emit(tf, tf->orphans[j], fn, arg);
+		if (tf->cur != NULL)
+			pos_emit(tf, tf->cur, fn, arg);
+	}
+}
+
+/* Whether the file open on fd, size bytes long, has p's head. */
+static int
+head_matches(int fd, uint64_t size, const struct tail_pos *p)
+{
+	unsigned char	buf[TAIL_HEAD];
+
+	if (p->headlen > TAIL_HEAD || size < p->headlen)
+		return 0;
+	if (p->headlen > 0 &&
+	    pread(fd, buf, (size_t)p->headlen, 0) != (ssize_t)p->headlen)
+		return 0;
+	return tail_headhash(buf, (size_t)p->headlen) == p->headhash;
+}
+
+/* Places r at off, the end of a complete line, forgetting what it holds. */
+static void
+reader_seek(struct reader *r, uint64_t off)
+{
+	lines_reset(&r->lines);
+	r->skipping = 0;
+	r->pos = r->offset = r->lastnl = off;
+	r->cbase = off - r->lines.consumed;
+}
+
+/*
+ * Whether path is one a pattern follows; *fromglob tells which kind. A
+ * glob's matches carry its directory part as written.
+ */
+static int
+path_wanted(struct tail *t, const char *path, int *fromglob)
+{
+	const struct pattern	*p;
+	const char		*slash = strrchr(path, '/');
+	size_t			 i, dlen = slash ? (size_t)(slash - path) + 1 : 0;
+
+	for (i = 0; i < t->npats; i++) {
+		p = &t->pats[i];
+		if (!p->glob) {
+			if (strcmp(p->pat, path) == 0) {
+				*fromglob = 0;
+				return 1;
+			}
+			continue;
+		}
+		if ((size_t)(p->base - p->pat) == dlen &&
+		    strncmp(p->pat, path, dlen) == 0 &&
+		    fnmatch(p->base, path + dlen, FNM_PERIOD) == 0) {
+			*fromglob = 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Looks in the directory of p->path, in name order, for a regular file at
+ * least p->offset long with p's head: the file (dev, ino) of p when byid,
+ * else any other file (a copy) that no restored reader holds. Returns its
+ * path (the caller frees it) with its stat in *out, or NULL.
+ */
+static char *
+dir_search(struct tail *t, const struct tail_pos *p, int byid,
+    struct stat *out)
+{
+	struct dirent	**names;
+	struct reader	 *r;
+	struct stat	  st;
+	const char	 *slash = strrchr(p->path, '/');
+	char		 *dir, *cand, *found = NULL;
+	size_t		  len;
+	int		  n, i, fd, same;
+
+	if (slash == NULL)
+		dir = xstrdup(".");
+	else if (slash == p->path)
+		dir = xstrdup("/");
+	else
+		dir = xstrndup(p->path, (size_t)(slash - p->path));
+	if ((n = scandir(dir, &names, NULL, alphasort)) == -1) {
+		free(dir);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (found != NULL || names[i]->d_name[0] == '.')
+			goto next;
+		len = strlen(dir) + strlen(names[i]->d_name) + 2;
+		cand = xmalloc(len);
+		snprintf(cand, len, "%s/%s", dir, names[i]->d_name);
+		if (stat(cand, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    (uint64_t)st.st_size < p->offset)
+			goto skip;
+		same = (uint64_t)st.st_dev == p->dev &&
+		    (uint64_t)st.st_ino == p->ino;
+		if (same != byid)
+			goto skip;
+		r = reader_find(t, st.st_dev, st.st_ino);
+		if (r != NULL && (byid || r->restored))
+			goto skip;
+		fd = open(cand, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd == -1)
+			goto skip;
+		if (head_matches(fd, (uint64_t)st.st_size, p)) {
+			found = cand;
+			cand = NULL;
+			*out = st;
+		}
+		close(fd);
+skip:
+		free(cand);
+next:
+		free(names[i]);
+	}
+	free(names);
+	free(dir);
+	return found;
+}
+
+/*
+ * Opens name, the file p describes now found under another name, as a
+ * renamed file of p's path to be read on from p->offset (and for
+ * rotate_wait after, like any renamed file). Returns 0, or -1 when p's
+ * path is no longer followed or name no longer holds the file in *st.
+ */
+static int
+orphan_restore(struct tail *t, const struct tail_pos *p, const char *name,
+    const struct stat *st)
+{
+	struct tfile	*tf;
+	struct reader	*r;
+	int		 fromglob;
+
+	if ((tf = file_find(t, p->path)) == NULL) {
+		if (!path_wanted(t, p->path, &fromglob))
+			return -1;
+		tf = file_add(t, p->path, fromglob);
+		tf->missing = 1;
+		tf->known = 1;
+	}
+	if ((r = reader_new(t, tf, name, 0)) == NULL)
+		return -1;
+	if (r->dev != st->st_dev || r->ino != st->st_ino) {
+		reader_free(t, r);
+		return -1;
+	}
+	reader_seek(r, p->offset);
+	r->restored = 1;
+	tf->orphans = xreallocarray(tf->orphans, tf->norphans + 1,
+	    sizeof(*tf->orphans));
+	tf->orphans[tf->norphans++] = r;
+	return 0;
+}
+
+/*
+ * Places a followed reader found by identity: at p->offset when its head
+ * still matches and it is long enough, else at 0 (truncated). Returns 1
+ * when it was truncated, else 0.
+ */
+static int
+reader_restore(struct tail *t, struct reader *r, const struct tail_pos *p)
+{
+	r->restored = 1;
+	if (r->fd < 0 && reader_attach(t, r, r->owner->pub.path, 1) == -1) {
+		/* Closed for max_open and not reopened: trust its identity. */
+		reader_seek(r, p->offset);
+		return 0;
+	}
+	if (p->offset <= r->size && head_matches(r->fd, r->size, p)) {
+		reader_seek(r, p->offset);
+		r->drain = 1;
+		return 0;
+	}
+	reader_seek(r, 0);
+	r->headlen = 0;
+	head_capture(r);
+	return 1;
+}
+
+void
+tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
+    struct tail_restore *rs)
+{
+	const struct tail_pos	 *p;
+	struct tfile		**order;
+	struct reader		 *r;
+	struct stat		  st;
+	char			 *name;
+	int			 *cut;
+	size_t			  i, k, pass;
+
+	memset(rs, 0, sizeof(*rs));
+	cut = xcalloc(n > 0 ? n : 1, sizeof(*cut));
+	/* Each saved file by its identity: followed, else renamed away. */
+	for (i = 0; i < n; i++) {
+		p = &pos[i];
+		r = reader_find(t, (dev_t)p->dev, (ino_t)p->ino);
+		if (r != NULL && r->restored)
+			continue;	/* listed twice: a hard link */
+		if (r != NULL) {
+			if ((cut[i] = reader_restore(t, r, p)))
+				rs->truncated++;
+			else if (strcmp(r->owner->pub.path, p->path) == 0)
+				rs->resumed++;
+			else
+				rs->rotated++;
+			continue;
+		}
+		name = dir_search(t, p, 1, &st);
+		if (name != NULL && orphan_restore(t, p, name, &st) == 0)
+			rs->rotated++;
+		else
+			rs->lost++;
+		free(name);
+	}
+	/* A truncated file's unread lines may be in its copy. */
+	for (i = 0; i < n; i++) {
+		if (!cut[i] || pos[i].headlen == 0)
+			continue;
+		p = &pos[i];
+		if ((name = dir_search(t, p, 0, &st)) == NULL)
+			continue;
+		if ((r = reader_find(t, st.st_dev, st.st_ino)) != NULL) {
+			r->restored = 1;
+			reader_seek(r, p->offset);
+			r->drain = 1;
+			rs->copied++;
+		} else if (orphan_restore(t, p, name, &st) == 0)
+			rs->copied++;
+		free(name);
+	}
+	free(cut);
+	/* Unknown to the state: appeared after it was saved. */
+	for (i = 0; i < t->nfiles; i++) {
+		if ((r = t->files[i]->cur) == NULL || r->restored)
+			continue;
+		reader_seek(r, 0);
+		rs->fresh++;
+	}
+	/* Older data first: files placed by the state, then the others. */
+	order = xreallocarray(NULL, t->nfiles > 0 ? t->nfiles : 1,
+	    sizeof(*order));
+	for (pass = k = 0; pass < 2; pass++)
+		for (i = 0; i < t->nfiles; i++) {
+			r = t->files[i]->cur;
+			if ((r != NULL && r->restored) == (pass == 0))
+				order[k++] = t->files[i];
+		}
+	memcpy(t->files, order, t->nfiles * sizeof(*order));
+	free(order);
+	for (i = 0; i < t->nfiles; i++)
+		file_sync_pub(t->files[i]);
 }
 
 void

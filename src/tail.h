@@ -103,6 +103,62 @@ void		 tail_stats(const struct tail *, struct tail_stats *);
 int		 tail_set_position(struct tail *, const char *path, dev_t,
 		    ino_t, uint64_t offset);
 
+/*
+ * One open file as restart state sees it: the followed path it belongs to
+ * (a renamed file still being read keeps the path it had), its identity,
+ * and offset, the end of the last complete line delivered. headlen and
+ * headhash fingerprint its first bytes: a hash of the first headlen bytes,
+ * 256 or fewer when the file was shorter.
+ */
+struct tail_pos {
+	const char	*path;
+	uint64_t	 dev;
+	uint64_t	 ino;
+	uint64_t	 offset;
+	uint64_t	 headlen;
+	uint64_t	 headhash;
+};
+
+/* What tail_restore() did, file by file. */
+struct tail_restore {
+	size_t	resumed;	/* same file under its path, at its offset */
+	size_t	rotated;	/* renamed while down: read on from the offset */
+	size_t	copied;		/* truncated while down, its copy read on */
+	size_t	truncated;	/* shorter or rewritten: read from 0 */
+	size_t	lost;		/* gone, or no longer followed */
+	size_t	fresh;		/* unknown to the state: read from its start */
+};
+
+#define TAIL_HEAD	256	/* bytes of a file's head fingerprinted */
+
+/*
+ * Calls fn for every file being read: per path, the renamed files still
+ * read (oldest first), then the file the path names. Between two
+ * tail_poll() calls the offsets are exactly the lines delivered.
+ */
+void		 tail_positions(struct tail *,
+		    void (*fn)(const struct tail_pos *, void *), void *arg);
+
+/*
+ * Puts every file where restart state says it was; call it once, after
+ * tail_new() and before the first tail_poll(). Each saved file is looked
+ * for by (dev, ino) among the followed files, then among the files of its
+ * path's directory (rotated away while down): when its head still matches
+ * the fingerprint, it is read on from its offset, a renamed one to its end
+ * before the file its path names now. One shorter than its offset or with
+ * another head was truncated: it is read from 0, and a copy of it in the
+ * same directory (copytruncate) with the old head is read on from the
+ * offset first. Every followed file the state does not know appeared
+ * after it was saved and is read from its start. Files resumed are read
+ * before files the state did not know. Counts go to *rs. Cost: a stat of
+ * each entry of a directory per file not found among the followed ones.
+ */
+void		 tail_restore(struct tail *, const struct tail_pos *, size_t n,
+		    struct tail_restore *rs);
+
+/* The fingerprint of a file's head: FNV-1a, 64 bits. */
+uint64_t	 tail_headhash(const void *, size_t);
+
 void		 tail_free(struct tail *);
 
 #endif

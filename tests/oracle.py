@@ -11,8 +11,8 @@ value. It prints every sample in a canonical form: one per line,
 `name{label="value",...} value`, labels sorted by name, lines sorted by
 metric name, then label values, then le bound.
 
-    oracle.py [--now SECONDS] [--label NAME=VALUE]... [--max-line BYTES]
-              LOG...
+    oracle.py [--now SECONDS] [--until SECONDS] [--label NAME=VALUE]...
+              [--max-line BYTES] LOG...
     oracle.py --canon EXPOSITION      (a Prometheus text exposition, "-"
                                        for stdin, in the same canonical form)
 
@@ -257,6 +257,8 @@ class Oracle:
         self.objects = 0
         self.matched = 0
         self.no_time = 0
+        self.until = None
+        self.done = False
 
     def _newer(self, t):
         if t is not None and (self.newest is None or t > self.newest):
@@ -278,6 +280,8 @@ class Oracle:
                 if raw.endswith(b'\r'):
                     raw = raw[:-1]
                 t = self.feed_line(raw)
+                if self.done:
+                    break
                 if t is not None:
                     file_last = t
         self._newer(file_last)
@@ -291,6 +295,11 @@ class Oracle:
             return None
         self.objects += 1
         t = line_time(fields)
+        if self.until is not None and t is not None and t > self.until:
+            # The history's value at a step boundary: every line before
+            # the first one later than it.
+            self.done = True
+            return None
 
         text = fields.get
 
@@ -557,6 +566,8 @@ def main():
     ap.add_argument('--now', type=float, metavar='SECONDS',
                     help='judge freshness at this Unix time (default: the '
                     'newest log time seen)')
+    ap.add_argument('--until', type=float, metavar='SECONDS',
+                    help='stop at the first line whose log time is later')
     ap.add_argument('--label', action='append', default=[],
                     metavar='NAME=VALUE', help='set a default label')
     ap.add_argument('--max-line', type=int, default=MAX_LINE,
@@ -587,7 +598,10 @@ def main():
     if not a.logs:
         ap.error('no log files')
     o = Oracle(a.max_line)
+    o.until = a.until
     for path in a.logs:
+        if o.done:
+            break
         o.feed_file(path)
     now = a.now
     if now is None:

@@ -1,7 +1,7 @@
 /*
  * test_http.c: the HTTP server driven over real loopback sockets by a
  * small client below: routes, methods, content negotiation, gzip, HEAD,
- * limits, listen addresses.
+ * limits, listen addresses, basic authentication, a TLS port.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1263,4 +1264,336 @@ CHECKED_TEST(http_listen, start_and_stop_release_everything)
 	}
 	cr_assert_eq(count_fds(), fds, "descriptor leaked");
 	http_stop(NULL);
+}
+
+/* ---- basic authentication and TLS ---- */
+
+#define USER_HASH	\
+	"$2y$04$YTQMbyNItbDN8MylPJOiMe6oZoWJMIyIp47y5xfTv7DtiK/VxfING"
+#define USER_PASS	"s3cret"
+
+static const char tls_cert[] =
+	"-----BEGIN CERTIFICATE-----\n"
+	"MIIBmzCCAUGgAwIBAgIUYqFGAtSUN1gOK5qIrByIWINw7P0wCgYIKoZIzj0EAwIw\n"
+	"FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNTE1NTgzM1oYDzIxMjYxMTAx\n"
+	"MTU1ODMzWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO\n"
+	"PQMBBwNCAARiWmrJ8vQn+ExU1qaRFX6/g+FmNykzFPW7uuP9ZE7IlP0k9VuNFG3a\n"
+	"F7EVPV+M9u91vZH7cJIBzyKiMwtRziA0o28wbTAdBgNVHQ4EFgQUU1t7rurMRZNF\n"
+	"0NQFMwJRO1IGNe8wHwYDVR0jBBgwFoAUU1t7rurMRZNF0NQFMwJRO1IGNe8wDwYD\n"
+	"VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwCgYIKoZI\n"
+	"zj0EAwIDSAAwRQIhAPvpJCGPH3mr7XyqBXFNhsKBWA3oZcmzF2rxLrTvjyT6AiBk\n"
+	"i71Dkyz7nGIUg/Cz74tLRqb/+wuE7DbtYqP31vpzHQ==\n"
+	"-----END CERTIFICATE-----\n";
+
+static const char tls_key[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgBd9h25klyiGMrpin\n"
+	"s3I/yo8Y0CXM5PNZtE62EfaT26WhRANCAARiWmrJ8vQn+ExU1qaRFX6/g+FmNykz\n"
+	"FPW7uuP9ZE7IlP0k9VuNFG3aF7EVPV+M9u91vZH7cJIBzyKiMwtRziA0\n"
+	"-----END PRIVATE KEY-----\n";
+
+/* A valid key, but not the certificate's. */
+static const char other_key[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg+cWwqgtiGtci7nbk\n"
+	"DKNN36AXlvm6fYtzMoidJjBbu7KhRANCAAQotiDS8jRea4YUriX/u//W0wFBTIT9\n"
+	"AoeROZSKgHx6I5taiMQUrKXkocmIN/W+tc1bIKSy+oVFSFbcRYuBJUYh\n"
+	"-----END PRIVATE KEY-----\n";
+
+static char	webdir[64];
+
+static void
+web_file(const char *name, const char *text)
+{
+	char	path[256];
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "%s/%s", webdir, name);
+	cr_assert_not_null(fp = fopen(path, "w"), "%s", path);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void
+web_setup(void)
+{
+	strcpy(webdir, "/tmp/test_http.XXXXXX");
+	cr_assert_not_null(mkdtemp(webdir));
+	web_file("c.pem", tls_cert);
+	web_file("k.pem", tls_key);
+	web_file("other.pem", other_key);
+	web_file("users.yml", "basic_auth_users:\n  alice: " USER_HASH "\n"
+	    "  bob: $2y$04$YTQMbyNItbDN8MylPJOiMe6oZoWJMIyIp47y5xfTv7DtiK/"
+	    "VxfING\n");
+	web_file("tls.yml", "tls_server_config:\n  cert_file: c.pem\n"
+	    "  key_file: k.pem\n");
+	web_file("mismatch.yml", "tls_server_config:\n  cert_file: c.pem\n"
+	    "  key_file: other.pem\n");
+}
+
+static void
+web_teardown(void)
+{
+	static const char *const names[] = {
+		"c.pem", "k.pem", "other.pem", "users.yml", "tls.yml",
+		"mismatch.yml",
+	};
+	char	path[256];
+	size_t	i;
+
+	for (i = 0; i < NELEM(names); i++) {
+		snprintf(path, sizeof(path), "%s/%s", webdir, names[i]);
+		unlink(path);
+	}
+	rmdir(webdir);
+}
+
+TestSuite(http_auth, .init = web_setup, .fini = web_teardown,
+    .timeout = 30);
+
+static struct webconfig *
+web_load(const char *name)
+{
+	struct webconfig	*wc;
+	char			 path[256], err[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", webdir, name);
+	wc = webconfig_load(path, err, sizeof(err));
+	cr_assert_not_null(wc, "%s", err);
+	return wc;
+}
+
+static struct http *
+start_web(const char *name)
+{
+	struct http_opts	o = { .listen = "127.0.0.1:0" };
+
+	o.web = web_load(name);
+	return start(&o, NULL);
+}
+
+/* RFC 4648 base64 of s, for Authorization headers. */
+static void
+b64(const char *s, char *out)
+{
+	static const char	 a[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = strlen(s), i;
+	unsigned		 v;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = p[i] << 16 | p[i + 1] << 8 | p[i + 2];
+		*out++ = a[v >> 18];
+		*out++ = a[(v >> 12) & 63];
+		*out++ = a[(v >> 6) & 63];
+		*out++ = a[v & 63];
+	}
+	if (n - i == 1) {
+		v = p[i] << 16;
+		*out++ = a[v >> 18];
+		*out++ = a[(v >> 12) & 63];
+		*out++ = '=';
+		*out++ = '=';
+	} else if (n - i == 2) {
+		v = p[i] << 16 | p[i + 1] << 8;
+		*out++ = a[v >> 18];
+		*out++ = a[(v >> 12) & 63];
+		*out++ = a[(v >> 6) & 63];
+		*out++ = '=';
+	}
+	*out = '\0';
+}
+
+/* "Authorization: Basic ...\r\n" for user:pass. */
+static void
+auth_hdr(const char *userpass, char *out, size_t len)
+{
+	char	enc[256];
+
+	b64(userpass, enc);
+	snprintf(out, len, "Authorization: Basic %s\r\n", enc);
+}
+
+static void
+assert_401(const struct resp *r, int head, const char *what)
+{
+	cr_assert_eq(r->status, 401, "%s: status %d", what, r->status);
+	assert_hdr(r, "WWW-Authenticate", "Basic realm=\"logmetrics\"");
+	assert_hdr(r, "Content-Type", CT_PLAIN);
+	if (!head)
+		cr_assert_str_eq(r->body, "Unauthorized\n", "%s", what);
+}
+
+CHECKED_TEST(http_auth, every_request_without_credentials_gets_401)
+{
+	static const char *const paths[] = {
+		"/metrics", "/", "/-/healthy", "/-/ready", "/nosuch",
+		"/metrics?x=1",
+	};
+	static const char *const methods[] = { "GET", "HEAD", "POST",
+	    "DELETE" };
+	struct http	*h = start_web("users.yml");
+	struct resp	 r;
+	char		 what[64];
+	size_t		 i, j;
+	int		 fd;
+
+	for (i = 0; i < NELEM(paths); i++)
+		for (j = 0; j < NELEM(methods); j++) {
+			snprintf(what, sizeof(what), "%s %s", methods[j],
+			    paths[i]);
+			get(http_port(h), methods[j], paths[i], NULL, &r);
+			assert_401(&r, strcmp(methods[j], "HEAD") == 0, what);
+			resp_free(&r);
+		}
+
+	/* A body is not read before the credentials are checked. */
+	cr_assert_neq(fd = dial(http_port(h)), -1);
+	send_str(fd, "POST /metrics HTTP/1.1\r\nHost: t\r\nContent-Length: "
+	    "1000000\r\n\r\nxxxx");
+	cr_assert_eq(read_resp(fd, 0, &r), 0);
+	assert_401(&r, 0, "POST with a body");
+	assert_hdr(&r, "Connection", "close");
+	cr_assert(closed_by_peer(fd));
+	close(fd);
+	resp_free(&r);
+	cr_assert_eq(nrenders(), 0);
+	http_stop(h);
+}
+
+CHECKED_TEST(http_auth, only_the_right_credentials_pass)
+{
+	static const struct {
+		const char	*hdr;	/* NULL: built from userpass */
+		const char	*userpass;
+		int		 status;
+	} cases[] = {
+		{ "Authorization: Basic\r\n", NULL, 401 },
+		{ "Authorization: Basic \r\n", NULL, 401 },
+		{ "Authorization: Basic !!!!\r\n", NULL, 401 },
+		{ "Authorization: Basic YWxpY2U6czNjcmV0\r\n"
+		  "Authorization: Basic YWxpY2U6czNjcmV0\r\n", NULL, 200 },
+		{ "Authorization: Bearer YWxpY2U6czNjcmV0\r\n", NULL, 401 },
+		{ "Authorization: Digest username=\"alice\"\r\n", NULL, 401 },
+		{ "X-Authorization: Basic YWxpY2U6czNjcmV0\r\n", NULL, 401 },
+		{ NULL, "alice", 401 },
+		{ NULL, "alice:", 401 },
+		{ NULL, ":s3cret", 401 },
+		{ NULL, "alice:s3cret:", 401 },
+		{ NULL, "alice:s3cre", 401 },
+		{ NULL, "alice:S3CRET", 401 },
+		{ NULL, "alice :s3cret", 401 },
+		{ NULL, "mallory:s3cret", 401 },
+		{ NULL, "ALICE:s3cret", 401 },
+		{ NULL, "alice:s3cret", 200 },
+		{ NULL, "bob:s3cret", 200 },
+		{ NULL, "alice:s3cret", 200 },
+	};
+	struct http	*h = start_web("users.yml");
+	struct resp	 r;
+	char		 hdr[512];
+	size_t		 i;
+	int		 ok = 0;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		if (cases[i].hdr != NULL)
+			snprintf(hdr, sizeof(hdr), "%s", cases[i].hdr);
+		else
+			auth_hdr(cases[i].userpass, hdr, sizeof(hdr));
+		get(http_port(h), "GET", "/metrics", hdr, &r);
+		cr_assert_eq(r.status, cases[i].status, "case %zu: %s", i,
+		    hdr);
+		if (r.status == 401)
+			assert_401(&r, 0, hdr);
+		else {
+			assert_hdr(&r, "Content-Type", CT_TEXT);
+			ok++;
+		}
+		resp_free(&r);
+	}
+	cr_assert_eq(nrenders(), ok);
+	http_stop(h);
+}
+
+CHECKED_TEST(http_auth, a_401_keeps_the_connection_and_limits_still_apply)
+{
+	struct http	*h = start_web("users.yml");
+	struct resp	 r;
+	char		 hdr[512], req[1024];
+	int		 fd;
+
+	auth_hdr("alice:" USER_PASS, hdr, sizeof(hdr));
+	cr_assert_neq(fd = dial(http_port(h)), -1);
+	send_str(fd, "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n");
+	cr_assert_eq(read_resp(fd, 0, &r), 0);
+	assert_401(&r, 0, "first");
+	assert_hdr(&r, "Connection", NULL);
+	resp_free(&r);
+	snprintf(req, sizeof(req), "GET /metrics HTTP/1.1\r\nHost: t\r\n%s"
+	    "\r\n", hdr);
+	send_str(fd, req);
+	cr_assert_eq(read_resp(fd, 0, &r), 0);
+	cr_assert_eq(r.status, 200);
+	resp_free(&r);
+	/* Authenticated, the usual refusals follow. */
+	snprintf(req, sizeof(req), "GET /metrics HTTP/1.1\r\nHost: t\r\n%s"
+	    "Content-Length: 5\r\n\r\nhello", hdr);
+	send_str(fd, req);
+	cr_assert_eq(read_resp(fd, 0, &r), 0);
+	cr_assert_eq(r.status, 413);
+	resp_free(&r);
+	cr_assert(closed_by_peer(fd));
+	close(fd);
+	get(http_port(h), "GET", "/nosuch", hdr, &r);
+	cr_assert_eq(r.status, 404);
+	resp_free(&r);
+	cr_assert_eq(nrenders(), 1);
+	http_stop(h);
+}
+
+CHECKED_TEST(http_auth, tls_port_does_not_speak_plain_http)
+{
+	struct http	*h = start_web("tls.yml");
+	struct resp	 r;
+	int		 fd;
+
+	cr_assert_neq(fd = dial(http_port(h)), -1);
+	send_str(fd, "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n");
+	cr_assert_eq(read_resp(fd, 0, &r), -1, "plain HTTP answered: %d",
+	    r.status);
+	close(fd);
+	cr_assert_eq(nrenders(), 0);
+	http_stop(h);
+}
+
+CHECKED_TEST(http_auth, key_not_matching_the_certificate)
+{
+	struct http_opts	 o = { .listen = "127.0.0.1:0" };
+	char			 err[1024], want[1024];
+	int			 fds, saved, devnull;
+
+	/* libmicrohttpd's own message goes to the log: keep it quiet. */
+	fds = count_fds();
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	devnull = open("/dev/null", O_WRONLY);
+	dup2(devnull, STDERR_FILENO);
+	o.web = web_load("mismatch.yml");
+	cr_assert_null(http_start(&o, fake_render, NULL, &renders, err,
+	    sizeof(err)));
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(devnull);
+	snprintf(want, sizeof(want), "%s/mismatch.yml: cannot start TLS with "
+	    "cert_file \"%s/c.pem\" and key_file \"%s/other.pem\" (see the "
+	    "message above)", webdir, webdir, webdir);
+	cr_assert_str_eq(err, want);
+	cr_assert_eq(count_fds(), fds, "descriptor leaked");
+
+	/* A bad metrics path frees the configuration too. */
+	o.web = web_load("users.yml");
+	o.metrics_path = "nope";
+	cr_assert_null(http_start(&o, fake_render, NULL, &renders, err,
+	    sizeof(err)));
 }

@@ -1,0 +1,1031 @@
+/*
+ * state.c: the state file of follow mode: its format (state_format,
+ * state_parse), the snapshot of a running registry and tail, and the
+ * restore at start. See state.h for the format.
+ *
+ * The parser trusts nothing: every line must be complete, every count
+ * must equal the fields present, every number must be canonical, and the
+ * CRC-32 of the whole must match. It checks the structure first and the
+ * checksum last, so that damage is named by its place when it can be.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "state.h"
+
+#define STATE_MAGIC	"logmetrics-state"
+#define STATE_MAXREAD	((size_t)1 << 30)	/* a state file, at most */
+
+static const char *const type_names[] = {
+	[METRIC_COUNTER] = "counter",
+	[METRIC_GAUGE] = "gauge",
+	[METRIC_HISTOGRAM] = "histogram",
+};
+
+void
+state_init(struct state *st)
+{
+	memset(st, 0, sizeof(*st));
+}
+
+static void
+series_free(struct state_series *ss, size_t nlabels)
+{
+	size_t	i;
+
+	if (ss->values != NULL)
+		for (i = 0; i < nlabels; i++)
+			free(ss->values[i]);
+	free(ss->values);
+	free(ss->lens);
+	free(ss->buckets);
+}
+
+void
+state_free(struct state *st)
+{
+	struct state_metric	*sm;
+	size_t			 i, j;
+
+	for (i = 0; i < st->nfiles; i++)
+		free(st->files[i].path);
+	free(st->files);
+	for (i = 0; i < st->nmetrics; i++) {
+		sm = &st->metrics[i];
+		free(sm->name);
+		for (j = 0; j < sm->nlabels; j++)
+			free(sm->labels[j]);
+		free(sm->labels);
+		free(sm->bounds);
+		for (j = 0; j < sm->nseries; j++)
+			series_free(&sm->series[j], sm->nlabels);
+		free(sm->series);
+	}
+	free(st->metrics);
+	state_init(st);
+}
+
+/* Writing. */
+
+static void
+put_str(struct buf *out, const char *p, size_t n)
+{
+	static const char	hex[] = "0123456789abcdef";
+	unsigned char		c;
+	size_t			i;
+
+	buf_putc(out, ' ');
+	buf_putc(out, '"');
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)p[i];
+		if (c > ' ' && c < 0x7f && c != '"' && c != '\\')
+			buf_putc(out, c);
+		else {
+			buf_putc(out, '\\');
+			buf_putc(out, 'x');
+			buf_putc(out, hex[c >> 4]);
+			buf_putc(out, hex[c & 15]);
+		}
+	}
+	buf_putc(out, '"');
+}
+
+static void
+put_u64(struct buf *out, uint64_t v)
+{
+	buf_printf(out, " %llu", (unsigned long long)v);
+}
+
+static void
+put_x64(struct buf *out, uint64_t v)
+{
+	buf_printf(out, " %016llx", (unsigned long long)v);
+}
+
+static void
+put_double(struct buf *out, double d)
+{
+	uint64_t	bits;
+
+	memcpy(&bits, &d, sizeof(bits));
+	put_x64(out, bits);
+}
+
+static void
+emit_header(struct buf *out, uint64_t rules)
+{
+	buf_printf(out, STATE_MAGIC " %d\nrules", STATE_VERSION);
+	put_x64(out, rules);
+	buf_putc(out, '\n');
+}
+
+static void
+emit_file(struct buf *out, const char *path, uint64_t dev, uint64_t ino,
+    uint64_t offset, uint64_t headlen, uint64_t headhash)
+{
+	buf_puts(out, "file");
+	put_str(out, path, strlen(path));
+	put_u64(out, dev);
+	put_u64(out, ino);
+	put_u64(out, offset);
+	put_u64(out, headlen);
+	put_x64(out, headhash);
+	buf_putc(out, '\n');
+}
+
+static void
+emit_metric(struct buf *out, const char *name, enum metric_type type,
+    char *const *labels, size_t nlabels, const double *bounds,
+    size_t nbounds)
+{
+	size_t	i;
+
+	buf_puts(out, "metric");
+	put_str(out, name, strlen(name));
+	buf_printf(out, " %s", type_names[type]);
+	put_u64(out, nlabels);
+	for (i = 0; i < nlabels; i++)
+		put_str(out, labels[i], strlen(labels[i]));
+	put_u64(out, nbounds);
+	for (i = 0; i < nbounds; i++)
+		put_double(out, bounds[i]);
+	buf_putc(out, '\n');
+}
+
+static void
+emit_series(struct buf *out, enum metric_type type, char *const *values,
+    const size_t *lens, size_t nlabels, double value, double updated,
+    uint64_t count, const uint64_t *buckets, size_t nbounds)
+{
+	size_t	i;
+
+	buf_puts(out, "series");
+	for (i = 0; i < nlabels; i++)
+		put_str(out, values[i], lens[i]);
+	put_double(out, value);
+	put_double(out, updated);
+	if (type == METRIC_HISTOGRAM) {
+		put_u64(out, count);
+		for (i = 0; i < nbounds; i++)
+			put_u64(out, buckets[i]);
+	}
+	buf_putc(out, '\n');
+}
+
+/* The end record and the checksum of everything from start. */
+static void
+emit_end(struct buf *out, size_t start, size_t nfiles, size_t nmetrics,
+    size_t nseries)
+{
+	uLong	crc;
+
+	buf_printf(out, "end %zu %zu %zu\n", nfiles, nmetrics, nseries);
+	crc = crc32(0L, (const Bytef *)out->p + start,
+	    (uInt)(out->len - start));
+	buf_printf(out, "crc32 %08lx\n", crc & 0xffffffffUL);
+}
+
+void
+state_format(const struct state *st, struct buf *out)
+{
+	const struct state_metric	*sm;
+	const struct state_series	*ss;
+	const struct state_file		*f;
+	size_t				 start = out->len, i, j, ns = 0;
+
+	emit_header(out, st->rules);
+	for (i = 0; i < st->nfiles; i++) {
+		f = &st->files[i];
+		emit_file(out, f->path, f->dev, f->ino, f->offset, f->headlen,
+		    f->headhash);
+	}
+	for (i = 0; i < st->nmetrics; i++) {
+		sm = &st->metrics[i];
+		emit_metric(out, sm->name, sm->type, sm->labels, sm->nlabels,
+		    sm->bounds, sm->nbounds);
+		for (j = 0; j < sm->nseries; j++, ns++) {
+			ss = &sm->series[j];
+			emit_series(out, sm->type, ss->values, ss->lens,
+			    sm->nlabels, ss->value, ss->updated, ss->count,
+			    ss->buckets, sm->nbounds);
+		}
+	}
+	emit_end(out, start, st->nfiles, st->nmetrics, ns);
+}
+
+static uint64_t
+fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char	*c = p;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+uint64_t
+state_rules_id(struct registry *reg)
+{
+	const struct metric	*m;
+	uint64_t		 h = 0xcbf29ce484222325ULL, n;
+	size_t			 i, j;
+
+	for (i = 0; i < reg->n; i++) {
+		m = reg->m[i];
+		h = fnv(h, m->name, strlen(m->name) + 1);
+		n = (uint64_t)m->type;
+		h = fnv(h, &n, sizeof(n));
+		n = m->nlabels;
+		h = fnv(h, &n, sizeof(n));
+		for (j = 0; j < m->nlabels; j++)
+			h = fnv(h, m->labels[j], strlen(m->labels[j]) + 1);
+		n = m->type == METRIC_HISTOGRAM ? m->nbuckets : 0;
+		h = fnv(h, &n, sizeof(n));
+		if (n > 0)
+			h = fnv(h, m->buckets, (size_t)n * sizeof(double));
+	}
+	return h;
+}
+
+struct snapwalk {
+	struct buf	*out;
+	size_t		 n;
+};
+
+static void
+snap_file(const struct tail_pos *p, void *arg)
+{
+	struct snapwalk	*w = arg;
+
+	emit_file(w->out, p->path, p->dev, p->ino, p->offset, p->headlen,
+	    p->headhash);
+	w->n++;
+}
+
+static void
+snap_series(struct metric *m, struct series *s, void *arg)
+{
+	struct snapwalk	*w = arg;
+
+	emit_series(w->out, m->type, s->values, s->lens, m->nlabels,
+	    s->value, s->updated, s->count, s->buckets,
+	    m->type == METRIC_HISTOGRAM ? m->nbuckets : 0);
+	w->n++;
+}
+
+void
+state_snapshot(struct buf *out, struct registry *reg, struct tail *t)
+{
+	struct snapwalk	 files, series;
+	struct metric	*m;
+	size_t		 start = out->len, i, nm = 0;
+
+	emit_header(out, state_rules_id(reg));
+	files.out = series.out = out;
+	files.n = series.n = 0;
+	if (t != NULL)
+		tail_positions(t, snap_file, &files);
+	for (i = 0; i < reg->n; i++) {
+		m = reg->m[i];
+		/* Freshness gauges are computed when rendered. */
+		if (m->type == METRIC_FRESHNESS)
+			continue;
+		emit_metric(out, m->name, m->type, m->labels, m->nlabels,
+		    m->buckets, m->type == METRIC_HISTOGRAM ? m->nbuckets : 0);
+		metric_foreach(m, snap_series, &series);
+		nm++;
+	}
+	emit_end(out, start, files.n, nm, series.n);
+}
+
+/* Reading. */
+
+struct parser {
+	const char	*buf;
+	size_t		 len;
+	size_t		 next;		/* start of the next line */
+	size_t		 start;		/* start of the current line */
+	size_t		 lineno;
+	struct str	*f;		/* fields of the current line */
+	size_t		 nf;
+	size_t		 fcap;
+	char		*err;
+	size_t		 errlen;
+};
+
+static int
+perr(struct parser *ps, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Writes "byte N (line L): message" into the caller's buffer; -1. */
+static int
+perr(struct parser *ps, size_t off, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	n = snprintf(ps->err, ps->errlen, "byte %zu (line %zu): ", off,
+	    ps->lineno);
+	if (n >= 0 && (size_t)n < ps->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static size_t
+foff(const struct parser *ps, size_t i)
+{
+	return (size_t)(ps->f[i].p - ps->buf);
+}
+
+/*
+ * Takes the next line and splits it into fields at single spaces.
+ * Returns 1, 0 at the end of the data, or -1 when the line is not
+ * terminated or has an empty field.
+ */
+static int
+next_line(struct parser *ps)
+{
+	const char	*p, *nl, *end;
+
+	if (ps->next >= ps->len)
+		return 0;
+	ps->start = ps->next;
+	ps->lineno++;
+	p = ps->buf + ps->start;
+	if ((nl = memchr(p, '\n', ps->len - ps->start)) == NULL)
+		return perr(ps, ps->len, "the last line is not terminated "
+		    "(truncated file)");
+	ps->next = (size_t)(nl - ps->buf) + 1;
+	ps->nf = 0;
+	for (;;) {
+		end = memchr(p, ' ', (size_t)(nl - p));
+		if (end == NULL)
+			end = nl;
+		if (end == p)
+			return perr(ps, (size_t)(p - ps->buf), "empty field");
+		if (ps->nf == ps->fcap) {
+			ps->fcap = ps->fcap ? ps->fcap * 2 : 16;
+			ps->f = xreallocarray(ps->f, ps->fcap, sizeof(*ps->f));
+		}
+		ps->f[ps->nf].p = p;
+		ps->f[ps->nf].n = (size_t)(end - p);
+		ps->nf++;
+		if (end == nl)
+			return 1;
+		p = end + 1;
+	}
+}
+
+static int
+field_is(const struct parser *ps, size_t i, const char *s)
+{
+	return ps->f[i].n == strlen(s) && memcmp(ps->f[i].p, s, ps->f[i].n) == 0;
+}
+
+static int
+get_u64(struct parser *ps, size_t i, uint64_t *v)
+{
+	const struct str	*s = &ps->f[i];
+	size_t			 j;
+	unsigned		 d;
+
+	if (s->n == 0 || s->n > 20 || (s->n > 1 && s->p[0] == '0'))
+		goto bad;
+	*v = 0;
+	for (j = 0; j < s->n; j++) {
+		if (s->p[j] < '0' || s->p[j] > '9')
+			goto bad;
+		d = (unsigned)(s->p[j] - '0');
+		if (*v > (UINT64_MAX - d) / 10)
+			goto bad;
+		*v = *v * 10 + d;
+	}
+	return 0;
+bad:
+	return perr(ps, foff(ps, i), "expected a decimal number");
+}
+
+static int
+get_hex(struct parser *ps, size_t i, size_t digits, uint64_t *v)
+{
+	const struct str	*s = &ps->f[i];
+	size_t			 j;
+	char			 c;
+
+	if (s->n != digits)
+		goto bad;
+	*v = 0;
+	for (j = 0; j < s->n; j++) {
+		c = s->p[j];
+		if (c >= '0' && c <= '9')
+			*v = *v << 4 | (uint64_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*v = *v << 4 | (uint64_t)(c - 'a' + 10);
+		else
+			goto bad;
+	}
+	return 0;
+bad:
+	return perr(ps, foff(ps, i), "expected %zu hex digits", digits);
+}
+
+static int
+get_double(struct parser *ps, size_t i, double *d)
+{
+	uint64_t	bits;
+
+	if (get_hex(ps, i, 16, &bits) == -1)
+		return -1;
+	memcpy(d, &bits, sizeof(*d));
+	return 0;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Decodes a quoted field into a new NUL-terminated string (the caller
+ * frees it) and its length. A NUL byte is refused unless binary.
+ */
+static int
+get_str(struct parser *ps, size_t i, int binary, char **out, size_t *outlen)
+{
+	const struct str	*s = &ps->f[i];
+	const char		*p = s->p;
+	char			*d;
+	size_t			 j, n = 0;
+	int			 hi, lo;
+
+	*out = NULL;
+	if (s->n < 2 || p[0] != '"' || p[s->n - 1] != '"')
+		return perr(ps, foff(ps, i), "expected a quoted string");
+	d = xmalloc(s->n);
+	for (j = 1; j < s->n - 1; j++) {
+		if (p[j] == '\\') {
+			if (j + 3 >= s->n || p[j + 1] != 'x' ||
+			    (hi = hexval(p[j + 2])) == -1 ||
+			    (lo = hexval(p[j + 3])) == -1) {
+				free(d);
+				return perr(ps, foff(ps, i) + j,
+				    "bad escape in a string");
+			}
+			d[n] = (char)(hi << 4 | lo);
+			if (d[n] == '\0' && !binary) {
+				free(d);
+				return perr(ps, foff(ps, i) + j,
+				    "NUL byte in a name");
+			}
+			n++;
+			j += 3;
+		} else if ((unsigned char)p[j] <= ' ' ||
+		    (unsigned char)p[j] >= 0x7f || p[j] == '"') {
+			free(d);
+			return perr(ps, foff(ps, i) + j,
+			    "byte 0x%02x must be escaped in a string",
+			    (unsigned char)p[j]);
+		} else
+			d[n++] = p[j];
+	}
+	d[n] = '\0';
+	*out = d;
+	if (outlen != NULL)
+		*outlen = n;
+	return 0;
+}
+
+static int
+want_fields(struct parser *ps, const char *what, size_t want)
+{
+	if (ps->nf != want)
+		return perr(ps, ps->start, "%s record: expected %zu fields, "
+		    "found %zu", what, want, ps->nf);
+	return 0;
+}
+
+static int
+parse_file(struct parser *ps, struct state *st)
+{
+	struct state_file	f;
+
+	memset(&f, 0, sizeof(f));
+	if (want_fields(ps, "file", 7) == -1 ||
+	    get_str(ps, 1, 0, &f.path, NULL) == -1)
+		return -1;
+	if (f.path[0] == '\0') {
+		free(f.path);
+		return perr(ps, foff(ps, 1), "empty path");
+	}
+	if (get_u64(ps, 2, &f.dev) == -1 || get_u64(ps, 3, &f.ino) == -1 ||
+	    get_u64(ps, 4, &f.offset) == -1 ||
+	    get_u64(ps, 5, &f.headlen) == -1 ||
+	    get_hex(ps, 6, 16, &f.headhash) == -1) {
+		free(f.path);
+		return -1;
+	}
+	if (f.headlen > TAIL_HEAD) {
+		free(f.path);
+		return perr(ps, foff(ps, 5), "head length over %d",
+		    TAIL_HEAD);
+	}
+	st->files = xreallocarray(st->files, st->nfiles + 1,
+	    sizeof(*st->files));
+	st->files[st->nfiles++] = f;
+	return 0;
+}
+
+/*
+ * A metric record: "metric" NAME TYPE NLABELS LABEL... NBOUNDS BOUND...
+ * The new metric is appended to st at once, so that state_free() cleans
+ * up whatever a failure leaves half-filled.
+ */
+static int
+parse_metric(struct parser *ps, struct state *st)
+{
+	struct state_metric	*sm;
+	uint64_t		 nl, nb;
+	size_t			 i;
+
+	if (ps->nf < 5)
+		return perr(ps, ps->start, "metric record: expected at least "
+		    "5 fields, found %zu", ps->nf);
+	st->metrics = xreallocarray(st->metrics, st->nmetrics + 1,
+	    sizeof(*st->metrics));
+	sm = &st->metrics[st->nmetrics++];
+	memset(sm, 0, sizeof(*sm));
+	if (get_str(ps, 1, 0, &sm->name, NULL) == -1)
+		return -1;
+	if (sm->name[0] == '\0')
+		return perr(ps, foff(ps, 1), "empty metric name");
+	for (i = 0; i + 1 < st->nmetrics; i++)
+		if (strcmp(st->metrics[i].name, sm->name) == 0)
+			return perr(ps, foff(ps, 1), "metric \"%s\" listed "
+			    "twice", sm->name);
+	for (i = METRIC_COUNTER; i <= METRIC_HISTOGRAM; i++)
+		if (field_is(ps, 2, type_names[i]))
+			sm->type = (enum metric_type)i;
+	if (sm->type == 0)
+		return perr(ps, foff(ps, 2), "expected counter, gauge or "
+		    "histogram");
+	if (get_u64(ps, 3, &nl) == -1)
+		return -1;
+	if (nl > ps->nf - 5)
+		return perr(ps, foff(ps, 3), "%llu labels announced, the "
+		    "line has room for %zu", (unsigned long long)nl,
+		    ps->nf - 5);
+	sm->labels = xcalloc(nl > 0 ? (size_t)nl : 1, sizeof(*sm->labels));
+	for (i = 0; i < nl; i++) {
+		if (get_str(ps, 4 + i, 0, &sm->labels[i], NULL) == -1)
+			return -1;
+		sm->nlabels++;
+	}
+	if (get_u64(ps, 4 + (size_t)nl, &nb) == -1)
+		return -1;
+	if (nb != ps->nf - 5 - nl)
+		return perr(ps, foff(ps, 4 + (size_t)nl), "%llu bounds "
+		    "announced, the line has %zu", (unsigned long long)nb,
+		    (size_t)(ps->nf - 5 - nl));
+	if (nb > 0 && sm->type != METRIC_HISTOGRAM)
+		return perr(ps, foff(ps, 4 + (size_t)nl), "bounds on a %s",
+		    type_names[sm->type]);
+	sm->bounds = xcalloc(nb > 0 ? (size_t)nb : 1, sizeof(*sm->bounds));
+	for (i = 0; i < nb; i++)
+		if (get_double(ps, 5 + (size_t)nl + i, &sm->bounds[i]) == -1)
+			return -1;
+	sm->nbounds = (size_t)nb;
+	return 0;
+}
+
+/* A series record of the last metric: label values, value, updated... */
+static int
+parse_series(struct parser *ps, struct state *st)
+{
+	struct state_metric	*sm;
+	struct state_series	*ss;
+	size_t			 want, i, at;
+
+	if (st->nmetrics == 0)
+		return perr(ps, ps->start, "series record before any metric");
+	sm = &st->metrics[st->nmetrics - 1];
+	want = 1 + sm->nlabels + 2;
+	if (sm->type == METRIC_HISTOGRAM)
+		want += 1 + sm->nbounds;
+	if (want_fields(ps, "series", want) == -1)
+		return -1;
+	sm->series = xreallocarray(sm->series, sm->nseries + 1,
+	    sizeof(*sm->series));
+	ss = &sm->series[sm->nseries++];
+	memset(ss, 0, sizeof(*ss));
+	ss->values = xcalloc(sm->nlabels > 0 ? sm->nlabels : 1,
+	    sizeof(*ss->values));
+	ss->lens = xcalloc(sm->nlabels > 0 ? sm->nlabels : 1,
+	    sizeof(*ss->lens));
+	for (i = 0; i < sm->nlabels; i++)
+		if (get_str(ps, 1 + i, 1, &ss->values[i], &ss->lens[i]) == -1)
+			return -1;
+	at = 1 + sm->nlabels;
+	if (get_double(ps, at, &ss->value) == -1 ||
+	    get_double(ps, at + 1, &ss->updated) == -1)
+		return -1;
+	if (sm->type != METRIC_HISTOGRAM)
+		return 0;
+	if (get_u64(ps, at + 2, &ss->count) == -1)
+		return -1;
+	ss->buckets = xcalloc(sm->nbounds > 0 ? sm->nbounds : 1,
+	    sizeof(*ss->buckets));
+	for (i = 0; i < sm->nbounds; i++)
+		if (get_u64(ps, at + 3 + i, &ss->buckets[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/* The end record, then the checksum line, then nothing. */
+static int
+parse_end(struct parser *ps, struct state *st)
+{
+	uint64_t	nf, nm, ns, want, sum = 0;
+	uLong		crc;
+	size_t		i, crcat;
+
+	for (i = 0; i < st->nmetrics; i++)
+		sum += st->metrics[i].nseries;
+	if (want_fields(ps, "end", 4) == -1 || get_u64(ps, 1, &nf) == -1 ||
+	    get_u64(ps, 2, &nm) == -1 || get_u64(ps, 3, &ns) == -1)
+		return -1;
+	if (nf != st->nfiles || nm != st->nmetrics || ns != sum)
+		return perr(ps, ps->start, "the end record counts %llu files, "
+		    "%llu metrics, %llu series; the file holds %zu, %zu, %llu",
+		    (unsigned long long)nf, (unsigned long long)nm,
+		    (unsigned long long)ns, st->nfiles, st->nmetrics,
+		    (unsigned long long)sum);
+	switch (next_line(ps)) {
+	case -1:
+		return -1;
+	case 0:
+		return perr(ps, ps->len, "truncated: no checksum line");
+	}
+	crcat = ps->start;
+	if (!field_is(ps, 0, "crc32"))
+		return perr(ps, crcat, "expected the checksum line");
+	if (want_fields(ps, "crc32", 2) == -1 || get_hex(ps, 1, 8, &want) ==
+	    -1)
+		return -1;
+	if (ps->next != ps->len)
+		return perr(ps, ps->next, "data after the checksum line");
+	crc = crc32(0L, (const Bytef *)ps->buf, (uInt)crcat) & 0xffffffffUL;
+	if ((uint64_t)crc != want)
+		return perr(ps, crcat, "checksum mismatch: the file says "
+		    "%08llx, its bytes give %08lx", (unsigned long long)want,
+		    crc);
+	return 0;
+}
+
+int
+state_parse(const char *buf, size_t len, struct state *st, char *err,
+    size_t errlen)
+{
+	struct parser	ps;
+	uint64_t	v;
+	int		rc = -1, r;
+
+	state_init(st);
+	memset(&ps, 0, sizeof(ps));
+	ps.buf = buf;
+	ps.len = len;
+	ps.err = err;
+	ps.errlen = errlen;
+	if (len == 0) {
+		perr(&ps, 0, "empty file");
+		goto end;
+	}
+	if (len > UINT_MAX) {
+		perr(&ps, 0, "over %u bytes", UINT_MAX);
+		goto end;
+	}
+	r = next_line(&ps);
+	if (r != 1 || !field_is(&ps, 0, STATE_MAGIC)) {
+		/* A cut header keeps the message of next_line(). */
+		if (r != -1 || memcmp(buf, STATE_MAGIC,
+		    len < sizeof(STATE_MAGIC) - 1 ? len :
+		    sizeof(STATE_MAGIC) - 1) != 0)
+			snprintf(err, errlen, "byte 0 (line 1): not a "
+			    "logmetrics state file");
+		goto end;
+	}
+	if (want_fields(&ps, "header", 2) == -1 || get_u64(&ps, 1, &v) == -1)
+		goto end;
+	if (v != STATE_VERSION) {
+		perr(&ps, foff(&ps, 1), "format version %llu; this logmetrics "
+		    "reads version %d", (unsigned long long)v, STATE_VERSION);
+		goto end;
+	}
+	if ((r = next_line(&ps)) != 1) {
+		if (r == 0)
+			perr(&ps, len, "truncated: no rules record");
+		goto end;
+	}
+	if (!field_is(&ps, 0, "rules")) {
+		perr(&ps, ps.start, "expected the rules record");
+		goto end;
+	}
+	if (want_fields(&ps, "rules", 2) == -1 ||
+	    get_hex(&ps, 1, 16, &st->rules) == -1)
+		goto end;
+	for (;;) {
+		if ((r = next_line(&ps)) == -1)
+			goto end;
+		if (r == 0) {
+			perr(&ps, len, "truncated: no end record");
+			goto end;
+		}
+		if (field_is(&ps, 0, "file")) {
+			if (st->nmetrics > 0) {
+				perr(&ps, ps.start, "file record after the "
+				    "metrics");
+				goto end;
+			}
+			if (parse_file(&ps, st) == -1)
+				goto end;
+		} else if (field_is(&ps, 0, "metric")) {
+			if (parse_metric(&ps, st) == -1)
+				goto end;
+		} else if (field_is(&ps, 0, "series")) {
+			if (parse_series(&ps, st) == -1)
+				goto end;
+		} else if (field_is(&ps, 0, "end")) {
+			if (parse_end(&ps, st) == -1)
+				goto end;
+			break;
+		} else {
+			perr(&ps, ps.start, "unknown record");
+			goto end;
+		}
+	}
+	rc = 0;
+end:
+	free(ps.f);
+	if (rc == -1)
+		state_free(st);
+	return rc;
+}
+
+/* Restoring. */
+
+static int
+same_decl(const struct metric *m, const struct state_metric *sm)
+{
+	size_t	i, nb;
+
+	if (m->type != sm->type || m->nlabels != sm->nlabels)
+		return 0;
+	for (i = 0; i < m->nlabels; i++)
+		if (strcmp(m->labels[i], sm->labels[i]) != 0)
+			return 0;
+	nb = m->type == METRIC_HISTOGRAM ? m->nbuckets : 0;
+	if (nb != sm->nbounds)
+		return 0;
+	return nb == 0 ||
+	    memcmp(m->buckets, sm->bounds, nb * sizeof(double)) == 0;
+}
+
+/* Puts sm's series into m, declared alike. */
+static void
+restore_metric(struct metric *m, const struct state_metric *sm,
+    struct state_report *rep)
+{
+	const struct state_series	*ss;
+	struct series			*s;
+	struct str			*vals;
+	size_t				 i, j;
+
+	vals = xcalloc(m->nlabels > 0 ? m->nlabels : 1, sizeof(*vals));
+	for (i = 0; i < sm->nseries; i++) {
+		ss = &sm->series[i];
+		for (j = 0; j < m->nlabels; j++) {
+			vals[j].p = ss->values[j];
+			vals[j].n = ss->lens[j];
+		}
+		if ((s = metric_series(m, vals)) == NULL) {
+			rep->refused++;
+			continue;
+		}
+		s->value = ss->value;
+		s->updated = ss->updated;
+		if (m->type == METRIC_HISTOGRAM) {
+			s->count = ss->count;
+			memcpy(s->buckets, ss->buckets,
+			    m->nbuckets * sizeof(*s->buckets));
+		}
+		rep->series++;
+	}
+	free(vals);
+}
+
+/*
+ * Reads the whole regular file at path into a new buffer. Returns 0, or
+ * -1 with errno set (EFBIG when too large, EINVAL when not a regular
+ * file).
+ */
+static int
+read_all(const char *path, struct buf *out)
+{
+	struct stat	st;
+	char		chunk[65536];
+	ssize_t		n;
+	int		fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto fail;
+		if (n == 0)
+			break;
+		if (out->len + (size_t)n > STATE_MAXREAD) {
+			errno = EFBIG;
+			goto fail;
+		}
+		buf_append(out, chunk, (size_t)n);
+	}
+	close(fd);
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/*
+ * Removes PATH.tmp.PID files left by a writer that died between creating
+ * and renaming them (write_atomic's temporary names), when that process
+ * is gone.
+ */
+static void
+tmp_cleanup(const char *path)
+{
+	DIR		*d;
+	struct dirent	*de;
+	const char	*slash = strrchr(path, '/'), *base, *p;
+	char		*dir, *name;
+	size_t		 blen, len;
+	long		 pid;
+
+	base = slash ? slash + 1 : path;
+	blen = strlen(base);
+	if (slash == NULL)
+		dir = xstrdup(".");
+	else if (slash == path)
+		dir = xstrdup("/");
+	else
+		dir = xstrndup(path, (size_t)(slash - path));
+	if ((d = opendir(dir)) == NULL) {
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, base, blen) != 0 ||
+		    strncmp(de->d_name + blen, ".tmp.", 5) != 0)
+			continue;
+		p = de->d_name + blen + 5;
+		if (*p == '\0' || strspn(p, "0123456789") != strlen(p) ||
+		    strlen(p) > 9)
+			continue;
+		pid = strtol(p, NULL, 10);
+		if (pid == (long)getpid() || pid <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		len = strlen(dir) + strlen(de->d_name) + 2;
+		name = xmalloc(len);
+		snprintf(name, len, "%s/%s", dir, de->d_name);
+		(void)unlink(name);
+		free(name);
+	}
+	closedir(d);
+	free(dir);
+}
+
+/* Renames the unusable file aside and says so after the reason in err. */
+static int
+set_aside(const char *path, char *err, size_t errlen)
+{
+	char	*to;
+	size_t	 len = strlen(path) + sizeof(".corrupt"), n;
+
+	to = xmalloc(len);
+	snprintf(to, len, "%s.corrupt", path);
+	n = strlen(err);
+	if (n < errlen) {
+		if (rename(path, to) == 0)
+			snprintf(err + n, errlen - n, "; renamed to %s", to);
+		else
+			snprintf(err + n, errlen - n, "; cannot rename it to "
+			    "%s: %s", to, strerror(errno));
+	}
+	free(to);
+	return -1;
+}
+
+int
+state_load(const char *path, struct registry *reg, struct tail *t,
+    struct state_report *rep, char *err, size_t errlen)
+{
+	struct state		 st;
+	struct tail_pos		*pos;
+	struct metric		*m;
+	struct buf		 data;
+	char			 why[512];
+	uint64_t		 id;
+	size_t			 i, common = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	tmp_cleanup(path);
+	buf_init(&data);
+	if (read_all(path, &data) == -1) {
+		if (errno == ENOENT) {
+			buf_free(&data);
+			return 1;
+		}
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		buf_free(&data);
+		/* A directory or a device is not ours to move. */
+		if (errno == EINVAL)
+			return -1;
+		return set_aside(path, err, errlen);
+	}
+	if (state_parse(data.p, data.len, &st, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		buf_free(&data);
+		return set_aside(path, err, errlen);
+	}
+	buf_free(&data);
+	id = state_rules_id(reg);
+	for (i = 0; i < st.nmetrics; i++)
+		if ((m = registry_find(reg, st.metrics[i].name)) != NULL &&
+		    same_decl(m, &st.metrics[i]))
+			common++;
+	if (st.rules != id && common == 0) {
+		snprintf(err, errlen, "%s: written for another rule set "
+		    "(%016llx, ours %016llx) with no metric in common", path,
+		    (unsigned long long)st.rules, (unsigned long long)id);
+		state_free(&st);
+		return set_aside(path, err, errlen);
+	}
+	rep->rules_changed = st.rules != id;
+	for (i = 0; i < st.nmetrics; i++) {
+		if ((m = registry_find(reg, st.metrics[i].name)) == NULL ||
+		    !same_decl(m, &st.metrics[i])) {
+			rep->ignored++;
+			continue;
+		}
+		restore_metric(m, &st.metrics[i], rep);
+		rep->metrics++;
+	}
+	pos = xcalloc(st.nfiles > 0 ? st.nfiles : 1, sizeof(*pos));
+	for (i = 0; i < st.nfiles; i++) {
+		pos[i].path = st.files[i].path;
+		pos[i].dev = st.files[i].dev;
+		pos[i].ino = st.files[i].ino;
+		pos[i].offset = st.files[i].offset;
+		pos[i].headlen = st.files[i].headlen;
+		pos[i].headhash = st.files[i].headhash;
+	}
+	if (t != NULL)
+		tail_restore(t, pos, st.nfiles, &rep->files);
+	free(pos);
+	state_free(&st);
+	return 0;
+}

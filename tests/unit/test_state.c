@@ -1,0 +1,463 @@
+/*
+ * test_state.c: the state file: every truncation and every bit flip of a
+ * small file refused, precise errors for hostile records, the exact
+ * format, round trips of binary label values and odd doubles, and the
+ * restore into a registry (rules changed, foreign file set aside).
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "metrics.h"
+#include "state.h"
+#include "util.h"
+
+static char	*sm_labels[] = { "severity", "type" };
+static char	*h_labels[] = { "subsystem" };
+static double	 h_bounds[] = { 0.1, 0.5, 1 };
+
+/* A state with the nasty values: binary labels, NaN, -0, infinities. */
+static void
+nasty_state(struct state *st)
+{
+	static char		 v0[] = "a\0b \"q\"\\\n\xff", v1[] = "";
+	static char		 v2[] = "trading", v3[] = "x y";
+	static char		*vals0[] = { v0, v1 }, *vals1[] = { v3, v2 };
+	static size_t		 lens0[] = { sizeof(v0) - 1, 0 };
+	static size_t		 lens1[] = { 3, 7 };
+	static char		*hvals[] = { v2 };
+	static size_t		 hlens[] = { 7 };
+	static uint64_t		 hb[] = { 1, 0, 5 };
+	static struct state_series	cs[2], hs[1];
+	static struct state_metric	m[3];
+	static struct state_file	f[2];
+
+	state_init(st);
+	st->rules = 0x0123456789abcdefULL;
+	f[0].path = "/var/log/bot one.log";
+	f[0].dev = 2049;
+	f[0].ino = 18446744073709551615ULL;
+	f[0].offset = 123456789;
+	f[0].headlen = 256;
+	f[0].headhash = 0xfedcba9876543210ULL;
+	f[1].path = "rel\"path\\";
+	st->files = f;
+	st->nfiles = 2;
+	cs[0].values = vals0;
+	cs[0].lens = lens0;
+	cs[0].value = 3;
+	cs[0].updated = 1764020763.25;
+	cs[1].values = vals1;
+	cs[1].lens = lens1;
+	cs[1].value = NAN;
+	cs[1].updated = -0.0;
+	hs[0].values = hvals;
+	hs[0].lens = hlens;
+	hs[0].value = INFINITY;
+	hs[0].count = 9;
+	hs[0].buckets = hb;
+	m[0].name = "events_total";
+	m[0].type = METRIC_COUNTER;
+	m[0].labels = sm_labels;
+	m[0].nlabels = 2;
+	m[0].series = cs;
+	m[0].nseries = 2;
+	m[1].name = "dur_seconds";
+	m[1].type = METRIC_HISTOGRAM;
+	m[1].labels = h_labels;
+	m[1].nlabels = 1;
+	m[1].bounds = h_bounds;
+	m[1].nbounds = 3;
+	m[1].series = hs;
+	m[1].nseries = 1;
+	m[2].name = "empty_gauge";
+	m[2].type = METRIC_GAUGE;
+	st->metrics = m;
+	st->nmetrics = 3;
+}
+
+static char *
+formatted(const struct state *st, size_t *len)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	state_format(st, &b);
+	*len = b.len;
+	return buf_release(&b);
+}
+
+TestSuite(state);
+
+/* Cut anywhere, a state file is refused, never half-read. */
+Test(state, every_truncation_refused)
+{
+	struct state	 st, got;
+	char		*text, *copy, err[256];
+	size_t		 len, n;
+
+	nasty_state(&st);
+	text = formatted(&st, &len);
+	for (n = 0; n < len; n++) {
+		copy = xmalloc(n + 1);
+		memcpy(copy, text, n);
+		err[0] = '\0';
+		cr_assert_eq(state_parse(copy, n, &got, err, sizeof(err)), -1,
+		    "accepted %zu of %zu bytes", n, len);
+		cr_assert_neq(err[0], '\0', "no message at %zu", n);
+		cr_assert_eq(got.nmetrics, 0);
+		cr_assert_eq(got.nfiles, 0);
+		free(copy);
+	}
+	cr_assert_eq(state_parse(text, len, &got, err, sizeof(err)), 0, "%s",
+	    err);
+	state_free(&got);
+	free(text);
+}
+
+/* Any single bit flipped anywhere is refused: the checksum or the parser. */
+Test(state, every_bit_flip_refused)
+{
+	struct state	 st, got;
+	char		*text, err[256];
+	size_t		 len, i;
+	int		 bit;
+
+	nasty_state(&st);
+	text = formatted(&st, &len);
+	for (i = 0; i < len; i++)
+		for (bit = 0; bit < 8; bit++) {
+			text[i] ^= (char)(1 << bit);
+			cr_assert_eq(state_parse(text, len, &got, err,
+			    sizeof(err)), -1, "bit %d of byte %zu accepted", bit,
+			    i);
+			text[i] ^= (char)(1 << bit);
+		}
+	free(text);
+}
+
+/* Anything after the checksum line, even a second copy, is refused. */
+Test(state, trailing_data_refused)
+{
+	struct state	 st, got;
+	struct buf	 b;
+	char		 err[256];
+
+	nasty_state(&st);
+	buf_init(&b);
+	state_format(&st, &b);
+	buf_puts(&b, "x");
+	cr_assert_eq(state_parse(b.p, b.len, &got, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "data after the checksum line") != NULL, "%s",
+	    err);
+	b.len--;
+	state_format(&st, &b);
+	cr_assert_eq(state_parse(b.p, b.len, &got, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "data after the checksum line") != NULL, "%s",
+	    err);
+	buf_free(&b);
+}
+
+/* The round trip keeps every byte and every bit of every double. */
+Test(state, round_trip)
+{
+	struct state	 st, got;
+	char		*text, *again, err[256];
+	size_t		 len, len2;
+	double		 d;
+
+	nasty_state(&st);
+	text = formatted(&st, &len);
+	cr_assert_eq(state_parse(text, len, &got, err, sizeof(err)), 0, "%s",
+	    err);
+	again = formatted(&got, &len2);
+	cr_assert_eq(len2, len);
+	cr_assert_eq(memcmp(text, again, len), 0);
+	cr_assert_eq(got.rules, st.rules);
+	cr_assert_eq(got.nfiles, 2);
+	cr_assert_str_eq(got.files[0].path, "/var/log/bot one.log");
+	cr_assert_eq(got.files[0].ino, 18446744073709551615ULL);
+	cr_assert_str_eq(got.files[1].path, "rel\"path\\");
+	cr_assert_eq(got.nmetrics, 3);
+	cr_assert_eq(got.metrics[0].series[0].lens[0], 10);
+	cr_assert_eq(memcmp(got.metrics[0].series[0].values[0],
+	    "a\0b \"q\"\\\n\xff", 10), 0);
+	cr_assert_eq(got.metrics[0].series[0].lens[1], 0);
+	cr_assert(isnan(got.metrics[0].series[1].value));
+	d = got.metrics[0].series[1].updated;
+	cr_assert(d == 0 && signbit(d));
+	cr_assert(isinf(got.metrics[1].series[0].value));
+	cr_assert_eq(got.metrics[1].series[0].count, 9);
+	cr_assert_eq(got.metrics[1].series[0].buckets[2], 5);
+	cr_assert_eq(got.metrics[1].bounds[1], 0.5);
+	cr_assert_eq(got.metrics[2].nseries, 0);
+	state_free(&got);
+	free(text);
+	free(again);
+}
+
+/* The exact bytes of a small state. */
+Test(state, exact_format)
+{
+	static char	*v[] = { "a b" };
+	static size_t	 l[] = { 3 };
+	static char	*lab[] = { "k" };
+	struct state_series	s = { v, l, 2, 0.5, 0, NULL };
+	struct state_metric	m = { "c_total", METRIC_COUNTER, lab, 1, NULL,
+	    0, &s, 1 };
+	struct state_file	f = { "/l/x.log", 1, 2, 3, 4, 5 };
+	struct state		st = { 0xabc, &f, 1, &m, 1 };
+	char			*text;
+	size_t			 len;
+
+	text = formatted(&st, &len);
+	cr_assert_str_eq(text,
+	    "logmetrics-state 1\n"
+	    "rules 0000000000000abc\n"
+	    "file \"/l/x.log\" 1 2 3 4 0000000000000005\n"
+	    "metric \"c_total\" counter 1 \"k\" 0\n"
+	    "series \"a\\x20b\" 4000000000000000 3fe0000000000000\n"
+	    "end 1 1 1\n"
+	    "crc32 d3d24c1d\n");
+	free(text);
+}
+
+struct bad {
+	const char	*in;
+	const char	*err;
+};
+
+/* Hostile records, each refused with its place and what is wrong. */
+Test(state, errors_named)
+{
+	static const struct bad	cases[] = {
+		{ "", "byte 0 (line 0): empty file" },
+		{ "GIF89a\n", "byte 0 (line 1): not a logmetrics state file" },
+		{ "logmetr", "byte 7 (line 1): the last line is not terminated "
+		    "(truncated file)" },
+		{ "logmetrics-state 2\n", "byte 17 (line 1): format version 2; "
+		    "this logmetrics reads version 1" },
+		{ "logmetrics-state 01\n", "byte 17 (line 1): expected a "
+		    "decimal number" },
+		{ "logmetrics-state  1\n", "byte 17 (line 1): empty field" },
+		{ "logmetrics-state 1\n", "byte 19 (line 1): truncated: no "
+		    "rules record" },
+		{ "logmetrics-state 1\nrules 0\n", "byte 25 (line 2): expected "
+		    "16 hex digits" },
+		{ "logmetrics-state 1\nrules 000000000000000A\n", "byte 25 "
+		    "(line 2): expected 16 hex digits" },
+		{ "logmetrics-state 1\nrules 0000000000000000\n", "byte 42 "
+		    "(line 2): truncated: no end record" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nfile \"x\" 1 2 "
+		    "3 257 0000000000000000\n", "byte 57 (line 3): head "
+		    "length over 256" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nfile \"\" 1 2 "
+		    "3 4 0000000000000000\n", "byte 47 (line 3): empty path" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nfile \"a\\x00\" "
+		    "1 2 3 4 0000000000000000\n", "byte 49 (line 3): NUL byte "
+		    "in a name" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nfile \"a\\x0\" "
+		    "1 2 3 4 0000000000000000\n", "byte 49 (line 3): bad "
+		    "escape in a string" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nfile x 1 2 3 4 "
+		    "0000000000000000\n", "byte 47 (line 3): expected a quoted "
+		    "string" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nfile \"x\" "
+		    "18446744073709551616 2 3 4 0000000000000000\n", "byte 51 "
+		    "(line 3): expected a decimal number" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nfile \"x\"\n",
+		    "byte 42 (line 3): file record: expected 7 fields, found 2" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nseries \"x\"\n",
+		    "byte 42 (line 3): series record before any metric" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"m\" "
+		    "freshness 0 0\n", "byte 53 (line 3): expected counter, "
+		    "gauge or histogram" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"m\" "
+		    "gauge 18446744073709551615 0\n", "byte 59 (line 3): "
+		    "18446744073709551615 labels announced, the line has room "
+		    "for 0" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"m\" "
+		    "gauge 1 \"l\" 2\n", "byte 65 (line 3): 2 bounds announced, "
+		    "the line has 0" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"m\" "
+		    "gauge 0 1 3ff0000000000000\n", "byte 61 (line 3): bounds "
+		    "on a gauge" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"m\" "
+		    "gauge 0 0\nmetric \"m\" counter 0 0\n", "byte 70 (line 4): "
+		    "metric \"m\" listed twice" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"m\" "
+		    "gauge 0 0\nfile \"x\" 1 2 3 4 0000000000000000\n", "byte "
+		    "63 (line 4): file record after the metrics" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"m\" "
+		    "histogram 0 1 3ff0000000000000\nseries 0000000000000000 "
+		    "0000000000000000 1\n", "byte 84 (line 4): series record: "
+		    "expected 5 fields, found 4" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nwhat\n",
+		    "byte 42 (line 3): unknown record" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nend 1 0 0\n",
+		    "byte 42 (line 3): the end record counts 1 files, 0 "
+		    "metrics, 0 series; the file holds 0, 0, 0" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nend 0 0 0\n",
+		    "byte 52 (line 3): truncated: no checksum line" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nend 0 0 0\n"
+		    "crc32 00000000\n", "byte 52 (line 4): checksum mismatch: "
+		    "the file says 00000000, its bytes give 48b127af" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nend 0 0 0\n"
+		    "end 0 0 0\n", "byte 52 (line 4): expected the checksum "
+		    "line" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nfile \"a\tb\" "
+		    "1 2 3 4 0000000000000000\n", "byte 49 (line 3): byte 0x09 "
+		    "must be escaped in a string" },
+	};
+	struct state	st;
+	char		err[256];
+	size_t		i;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		err[0] = '\0';
+		cr_assert_eq(state_parse(cases[i].in, strlen(cases[i].in), &st,
+		    err, sizeof(err)), -1, "case %zu accepted", i);
+		cr_expect_str_eq(err, cases[i].err, "case %zu: %s", i, err);
+	}
+}
+
+/* A good file with the right checksum and nothing in it parses. */
+Test(state, empty_state_accepted)
+{
+	static const char	in[] = "logmetrics-state 1\n"
+	    "rules 0000000000000000\nend 0 0 0\ncrc32 48b127af\n";
+	struct state		st;
+	char			err[256];
+
+	cr_assert_eq(state_parse(in, sizeof(in) - 1, &st, err, sizeof(err)),
+	    0, "%s", err);
+	cr_assert_eq(st.nfiles + st.nmetrics, 0);
+	state_free(&st);
+}
+
+static struct metric_decl
+decl(const char *name, enum metric_type type, char **labels, size_t n)
+{
+	struct metric_decl	d;
+
+	memset(&d, 0, sizeof(d));
+	d.name = (char *)(uintptr_t)name;
+	d.help = "h";
+	d.type = type;
+	d.labels = labels;
+	d.nlabels = n;
+	d.file = "t.rules";
+	d.line = 1;
+	return d;
+}
+
+static struct registry *
+reg_of(const struct metric_decl *d, size_t n)
+{
+	struct registry	*reg = registry_new();
+	char		 err[256];
+
+	cr_assert_eq(registry_sync(reg, d, n, err, sizeof(err)), 0, "%s", err);
+	return reg;
+}
+
+static void
+write_file(const char *path, const char *p, size_t n)
+{
+	FILE	*f = fopen(path, "wb");
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(p, 1, n, f), n);
+	fclose(f);
+}
+
+/*
+ * Values go out of one registry and into another declared alike; a
+ * metric whose declaration changed, or that is gone, is left alone.
+ */
+Test(state, restore_into_registry)
+{
+	static char		*one[] = { "k" };
+	struct metric_decl	 d[3], d2[3];
+	struct registry		*a, *b;
+	struct state_report	 rep;
+	struct series		*s;
+	struct str		 v = { "x\0y", 3 };
+	struct buf		 out;
+	char			 path[64] = "/tmp/test_state.XXXXXX";
+	char			 err[512];
+	int			 fd;
+
+	d[0] = decl("c_total", METRIC_COUNTER, one, 1);
+	d[1] = decl("h_seconds", METRIC_HISTOGRAM, one, 1);
+	d[1].buckets = h_bounds;
+	d[1].nbuckets = 3;
+	d[2] = decl("g", METRIC_GAUGE, NULL, 0);
+	a = reg_of(d, 3);
+	cr_assert_eq(metric_add(registry_find(a, "c_total"), &v, 7), 0);
+	cr_assert_eq(metric_observe(registry_find(a, "h_seconds"), &v, 0.3), 0);
+	cr_assert_eq(metric_observe(registry_find(a, "h_seconds"), &v, 9), 0);
+	cr_assert_eq(metric_set(registry_find(a, "g"), NULL, 42), 0);
+	buf_init(&out);
+	state_snapshot(&out, a, NULL);
+	fd = mkstemp(path);
+	cr_assert_neq(fd, -1);
+	close(fd);
+	write_file(path, out.p, out.len);
+
+	/* Same rules: everything comes back. */
+	b = reg_of(d, 3);
+	cr_assert_eq(state_load(path, b, NULL, &rep, err, sizeof(err)), 0,
+	    "%s", err);
+	cr_assert_eq(rep.metrics, 3);
+	cr_assert_eq(rep.series, 3);
+	cr_assert_eq(rep.rules_changed, 0);
+	s = metric_series(registry_find(b, "c_total"), &v);
+	cr_assert_eq(s->value, 7);
+	s = metric_series(registry_find(b, "h_seconds"), &v);
+	cr_assert_eq(s->count, 2);
+	cr_assert_eq(s->value, 9.3);
+	cr_assert_eq(s->buckets[0], 0);
+	cr_assert_eq(s->buckets[1], 1);
+	cr_assert_eq(s->buckets[2], 0);
+	s = metric_series(registry_find(b, "g"), NULL);
+	cr_assert_eq(s->value, 42);
+	registry_free(b);
+
+	/* Rules changed: h_seconds has other buckets, g is gone. */
+	d2[0] = d[0];
+	d2[1] = d[1];
+	d2[1].nbuckets = 2;
+	d2[2] = decl("new_total", METRIC_COUNTER, NULL, 0);
+	b = reg_of(d2, 3);
+	cr_assert_eq(state_load(path, b, NULL, &rep, err, sizeof(err)), 0,
+	    "%s", err);
+	cr_assert_eq(rep.rules_changed, 1);
+	cr_assert_eq(rep.metrics, 1);
+	cr_assert_eq(rep.ignored, 2);
+	s = metric_series(registry_find(b, "c_total"), &v);
+	cr_assert_eq(s->value, 7);
+	s = metric_series(registry_find(b, "h_seconds"), &v);
+	cr_assert_eq(s->count, 0);
+	registry_free(b);
+
+	/* Nothing in common: foreign, set aside untouched. */
+	d2[0] = decl("other_total", METRIC_COUNTER, NULL, 0);
+	b = reg_of(d2, 1);
+	cr_assert_eq(state_load(path, b, NULL, &rep, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "another rule set") != NULL, "%s", err);
+	cr_assert(strstr(err, "; renamed to ") != NULL, "%s", err);
+	cr_assert_eq(access(path, F_OK), -1);
+	strcat(path, ".corrupt");
+	cr_assert_eq(access(path, F_OK), 0);
+	unlink(path);
+	path[strlen(path) - strlen(".corrupt")] = '\0';
+	cr_assert_eq(state_load(path, b, NULL, &rep, err, sizeof(err)), 1);
+	registry_free(b);
+	registry_free(a);
+	buf_free(&out);
+}
