@@ -205,6 +205,7 @@ metric_series(struct metric *m, const struct str *values)
 	s->next = m->table[slot];
 	m->table[slot] = s;
 	m->nseries++;
+	m->ordered = 0;
 	return s;
 }
 
@@ -304,19 +305,23 @@ void
 metric_foreach(struct metric *m,
     void (*fn)(struct metric *, struct series *, void *), void *arg)
 {
-	struct series	**v, *s;
-	size_t		  i, n;
+	struct series	*s;
+	size_t		 i, n;
 
 	if (m->nseries == 0)
 		return;
-	v = xreallocarray(NULL, m->nseries, sizeof(*v));
-	for (i = 0, n = 0; i < m->tablesize; i++)
-		for (s = m->table[i]; s != NULL; s = s->next)
-			v[n++] = s;
-	qsort_r(v, n, sizeof(*v), series_cmp, &m->nlabels);
-	for (i = 0; i < n; i++)
-		fn(m, v[i], arg);
-	free(v);
+	if (!m->ordered) {
+		m->order = xreallocarray(m->order, m->nseries,
+		    sizeof(*m->order));
+		for (i = 0, n = 0; i < m->tablesize; i++)
+			for (s = m->table[i]; s != NULL; s = s->next)
+				m->order[n++] = s;
+		qsort_r(m->order, n, sizeof(*m->order), series_cmp,
+		    &m->nlabels);
+		m->ordered = 1;
+	}
+	for (i = 0; i < m->nseries; i++)
+		fn(m, m->order[i], arg);
 }
 
 /* Returns a new empty registry, no default labels, no cap. */
@@ -424,6 +429,7 @@ metric_free(struct metric *m)
 			free(s);
 		}
 	free(m->table);
+	free(m->order);
 	free(m->name);
 	free(m->help);
 	strv_free(m->labels, m->nlabels);
@@ -792,6 +798,7 @@ registry_expire(struct registry *reg, double now, double max_age)
 				*pp = s->next;
 				free(s);
 				m->nseries--;
+				m->ordered = 0;
 				m->expired++;
 				n++;
 			}

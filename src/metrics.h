@@ -94,6 +94,8 @@ struct metric {
 	uint64_t		 label_dropped;	/* updates refused: value too long */
 	uint64_t		 expired;	/* series removed by expiry */
 	int			 warned;	/* the daemon logged a refusal */
+	struct series		**order;	/* series sorted, when ordered */
+	int			 ordered;	/* no series added or removed since */
 	int			 keep;		/* registry_sync bookkeeping */
 };
 
@@ -155,7 +157,9 @@ size_t		 registry_expire(struct registry *, double now, double max_age);
 
 /*
  * Calls fn for every series of m in a deterministic order (label values
- * compared bytewise, label by label). Cost: a sort of the series pointers.
+ * compared bytewise, label by label). fn must not add or remove series.
+ * Cost: a sort of the series pointers when series came or went since the
+ * last call, else a walk of the kept order.
  */
 void		 metric_foreach(struct metric *,
 		    void (*fn)(struct metric *, struct series *, void *),

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdint.h>
@@ -214,8 +215,14 @@ fmt_double(char *out, double v)
 		return (size_t)snprintf(out, 32, "0");
 	if (fabs(v) < 1e15 && v == (double)(long long)v)
 		return (size_t)snprintf(out, 32, "%lld", (long long)v);
-	/* The shortest precision that reads back to the same double. */
-	for (prec = 1; prec < 17; prec++) {
+	/*
+	 * The shortest precision that reads back to the same double. When
+	 * p <= 15 digits suffice, %.15g prints those same p digits (%g drops
+	 * the trailing zeros), since a double is within 1.2e-16 of them, well
+	 * inside half a unit of the 15th digit: so try 15, 16, then 17.
+	 * Subnormals have fewer digits of precision: search them all.
+	 */
+	for (prec = fabs(v) >= DBL_MIN ? 15 : 1; prec < 17; prec++) {
 		n = snprintf(out, 32, "%.*g", prec, v);
 		if (strtod(out, NULL) == v)
 			return (size_t)n;
