@@ -96,6 +96,7 @@ check-run:
 	@tests/lint.sh
 	@$(MAKE) --no-print-directory check-packaging
 	@$(MAKE) --no-print-directory bench-smoke
+	@$(MAKE) --no-print-directory check-fuzz
 
 demo: deps-test logmetrics
 	@tests/demo.sh ./logmetrics

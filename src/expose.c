@@ -21,49 +21,6 @@
 static const char	replacement[] = "\xef\xbf\xbd";	/* U+FFFD */
 static const char	inf_le[] = "le=\"+Inf\"";
 
-/*
- * Length of the UTF-8 sequence at p (p < end). Returns the length of a
- * well-formed sequence (Unicode Table 3-7: no overlongs, no surrogates,
- * nothing above U+10FFFF), or 0 with *bad set to the length of the
- * maximal ill-formed subpart: the lead byte and the continuation bytes
- * that were still acceptable, so each such subpart becomes one U+FFFD.
- */
-static size_t
-utf8_seq(const unsigned char *p, const unsigned char *end, size_t *bad)
-{
-	unsigned char	c = p[0], lo = 0x80, hi = 0xbf;
-	size_t		need, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 1;
-	else if (c >= 0xe0 && c <= 0xef) {
-		need = 2;
-		if (c == 0xe0)
-			lo = 0xa0;	/* overlong below U+0800 */
-		else if (c == 0xed)
-			hi = 0x9f;	/* surrogates U+D800..U+DFFF */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 3;
-		if (c == 0xf0)
-			lo = 0x90;	/* overlong below U+10000 */
-		else if (c == 0xf4)
-			hi = 0x8f;	/* above U+10FFFF */
-	} else {
-		*bad = 1;	/* continuation, C0, C1, F5..FF */
-		return 0;
-	}
-	for (i = 1; i <= need; i++) {
-		if (p + i >= end || p[i] < lo || p[i] > hi) {
-			*bad = i;
-			return 0;
-		}
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return need + 1;
-}
 
 /*
  * Appends s (n bytes) escaped: backslash and line feed always, the double

@@ -78,7 +78,8 @@ lines_next(struct lines *l, size_t *len)
 		nl = memchr(p, '\n', l->end - l->scan);
 		if (nl == NULL) {
 			l->scan = l->end;
-			if (l->end - l->start > l->maxline) {
+			/* + 1: the CR of a longest line waits for its LF. */
+			if (l->end - l->start > l->maxline + 1) {
 				/* Drop the head of an over-long line now. */
 				if (!l->skipping)
 					l->toolong++;

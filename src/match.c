@@ -426,41 +426,6 @@ eval(struct matcher *m, struct rulestate *rs, const struct expr *e,
 	return 0;
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at p (p < end), or 0 with *bad
- * set to the length of its maximal ill-formed subpart (Unicode Table 3-7),
- * which rendering writes as one U+FFFD.
- */
-static size_t
-utf8_seq(const unsigned char *p, const unsigned char *end, size_t *bad)
-{
-	unsigned char	lo = 0x80, hi = 0xbf;
-	size_t		need, i;
-
-	if (*p >= 0xc2 && *p <= 0xdf)
-		need = 1;
-	else if (*p >= 0xe0 && *p <= 0xef) {
-		need = 2;
-		lo = *p == 0xe0 ? 0xa0 : 0x80;
-		hi = *p == 0xed ? 0x9f : 0xbf;
-	} else if (*p >= 0xf0 && *p <= 0xf4) {
-		need = 3;
-		lo = *p == 0xf0 ? 0x90 : 0x80;
-		hi = *p == 0xf4 ? 0x8f : 0xbf;
-	} else {
-		*bad = 1;
-		return 0;
-	}
-	for (i = 1; i <= need; i++) {
-		if (p + i >= end || p[i] < lo || p[i] > hi) {
-			*bad = i;
-			return 0;
-		}
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return need + 1;
-}
 
 /*
  * Makes the n label values in m->lvals valid UTF-8, each maximal

@@ -336,18 +336,6 @@ registry_new(void)
 	return reg;
 }
 
-static void
-strv_free(char **v, size_t n)
-{
-	size_t	i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 static char **
 strv_dup(char *const *v, size_t n)
 {

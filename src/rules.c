@@ -240,18 +240,6 @@ grow(void *p, size_t n, size_t size)
 	return p;
 }
 
-static void
-strv_free(char **v, size_t n)
-{
-	size_t	i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /*
  * Appends one message, "file:line:col: " first when file is set. Past
  * errmax bytes messages are only counted: err cannot hold them anyway.

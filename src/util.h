@@ -43,6 +43,8 @@ void	*xrealloc(void *, size_t);
 void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
+/* Frees n strings and the array holding them; NULL is fine. */
+void	 strv_free(char **, size_t);
 
 /* Wall clock as Unix seconds with sub-second precision. */
 double	 now_wall(void);
@@ -55,6 +57,14 @@ double	 now_mono(void);
  * exactly. Writes at most 32 bytes including the NUL; returns the length.
  */
 size_t	 fmt_double(char *, double);
+
+/*
+ * Length of the well-formed UTF-8 sequence at p (p < end), or 0 with *bad
+ * set to the length of its maximal ill-formed subpart (Unicode Table 3-7),
+ * which is written as one U+FFFD.
+ */
+size_t	 utf8_seq(const unsigned char *p, const unsigned char *end,
+	    size_t *bad);
 
 /*
  * Writes data to path atomically: a temporary file in the same directory,

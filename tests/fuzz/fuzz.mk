@@ -1,0 +1,96 @@
+# libFuzzer targets, included by the Makefile. See tests/fuzz/README.
+#
+#   make fuzz                       builds build/fuzz/fuzz_<target>
+#   make fuzz-run FUZZ_SECONDS=600  fuzzes each target in turn (-j2: two
+#                                   at once); new inputs go to
+#                                   build/fuzz/corpus/<target>/, crashes,
+#                                   leaks and timeouts to
+#                                   build/fuzz/findings/<target>/
+#   make check-fuzz                 replays tests/fuzz/regressions/ and
+#                                   fuzzes each target FUZZ_CHECK_SECONDS
+
+FUZZ_CC		= clang
+FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		  -fno-omit-frame-pointer
+FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -I$(B)/fuzz -Itests/fuzz \
+		  $(PKG_CFLAGS) $(WARNINGS) $(FUZZ_SAN) $(EXTRA_CFLAGS)
+FUZZ_LIBS	= -lpcre2-8 -lz -lpthread -lm
+FUZZ_SECONDS	?= 60
+FUZZ_CHECK_SECONDS ?= 8
+# More libFuzzer options for fuzz-run, e.g. "-fork=1 -ignore_crashes=1"
+# to go on after a finding.
+FUZZ_RUN_OPTS	?=
+# Per input: 10 s is a hang, 2 GiB a leak out of control.
+FUZZ_OPTS	= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+
+# The modules under test, compiled again with clang and coverage.
+FUZZ_MODULES	= src/util.c src/lines.c src/json.c src/ts.c src/rules.c \
+		  src/metrics.c src/expose.c src/match.c
+FUZZ_TARGETS	= json ts rules pipeline \
+		  $(if $(wildcard src/state.c),$(if \
+		  $(wildcard tests/fuzz/fuzz_state.c),state))
+FUZZ_OBJS	= $(FUZZ_MODULES:src/%.c=$(B)/fuzz/obj/%.o) \
+		  $(B)/fuzz/obj/fuzz_common.o
+FUZZ_BINS	= $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
+
+# Longest input per target: a timestamp, a JSON line, a rules file, a
+# log of a few lines.
+FUZZ_MAXLEN_json	= 4096
+FUZZ_MAXLEN_ts		= 128
+FUZZ_MAXLEN_rules	= 4096
+FUZZ_MAXLEN_pipeline	= 8192
+FUZZ_MAXLEN_state	= 8192
+
+fuzz: $(FUZZ_BINS)
+
+$(B)/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c \
+	    -o $@ $<
+
+$(B)/fuzz/obj/fuzz_%.o: tests/fuzz/fuzz_%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c \
+	    -o $@ $<
+
+$(B)/fuzz/obj/fuzz_pipeline.o: $(B)/fuzz/bytelyst_rules.h
+
+# rules/bytelyst.rules as a C string, so the target needs no file.
+$(B)/fuzz/bytelyst_rules.h: rules/bytelyst.rules
+	@mkdir -p $(@D)
+	{ echo 'static const char rules_text[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' \
+	      -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@.tmp && mv $@.tmp $@
+
+$(B)/fuzz/fuzz_%: $(B)/fuzz/obj/fuzz_%.o $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS_$*) \
+	    $(FUZZ_LIBS)
+
+# state.c saves and restores tail positions, so its target links tail.c
+# and libinotifytools too (state_parse itself uses neither).
+$(B)/fuzz/fuzz_state: $(B)/fuzz/obj/state.o $(B)/fuzz/obj/tail.o
+FUZZ_LIBS_state	= -linotifytools
+
+# One target for FUZZ_SECONDS on its seeds and on what earlier runs found.
+fuzz-run-%: $(B)/fuzz/fuzz_%
+	@mkdir -p $(B)/fuzz/corpus/$* $(B)/fuzz/findings/$*
+	$(B)/fuzz/fuzz_$* $(FUZZ_OPTS) -max_len=$(FUZZ_MAXLEN_$*) \
+	    -max_total_time=$(FUZZ_SECONDS) $(FUZZ_RUN_OPTS) \
+	    -artifact_prefix=$(B)/fuzz/findings/$*/ \
+	    $(B)/fuzz/corpus/$* tests/fuzz/corpus/$*
+
+fuzz-run: $(FUZZ_TARGETS:%=fuzz-run-%)
+
+# Every regression input must pass, then a short run per target from the
+# seeds alone (new inputs into a scratch directory, never the tree).
+check-fuzz: $(FUZZ_BINS)
+	@tests/fuzz/check.sh $(B)/fuzz $(FUZZ_CHECK_SECONDS) \
+	    "$(FUZZ_OPTS)" $(foreach t,$(FUZZ_TARGETS),$(t):$(FUZZ_MAXLEN_$(t)))
+
+.PHONY: fuzz fuzz-run check-fuzz
+.SECONDARY: $(FUZZ_OBJS) $(FUZZ_TARGETS:%=$(B)/fuzz/obj/fuzz_%.o) \
+	$(B)/fuzz/bytelyst_rules.h $(B)/fuzz/obj/state.o $(B)/fuzz/obj/tail.o
+
+-include $(FUZZ_OBJS:.o=.d) $(FUZZ_TARGETS:%=$(B)/fuzz/obj/fuzz_%.d) \
+	$(B)/fuzz/obj/state.d $(B)/fuzz/obj/tail.d
