@@ -383,17 +383,9 @@ stall_row(struct metric *src, struct series *s, void *arg)
 {
 	struct stallwalk	*w = arg;
 	struct metric		*m = w->fresh;
-	double			 th = m->stale_after, age;
-	size_t			 i, j;
+	double			 th = metric_stale_limit(m, s), age;
+	size_t			 j;
 
-	for (i = 0; i < m->nth; i++)
-		for (j = 0; j < src->nlabels; j++)
-			if (strcmp(src->labels[j], m->th[i].label) == 0 &&
-			    strcmp(s->values[j], m->th[i].value) == 0) {
-				th = m->th[i].seconds;
-				goto found;
-			}
-found:
 	buf_puts(w->out, "<tr><td>");
 	html_escape(w->out, m->name);
 	buf_puts(w->out, "</td><td>");

@@ -151,19 +151,29 @@ fmt_u64(char *out, uint64_t v)
 /* Builds r->lab: the metric's labels with names, then the defaults. */
 static void
 series_labels(struct render *r, char *const *names, size_t n,
-    const struct series *s)
+    struct series *s)
 {
 	size_t	i;
 
-	buf_reset(&r->lab);
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			buf_putc(&r->lab, ',');
-		buf_puts(&r->lab, names[i]);
-		buf_append(&r->lab, "=\"", 2);
-		put_escaped(&r->lab, s->values[i], s->lens[i], 1);
-		buf_putc(&r->lab, '"');
+	/*
+	 * A series' own labels are escaped once, at its first render, and
+	 * kept: the text never changes while the series lives.
+	 */
+	if (s->esc == NULL) {
+		buf_reset(&r->lab);
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				buf_putc(&r->lab, ',');
+			buf_puts(&r->lab, names[i]);
+			buf_append(&r->lab, "=\"", 2);
+			put_escaped(&r->lab, s->values[i], s->lens[i], 1);
+			buf_putc(&r->lab, '"');
+		}
+		s->esc = xstrndup(r->lab.p ? r->lab.p : "", r->lab.len);
+		s->esclen = r->lab.len;
 	}
+	buf_reset(&r->lab);
+	buf_append(&r->lab, s->esc, s->esclen);
 	if (r->dl.len > 0) {
 		if (r->lab.len > 0)
 			buf_putc(&r->lab, ',');
@@ -262,23 +272,8 @@ static void
 render_freshness(struct metric *src, struct series *s, void *arg)
 {
 	struct render	*r = arg;
-	struct metric	*m = r->fm;
-	double		 limit = m->stale_after;
-	size_t		 i, j, len;
+	double		 limit = metric_stale_limit(r->fm, s);
 
-	for (i = 0; i < m->nth; i++) {
-		for (j = 0; j < src->nlabels; j++)
-			if (strcmp(src->labels[j], m->th[i].label) == 0)
-				break;
-		if (j == src->nlabels)
-			continue;
-		len = strlen(m->th[i].value);
-		if (s->lens[j] == len &&
-		    memcmp(s->values[j], m->th[i].value, len) == 0) {
-			limit = m->th[i].seconds;
-			break;
-		}
-	}
 	series_labels(r, src->labels, src->nlabels, s);
 	sample_head(r, r->sample, r->samplelen, NULL, NULL, 0);
 	buf_append(r->out, s->value > 0 && r->now - s->value <= limit ?

@@ -414,6 +414,7 @@ metric_free(struct metric *m)
 	for (i = 0; i < m->tablesize; i++)
 		for (s = m->table[i]; s != NULL; s = next) {
 			next = s->next;
+			free(s->esc);
 			free(s);
 		}
 	free(m->table);
@@ -784,6 +785,7 @@ registry_expire(struct registry *reg, double now, double max_age)
 					continue;
 				}
 				*pp = s->next;
+				free(s->esc);
 				free(s);
 				m->nseries--;
 				m->ordered = 0;
@@ -793,4 +795,24 @@ registry_expire(struct registry *reg, double now, double max_age)
 		}
 	}
 	return n;
+}
+
+double
+metric_stale_limit(const struct metric *fresh, const struct series *s)
+{
+	const struct metric	*src = fresh->source;
+	size_t			 i, j, len;
+
+	for (i = 0; i < fresh->nth; i++) {
+		for (j = 0; j < src->nlabels; j++)
+			if (strcmp(src->labels[j], fresh->th[i].label) == 0)
+				break;
+		if (j == src->nlabels)
+			continue;
+		len = strlen(fresh->th[i].value);
+		if (s->lens[j] == len &&
+		    memcmp(s->values[j], fresh->th[i].value, len) == 0)
+			return fresh->th[i].seconds;
+	}
+	return fresh->stale_after;
 }

@@ -70,6 +70,8 @@ struct series {
 	uint64_t	 *buckets;	/* histogram: per bucket, not cumulative */
 	double		  updated;	/* wall time of the last change */
 	int		  pinned;	/* declared up front: never expires */
+	char		 *esc;		/* its labels as rendered, or NULL */
+	size_t		  esclen;
 	struct series	 *next;		/* hash chain */
 };
 
@@ -154,6 +156,13 @@ int		 metric_observe(struct metric *, const struct str *values,
  * every series.
  */
 size_t		 registry_expire(struct registry *, double now, double max_age);
+
+/*
+ * The stall threshold of freshness gauge fresh for series s of its source:
+ * the first threshold whose label has s's value, else stale_after.
+ */
+double		 metric_stale_limit(const struct metric *fresh,
+		    const struct series *s);
 
 /*
  * Calls fn for every series of m in a deterministic order (label values
