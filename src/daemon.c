@@ -630,6 +630,8 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 	d.e = e;
 	d.start = now_wall();
 	d.reload_time = d.start;
+	/* Scraped again and again: keep each series' labels escaped. */
+	e->reg->cache_labels = 1;
 	d.self = self_new(&d);
 	registry_lock(d.self);
 	self_set(&d, SM_BUILD_INFO, LOGMETRICS_VERSION, 1);

@@ -131,6 +131,7 @@ struct render {
 	const char		*sample;	/* scalar sample name */
 	size_t			 samplelen;
 	struct le		*le;
+	int			 cache;	/* keep escaped labels in the series */
 };
 
 static size_t
@@ -157,10 +158,13 @@ series_labels(struct render *r, char *const *names, size_t n,
 
 	/*
 	 * A series' own labels are escaped once, at its first render, and
-	 * kept: the text never changes while the series lives.
+	 * kept when renders are frequent: the text never changes while the
+	 * series lives.
 	 */
-	if (s->esc == NULL) {
-		buf_reset(&r->lab);
+	buf_reset(&r->lab);
+	if (s->esc != NULL)
+		buf_append(&r->lab, s->esc, s->esclen);
+	else {
 		for (i = 0; i < n; i++) {
 			if (i > 0)
 				buf_putc(&r->lab, ',');
@@ -169,11 +173,12 @@ series_labels(struct render *r, char *const *names, size_t n,
 			put_escaped(&r->lab, s->values[i], s->lens[i], 1);
 			buf_putc(&r->lab, '"');
 		}
-		s->esc = xstrndup(r->lab.p ? r->lab.p : "", r->lab.len);
-		s->esclen = r->lab.len;
+		if (r->cache) {
+			s->esc = xstrndup(r->lab.p ? r->lab.p : "",
+			    r->lab.len);
+			s->esclen = r->lab.len;
+		}
 	}
-	buf_reset(&r->lab);
-	buf_append(&r->lab, s->esc, s->esclen);
 	if (r->dl.len > 0) {
 		if (r->lab.len > 0)
 			buf_putc(&r->lab, ',');
@@ -373,6 +378,7 @@ expose_render(struct registry *reg, struct buf *out, enum expose_format fmt,
 	r.out = out;
 	r.fmt = fmt;
 	r.now = now;
+	r.cache = reg->cache_labels;
 	buf_init(&r.lab);
 	buf_init(&r.dl);
 	for (i = 0; i < reg->ndl; i++) {
@@ -491,6 +497,7 @@ expose_history_points(struct registry *reg, double ts, expose_point_fn *fn,
 	h.r.out = &h.point;
 	h.r.fmt = EXPOSE_OPENMETRICS;
 	h.r.now = ts;
+	h.r.cache = 1;
 	h.tslen = fmt_double(h.ts, ts);
 	h.fn = fn;
 	h.arg = arg;

@@ -337,6 +337,7 @@ json_scan(struct json_index *ix, const char *line, size_t len)
 	int			 esc;
 
 	ix->n = 0;
+	ix->keys = 0;
 	ix->scratchlen = 0;
 	if (ix->scratchcap < len) {
 		size_t	cap = ix->scratchcap ? ix->scratchcap : 256;
@@ -377,6 +378,7 @@ json_scan(struct json_index *ix, const char *line, size_t len)
 			f->key = k;
 			f->keylen = (size_t)(p - 1 - k);
 		}
+		ix->keys |= json_key_bit(f->key, f->keylen);
 		p = skip_ws(p, end);
 		if (p == end || *p != ':')
 			goto fail;
@@ -449,6 +451,7 @@ tail:
 	return 0;
 fail:
 	ix->n = 0;
+	ix->keys = 0;
 	ix->scratchlen = 0;
 	return -1;
 }

@@ -7,6 +7,7 @@
 #define LOGMETRICS_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum json_type {
 	JSON_STRING = 1,
@@ -37,11 +38,32 @@ struct json_field {
 struct json_index {
 	struct json_field	*f;
 	size_t			 n;
+	uint64_t		 keys;	/* json_key_bit() of every key, or'ed */
 	size_t			 cap;
 	char			*scratch;
 	size_t			 scratchlen;
 	size_t			 scratchcap;
 };
+
+/*
+ * One bit of a 64-bit mask per key name, from its length and three of its
+ * bytes: json_scan() or's those of a line's keys into ix->keys, so that a
+ * caller tells cheaply that some key is absent (a collision only costs it
+ * a lookup).
+ */
+static inline uint64_t
+json_key_bit(const char *key, size_t n)
+{
+	uint64_t	h;
+
+	if (n == 0)
+		return 1;
+	h = (uint64_t)n * 0x9e3779b97f4a7c15ULL;
+	h ^= (uint64_t)(unsigned char)key[0] * 0xff51afd7ed558ccdULL;
+	h ^= (uint64_t)(unsigned char)key[n - 1] * 0xc4ceb9fe1a85ec53ULL;
+	h ^= (uint64_t)(unsigned char)key[n / 2] * 0x2545f4914f6cdd1dULL;
+	return 1ULL << (h >> 58);
+}
 
 void	json_init(struct json_index *);
 void	json_free(struct json_index *);

@@ -127,24 +127,6 @@ pattern_kind(const struct rule *r, size_t pi, struct patfast *pf)
 	pf->litlen = n - 2;
 }
 
-/*
- * One bit of a 64-bit mask per key name, from its length and three of its
- * bytes: a cheap test for presence, where a collision only costs a lookup.
- */
-static uint64_t
-key_bit(const char *key, size_t n)
-{
-	uint64_t	h;
-
-	if (n == 0)
-		return 1;
-	h = (uint64_t)n * 0x9e3779b97f4a7c15ULL;
-	h ^= (uint64_t)(unsigned char)key[0] * 0xff51afd7ed558ccdULL;
-	h ^= (uint64_t)(unsigned char)key[n - 1] * 0xc4ceb9fe1a85ec53ULL;
-	h ^= (uint64_t)(unsigned char)key[n / 2] * 0x2545f4914f6cdd1dULL;
-	return 1ULL << (h >> 58);
-}
-
 struct matcher *
 matcher_new(const struct ruleset *rs, struct registry *reg,
     uint32_t match_limit, uint32_t depth_limit, char *err, size_t errlen)
@@ -191,8 +173,8 @@ matcher_new(const struct ruleset *rs, struct registry *reg,
 				    strlen(r->acts[j].condval);
 		for (j = 0; j < r->npats; j++)
 			if (r->pats[j].field != NULL && !r->pats[j].optional)
-				m->rst[i].keymask |= key_bit(r->pats[j].field,
-				    r->pats[j].fieldlen);
+				m->rst[i].keymask |= json_key_bit(
+				    r->pats[j].field, r->pats[j].fieldlen);
 		if (r->ncaps > maxcaps)
 			maxcaps = r->ncaps;
 		for (j = 0; j < r->nacts; j++) {
@@ -269,8 +251,7 @@ line_json(struct matcher *m, const char *line, size_t len)
 		return 0;
 	}
 	m->jstate = 1;
-	for (i = 0; i < m->ix.n; i++)
-		m->keys |= key_bit(m->ix.f[i].key, m->ix.f[i].keylen);
+	m->keys = m->ix.keys;
 	return 1;
 }
 

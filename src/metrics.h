@@ -110,6 +110,8 @@ struct registry {
 	size_t		 ndl;
 	size_t		 maxseries;	/* cap for metrics declared later */
 	size_t		 maxlabel;	/* cap for metrics declared later */
+	int		 cache_labels;	/* keep each series' escaped labels:
+					   worth it when rendered often */
 };
 
 struct registry	*registry_new(void);
@@ -137,8 +139,9 @@ struct metric	*registry_find(struct registry *, const char *name);
 /*
  * Finds or creates the series of m with the given label values (nlabels
  * of them). Returns NULL when the series cap refuses a new one (counted in
- * m->dropped) or a value is longer than m->maxlabel (m->label_dropped). Values are copied; invalid UTF-8 is kept as is here and
- * replaced when rendered.
+ * m->dropped) or a value is longer than m->maxlabel (m->label_dropped).
+ * Values are copied; invalid UTF-8 is kept as is here (the matcher makes
+ * label values valid before the lookup).
  */
 struct series	*metric_series(struct metric *, const struct str *values);
 

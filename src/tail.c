@@ -26,10 +26,11 @@
  * each shown by a test in test_tail.c, are done on its descriptor with
  * <sys/inotify.h> and poll(2):
  *  - Its wait takes whole seconds (inotifytools_next_event(0) even blocks
- *    until something happens), while tail_poll() waits in milliseconds. The descriptor
- *    is not exported, so it is found in /proc/self/fd right after the
- *    library opens it; tail_poll() waits on it with poll(2) and then
- *    drains the library with a zero timeout, which never blocks.
+ *    until something happens), while tail_poll() waits in milliseconds.
+ *    The descriptor is not exported, so it is found in /proc/self/fd
+ *    right after the library opens it; tail_poll() waits on it with
+ *    poll(2) and then drains the library with a zero timeout, which
+ *    never blocks.
  *  - It opens the descriptor without close-on-exec; FD_CLOEXEC is set on
  *    the descriptor found above.
  *  - It watches by name and keeps one watch per name, returning no wd: in
