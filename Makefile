@@ -79,7 +79,7 @@ deps-test:
 # The checks: warnings are errors; unit and integration suites run on the
 # plain build and again under AddressSanitizer and UBSan.
 check: deps-test
-	@$(MAKE) --no-print-directory EXTRA_CFLAGS=-Werror check-build
+	@$(MAKE) --no-print-directory -j2 EXTRA_CFLAGS=-Werror check-build
 	@$(MAKE) --no-print-directory EXTRA_CFLAGS=-Werror check-run
 
 check-build: logmetrics $(B)/logmetrics-san $(B)/genlog \
