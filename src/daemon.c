@@ -699,11 +699,10 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 			got_hup = 0;
 			reload(&d);
 		}
-		if (o->eng.series_expiry > 0) {
-			registry_lock(e->reg);
-			registry_expire(e->reg, now_wall(), o->eng.series_expiry);
-			registry_unlock(e->reg);
-		}
+		/* Metrics may also expire series by their own rule. */
+		registry_lock(e->reg);
+		registry_expire(e->reg, now_wall(), o->eng.series_expiry);
+		registry_unlock(e->reg);
 		if (d.state_on && now_mono() >= d.state_next)
 			save_state(&d);
 		self_update(&d);

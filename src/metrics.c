@@ -654,6 +654,7 @@ metric_new(const struct registry *reg, const struct metric_decl *d,
 	m = xcalloc(1, sizeof(*m));
 	m->name = xstrdup(d->name);
 	m->help = d->help ? xstrdup(d->help) : NULL;
+	m->expire = d->expire;
 	m->type = d->type;
 	ld = decl_labels(d, all, n);
 	m->labels = strv_dup(ld->labels, ld->nlabels);
@@ -744,6 +745,7 @@ registry_sync(struct registry *reg, const struct metric_decl *d, size_t n,
 				m->keep = 1;
 				free(m->help);
 				m->help = d[i].help ? xstrdup(d[i].help) : NULL;
+				m->expire = d[i].expire;
 				break;
 			}
 		if (m == NULL)
@@ -771,16 +773,20 @@ registry_expire(struct registry *reg, double now, double max_age)
 	struct series	**pp, *s;
 	struct metric	 *m;
 	size_t		  i, slot, n = 0;
+	double		  limit;
 
 	for (i = 0; i < reg->n; i++) {
 		m = reg->m[i];
+		limit = m->expire > 0 ? m->expire : max_age;
+		if (limit <= 0)
+			continue;
 		for (slot = 0; slot < m->tablesize; slot++) {
 			pp = &m->table[slot];
 			while ((s = *pp) != NULL) {
 				/* Restored series start their clock now. */
 				if (s->updated == 0)
 					s->updated = now;
-				if (s->pinned || s->updated >= now - max_age) {
+				if (s->pinned || s->updated >= now - limit) {
 					pp = &s->next;
 					continue;
 				}

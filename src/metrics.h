@@ -53,6 +53,7 @@ struct metric_decl {
 	double			 stale_after;	/* freshness: default seconds */
 	struct threshold	*th;
 	size_t			 nth;
+	double			 expire;	/* seconds, 0: the registry's */
 	const char		*file;		/* where it was declared */
 	int			 line;
 };
@@ -95,6 +96,7 @@ struct metric {
 	size_t			 maxlabel;	/* bytes of a value, 0: no cap */
 	uint64_t		 label_dropped;	/* updates refused: value too long */
 	uint64_t		 expired;	/* series removed by expiry */
+	double			 expire;	/* its own expiry, 0: none */
 	int			 warned;	/* the daemon logged a refusal */
 	struct series		**order;	/* series sorted, when ordered */
 	int			 ordered;	/* no series added or removed since */
@@ -154,9 +156,9 @@ int		 metric_observe(struct metric *, const struct str *values,
 		    double);
 
 /*
- * Removes the series of every metric not updated since now - max_age,
- * except those declared up front. Returns how many went. Cost: a walk of
- * every series.
+ * Removes the series not updated for their metric's expire seconds, or
+ * else max_age (0: never), except those declared up front. Returns how
+ * many went. Cost: a walk of the series of every metric that expires.
  */
 size_t		 registry_expire(struct registry *, double now, double max_age);
 

@@ -81,6 +81,7 @@ enum kw {
 	KW_BUCKETS,
 	KW_COUNTER,
 	KW_ENV,
+	KW_EXPIRE,
 	KW_FRESHNESS,
 	KW_GAUGE,
 	KW_HELP,
@@ -119,6 +120,7 @@ static const struct keyword {
 	{ "buckets",		KW_BUCKETS,	IN_METRIC },
 	{ "counter",		KW_COUNTER,	IN_TOP },
 	{ "env",		KW_ENV,		0 },
+	{ "expire",		KW_EXPIRE,	IN_METRIC },
 	{ "freshness",		KW_FRESHNESS,	IN_TOP },
 	{ "gauge",		KW_GAUGE,	IN_TOP },
 	{ "help",		KW_HELP,	IN_METRIC | IN_FRESH },
@@ -159,6 +161,7 @@ struct pos {
 #define SEEN_LABELS	0x02
 #define SEEN_BUCKETS	0x04
 #define SEEN_STALE	0x08
+#define SEEN_EXPIRE	0x10
 
 struct pdecl {
 	int		 col;		/* of the name */
@@ -1450,6 +1453,29 @@ stmt_stale_after(struct parser *P)
 	return 0;
 }
 
+/* expire DURATION: series not updated for that long are removed */
+static int
+stmt_expire(struct parser *P)
+{
+	struct metric_decl	*d = &P->ld->rs->decls[P->cur];
+	struct pdecl		*pd = &P->ld->pd[P->cur];
+	struct pos		 at = { P->tok.line, P->tok.col };
+	double			 v = 0;
+
+	advance(P, 0);
+	if (duration(P, &v) == -1)
+		return -1;
+	advance(P, 0);
+	if (!at_eol(P))
+		return expected(P, "end of line");
+	if (pd->seen & SEEN_EXPIRE)
+		return perr(P, at.line, at.col, "expire given twice for '%s'",
+		    d->name);
+	pd->seen |= SEEN_EXPIRE;
+	d->expire = v;
+	return 0;
+}
+
 /* threshold LABEL=VALUE DURATION */
 static int
 stmt_threshold(struct parser *P)
@@ -1955,6 +1981,8 @@ statement(struct parser *P)
 		return stmt_series(P);
 	case KW_STALE_AFTER:
 		return stmt_stale_after(P);
+	case KW_EXPIRE:
+		return stmt_expire(P);
 	case KW_THRESHOLD:
 		return stmt_threshold(P);
 	case KW_RULE:

@@ -638,3 +638,43 @@ Test(metrics, label_cap_and_expiry)
 	registry_unlock(reg);
 	registry_free(reg);
 }
+
+/* A metric's own expire overrides the registry-wide one, 0 included. */
+Test(metrics, per_metric_expire)
+{
+	struct registry		*reg = registry_new();
+	struct metric_decl	 d[2];
+	struct metric		*a, *b;
+	char			*labels[] = { "k" };
+	char			 err[256];
+	struct str		 v = { "x", 1 };
+
+	memset(d, 0, sizeof(d));
+	d[0].name = "a_total";
+	d[0].help = "a";
+	d[0].type = METRIC_COUNTER;
+	d[0].labels = labels;
+	d[0].nlabels = 1;
+	d[0].expire = 60;
+	d[0].file = "t";
+	d[1] = d[0];
+	d[1].name = "b_total";
+	d[1].expire = 0;
+	registry_lock(reg);
+	cr_assert_eq(registry_sync(reg, d, 2, err, sizeof(err)), 0, "%s", err);
+	a = registry_find(reg, "a_total");
+	b = registry_find(reg, "b_total");
+	cr_assert_eq(metric_add(a, &v, 1), 0);
+	cr_assert_eq(metric_add(b, &v, 1), 0);
+	metric_series(a, &v)->updated = 1000;
+	metric_series(b, &v)->updated = 1000;
+	/* No registry-wide expiry: only a's own applies. */
+	cr_assert_eq(registry_expire(reg, 1100, 0), 1);
+	cr_assert_eq(a->nseries, 0);
+	cr_assert_eq(b->nseries, 1);
+	/* A registry-wide one reaches b too. */
+	cr_assert_eq(registry_expire(reg, 1100, 50), 1);
+	cr_assert_eq(b->nseries, 0);
+	registry_unlock(reg);
+	registry_free(reg);
+}

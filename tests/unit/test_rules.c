@@ -683,6 +683,13 @@ Test(rules_errors, declarations)
 		{ "gauge g\nfreshness f of g\n  stale_after 1m\n"
 		  "  stale_after 2m\n",
 		  "t.rules:4:3: stale_after given twice for 'f'" },
+		{ "counter c_total\n  expire 1h\n  expire 2h\n",
+		  "t.rules:3:3: expire given twice for 'c_total'" },
+		{ "counter c_total\n  expire 0s\n",
+		  "t.rules:2:10: duration must be greater than 0" },
+		{ "gauge g\nfreshness f of g\n  expire 1h\n",
+		  "t.rules:3:3: 'expire' outside a counter, gauge or histogram "
+		  "block" },
 		{ "gauge g\n  labels a\nfreshness f of g\n  threshold a=b 0\n",
 		  "t.rules:4:17: duration must be greater than 0" },
 		{ "gauge g\n  labels a\nfreshness f of g\n"
