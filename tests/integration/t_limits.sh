@@ -58,3 +58,23 @@ start=$(date +%s)
     fail "evil: exit status $?"
 [ $(($(date +%s) - start)) -lt 20 ] || fail "the hostile lines took too long"
 grep -q '^evil_total 0$' "$T/evil.prom" || fail "evil: $(cat "$T/evil.prom")"
+
+# Memory stays flat under a flood of distinct label values: 10,000,000
+# lines with up to 10,000,000 symbols peak at the RSS of 1,000,000 of them.
+# Peak RSS means little under the sanitizers: the plain build only.
+case "$lm" in
+*-san) exit 0 ;;
+esac
+[ -x /usr/bin/time ] || fail "GNU time is missing (packaging/deps.sh test installs it)"
+rss() {
+	"$gen" -n "$1" -s 9 --symbols 10000000 |
+	    /usr/bin/time -f '%M' -o "$T/rss.$1" \
+	    "$lm" --one-shot -r "$rules" /dev/stdin >/dev/null 2>"$T/rss.err.$1" ||
+	    fail "flood of $1 lines: $(cat "$T/rss.err.$1")"
+	cat "$T/rss.$1"
+}
+small=$(rss 1000000)
+big=$(rss 10000000)
+echo "peak RSS: 1M lines $small KiB, 10M lines $big KiB"
+[ "$big" -le $((small + small / 20)) ] ||
+    fail "memory grew with lines: $small KiB for 1M, $big KiB for 10M"
