@@ -1430,9 +1430,13 @@ duration(struct parser *P, double *out)
 	return 0;
 }
 
-/* stale_after DURATION */
+/*
+ * A block's once-only DURATION statement, named kw: stale_after (the
+ * default stall threshold of a freshness gauge) or expire (series of a
+ * metric not updated for that long are removed). Stored in *out.
+ */
 static int
-stmt_stale_after(struct parser *P)
+stmt_block_duration(struct parser *P, const char *kw, int seen, double *out)
 {
 	struct metric_decl	*d = &P->ld->rs->decls[P->cur];
 	struct pdecl		*pd = &P->ld->pd[P->cur];
@@ -1445,34 +1449,11 @@ stmt_stale_after(struct parser *P)
 	advance(P, 0);
 	if (!at_eol(P))
 		return expected(P, "end of line");
-	if (pd->seen & SEEN_STALE)
-		return perr(P, at.line, at.col, "stale_after given twice for "
-		    "'%s'", d->name);
-	pd->seen |= SEEN_STALE;
-	d->stale_after = v;
-	return 0;
-}
-
-/* expire DURATION: series not updated for that long are removed */
-static int
-stmt_expire(struct parser *P)
-{
-	struct metric_decl	*d = &P->ld->rs->decls[P->cur];
-	struct pdecl		*pd = &P->ld->pd[P->cur];
-	struct pos		 at = { P->tok.line, P->tok.col };
-	double			 v = 0;
-
-	advance(P, 0);
-	if (duration(P, &v) == -1)
-		return -1;
-	advance(P, 0);
-	if (!at_eol(P))
-		return expected(P, "end of line");
-	if (pd->seen & SEEN_EXPIRE)
-		return perr(P, at.line, at.col, "expire given twice for '%s'",
+	if (pd->seen & seen)
+		return perr(P, at.line, at.col, "%s given twice for '%s'", kw,
 		    d->name);
-	pd->seen |= SEEN_EXPIRE;
-	d->expire = v;
+	pd->seen |= seen;
+	*out = v;
 	return 0;
 }
 
@@ -1980,9 +1961,11 @@ statement(struct parser *P)
 	case KW_SERIES:
 		return stmt_series(P);
 	case KW_STALE_AFTER:
-		return stmt_stale_after(P);
+		return stmt_block_duration(P, "stale_after", SEEN_STALE,
+		    &P->ld->rs->decls[P->cur].stale_after);
 	case KW_EXPIRE:
-		return stmt_expire(P);
+		return stmt_block_duration(P, "expire", SEEN_EXPIRE,
+		    &P->ld->rs->decls[P->cur].expire);
 	case KW_THRESHOLD:
 		return stmt_threshold(P);
 	case KW_RULE:
