@@ -28,6 +28,9 @@ lines_reset(struct lines *l)
 {
 	l->start = l->end = l->scan = 0;
 	l->skipping = 0;
+	l->ext = NULL;
+	l->extlen = 0;
+	l->lent = 0;
 }
 
 /*
@@ -65,8 +68,9 @@ lines_commit(struct lines *l, size_t n)
 	l->end += n;
 }
 
-const char *
-lines_next(struct lines *l, size_t *len)
+/* The next complete line in the buffer, or NULL. */
+static const char *
+next_buffered(struct lines *l, size_t *len)
 {
 	char	*p, *nl;
 	size_t	 n;
@@ -105,6 +109,83 @@ lines_next(struct lines *l, size_t *len)
 		}
 		*len = n;
 		return p;
+	}
+}
+
+/*
+ * Copies up to n lent bytes to the end of the buffer and returns how many
+ * fit. Delivered bytes are compacted away only when the rest would not
+ * fit, which a line from the buffer survives unless it was over-long.
+ */
+static size_t
+take(struct lines *l, const char *p, size_t n)
+{
+	size_t	avail;
+	char	*space;
+
+	if (l->buf != NULL && l->cap - l->end >= n)
+		space = l->buf + l->end, avail = n;
+	else
+		space = lines_space(l, &avail);
+	if (n > avail)
+		n = avail;
+	memcpy(space, p, n);
+	l->end += n;
+	return n;
+}
+
+void
+lines_attach(struct lines *l, const char *p, size_t n)
+{
+	l->ext = n > 0 ? p : NULL;
+	l->extlen = n;
+	l->lent = 0;
+}
+
+const char *
+lines_next(struct lines *l, size_t *len)
+{
+	const char	*line, *nl;
+	size_t		 n;
+
+	for (;;) {
+		l->lent = 0;
+		if ((line = next_buffered(l, len)) != NULL)
+			return line;
+		if (l->ext == NULL)
+			return NULL;
+		nl = memchr(l->ext, '\n', l->extlen);
+		if (nl == NULL || l->end > l->start) {
+			/* A partial line: its bytes join the buffer's. */
+			n = nl != NULL ? (size_t)(nl - l->ext) + 1 : l->extlen;
+			n = take(l, l->ext, n);
+		} else {
+			/* A whole line inside the lent bytes: no copy. */
+			line = l->ext;
+			n = (size_t)(nl - line);
+			l->ext += n + 1;
+			l->extlen -= n + 1;
+			if (l->extlen == 0)
+				l->ext = NULL;
+			l->consumed += n + 1;
+			if (l->skipping) {
+				l->skipping = 0;
+				continue;
+			}
+			if (n > 0 && line[n - 1] == '\r')
+				n--;
+			if (n > l->maxline) {
+				l->toolong++;
+				continue;
+			}
+			l->lent = 1;
+			*len = n;
+			return line;
+		}
+		l->ext += n;
+		l->extlen -= n;
+		if (l->extlen == 0)
+			l->ext = NULL;
 	}
 }
 

@@ -21,6 +21,9 @@ struct lines {
 	int		 skipping;	/* inside an over-long line */
 	uint64_t	 toolong;	/* over-long lines skipped */
 	uint64_t	 consumed;	/* bytes of every line delivered or skipped */
+	const char	*ext;		/* lent bytes not yet split */
+	size_t		 extlen;
+	int		 lent;		/* the last line is in the lent bytes */
 };
 
 /* maxline is the longest line delivered, in bytes (LF excluded). */
@@ -37,9 +40,20 @@ char		*lines_space(struct lines *, size_t *avail);
 void		 lines_commit(struct lines *, size_t n);
 
 /*
- * The next complete line, or NULL when the buffer holds none. *len gets
- * its length without LF (and without a CR before it). The pointer is valid
- * until the next lines_space().
+ * Lends the splitter n bytes at p instead of reading into its buffer:
+ * lines_next() delivers the lines that lie whole inside them in place,
+ * joins the first to a partial line already buffered, and copies the bytes
+ * after the last LF into the buffer before it returns NULL. The caller
+ * keeps the bytes valid until then.
+ */
+void		 lines_attach(struct lines *, const char *p, size_t n);
+
+/*
+ * The next complete line, or NULL when the buffer and the lent bytes hold
+ * none. *len gets its length without LF (and without a CR before it).
+ * A line in the lent bytes (l->lent set) stays valid as long as they do;
+ * one in the buffer until the next lines_space() or lines_attach(), or,
+ * while lent bytes remain (l->ext set), the next lines_next().
  */
 const char	*lines_next(struct lines *, size_t *len);
 

@@ -109,7 +109,6 @@ struct inflater {
 	int		 len[GZ_SLOTS];	/* bytes; 0 the end; -1 an error */
 	unsigned	 head;		/* slots filled */
 	unsigned	 tail;		/* slots used up */
-	size_t		 off;		/* bytes taken from the tail slot */
 	char		 msg[256];
 };
 
@@ -164,13 +163,13 @@ inflater_start(struct inflater *z, gzFile gz)
 }
 
 /*
- * Copies up to cap inflated bytes into dst. Returns the count, 0 at the
- * end, -1 on an error (z->msg says which). Waits for the thread.
+ * The next slot of inflated bytes: sets *p and returns their count, 0 at
+ * the end, -1 on an error (z->msg says which). Waits for the thread. The
+ * bytes stay the caller's until inflater_put().
  */
-static ssize_t
-inflater_read(struct inflater *z, char *dst, size_t cap)
+static int
+inflater_get(struct inflater *z, const char **p)
 {
-	size_t	n;
 	int	len;
 
 	pthread_mutex_lock(&z->lock);
@@ -178,21 +177,18 @@ inflater_read(struct inflater *z, char *dst, size_t cap)
 		pthread_cond_wait(&z->cond, &z->lock);
 	len = z->len[z->tail % GZ_SLOTS];
 	pthread_mutex_unlock(&z->lock);
-	if (len <= 0)
-		return len;
-	n = (size_t)len - z->off;
-	if (n > cap)
-		n = cap;
-	memcpy(dst, z->buf[z->tail % GZ_SLOTS] + z->off, n);
-	z->off += n;
-	if (z->off == (size_t)len) {
-		z->off = 0;
-		pthread_mutex_lock(&z->lock);
-		z->tail++;
-		pthread_cond_broadcast(&z->cond);
-		pthread_mutex_unlock(&z->lock);
-	}
-	return (ssize_t)n;
+	*p = z->buf[z->tail % GZ_SLOTS];
+	return len;
+}
+
+/* Hands the slot from inflater_get() back to the thread. */
+static void
+inflater_put(struct inflater *z)
+{
+	pthread_mutex_lock(&z->lock);
+	z->tail++;
+	pthread_cond_broadcast(&z->cond);
+	pthread_mutex_unlock(&z->lock);
 }
 
 /* Waits for the thread, which has stopped at the end or an error. */
@@ -208,7 +204,11 @@ inflater_stop(struct inflater *z)
 	pthread_cond_destroy(&z->cond);
 }
 
-/* Delivers every complete line in the splitter; keeps a copy of the last. */
+/*
+ * Delivers every complete line in the splitter and keeps the last: by
+ * pointer while it stays valid, else copied at once (a line the splitter
+ * may move on the next call, once per slot of lent bytes).
+ */
 static void
 drain(struct lines *l, source_line_fn *fn, void *arg,
     struct source_stats *st)
@@ -219,8 +219,14 @@ drain(struct lines *l, source_line_fn *fn, void *arg,
 	while ((line = lines_next(l, &len)) != NULL) {
 		st->lines++;
 		fn(arg, line, len);
-		last = line;
-		lastlen = len;
+		if (l->ext != NULL && !l->lent) {
+			buf_reset(&st->last);
+			buf_append(&st->last, line, len);
+			last = NULL;
+		} else {
+			last = line;
+			lastlen = len;
+		}
 	}
 	if (last != NULL) {
 		buf_reset(&st->last);
@@ -237,6 +243,7 @@ source_read(const char *path, size_t maxline, source_line_fn *fn, void *arg,
 	struct inflater	 z;
 	gzFile		 gz = NULL;
 	char		*space;
+	const char	*slot;
 	size_t		 avail;
 	ssize_t		 n;
 	int		 fd, rc = -1;
@@ -262,29 +269,35 @@ source_read(const char *path, size_t maxline, source_line_fn *fn, void *arg,
 		}
 	}
 	for (;;) {
-		space = lines_space(&l, &avail);
-		if (avail > 256 * 1024)
-			avail = 256 * 1024;
-		if (gz != NULL)
-			n = inflater_read(&z, space, avail);
-		else
-			n = read(fd, space, avail);
-		if (n < 0) {
-			if (gz != NULL)
-				msg = z.msg;
-			else if (errno == EINTR)
+		if (gz != NULL) {
+			/* Split in place in the slot, then hand it back. */
+			if ((n = inflater_get(&z, &slot)) > 0) {
+				st->bytes += (uint64_t)n;
+				lines_attach(&l, slot, (size_t)n);
+				drain(&l, fn, arg, st);
+				inflater_put(&z);
 				continue;
-			else
-				msg = strerror(errno);
-			snprintf(err, errlen, "%s: offset %llu: %s", path,
-			    (unsigned long long)st->bytes, msg);
-			goto out;
+			}
+			msg = z.msg;
+		} else {
+			space = lines_space(&l, &avail);
+			if (avail > 256 * 1024)
+				avail = 256 * 1024;
+			if ((n = read(fd, space, avail)) > 0) {
+				st->bytes += (uint64_t)n;
+				lines_commit(&l, (size_t)n);
+				drain(&l, fn, arg, st);
+				continue;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			msg = strerror(errno);
 		}
 		if (n == 0)
 			break;
-		st->bytes += (uint64_t)n;
-		lines_commit(&l, (size_t)n);
-		drain(&l, fn, arg, st);
+		snprintf(err, errlen, "%s: offset %llu: %s", path,
+		    (unsigned long long)st->bytes, msg);
+		goto out;
 	}
 	/* A last line without newline counts once the file is complete. */
 	if (lines_pending(&l) > 0) {

@@ -7,37 +7,71 @@
 #include "lines.h"
 #include "util.h"
 
-/* Feeds input in chunks of size step; returns the lines joined by '|'. */
+/*
+ * Feeds input in chunks of size step, read into the splitter's buffer or,
+ * with lend set, lent from a copy freed once the chunk is split (so that a
+ * line left pointing into it trips the address sanitizer). Returns the
+ * lines joined by '|'.
+ */
 static char *
-split(const char *in, size_t n, size_t step, size_t maxline,
-    uint64_t *toolong, uint64_t *consumed)
+split_as(const char *in, size_t n, size_t step, size_t maxline,
+    uint64_t *toolong, uint64_t *consumed, int lend)
 {
 	struct lines	 l;
 	struct buf	 out;
 	const char	*line;
 	size_t		 off, avail, k, len;
-	char		*space;
+	char		*space, *chunk;
 
 	lines_init(&l, maxline);
 	buf_init(&out);
 	for (off = 0; off < n; off += k) {
-		space = lines_space(&l, &avail);
 		k = n - off < step ? n - off : step;
-		if (k > avail)
-			k = avail;
-		memcpy(space, in + off, k);
-		lines_commit(&l, k);
+		if (lend) {
+			chunk = xmalloc(k);
+			memcpy(chunk, in + off, k);
+			lines_attach(&l, chunk, k);
+		} else {
+			chunk = NULL;
+			space = lines_space(&l, &avail);
+			if (k > avail)
+				k = avail;
+			memcpy(space, in + off, k);
+			lines_commit(&l, k);
+		}
 		while ((line = lines_next(&l, &len)) != NULL) {
+			cr_assert(!l.lent || lend);
 			buf_append(&out, line, len);
 			buf_putc(&out, '|');
 		}
+		cr_assert_null(l.ext);
+		free(chunk);
 	}
-	if (toolong)
-		*toolong = l.toolong;
-	if (consumed)
-		*consumed = l.consumed;
+	*toolong = l.toolong;
+	*consumed = l.consumed;
 	lines_free(&l);
 	return buf_release(&out);
+}
+
+/* Both ways of feeding must split alike; returns the lines. */
+static char *
+split(const char *in, size_t n, size_t step, size_t maxline,
+    uint64_t *toolong, uint64_t *consumed)
+{
+	char		*got, *lent;
+	uint64_t	 tl[2], co[2];
+
+	got = split_as(in, n, step, maxline, &tl[0], &co[0], 0);
+	lent = split_as(in, n, step, maxline, &tl[1], &co[1], 1);
+	cr_assert_str_eq(lent, got, "lent bytes, step %zu", step);
+	cr_assert_eq(tl[1], tl[0], "lent bytes, step %zu: too long", step);
+	cr_assert_eq(co[1], co[0], "lent bytes, step %zu: consumed", step);
+	free(lent);
+	if (toolong)
+		*toolong = tl[0];
+	if (consumed)
+		*consumed = co[0];
+	return got;
 }
 
 Test(lines, every_chunking_gives_the_same_lines)
@@ -133,5 +167,34 @@ Test(lines, reset_forgets_a_partial_line)
 	cr_assert_not_null(line);
 	cr_assert_eq(len, 3);
 	cr_assert_eq(memcmp(line, "new", 3), 0);
+	lines_free(&l);
+}
+
+Test(lines, lent_bytes_bounded_without_newlines)
+{
+	struct lines	 l;
+	const char	*line;
+	char		*chunk;
+	size_t		 i, len;
+
+	lines_init(&l, 1000);
+	chunk = xmalloc(300 * 1024);
+	memset(chunk, 'z', 300 * 1024);
+	for (i = 0; i < 100; i++) {
+		lines_attach(&l, chunk, 300 * 1024);
+		cr_assert_null(lines_next(&l, &len));
+	}
+	cr_assert_leq(l.cap, 512 * 1024, "cap grew to %zu", l.cap);
+	cr_assert_eq(l.toolong, 1);
+	memcpy(chunk, "z\nok\nhalf", 9);
+	lines_attach(&l, chunk, 9);
+	line = lines_next(&l, &len);
+	cr_assert_not_null(line);
+	cr_assert(l.lent);
+	cr_assert_eq(len, 2);
+	cr_assert_eq(memcmp(line, "ok", 2), 0);
+	cr_assert_null(lines_next(&l, &len));
+	cr_assert_eq(lines_pending(&l), 4);
+	free(chunk);
 	lines_free(&l);
 }

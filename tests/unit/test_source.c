@@ -131,6 +131,73 @@ Test(source, plain_and_gzip_read_alike)
 	}
 }
 
+/*
+ * Lines across the boundaries of the inflater's slots and of reads, an
+ * over-long line spanning several, CRLF split anywhere: a plain file and
+ * its gzip twin deliver the same lines, and both keep the last intact.
+ */
+Test(source, lines_across_slots_read_alike)
+{
+	struct source_stats	 st;
+	struct buf		 data, want, b;
+	char			 err[256];
+	const char		*names[] = { "big.log", "big.log.2.gz" };
+	size_t			 i, j, n, left, lines = 40000;
+
+	buf_init(&data);
+	buf_init(&want);
+	for (i = 0; i < 40000; i++) {
+		n = (i * 7919) % 97;
+		if (i == 20000) {
+			for (j = 0; j < 600000; j++)
+				buf_putc(&data, 'x');
+			buf_puts(&data, "\n");
+			continue;
+		}
+		buf_printf(&data, "%zu:", i);
+		buf_printf(&want, "%zu:", i);
+		for (j = 0; j < n; j++) {
+			buf_putc(&data, (char)('a' + j % 26));
+			buf_putc(&want, (char)('a' + j % 26));
+		}
+		buf_puts(&data, i % 3 ? "\n" : "\r\n");
+		buf_putc(&want, '|');
+	}
+	/* The last line starts 5 bytes before a slot boundary (256 KiB). */
+	left = (data.len / 262144 + 1) * 262144 - 5 - data.len;
+	for (; left > 0; left -= n + 1) {
+		n = left - 1 < 90 ? left - 1 : 90;
+		for (j = 0; j < n; j++) {
+			buf_putc(&data, 'f');
+			buf_putc(&want, 'f');
+		}
+		buf_puts(&data, "\n");
+		buf_putc(&want, '|');
+		lines++;
+	}
+	buf_puts(&data, "the last line\n");
+	buf_puts(&want, "the last line|");
+	write_file(names[0], data.p, data.len);
+	write_gz(names[1], data.p, data.len);
+	for (i = 0; i < 2; i++) {
+		memset(&st, 0, sizeof(st));
+		buf_init(&b);
+		cr_assert_eq(source_read(path(names[i]), 1000, collect, &b,
+		    &st, err, sizeof(err)), 0, "%s", err);
+		cr_assert(b.len == want.len && memcmp(b.p, want.p, b.len) == 0,
+		    "%s: lines differ", names[i]);
+		cr_assert_eq(st.lines, lines, "%s", names[i]);
+		cr_assert_eq(st.toolong, 1, "%s", names[i]);
+		cr_assert_eq(st.bytes, data.len, "%s", names[i]);
+		cr_assert(st.last.len == 13 &&
+		    memcmp(st.last.p, "the last line", 13) == 0, "%s", names[i]);
+		buf_free(&b);
+		buf_free(&st.last);
+	}
+	buf_free(&data);
+	buf_free(&want);
+}
+
 Test(source, truncated_gzip_is_reported_after_its_lines)
 {
 	struct source_stats	 st;
