@@ -144,6 +144,32 @@ scan_string(const char *p, const char *end, int *esc)
 }
 
 /*
+ * Skips a run of ASCII digits. Eight bytes at a time where the line has
+ * them: a byte is a digit when its high nibble is 3 and adding 6 keeps it
+ * so. A carry out of a non-digit byte only spoils the bytes above it, and
+ * the run ends at the lowest flagged byte (little-endian loads).
+ */
+static inline const char *
+skip_digits(const char *p, const char *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t	hi = 0xf0f0f0f0f0f0f0f0ULL, d = 0x3030303030303030ULL;
+	uint64_t	x, bad;
+
+	while (end - p >= 8) {
+		memcpy(&x, p, 8);
+		bad = ((x & hi) ^ d) | (((x + 0x0606060606060606ULL) & hi) ^ d);
+		if (bad != 0)
+			return p + __builtin_ctzll(bad) / 8;
+		p += 8;
+	}
+#endif
+	while (p < end && ISDIGIT(*p))
+		p++;
+	return p;
+}
+
+/*
  * Scans a number per the JSON grammar:
  * -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
  * Returns the byte after it, or NULL. What may follow is the caller's
@@ -158,16 +184,13 @@ scan_number(const char *p, const char *end)
 		return NULL;
 	if (*p == '0')
 		p++;
-	else if (*p >= '1' && *p <= '9') {
-		p++;
-		while (p < end && ISDIGIT(*p))
-			p++;
-	} else
+	else if (*p >= '1' && *p <= '9')
+		p = skip_digits(p + 1, end);
+	else
 		return NULL;
 	if (p < end && *p == '.') {
 		q = ++p;
-		while (p < end && ISDIGIT(*p))
-			p++;
+		p = skip_digits(p, end);
 		if (p == q)
 			return NULL;
 	}
@@ -359,9 +382,16 @@ json_scan(struct json_index *ix, const char *line, size_t len)
 		p++;
 		goto tail;
 	}
+	/*
+	 * Blanks between tokens are rare in log lines: each step tests for
+	 * the expected byte first and skips blanks only when it is not there.
+	 */
 	for (;;) {
-		if (*p != '"')
-			goto fail;
+		if (*p != '"') {
+			p = skip_ws(p, end);
+			if (p == end || *p != '"')
+				goto fail;
+		}
 		k = p + 1;
 		esc = 0;
 		if ((p = scan_string(k, end, &esc)) == NULL)
@@ -379,15 +409,24 @@ json_scan(struct json_index *ix, const char *line, size_t len)
 			f->keylen = (size_t)(p - 1 - k);
 		}
 		ix->keys |= json_key_bit(f->key, f->keylen);
-		p = skip_ws(p, end);
-		if (p == end || *p != ':')
+		if (p == end || *p != ':') {
+			p = skip_ws(p, end);
+			if (p == end || *p != ':')
+				goto fail;
+		}
+		if (++p == end)
 			goto fail;
-		p = skip_ws(p + 1, end);
-		if (p == end)
-			goto fail;
-
+value:
 		v = p;
 		switch (*p) {
+		case ' ':
+		case '\t':
+		case '\r':
+		case '\n':
+			p = skip_ws(p, end);
+			if (p == end)
+				goto fail;
+			goto value;
 		case '"':
 			esc = 0;
 			if ((p = scan_string(v + 1, end, &esc)) == NULL)
@@ -432,17 +471,18 @@ json_scan(struct json_index *ix, const char *line, size_t len)
 stored:
 		ix->n++;
 
-		p = skip_ws(p, end);
-		if (p == end)
-			goto fail;
-		if (*p == '}') {
-			p++;
-			break;
+		if (p == end || *p != ',') {
+			p = skip_ws(p, end);
+			if (p == end)
+				goto fail;
+			if (*p == '}') {
+				p++;
+				break;
+			}
+			if (*p != ',')
+				goto fail;
 		}
-		if (*p != ',')
-			goto fail;
-		p = skip_ws(p + 1, end);
-		if (p == end)
+		if (++p == end)
 			goto fail;
 	}
 tail:

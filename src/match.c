@@ -43,7 +43,8 @@ struct rulestate {
 	struct patfast		 *pf;		/* per pattern */
 	struct metric		**act;		/* per action */
 	uint64_t		  keymask;	/* required top-level keys */
-	size_t			 *pflen;	/* per prefilter: its length */
+	size_t			 *pflen;	/* per prefilter: its length,
+						   0 when it need not run */
 	size_t			 *condlen;	/* per action: condition length */
 	struct rule_stats	 *st;
 };
@@ -127,6 +128,36 @@ pattern_kind(const struct rule *r, size_t pi, struct patfast *pf)
 	pf->litlen = n - 2;
 }
 
+/* Whether name is the field of a required pattern of r. */
+static int
+is_field(const struct rule *r, const char *name, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < r->npats; i++)
+		if (r->pats[i].field != NULL && !r->pats[i].optional &&
+		    r->pats[i].fieldlen == n &&
+		    memcmp(r->pats[i].field, name, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The length of r's prefilter i, or 0 when the key mask implies it: the
+ * literal "KEY" of a JSON rule whose required pattern is on field KEY.
+ */
+static size_t
+prefilter_len(const struct rule *r, size_t i)
+{
+	const char	*lit = r->prefilter[i];
+	size_t		 n = strlen(lit);
+
+	if (r->json && n >= 2 && lit[0] == '"' && lit[n - 1] == '"' &&
+	    is_field(r, lit + 1, n - 2))
+		return 0;
+	return n;
+}
+
 struct matcher *
 matcher_new(const struct ruleset *rs, struct registry *reg,
     uint32_t match_limit, uint32_t depth_limit, char *err, size_t errlen)
@@ -165,7 +196,7 @@ matcher_new(const struct ruleset *rs, struct registry *reg,
 			pattern_kind(r, j, &m->rst[i].pf[j]);
 		m->rst[i].pflen = xcalloc(r->nprefilter + 1, sizeof(size_t));
 		for (j = 0; j < r->nprefilter; j++)
-			m->rst[i].pflen[j] = strlen(r->prefilter[j]);
+			m->rst[i].pflen[j] = prefilter_len(r, j);
 		m->rst[i].condlen = xcalloc(r->nacts + 1, sizeof(size_t));
 		for (j = 0; j < r->nacts; j++)
 			if (r->acts[j].cond != COND_NONE)
@@ -319,13 +350,18 @@ matcher_line_time(struct matcher *m, const char *line, size_t len)
 	return line_time(m, line, len);
 }
 
-/* Reads a capture as a number: the whole text must be one. */
+/*
+ * Reads a capture as a number: the whole text must be one, as strtod()
+ * reads it. Plain decimals, nearly all of them, skip the copy.
+ */
 static int
 cap_number(const struct str *s, double *out)
 {
 	char	 tmp[NUMBER_MAX];
 	char	*end;
 
+	if (decimal_parse(s->p, s->n, 0, out) == 0)
+		return 0;
 	if (s->n == 0 || s->n >= sizeof(tmp))
 		return -1;
 	memcpy(tmp, s->p, s->n);
@@ -561,20 +597,6 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai,
 	(void)rc;	/* refusals by the series cap are counted per metric */
 }
 
-/* Whether name is the field of a required pattern of r. */
-static int
-is_field(const struct rule *r, const char *name, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < r->npats; i++)
-		if (r->pats[i].field != NULL && !r->pats[i].optional &&
-		    r->pats[i].fieldlen == n &&
-		    memcmp(r->pats[i].field, name, n) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * Tries one rule on the line, filling m->caps. Returns MISS_NONE when every
  * required pattern matched, else why not; *what names the pattern.
@@ -598,7 +620,9 @@ try_rule(struct matcher *m, struct rulestate *rs, const char *line,
 		if (!line_json(m, line, len))
 			return MISS_NOTJSON;
 		if ((m->keys & rs->keymask) != rs->keymask) {
-			for (i = 0; m->explaining && i < r->npats; i++)
+			if (!m->explaining)
+				return MISS_FIELD;
+			for (i = 0; i < r->npats; i++)
 				if (r->pats[i].field != NULL &&
 				    !r->pats[i].optional &&
 				    json_get(&m->ix, r->pats[i].field,
@@ -609,14 +633,10 @@ try_rule(struct matcher *m, struct rulestate *rs, const char *line,
 			return MISS_FIELD;
 		}
 	}
-	for (i = 0; i < r->nprefilter; i++) {
-		if (r->json && rs->pflen[i] >= 2 && r->prefilter[i][0] == '"' &&
-		    r->prefilter[i][rs->pflen[i] - 1] == '"' &&
-		    is_field(r, r->prefilter[i] + 1, rs->pflen[i] - 2))
-			continue;
-		if (memmem(line, len, r->prefilter[i], rs->pflen[i]) == NULL)
+	for (i = 0; i < r->nprefilter; i++)
+		if (rs->pflen[i] > 0 &&
+		    memmem(line, len, r->prefilter[i], rs->pflen[i]) == NULL)
 			return MISS_PREFILTER;
-	}
 	for (i = 0; i < r->ncaps; i++) {
 		m->caps[i].p = "";
 		m->caps[i].n = 0;

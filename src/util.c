@@ -16,6 +16,18 @@
 
 #include "util.h"
 
+#define ISDIGIT(c)	((unsigned char)((c) - '0') < 10)
+
+/* Longest decimal text converted on the stack; longer goes to the heap. */
+#define DECIMAL_STACKBUF	96
+
+/* Powers of ten that a double holds exactly. */
+static const double pow10tab[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+
 static void
 oom(void)
 {
@@ -339,4 +351,99 @@ utf8_seq(const unsigned char *p, const unsigned char *end, size_t *bad)
 		hi = 0xbf;
 	}
 	return need + 1;
+}
+
+int
+decimal_value(int neg, const char *ip, size_t ni, const char *fp,
+    size_t nf, long e10, double *out)
+{
+	char		 stack[DECIMAL_STACKBUF], *buf, *b;
+	uint64_t	 m = 0;
+	size_t		 i, need;
+	double		 v;
+
+	/* Trailing zeros of the fraction only move the exponent. */
+	while (nf > 0 && fp[nf - 1] == '0')
+		nf--;
+	while (ni > 0 && *ip == '0') {
+		ip++;
+		ni--;
+	}
+	/* Nineteen digits always fit in 64 bits. */
+	if (ni + nf <= 19) {
+		for (i = 0; i < ni; i++)
+			m = m * 10 + (uint64_t)(ip[i] - '0');
+		for (i = 0; i < nf; i++)
+			m = m * 10 + (uint64_t)(fp[i] - '0');
+	} else
+		m = UINT64_MAX;
+	e10 -= (long)nf;
+	if (m <= ((uint64_t)1 << 53) && e10 >= -22 && e10 <= 22) {
+		v = (double)m;
+		v = e10 < 0 ? v / pow10tab[-e10] : v * pow10tab[e10];
+		goto done;
+	}
+
+	need = ni + nf + 32;
+	buf = need <= sizeof(stack) ? stack : xmalloc(need);
+	b = buf;
+	*b++ = '0';
+	if (ni > 0)
+		memcpy(b, ip, ni);
+	b += ni;
+	if (nf > 0)
+		memcpy(b, fp, nf);
+	b += nf;
+	snprintf(b, 32, "e%ld", e10);
+	v = strtod(buf, NULL);
+	if (buf != stack)
+		free(buf);
+done:
+	if (!isfinite(v))
+		return -1;
+	*out = neg ? -v : v;
+	return 0;
+}
+
+int
+decimal_parse(const char *s, size_t n, int scale, double *out)
+{
+	const char	*p = s, *end = s + n, *ip, *fp = NULL;
+	size_t		 ni, nf = 0;
+	long		 e = 0;
+	int		 neg = 0, eneg = 0;
+
+	if (p < end && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	ip = p;
+	while (p < end && ISDIGIT(*p))
+		p++;
+	if ((ni = (size_t)(p - ip)) == 0)
+		return -1;
+	if (p < end && *p == '.') {
+		fp = ++p;
+		while (p < end && ISDIGIT(*p))
+			p++;
+		if ((nf = (size_t)(p - fp)) == 0)
+			return -1;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		const char	*q;
+
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			eneg = *p++ == '-';
+		q = p;
+		for (; p < end && ISDIGIT(*p); p++)
+			if (e < 100000)		/* far past any double */
+				e = e * 10 + (*p - '0');
+		if (p == q)
+			return -1;
+	}
+	if (p != end)
+		return -1;
+	return decimal_value(neg, ip, ni, fp, nf,
+	    (eneg ? -e : e) - scale, out);
 }

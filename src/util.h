@@ -67,6 +67,23 @@ size_t	 utf8_seq(const unsigned char *p, const unsigned char *end,
 	    size_t *bad);
 
 /*
+ * The value of the decimal digits ip[0..ni) followed by fp[0..nf), times
+ * 10^e10, negated when neg, correctly rounded. Small mantissas and
+ * exponents take the exact path (one IEEE multiplication or division of
+ * two exact values); the rest is spelled out for strtod(). Returns 0, or
+ * -1 when the result is not finite.
+ */
+int	 decimal_value(int neg, const char *ip, size_t ni, const char *fp,
+	    size_t nf, long e10, double *out);
+
+/*
+ * A decimal number -?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?, the whole of
+ * s[0..n), times 10^-scale, correctly rounded. Returns 0, or -1 when s is
+ * not one or the value is not finite.
+ */
+int	 decimal_parse(const char *s, size_t n, int scale, double *out);
+
+/*
  * Writes data to path atomically: a temporary file in the same directory,
  * fsync, rename over path, fsync of the directory. Returns 0 or -1 with
  * errno set.

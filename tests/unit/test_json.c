@@ -589,6 +589,65 @@ Test(json_grammar, string_stops_at_every_offset)
 	}
 }
 
+/*
+ * Numbers of every length up to 24 digits, each followed by what may and
+ * may not end one, near and far from the end of the line: digits are
+ * scanned eight at a time where the line has eight bytes left.
+ */
+Test(json_grammar, number_stops_at_every_length)
+{
+	static const struct {
+		const char	*after;
+		size_t		 n;
+		int		 want;
+	} stop[] = {
+		{ S("}"), 0 },
+		{ S(" }"), 0 },
+		{ S(",\"b\":1}"), 0 },
+		{ S(".5}"), 0 },
+		{ S("e3}"), 0 },
+		{ S("\r\n}"), 0 },
+		{ S("x}"), -1 },
+		{ S("/}"), -1 },
+		{ S(":}"), -1 },
+		{ S("\xfa}"), -1 },
+		{ S("\xff}"), -1 },
+		{ S("\x80}"), -1 },
+		{ S("\0}"), -1 },
+		{ S(".}"), -1 },
+	};
+	struct json_index	 ix;
+	struct json_field	*f;
+	char			 line[64], *copy;
+	size_t			 digits, i, n;
+	int			 rc;
+
+	json_init(&ix);
+	for (digits = 1; digits <= 24; digits++) {
+		for (i = 0; i < NELEM(stop); i++) {
+			memcpy(line, "{\"k\":", 5);
+			n = 5;
+			line[n++] = '1';
+			memset(line + n, '9', digits - 1);
+			n += digits - 1;
+			memcpy(line + n, stop[i].after, stop[i].n);
+			n += stop[i].n;
+			copy = scan_copy(&ix, line, n, &rc);
+			cr_expect_eq(rc, stop[i].want, "%zu digits, stop %zu",
+			    digits, i);
+			if (rc == 0 && stop[i].after[0] != '.' &&
+			    stop[i].after[0] != 'e') {
+				f = json_get(&ix, "k", 1);
+				cr_assert_not_null(f);
+				cr_expect_eq(f->rawlen, digits, "%zu digits, "
+				    "stop %zu: %zu", digits, i, f->rawlen);
+			}
+			free(copy);
+		}
+	}
+	json_free(&ix);
+}
+
 TestSuite(json_unescape);
 
 Test(json_unescape, table)
