@@ -268,16 +268,24 @@ open:
 key:
 	if (*p != '"' || (p = scan_string(p + 1, end, &esc)) == NULL)
 		return NULL;
-	p = skip_ws(p, end);
-	if (p == end || *p != ':')
-		return NULL;
-	p = skip_ws(p + 1, end);
+	if (p == end || *p != ':') {
+		p = skip_ws(p, end);
+		if (p == end || *p != ':')
+			return NULL;
+	}
+	p++;
 	/* FALLTHROUGH */
 
 value:
 	if (p == end)
 		return NULL;
 	switch (*p) {
+	case ' ':
+	case '\t':
+	case '\r':
+	case '\n':
+		p = skip_ws(p, end);
+		goto value;
 	case '{':
 	case '[':
 		goto open;
@@ -298,7 +306,8 @@ value:
 
 next:
 	/* A value just ended inside the innermost open container. */
-	p = skip_ws(p, end);
+	if (p == end || *p != ',')
+		p = skip_ws(p, end);
 	if (p == end)
 		return NULL;
 	if (*p == ',') {
