@@ -132,7 +132,24 @@ struct render {
 	size_t			 samplelen;
 	struct le		*le;
 	int			 cache;	/* keep escaped labels in the series */
+	expose_put_fn		*put;	/* hands out full pieces, or NULL */
+	void			*putarg;
+	int			 failed;	/* put() said -1 */
 };
+
+/* Output handed out at a time by expose_write(). */
+#define PUT_CHUNK	(64 * 1024)
+
+/* With a put function, hands out what is rendered once a piece is full. */
+static void
+maybe_put(struct render *r)
+{
+	if (r->put == NULL || r->out->len < PUT_CHUNK)
+		return;
+	if (!r->failed && r->put(r->putarg, r->out->p, r->out->len) == -1)
+		r->failed = 1;
+	buf_reset(r->out);
+}
 
 static size_t
 fmt_u64(char *out, uint64_t v)
@@ -156,6 +173,7 @@ series_labels(struct render *r, char *const *names, size_t n,
 {
 	size_t	i;
 
+	maybe_put(r);
 	/*
 	 * A series' own labels are escaped once, at its first render, and
 	 * kept when renders are frequent: the text never changes while the
@@ -363,13 +381,13 @@ render_metric(struct render *r, struct metric *m)
 }
 
 /*
- * Appends every metric of reg to out in declaration order. The caller
- * holds the registry lock. Cost: a sort of each metric's series and
- * O(output) appends.
+ * Appends every metric of reg to out in declaration order, or, with put,
+ * hands the text out in pieces. The caller holds the registry lock. Cost:
+ * a sort of each metric's series and O(output) appends.
  */
-void
-expose_render(struct registry *reg, struct buf *out, enum expose_format fmt,
-    double now)
+static int
+render(struct registry *reg, struct buf *out, enum expose_format fmt,
+    double now, expose_put_fn *put, void *putarg)
 {
 	struct render	r;
 	size_t		i;
@@ -378,6 +396,8 @@ expose_render(struct registry *reg, struct buf *out, enum expose_format fmt,
 	r.out = out;
 	r.fmt = fmt;
 	r.now = now;
+	r.put = put;
+	r.putarg = putarg;
 	r.cache = reg->cache_labels;
 	buf_init(&r.lab);
 	buf_init(&r.dl);
@@ -396,6 +416,30 @@ expose_render(struct registry *reg, struct buf *out, enum expose_format fmt,
 		buf_append(out, "# EOF\n", 6);
 	buf_free(&r.lab);
 	buf_free(&r.dl);
+	if (put != NULL && out->len > 0 && !r.failed &&
+	    put(putarg, out->p, out->len) == -1)
+		r.failed = 1;
+	return r.failed ? -1 : 0;
+}
+
+void
+expose_render(struct registry *reg, struct buf *out, enum expose_format fmt,
+    double now)
+{
+	(void)render(reg, out, fmt, now, NULL, NULL);
+}
+
+int
+expose_write(struct registry *reg, enum expose_format fmt, double now,
+    expose_put_fn *put, void *arg)
+{
+	struct buf	out;
+	int		rc;
+
+	buf_init(&out);
+	rc = render(reg, &out, fmt, now, put, arg);
+	buf_free(&out);
+	return rc;
 }
 
 /*

@@ -22,6 +22,16 @@ enum expose_format {
 void	expose_render(struct registry *, struct buf *out, enum expose_format,
 	    double now);
 
+/*
+ * As expose_render(), handing the text to put() in pieces of about 64 KiB
+ * instead of holding all of it, so that memory does not grow with the
+ * output. put() returns 0, or -1 to fail: the rest is then rendered and
+ * dropped, and expose_write() returns -1.
+ */
+typedef int	expose_put_fn(void *arg, const char *p, size_t n);
+int	expose_write(struct registry *, enum expose_format, double now,
+	    expose_put_fn *put, void *arg);
+
 /* Label value escaping: \ " and newline; invalid UTF-8 becomes U+FFFD. */
 void	expose_label_value(struct buf *, const char *, size_t);
 /* HELP escaping: \ and newline; invalid UTF-8 becomes U+FFFD. */

@@ -569,20 +569,23 @@ spill_dir(const char *output)
 	return xstrdup(tmp);
 }
 
+/* Writes some output to out; returns 0, or -1 with a message logged. */
+typedef int	output_fn(void *arg, FILE *out);
+
 /*
- * Writes the history to path atomically (a temporary file beside it,
+ * Writes fn's output to path atomically (a temporary file beside it,
  * fsync, rename), or to stdout when path is NULL. Returns 0 or -1 with a
  * message logged.
  */
 static int
-history_output(struct run *r, const char *path)
+output_atomic(const char *path, output_fn *fn, void *arg)
 {
 	FILE	*out;
 	char	*tmp = NULL, *copy;
 	int	 fd, rc = -1;
 
 	if (path == NULL) {
-		if (history_write(r, stdout) == -1)
+		if (fn(arg, stdout) == -1)
 			return -1;
 		if (fflush(stdout) == EOF || ferror(stdout)) {
 			log_warn("stdout");
@@ -599,7 +602,7 @@ history_output(struct run *r, const char *path)
 		free(tmp);
 		return -1;
 	}
-	if (history_write(r, out) == -1) {
+	if (fn(arg, out) == -1) {
 		fclose(out);
 		goto fail;
 	}
@@ -630,6 +633,39 @@ fail:
 done:
 	free(tmp);
 	return rc;
+}
+
+static int
+history_put(void *arg, FILE *out)
+{
+	return history_write(arg, out);
+}
+
+/* The final metrics, for output_atomic(). */
+struct final {
+	struct engine		*e;
+	enum expose_format	 fmt;
+	double			 now;
+	const char		*name;	/* the output, for messages */
+};
+
+static int
+put_file(void *arg, const char *p, size_t n)
+{
+	return fwrite(p, 1, n, arg) == n ? 0 : -1;
+}
+
+/* Renders the metrics straight to out, a piece at a time. */
+static int
+final_put(void *arg, FILE *out)
+{
+	struct final	*f = arg;
+
+	if (expose_write(f->e->reg, f->fmt, f->now, put_file, out) == -1) {
+		log_warn("%s", f->name);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -684,7 +720,7 @@ backfill(struct engine *e, struct oneshot_opts *o)
 		    "%llu bytes spilled", r.k - r.k0 + 1, a, b, r.h.n,
 		    (unsigned long long)r.h.size);
 	}
-	if (r.stop || history_output(&r, o->output) == -1)
+	if (r.stop || output_atomic(o->output, history_put, &r) == -1)
 		rc = 1;
 	registry_unlock(e->reg);
 	buf_free(&r.early);
@@ -696,7 +732,7 @@ int
 oneshot_run(struct engine *e, struct oneshot_opts *o)
 {
 	struct run	 r;
-	struct buf	 out;
+	struct final	 f;
 	double		 newest, t;
 	int		 rc;
 
@@ -715,18 +751,12 @@ oneshot_run(struct engine *e, struct oneshot_opts *o)
 	else if (newest < 0)
 		newest = r.wall;
 	warn_dropped(e->reg);
-	buf_init(&out);
-	expose_render(e->reg, &out, o->format, newest);
-	registry_unlock(e->reg);
-	if (o->output != NULL) {
-		if (write_atomic(o->output, out.p, out.len) == -1) {
-			log_warn("%s", o->output);
-			rc = 1;
-		}
-	} else if (write_all(STDOUT_FILENO, out.p, out.len) == -1) {
-		log_warn("stdout");
+	f.e = e;
+	f.fmt = o->format;
+	f.now = newest;
+	f.name = o->output != NULL ? o->output : "stdout";
+	if (output_atomic(o->output, final_put, &f) == -1)
 		rc = 1;
-	}
-	buf_free(&out);
+	registry_unlock(e->reg);
 	return rc;
 }

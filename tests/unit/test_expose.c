@@ -655,3 +655,84 @@ Test(expose, promtool_check_metrics)
 	buf_free(&out);
 	registry_free(reg);
 }
+
+/* Collects expose_write()'s pieces; fails from piece fail_at on. */
+struct pieces {
+	struct buf	all;
+	size_t		n;
+	size_t		biggest;
+	size_t		fail_at;
+};
+
+static int
+collect_piece(void *arg, const char *p, size_t n)
+{
+	struct pieces	*pc = arg;
+
+	if (++pc->n >= pc->fail_at)
+		return -1;
+	buf_append(&pc->all, p, n);
+	if (n > pc->biggest)
+		pc->biggest = n;
+	return 0;
+}
+
+/*
+ * expose_write() hands out what expose_render() returns, in pieces of
+ * about 64 KiB (one series more at most), so that a one-shot run's memory
+ * does not grow with its output; a failing put() makes it fail.
+ */
+Test(expose, write_in_pieces)
+{
+	static double		 buckets[] = { 0.5, 1, 2 };
+	struct metric_decl	 d[2];
+	struct registry		*reg;
+	struct pieces		 pc;
+	struct buf		 whole;
+	struct str		 v;
+	char			 err[256], val[32];
+	size_t			 i;
+	enum expose_format	 fmt;
+
+	d[0] = decl("calls_total", "Calls.", METRIC_COUNTER, x_l, 1);
+	d[1] = decl("wait_seconds", "Waits.", METRIC_HISTOGRAM, x_l, 1);
+	d[1].buckets = buckets;
+	d[1].nbuckets = NELEM(buckets);
+	reg = registry_new();
+	set_defaults(reg);
+	cr_assert_eq(registry_sync(reg, d, 2, err, sizeof(err)), 0, "%s", err);
+	for (i = 0; i < 5000; i++) {
+		snprintf(val, sizeof(val), "value-%zu", i);
+		v.p = val;
+		v.n = strlen(val);
+		cr_assert_eq(metric_add(reg->m[0], &v, (double)i), 0);
+		cr_assert_eq(metric_observe(reg->m[1], &v, (double)i / 1000),
+		    0);
+	}
+	for (fmt = EXPOSE_TEXT; fmt <= EXPOSE_OPENMETRICS; fmt++) {
+		buf_init(&whole);
+		expose_render(reg, &whole, fmt, NOW);
+		cr_assert_gt(whole.len, 4 * 64 * 1024);
+		memset(&pc, 0, sizeof(pc));
+		pc.fail_at = SIZE_MAX;
+		buf_init(&pc.all);
+		cr_assert_eq(expose_write(reg, fmt, NOW, collect_piece, &pc),
+		    0);
+		assert_bytes(pc.all.p, pc.all.len, whole.p, whole.len);
+		cr_assert_geq(pc.n, 4, "%zu pieces", pc.n);
+		cr_assert_lt(pc.biggest, 64 * 1024 + 4096, "a piece of %zu",
+		    pc.biggest);
+		buf_free(&pc.all);
+
+		memset(&pc, 0, sizeof(pc));
+		pc.fail_at = 2;
+		buf_init(&pc.all);
+		cr_assert_eq(expose_write(reg, fmt, NOW, collect_piece, &pc),
+		    -1);
+		cr_assert_eq(pc.n, 2, "put called %zu times after failing",
+		    pc.n);
+		buf_free(&pc.all);
+		buf_free(&whole);
+	}
+	registry_free(reg);
+}
