@@ -509,9 +509,11 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 			log_warnx("%s", err);
 			rc = 1;
 		}
-		log_debug("%s: %llu lines, %llu bytes, %llu too long",
+		log_debug("%s: %llu lines, %llu bytes%s%s, %llu too long",
 		    o->files[i], (unsigned long long)st.lines,
 		    (unsigned long long)st.bytes,
+		    st.inflater != NULL ? " inflated with " : "",
+		    st.inflater != NULL ? st.inflater : "",
 		    (unsigned long long)st.toolong);
 		if (st.toolong > 0)
 			log_warnx("%s: %llu lines longer than %zu bytes "

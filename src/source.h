@@ -15,6 +15,7 @@ struct source_stats {
 	uint64_t	bytes;		/* bytes read (uncompressed) */
 	uint64_t	toolong;	/* lines over the cap, skipped */
 	struct buf	last;		/* the last line read (a copy) */
+	const char	*inflater;	/* "ISA-L" or "zlib" for gzip, or NULL */
 };
 
 typedef void	source_line_fn(void *arg, const char *line, size_t len);
