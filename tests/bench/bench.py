@@ -18,9 +18,10 @@ alternately, on the same file):
            beside zlib's gzread() (build/zread) and `gzip -dc`; a run
            takes about a second, so this case makes at least 7 (a ratio
            of two medians is steadier than one of single runs).
-  memory   peak RSS over N/10 and N lines (and 10*N with --big): flat in
-           lines; and over corpora with more and more distinct symbols
-           (--max-series 0): linear in series.
+  memory   peak RSS over N lines, and over the same N lines twice (ten
+           times with --big) in one file, which holds the same series:
+           flat in lines; and over corpora with more and more distinct
+           symbols (--max-series 0): linear in series.
   follow   the daemon on a directory holding an empty bot.log, a writer
            appending the corpus to it as fast as it can, with a
            rename+create rotation halfway; the
@@ -132,6 +133,22 @@ def make_corpus(cfg, lines, seed=SEED, hazards=False, symbols=None,
     if counted != lines:
         raise BenchError("%s: %d lines, expected %d" % (path, counted, lines))
     return c
+
+
+def repeat_corpus(c, times):
+    """c's lines times times over in one file (made when stale): more
+    lines, the same series."""
+    path = c.path[:-len(".log")] + "-x%d.log" % times
+    if not fresh(path, c.path):
+        say("writing %s" % os.path.basename(path))
+        tmp = path + ".tmp"
+        with open(c.path, "rb") as f:
+            data = f.read()
+        with open(tmp, "wb") as out:
+            for _ in range(times):
+                out.write(data)
+        os.rename(tmp, path)
+    return Corpus(path, c.lines * times)
 
 
 def gzip_corpus(c):
@@ -476,28 +493,35 @@ def case_gz(cfg, res):
 
 
 def case_memory(cfg, res):
-    sizes = [cfg.lines // 10, cfg.lines]
-    if cfg.big:
-        sizes.append(cfg.lines * 10)
+    # Lines without new series: the corpus repeated. (A longer generated
+    # corpus also brings rare label combinations, ~420 bytes each.)
+    base = res.plain or make_corpus(cfg, cfg.lines)
+    corpora = [(base, ""), (repeat_corpus(base, 10 if cfg.big else 2),
+                            "the %s-line corpus %s times" %
+                            (human(cfg.lines), 10 if cfg.big else 2))]
     flat = []
-    for n in sizes:
-        c = make_corpus(cfg, n)
+    for c, what in corpora:
         runs = []
         for i in range(cfg.runs):
-            say("memory, %d lines, run %d/%d" % (n, i + 1, cfg.runs))
+            say("memory, %d lines, run %d/%d" % (c.lines, i + 1, cfg.runs))
             r, out = lm_oneshot(cfg, c.path, "mem", pinned=True)
             runs.append(r)
         with open(out, "rb") as f:
             series = samples(f.read())
-        flat.append((series, Row("RSS, %s lines" % human(n), c.lines,
-                                 c.bytes, runs,
-                                 note="1 core, %d series" % series)))
+        note = "1 core, %d series" % series
+        if what:
+            note += ", " + what
+        flat.append((series, Row("RSS, %s lines" % human(c.lines),
+                                 c.lines, c.bytes, runs, note=note)))
     res.rows += [r for _, r in flat]
-    (s0, r0), (s1, r1) = flat[-2], flat[-1]
+    (s0, r0), (s1, r1) = flat
+    if s0 != s1:
+        raise BenchError("memory: %d series over %s lines, %d over %s" %
+                         (s0, human(r0.lines), s1, human(r1.lines)))
     if r0.rss is not None:
-        res.targets.append(("RSS flat in lines (%s vs %s lines, "
-                            "%d vs %d series)" % (human(sizes[-1]),
-                                                  human(sizes[-2]), s1, s0),
+        res.targets.append(("RSS flat in lines (%s vs %s lines, %d "
+                            "series)" % (human(r1.lines), human(r0.lines),
+                                         s0),
                             r1.rss_mib() - r0.rss_mib(), 0.5, "<=",
                             "%+.2f MiB"))
 
