@@ -68,6 +68,29 @@ lines_commit(struct lines *l, size_t n)
 	l->end += n;
 }
 
+/*
+ * Accounts for a line of n bytes at p whose LF was just found: returns 1
+ * with *len set when it is delivered, 0 when it is dropped (the tail of an
+ * over-long line, or over the cap itself).
+ */
+static inline int
+line_done(struct lines *l, const char *p, size_t n, size_t *len)
+{
+	l->consumed += n + 1;
+	if (l->skipping) {
+		l->skipping = 0;
+		return 0;
+	}
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	if (n > l->maxline) {
+		l->toolong++;
+		return 0;
+	}
+	*len = n;
+	return 1;
+}
+
 /* The next complete line in the buffer, or NULL. */
 static const char *
 next_buffered(struct lines *l, size_t *len)
@@ -95,20 +118,9 @@ next_buffered(struct lines *l, size_t *len)
 		}
 		p = l->buf + l->start;
 		n = (size_t)(nl - p);
-		l->consumed += n + 1;
 		l->start = l->scan = (size_t)(nl - l->buf) + 1;
-		if (l->skipping) {
-			l->skipping = 0;
-			continue;
-		}
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
-		if (n > l->maxline) {
-			l->toolong++;
-			continue;
-		}
-		*len = n;
-		return p;
+		if (line_done(l, p, n, len))
+			return p;
 	}
 }
 
@@ -167,20 +179,11 @@ lines_next(struct lines *l, size_t *len)
 			l->extlen -= n + 1;
 			if (l->extlen == 0)
 				l->ext = NULL;
-			l->consumed += n + 1;
-			if (l->skipping) {
-				l->skipping = 0;
-				continue;
+			if (line_done(l, line, n, len)) {
+				l->lent = 1;
+				return line;
 			}
-			if (n > 0 && line[n - 1] == '\r')
-				n--;
-			if (n > l->maxline) {
-				l->toolong++;
-				continue;
-			}
-			l->lent = 1;
-			*len = n;
-			return line;
+			continue;
 		}
 		l->ext += n;
 		l->extlen -= n;
