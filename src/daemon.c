@@ -51,6 +51,7 @@ struct daemon {
 	double			 state_next;	/* monotonic time of the next */
 	int			 state_on;
 	int			 state_failing;
+	struct webconfig	*web;		/* the server's, or NULL */
 };
 
 enum self_metric {
@@ -76,6 +77,7 @@ enum self_metric {
 	SM_RELOADS,
 	SM_RELOAD_OK,
 	SM_RELOAD_TIME,
+	SM_AUTH_REFUSED,
 	SM_CPU,
 	SM_RSS,
 	SM_VSIZE,
@@ -140,6 +142,9 @@ static const struct self_decl self_decls[SM_COUNT] = {
 	    METRIC_GAUGE, NULL, "1 when the last reload succeeded." },
 	[SM_RELOAD_TIME] = { "logmetrics_rules_last_reload_timestamp_seconds",
 	    METRIC_GAUGE, NULL, "When the rules were last loaded." },
+	[SM_AUTH_REFUSED] = { "logmetrics_http_auth_refused_total",
+	    METRIC_COUNTER, "reason", "Requests refused for their credentials: "
+	    "wrong, or not checked while too many were (throttled)." },
 	[SM_CPU] = { "process_cpu_seconds_total", METRIC_COUNTER, NULL,
 	    "Total user and system CPU time spent in seconds." },
 	[SM_RSS] = { "process_resident_memory_bytes", METRIC_GAUGE, NULL,
@@ -351,6 +356,13 @@ self_update(struct daemon *d)
 	self_set(d, SM_RELOADS, "failure", (double)d->reload_fail);
 	self_set(d, SM_RELOAD_OK, NULL, d->reload_err[0] ? 0 : 1);
 	self_set(d, SM_RELOAD_TIME, NULL, d->reload_time);
+	if (d->web != NULL && d->web->nusers > 0) {
+		uint64_t	refused, throttled;
+
+		webconfig_auth_counts(d->web, &refused, &throttled);
+		self_set(d, SM_AUTH_REFUSED, "wrong", (double)refused);
+		self_set(d, SM_AUTH_REFUSED, "throttled", (double)throttled);
+	}
 	self_process(d);
 	registry_unlock(d->self);
 }
@@ -687,6 +699,7 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 		log_warnx("%s", err);
 		goto end;
 	}
+	d.web = ho.web;		/* the server's until http_stop() */
 	log_info("listening on %s, port %d; following %zu path%s",
 	    o->listen, http_port(h), o->npaths, o->npaths == 1 ? "" : "s");
 

@@ -568,6 +568,9 @@ webconfig_load(const char *path, char *err, size_t errlen)
 	wc = l.wc = xcalloc(1, sizeof(*wc));
 	wc->path = xstrdup(path);
 	pthread_mutex_init(&wc->lock, NULL);
+	wc->auth_rate = WEBCONFIG_AUTH_RATE;
+	wc->auth_burst = wc->tokens = WEBCONFIG_AUTH_BURST;
+	wc->tokens_at = now_mono();
 
 	parse(&l, fp);
 	fclose(fp);
@@ -634,6 +637,39 @@ same(const char *a, const char *b)
 }
 
 /*
+ * Whether a bcrypt check may run now: tokens come back at wc->auth_rate a
+ * second, up to wc->auth_burst. Counts a refusal when none is left.
+ */
+static int
+take_token(struct webconfig *wc)
+{
+	double	now = now_mono();
+	int	ok;
+
+	pthread_mutex_lock(&wc->lock);
+	wc->tokens += (now - wc->tokens_at) * wc->auth_rate;
+	if (wc->tokens > wc->auth_burst)
+		wc->tokens = wc->auth_burst;
+	wc->tokens_at = now;
+	if ((ok = wc->tokens >= 1))
+		wc->tokens -= 1;
+	else
+		wc->throttled++;
+	pthread_mutex_unlock(&wc->lock);
+	return ok;
+}
+
+void
+webconfig_auth_counts(struct webconfig *wc, uint64_t *refused,
+    uint64_t *throttled)
+{
+	pthread_mutex_lock(&wc->lock);
+	*refused = wc->refused;
+	*throttled = wc->throttled;
+	pthread_mutex_unlock(&wc->lock);
+}
+
+/*
  * See webconfig.h. Costs one bcrypt of the user's cost for a password not
  * seen before (tens of milliseconds at cost 10), one sha256crypt of 1000
  * rounds for one accepted before. The lock covers the memos only.
@@ -665,10 +701,17 @@ webconfig_auth(struct webconfig *wc, const char *user, const char *pass)
 		}
 	}
 
+	if (!take_token(wc))
+		goto end;
 	/* An unknown user pays for a hash too, so names cannot be probed. */
 	hash = u != NULL ? u->hash : wc->users[0].hash;
 	out = crypt_rn(pass, hash, cd, sizeof(*cd));
 	ok = u != NULL && out != NULL && same(out, hash);
+	if (!ok) {
+		pthread_mutex_lock(&wc->lock);
+		wc->refused++;
+		pthread_mutex_unlock(&wc->lock);
+	}
 	if (ok && wc->memo_salt[0] != '\0' && (out = crypt_rn(pass,
 	    wc->memo_salt, cd, sizeof(*cd))) != NULL &&
 	    strlen(out) < sizeof(memo)) {

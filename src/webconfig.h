@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* One entry of basic_auth_users. */
 struct webconfig_user {
@@ -26,7 +27,13 @@ struct webconfig {
 	size_t			 nusers;	/* 0: no authentication */
 	char			*warnings;	/* lines for the log, or NULL */
 	char			 memo_salt[64];	/* for webconfig_auth's memo */
-	pthread_mutex_t		 lock;		/* guards the memos */
+	pthread_mutex_t		 lock;		/* guards the memos and below */
+	double			 auth_rate;	/* bcrypt checks a second, */
+	double			 auth_burst;	/* and at once (defaults below) */
+	double			 tokens;	/* bcrypt checks allowed now */
+	double			 tokens_at;	/* monotonic time of tokens */
+	uint64_t		 refused;	/* wrong name or password */
+	uint64_t		 throttled;	/* refused without a check */
 };
 
 /*
@@ -45,9 +52,19 @@ void			 webconfig_free(struct webconfig *);
  * Whether user and pass match an entry of basic_auth_users: 1 or 0. An
  * unknown user costs the same bcrypt as a wrong password; a password that
  * was accepted before is recognised by a cheap salted hash kept in memory
- * instead of bcrypt. Thread-safe.
+ * instead of bcrypt. Checks that need bcrypt run wc->auth_rate times a
+ * second at most (wc->auth_burst at once; WEBCONFIG_AUTH_RATE and _BURST
+ * unless changed after loading): beyond, a credential not recognised is
+ * refused unchecked, so that a flood of wrong passwords cannot hold the
+ * server's thread. Thread-safe.
  */
+#define WEBCONFIG_AUTH_RATE	4
+#define WEBCONFIG_AUTH_BURST	8
 int			 webconfig_auth(struct webconfig *, const char *user,
 			    const char *pass);
+
+/* Credentials refused so far: after a check, and unchecked (throttled). */
+void			 webconfig_auth_counts(struct webconfig *,
+			    uint64_t *refused, uint64_t *throttled);
 
 #endif

@@ -1363,13 +1363,28 @@ web_load(const char *name)
 	return wc;
 }
 
+/*
+ * A server with the web configuration name, bcrypt checks allowed rate
+ * times a second (see webconfig_auth()); 0: not throttled, for the tests
+ * of which credentials pass.
+ */
 static struct http *
-start_web(const char *name)
+start_web_as(const char *name, double rate)
 {
 	struct http_opts	o = { .listen = "127.0.0.1:0" };
 
 	o.web = web_load(name);
+	if (rate > 0)
+		o.web->auth_rate = rate;
+	else
+		o.web->auth_rate = o.web->auth_burst = o.web->tokens = 1e9;
 	return start(&o, NULL);
+}
+
+static struct http *
+start_web(const char *name)
+{
+	return start_web_as(name, 0);
 }
 
 /* RFC 4648 base64 of s, for Authorization headers. */
@@ -1513,6 +1528,47 @@ CHECKED_TEST(http_auth, only_the_right_credentials_pass)
 		resp_free(&r);
 	}
 	cr_assert_eq(nrenders(), ok);
+	http_stop(h);
+}
+
+/*
+ * A flood of wrong passwords is checked with bcrypt for the first burst,
+ * then refused unchecked: a client whose password was accepted before
+ * keeps its 200s, a password never seen waits for checks to resume.
+ */
+CHECKED_TEST(http_auth, wrong_password_flood_is_throttled)
+{
+	/* One check a second: the flood takes well under that. */
+	struct http	*h = start_web_as("users.yml", 1);
+	struct resp	 r;
+	char		 hdr[512], userpass[64];
+	int		 i;
+
+	auth_hdr("alice:" USER_PASS, hdr, sizeof(hdr));
+	get(http_port(h), "GET", "/metrics", hdr, &r);
+	cr_assert_eq(r.status, 200);
+	resp_free(&r);
+	for (i = 0; i < 3 * WEBCONFIG_AUTH_BURST; i++) {
+		snprintf(userpass, sizeof(userpass), "alice:guess%d", i);
+		auth_hdr(userpass, hdr, sizeof(hdr));
+		get(http_port(h), "GET", "/metrics", hdr, &r);
+		cr_assert_eq(r.status, 401);
+		assert_401(&r, 0, hdr);
+		resp_free(&r);
+	}
+	auth_hdr("alice:" USER_PASS, hdr, sizeof(hdr));
+	get(http_port(h), "GET", "/metrics", hdr, &r);
+	cr_assert_eq(r.status, 200, "a known password is throttled too");
+	resp_free(&r);
+	auth_hdr("bob:" USER_PASS, hdr, sizeof(hdr));
+	get(http_port(h), "GET", "/metrics", hdr, &r);
+	cr_assert_eq(r.status, 401, "checks were not throttled");
+	resp_free(&r);
+	usleep(1100 * 1000);
+	get(http_port(h), "GET", "/metrics", hdr, &r);
+	cr_assert_eq(r.status, 200, "checks did not resume");
+	resp_free(&r);
+	cr_assert_eq(nrenders(), 3);
 	http_stop(h);
 }
 

@@ -475,6 +475,10 @@ Test(webconfig, paths_are_relative_to_the_file)
 
 /* ---- passwords ---- */
 
+/*
+ * Three users. These tests are about which credentials pass, so bcrypt
+ * checks are not throttled here (auth_throttle tests that).
+ */
 static struct webconfig *
 users_config(void)
 {
@@ -486,6 +490,9 @@ users_config(void)
 	    "  bob: " HASH_2A "\n"
 	    "  carol: " HASH_2B "\n", path, sizeof(path), err, sizeof(err));
 	cr_assert_not_null(wc, "%s", err);
+	cr_assert_eq(wc->auth_rate, WEBCONFIG_AUTH_RATE);
+	cr_assert_eq(wc->auth_burst, WEBCONFIG_AUTH_BURST);
+	wc->auth_rate = wc->auth_burst = wc->tokens = 1e9;
 	return wc;
 }
 
@@ -593,5 +600,42 @@ Test(webconfig, checks_from_several_threads)
 		pthread_join(t[i], NULL);
 		cr_assert_eq(w[i].bad, 0, "thread %d", i);
 	}
+	webconfig_free(wc);
+}
+
+/*
+ * A flood of wrong passwords: bcrypt runs for the first burst of them,
+ * then the rest are refused unchecked (and counted), while a password
+ * accepted before still passes from its memo; checks resume as time
+ * gives tokens back.
+ */
+Test(webconfig, auth_throttle)
+{
+	struct webconfig	*wc = users_config();
+	uint64_t		 refused, throttled;
+	char			 pass[32];
+	int			 i;
+
+	wc->auth_rate = WEBCONFIG_AUTH_RATE;
+	wc->auth_burst = wc->tokens = WEBCONFIG_AUTH_BURST;
+	cr_assert_eq(webconfig_auth(wc, "alice", PASS_2Y), 1);
+	for (i = 0; i < 40; i++) {
+		snprintf(pass, sizeof(pass), "guess %d", i);
+		cr_assert_eq(webconfig_auth(wc, i % 2 ? "alice" : "eve",
+		    pass), 0);
+	}
+	webconfig_auth_counts(wc, &refused, &throttled);
+	cr_assert_eq(refused + throttled, 40);
+	/* 7 tokens were left, and the checks gave back a few at most. */
+	cr_assert_geq(refused, 7);
+	cr_assert_leq(refused, 12, "%llu checked", (unsigned long long)refused);
+	/* The memo needs no token; a password never seen needs one. */
+	cr_assert_eq(webconfig_auth(wc, "alice", PASS_2Y), 1);
+	wc->tokens = 0;
+	cr_assert_eq(webconfig_auth(wc, "bob", PASS_2A), 0);
+	webconfig_auth_counts(wc, &refused, &throttled);
+	cr_assert_eq(refused + throttled, 41);
+	usleep(300 * 1000);	/* more than one token at 4 a second */
+	cr_assert_eq(webconfig_auth(wc, "bob", PASS_2A), 1);
 	webconfig_free(wc);
 }
