@@ -13,7 +13,8 @@ FUZZ_CC		= clang
 FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		  -fno-omit-frame-pointer
 FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -I$(B)/fuzz -Itests/fuzz \
-		  $(PKG_CFLAGS) $(WARNINGS) $(FUZZ_SAN) $(EXTRA_CFLAGS)
+		  $(ISAL_DEFS) $(PKG_CFLAGS) $(WARNINGS) $(FUZZ_SAN) \
+		  $(EXTRA_CFLAGS)
 FUZZ_LIBS	= -lpcre2-8 -lz -lpthread -lm
 FUZZ_SECONDS	?= 60
 FUZZ_CHECK_SECONDS ?= 8
@@ -25,8 +26,8 @@ FUZZ_OPTS	= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
 # The modules under test, compiled again with clang and coverage.
 FUZZ_MODULES	= src/util.c src/lines.c src/json.c src/ts.c src/rules.c \
-		  src/metrics.c src/expose.c src/match.c
-FUZZ_TARGETS	= json ts rules pipeline \
+		  src/metrics.c src/expose.c src/match.c src/source.c
+FUZZ_TARGETS	= json ts rules pipeline gz \
 		  $(if $(wildcard src/state.c),$(if \
 		  $(wildcard tests/fuzz/fuzz_state.c),state))
 FUZZ_OBJS	= $(FUZZ_MODULES:src/%.c=$(B)/fuzz/obj/%.o) \
@@ -40,6 +41,7 @@ FUZZ_MAXLEN_ts		= 128
 FUZZ_MAXLEN_rules	= 4096
 FUZZ_MAXLEN_pipeline	= 8192
 FUZZ_MAXLEN_state	= 8192
+FUZZ_MAXLEN_gz		= 8192
 
 fuzz: $(FUZZ_BINS)
 
