@@ -126,8 +126,7 @@ next_buffered(struct lines *l, size_t *len)
 
 /*
  * Copies up to n lent bytes to the end of the buffer and returns how many
- * fit. Delivered bytes are compacted away only when the rest would not
- * fit, which a line from the buffer survives unless it was over-long.
+ * fit (a line delivered from the buffer may move: see lines_next()).
  */
 static size_t
 take(struct lines *l, const char *p, size_t n)
@@ -135,10 +134,7 @@ take(struct lines *l, const char *p, size_t n)
 	size_t	avail;
 	char	*space;
 
-	if (l->buf != NULL && l->cap - l->end >= n)
-		space = l->buf + l->end, avail = n;
-	else
-		space = lines_space(l, &avail);
+	space = lines_space(l, &avail);
 	if (n > avail)
 		n = avail;
 	memcpy(space, p, n);
