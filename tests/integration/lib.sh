@@ -32,6 +32,23 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# forget PID: a process stopped and reaped leaves the list, so that its
+# PID, free again, is never signalled at exit.
+forget() {
+	left=
+	for p in $PIDS; do
+		[ "$p" = "$1" ] || left="$left $p"
+	done
+	PIDS=$left
+}
+
+# Whether PID has exited (a zombie not yet reaped counts as exited).
+gone() {
+	[ -e "/proc/$1/stat" ] || return 0
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 0
+	[ -z "$st" ] || [ "${st%% *}" = Z ]
+}
+
 # A free TCP port on 127.0.0.1, chosen by the kernel.
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -75,5 +92,89 @@ promcheck() {
 	    "$1.lint" | grep -q .; then
 		cat "$1.lint" >&2
 		fail "promtool check metrics $1"
+	fi
+}
+
+# The daemon under test. daemon_start ARGS... runs $LOGMETRICS with ARGS,
+# listening on 127.0.0.1:$PORT (chosen at the first start and kept across
+# restarts), its stderr appended to $DERR ($T/daemon.err unless set), and
+# waits until it is ready; daemon_spawn does not wait. DPID is its PID.
+# daemon_stop sends SIGTERM and fails unless it exits, with status 0,
+# within 10 s; daemon_kill sends SIGKILL. Both reap it.
+PORT=
+DPID=
+DERR=${DERR:-$T/daemon.err}
+
+daemon_spawn() {
+	[ -n "$PORT" ] || PORT=$(free_port)
+	"$LOGMETRICS" -l "127.0.0.1:$PORT" "$@" 2>>"$DERR" &
+	DPID=$!
+	track_pid $DPID
+}
+
+daemon_ready() {
+	wait_until "${1:-10}" curl -sf "http://127.0.0.1:$PORT/-/ready" ||
+	    fail "daemon not ready: $(tail -n 5 "$DERR")"
+}
+
+daemon_start() {
+	daemon_spawn "$@"
+	daemon_ready
+}
+
+daemon_stop() {
+	kill -TERM "$DPID" 2>/dev/null ||
+	    fail "daemon $DPID gone before SIGTERM: $(tail -n 5 "$DERR")"
+	wait_until 10 gone "$DPID" || fail "SIGTERM did not stop the daemon"
+	rc=0
+	wait "$DPID" || rc=$?
+	forget "$DPID"
+	[ "$rc" -eq 0 ] ||
+	    fail "the daemon exited with status $rc: $(tail -n 5 "$DERR")"
+}
+
+daemon_kill() {
+	kill -9 "$DPID" 2>/dev/null || true
+	wait "$DPID" 2>/dev/null || true
+	forget "$DPID"
+}
+
+# scrape [PATH]: the daemon's answer at PATH (/metrics unless given).
+scrape() {
+	curl -sf "http://127.0.0.1:$PORT${1:-/metrics}"
+}
+
+# scrape_has REGEX: a line of the scrape matches the basic REGEX.
+scrape_has() {
+	scrape | grep -q "$1"
+}
+
+# sample_sum NAME: the sum of every sample of NAME in a scrape, labels or
+# not (0 when there is none).
+sample_sum() {
+	scrape | awk -v m="$1" '
+	    index($0, m) == 1 && substr($0, length(m) + 1, 1) ~ /[{ ]/ {
+		n += $NF
+	    }
+	    END { printf "%.17g\n", n }'
+}
+
+# oracle_matches LOG...: a scrape, saved in $T/scrape.prom, equals what the
+# oracle derives from these logs in this order ($T/expected, $T/got).
+oracle_matches() {
+	scrape >"$T/scrape.prom" || return 1
+	canon "$T/scrape.prom" >"$T/got" || return 1
+	python3 "$TOP/tests/oracle.py" --now "$(date +%s)" "$@" >"$T/expected"
+	cmp -s "$T/expected" "$T/got"
+}
+
+# expect_oracle WHAT LOG...: oracle_matches within 15 s, or the difference
+# and a failure.
+expect_oracle() {
+	what=$1
+	shift
+	if ! wait_until 15 oracle_matches "$@"; then
+		diff -u "$T/expected" "$T/got" | head -n 40
+		fail "$what: the metrics differ from the oracle's"
 	fi
 }

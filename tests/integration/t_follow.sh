@@ -3,40 +3,27 @@
 # copytruncate and delete+recreate; the scraped metrics must equal what a
 # JSON parser derives from every line written: none lost, none twice.
 . "$TOP/tests/integration/lib.sh"
-lm=$LOGMETRICS
 rules=$TOP/rules/bytelyst.rules
 unset NODE_ENV PAPER_TRADING
 gen=$TOP/build/genlog
 [ -x "$gen" ] || fail "build/genlog missing (make check builds it)"
-port=$(free_port)
 mkdir -p "$T/log"
 "$gen" -n 12000 -s 11 --hazards >"$T/source.log"
 
-"$lm" -r "$rules" -l "127.0.0.1:$port" --poll-interval 200ms \
-    "$T/log/*.log" 2>"$T/daemon.err" &
-track_pid $!
-wait_until 10 curl -sf "http://127.0.0.1:$port/-/ready" ||
-    fail "daemon not ready: $(cat "$T/daemon.err")"
-
-scrape() {
-	curl -sf "http://127.0.0.1:$port/metrics"
-}
-# The lines read from every file, summed.
-read_total() {
-	scrape | awk '/^logmetrics_lines_read_total/ { n += $2 } END { print n + 0 }'
-}
+daemon_start -r "$rules" --poll-interval 200ms "$T/log/*.log"
 caught_up() {
-	[ "$(read_total)" -eq "$1" ]
+	[ "$(sample_sum logmetrics_lines_read_total)" -eq "$1" ]
 }
 
 python3 "$TOP/tests/integration/writer.py" "$T/source.log" "$T/log" \
-    "write:3000,rename:bot.log.1,oldwrite:500,create,write:2500,wait:sh -c '[ \$(curl -sf http://127.0.0.1:$port/metrics | awk \"/^logmetrics_lines_read_total/ { n += \\\$2 } END { print n + 0 }\") -eq 6000 ]',copytruncate:bot.log.2,write:3000,delete,create,write:3000" \
+    "write:3000,rename:bot.log.1,oldwrite:500,create,write:2500,wait:sh -c '[ \$(curl -sf http://127.0.0.1:$PORT/metrics | awk \"/^logmetrics_lines_read_total/ { n += \\\$2 } END { print n + 0 }\") -eq 6000 ]',copytruncate:bot.log.2,write:3000,delete,create,write:3000" \
     >"$T/written" || fail "writer failed"
 expect_eq "lines written" 12000 "$(cat "$T/written")"
 wait_until 30 caught_up 12000 ||
-    fail "read $(read_total) of 12000 lines: $(cat "$T/daemon.err")"
+    fail "read $(sample_sum logmetrics_lines_read_total) of 12000 lines: $(cat "$T/daemon.err")"
 sleep 0.5
-expect_eq "no line counted twice" 12000 "$(read_total)"
+expect_eq "no line counted twice" 12000 \
+    "$(sample_sum logmetrics_lines_read_total)"
 
 scrape >"$T/scrape.prom"
 promcheck "$T/scrape.prom"
@@ -55,19 +42,16 @@ grep -q '^logmetrics_truncations_total{file="'"$T"'/log/bot.log"} [1-9]' \
     "$T/scrape.prom" || fail "truncation not counted"
 
 # A file present at start is read from its end: only what comes after.
-port2=$(free_port)
+daemon_stop
 mkdir -p "$T/old"
 head -n 100 "$T/source.log" >"$T/old/app.log"
-"$lm" -r "$rules" -l "127.0.0.1:$port2" "$T/old/app.log" 2>"$T/d2.err" &
-pid2=$!
-track_pid $pid2
-wait_until 10 curl -sf "http://127.0.0.1:$port2/-/ready" || fail "second daemon"
+DERR=$T/d2.err
+daemon_start -r "$rules" "$T/old/app.log"
 printf '%s\n' '{"level":40,"time":1764020763412,"component":"reconciliation","mismatches":3,"missingInDb":1,"missingOnExchange":0,"msg":"reconciliation completed"}' \
     >>"$T/old/app.log"
-wait_until 10 sh -c "curl -sf http://127.0.0.1:$port2/metrics | grep -q '^bytelyst_bot_reconciliation_mismatches_total{.*} 3$'" ||
-    fail "appended line not counted alone: $(curl -sf "http://127.0.0.1:$port2/metrics" | grep mismatches_total)"
+wait_until 10 scrape_has '^bytelyst_bot_reconciliation_mismatches_total{.*} 3$' ||
+    fail "appended line not counted alone: $(scrape | grep mismatches_total)"
 
 # SIGTERM stops it cleanly.
-kill -TERM $pid2
-wait_until 5 sh -c "! kill -0 $pid2" || fail "SIGTERM did not stop it"
+daemon_stop
 grep -q 'stopping' "$T/d2.err" || fail "no clean stop logged"

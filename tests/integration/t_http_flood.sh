@@ -5,7 +5,6 @@
 # scrape answers fast. Then the limits are raised so all 500 stay open,
 # idle, and the scrape latency is measured with them (p50, p99, max).
 . "$TOP/tests/integration/lib.sh"
-lm=$LOGMETRICS
 rules=$TOP/rules/bytelyst.rules
 unset NODE_ENV PAPER_TRADING
 mkdir -p "$T/log"
@@ -118,19 +117,9 @@ under() {
 	    fail "$2 = $(field "$2") ms, over $1 ms: $(cat "$T/report")"
 }
 
-start() {
-	port=$(free_port)
-	"$lm" -r "$rules" -l "127.0.0.1:$port" "$@" "$T/log/bot.log" \
-	    2>"$T/daemon.err" &
-	pid=$!
-	track_pid $pid
-	wait_until 10 curl -sf "http://127.0.0.1:$port/-/ready" ||
-	    fail "daemon not ready: $(cat "$T/daemon.err")"
-}
-
 # 1. The defaults (256 connections, 8 per address, 10 s timeout).
-start
-python3 "$T/flood.py" "$port" 500 slowloris 3 >"$T/report" ||
+daemon_start -r "$rules" "$T/log/bot.log"
+python3 "$T/flood.py" "$PORT" 500 slowloris 3 >"$T/report" ||
     fail "flood client failed"
 echo "slowloris x500, default limits: $(cat "$T/report")"
 [ "$(field scrapes)" -ge 20 ] || fail "too few scrapes: $(cat "$T/report")"
@@ -141,16 +130,16 @@ expect_eq "every scrape answered 200" "$(field scrapes)" "$(field ok)"
     fail "the flood did not fill its share: $(cat "$T/report")"
 [ "$(field reconnects)" -gt 0 ] || fail "nobody was shut out"
 under 1000 p99_ms
-kill -0 "$pid" || fail "daemon died: $(cat "$T/daemon.err")"
-stop_pid "$pid"
+daemon_stop
 
 # 2. Limits raised: 500 idle connections really open.
-start --max-connections 600 --per-ip-connections 600 --timeout 60
-python3 "$T/flood.py" "$port" 500 idle 3 >"$T/report" ||
+daemon_start -r "$rules" --max-connections 600 --per-ip-connections 600 \
+    --timeout 60 "$T/log/bot.log"
+python3 "$T/flood.py" "$PORT" 500 idle 3 >"$T/report" ||
     fail "flood client failed"
 echo "idle x500 held open: $(cat "$T/report")"
 expect_eq "all 500 idle connections open" 500 "$(field held)"
 expect_eq "none shut out" 0 "$(field reconnects)"
 expect_eq "every scrape answered 200" "$(field scrapes)" "$(field ok)"
 under 1000 p99_ms
-kill -0 "$pid" || fail "daemon died: $(cat "$T/daemon.err")"
+daemon_stop

@@ -4,42 +4,31 @@
 # afresh: the old values are not restored, a new state file is written.
 # A state path that cannot be written is reported, never fatal.
 . "$TOP/tests/integration/lib.sh"
-lm=$LOGMETRICS
 rules=$TOP/rules/bytelyst.rules
 unset NODE_ENV PAPER_TRADING
-port=$(free_port)
 mkdir -p "$T/log"
 line='{"level":40,"time":1764020763412,"component":"reconciliation","mismatches":3,"missingInDb":1,"missingOnExchange":0,"msg":"reconciliation completed"}'
 
-pid=
+# start RULES STATE: a daemon with a fresh stderr.
 start() {
-	: >"$T/daemon.err"
-	"$lm" -r "$1" -l "127.0.0.1:$port" --poll-interval 200ms \
-	    --state-file "$2" "$T/log/bot.log" 2>"$T/daemon.err" &
-	pid=$!
-	track_pid $pid
-	wait_until 10 curl -sf "http://127.0.0.1:$port/-/ready" ||
-	    fail "daemon not ready: $(cat "$T/daemon.err")"
-}
-stop() {
-	kill -TERM "$pid"
-	wait_until 10 sh -c "! kill -0 $pid" || fail "SIGTERM did not stop it"
+	: >"$DERR"
+	daemon_start -r "$1" --poll-interval 200ms --state-file "$2" \
+	    "$T/log/bot.log"
 }
 mismatches() {
-	curl -sf "http://127.0.0.1:$port/metrics" |
-	    awk '/^bytelyst_bot_reconciliation_mismatches_total/ { print $2 }'
+	sample_sum bytelyst_bot_reconciliation_mismatches_total
 }
 
 # A good state file to damage: 3 mismatches counted.
 : >"$T/log/bot.log"
 start "$rules" "$T/good"
 printf '%s\n' "$line" >>"$T/log/bot.log"
-wait_until 10 sh -c "[ \"\$(curl -sf http://127.0.0.1:$port/metrics | awk '/^bytelyst_bot_reconciliation_mismatches_total/ { print \$2 }')\" = 3 ]" ||
+wait_until 10 scrape_has '^bytelyst_bot_reconciliation_mismatches_total{.*} 3$' ||
     fail "the line was not counted"
-stop
+daemon_stop
 start "$rules" "$T/good"
 expect_eq "a good state restores" 3 "$(mismatches)"
-stop
+daemon_stop
 [ ! -e "$T/good.corrupt" ] || fail "a good state file was set aside"
 len=$(wc -c <"$T/good")
 
@@ -51,7 +40,7 @@ refused() {
 	    "$T/daemon.err" || fail "$1: not reported as '$2': $(cat "$T/daemon.err")"
 	cmp -s "$T/$1.orig" "$T/$1.corrupt" || fail "$1: not renamed aside intact"
 	expect_eq "$1: nothing restored" 0 "$(mismatches)"
-	stop
+	daemon_stop
 	head -n 1 "$T/$1" | grep -q '^logmetrics-state 1$' ||
 	    fail "$1: no fresh state file written"
 }
@@ -93,7 +82,7 @@ EOF
 start "$T/other.rules" "$T/foreign"
 printf '%s\n' "$line" >>"$T/log/bot.log"
 sleep 0.5
-stop
+daemon_stop
 refused foreign 'written for another rule set ([0-9a-f]*, ours [0-9a-f]*) with no metric in common'
 
 # A directory in the way: reported, not moved, and the daemon runs on.
@@ -105,12 +94,12 @@ grep -q "cannot save the state to $T/dir" "$T/daemon.err" ||
     fail "directory: failed save not reported: $(cat "$T/daemon.err")"
 [ -d "$T/dir" ] || fail "the directory was moved"
 printf '%s\n' "$line" >>"$T/log/bot.log"
-wait_until 10 sh -c "[ \"\$(curl -sf http://127.0.0.1:$port/metrics | awk '/^bytelyst_bot_reconciliation_mismatches_total/ { print \$2 }')\" = 3 ]" ||
+wait_until 10 scrape_has '^bytelyst_bot_reconciliation_mismatches_total{.*} 3$' ||
     fail "the daemon did not run on without its state"
-stop
+daemon_stop
 
 # A temporary file left by a writer that died is removed at start.
 : >"$T/good.tmp.999999999"
 start "$rules" "$T/good"
 [ ! -e "$T/good.tmp.999999999" ] || fail "stale temporary file kept"
-stop
+daemon_stop

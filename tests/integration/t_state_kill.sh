@@ -5,42 +5,17 @@
 # equal what the oracle derives from every line written: none lost, none
 # counted twice.
 . "$TOP/tests/integration/lib.sh"
-lm=$LOGMETRICS
 rules=$TOP/rules/bytelyst.rules
 unset NODE_ENV PAPER_TRADING
 gen=$TOP/build/genlog
 [ -x "$gen" ] || fail "build/genlog missing (make check builds it)"
 kills=${STATE_KILLS:-8}
-port=$(free_port)
 mkdir -p "$T/log"
 "$gen" -n 12000 -s 23 --hazards >"$T/source.log"
 
-pid=
 start() {
-	"$lm" -r "$rules" -l "127.0.0.1:$port" --poll-interval 200ms \
-	    --state-file "$T/state" --state-interval 200ms \
-	    "$T/log/bot.log" 2>>"$T/daemon.err" &
-	pid=$!
-	track_pid $pid
-}
-# A killed and reaped daemon leaves the list, so that its PID, free again,
-# is never signalled at exit.
-forget() {
-	left=
-	for p in $PIDS; do
-		[ "$p" = "$1" ] || left="$left $p"
-	done
-	PIDS=$left
-}
-scrape() {
-	curl -sf "http://127.0.0.1:$port/metrics"
-}
-matches() {
-	scrape >"$T/scrape.prom" || return 1
-	canon "$T/scrape.prom" >"$T/got" || return 1
-	python3 "$TOP/tests/oracle.py" --now "$(date +%s)" "$T/source.log" \
-	    >"$T/expected"
-	cmp -s "$T/expected" "$T/got"
+	daemon_spawn -r "$rules" --poll-interval 200ms --state-file "$T/state" \
+	    --state-interval 200ms "$T/log/bot.log"
 }
 
 start
@@ -56,22 +31,20 @@ echo "kill seed $seed"
 delays=$(python3 -c "import random, sys; r = random.Random($seed); print(' '.join('%.2f' % r.uniform(0.1, 0.6) for _ in range($kills)))")
 for delay in $delays; do
 	sleep "$delay"
-	kill -9 "$pid"
-	wait "$pid" 2>/dev/null || true
-	forget "$pid"
+	daemon_kill
 	[ -f "$T/state.corrupt" ] && fail "a state file was left damaged"
 	start
 done
 wait "$wpid" || fail "writer failed: $(cat "$T/writer.err")"
 forget "$wpid"
 expect_eq "lines written" 12000 "$(cat "$T/written")"
-wait_until 20 curl -sf "http://127.0.0.1:$port/-/ready" ||
-    fail "daemon not ready: $(tail -n 5 "$T/daemon.err")"
-if ! wait_until 30 matches; then
+daemon_ready 20
+if ! wait_until 30 oracle_matches "$T/source.log"; then
 	diff -u "$T/expected" "$T/got" | head -n 40
 	fail "after $kills kill -9 restarts the metrics differ from the oracle's"
 fi
 promcheck "$T/scrape.prom"
+daemon_stop
 restored=$(grep -c 'state restored from' "$T/daemon.err" || true)
 [ "$restored" -ge 1 ] || fail "no restart restored the state"
 grep -q 'corrupt\|cannot save' "$T/daemon.err" &&

@@ -5,12 +5,10 @@
 # the truncated file is read from 0), and a plain SIGTERM and start, which
 # keeps every counter and the last-run timestamps (no false stall).
 . "$TOP/tests/integration/lib.sh"
-lm=$LOGMETRICS
 rules=$TOP/rules/bytelyst.rules
 unset NODE_ENV PAPER_TRADING
 gen=$TOP/build/genlog
 [ -x "$gen" ] || fail "build/genlog missing (make check builds it)"
-port=$(free_port)
 mkdir -p "$T/log"
 "$gen" -n 4000 -s 31 --hazards >"$T/source.log"
 head -n 1000 "$T/source.log" >"$T/part1"
@@ -18,36 +16,9 @@ sed -n '1001,2500p' "$T/source.log" >"$T/part2"
 sed -n '2501,3500p' "$T/source.log" >"$T/part3"
 sed -n '3501,4000p' "$T/source.log" >"$T/part4"
 
-pid=
 start() {
-	"$lm" -r "$rules" -l "127.0.0.1:$port" --poll-interval 200ms \
-	    --state-file "$T/state" "$T/log/bot.log" 2>>"$T/daemon.err" &
-	pid=$!
-	track_pid $pid
-	wait_until 10 curl -sf "http://127.0.0.1:$port/-/ready" ||
-	    fail "daemon not ready: $(tail -n 5 "$T/daemon.err")"
-}
-stop() {
-	kill -TERM "$pid"
-	wait_until 10 sh -c "! kill -0 $pid" || fail "SIGTERM did not stop it"
-}
-scrape() {
-	curl -sf "http://127.0.0.1:$port/metrics"
-}
-# matches LOG...: the scrape equals the oracle over these lines, in order.
-matches() {
-	scrape >"$T/scrape.prom" || return 1
-	canon "$T/scrape.prom" >"$T/got" || return 1
-	python3 "$TOP/tests/oracle.py" --now "$(date +%s)" "$@" >"$T/expected"
-	cmp -s "$T/expected" "$T/got"
-}
-expect_oracle() {
-	what=$1
-	shift
-	if ! wait_until 15 matches "$@"; then
-		diff -u "$T/expected" "$T/got" | head -n 40
-		fail "$what: the metrics differ from the oracle's"
-	fi
+	daemon_start -r "$rules" --poll-interval 200ms --state-file "$T/state" \
+	    "$T/log/bot.log"
 }
 writer() {
 	python3 "$TOP/tests/integration/writer.py" "$1" "$T/log" "$2" \
@@ -58,7 +29,7 @@ writer() {
 start
 writer "$T/part1" "write:1000"
 expect_oracle "first run" "$T/part1"
-stop
+daemon_stop
 grep -q 'no state file' "$T/daemon.err" || fail "first start not logged"
 
 # Rename+create while stopped: 500 more lines in bot.log, renamed to
@@ -68,7 +39,7 @@ start
 expect_oracle "rename while stopped" "$T/part1" "$T/part2"
 grep -q 'files: 0 resumed, 1 renamed, 0 copied, 0 truncated, 1 new' \
     "$T/daemon.err" || fail "rename not restored: $(tail -n 3 "$T/daemon.err")"
-stop
+daemon_stop
 
 # Copytruncate while stopped: 400 lines appended, bot.log copied to
 # bot.log.2 and truncated, 600 lines written to it.
@@ -89,7 +60,7 @@ expect_oracle "a fresh cycle" "$T/part1" "$T/part2" "$T/part3" "$T/part5"
 grep -q '^bytelyst_bot_subsystem_alive{.*subsystem="trading".*} 1$' \
     "$T/scrape.prom" || fail "trading not fresh before the restart"
 cp "$T/scrape.prom" "$T/before.prom"
-stop
+daemon_stop
 start
 scrape >"$T/after.prom"
 canon "$T/before.prom" >"$T/before"
@@ -107,4 +78,4 @@ writer "$T/part4" "write:500"
 expect_oracle "after the restarts" "$T/part1" "$T/part2" "$T/part3" \
     "$T/part5" "$T/part4"
 promcheck "$T/scrape.prom"
-stop
+daemon_stop
