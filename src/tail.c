@@ -78,6 +78,7 @@
 #define TAIL_NOLIMIT	UINT64_MAX
 #define TAIL_CHUNK	(64 * 1024)
 #define TAIL_MAXINO	32			/* inotify fds looked at */
+#define TAIL_MAXLINKS	40			/* links in one path, as Linux */
 
 #define DIR_EVENTS	(IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | \
 			    IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | \
@@ -124,6 +125,17 @@ struct wdir {
 	int	 wd;
 	dev_t	 dev;
 	ino_t	 ino;
+	int	 used;		/* a via still leads through it */
+};
+
+/*
+ * A name that decides where a followed path leads: a symbolic link met
+ * on the way, or the last name reached (the file's, or the first one
+ * missing), in its directory. dir is resolved: no link in it.
+ */
+struct via {
+	char	*dir;
+	char	*name;
 };
 
 struct pattern {
@@ -139,6 +151,10 @@ struct tail {
 	size_t			  npats;
 	struct wdir		 *dirs;
 	size_t			  ndirs;
+	struct via		 *via;		/* of every linked path */
+	size_t			  nvia;
+	struct wdir		 *vdirs;	/* the directories of via */
+	size_t			  nvdirs;
 	struct tfile		**files;
 	size_t			  nfiles;
 	int			  ifd;		/* library's inotify fd or -1 */
@@ -844,6 +860,200 @@ dir_check(struct tail *t, struct wdir *d)
 }
 
 /*
+ * Appends dir/name[0..nlen) to the vias being gathered in *v, *n.
+ * An empty dir is the root.
+ */
+static void
+via_push(struct via **v, size_t *n, const char *dir, const char *name,
+    size_t nlen)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[*n].dir = xstrdup(*dir ? dir : "/");
+	(*v)[*n].name = xstrndup(name, nlen);
+	(*n)++;
+}
+
+static void
+via_clear(struct via *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].dir);
+		free(v[i].name);
+	}
+	free(v);
+}
+
+/*
+ * Walks path as open(2) does, a name at a time, following symbolic links
+ * wherever they are. When it meets one, every link followed and the last
+ * name reached (the file's, or the first name missing) are added to
+ * t->via: a change to any of those names may change the file the path
+ * leads to. A path without links adds nothing; the watch on its
+ * pattern's directory covers it. Cost: an lstat(2) per name.
+ */
+static void
+via_resolve(struct tail *t, const char *path)
+{
+	char		 cur[PATH_MAX], rest[PATH_MAX], tmp[PATH_MAX];
+	char		 target[PATH_MAX];
+	struct via	*v = NULL;
+	struct stat	 st;
+	const char	*c, *end;
+	size_t		 nv = 0, clen, n, restlen;
+	ssize_t		 tl;
+	int		 links = 0, last;
+
+	if (path[0] == '/')
+		cur[0] = '\0';
+	else if (getcwd(cur, sizeof(cur)) == NULL)
+		return;
+	else if (strcmp(cur, "/") == 0)
+		cur[0] = '\0';
+	if (strlen(path) >= sizeof(rest))
+		return;
+	strcpy(rest, path);
+	c = rest;
+	for (;;) {
+		while (*c == '/')
+			c++;
+		if (*c == '\0')
+			break;
+		end = strchr(c, '/');
+		n = end ? (size_t)(end - c) : strlen(c);
+		last = end == NULL || end[strspn(end, "/")] == '\0';
+		if (n == 1 && c[0] == '.') {
+			c += n;
+			continue;
+		}
+		if (n == 2 && c[0] == '.' && c[1] == '.') {
+			if ((end = strrchr(cur, '/')) != NULL)
+				cur[end - cur] = '\0';
+			c += n;
+			continue;
+		}
+		clen = strlen(cur);
+		if (clen + 1 + n >= sizeof(tmp))
+			break;
+		memcpy(tmp, cur, clen);
+		tmp[clen] = '/';
+		memcpy(tmp + clen + 1, c, n);
+		tmp[clen + 1 + n] = '\0';
+		if (lstat(tmp, &st) == -1) {
+			via_push(&v, &nv, cur, c, n);	/* waited for */
+			break;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			via_push(&v, &nv, cur, c, n);
+			if (++links > TAIL_MAXLINKS ||
+			    (tl = readlink(tmp, target, sizeof(target))) <= 0 ||
+			    (size_t)tl >= sizeof(target))
+				break;
+			/* What is left: the link's target, then the rest. */
+			restlen = strlen(c + n);
+			if ((size_t)tl + restlen >= sizeof(tmp))
+				break;
+			memcpy(tmp, target, (size_t)tl);
+			memcpy(tmp + tl, c + n, restlen + 1);
+			strcpy(rest, tmp);
+			c = rest;
+			if (target[0] == '/')
+				cur[0] = '\0';
+			continue;
+		}
+		if (last)
+			via_push(&v, &nv, cur, c, n);
+		else if (!S_ISDIR(st.st_mode))
+			break;
+		memcpy(cur, tmp, clen + 1 + n + 1);
+		c += n;
+	}
+	if (links == 0) {
+		via_clear(v, nv);
+		return;
+	}
+	t->via = xreallocarray(t->via, t->nvia + nv, sizeof(*t->via));
+	memcpy(t->via + t->nvia, v, nv * sizeof(*v));
+	t->nvia += nv;
+	free(v);
+}
+
+/*
+ * Gives up a directory's watch; the kernel's goes only when no other
+ * directory entry (one directory under two names) has the same wd.
+ */
+static void
+wd_release(struct tail *t, struct wdir *d)
+{
+	size_t	i;
+	int	wd = d->wd;
+
+	d->wd = -1;
+	if (wd < 0 || t->ifd < 0)
+		return;
+	for (i = 0; i < t->ndirs; i++)
+		if (t->dirs[i].wd == wd)
+			return;
+	for (i = 0; i < t->nvdirs; i++)
+		if (t->vdirs[i].wd == wd)
+			return;
+	inotify_rm_watch(t->ifd, wd);
+}
+
+/*
+ * Keeps a watch on the directory of every via, and on no other (pattern
+ * directories aside). A watch newly put asks for another check: the
+ * names it covers may have changed before it was there.
+ */
+static void
+vdirs_sync(struct tail *t)
+{
+	struct wdir	*d;
+	struct stat	 st;
+	size_t		 i, k;
+
+	for (k = 0; k < t->nvdirs; k++)
+		t->vdirs[k].used = 0;
+	for (i = 0; i < t->nvia; i++) {
+		for (k = 0; k < t->nvdirs; k++)
+			if (strcmp(t->vdirs[k].path, t->via[i].dir) == 0)
+				break;
+		if (k == t->nvdirs) {
+			t->vdirs = xreallocarray(t->vdirs, t->nvdirs + 1,
+			    sizeof(*t->vdirs));
+			d = &t->vdirs[t->nvdirs++];
+			memset(d, 0, sizeof(*d));
+			d->path = xstrdup(t->via[i].dir);
+			d->wd = -1;
+		}
+		t->vdirs[k].used = 1;
+	}
+	for (k = 0; k < t->nvdirs;) {
+		d = &t->vdirs[k];
+		if (!d->used) {
+			wd_release(t, d);
+			free(d->path);
+			*d = t->vdirs[--t->nvdirs];
+			continue;
+		}
+		k++;
+		if (stat(d->path, &st) == -1 || !S_ISDIR(st.st_mode)) {
+			wd_release(t, d);
+			continue;
+		}
+		if (d->wd >= 0 && d->dev == st.st_dev && d->ino == st.st_ino)
+			continue;
+		wd_release(t, d);
+		d->wd = inotify_add_watch(t->ifd, d->path, DIR_EVENTS);
+		d->dev = st.st_dev;
+		d->ino = st.st_ino;
+		if (d->wd >= 0)
+			t->need_sync = 1;
+	}
+}
+
+/*
  * The full check: watches on directories, every pattern expanded, every
  * path compared with the file it named. Paths a glob no longer matches
  * lose their file like missing ones. Cost: one glob(3) per pattern, one
@@ -853,11 +1063,15 @@ static void
 sync_all(struct tail *t)
 {
 	struct pattern	*p;
+	struct stat	 st;
 	glob_t		 g;
 	size_t		 i, j;
 
 	t->scans++;
 	t->need_sync = 0;
+	via_clear(t->via, t->nvia);
+	t->via = NULL;
+	t->nvia = 0;
 	for (i = 0; i < t->ndirs; i++)
 		dir_check(t, &t->dirs[i]);
 	for (i = 0; i < t->nfiles; i++)
@@ -865,13 +1079,22 @@ sync_all(struct tail *t)
 	for (i = 0; i < t->npats; i++) {
 		p = &t->pats[i];
 		if (!p->glob) {
+			if (t->ifd >= 0)
+				via_resolve(t, p->pat);
 			visit(t, p->pat, 0);
 			continue;
 		}
+		if (t->ifd >= 0)
+			via_resolve(t, t->dirs[p->dir].path);
 		memset(&g, 0, sizeof(g));
 		if (glob(p->pat, 0, NULL, &g) == 0)
-			for (j = 0; j < g.gl_pathc; j++)
+			for (j = 0; j < g.gl_pathc; j++) {
+				if (t->ifd >= 0 &&
+				    lstat(g.gl_pathv[j], &st) == 0 &&
+				    S_ISLNK(st.st_mode))
+					via_resolve(t, g.gl_pathv[j]);
 				visit(t, g.gl_pathv[j], 1);
+			}
 		globfree(&g);
 	}
 	for (i = 0; i < t->nfiles; i++) {
@@ -880,18 +1103,9 @@ sync_all(struct tail *t)
 		t->files[i]->missing = 1;
 		demote(t, t->files[i]);
 	}
+	if (t->ifd >= 0)
+		vdirs_sync(t);
 	t->initial = 0;
-}
-
-static struct wdir *
-dir_by_wd(struct tail *t, int wd)
-{
-	size_t	i;
-
-	for (i = 0; i < t->ndirs; i++)
-		if (t->dirs[i].wd == wd)
-			return &t->dirs[i];
-	return NULL;
 }
 
 static struct reader *
@@ -929,6 +1143,65 @@ dir_wants(struct tail *t, const struct wdir *d, const char *name)
 	return 0;
 }
 
+/* Whether name, appearing in or leaving directory d, is a via's. */
+static int
+via_wants(struct tail *t, const struct wdir *d, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < t->nvia; i++)
+		if (strcmp(t->via[i].name, name) == 0 &&
+		    strcmp(t->via[i].dir, d->path) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Takes an event on a directory watch (one directory may be watched as a
+ * pattern's and as a via's: both see it). A name that matters asks for
+ * the full check, as does any change to the directory itself. Returns 0
+ * when ev is not a directory's.
+ */
+static int
+dir_event(struct tail *t, const struct inotify_event *ev)
+{
+	struct wdir	*d;
+	size_t		 i;
+	int		 found = 0;
+
+	for (i = 0; i < t->ndirs; i++) {
+		d = &t->dirs[i];
+		if (d->wd != ev->wd)
+			continue;
+		found = 1;
+		if (ev->len > 0) {
+			if (dir_wants(t, d, ev->name))
+				t->need_sync = 1;
+			continue;
+		}
+		if (ev->mask & IN_MOVE_SELF)
+			inotifytools_remove_watch_by_wd(d->wd);
+		if (ev->mask & (IN_MOVE_SELF | IN_IGNORED))
+			d->wd = -1;
+		t->need_sync = 1;
+	}
+	for (i = 0; i < t->nvdirs; i++) {
+		d = &t->vdirs[i];
+		if (d->wd != ev->wd)
+			continue;
+		found = 1;
+		if (ev->len > 0) {
+			if (via_wants(t, d, ev->name))
+				t->need_sync = 1;
+			continue;
+		}
+		if (ev->mask & IN_IGNORED)
+			d->wd = -1;
+		t->need_sync = 1;
+	}
+	return found;
+}
+
 /*
  * Reads every queued event; none blocks. Structural events (a followed
  * name created, moved or deleted; a file moved, deleted or its link count
@@ -940,7 +1213,6 @@ static int
 drain_events(struct tail *t)
 {
 	struct inotify_event	*ev;
-	struct wdir		*d;
 	struct reader		*r;
 	int			 e;
 
@@ -952,19 +1224,8 @@ drain_events(struct tail *t)
 			t->need_sync = 1;
 			continue;
 		}
-		if ((d = dir_by_wd(t, ev->wd)) != NULL) {
-			if (ev->len > 0) {
-				if (dir_wants(t, d, ev->name))
-					t->need_sync = 1;
-				continue;
-			}
-			if (ev->mask & IN_MOVE_SELF)
-				inotifytools_remove_watch_by_wd(d->wd);
-			if (ev->mask & (IN_MOVE_SELF | IN_IGNORED))
-				d->wd = -1;
-			t->need_sync = 1;
+		if (dir_event(t, ev))
 			continue;
-		}
 		if ((r = reader_by_wd(t, ev->wd)) == NULL)
 			continue;	/* a watch we removed */
 		if (ev->mask & IN_IGNORED)
@@ -1458,6 +1719,10 @@ tail_free(struct tail *t)
 	for (i = 0; i < t->ndirs; i++)
 		free(t->dirs[i].path);
 	free(t->dirs);
+	for (i = 0; i < t->nvdirs; i++)
+		free(t->vdirs[i].path);
+	free(t->vdirs);
+	via_clear(t->via, t->nvia);
 	tail_live = 0;
 	free(t);
 }

@@ -771,6 +771,147 @@ sc_many_lines(struct fx *f)
 	got_clear(&f->got);
 }
 
+static void
+mklink(const struct fx *f, const char *target, const char *name)
+{
+	cr_assert_eq(symlink(target, fx_path(f, name)), 0, "symlink %s: %s",
+	    name, strerror(errno));
+}
+
+/* Makes name lead to target by renaming a new link over it. */
+static void
+relink(const struct fx *f, const char *target, const char *name)
+{
+	char	tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s.new", fx_path(f, name));
+	cr_assert_eq(symlink(target, tmp), 0);
+	cr_assert_eq(rename(tmp, fx_path(f, name)), 0);
+}
+
+static void
+mkdir_in(const struct fx *f, const char *name)
+{
+	cr_assert_eq(mkdir(fx_path(f, name), 0755), 0);
+}
+
+/*
+ * A link re-pointed before its new target exists, in its directory and
+ * in one not made yet: each target is read from its start once it
+ * appears, and the old one to its end, writes after the change included.
+ */
+static void
+sc_link_repoint(struct fx *f)
+{
+	struct tail_opts	o = fx_opts(f);
+	int			w;
+
+	mkdir_in(f, "sub");
+	put(f, "sub/x.1.log", "0\n");
+	mklink(f, "sub/x.1.log", "a.log");
+	START(f, &o, "a.log");
+	step(f);
+	EXPECT_NONE(f);
+	w = wopen(f, "sub/x.1.log");
+	wput(w, "1\n");
+	step(f);
+	EXPECT(f, "a.log|1");
+	/* pino-roll's order: unlink, symlink, then the file. */
+	cr_assert_eq(unlink(fx_path(f, "a.log")), 0);
+	mklink(f, "sub/x.2.log", "a.log");
+	step(f);
+	EXPECT_NONE(f);
+	wput(w, "2\n");
+	close(w);
+	put(f, "sub/x.2.log", "3\n");
+	step(f);
+	step(f);
+	EXPECT(f, "a.log|2", "a.log|3");
+	/* A new link renamed over it, its directory made later. */
+	relink(f, "other/y.log", "a.log");
+	step(f);
+	EXPECT_NONE(f);
+	mkdir_in(f, "other");
+	step(f);
+	EXPECT_NONE(f);
+	put(f, "other/y.log", "4\n");
+	step(f);
+	step(f);
+	EXPECT(f, "a.log|4");
+	cr_assert_eq(finfo(f, "a.log").rotations, 2);
+	cr_assert_eq(finfo(f, "a.log").lines, 4);
+}
+
+/*
+ * The kubelet's shape: a fixed link into another directory whose target
+ * is renamed and created again, the link dangling in between.
+ */
+static void
+sc_link_target_rotated(struct fx *f)
+{
+	struct tail_opts	o = fx_opts(f);
+	int			w;
+
+	mkdir_in(f, "pods");
+	mkdir_in(f, "containers");
+	w = wopen(f, "pods/0.log");
+	mklink(f, "../pods/0.log", "containers/app.log");
+	START(f, &o, "containers/app.log");
+	wput(w, "1\n");
+	step(f);
+	EXPECT(f, "app.log|1");
+	cr_assert_eq(rename(fx_path(f, "pods/0.log"),
+	    fx_path(f, "pods/0.log.20261206-101010")), 0);
+	step(f);
+	EXPECT_NONE(f);
+	wput(w, "2\n");
+	close(w);
+	put(f, "pods/0.log", "3\n");
+	step(f);
+	step(f);
+	EXPECT(f, "app.log|2", "app.log|3");
+	cr_assert_eq(finfo(f, "containers/app.log").rotations, 1);
+}
+
+/*
+ * Links through directories: a chain of two links ending in a linked
+ * directory, and a glob in a linked directory; the directory link is
+ * re-pointed at a directory made later.
+ */
+static void
+sc_link_dirs(struct fx *f)
+{
+	struct tail_opts	o = fx_opts(f);
+
+	mkdir_in(f, "g1");
+	put(f, "g1/bot.log", "");
+	put(f, "g1/x.log", "");
+	mklink(f, "g1", "cur");
+	mklink(f, "cur/bot.log", "m.log");
+	mklink(f, "m.log", "a.log");
+	START(f, &o, "a.log", "cur/*.log");
+	step(f);
+	EXPECT_NONE(f);
+	put(f, "g1/bot.log", "1\n");
+	step(f);
+	EXPECT_FILE(f, "a.log", "a.log|1");
+	EXPECT_NONE(f);
+	relink(f, "g2", "cur");
+	step(f);
+	EXPECT_NONE(f);
+	mkdir_in(f, "g2");
+	step(f);
+	EXPECT_NONE(f);
+	put(f, "g2/bot.log", "2\n");
+	put(f, "g2/y.log", "3\n");
+	step(f);
+	step(f);
+	EXPECT_FILE(f, "a.log", "a.log|2");
+	EXPECT_FILE(f, "y.log", "y.log|3");
+	EXPECT_NONE(f);
+	cr_assert_eq(finfo(f, "a.log").rotations, 1);
+}
+
 static const struct scenario {
 	const char	*name;
 	void		(*run)(struct fx *);
@@ -793,6 +934,9 @@ static const struct scenario {
 	{ "max_open", sc_max_open },
 	{ "set_position", sc_set_position },
 	{ "many_lines", sc_many_lines },
+	{ "link_repoint", sc_link_repoint },
+	{ "link_target_rotated", sc_link_target_rotated },
+	{ "link_dirs", sc_link_dirs },
 };
 
 #define NSCEN	(sizeof(scenarios) / sizeof(scenarios[0]))
