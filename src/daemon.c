@@ -61,6 +61,7 @@ enum self_metric {
 	SM_TOOLONG,
 	SM_ROTATIONS,
 	SM_TRUNCATIONS,
+	SM_FILES_LOST,
 	SM_LAG,
 	SM_LAST_READ,
 	SM_FILE_OPEN,
@@ -107,6 +108,9 @@ static const struct self_decl self_decls[SM_COUNT] = {
 	    "file", "Rotations seen: the path now names another file." },
 	[SM_TRUNCATIONS] = { "logmetrics_truncations_total", METRIC_COUNTER,
 	    "file", "Truncations seen (copytruncate): read again from 0." },
+	[SM_FILES_LOST] = { "logmetrics_files_lost_total", METRIC_COUNTER,
+	    "file", "Files the path led to, deleted before they could be "
+	    "opened: their lines were not read." },
 	[SM_LAG] = { "logmetrics_file_lag_bytes", METRIC_GAUGE, "file",
 	    "Bytes of the file not yet read." },
 	[SM_LAST_READ] = { "logmetrics_file_last_line_timestamp_seconds",
@@ -278,6 +282,7 @@ self_file(const struct tail_file *tf, void *arg)
 	self_set(d, SM_TOOLONG, tf->path, (double)tf->toolong);
 	self_set(d, SM_ROTATIONS, tf->path, (double)tf->rotations);
 	self_set(d, SM_TRUNCATIONS, tf->path, (double)tf->truncations);
+	self_set(d, SM_FILES_LOST, tf->path, (double)tf->lost);
 	self_set(d, SM_LAG, tf->path, tf->size > tf->offset ?
 	    (double)(tf->size - tf->offset) : 0);
 	self_set(d, SM_LAST_READ, tf->path, tf->last_read);

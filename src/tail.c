@@ -118,6 +118,15 @@ struct tfile {
 	int			  seen;
 	int			  missing;
 	int			  known;	/* has named a file before */
+	struct reader		**pend;		/* caught, not yet placed */
+	size_t			  npend;
+	char			**missed;	/* created, gone when opened */
+	size_t			  nmissed;
+	int			  created;	/* its last name, since the last
+						   check; the file then: */
+	int			  chave;
+	dev_t			  cdev;
+	ino_t			  cino;
 };
 
 struct wdir {
@@ -131,11 +140,16 @@ struct wdir {
 /*
  * A name that decides where a followed path leads: a symbolic link met
  * on the way, or the last name reached (the file's, or the first one
- * missing), in its directory. dir is resolved: no link in it.
+ * missing), in its directory. dir is resolved: no link in it. path is
+ * the followed path whose file the last name is (NULL for a glob's
+ * directory): files created or renamed there are caught for it.
  */
 struct via {
 	char	*dir;
 	char	*name;
+	char	*path;
+	int	 fromglob;
+	int	 last;
 };
 
 struct pattern {
@@ -155,6 +169,9 @@ struct tail {
 	size_t			  nvia;
 	struct wdir		 *vdirs;	/* the directories of via */
 	size_t			  nvdirs;
+	uint32_t		  cookie;	/* of a last name moved away */
+	size_t			  cookie_via;
+	int			  cookie_missed; /* its file was missed */
 	struct tfile		**files;
 	size_t			  nfiles;
 	int			  ifd;		/* library's inotify fd or -1 */
@@ -645,6 +662,23 @@ orphan_end(struct tail *t, struct tfile *tf, size_t i)
 }
 
 /*
+ * Makes r, a file tf's path no longer leads to, an orphan: read to its
+ * end now, then on every poll while it grows, ended at once when it is
+ * deleted.
+ */
+static void
+orphan_push(struct tail *t, struct tfile *tf, struct reader *r)
+{
+	reader_read(t, r, TAIL_NOLIMIT);
+	r->active = now_mono();		/* rotate_wait counts from now */
+	tf->orphans = xreallocarray(tf->orphans, tf->norphans + 1,
+	    sizeof(*tf->orphans));
+	tf->orphans[tf->norphans++] = r;
+	if (r->nlink == 0)
+		orphan_end(t, tf, tf->norphans - 1);
+}
+
+/*
  * The path no longer names tf's current file: read it to its end now and
  * keep it as an orphan, or end it at once when it is deleted. A reader
  * closed for max_open cannot be followed to its new name and is dropped.
@@ -662,13 +696,42 @@ demote(struct tail *t, struct tfile *tf)
 		reader_free(t, r);
 		return;
 	}
-	reader_read(t, r, TAIL_NOLIMIT);
-	r->active = now_mono();		/* rotate_wait counts from now */
-	tf->orphans = xreallocarray(tf->orphans, tf->norphans + 1,
-	    sizeof(*tf->orphans));
-	tf->orphans[tf->norphans++] = r;
-	if (r->nlink == 0)
-		orphan_end(t, tf, tf->norphans - 1);
+	orphan_push(t, tf, r);
+}
+
+/*
+ * Places the files caught for tf since the last check, now that its
+ * path leads to (dev, ino), or nowhere when !have: those caught before
+ * that file was are orphans, read from their start, oldest first (each a
+ * rotation); that file, when caught, is taken out and returned; those
+ * caught after it wait for a later check. Returns NULL when the file the
+ * path leads to was not caught.
+ */
+static struct reader *
+pend_take(struct tail *t, struct tfile *tf, int have, dev_t dev, ino_t ino)
+{
+	struct reader	*found = NULL;
+	size_t		 i, k, n;
+
+	for (k = 0; k < tf->npend; k++)
+		if (have && tf->pend[k]->dev == dev &&
+		    tf->pend[k]->ino == ino) {
+			found = tf->pend[k];
+			break;
+		}
+	n = k + (found != NULL);
+	for (i = 0; i < k; i++) {
+		if (tf->known)
+			tf->pub.rotations++;
+		tf->known = 1;
+		orphan_push(t, tf, tf->pend[i]);
+	}
+	if (n > 0) {
+		memmove(tf->pend, tf->pend + n,
+		    (tf->npend - n) * sizeof(*tf->pend));
+		tf->npend -= n;
+	}
+	return found;
 }
 
 static struct tfile *
@@ -697,6 +760,9 @@ reader_find(struct tail *t, dev_t dev, ino_t ino)
 			if (tf->orphans[j]->dev == dev &&
 			    tf->orphans[j]->ino == ino)
 				return tf->orphans[j];
+		for (j = 0; j < tf->npend; j++)
+			if (tf->pend[j]->dev == dev && tf->pend[j]->ino == ino)
+				return tf->pend[j];
 	}
 	return NULL;
 }
@@ -722,6 +788,14 @@ adopt(struct tail *t, struct reader *r)
 		file_sync_pub(from);
 		return 0;
 	}
+	for (j = 0; j < from->npend; j++)
+		if (from->pend[j] == r) {
+			/* Caught for one path, named by another: unread. */
+			memmove(&from->pend[j], &from->pend[j + 1],
+			    (from->npend - j - 1) * sizeof(*from->pend));
+			from->npend--;
+			return 0;
+		}
 	for (j = 0; j < from->norphans && from->orphans[j] != r; j++)
 		;
 	if (j == from->norphans)
@@ -756,6 +830,12 @@ file_free(struct tail *t, struct tfile *tf)
 	for (i = 0; i < tf->norphans; i++)
 		reader_free(t, tf->orphans[i]);
 	free(tf->orphans);
+	for (i = 0; i < tf->npend; i++)
+		reader_free(t, tf->pend[i]);
+	free(tf->pend);
+	for (i = 0; i < tf->nmissed; i++)
+		free(tf->missed[i]);
+	free(tf->missed);
 	free(tf->pub.path);
 	free(tf);
 }
@@ -780,6 +860,7 @@ visit(struct tail *t, const char *path, int fromglob)
 			tf->seen = 1;
 			tf->missing = 1;
 			demote(t, tf);
+			(void)pend_take(t, tf, 0, 0, 0);
 		}
 		return;
 	}
@@ -795,7 +876,9 @@ visit(struct tail *t, const char *path, int fromglob)
 		return;
 	}
 	demote(t, tf);
-	if ((r = reader_find(t, st.st_dev, st.st_ino)) != NULL) {
+	if ((r = pend_take(t, tf, 1, st.st_dev, st.st_ino)) != NULL)
+		;	/* caught at its creation */
+	else if ((r = reader_find(t, st.st_dev, st.st_ino)) != NULL) {
 		if (adopt(t, r) == -1)
 			return;
 		r->owner = tf;
@@ -868,6 +951,7 @@ via_push(struct via **v, size_t *n, const char *dir, const char *name,
     size_t nlen)
 {
 	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	memset(&(*v)[*n], 0, sizeof(**v));
 	(*v)[*n].dir = xstrdup(*dir ? dir : "/");
 	(*v)[*n].name = xstrndup(name, nlen);
 	(*n)++;
@@ -881,20 +965,20 @@ via_clear(struct via *v, size_t n)
 	for (i = 0; i < n; i++) {
 		free(v[i].dir);
 		free(v[i].name);
+		free(v[i].path);
 	}
 	free(v);
 }
 
 /*
  * Walks path as open(2) does, a name at a time, following symbolic links
- * wherever they are. When it meets one, every link followed and the last
- * name reached (the file's, or the first name missing) are added to
- * t->via: a change to any of those names may change the file the path
- * leads to. A path without links adds nothing; the watch on its
- * pattern's directory covers it. Cost: an lstat(2) per name.
+ * wherever they are, and gathers in *vp, *np every link followed and the
+ * last name reached: the file's (*reached set), or the first name
+ * missing. Returns how many links were followed. Cost: an lstat(2) per
+ * name.
  */
-static void
-via_resolve(struct tail *t, const char *path)
+static int
+resolve(const char *path, struct via **vp, size_t *np, int *reached)
 {
 	char		 cur[PATH_MAX], rest[PATH_MAX], tmp[PATH_MAX];
 	char		 target[PATH_MAX];
@@ -905,14 +989,17 @@ via_resolve(struct tail *t, const char *path)
 	ssize_t		 tl;
 	int		 links = 0, last;
 
+	*vp = NULL;
+	*np = 0;
+	*reached = 0;
 	if (path[0] == '/')
 		cur[0] = '\0';
 	else if (getcwd(cur, sizeof(cur)) == NULL)
-		return;
+		return 0;
 	else if (strcmp(cur, "/") == 0)
 		cur[0] = '\0';
 	if (strlen(path) >= sizeof(rest))
-		return;
+		return 0;
 	strcpy(rest, path);
 	c = rest;
 	for (;;) {
@@ -942,6 +1029,7 @@ via_resolve(struct tail *t, const char *path)
 		tmp[clen + 1 + n] = '\0';
 		if (lstat(tmp, &st) == -1) {
 			via_push(&v, &nv, cur, c, n);	/* waited for */
+			*reached = last;
 			break;
 		}
 		if (S_ISLNK(st.st_mode)) {
@@ -962,16 +1050,43 @@ via_resolve(struct tail *t, const char *path)
 				cur[0] = '\0';
 			continue;
 		}
-		if (last)
+		if (last) {
 			via_push(&v, &nv, cur, c, n);
-		else if (!S_ISDIR(st.st_mode))
+			*reached = 1;
+		} else if (!S_ISDIR(st.st_mode))
 			break;
 		memcpy(cur, tmp, clen + 1 + n + 1);
 		c += n;
 	}
-	if (links == 0) {
+	*vp = v;
+	*np = nv;
+	return links;
+}
+
+/*
+ * Adds to t->via what decides where path leads (see resolve()): a change
+ * to any of those names may change the file it leads to. A path without
+ * links adds nothing unless the followed path is a file's (follow, not
+ * NULL): its last name is then added alone, for the files created or
+ * renamed under it between two checks.
+ */
+static void
+via_resolve(struct tail *t, const char *path, const char *follow,
+    int fromglob)
+{
+	struct via	*v;
+	size_t		 nv;
+	int		 links, reached;
+
+	links = resolve(path, &v, &nv, &reached);
+	if (links == 0 && (follow == NULL || !reached)) {
 		via_clear(v, nv);
 		return;
+	}
+	if (follow != NULL && reached) {
+		v[nv - 1].last = 1;
+		v[nv - 1].path = xstrdup(follow);
+		v[nv - 1].fromglob = fromglob;
 	}
 	t->via = xreallocarray(t->via, t->nvia + nv, sizeof(*t->via));
 	memcpy(t->via + t->nvia, v, nv * sizeof(*v));
@@ -1072,27 +1187,31 @@ sync_all(struct tail *t)
 	via_clear(t->via, t->nvia);
 	t->via = NULL;
 	t->nvia = 0;
+	t->cookie = 0;
 	for (i = 0; i < t->ndirs; i++)
 		dir_check(t, &t->dirs[i]);
-	for (i = 0; i < t->nfiles; i++)
+	for (i = 0; i < t->nfiles; i++) {
 		t->files[i]->seen = 0;
+		t->files[i]->created = 0;
+	}
 	for (i = 0; i < t->npats; i++) {
 		p = &t->pats[i];
 		if (!p->glob) {
 			if (t->ifd >= 0)
-				via_resolve(t, p->pat);
+				via_resolve(t, p->pat, p->pat, 0);
 			visit(t, p->pat, 0);
 			continue;
 		}
 		if (t->ifd >= 0)
-			via_resolve(t, t->dirs[p->dir].path);
+			via_resolve(t, t->dirs[p->dir].path, NULL, 0);
 		memset(&g, 0, sizeof(g));
 		if (glob(p->pat, 0, NULL, &g) == 0)
 			for (j = 0; j < g.gl_pathc; j++) {
 				if (t->ifd >= 0 &&
 				    lstat(g.gl_pathv[j], &st) == 0 &&
 				    S_ISLNK(st.st_mode))
-					via_resolve(t, g.gl_pathv[j]);
+					via_resolve(t, g.gl_pathv[j],
+					    g.gl_pathv[j], 1);
 				visit(t, g.gl_pathv[j], 1);
 			}
 		globfree(&g);
@@ -1102,6 +1221,7 @@ sync_all(struct tail *t)
 			continue;
 		t->files[i]->missing = 1;
 		demote(t, t->files[i]);
+		(void)pend_take(t, t->files[i], 0, 0, 0);
 	}
 	if (t->ifd >= 0)
 		vdirs_sync(t);
@@ -1143,17 +1263,229 @@ dir_wants(struct tail *t, const struct wdir *d, const char *name)
 	return 0;
 }
 
-/* Whether name, appearing in or leaving directory d, is a via's. */
+/* How catch_file() came to a name. */
+enum catch {
+	CATCH_CREATED,		/* created or renamed in under it */
+	CATCH_MOVED,		/* renamed to it from a followed name */
+	CATCH_MISSED,		/* the same, a file missed at its creation */
+};
+
+/* Whether two names differ only in their runs of digits. */
 static int
-via_wants(struct tail *t, const struct wdir *d, const char *name)
+same_shape(const char *a, const char *b)
+{
+	for (;;) {
+		if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+			while (*a >= '0' && *a <= '9')
+				a++;
+			while (*b >= '0' && *b <= '9')
+				b++;
+			continue;
+		}
+		if (*a != *b)
+			return 0;
+		if (*a == '\0')
+			return 1;
+		a++;
+		b++;
+	}
+}
+
+static void
+missed_add(struct tfile *tf, const char *name)
 {
 	size_t	i;
 
-	for (i = 0; i < t->nvia; i++)
-		if (strcmp(t->via[i].name, name) == 0 &&
-		    strcmp(t->via[i].dir, d->path) == 0)
-			return 1;
+	for (i = 0; i < tf->nmissed; i++)
+		if (strcmp(tf->missed[i], name) == 0)
+			return;
+	tf->missed = xreallocarray(tf->missed, tf->nmissed + 1,
+	    sizeof(*tf->missed));
+	tf->missed[tf->nmissed++] = xstrdup(name);
+}
+
+/* Forgets name; returns whether it was there. */
+static int
+missed_drop(struct tfile *tf, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < tf->nmissed; i++) {
+		if (strcmp(tf->missed[i], name) != 0)
+			continue;
+		free(tf->missed[i]);
+		tf->missed[i] = tf->missed[--tf->nmissed];
+		return 1;
+	}
 	return 0;
+}
+
+/* The followed path of v, added when it is not followed yet. */
+static struct tfile *
+via_file(struct tail *t, const struct via *v)
+{
+	struct tfile	*tf;
+
+	if ((tf = file_find(t, v->path)) == NULL) {
+		tf = file_add(t, v->path, v->fromglob);
+		tf->missing = 1;
+	}
+	return tf;
+}
+
+/*
+ * Opens dir/name, a file that a followed path may have led to between two
+ * checks, before it can go: it is kept, unread, among the path's caught
+ * files, in the order of the events that made it, until the next check
+ * places it (see pend_take()). A file caught again by a later creation
+ * event moves to the end: the name was reused before the first event was
+ * read, and the file is the one of the later event. A file read already
+ * is left where it is. Gone before it could be opened, its name is
+ * remembered (tf->missed) until the event that took it away tells
+ * whether it was renamed (then caught under its new name) or deleted
+ * (lost, counted). A file renamed away that is gone under its new name
+ * too is counted lost when it had been missed so (CATCH_MISSED); else
+ * it is most likely one being read. Nothing is caught when every
+ * descriptor is taken: closing a reader for it could lose more than it
+ * saves.
+ */
+static char *
+path_in(const char *dir, const char *name)
+{
+	char	*path;
+	size_t	 len;
+
+	len = strlen(dir) + strlen(name) + 2;
+	path = xmalloc(len);
+	snprintf(path, len, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, name);
+	return path;
+}
+
+/* Whether dir/name is the file (dev, ino) now. */
+static int
+name_holds(const char *dir, const char *name, dev_t dev, ino_t ino)
+{
+	struct stat	 st;
+	char		*path = path_in(dir, name);
+	int		 same;
+
+	same = stat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+	free(path);
+	return same;
+}
+
+static void
+catch_file(struct tail *t, struct tfile *tf, const char *dir,
+    const char *name, enum catch how, struct stat *out)
+{
+	struct reader	*r;
+	struct stat	 st;
+	char		*path;
+	size_t		 i;
+
+	out->st_nlink = 0;
+	path = path_in(dir, name);
+	if (stat(path, &st) == -1) {
+		if (errno == ENOENT && how == CATCH_CREATED)
+			missed_add(tf, name);
+		else if (errno == ENOENT && how == CATCH_MISSED)
+			tf->pub.lost++;
+		free(path);
+		return;
+	}
+	if (!S_ISREG(st.st_mode) || t->nopen >= t->o.max_open) {
+		free(path);
+		return;
+	}
+	*out = st;
+	for (i = 0; i < tf->npend; i++) {
+		r = tf->pend[i];
+		if (r->dev != st.st_dev || r->ino != st.st_ino)
+			continue;
+		if (how == CATCH_CREATED) {
+			memmove(&tf->pend[i], &tf->pend[i + 1],
+			    (tf->npend - i - 1) * sizeof(*tf->pend));
+			tf->pend[tf->npend - 1] = r;
+		}
+		free(path);
+		return;
+	}
+	if (reader_find(t, st.st_dev, st.st_ino) != NULL ||
+	    (r = reader_new(t, tf, path, 0)) == NULL) {
+		free(path);
+		return;
+	}
+	free(path);
+	if (r->dev != st.st_dev || r->ino != st.st_ino) {
+		/* Replaced between stat and open: the event of that comes. */
+		reader_free(t, r);
+		return;
+	}
+	tf->pend = xreallocarray(tf->pend, tf->npend + 1, sizeof(*tf->pend));
+	tf->pend[tf->npend++] = r;
+}
+
+/*
+ * An event naming a file in directory d, watched for some via. A via's
+ * name asks for the full check. Under the last name of a followed path,
+ * or one of the same shape (bot.7.log after bot.6.log), a file created or
+ * renamed in is caught at once; one renamed away from it is caught under
+ * its new name when the rename's second half arrives.
+ */
+static void
+via_event(struct tail *t, const struct wdir *d,
+    const struct inotify_event *ev)
+{
+	struct tfile	*tf;
+	struct via	*v;
+	struct stat	 st;
+	size_t		 i;
+	int		 exact, missed, later;
+
+	if ((ev->mask & IN_MOVED_TO) && t->cookie != 0 &&
+	    ev->cookie == t->cookie) {
+		v = &t->via[t->cookie_via];
+		catch_file(t, via_file(t, v), d->path, ev->name,
+		    t->cookie_missed ? CATCH_MISSED : CATCH_MOVED, &st);
+		t->cookie = 0;
+	}
+	for (i = 0; i < t->nvia; i++) {
+		v = &t->via[i];
+		if (strcmp(v->dir, d->path) != 0)
+			continue;
+		exact = strcmp(v->name, ev->name) == 0;
+		if (exact)
+			t->need_sync = 1;
+		if (!v->last || (!exact && !same_shape(v->name, ev->name)))
+			continue;
+		tf = via_file(t, v);
+		/*
+		 * The file of the last creation under the name, opened then,
+		 * still there: the one leaving now came before it, unread.
+		 */
+		later = exact && tf->created && tf->chave &&
+		    name_holds(d->path, ev->name, tf->cdev, tf->cino);
+		if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
+			catch_file(t, tf, d->path, ev->name, CATCH_CREATED,
+			    &st);
+			if (exact) {
+				tf->created = 1;
+				tf->chave = st.st_nlink > 0;
+				tf->cdev = st.st_dev;
+				tf->cino = st.st_ino;
+			}
+		} else if (ev->mask & IN_MOVED_FROM) {
+			missed = missed_drop(tf, ev->name) || later;
+			if (missed || exact) {
+				t->cookie = ev->cookie;
+				t->cookie_via = i;
+				t->cookie_missed = missed;
+			}
+		} else if (ev->mask & IN_DELETE) {
+			if (missed_drop(tf, ev->name) || later)
+				tf->pub.lost++;
+		}
+	}
 }
 
 /*
@@ -1191,8 +1523,7 @@ dir_event(struct tail *t, const struct inotify_event *ev)
 			continue;
 		found = 1;
 		if (ev->len > 0) {
-			if (via_wants(t, d, ev->name))
-				t->need_sync = 1;
+			via_event(t, d, ev);
 			continue;
 		}
 		if (ev->mask & IN_IGNORED)
@@ -1273,7 +1604,7 @@ read_all(struct tail *t)
 	for (i = k = 0; i < t->nfiles; i++) {
 		tf = t->files[i];
 		if (tf->fromglob && tf->missing && tf->cur == NULL &&
-		    tf->norphans == 0)
+		    tf->norphans == 0 && tf->npend == 0 && tf->pub.lost == 0)
 			file_free(t, tf);
 		else
 			t->files[k++] = tf;
@@ -1318,6 +1649,11 @@ tail_new(const struct tail_opts *opts, const char *const *patterns, size_t n,
 		(void)ino_setup(t);
 	t->initial = 1;
 	sync_all(t);
+	if (t->need_sync) {
+		/* Watches were put: what they cover is looked at again. */
+		t->initial = 1;
+		sync_all(t);
+	}
 	t->next_scan = now_mono() + t->o.poll_interval;
 	return t;
 }
@@ -1501,39 +1837,27 @@ path_wanted(struct tail *t, const char *path, int *fromglob)
 }
 
 /*
- * Looks in the directory of p->path, in name order, for a regular file at
- * least p->offset long with p's head: the file (dev, ino) of p when byid,
- * else any other file (a copy) that no restored reader holds. Returns its
- * path (the caller frees it) with its stat in *out, or NULL.
+ * Looks in dir, in name order, for a regular file at least p->offset long
+ * with p's head: the file (dev, ino) of p when byid, else any other file
+ * (a copy) that no restored reader holds. Returns its path (the caller
+ * frees it) with its stat in *out, or NULL.
  */
 static char *
-dir_search(struct tail *t, const struct tail_pos *p, int byid,
-    struct stat *out)
+dir_search(struct tail *t, const char *dir, const struct tail_pos *p,
+    int byid, struct stat *out)
 {
 	struct dirent	**names;
 	struct reader	 *r;
 	struct stat	  st;
-	const char	 *slash = strrchr(p->path, '/');
-	char		 *dir, *cand, *found = NULL;
-	size_t		  len;
+	char		 *cand, *found = NULL;
 	int		  n, i, fd, same;
 
-	if (slash == NULL)
-		dir = xstrdup(".");
-	else if (slash == p->path)
-		dir = xstrdup("/");
-	else
-		dir = xstrndup(p->path, (size_t)(slash - p->path));
-	if ((n = scandir(dir, &names, NULL, alphasort)) == -1) {
-		free(dir);
+	if ((n = scandir(dir, &names, NULL, alphasort)) == -1)
 		return NULL;
-	}
 	for (i = 0; i < n; i++) {
 		if (found != NULL || names[i]->d_name[0] == '.')
 			goto next;
-		len = strlen(dir) + strlen(names[i]->d_name) + 2;
-		cand = xmalloc(len);
-		snprintf(cand, len, "%s/%s", dir, names[i]->d_name);
+		cand = path_in(dir, names[i]->d_name);
 		if (stat(cand, &st) == -1 || !S_ISREG(st.st_mode) ||
 		    (uint64_t)st.st_size < p->offset)
 			goto skip;
@@ -1559,7 +1883,37 @@ next:
 		free(names[i]);
 	}
 	free(names);
+	return found;
+}
+
+/*
+ * dir_search() in the directory of p->path, then, when the path goes
+ * through symbolic links, in the directory it leads to now (where a
+ * link's target is rotated).
+ */
+static char *
+pos_search(struct tail *t, const struct tail_pos *p, int byid,
+    struct stat *out)
+{
+	const char	*slash = strrchr(p->path, '/');
+	struct via	*v;
+	char		*dir, *found;
+	size_t		 nv;
+	int		 reached;
+
+	if (slash == NULL)
+		dir = xstrdup(".");
+	else if (slash == p->path)
+		dir = xstrdup("/");
+	else
+		dir = xstrndup(p->path, (size_t)(slash - p->path));
+	found = dir_search(t, dir, p, byid, out);
 	free(dir);
+	if (found != NULL)
+		return found;
+	if (resolve(p->path, &v, &nv, &reached) > 0 && nv > 0)
+		found = dir_search(t, v[nv - 1].dir, p, byid, out);
+	via_clear(v, nv);
 	return found;
 }
 
@@ -1652,7 +2006,7 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
 				rs->rotated++;
 			continue;
 		}
-		name = dir_search(t, p, 1, &st);
+		name = pos_search(t, p, 1, &st);
 		if (name != NULL && orphan_restore(t, p, name, &st) == 0)
 			rs->rotated++;
 		else
@@ -1664,7 +2018,7 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
 		if (!cut[i] || pos[i].headlen == 0)
 			continue;
 		p = &pos[i];
-		if ((name = dir_search(t, p, 0, &st)) == NULL)
+		if ((name = pos_search(t, p, 0, &st)) == NULL)
 			continue;
 		if ((r = reader_find(t, st.st_dev, st.st_ino)) != NULL) {
 			r->restored = 1;

@@ -44,6 +44,8 @@ struct tail_file {
 	uint64_t	 toolong;	/* lines over max_line, skipped */
 	uint64_t	 rotations;	/* path now names another file */
 	uint64_t	 truncations;	/* file shrank or was rewritten */
+	uint64_t	 lost;		/* files the path led to, deleted
+					   before they could be opened */
 	double		 last_read;	/* wall time of the last line */
 	int		 open;		/* a descriptor is held */
 };

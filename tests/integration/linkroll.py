@@ -19,6 +19,7 @@ usage: linkroll.py SOURCE DIR SHAPE LINES ROLL KEEP RATE GAP
              DIR/pods/ns_pod_uid/app/0.log, renamed to
              0.log.YYYYMMDD-HHMMSS.NNNNNN and created again (the link
              dangles in between); rotated files but the newest gzipped
+             unless the environment has LINKROLL_GZIP=0
     linkdir  DIR/logs -> real, a fixed link to a directory where
              bot.log is rotated by rename and create
   ROLL    bytes a file holds before the next roll
@@ -140,7 +141,7 @@ class Roller:
                 os.unlink(old)
             elif os.path.exists(old + ".gz"):
                 os.unlink(old + ".gz")
-        if self.shape == "kube":
+        if self.shape == "kube" and os.environ.get("LINKROLL_GZIP") != "0":
             for old in kept[:-1]:
                 if os.path.exists(old):
                     with open(old, "rb") as f, \

@@ -6,7 +6,10 @@
 # directory link re-pointed, the kubelet's fixed link whose target is
 # renamed and created again (older files gzipped), and a fixed link to a
 # directory where the file is rotated. Each time the metrics must equal
-# the oracle's over every line written: none lost, none twice. Then a
+# the oracle's over every line written: none lost, none twice. Then the
+# same shapes rolled many times while the daemon is stopped (SIGSTOP):
+# every file in between is read, in order; with old files deleted
+# meanwhile, each one the daemon could not open is counted lost. Last, a
 # dangling link, waited for until its target appears.
 . "$TOP/tests/integration/lib.sh"
 rules=$TOP/rules/bytelyst.rules
@@ -59,6 +62,48 @@ roll chain 20000 20
 roll dirlink 20000 20
 roll kube 20000 20
 roll linkdir 20000 0
+
+# burst SHAPE: 2,000 lines, a roll every 32 KiB, written as fast as can
+# be while the daemon is stopped, nothing deleted.
+burst() {
+	d=$T/burst-$1
+	mkdir -p "$d"
+	follow=$d/$(python3 "$TOP/tests/integration/linkroll.py" --path "$1")
+	python3 "$TOP/tests/integration/linkroll.py" --setup "$1" "$d"
+	daemon_start -r "$rules" "$follow"
+	kill -STOP "$DPID"
+	LINKROLL_GZIP=0 python3 "$TOP/tests/integration/linkroll.py" \
+	    "$T/source.log" "$d" "$1" 2000 32768 1000 0 0 >"$T/written" ||
+	    fail "burst $1: writer failed"
+	kill -CONT "$DPID"
+	check "burst $1" 2000
+	expect_eq "burst $1: no file lost" 0 \
+	    "$(sample_sum logmetrics_files_lost_total)"
+	echo "burst $1: $(cat "$T/written") (lines, rolls) written, all read"
+	daemon_stop
+}
+burst unlink
+burst rename
+burst chain
+burst kube
+burst linkdir
+
+# Rolled while stopped with the three newest files kept: the files
+# deleted before the daemon could open them (all but the first, open
+# already, and the four left) are counted.
+d=$T/lost
+mkdir -p "$d"
+python3 "$TOP/tests/integration/linkroll.py" --setup unlink "$d"
+daemon_start -r "$rules" "$d/current.log"
+kill -STOP "$DPID"
+python3 "$TOP/tests/integration/linkroll.py" "$T/source.log" "$d" unlink \
+    2000 32768 3 0 0 >"$T/written" || fail "lost: writer failed"
+rolls=$(cut -d' ' -f2 "$T/written")
+[ "$rolls" -ge 8 ] || fail "lost: only $rolls rolls"
+kill -CONT "$DPID"
+wait_until 10 scrape_has "^logmetrics_files_lost_total{.*} $((rolls - 4))\$" ||
+    fail "lost: $(scrape | grep files_lost) after $rolls rolls, want $((rolls - 4))"
+daemon_stop
 
 # A dangling link is waited for: no error, and the target's lines are
 # read from its start once it appears.

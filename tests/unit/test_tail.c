@@ -912,6 +912,82 @@ sc_link_dirs(struct fx *f)
 	cr_assert_eq(finfo(f, "a.log").rotations, 1);
 }
 
+/*
+ * Several rolls between two reads. With inotify, every file the path led
+ * to meanwhile is read, in order, and one deleted before it could be
+ * opened is counted lost; polling sees only where the path leads at each
+ * poll.
+ */
+static void
+sc_link_burst(struct fx *f)
+{
+	struct tail_opts	o = fx_opts(f);
+
+	put(f, "x.1.log", "");
+	mklink(f, "x.1.log", "a.log");
+	START(f, &o, "a.log");
+	step(f);
+	EXPECT_NONE(f);
+	relink(f, "x.2.log", "a.log");
+	put(f, "x.2.log", "2\n");
+	cr_assert_eq(unlink(fx_path(f, "a.log")), 0);
+	mklink(f, "x.3.log", "a.log");
+	put(f, "x.3.log", "3\n");
+	relink(f, "x.4.log", "a.log");
+	put(f, "x.4.log", "4\n");
+	step(f);
+	step(f);
+	if (f->inotify) {
+		EXPECT(f, "a.log|2", "a.log|3", "a.log|4");
+		cr_assert_eq(finfo(f, "a.log").rotations, 3);
+	} else
+		EXPECT(f, "a.log|4");
+	relink(f, "x.5.log", "a.log");
+	put(f, "x.5.log", "5\n");
+	relink(f, "x.6.log", "a.log");
+	put(f, "x.6.log", "6\n");
+	cr_assert_eq(unlink(fx_path(f, "x.5.log")), 0);
+	step(f);
+	step(f);
+	EXPECT(f, "a.log|6");
+	cr_assert_eq(finfo(f, "a.log").lost, f->inotify ? 1 : 0);
+}
+
+/*
+ * Rename and create twice between two reads, then once more with the
+ * file in between deleted: the same, by the rename's events.
+ */
+static void
+sc_rename_burst(struct fx *f)
+{
+	struct tail_opts	o = fx_opts(f);
+
+	put(f, "a.log", "");
+	START(f, &o, "a.log");
+	step(f);
+	put(f, "a.log", "1\n");
+	cr_assert_eq(rename(fx_path(f, "a.log"), fx_path(f, "a.log.1")), 0);
+	put(f, "a.log", "2\n");
+	cr_assert_eq(rename(fx_path(f, "a.log.1"), fx_path(f, "a.log.2")), 0);
+	cr_assert_eq(rename(fx_path(f, "a.log"), fx_path(f, "a.log.1")), 0);
+	put(f, "a.log", "3\n");
+	step(f);
+	step(f);
+	if (f->inotify)
+		EXPECT(f, "a.log|1", "a.log|2", "a.log|3");
+	else
+		EXPECT(f, "a.log|1", "a.log|3");
+	cr_assert_eq(rename(fx_path(f, "a.log"), fx_path(f, "a.log.3")), 0);
+	put(f, "a.log", "4\n");
+	cr_assert_eq(rename(fx_path(f, "a.log"), fx_path(f, "a.log.4")), 0);
+	cr_assert_eq(unlink(fx_path(f, "a.log.4")), 0);
+	put(f, "a.log", "5\n");
+	step(f);
+	step(f);
+	EXPECT(f, "a.log|5");
+	cr_assert_eq(finfo(f, "a.log").lost, f->inotify ? 1 : 0);
+}
+
 static const struct scenario {
 	const char	*name;
 	void		(*run)(struct fx *);
@@ -937,6 +1013,8 @@ static const struct scenario {
 	{ "link_repoint", sc_link_repoint },
 	{ "link_target_rotated", sc_link_target_rotated },
 	{ "link_dirs", sc_link_dirs },
+	{ "link_burst", sc_link_burst },
+	{ "rename_burst", sc_rename_burst },
 };
 
 #define NSCEN	(sizeof(scenarios) / sizeof(scenarios[0]))
