@@ -38,7 +38,7 @@ struct daemon {
 	struct engine		*e;
 	struct tail		*t;
 	struct registry		*self;		/* self-metrics */
-	struct metric		*sm[32];
+	struct metric		*sm[48];	/* by enum self_metric */
 	struct filesnap		*files;		/* under self's lock */
 	size_t			 nfiles;
 	uint64_t		 reload_ok;
@@ -51,6 +51,7 @@ struct daemon {
 	double			 state_next;	/* monotonic time of the next */
 	int			 state_on;
 	int			 state_failing;
+	int			 overflow_told;	/* the first was logged */
 	struct webconfig	*web;		/* the server's, or NULL */
 };
 
@@ -85,8 +86,12 @@ enum self_metric {
 	SM_FDS,
 	SM_MAXFDS,
 	SM_START,
+	SM_FILE_POLLED,
+	SM_INOTIFY_OVERFLOWS,
 	SM_COUNT,
 };
+
+_Static_assert(SM_COUNT <= 48, "struct daemon's sm[] is too short");
 
 struct self_decl {
 	const char		*name;
@@ -111,6 +116,13 @@ static const struct self_decl self_decls[SM_COUNT] = {
 	[SM_FILES_LOST] = { "logmetrics_files_lost_total", METRIC_COUNTER,
 	    "file", "Files the path led to, deleted before they could be "
 	    "opened: their lines were not read." },
+	[SM_FILE_POLLED] = { "logmetrics_file_polled", METRIC_GAUGE, "file",
+	    "1 when no inotify watch covers the path: changes are seen at the "
+	    "next --poll-interval only." },
+	[SM_INOTIFY_OVERFLOWS] = { "logmetrics_inotify_overflows_total",
+	    METRIC_COUNTER, NULL,
+	    "Times the inotify queue overflowed: events were lost and every "
+	    "path was checked again." },
 	[SM_LAG] = { "logmetrics_file_lag_bytes", METRIC_GAUGE, "file",
 	    "Bytes of the file not yet read." },
 	[SM_LAST_READ] = { "logmetrics_file_last_line_timestamp_seconds",
@@ -283,6 +295,7 @@ self_file(const struct tail_file *tf, void *arg)
 	self_set(d, SM_ROTATIONS, tf->path, (double)tf->rotations);
 	self_set(d, SM_TRUNCATIONS, tf->path, (double)tf->truncations);
 	self_set(d, SM_FILES_LOST, tf->path, (double)tf->lost);
+	self_set(d, SM_FILE_POLLED, tf->path, tf->polled ? 1 : 0);
 	self_set(d, SM_LAG, tf->path, tf->size > tf->offset ?
 	    (double)(tf->size - tf->offset) : 0);
 	self_set(d, SM_LAST_READ, tf->path, tf->last_read);
@@ -322,6 +335,7 @@ self_update(struct daemon *d)
 	const struct matcher_stats	*ms = matcher_stats(d->e->m);
 	const struct rule_stats		*rst;
 	struct registry			*reg = d->e->reg;
+	struct tail_stats		 ts;
 	struct filewalk			 w;
 	size_t				 i, n;
 
@@ -343,6 +357,14 @@ self_update(struct daemon *d)
 		self_set(d, SM_RULE_ERRORS, name, (double)rst[i].errors);
 	}
 	self_set(d, SM_UNMATCHED, NULL, (double)ms->unmatched);
+	tail_stats(d->t, &ts);
+	self_set(d, SM_INOTIFY_OVERFLOWS, NULL, (double)ts.overflows);
+	if (ts.overflows > 0 && !d->overflow_told) {
+		d->overflow_told = 1;
+		log_warnx("inotify queue overflow: events were lost, every "
+		    "followed path was checked again; if it happens again, "
+		    "raise fs.inotify.max_queued_events");
+	}
 	self_set(d, SM_JSON_INVALID, NULL, (double)ms->json_invalid);
 	registry_lock(reg);
 	for (i = 0; i < reg->n; i++) {

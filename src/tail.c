@@ -141,8 +141,9 @@ struct wdir {
  * A name that decides where a followed path leads: a symbolic link met
  * on the way, or the last name reached (the file's, or the first one
  * missing), in its directory. dir is resolved: no link in it. path is
- * the followed path whose file the last name is (NULL for a glob's
- * directory): files created or renamed there are caught for it.
+ * the followed path it leads (NULL for a glob's directory); under the
+ * last name of a path (last), files created or renamed are caught for
+ * it.
  */
 struct via {
 	char	*dir;
@@ -1075,7 +1076,7 @@ via_resolve(struct tail *t, const char *path, const char *follow,
     int fromglob)
 {
 	struct via	*v;
-	size_t		 nv;
+	size_t		 nv, i;
 	int		 links, reached;
 
 	links = resolve(path, &v, &nv, &reached);
@@ -1083,11 +1084,12 @@ via_resolve(struct tail *t, const char *path, const char *follow,
 		via_clear(v, nv);
 		return;
 	}
-	if (follow != NULL && reached) {
-		v[nv - 1].last = 1;
-		v[nv - 1].path = xstrdup(follow);
-		v[nv - 1].fromglob = fromglob;
+	for (i = 0; follow != NULL && i < nv; i++) {
+		v[i].path = xstrdup(follow);
+		v[i].fromglob = fromglob;
 	}
+	if (follow != NULL && reached)
+		v[nv - 1].last = 1;
 	t->via = xreallocarray(t->via, t->nvia + nv, sizeof(*t->via));
 	memcpy(t->via + t->nvia, v, nv * sizeof(*v));
 	t->nvia += nv;
@@ -1169,6 +1171,38 @@ vdirs_sync(struct tail *t)
 }
 
 /*
+ * Whether inotify watches cover path: its pattern's directory, and the
+ * directory of every link on its way and of the name it leads to.
+ */
+static int
+watched(const struct tail *t, const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+	size_t		 i, k, dlen;
+	int		 found = 0;
+
+	if (t->ifd < 0)
+		return 0;
+	dlen = slash == NULL ? 0 : slash == path ? 1 : (size_t)(slash - path);
+	for (i = 0; i < t->ndirs && !found; i++)
+		found = slash == NULL ? strcmp(t->dirs[i].path, ".") == 0 :
+		    strlen(t->dirs[i].path) == dlen &&
+		    strncmp(t->dirs[i].path, path, dlen) == 0;
+	if (!found || t->dirs[i - 1].wd < 0)
+		return 0;
+	for (i = 0; i < t->nvia; i++) {
+		if (t->via[i].path == NULL || strcmp(t->via[i].path, path) != 0)
+			continue;
+		for (k = 0; k < t->nvdirs; k++)
+			if (strcmp(t->vdirs[k].path, t->via[i].dir) == 0)
+				break;
+		if (k == t->nvdirs || t->vdirs[k].wd < 0)
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * The full check: watches on directories, every pattern expanded, every
  * path compared with the file it named. Paths a glob no longer matches
  * lose their file like missing ones. Cost: one glob(3) per pattern, one
@@ -1225,6 +1259,8 @@ sync_all(struct tail *t)
 	}
 	if (t->ifd >= 0)
 		vdirs_sync(t);
+	for (i = 0; i < t->nfiles; i++)
+		t->files[i]->pub.polled = !watched(t, t->files[i]->pub.path);
 	t->initial = 0;
 }
 
@@ -1717,24 +1753,6 @@ tail_stats(const struct tail *t, struct tail_stats *st)
 	st->files = t->nfiles;
 	st->open = t->nopen;
 	st->inotify = t->ifd >= 0;
-}
-
-int
-tail_set_position(struct tail *t, const char *path, dev_t dev, ino_t ino,
-    uint64_t offset)
-{
-	struct tfile	*tf;
-	struct reader	*r;
-
-	if ((tf = file_find(t, path)) == NULL || (r = tf->cur) == NULL ||
-	    r->dev != dev || r->ino != ino || offset > r->size)
-		return -1;
-	lines_reset(&r->lines);
-	r->skipping = 0;
-	r->pos = r->offset = r->lastnl = offset;
-	r->cbase = offset - r->lines.consumed;
-	file_sync_pub(tf);
-	return 0;
 }
 
 uint64_t

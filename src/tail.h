@@ -46,6 +46,7 @@ struct tail_file {
 	uint64_t	 truncations;	/* file shrank or was rewritten */
 	uint64_t	 lost;		/* files the path led to, deleted
 					   before they could be opened */
+	int		 polled;	/* no inotify watch covers it */
 	double		 last_read;	/* wall time of the last line */
 	int		 open;		/* a descriptor is held */
 };
@@ -95,15 +96,6 @@ void		 tail_foreach(struct tail *,
 		    void (*fn)(const struct tail_file *, void *), void *arg);
 
 void		 tail_stats(const struct tail *, struct tail_stats *);
-
-/*
- * Resumes path at offset (the end of a complete line) when path still
- * names the file (dev, ino) and that file is at least offset bytes long.
- * Meant for restart state, before the first tail_poll(). Returns 0, or -1
- * when the path is not followed or names another file.
- */
-int		 tail_set_position(struct tail *, const char *path, dev_t,
-		    ino_t, uint64_t offset);
 
 /*
  * One open file as restart state sees it: the followed path it belongs to

@@ -723,28 +723,6 @@ sc_max_open(struct fx *f)
 }
 
 static void
-sc_set_position(struct fx *f)
-{
-	struct tail_opts	o = fx_opts(f);
-	struct tail_file	tf;
-
-	put(f, "a.log", "l1\nl2\nl3\n");
-	START(f, &o, "a.log");
-	tf = finfo(f, "a.log");
-	cr_assert_eq(tf.offset, 9);
-	cr_assert_eq(tail_set_position(f->t, fx_path(f, "a.log"), tf.dev,
-	    tf.ino + 1, 3), -1);
-	cr_assert_eq(tail_set_position(f->t, fx_path(f, "b.log"), tf.dev,
-	    tf.ino, 3), -1);
-	cr_assert_eq(tail_set_position(f->t, fx_path(f, "a.log"), tf.dev,
-	    tf.ino, 10), -1);
-	cr_assert_eq(tail_set_position(f->t, fx_path(f, "a.log"), tf.dev,
-	    tf.ino, 3), 0);
-	step(f);
-	EXPECT(f, "a.log|l2", "a.log|l3");
-}
-
-static void
 sc_many_lines(struct fx *f)
 {
 	struct tail_opts	 o = fx_opts(f);
@@ -840,6 +818,8 @@ sc_link_repoint(struct fx *f)
 	EXPECT(f, "a.log|4");
 	cr_assert_eq(finfo(f, "a.log").rotations, 2);
 	cr_assert_eq(finfo(f, "a.log").lines, 4);
+	/* Every directory on the way is watched, or none. */
+	cr_assert_eq(finfo(f, "a.log").polled, !f->inotify);
 }
 
 /*
@@ -1008,7 +988,6 @@ static const struct scenario {
 	{ "long_lines", sc_long_lines },
 	{ "start_in_long_line", sc_start_in_long_line },
 	{ "max_open", sc_max_open },
-	{ "set_position", sc_set_position },
 	{ "many_lines", sc_many_lines },
 	{ "link_repoint", sc_link_repoint },
 	{ "link_target_rotated", sc_link_target_rotated },
