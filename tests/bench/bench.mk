@@ -4,6 +4,7 @@
 #   make bench BENCH_LINES=200000 BENCH_RUNS=5 BENCH_BIG=1
 #   make bench BENCH_FLAGS='--only oneshot,follow --strict'
 #   make bench-smoke        every case once on 20,000 lines (make check)
+#   make bench-links        lines read behind re-pointed links (tests/bench/links.sh)
 #
 # Corpora are kept in BENCH_DIR and made again only when the generator
 # changes; the last table is saved as BENCH_DIR/last.txt.
@@ -28,4 +29,7 @@ bench:
 bench-smoke: logmetrics $(B)/genlog $(B)/zread
 	@python3 tests/bench/bench.py --smoke --dir $(B)/bench-smoke
 
-.PHONY: bench bench-smoke
+bench-links: logmetrics $(B)/genlog
+	@tests/bench/links.sh
+
+.PHONY: bench bench-smoke bench-links
