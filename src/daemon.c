@@ -581,16 +581,43 @@ reload(struct daemon *d)
  * values describe the same lines; the file is written (fsync, rename,
  * fsync of the directory) after the lock is released.
  */
+struct positions {
+	struct state_pos	*v;
+	size_t			 n;
+};
+
+/* Adds a file's position, encoded by the tail, to the state's. */
+static void
+position_add(const struct tail_pos *p, void *arg)
+{
+	struct positions	*ps = arg;
+	struct state_pos	*sp;
+	struct buf		 b;
+
+	buf_init(&b);
+	tail_pos_encode(p, &b);
+	ps->v = xreallocarray(ps->v, ps->n + 1, sizeof(*ps->v));
+	sp = &ps->v[ps->n++];
+	memset(sp, 0, sizeof(*sp));
+	sp->kind = xstrdup(TAIL_POS_KIND);
+	sp->version = TAIL_POS_VERSION;
+	sp->len = b.len;
+	sp->data = buf_release(&b);
+}
+
 static void
 save_state(struct daemon *d)
 {
-	struct buf	b;
+	struct positions	ps = { NULL, 0 };
+	struct buf		b;
 
 	d->state_next = now_mono() + d->o->state_interval;
 	buf_init(&b);
 	registry_lock(d->e->reg);
-	state_snapshot(&b, d->e->reg, d->t);
+	tail_positions(d->t, position_add, &ps);
+	state_snapshot(&b, d->e->reg, ps.v, ps.n);
 	registry_unlock(d->e->reg);
+	state_pos_free(ps.v, ps.n);
 	if (!d->state_failing && b.len == d->state_last.len &&
 	    memcmp(b.p, d->state_last.p, b.len) == 0) {
 		buf_free(&b);
@@ -616,18 +643,75 @@ save_state(struct daemon *d)
  * saves a first snapshot at once: a file that appears from now on is
  * unknown to it, so that a restart reads it from its start.
  */
+/*
+ * Decodes the file positions of st into pos (paths owned by paths). A
+ * position of another kind, from a later logmetrics with more sources,
+ * is skipped and said. Returns how many, or -1 with err saying where the
+ * first that cannot be decoded is.
+ */
+static ssize_t
+positions_decode(const char *path, const struct state *st,
+    struct tail_pos *pos, char **paths, char *err, size_t errlen)
+{
+	const struct state_pos	*p;
+	char			 why[256];
+	size_t			 i, n = 0, at;
+
+	for (i = 0; i < st->npos; i++) {
+		p = &st->pos[i];
+		if (strcmp(p->kind, TAIL_POS_KIND) != 0) {
+			log_warnx("state file %s: byte %zu (line %zu): a "
+			    "position of kind %s, unknown here: skipped", path,
+			    p->off, p->line, p->kind);
+			continue;
+		}
+		if (p->version != TAIL_POS_VERSION) {
+			snprintf(err, errlen, "%s: byte %zu (line %zu): %s "
+			    "position version %llu; this logmetrics reads "
+			    "version %d", path, p->voff, p->line, p->kind,
+			    (unsigned long long)p->version, TAIL_POS_VERSION);
+			return -1;
+		}
+		if (tail_pos_decode(p->data, p->len, &pos[n], &paths[n], &at,
+		    why, sizeof(why)) == -1) {
+			state_pos_err(path, p, at, why, err, errlen);
+			return -1;
+		}
+		n++;
+	}
+	return (ssize_t)n;
+}
+
 static void
 load_state(struct daemon *d)
 {
 	struct state_report	 rep;
-	struct tail_restore	*f = &rep.files;
-	char			 err[2048];
+	struct tail_restore	 tr, *f = &tr;
+	struct tail_pos		*pos;
+	struct state		 st;
+	char			 err[2048], **paths;
+	ssize_t			 n = 0, i;
 	int			 rc;
 
+	memset(&tr, 0, sizeof(tr));
 	registry_lock(d->e->reg);
-	rc = state_load(d->o->state_file, d->e->reg, d->t, &rep, err,
-	    sizeof(err));
+	rc = state_read(d->o->state_file, &st, err, sizeof(err));
+	pos = xcalloc(st.npos + 1, sizeof(*pos));
+	paths = xcalloc(st.npos + 1, sizeof(*paths));
+	if (rc == 0 && (n = positions_decode(d->o->state_file, &st, pos,
+	    paths, err, sizeof(err))) == -1)
+		rc = state_set_aside(d->o->state_file, err, sizeof(err));
+	if (rc == 0)
+		rc = state_apply(d->o->state_file, &st, d->e->reg, &rep, err,
+		    sizeof(err));
+	if (rc == 0)
+		tail_restore(d->t, pos, (size_t)n, &tr);
 	registry_unlock(d->e->reg);
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	free(pos);
+	state_free(&st);
 	if (rc == -1)
 		log_warnx("state file %s; starting without it", err);
 	else if (rc == 1)

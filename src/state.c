@@ -1,7 +1,8 @@
 /*
  * state.c: the state file of follow mode: its format (state_format,
- * state_parse), the snapshot of a running registry and tail, and the
- * restore at start. See state.h for the format.
+ * state_parse), the snapshot of a running registry with the positions its
+ * sources give, and the restore at start. See state.h for the format.
+ * Positions are opaque here: each source encodes and decodes its own.
  *
  * The parser trusts nothing: every line must be complete, every count
  * must equal the fields present, every number must be canonical, and the
@@ -54,14 +55,24 @@ series_free(struct state_series *ss, size_t nlabels)
 }
 
 void
+state_pos_free(struct state_pos *pos, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(pos[i].kind);
+		free(pos[i].data);
+	}
+	free(pos);
+}
+
+void
 state_free(struct state *st)
 {
 	struct state_metric	*sm;
 	size_t			 i, j;
 
-	for (i = 0; i < st->nfiles; i++)
-		free(st->files[i].path);
-	free(st->files);
+	state_pos_free(st->pos, st->npos);
 	for (i = 0; i < st->nmetrics; i++) {
 		sm = &st->metrics[i];
 		free(sm->name);
@@ -79,40 +90,9 @@ state_free(struct state *st)
 
 /* Writing. */
 
-static void
-put_str(struct buf *out, const char *p, size_t n)
-{
-	static const char	hex[] = "0123456789abcdef";
-	unsigned char		c;
-	size_t			i;
-
-	buf_putc(out, ' ');
-	buf_putc(out, '"');
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)p[i];
-		if (c > ' ' && c < 0x7f && c != '"' && c != '\\')
-			buf_putc(out, c);
-		else {
-			buf_putc(out, '\\');
-			buf_putc(out, 'x');
-			buf_putc(out, hex[c >> 4]);
-			buf_putc(out, hex[c & 15]);
-		}
-	}
-	buf_putc(out, '"');
-}
-
-static void
-put_u64(struct buf *out, uint64_t v)
-{
-	buf_printf(out, " %llu", (unsigned long long)v);
-}
-
-static void
-put_x64(struct buf *out, uint64_t v)
-{
-	buf_printf(out, " %016llx", (unsigned long long)v);
-}
+#define put_str		field_put_str
+#define put_u64		field_put_u64
+#define put_x64		field_put_x64
 
 static void
 put_double(struct buf *out, double d)
@@ -132,16 +112,11 @@ emit_header(struct buf *out, uint64_t rules)
 }
 
 static void
-emit_file(struct buf *out, const char *path, uint64_t dev, uint64_t ino,
-    uint64_t offset, uint64_t headlen, uint64_t headhash)
+emit_pos(struct buf *out, const struct state_pos *p)
 {
-	buf_puts(out, "file");
-	put_str(out, path, strlen(path));
-	put_u64(out, dev);
-	put_u64(out, ino);
-	put_u64(out, offset);
-	put_u64(out, headlen);
-	put_x64(out, headhash);
+	buf_printf(out, "pos %s", p->kind);
+	put_u64(out, p->version);
+	buf_append(out, p->data, p->len);
 	buf_putc(out, '\n');
 }
 
@@ -186,12 +161,12 @@ emit_series(struct buf *out, enum metric_type type, char *const *values,
 
 /* The end record and the checksum of everything from start. */
 static void
-emit_end(struct buf *out, size_t start, size_t nfiles, size_t nmetrics,
+emit_end(struct buf *out, size_t start, size_t npos, size_t nmetrics,
     size_t nseries)
 {
 	uLong	crc;
 
-	buf_printf(out, "end %zu %zu %zu\n", nfiles, nmetrics, nseries);
+	buf_printf(out, "end %zu %zu %zu\n", npos, nmetrics, nseries);
 	crc = crc32(0L, (const Bytef *)out->p + start,
 	    (uInt)(out->len - start));
 	buf_printf(out, "crc32 %08lx\n", crc & 0xffffffffUL);
@@ -202,15 +177,11 @@ state_format(const struct state *st, struct buf *out)
 {
 	const struct state_metric	*sm;
 	const struct state_series	*ss;
-	const struct state_file		*f;
 	size_t				 start = out->len, i, j, ns = 0;
 
 	emit_header(out, st->rules);
-	for (i = 0; i < st->nfiles; i++) {
-		f = &st->files[i];
-		emit_file(out, f->path, f->dev, f->ino, f->offset, f->headlen,
-		    f->headhash);
-	}
+	for (i = 0; i < st->npos; i++)
+		emit_pos(out, &st->pos[i]);
 	for (i = 0; i < st->nmetrics; i++) {
 		sm = &st->metrics[i];
 		emit_metric(out, sm->name, sm->type, sm->labels, sm->nlabels,
@@ -222,7 +193,7 @@ state_format(const struct state *st, struct buf *out)
 			    ss->buckets, sm->nbounds);
 		}
 	}
-	emit_end(out, start, st->nfiles, st->nmetrics, ns);
+	emit_end(out, start, st->npos, st->nmetrics, ns);
 }
 
 static uint64_t
@@ -268,16 +239,6 @@ struct snapwalk {
 };
 
 static void
-snap_file(const struct tail_pos *p, void *arg)
-{
-	struct snapwalk	*w = arg;
-
-	emit_file(w->out, p->path, p->dev, p->ino, p->offset, p->headlen,
-	    p->headhash);
-	w->n++;
-}
-
-static void
 snap_series(struct metric *m, struct series *s, void *arg)
 {
 	struct snapwalk	*w = arg;
@@ -289,17 +250,18 @@ snap_series(struct metric *m, struct series *s, void *arg)
 }
 
 void
-state_snapshot(struct buf *out, struct registry *reg, struct tail *t)
+state_snapshot(struct buf *out, struct registry *reg,
+    const struct state_pos *pos, size_t npos)
 {
-	struct snapwalk	 files, series;
+	struct snapwalk	 series;
 	struct metric	*m;
 	size_t		 start = out->len, i, nm = 0;
 
 	emit_header(out, state_rules_id(reg));
-	files.out = series.out = out;
-	files.n = series.n = 0;
-	if (t != NULL)
-		tail_positions(t, snap_file, &files);
+	series.out = out;
+	series.n = 0;
+	for (i = 0; i < npos; i++)
+		emit_pos(out, &pos[i]);
 	for (i = 0; i < reg->n; i++) {
 		m = reg->m[i];
 		/* Freshness gauges are computed when rendered. */
@@ -310,7 +272,7 @@ state_snapshot(struct buf *out, struct registry *reg, struct tail *t)
 		metric_foreach(m, snap_series, &series);
 		nm++;
 	}
-	emit_end(out, start, files.n, nm, series.n);
+	emit_end(out, start, npos, nm, series.n);
 }
 
 /* Reading. */
@@ -403,48 +365,26 @@ field_is(const struct parser *ps, size_t i, const char *s)
 static int
 get_u64(struct parser *ps, size_t i, uint64_t *v)
 {
-	const struct str	*s = &ps->f[i];
-	size_t			 j;
-	unsigned		 d;
+	unsigned long long	n;
 
-	if (s->n == 0 || s->n > 20 || (s->n > 1 && s->p[0] == '0'))
-		goto bad;
 	*v = 0;
-	for (j = 0; j < s->n; j++) {
-		if (s->p[j] < '0' || s->p[j] > '9')
-			goto bad;
-		d = (unsigned)(s->p[j] - '0');
-		if (*v > (UINT64_MAX - d) / 10)
-			goto bad;
-		*v = *v * 10 + d;
-	}
+	if (field_u64(&ps->f[i], &n) == -1)
+		return perr(ps, foff(ps, i), "expected a decimal number");
+	*v = n;
 	return 0;
-bad:
-	return perr(ps, foff(ps, i), "expected a decimal number");
 }
 
 static int
 get_hex(struct parser *ps, size_t i, size_t digits, uint64_t *v)
 {
-	const struct str	*s = &ps->f[i];
-	size_t			 j;
-	char			 c;
+	unsigned long long	n;
 
-	if (s->n != digits)
-		goto bad;
 	*v = 0;
-	for (j = 0; j < s->n; j++) {
-		c = s->p[j];
-		if (c >= '0' && c <= '9')
-			*v = *v << 4 | (uint64_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			*v = *v << 4 | (uint64_t)(c - 'a' + 10);
-		else
-			goto bad;
-	}
+	if (field_hex(&ps->f[i], digits, &n) == -1)
+		return perr(ps, foff(ps, i), "expected %zu hex digits",
+		    digits);
+	*v = n;
 	return 0;
-bad:
-	return perr(ps, foff(ps, i), "expected %zu hex digits", digits);
 }
 
 static int
@@ -458,16 +398,6 @@ get_double(struct parser *ps, size_t i, double *d)
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /*
  * Decodes a quoted field into a new NUL-terminated string (the caller
  * frees it) and its length. A NUL byte is refused unless binary.
@@ -475,47 +405,15 @@ hexval(char c)
 static int
 get_str(struct parser *ps, size_t i, int binary, char **out, size_t *outlen)
 {
-	const struct str	*s = &ps->f[i];
-	const char		*p = s->p;
-	char			*d;
-	size_t			 j, n = 0;
-	int			 hi, lo;
+	const char	*why;
+	size_t		 at;
 
-	*out = NULL;
-	if (s->n < 2 || p[0] != '"' || p[s->n - 1] != '"')
-		return perr(ps, foff(ps, i), "expected a quoted string");
-	d = xmalloc(s->n);
-	for (j = 1; j < s->n - 1; j++) {
-		if (p[j] == '\\') {
-			if (j + 3 >= s->n || p[j + 1] != 'x' ||
-			    (hi = hexval(p[j + 2])) == -1 ||
-			    (lo = hexval(p[j + 3])) == -1) {
-				free(d);
-				return perr(ps, foff(ps, i) + j,
-				    "bad escape in a string");
-			}
-			d[n] = (char)(hi << 4 | lo);
-			if (d[n] == '\0' && !binary) {
-				free(d);
-				return perr(ps, foff(ps, i) + j,
-				    "NUL byte in a name");
-			}
-			n++;
-			j += 3;
-		} else if ((unsigned char)p[j] <= ' ' ||
-		    (unsigned char)p[j] >= 0x7f || p[j] == '"') {
-			free(d);
-			return perr(ps, foff(ps, i) + j,
-			    "byte 0x%02x must be escaped in a string",
-			    (unsigned char)p[j]);
-		} else
-			d[n++] = p[j];
-	}
-	d[n] = '\0';
-	*out = d;
-	if (outlen != NULL)
-		*outlen = n;
-	return 0;
+	if (field_str(&ps->f[i], binary, out, outlen, &at, &why) == 0)
+		return 0;
+	if (why == NULL)
+		return perr(ps, foff(ps, i) + at, "byte 0x%02x must be "
+		    "escaped in a string", (unsigned char)ps->f[i].p[at]);
+	return perr(ps, foff(ps, i) + at, "%s", why);
 }
 
 static int
@@ -527,34 +425,44 @@ want_fields(struct parser *ps, const char *what, size_t want)
 	return 0;
 }
 
+/*
+ * A position record: "pos" KIND VERSION FIELD..., or in version 1 of the
+ * format "file" FIELD..., the fields of a file position of version 1.
+ * The fields are kept as they are, for their source to decode.
+ */
 static int
-parse_file(struct parser *ps, struct state *st)
+parse_pos(struct parser *ps, struct state *st, int v1)
 {
-	struct state_file	f;
+	struct state_pos	p;
+	size_t			i, first = v1 ? 1 : 3;
 
-	memset(&f, 0, sizeof(f));
-	if (want_fields(ps, "file", 7) == -1 ||
-	    get_str(ps, 1, 0, &f.path, NULL) == -1)
-		return -1;
-	if (f.path[0] == '\0') {
-		free(f.path);
-		return perr(ps, foff(ps, 1), "empty path");
+	memset(&p, 0, sizeof(p));
+	if (ps->nf < first + 1)
+		return perr(ps, ps->start, "%s record: expected at least %zu "
+		    "fields, found %zu", v1 ? "file" : "pos", first + 1,
+		    ps->nf);
+	if (v1) {
+		p.kind = xstrdup("file");
+		p.version = 1;
+		p.voff = foff(ps, 0);
+	} else {
+		for (i = 0; i < ps->f[1].n; i++)
+			if (!(ps->f[1].p[i] >= 'a' && ps->f[1].p[i] <= 'z') &&
+			    !(i > 0 && ps->f[1].p[i] >= '0' &&
+			    ps->f[1].p[i] <= '9') && ps->f[1].p[i] != '_')
+				return perr(ps, foff(ps, 1) + i, "expected the "
+				    "kind of a position, a lower-case word");
+		if (get_u64(ps, 2, &p.version) == -1)
+			return -1;
+		p.kind = xstrndup(ps->f[1].p, ps->f[1].n);
+		p.voff = foff(ps, 2);
 	}
-	if (get_u64(ps, 2, &f.dev) == -1 || get_u64(ps, 3, &f.ino) == -1 ||
-	    get_u64(ps, 4, &f.offset) == -1 ||
-	    get_u64(ps, 5, &f.headlen) == -1 ||
-	    get_hex(ps, 6, 16, &f.headhash) == -1) {
-		free(f.path);
-		return -1;
-	}
-	if (f.headlen > TAIL_HEAD) {
-		free(f.path);
-		return perr(ps, foff(ps, 5), "head length over %d",
-		    TAIL_HEAD);
-	}
-	st->files = xreallocarray(st->files, st->nfiles + 1,
-	    sizeof(*st->files));
-	st->files[st->nfiles++] = f;
+	p.off = foff(ps, first) - 1;
+	p.len = ps->next - 1 - p.off;
+	p.data = xstrndup(ps->buf + p.off, p.len);
+	p.line = ps->lineno;
+	st->pos = xreallocarray(st->pos, st->npos + 1, sizeof(*st->pos));
+	st->pos[st->npos++] = p;
 	return 0;
 }
 
@@ -676,12 +584,12 @@ parse_end(struct parser *ps, struct state *st)
 	if (want_fields(ps, "end", 4) == -1 || get_u64(ps, 1, &nf) == -1 ||
 	    get_u64(ps, 2, &nm) == -1 || get_u64(ps, 3, &ns) == -1)
 		return -1;
-	if (nf != st->nfiles || nm != st->nmetrics || ns != sum)
-		return perr(ps, ps->start, "the end record counts %llu files, "
-		    "%llu metrics, %llu series; the file holds %zu, %zu, %llu",
-		    (unsigned long long)nf, (unsigned long long)nm,
-		    (unsigned long long)ns, st->nfiles, st->nmetrics,
-		    (unsigned long long)sum);
+	if (nf != st->npos || nm != st->nmetrics || ns != sum)
+		return perr(ps, ps->start, "the end record counts %llu "
+		    "positions, %llu metrics, %llu series; the file holds %zu, "
+		    "%zu, %llu", (unsigned long long)nf,
+		    (unsigned long long)nm, (unsigned long long)ns, st->npos,
+		    st->nmetrics, (unsigned long long)sum);
 	switch (next_line(ps)) {
 	case -1:
 		return -1;
@@ -738,9 +646,10 @@ state_parse(const char *buf, size_t len, struct state *st, char *err,
 	}
 	if (want_fields(&ps, "header", 2) == -1 || get_u64(&ps, 1, &v) == -1)
 		goto end;
-	if (v != STATE_VERSION) {
+	if (v != STATE_VERSION && v != 1) {
 		perr(&ps, foff(&ps, 1), "format version %llu; this logmetrics "
-		    "reads version %d", (unsigned long long)v, STATE_VERSION);
+		    "reads versions 1 and %d", (unsigned long long)v,
+		    STATE_VERSION);
 		goto end;
 	}
 	if ((r = next_line(&ps)) != 1) {
@@ -762,13 +671,13 @@ state_parse(const char *buf, size_t len, struct state *st, char *err,
 			perr(&ps, len, "truncated: no end record");
 			goto end;
 		}
-		if (field_is(&ps, 0, "file")) {
+		if (field_is(&ps, 0, v == 1 ? "file" : "pos")) {
 			if (st->nmetrics > 0) {
-				perr(&ps, ps.start, "file record after the "
-				    "metrics");
+				perr(&ps, ps.start, "position record after "
+				    "the metrics");
 				goto end;
 			}
-			if (parse_file(&ps, st) == -1)
+			if (parse_pos(&ps, st, v == 1) == -1)
 				goto end;
 		} else if (field_is(&ps, 0, "metric")) {
 			if (parse_metric(&ps, st) == -1)
@@ -939,8 +848,8 @@ tmp_cleanup(const char *path)
 }
 
 /* Renames the unusable file aside and says so after the reason in err. */
-static int
-set_aside(const char *path, char *err, size_t errlen)
+int
+state_set_aside(const char *path, char *err, size_t errlen)
 {
 	char	*to;
 	size_t	 len = strlen(path) + sizeof(".corrupt"), n;
@@ -959,19 +868,21 @@ set_aside(const char *path, char *err, size_t errlen)
 	return -1;
 }
 
-int
-state_load(const char *path, struct registry *reg, struct tail *t,
-    struct state_report *rep, char *err, size_t errlen)
+void
+state_pos_err(const char *path, const struct state_pos *p, size_t at,
+    const char *why, char *err, size_t errlen)
 {
-	struct state		 st;
-	struct tail_pos		*pos;
-	struct metric		*m;
-	struct buf		 data;
-	char			 why[512];
-	uint64_t		 id;
-	size_t			 i, common = 0;
+	snprintf(err, errlen, "%s: byte %zu (line %zu): %s position: %s",
+	    path, p->off + at, p->line, p->kind, why);
+}
 
-	memset(rep, 0, sizeof(*rep));
+int
+state_read(const char *path, struct state *st, char *err, size_t errlen)
+{
+	struct buf	data;
+	char		why[512];
+
+	state_init(st);
 	tmp_cleanup(path);
 	buf_init(&data);
 	if (read_all(path, &data) == -1) {
@@ -984,48 +895,46 @@ state_load(const char *path, struct registry *reg, struct tail *t,
 		/* A directory or a device is not ours to move. */
 		if (errno == EINVAL)
 			return -1;
-		return set_aside(path, err, errlen);
+		return state_set_aside(path, err, errlen);
 	}
-	if (state_parse(data.p, data.len, &st, why, sizeof(why)) == -1) {
+	if (state_parse(data.p, data.len, st, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		buf_free(&data);
-		return set_aside(path, err, errlen);
+		return state_set_aside(path, err, errlen);
 	}
 	buf_free(&data);
+	return 0;
+}
+
+int
+state_apply(const char *path, const struct state *st, struct registry *reg,
+    struct state_report *rep, char *err, size_t errlen)
+{
+	struct metric	*m;
+	uint64_t	 id;
+	size_t		 i, common = 0;
+
+	memset(rep, 0, sizeof(*rep));
 	id = state_rules_id(reg);
-	for (i = 0; i < st.nmetrics; i++)
-		if ((m = registry_find(reg, st.metrics[i].name)) != NULL &&
-		    same_decl(m, &st.metrics[i]))
+	for (i = 0; i < st->nmetrics; i++)
+		if ((m = registry_find(reg, st->metrics[i].name)) != NULL &&
+		    same_decl(m, &st->metrics[i]))
 			common++;
-	if (st.rules != id && common == 0) {
+	if (st->rules != id && common == 0) {
 		snprintf(err, errlen, "%s: written for another rule set "
 		    "(%016llx, ours %016llx) with no metric in common", path,
-		    (unsigned long long)st.rules, (unsigned long long)id);
-		state_free(&st);
-		return set_aside(path, err, errlen);
+		    (unsigned long long)st->rules, (unsigned long long)id);
+		return state_set_aside(path, err, errlen);
 	}
-	rep->rules_changed = st.rules != id;
-	for (i = 0; i < st.nmetrics; i++) {
-		if ((m = registry_find(reg, st.metrics[i].name)) == NULL ||
-		    !same_decl(m, &st.metrics[i])) {
+	rep->rules_changed = st->rules != id;
+	for (i = 0; i < st->nmetrics; i++) {
+		if ((m = registry_find(reg, st->metrics[i].name)) == NULL ||
+		    !same_decl(m, &st->metrics[i])) {
 			rep->ignored++;
 			continue;
 		}
-		restore_metric(m, &st.metrics[i], rep);
+		restore_metric(m, &st->metrics[i], rep);
 		rep->metrics++;
 	}
-	pos = xcalloc(st.nfiles > 0 ? st.nfiles : 1, sizeof(*pos));
-	for (i = 0; i < st.nfiles; i++) {
-		pos[i].path = st.files[i].path;
-		pos[i].dev = st.files[i].dev;
-		pos[i].ino = st.files[i].ino;
-		pos[i].offset = st.files[i].offset;
-		pos[i].headlen = st.files[i].headlen;
-		pos[i].headhash = st.files[i].headhash;
-	}
-	if (t != NULL)
-		tail_restore(t, pos, st.nfiles, &rep->files);
-	free(pos);
-	state_free(&st);
 	return 0;
 }

@@ -6,19 +6,24 @@
  *
  * The file is text, one record per line, fields separated by one space,
  * strings quoted with every byte outside '!'..'~' (and '"', '\') written
- * \xNN, numbers in decimal, doubles as the 16 hex digits of their bits:
+ * \xNN, numbers in decimal, doubles as the 16 hex digits of their bits
+ * (see field_put_str() in util.h):
  *
- *	logmetrics-state 1
+ *	logmetrics-state 2
  *	rules HASH16
- *	file "PATH" DEV INO OFFSET HEADLEN HEADHASH16
+ *	pos KIND VERSION FIELD...
  *	metric "NAME" counter|gauge|histogram NLABELS "LABEL"... NBOUNDS BOUND...
  *	series "VALUE"... VALUE UPDATED [COUNT BUCKET...]
- *	end NFILES NMETRICS NSERIES
+ *	end NPOS NMETRICS NSERIES
  *	crc32 CRC8
  *
- * Series lines follow their metric line; a histogram's series carry its
- * sum as VALUE, then its count and one count per bound (not cumulative).
- * The checksum covers every byte before its line.
+ * A pos record is the position of one source, opaque here: its kind (a
+ * lower-case word: "file" for tail.c's), the version of its encoding and
+ * the fields its source wrote (tail_pos_encode()). Series lines follow
+ * their metric line; a histogram's series carry its sum as VALUE, then
+ * its count and one count per bound (not cumulative). The checksum covers
+ * every byte before its line. Version 1 of the format, still read, wrote
+ * "file FIELD..." where version 2 writes "pos file 1 FIELD...".
  */
 #ifndef LOGMETRICS_STATE_H
 #define LOGMETRICS_STATE_H
@@ -27,18 +32,20 @@
 #include <stdint.h>
 
 #include "metrics.h"
-#include "tail.h"
 #include "util.h"
 
-#define STATE_VERSION	1
+#define STATE_VERSION	2
 
-struct state_file {
-	char		*path;
-	uint64_t	 dev;
-	uint64_t	 ino;
-	uint64_t	 offset;
-	uint64_t	 headlen;
-	uint64_t	 headhash;
+/* A source's position, as its source encoded it. */
+struct state_pos {
+	char		*kind;
+	uint64_t	 version;
+	char		*data;		/* fields, each after a space; NUL-
+					   terminated */
+	size_t		 len;
+	size_t		 off;		/* where data starts in the file */
+	size_t		 voff;		/* where the version is */
+	size_t		 line;
 };
 
 struct state_series {
@@ -63,8 +70,8 @@ struct state_metric {
 
 struct state {
 	uint64_t		 rules;		/* state_rules_id() */
-	struct state_file	*files;
-	size_t			 nfiles;
+	struct state_pos	*pos;
+	size_t			 npos;
 	struct state_metric	*metrics;
 	size_t			 nmetrics;
 };
@@ -76,11 +83,11 @@ struct state_report {
 	size_t			 ignored;	/* no longer declared alike */
 	size_t			 refused;	/* series the registry refused */
 	int			 rules_changed;
-	struct tail_restore	 files;
 };
 
 void		 state_init(struct state *);
 void		 state_free(struct state *);
+void		 state_pos_free(struct state_pos *, size_t);
 
 /*
  * Parses a state file's bytes into st (initialised here). Any damage is
@@ -101,25 +108,44 @@ void		 state_format(const struct state *st, struct buf *out);
 uint64_t	 state_rules_id(struct registry *);
 
 /*
- * Appends to out the state now: every file position of t and every
- * series of reg. Call it between two tail_poll() calls, with the registry
- * lock held, so that offsets and values describe the same lines.
+ * Appends to out the state now: the positions given, then every series
+ * of reg. Call it with the registry lock held, positions taken between
+ * the same two lines, so that offsets and values describe the same lines.
  */
 void		 state_snapshot(struct buf *out, struct registry *reg,
-		    struct tail *t);
+		    const struct state_pos *pos, size_t npos);
 
 /*
- * Reads the state file at path and puts it into reg and t; call it with
- * the registry lock held, after tail_new() and before the first
- * tail_poll(). Returns 0 when restored (*rep says what), 1 when there is
- * no file, -1 when it cannot be used: unreadable, damaged, of another
- * format version or of a rule set sharing no metric with reg. Then err
- * says why and where, the file has been renamed to PATH.corrupt when
- * possible, and nothing was changed. Leftover temporary files of writers
- * that died are removed.
+ * Reads and parses the state file at path into st; leftover temporary
+ * files of writers that died are removed first. Returns 0, 1 when there
+ * is no file, -1 when it cannot be used: unreadable, damaged or of
+ * another format version. Then err says why and where, and the file has
+ * been renamed to PATH.corrupt when it is a regular file.
  */
-int		 state_load(const char *path, struct registry *reg,
-		    struct tail *t, struct state_report *rep, char *err,
+int		 state_read(const char *path, struct state *st, char *err,
 		    size_t errlen);
+
+/*
+ * Puts the series of st into reg, with the registry lock held: metrics
+ * declared alike. Returns 0 (*rep says what was restored), or -1 when st
+ * was written for a rule set sharing no metric with reg: err says so, the
+ * file at path has been set aside, nothing was changed.
+ */
+int		 state_apply(const char *path, const struct state *st,
+		    struct registry *reg, struct state_report *rep, char *err,
+		    size_t errlen);
+
+/*
+ * Writes into err where position p of the file at path is wrong: at, an
+ * offset in its data, and why.
+ */
+void		 state_pos_err(const char *path, const struct state_pos *p,
+		    size_t at, const char *why, char *err, size_t errlen);
+
+/*
+ * Renames the file at path to PATH.corrupt, saying so after the message
+ * in err. Returns -1.
+ */
+int		 state_set_aside(const char *path, char *err, size_t errlen);
 
 #endif

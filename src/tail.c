@@ -1800,6 +1800,81 @@ tail_positions(struct tail *t, void (*fn)(const struct tail_pos *, void *),
 	}
 }
 
+void
+tail_pos_encode(const struct tail_pos *p, struct buf *out)
+{
+	field_put_str(out, p->path, strlen(p->path));
+	field_put_u64(out, p->dev);
+	field_put_u64(out, p->ino);
+	field_put_u64(out, p->offset);
+	field_put_u64(out, p->headlen);
+	field_put_x64(out, p->headhash);
+}
+
+int
+tail_pos_decode(const char *data, size_t len, struct tail_pos *p,
+    char **path, size_t *at, char *err, size_t errlen)
+{
+	struct str		 f[7];
+	unsigned long long	 v[4], hash;
+	const char		*why;
+	int			 nf, i;
+
+	memset(p, 0, sizeof(*p));
+	*path = NULL;
+	*at = 0;
+	if ((nf = field_split(data, len, f, NELEM(f))) != 6) {
+		if (nf == -1)
+			snprintf(err, errlen, "expected 6 fields, found more "
+			    "or an empty one");
+		else
+			snprintf(err, errlen, "expected 6 fields, found %d",
+			    nf);
+		return -1;
+	}
+	if (field_str(&f[0], 0, path, NULL, at, &why) == -1) {
+		*at += (size_t)(f[0].p - data);
+		if (why == NULL)
+			snprintf(err, errlen, "byte 0x%02x must be escaped in "
+			    "a string", (unsigned char)data[*at]);
+		else
+			snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	*at = (size_t)(f[0].p - data);
+	if (**path == '\0') {
+		snprintf(err, errlen, "empty path");
+		goto bad;
+	}
+	for (i = 0; i < 4; i++) {
+		*at = (size_t)(f[1 + i].p - data);
+		if (field_u64(&f[1 + i], &v[i]) == -1) {
+			snprintf(err, errlen, "expected a decimal number");
+			goto bad;
+		}
+	}
+	if (v[3] > TAIL_HEAD) {
+		snprintf(err, errlen, "head length over %d", TAIL_HEAD);
+		goto bad;
+	}
+	*at = (size_t)(f[5].p - data);
+	if (field_hex(&f[5], 16, &hash) == -1) {
+		snprintf(err, errlen, "expected 16 hex digits");
+		goto bad;
+	}
+	p->path = *path;
+	p->dev = v[0];
+	p->ino = v[1];
+	p->offset = v[2];
+	p->headlen = v[3];
+	p->headhash = hash;
+	return 0;
+bad:
+	free(*path);
+	*path = NULL;
+	return -1;
+}
+
 /* Whether the file open on fd, size bytes long, has p's head. */
 static int
 head_matches(int fd, uint64_t size, const struct tail_pos *p)

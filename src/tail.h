@@ -150,6 +150,27 @@ void		 tail_positions(struct tail *,
 void		 tail_restore(struct tail *, const struct tail_pos *, size_t n,
 		    struct tail_restore *rs);
 
+/*
+ * A position in restart state, as text: its kind and the version of its
+ * encoding, then its fields, each after one space (see field_put_str() in
+ * util.h): "PATH" DEV INO OFFSET HEADLEN HEADHASH16.
+ */
+#define TAIL_POS_KIND		"file"
+#define TAIL_POS_VERSION	1
+
+struct buf;
+
+void		 tail_pos_encode(const struct tail_pos *, struct buf *);
+
+/*
+ * Decodes the fields of a position of version TAIL_POS_VERSION into *p;
+ * p->path is *path, allocated (the caller frees it). Returns 0, or -1
+ * with *at, the offset in data of what is wrong, and a message in err.
+ */
+int		 tail_pos_decode(const char *data, size_t len,
+		    struct tail_pos *p, char **path, size_t *at, char *err,
+		    size_t errlen);
+
 /* The fingerprint of a file's head: FNV-1a, 64 bits. */
 uint64_t	 tail_headhash(const void *, size_t);
 

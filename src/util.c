@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <float.h>
 #include <libgen.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -446,4 +447,159 @@ decimal_parse(const char *s, size_t n, int scale, double *out)
 		return -1;
 	return decimal_value(neg, ip, ni, fp, nf,
 	    (eneg ? -e : e) - scale, out);
+}
+
+void
+field_put_str(struct buf *out, const void *v, size_t n)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p = v;
+	size_t			 i;
+
+	buf_putc(out, ' ');
+	buf_putc(out, '"');
+	for (i = 0; i < n; i++) {
+		if (p[i] > ' ' && p[i] < 0x7f && p[i] != '"' && p[i] != '\\')
+			buf_putc(out, p[i]);
+		else {
+			buf_putc(out, '\\');
+			buf_putc(out, 'x');
+			buf_putc(out, hex[p[i] >> 4]);
+			buf_putc(out, hex[p[i] & 15]);
+		}
+	}
+	buf_putc(out, '"');
+}
+
+void
+field_put_u64(struct buf *out, unsigned long long v)
+{
+	buf_printf(out, " %llu", v);
+}
+
+void
+field_put_x64(struct buf *out, unsigned long long v)
+{
+	buf_printf(out, " %016llx", v);
+}
+
+int
+field_split(const char *p, size_t n, struct str *f, size_t max)
+{
+	const char	*end = p + n, *sp;
+	size_t		 nf = 0;
+
+	if (n == 0)
+		return 0;
+	if (*p != ' ')
+		return -1;
+	while (p < end) {
+		p++;			/* the space */
+		sp = memchr(p, ' ', (size_t)(end - p));
+		if (sp == NULL)
+			sp = end;
+		if (sp == p || nf == max)
+			return -1;
+		f[nf].p = p;
+		f[nf].n = (size_t)(sp - p);
+		nf++;
+		p = sp;
+	}
+	return (int)nf;
+}
+
+int
+field_u64(const struct str *s, unsigned long long *v)
+{
+	size_t		j;
+	unsigned	d;
+
+	if (s->n == 0 || s->n > 20 || (s->n > 1 && s->p[0] == '0'))
+		return -1;
+	*v = 0;
+	for (j = 0; j < s->n; j++) {
+		if (s->p[j] < '0' || s->p[j] > '9')
+			return -1;
+		d = (unsigned)(s->p[j] - '0');
+		if (*v > (ULLONG_MAX - d) / 10)
+			return -1;
+		*v = *v * 10 + d;
+	}
+	return 0;
+}
+
+static int
+hexdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+field_hex(const struct str *s, size_t digits, unsigned long long *v)
+{
+	size_t	j;
+	int	d;
+
+	if (s->n != digits || digits > 16)
+		return -1;
+	*v = 0;
+	for (j = 0; j < s->n; j++) {
+		if ((d = hexdigit(s->p[j])) == -1)
+			return -1;
+		*v = *v << 4 | (unsigned long long)d;
+	}
+	return 0;
+}
+
+int
+field_str(const struct str *s, int binary, char **out, size_t *outlen,
+    size_t *at, const char **why)
+{
+	const char	*p = s->p;
+	char		*d;
+	size_t		 j, n = 0;
+	int		 hi, lo;
+
+	*out = NULL;
+	*at = 0;
+	if (s->n < 2 || p[0] != '"' || p[s->n - 1] != '"') {
+		*why = "expected a quoted string";
+		return -1;
+	}
+	d = xmalloc(s->n);
+	for (j = 1; j < s->n - 1; j++) {
+		if (p[j] == '\\') {
+			if (j + 3 >= s->n || p[j + 1] != 'x' ||
+			    (hi = hexdigit(p[j + 2])) == -1 ||
+			    (lo = hexdigit(p[j + 3])) == -1) {
+				*why = "bad escape in a string";
+				goto bad;
+			}
+			d[n] = (char)(hi << 4 | lo);
+			if (d[n] == '\0' && !binary) {
+				*why = "NUL byte in a name";
+				goto bad;
+			}
+			n++;
+			j += 3;
+		} else if ((unsigned char)p[j] <= ' ' ||
+		    (unsigned char)p[j] >= 0x7f || p[j] == '"') {
+			*why = NULL;	/* the caller names the byte */
+			goto bad;
+		} else
+			d[n++] = p[j];
+	}
+	d[n] = '\0';
+	*out = d;
+	if (outlen != NULL)
+		*outlen = n;
+	return 0;
+bad:
+	free(d);
+	*at = j;
+	return -1;
 }

@@ -84,6 +84,36 @@ int	 decimal_value(int neg, const char *ip, size_t ni, const char *fp,
 int	 decimal_parse(const char *s, size_t n, int scale, double *out);
 
 /*
+ * Fields of a text record, one space before each (the state file's):
+ * byte strings in double quotes with every byte outside '!'..'~', and '"'
+ * and '\', written \xNN; unsigned numbers in canonical decimal; 64-bit
+ * values as 16 lower-case hex digits.
+ */
+void	 field_put_str(struct buf *, const void *, size_t);
+void	 field_put_u64(struct buf *, unsigned long long);
+void	 field_put_x64(struct buf *, unsigned long long);
+
+/*
+ * Splits p[0..n), fields each after one space, into at most max fields.
+ * Returns how many, or -1 when a field is empty, there are more than max
+ * or p does not start with a space.
+ */
+int	 field_split(const char *p, size_t n, struct str *f, size_t max);
+
+/* Each returns 0, or -1 when the field is not of its kind. */
+int	 field_u64(const struct str *, unsigned long long *);
+int	 field_hex(const struct str *, size_t digits, unsigned long long *);
+
+/*
+ * Decodes a quoted field into a new NUL-terminated string (the caller
+ * frees it) and its length; a NUL byte is refused unless binary. Returns
+ * 0, or -1 with *at the offset in the field of the fault and *why what it
+ * is, NULL for a byte that should have been escaped.
+ */
+int	 field_str(const struct str *, int binary, char **out,
+	    size_t *outlen, size_t *at, const char **why);
+
+/*
  * Writes data to path atomically: a temporary file in the same directory,
  * fsync, rename over path, fsync of the directory. Returns 0 or -1 with
  * errno set.

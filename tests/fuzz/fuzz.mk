@@ -69,10 +69,8 @@ $(B)/fuzz/fuzz_%: $(B)/fuzz/obj/fuzz_%.o $(FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS_$*) \
 	    $(FUZZ_LIBS)
 
-# state.c saves and restores tail positions, so its target links tail.c
-# and libinotifytools too (state_parse itself uses neither).
-$(B)/fuzz/fuzz_state: $(B)/fuzz/obj/state.o $(B)/fuzz/obj/tail.o
-FUZZ_LIBS_state	= -linotifytools
+# Positions are opaque to state.c: its target needs no tail.
+$(B)/fuzz/fuzz_state: $(B)/fuzz/obj/state.o
 
 # One target for FUZZ_SECONDS on its seeds and on what earlier runs found.
 fuzz-run-%: $(B)/fuzz/fuzz_%
@@ -92,7 +90,7 @@ check-fuzz: $(FUZZ_BINS)
 
 .PHONY: fuzz fuzz-run check-fuzz
 .SECONDARY: $(FUZZ_OBJS) $(FUZZ_TARGETS:%=$(B)/fuzz/obj/fuzz_%.o) \
-	$(B)/fuzz/bytelyst_rules.h $(B)/fuzz/obj/state.o $(B)/fuzz/obj/tail.o
+	$(B)/fuzz/bytelyst_rules.h $(B)/fuzz/obj/state.o
 
 -include $(FUZZ_OBJS:.o=.d) $(FUZZ_TARGETS:%=$(B)/fuzz/obj/fuzz_%.d) \
 	$(B)/fuzz/obj/state.d $(B)/fuzz/obj/tail.d

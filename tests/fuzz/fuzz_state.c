@@ -29,7 +29,7 @@ check(const char *buf, size_t len)
 		if (sscanf(err, "byte %lu (line %lu): ", &off, &line) != 2 ||
 		    off > len || (line < 1 && len > 0))
 			fuzz_fail("refusal without its place: %s", err);
-		if (st.nfiles != 0 || st.nmetrics != 0)
+		if (st.npos != 0 || st.nmetrics != 0)
 			fuzz_fail("a refused state is not left empty");
 		return;
 	}
@@ -41,7 +41,7 @@ check(const char *buf, size_t len)
 	state_format(&st2, &out2);
 	if (out.len != out2.len || memcmp(out.p, out2.p, out.len) != 0)
 		fuzz_fail("format, parse, format gives other bytes");
-	if (st2.nfiles != st.nfiles || st2.nmetrics != st.nmetrics ||
+	if (st2.npos != st.npos || st2.nmetrics != st.nmetrics ||
 	    st2.rules != st.rules)
 		fuzz_fail("the round trip changed the counts");
 	state_free(&st);

@@ -14,6 +14,7 @@
 
 #include "metrics.h"
 #include "state.h"
+#include "tail.h"
 #include "util.h"
 
 static char	*sm_labels[] = { "severity", "type" };
@@ -34,19 +35,24 @@ nasty_state(struct state *st)
 	static uint64_t		 hb[] = { 1, 0, 5 };
 	static struct state_series	cs[2], hs[1];
 	static struct state_metric	m[3];
-	static struct state_file	f[2];
+	static struct state_pos		f[2];
+	static char	k0[] = "file", k1[] = "journal_2";
+	static char	d0[] = " \"/var/log/bot\\x20one.log\" 2049 "
+	    "18446744073709551615 123456789 256 fedcba9876543210";
+	static char	d1[] = " \"s=0a;i=\\x22\" x";
 
 	state_init(st);
 	st->rules = 0x0123456789abcdefULL;
-	f[0].path = "/var/log/bot one.log";
-	f[0].dev = 2049;
-	f[0].ino = 18446744073709551615ULL;
-	f[0].offset = 123456789;
-	f[0].headlen = 256;
-	f[0].headhash = 0xfedcba9876543210ULL;
-	f[1].path = "rel\"path\\";
-	st->files = f;
-	st->nfiles = 2;
+	f[0].kind = k0;
+	f[0].version = 1;
+	f[0].data = d0;
+	f[0].len = sizeof(d0) - 1;
+	f[1].kind = k1;
+	f[1].version = 18446744073709551615ULL;
+	f[1].data = d1;
+	f[1].len = sizeof(d1) - 1;
+	st->pos = f;
+	st->npos = 2;
 	cs[0].values = vals0;
 	cs[0].lens = lens0;
 	cs[0].value = 3;
@@ -110,7 +116,7 @@ Test(state, every_truncation_refused)
 		    "accepted %zu of %zu bytes", n, len);
 		cr_assert_neq(err[0], '\0', "no message at %zu", n);
 		cr_assert_eq(got.nmetrics, 0);
-		cr_assert_eq(got.nfiles, 0);
+		cr_assert_eq(got.npos, 0);
 		free(copy);
 	}
 	cr_assert_eq(state_parse(text, len, &got, err, sizeof(err)), 0, "%s",
@@ -178,10 +184,17 @@ Test(state, round_trip)
 	cr_assert_eq(len2, len);
 	cr_assert_eq(memcmp(text, again, len), 0);
 	cr_assert_eq(got.rules, st.rules);
-	cr_assert_eq(got.nfiles, 2);
-	cr_assert_str_eq(got.files[0].path, "/var/log/bot one.log");
-	cr_assert_eq(got.files[0].ino, 18446744073709551615ULL);
-	cr_assert_str_eq(got.files[1].path, "rel\"path\\");
+	cr_assert_eq(got.npos, 2);
+	cr_assert_str_eq(got.pos[0].kind, "file");
+	cr_assert_eq(got.pos[0].version, 1);
+	cr_assert_eq(got.pos[0].len, st.pos[0].len);
+	cr_assert_str_eq(got.pos[0].data, st.pos[0].data);
+	cr_assert_str_eq(got.pos[1].kind, "journal_2");
+	cr_assert_eq(got.pos[1].version, 18446744073709551615ULL);
+	cr_assert_str_eq(got.pos[1].data, st.pos[1].data);
+	cr_assert_eq(got.pos[1].line, 4);
+	/* After the header, the first record, "pos journal_2 VERSION". */
+	cr_assert_eq(got.pos[1].off, 42 + 10 + st.pos[0].len + 1 + 34);
 	cr_assert_eq(got.nmetrics, 3);
 	cr_assert_eq(got.metrics[0].series[0].lens[0], 10);
 	cr_assert_eq(memcmp(got.metrics[0].series[0].values[0],
@@ -209,20 +222,22 @@ Test(state, exact_format)
 	struct state_series	s = { v, l, 2, 0.5, 0, NULL };
 	struct state_metric	m = { "c_total", METRIC_COUNTER, lab, 1, NULL,
 	    0, &s, 1 };
-	struct state_file	f = { "/l/x.log", 1, 2, 3, 4, 5 };
-	struct state		st = { 0xabc, &f, 1, &m, 1 };
+	static char		 kind[] = "file";
+	static char		 data[] = " \"/l/x.log\" 1 2 3 4 0000000000000005";
+	struct state_pos	 f = { kind, 1, data, sizeof(data) - 1, 0, 0, 0 };
+	struct state		 st = { 0xabc, &f, 1, &m, 1 };
 	char			*text;
 	size_t			 len;
 
 	text = formatted(&st, &len);
 	cr_assert_str_eq(text,
-	    "logmetrics-state 1\n"
+	    "logmetrics-state 2\n"
 	    "rules 0000000000000abc\n"
-	    "file \"/l/x.log\" 1 2 3 4 0000000000000005\n"
+	    "pos file 1 \"/l/x.log\" 1 2 3 4 0000000000000005\n"
 	    "metric \"c_total\" counter 1 \"k\" 0\n"
 	    "series \"a\\x20b\" 4000000000000000 3fe0000000000000\n"
 	    "end 1 1 1\n"
-	    "crc32 d3d24c1d\n");
+	    "crc32 1d7919de\n");
 	free(text);
 }
 
@@ -239,8 +254,8 @@ Test(state, errors_named)
 		{ "GIF89a\n", "byte 0 (line 1): not a logmetrics state file" },
 		{ "logmetr", "byte 7 (line 1): the last line is not terminated "
 		    "(truncated file)" },
-		{ "logmetrics-state 2\n", "byte 17 (line 1): format version 2; "
-		    "this logmetrics reads version 1" },
+		{ "logmetrics-state 3\n", "byte 17 (line 1): format version 3; "
+		    "this logmetrics reads versions 1 and 2" },
 		{ "logmetrics-state 01\n", "byte 17 (line 1): expected a "
 		    "decimal number" },
 		{ "logmetrics-state  1\n", "byte 17 (line 1): empty field" },
@@ -252,25 +267,25 @@ Test(state, errors_named)
 		    "(line 2): expected 16 hex digits" },
 		{ "logmetrics-state 1\nrules 0000000000000000\n", "byte 42 "
 		    "(line 2): truncated: no end record" },
-		{ "logmetrics-state 1\nrules 0000000000000000\nfile \"x\" 1 2 "
-		    "3 257 0000000000000000\n", "byte 57 (line 3): head "
-		    "length over 256" },
-		{ "logmetrics-state 1\nrules 0000000000000000\nfile \"\" 1 2 "
-		    "3 4 0000000000000000\n", "byte 47 (line 3): empty path" },
-		{ "logmetrics-state 1\nrules 0000000000000000\nfile \"a\\x00\" "
-		    "1 2 3 4 0000000000000000\n", "byte 49 (line 3): NUL byte "
-		    "in a name" },
-		{ "logmetrics-state 1\nrules 0000000000000000\nfile \"a\\x0\" "
-		    "1 2 3 4 0000000000000000\n", "byte 49 (line 3): bad "
-		    "escape in a string" },
-		{ "logmetrics-state 1\nrules 0000000000000000\nfile x 1 2 3 4 "
-		    "0000000000000000\n", "byte 47 (line 3): expected a quoted "
-		    "string" },
-		{ "logmetrics-state 1\nrules 0000000000000000\nfile \"x\" "
-		    "18446744073709551616 2 3 4 0000000000000000\n", "byte 51 "
-		    "(line 3): expected a decimal number" },
-		{ "logmetrics-state 1\nrules 0000000000000000\nfile \"x\"\n",
-		    "byte 42 (line 3): file record: expected 7 fields, found 2" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nfile\n",
+		    "byte 42 (line 3): file record: expected at least 2 fields, "
+		    "found 1" },
+		{ "logmetrics-state 2\nrules 0000000000000000\nfile \"x\" 1 2 "
+		    "3 4 0000000000000000\n", "byte 42 (line 3): unknown "
+		    "record" },
+		{ "logmetrics-state 2\nrules 0000000000000000\npos file 1\n",
+		    "byte 42 (line 3): pos record: expected at least 4 fields, "
+		    "found 3" },
+		{ "logmetrics-state 2\nrules 0000000000000000\npos fiLe 1 x\n",
+		    "byte 48 (line 3): expected the kind of a position, a "
+		    "lower-case word" },
+		{ "logmetrics-state 2\nrules 0000000000000000\npos 1file 1 x\n",
+		    "byte 46 (line 3): expected the kind of a position, a "
+		    "lower-case word" },
+		{ "logmetrics-state 2\nrules 0000000000000000\npos file v1 x\n",
+		    "byte 51 (line 3): expected a decimal number" },
+		{ "logmetrics-state 2\nrules 0000000000000000\npos file 1 x  "
+		    "y\n", "byte 55 (line 3): empty field" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nseries \"x\"\n",
 		    "byte 42 (line 3): series record before any metric" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"m\" "
@@ -291,7 +306,10 @@ Test(state, errors_named)
 		    "metric \"m\" listed twice" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"m\" "
 		    "gauge 0 0\nfile \"x\" 1 2 3 4 0000000000000000\n", "byte "
-		    "63 (line 4): file record after the metrics" },
+		    "63 (line 4): position record after the metrics" },
+		{ "logmetrics-state 2\nrules 0000000000000000\nmetric \"m\" "
+		    "gauge 0 0\npos file 1 x\n", "byte 63 (line 4): position "
+		    "record after the metrics" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"m\" "
 		    "histogram 0 1 3ff0000000000000\nseries 0000000000000000 "
 		    "0000000000000000 1\n", "byte 84 (line 4): series record: "
@@ -299,7 +317,7 @@ Test(state, errors_named)
 		{ "logmetrics-state 1\nrules 0000000000000000\nwhat\n",
 		    "byte 42 (line 3): unknown record" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nend 1 0 0\n",
-		    "byte 42 (line 3): the end record counts 1 files, 0 "
+		    "byte 42 (line 3): the end record counts 1 positions, 0 "
 		    "metrics, 0 series; the file holds 0, 0, 0" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nend 0 0 0\n",
 		    "byte 52 (line 3): truncated: no checksum line" },
@@ -309,9 +327,15 @@ Test(state, errors_named)
 		{ "logmetrics-state 1\nrules 0000000000000000\nend 0 0 0\n"
 		    "end 0 0 0\n", "byte 52 (line 4): expected the checksum "
 		    "line" },
-		{ "logmetrics-state 1\nrules 0000000000000000\nfile \"a\tb\" "
-		    "1 2 3 4 0000000000000000\n", "byte 49 (line 3): byte 0x09 "
-		    "must be escaped in a string" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"a\tb\" "
+		    "gauge 0 0\n", "byte 51 (line 3): byte 0x09 must be escaped "
+		    "in a string" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"a\\x0\" "
+		    "gauge 0 0\n", "byte 51 (line 3): bad escape in a string" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"a\\x00\" "
+		    "gauge 0 0\n", "byte 51 (line 3): NUL byte in a name" },
+		{ "logmetrics-state 1\nrules 0000000000000000\nmetric m "
+		    "gauge 0 0\n", "byte 49 (line 3): expected a quoted string" },
 	};
 	struct state	st;
 	char		err[256];
@@ -335,7 +359,7 @@ Test(state, empty_state_accepted)
 
 	cr_assert_eq(state_parse(in, sizeof(in) - 1, &st, err, sizeof(err)),
 	    0, "%s", err);
-	cr_assert_eq(st.nfiles + st.nmetrics, 0);
+	cr_assert_eq(st.npos + st.nmetrics, 0);
 	state_free(&st);
 }
 
@@ -363,6 +387,20 @@ reg_of(const struct metric_decl *d, size_t n)
 
 	cr_assert_eq(registry_sync(reg, d, n, err, sizeof(err)), 0, "%s", err);
 	return reg;
+}
+
+/* state_read() then state_apply(), as follow mode does. */
+static int
+load(const char *path, struct registry *reg, struct state_report *rep,
+    char *err, size_t errlen)
+{
+	struct state	st;
+	int		rc;
+
+	if ((rc = state_read(path, &st, err, errlen)) == 0)
+		rc = state_apply(path, &st, reg, rep, err, errlen);
+	state_free(&st);
+	return rc;
 }
 
 static void
@@ -403,7 +441,7 @@ Test(state, restore_into_registry)
 	cr_assert_eq(metric_observe(registry_find(a, "h_seconds"), &v, 9), 0);
 	cr_assert_eq(metric_set(registry_find(a, "g"), NULL, 42), 0);
 	buf_init(&out);
-	state_snapshot(&out, a, NULL);
+	state_snapshot(&out, a, NULL, 0);
 	fd = mkstemp(path);
 	cr_assert_neq(fd, -1);
 	close(fd);
@@ -411,7 +449,7 @@ Test(state, restore_into_registry)
 
 	/* Same rules: everything comes back. */
 	b = reg_of(d, 3);
-	cr_assert_eq(state_load(path, b, NULL, &rep, err, sizeof(err)), 0,
+	cr_assert_eq(load(path, b, &rep, err, sizeof(err)), 0,
 	    "%s", err);
 	cr_assert_eq(rep.metrics, 3);
 	cr_assert_eq(rep.series, 3);
@@ -434,7 +472,7 @@ Test(state, restore_into_registry)
 	d2[1].nbuckets = 2;
 	d2[2] = decl("new_total", METRIC_COUNTER, NULL, 0);
 	b = reg_of(d2, 3);
-	cr_assert_eq(state_load(path, b, NULL, &rep, err, sizeof(err)), 0,
+	cr_assert_eq(load(path, b, &rep, err, sizeof(err)), 0,
 	    "%s", err);
 	cr_assert_eq(rep.rules_changed, 1);
 	cr_assert_eq(rep.metrics, 1);
@@ -448,7 +486,7 @@ Test(state, restore_into_registry)
 	/* Nothing in common: foreign, set aside untouched. */
 	d2[0] = decl("other_total", METRIC_COUNTER, NULL, 0);
 	b = reg_of(d2, 1);
-	cr_assert_eq(state_load(path, b, NULL, &rep, err, sizeof(err)), -1);
+	cr_assert_eq(load(path, b, &rep, err, sizeof(err)), -1);
 	cr_assert(strstr(err, "another rule set") != NULL, "%s", err);
 	cr_assert(strstr(err, "; renamed to ") != NULL, "%s", err);
 	cr_assert_eq(access(path, F_OK), -1);
@@ -456,8 +494,62 @@ Test(state, restore_into_registry)
 	cr_assert_eq(access(path, F_OK), 0);
 	unlink(path);
 	path[strlen(path) - strlen(".corrupt")] = '\0';
-	cr_assert_eq(state_load(path, b, NULL, &rep, err, sizeof(err)), 1);
+	cr_assert_eq(load(path, b, &rep, err, sizeof(err)), 1);
 	registry_free(b);
 	registry_free(a);
 	buf_free(&out);
+}
+
+/*
+ * A state file written by logmetrics 0.1.0 (format version 1, file
+ * records) loads: its file record becomes a position of kind "file",
+ * version 1, whose fields the tail decodes, and it formats again in
+ * version 2 with the same fields.
+ */
+Test(state, version_1_fixture)
+{
+	struct state	 st, again;
+	struct tail_pos	 p;
+	struct buf	 data, out;
+	char		 err[256], *path;
+	size_t		 at, i, n = 0;
+	FILE		*f;
+	char		 chunk[4096];
+	size_t		 got;
+
+	f = fopen("tests/fixtures/state-v1.state", "rb");
+	cr_assert_not_null(f);
+	buf_init(&data);
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&data, chunk, got);
+	fclose(f);
+	cr_assert_eq(state_parse(data.p, data.len, &st, err, sizeof(err)), 0,
+	    "%s", err);
+	cr_assert_eq(st.npos, 1);
+	cr_assert_str_eq(st.pos[0].kind, "file");
+	cr_assert_eq(st.pos[0].version, 1);
+	cr_assert_eq(st.pos[0].line, 3);
+	cr_assert_eq(tail_pos_decode(st.pos[0].data, st.pos[0].len, &p, &path,
+	    &at, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(p.path, "/var/tmp/logmetrics-v1/bot.log");
+	cr_assert_eq(p.offset, 291700);
+	cr_assert_eq(p.headlen, 256);
+	free(path);
+	cr_assert_gt(st.nmetrics, 5);
+	for (i = 0; i < st.nmetrics; i++)
+		n += st.metrics[i].nseries;
+	cr_assert_gt(n, 100);
+	buf_init(&out);
+	state_format(&st, &out);
+	cr_assert(strncmp(out.p, "logmetrics-state 2\n", 19) == 0);
+	cr_assert_not_null(strstr(out.p, "\npos file 1 \"/var/tmp/"
+	    "logmetrics-v1/bot.log\" "));
+	cr_assert_eq(state_parse(out.p, out.len, &again, err, sizeof(err)), 0,
+	    "%s", err);
+	cr_assert_eq(again.nmetrics, st.nmetrics);
+	cr_assert_str_eq(again.pos[0].data, st.pos[0].data);
+	state_free(&again);
+	state_free(&st);
+	buf_free(&out);
+	buf_free(&data);
 }

@@ -27,6 +27,7 @@
 #include <inotifytools/inotifytools.h>
 
 #include "tail.h"
+#include "util.h"
 
 struct got {
 	char	**v;
@@ -1379,4 +1380,87 @@ Test(inotifytools, one_watch_per_name)
 	cr_assert_eq(inotifytools_wd_from_filename(a), wd_old);
 	cr_assert_eq(inotifytools_get_num_watches(), 1);
 	inotifytools_cleanup();
+}
+
+/* Positions for restart state: every byte of a path comes back. */
+Test(tail, pos_codec)
+{
+	static const char	 odd[] = "/var/log/a b\"c\\d\n\xff.log";
+	struct tail_pos		 p, q;
+	struct buf		 b;
+	char			 err[128], *path;
+	size_t			 at;
+
+	memset(&p, 0, sizeof(p));
+	p.path = odd;
+	p.dev = 18446744073709551615ULL;
+	p.ino = 0;
+	p.offset = 123456789012ULL;
+	p.headlen = 256;
+	p.headhash = 0x0123456789abcdefULL;
+	buf_init(&b);
+	tail_pos_encode(&p, &b);
+	cr_assert_str_eq(b.p, " \"/var/log/a\\x20b\\x22c\\x5cd\\x0a\\xff.log\" "
+	    "18446744073709551615 0 123456789012 256 0123456789abcdef");
+	cr_assert_eq(tail_pos_decode(b.p, b.len, &q, &path, &at, err,
+	    sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(q.path, odd);
+	cr_assert_eq(q.dev, p.dev);
+	cr_assert_eq(q.ino, 0);
+	cr_assert_eq(q.offset, p.offset);
+	cr_assert_eq(q.headlen, 256);
+	cr_assert_eq(q.headhash, p.headhash);
+	free(path);
+	buf_free(&b);
+}
+
+struct bad_pos {
+	const char	*in;
+	size_t		 at;
+	const char	*err;
+};
+
+/* A position that cannot be used says where in its fields and why. */
+Test(tail, pos_decode_errors)
+{
+	static const struct bad_pos	cases[] = {
+		{ " \"x\" 1 2 3 257 0000000000000000", 11,
+		    "head length over 256" },
+		{ " \"\" 1 2 3 4 0000000000000000", 1, "empty path" },
+		{ " \"a\\x00\" 1 2 3 4 0000000000000000", 3,
+		    "NUL byte in a name" },
+		{ " \"a\\x0\" 1 2 3 4 0000000000000000", 3,
+		    "bad escape in a string" },
+		{ " \"a\tb\" 1 2 3 4 0000000000000000", 3,
+		    "byte 0x09 must be escaped in a string" },
+		{ " x 1 2 3 4 0000000000000000", 1,
+		    "expected a quoted string" },
+		{ " \"x\" 18446744073709551616 2 3 4 0000000000000000", 5,
+		    "expected a decimal number" },
+		{ " \"x\" 1 2 03 4 0000000000000000", 9,
+		    "expected a decimal number" },
+		{ " \"x\" 1 2 3 4 000000000000000G", 13,
+		    "expected 16 hex digits" },
+		{ " \"x\"", 0, "expected 6 fields, found 1" },
+		{ " \"x\" 1 2 3 4 0000000000000000 7", 0,
+		    "expected 6 fields, found 7" },
+		{ " \"x\" 1 2 3 4 0000000000000000 7 8", 0,
+		    "expected 6 fields, found more or an empty one" },
+		{ " \"x\"  1 2 3 4 0000000000000000", 0,
+		    "expected 6 fields, found more or an empty one" },
+		{ "\"x\" 1 2 3 4 0000000000000000", 0,
+		    "expected 6 fields, found more or an empty one" },
+	};
+	struct tail_pos	 p;
+	char		 err[128], *path;
+	size_t		 i, at;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		err[0] = '\0';
+		cr_assert_eq(tail_pos_decode(cases[i].in, strlen(cases[i].in),
+		    &p, &path, &at, err, sizeof(err)), -1, "case %zu", i);
+		cr_assert_null(path);
+		cr_expect_str_eq(err, cases[i].err, "case %zu: %s", i, err);
+		cr_expect_eq(at, cases[i].at, "case %zu: at %zu", i, at);
+	}
 }
