@@ -705,7 +705,7 @@ load_state(struct daemon *d)
 		rc = state_apply(d->o->state_file, &st, d->e->reg, &rep, err,
 		    sizeof(err));
 	if (rc == 0)
-		tail_restore(d->t, pos, (size_t)n, &tr);
+		tail_restore(d->t, pos, (size_t)n, st.saved, &tr);
 	registry_unlock(d->e->reg);
 	for (i = 0; i < n; i++)
 		free(paths[i]);
@@ -720,9 +720,10 @@ load_state(struct daemon *d)
 	else {
 		log_info("state restored from %s: %zu series of %zu metrics; "
 		    "files: %zu resumed, %zu renamed, %zu copied, "
-		    "%zu truncated, %zu new, %zu gone", d->o->state_file,
-		    rep.series, rep.metrics, f->resumed, f->rotated,
-		    f->copied, f->truncated, f->fresh, f->lost);
+		    "%zu truncated, %zu new, %zu gone, %zu rotated since",
+		    d->o->state_file, rep.series, rep.metrics, f->resumed,
+		    f->rotated, f->copied, f->truncated, f->fresh, f->lost,
+		    f->later);
 		if (rep.rules_changed)
 			log_info("the rules changed since the state was "
 			    "saved: %zu metrics of it not restored",

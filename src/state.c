@@ -760,7 +760,7 @@ restore_metric(struct metric *m, const struct state_metric *sm,
  * file).
  */
 static int
-read_all(const char *path, struct buf *out)
+read_all(const char *path, struct buf *out, double *mtime)
 {
 	struct stat	st;
 	char		chunk[65536];
@@ -775,6 +775,7 @@ read_all(const char *path, struct buf *out)
 		errno = EINVAL;
 		goto fail;
 	}
+	*mtime = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
 		if (n == -1 && errno == EINTR)
@@ -881,11 +882,12 @@ state_read(const char *path, struct state *st, char *err, size_t errlen)
 {
 	struct buf	data;
 	char		why[512];
+	double		mtime = 0;
 
 	state_init(st);
 	tmp_cleanup(path);
 	buf_init(&data);
-	if (read_all(path, &data) == -1) {
+	if (read_all(path, &data, &mtime) == -1) {
 		if (errno == ENOENT) {
 			buf_free(&data);
 			return 1;
@@ -903,6 +905,7 @@ state_read(const char *path, struct state *st, char *err, size_t errlen)
 		return state_set_aside(path, err, errlen);
 	}
 	buf_free(&data);
+	st->saved = mtime;
 	return 0;
 }
 

@@ -74,6 +74,8 @@ struct state {
 	size_t			 npos;
 	struct state_metric	*metrics;
 	size_t			 nmetrics;
+	double			 saved;		/* the file's modification time,
+						   set by state_read() */
 };
 
 /* What state_load() restored. */

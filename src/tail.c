@@ -2070,16 +2070,169 @@ reader_restore(struct tail *t, struct reader *r, const struct tail_pos *p)
 	return 1;
 }
 
+/*
+ * Whether name is a rotation of base: base, then '.' or '-', then a
+ * suffix of digits with '-', '_' or '.' between them (bot.log.1,
+ * bot.log-20261206, bot.log-2026-12-06-1700). Compressed rotations are
+ * not: their names end in letters.
+ */
+static int
+rotation_of(const char *name, const char *base)
+{
+	size_t		 n = strlen(base);
+	const char	*c;
+
+	if (strncmp(name, base, n) != 0 || (name[n] != '.' && name[n] != '-'))
+		return 0;
+	c = name + n + 1;
+	if (*c < '0' || *c > '9')
+		return 0;
+	for (; *c != '\0'; c++)
+		if ((*c < '0' || *c > '9') && *c != '-' && *c != '_' &&
+		    *c != '.')
+			return 0;
+	return c[-1] >= '0' && c[-1] <= '9';
+}
+
+struct rotated {
+	char		*path;
+	const char	*suffix;	/* in path */
+	int64_t		 mtime;		/* ns */
+	dev_t		 dev;
+	ino_t		 ino;
+};
+
+/*
+ * Oldest first: by modification time, then by suffix: NAME.2 before
+ * NAME.1 (logrotate's numbers grow with age), dates in their order.
+ */
+static int
+rotated_cmp(const void *a, const void *b)
+{
+	const struct rotated	*x = a, *y = b;
+	char			*ex, *ey;
+	unsigned long long	 nx, ny;
+
+	if (x->mtime != y->mtime)
+		return x->mtime < y->mtime ? -1 : 1;
+	nx = strtoull(x->suffix + 1, &ex, 10);
+	ny = strtoull(y->suffix + 1, &ey, 10);
+	if (x->suffix[0] == '.' && y->suffix[0] == '.' && *ex == '\0' &&
+	    *ey == '\0' && nx != ny)
+		return nx > ny ? -1 : 1;
+	return strcmp(x->suffix, y->suffix);
+}
+
+/*
+ * Adds to *v the rotations of base in dir written since saved (Unix
+ * seconds; a second of slack) that no reader holds.
+ */
+static void
+rotations_in(struct tail *t, const char *dir, const char *base,
+    double saved, struct rotated **v, size_t *nv)
+{
+	struct dirent	**names;
+	struct stat	  st;
+	struct rotated	 *r;
+	char		 *path;
+	int64_t		  since;
+	int		  n, i;
+	size_t		  k;
+
+	since = (int64_t)((saved - 1) * 1e9);
+	if ((n = scandir(dir, &names, NULL, alphasort)) == -1)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!rotation_of(names[i]->d_name, base))
+			goto next;
+		path = path_in(dir, names[i]->d_name);
+		if (stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    (int64_t)st.st_mtim.tv_sec * 1000000000 +
+		    st.st_mtim.tv_nsec < since ||
+		    reader_find(t, st.st_dev, st.st_ino) != NULL) {
+			free(path);
+			goto next;
+		}
+		for (k = 0; k < *nv; k++)
+			if ((*v)[k].dev == st.st_dev && (*v)[k].ino == st.st_ino)
+				break;
+		if (k < *nv) {		/* the same directory twice */
+			free(path);
+			goto next;
+		}
+		*v = xreallocarray(*v, *nv + 1, sizeof(**v));
+		r = &(*v)[(*nv)++];
+		r->path = path;
+		r->suffix = path + strlen(path) - strlen(names[i]->d_name) +
+		    strlen(base);
+		r->mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+		    st.st_mtim.tv_nsec;
+		r->dev = st.st_dev;
+		r->ino = st.st_ino;
+next:
+		free(names[i]);
+	}
+	free(names);
+}
+
+/*
+ * The rotations of tf's path made since the state was saved, none of
+ * which the state knew: each is read whole, oldest first, after the
+ * files placed by the state and before the file the path names now.
+ * Looked for in the path's directory and the one it leads to. Returns
+ * how many.
+ */
+static size_t
+chain_restore(struct tail *t, struct tfile *tf, double saved)
+{
+	struct rotated	*v = NULL;
+	struct reader	*r;
+	struct via	*vias;
+	const char	*slash = strrchr(tf->pub.path, '/');
+	char		*dir;
+	size_t		 nv = 0, nvias, i, got = 0;
+	int		 reached;
+
+	if (slash == NULL)
+		dir = xstrdup(".");
+	else if (slash == tf->pub.path)
+		dir = xstrdup("/");
+	else
+		dir = xstrndup(tf->pub.path, (size_t)(slash - tf->pub.path));
+	rotations_in(t, dir, slash ? slash + 1 : tf->pub.path, saved, &v, &nv);
+	free(dir);
+	if (resolve(tf->pub.path, &vias, &nvias, &reached) > 0 && reached)
+		rotations_in(t, vias[nvias - 1].dir, vias[nvias - 1].name,
+		    saved, &v, &nv);
+	via_clear(vias, nvias);
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), rotated_cmp);
+	for (i = 0; i < nv; i++) {
+		if ((r = reader_new(t, tf, v[i].path, 0)) != NULL &&
+		    r->dev == v[i].dev && r->ino == v[i].ino) {
+			r->restored = 1;
+			tf->orphans = xreallocarray(tf->orphans,
+			    tf->norphans + 1, sizeof(*tf->orphans));
+			tf->orphans[tf->norphans++] = r;
+			got++;
+		} else if (r != NULL)
+			reader_free(t, r);
+		free(v[i].path);
+	}
+	free(v);
+	return got;
+}
+
 void
 tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
-    struct tail_restore *rs)
+    double saved, struct tail_restore *rs)
 {
 	const struct tail_pos	 *p;
-	struct tfile		**order;
+	struct tfile		**order, *tf;
 	struct reader		 *r;
 	struct stat		  st;
 	char			 *name;
-	int			 *cut;
+	int			 *cut, fromglob;
 	size_t			  i, k, pass;
 
 	memset(rs, 0, sizeof(*rs));
@@ -2123,6 +2276,22 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
 		free(name);
 	}
 	free(cut);
+	/* Rotations since the save, of every path the state knew. */
+	for (i = 0; i < n && saved > 0; i++) {
+		for (k = 0; k < i; k++)
+			if (strcmp(pos[k].path, pos[i].path) == 0)
+				break;
+		if (k < i)
+			continue;	/* done already */
+		if ((tf = file_find(t, pos[i].path)) == NULL) {
+			if (!path_wanted(t, pos[i].path, &fromglob))
+				continue;
+			tf = file_add(t, pos[i].path, fromglob);
+			tf->missing = 1;
+			tf->known = 1;
+		}
+		rs->later += chain_restore(t, tf, saved);
+	}
 	/* Unknown to the state: appeared after it was saved. */
 	for (i = 0; i < t->nfiles; i++) {
 		if ((r = t->files[i]->cur) == NULL || r->restored)

@@ -121,6 +121,7 @@ struct tail_restore {
 	size_t	truncated;	/* shorter or rewritten: read from 0 */
 	size_t	lost;		/* gone, or no longer followed */
 	size_t	fresh;		/* unknown to the state: read from its start */
+	size_t	later;		/* rotated since the save: read whole */
 };
 
 #define TAIL_HEAD	256	/* bytes of a file's head fingerprinted */
@@ -142,13 +143,18 @@ void		 tail_positions(struct tail *,
  * before the file its path names now. One shorter than its offset or with
  * another head was truncated: it is read from 0, and a copy of it in the
  * same directory (copytruncate) with the old head is read on from the
- * offset first. Every followed file the state does not know appeared
- * after it was saved and is read from its start. Files resumed are read
- * before files the state did not know. Counts go to *rs. Cost: a stat of
- * each entry of a directory per file not found among the followed ones.
+ * offset first. Then the rotations of each saved path made since the
+ * save (saved, Unix seconds, 0 for none: its siblings NAME.N and
+ * NAME-DATE, uncompressed, last written since, that no reader holds) are
+ * read whole, oldest first (by modification time, then NAME.2 before
+ * NAME.1 and dates in order), after the files above. Every followed
+ * file the state does not know appeared after it was saved and is read
+ * from its start. Files resumed are read before files the state did not
+ * know. Counts go to *rs. Cost: a stat of each entry of the directory of
+ * each saved path (and of the directory it leads to).
  */
 void		 tail_restore(struct tail *, const struct tail_pos *, size_t n,
-		    struct tail_restore *rs);
+		    double saved, struct tail_restore *rs);
 
 /*
  * A position in restart state, as text: its kind and the version of its

@@ -225,7 +225,7 @@ Test(state, exact_format)
 	static char		 kind[] = "file";
 	static char		 data[] = " \"/l/x.log\" 1 2 3 4 0000000000000005";
 	struct state_pos	 f = { kind, 1, data, sizeof(data) - 1, 0, 0, 0 };
-	struct state		 st = { 0xabc, &f, 1, &m, 1 };
+	struct state		 st = { 0xabc, &f, 1, &m, 1, 0 };
 	char			*text;
 	size_t			 len;
 

@@ -1,0 +1,86 @@
+# A restart after several rotations made while the daemon was down. For
+# logrotate's create (bot.log.N), copytruncate and dateext (bot.log-DATE)
+# and 2, 3 and 5 rotations: lines are appended after the state was saved,
+# then the log is rotated that many times with lines written between.
+# The restart must count every line once, in order: the file the state
+# knew read on from its offset wherever it went, every rotation since
+# read whole, oldest first, then the live file. A second round of two
+# rotations then checks that files read before the last save are not
+# read again.
+. "$TOP/tests/integration/lib.sh"
+rules=$TOP/rules/bytelyst.rules
+unset NODE_ENV PAPER_TRADING
+gen=$TOP/build/genlog
+[ -x "$gen" ] || fail "build/genlog missing (make check builds it)"
+# Whole lines only: the generator's last line has no newline.
+"$gen" -n 4001 -s 43 --hazards | head -n 4000 >"$T/source.log"
+
+# take N: the next N lines of the source, appended to $T/expect.log and
+# written to standard output.
+next=1
+take() {
+	sed -n "${next},$((next + $1 - 1))p" "$T/source.log" | tee -a "$T/expect.log"
+	next=$((next + $1))
+}
+
+# rotate KIND: one rotation of $log/bot.log.
+rotate() {
+	case $1 in
+	create)
+		for k in 9 8 7 6 5 4 3 2 1; do
+			[ -e "$log/bot.log.$k" ] &&
+			    mv "$log/bot.log.$k" "$log/bot.log.$((k + 1))"
+		done
+		mv "$log/bot.log" "$log/bot.log.1"
+		: >"$log/bot.log" ;;
+	copytruncate)
+		for k in 9 8 7 6 5 4 3 2 1; do
+			[ -e "$log/bot.log.$k" ] &&
+			    mv "$log/bot.log.$k" "$log/bot.log.$((k + 1))"
+		done
+		cp "$log/bot.log" "$log/bot.log.1"
+		: >"$log/bot.log" ;;
+	dateext)
+		stamp=$((stamp + 1))
+		mv "$log/bot.log" "$log/bot.log-$stamp"
+		: >"$log/bot.log" ;;
+	esac
+}
+
+# down KIND N: rotations while the daemon is stopped, lines before each.
+down() {
+	take 40 >>"$log/bot.log"
+	i=0
+	while [ $i -lt "$2" ]; do
+		rotate "$1"
+		take 30 >>"$log/bot.log"
+		i=$((i + 1))
+	done
+}
+
+for kind in create copytruncate dateext; do
+	for n in 2 3 5; do
+		name="$kind x$n"
+		log=$T/$kind-$n
+		mkdir -p "$log"
+		: >"$log/bot.log"
+		: >"$T/expect.log"
+		stamp=2026120600
+		state="--state-file $log.state"
+		daemon_start -r "$rules" $state "$log/bot.log"
+		take 50 >>"$log/bot.log"
+		expect_oracle "$name, first run" "$T/expect.log"
+		daemon_stop
+		down "$kind" "$n"
+		daemon_start -r "$rules" $state "$log/bot.log"
+		expect_oracle "$name: restart" "$T/expect.log"
+		grep -q "rotated since" "$DERR" || fail "$name: not logged"
+		daemon_stop
+		down "$kind" 2
+		daemon_start -r "$rules" $state "$log/bot.log"
+		expect_oracle "$name: second restart" "$T/expect.log"
+		daemon_stop
+		echo "$name: $((next - 1)) lines so far, every one counted once"
+		rm -rf "$log"
+	done
+done
