@@ -665,15 +665,16 @@ positions_decode(const char *path, const struct state *st,
 			    p->off, p->line, p->kind);
 			continue;
 		}
-		if (p->version != TAIL_POS_VERSION) {
+		if (p->version != 1 && p->version != TAIL_POS_VERSION) {
 			snprintf(err, errlen, "%s: byte %zu (line %zu): %s "
 			    "position version %llu; this logmetrics reads "
-			    "version %d", path, p->voff, p->line, p->kind,
-			    (unsigned long long)p->version, TAIL_POS_VERSION);
+			    "versions 1 and %d", path, p->voff, p->line,
+			    p->kind, (unsigned long long)p->version,
+			    TAIL_POS_VERSION);
 			return -1;
 		}
-		if (tail_pos_decode(p->data, p->len, &pos[n], &paths[n], &at,
-		    why, sizeof(why)) == -1) {
+		if (tail_pos_decode(p->version, p->data, p->len, &pos[n],
+		    &paths[n], &at, why, sizeof(why)) == -1) {
 			state_pos_err(path, p, at, why, err, errlen);
 			return -1;
 		}
@@ -704,9 +705,10 @@ load_state(struct daemon *d)
 	if (rc == 0)
 		rc = state_apply(d->o->state_file, &st, d->e->reg, &rep, err,
 		    sizeof(err));
-	if (rc == 0)
-		tail_restore(d->t, pos, (size_t)n, st.saved, &tr);
 	registry_unlock(d->e->reg);
+	/* Files found in their rotations are read now, before any other. */
+	if (rc == 0)
+		tail_restore(d->t, pos, (size_t)n, st.saved, on_line, d, &tr);
 	for (i = 0; i < n; i++)
 		free(paths[i]);
 	free(paths);
@@ -720,10 +722,13 @@ load_state(struct daemon *d)
 	else {
 		log_info("state restored from %s: %zu series of %zu metrics; "
 		    "files: %zu resumed, %zu renamed, %zu copied, "
-		    "%zu truncated, %zu new, %zu gone, %zu rotated since",
-		    d->o->state_file, rep.series, rep.metrics, f->resumed,
-		    f->rotated, f->copied, f->truncated, f->fresh, f->lost,
-		    f->later);
+		    "%zu truncated, %zu new, %zu gone, %zu compressed, "
+		    "%zu rotated since", d->o->state_file, rep.series,
+		    rep.metrics, f->resumed, f->rotated, f->copied,
+		    f->truncated, f->fresh, f->lost, f->compressed, f->later);
+		if (f->gzerr[0] != '\0')
+			log_warnx("a compressed rotation could not be read to "
+			    "its end: %s", f->gzerr);
 		if (rep.rules_changed)
 			log_info("the rules changed since the state was "
 			    "saved: %zu metrics of it not restored",

@@ -467,6 +467,16 @@ int
 source_read(const char *path, size_t maxline, source_line_fn *fn, void *arg,
     struct source_stats *st, char *err, size_t errlen)
 {
+	return source_read_at(path, 0, maxline, fn, arg, st, err, errlen);
+}
+
+int
+source_read_at(const char *path, uint64_t skip, size_t maxline,
+    source_line_fn *fn, void *arg, struct source_stats *st, char *err,
+    size_t errlen)
+{
+	uint64_t	 before;
+	size_t		 off;
 	struct lines	 l;
 	unsigned char	 magic[2];
 	struct inflater	 z;
@@ -491,14 +501,27 @@ source_read(const char *path, size_t maxline, source_line_fn *fn, void *arg,
 		}
 		gz = 1;
 		st->inflater = z.gz != NULL ? "zlib" : "ISA-L";
+	} else if (skip > 0) {
+		if (lseek(fd, (off_t)skip, SEEK_SET) == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			close(fd);
+			goto end;
+		}
+		st->bytes += skip;
 	}
 	for (;;) {
 		if (gz) {
 			/* Split in place in the slot, then hand it back. */
 			if ((n = inflater_get(&z, &slot)) > 0) {
+				before = st->bytes;
 				st->bytes += (uint64_t)n;
-				lines_attach(&l, slot, (size_t)n);
-				drain(&l, fn, arg, st);
+				if (st->bytes > skip) {
+					off = before < skip ?
+					    (size_t)(skip - before) : 0;
+					lines_attach(&l, slot + off,
+					    (size_t)n - off);
+					drain(&l, fn, arg, st);
+				}
 				inflater_put(&z);
 				continue;
 			}
@@ -540,4 +563,17 @@ out:
 end:
 	lines_free(&l);
 	return rc;
+}
+
+ssize_t
+source_head(const char *path, void *buf, size_t n)
+{
+	gzFile	gz;
+	int	got;
+
+	if ((gz = gzopen(path, "rb")) == NULL)
+		return -1;
+	got = gzread(gz, buf, (unsigned)n);
+	gzclose(gz);
+	return got < 0 ? -1 : (ssize_t)got;
 }

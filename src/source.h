@@ -5,6 +5,8 @@
 #ifndef LOGMETRICS_SOURCE_H
 #define LOGMETRICS_SOURCE_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,5 +38,19 @@ void	source_sort(char **paths, size_t n);
  */
 int	source_read(const char *path, size_t maxline, source_line_fn *fn,
 	    void *arg, struct source_stats *, char *err, size_t errlen);
+
+/*
+ * source_read() from byte skip of the text (inflated, for gzip), the end
+ * of a complete line. Offsets in err count from the start of the text.
+ */
+int	source_read_at(const char *path, uint64_t skip, size_t maxline,
+	    source_line_fn *fn, void *arg, struct source_stats *, char *err,
+	    size_t errlen);
+
+/*
+ * Up to n bytes of the start of the text of path (inflated, for gzip).
+ * Returns how many, or -1.
+ */
+ssize_t	source_head(const char *path, void *buf, size_t n);
 
 #endif

@@ -66,11 +66,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <inotifytools/inotifytools.h>
 
 #include "lines.h"
+#include "source.h"
 #include "tail.h"
 #include "util.h"
 
@@ -1770,11 +1772,12 @@ tail_headhash(const void *p, size_t n)
 }
 
 static void
-pos_emit(struct tfile *tf, struct reader *r,
+pos_emit(struct tfile *tf, struct reader *r, int64_t saved,
     void (*fn)(const struct tail_pos *, void *), void *arg)
 {
 	struct tail_pos	p;
 
+	p.saved = saved;
 	p.path = tf->pub.path;
 	p.dev = (uint64_t)r->dev;
 	p.ino = (uint64_t)r->ino;
@@ -1789,14 +1792,19 @@ tail_positions(struct tail *t, void (*fn)(const struct tail_pos *, void *),
     void *arg)
 {
 	struct tfile	*tf;
+	struct timespec	 ts;
+	int64_t		 saved;
 	size_t		 i, j;
 
+	/* The clock the kernel stamps files with: see chain_restore(). */
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	saved = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	for (i = 0; i < t->nfiles; i++) {
 		tf = t->files[i];
 		for (j = 0; j < tf->norphans; j++)
-			pos_emit(tf, tf->orphans[j], fn, arg);
+			pos_emit(tf, tf->orphans[j], saved, fn, arg);
 		if (tf->cur != NULL)
-			pos_emit(tf, tf->cur, fn, arg);
+			pos_emit(tf, tf->cur, saved, fn, arg);
 	}
 }
 
@@ -1809,27 +1817,33 @@ tail_pos_encode(const struct tail_pos *p, struct buf *out)
 	field_put_u64(out, p->offset);
 	field_put_u64(out, p->headlen);
 	field_put_x64(out, p->headhash);
+	field_put_u64(out, (unsigned long long)p->saved);
 }
 
 int
-tail_pos_decode(const char *data, size_t len, struct tail_pos *p,
-    char **path, size_t *at, char *err, size_t errlen)
+tail_pos_decode(uint64_t version, const char *data, size_t len,
+    struct tail_pos *p, char **path, size_t *at, char *err, size_t errlen)
 {
-	struct str		 f[7];
-	unsigned long long	 v[4], hash;
+	struct str		 f[8];
+	unsigned long long	 v[4], hash, saved = 0;
 	const char		*why;
-	int			 nf, i;
+	int			 nf, i, want = version == 1 ? 6 : 7;
 
 	memset(p, 0, sizeof(*p));
 	*path = NULL;
 	*at = 0;
-	if ((nf = field_split(data, len, f, NELEM(f))) != 6) {
+	if (version != 1 && version != TAIL_POS_VERSION) {
+		snprintf(err, errlen, "version %llu; this logmetrics reads 1 "
+		    "and %d", (unsigned long long)version, TAIL_POS_VERSION);
+		return -1;
+	}
+	if ((nf = field_split(data, len, f, NELEM(f))) != want) {
 		if (nf == -1)
-			snprintf(err, errlen, "expected 6 fields, found more "
-			    "or an empty one");
+			snprintf(err, errlen, "expected %d fields, found more "
+			    "or an empty one", want);
 		else
-			snprintf(err, errlen, "expected 6 fields, found %d",
-			    nf);
+			snprintf(err, errlen, "expected %d fields, found %d",
+			    want, nf);
 		return -1;
 	}
 	if (field_str(&f[0], 0, path, NULL, at, &why) == -1) {
@@ -1862,12 +1876,20 @@ tail_pos_decode(const char *data, size_t len, struct tail_pos *p,
 		snprintf(err, errlen, "expected 16 hex digits");
 		goto bad;
 	}
+	if (want == 7) {
+		*at = (size_t)(f[6].p - data);
+		if (field_u64(&f[6], &saved) == -1 || saved > INT64_MAX) {
+			snprintf(err, errlen, "expected a decimal number");
+			goto bad;
+		}
+	}
 	p->path = *path;
 	p->dev = v[0];
 	p->ino = v[1];
 	p->offset = v[2];
 	p->headlen = v[3];
 	p->headhash = hash;
+	p->saved = (int64_t)saved;
 	return 0;
 bad:
 	free(*path);
@@ -2010,39 +2032,50 @@ pos_search(struct tail *t, const struct tail_pos *p, int byid,
 	return found;
 }
 
+/* The followed path of a saved position, added when not followed yet. */
+static struct tfile *
+pos_file(struct tail *t, const char *path)
+{
+	struct tfile	*tf;
+	int		 fromglob;
+
+	if ((tf = file_find(t, path)) == NULL) {
+		if (!path_wanted(t, path, &fromglob))
+			return NULL;
+		tf = file_add(t, path, fromglob);
+		tf->missing = 1;
+		tf->known = 1;
+	}
+	return tf;
+}
+
 /*
  * Opens name, the file p describes now found under another name, as a
  * renamed file of p's path to be read on from p->offset (and for
  * rotate_wait after, like any renamed file). Returns 0, or -1 when p's
  * path is no longer followed or name no longer holds the file in *st.
  */
-static int
+static struct reader *
 orphan_restore(struct tail *t, const struct tail_pos *p, const char *name,
     const struct stat *st)
 {
 	struct tfile	*tf;
 	struct reader	*r;
-	int		 fromglob;
 
-	if ((tf = file_find(t, p->path)) == NULL) {
-		if (!path_wanted(t, p->path, &fromglob))
-			return -1;
-		tf = file_add(t, p->path, fromglob);
-		tf->missing = 1;
-		tf->known = 1;
-	}
+	if ((tf = pos_file(t, p->path)) == NULL)
+		return NULL;
 	if ((r = reader_new(t, tf, name, 0)) == NULL)
-		return -1;
+		return NULL;
 	if (r->dev != st->st_dev || r->ino != st->st_ino) {
 		reader_free(t, r);
-		return -1;
+		return NULL;
 	}
 	reader_seek(r, p->offset);
 	r->restored = 1;
 	tf->orphans = xreallocarray(tf->orphans, tf->norphans + 1,
 	    sizeof(*tf->orphans));
 	tf->orphans[tf->norphans++] = r;
-	return 0;
+	return r;
 }
 
 /*
@@ -2073,33 +2106,83 @@ reader_restore(struct tail *t, struct reader *r, const struct tail_pos *p)
 /*
  * Whether name is a rotation of base: base, then '.' or '-', then a
  * suffix of digits with '-', '_' or '.' between them (bot.log.1,
- * bot.log-20261206, bot.log-2026-12-06-1700). Compressed rotations are
- * not: their names end in letters.
+ * bot.log-20261206, bot.log-2026-12-06-1700), then ".gz" when gzipped
+ * (*gz set).
  */
 static int
-rotation_of(const char *name, const char *base)
+rotation_of(const char *name, const char *base, int *gz)
 {
-	size_t		 n = strlen(base);
-	const char	*c;
+	size_t		 n = strlen(base), len = strlen(name);
+	const char	*c, *end = name + len;
 
+	*gz = len > 3 && strcmp(name + len - 3, ".gz") == 0;
+	if (*gz)
+		end -= 3;
 	if (strncmp(name, base, n) != 0 || (name[n] != '.' && name[n] != '-'))
 		return 0;
 	c = name + n + 1;
-	if (*c < '0' || *c > '9')
+	if (c >= end || *c < '0' || *c > '9')
 		return 0;
-	for (; *c != '\0'; c++)
+	for (; c < end; c++)
 		if ((*c < '0' || *c > '9') && *c != '-' && *c != '_' &&
 		    *c != '.')
 			return 0;
 	return c[-1] >= '0' && c[-1] <= '9';
 }
 
+/* One file to read at restart, in order: a reader, or a gzip text. */
+struct step {
+	struct tfile	*tf;
+	struct reader	*r;
+	char		*gz;		/* its path, or NULL */
+	uint64_t	 skip;		/* bytes of its text read before */
+	dev_t		 dev;
+	ino_t		 ino;
+};
+
+struct steps {
+	struct step	*v;
+	size_t		 n;
+};
+
+static void
+step_add(struct steps *s, struct tfile *tf, struct reader *r, char *gz,
+    uint64_t skip, const struct stat *st)
+{
+	struct step	*x;
+
+	s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
+	x = &s->v[s->n++];
+	memset(x, 0, sizeof(*x));
+	x->tf = tf;
+	x->r = r;
+	x->gz = gz;
+	x->skip = skip;
+	if (st != NULL) {
+		x->dev = st->st_dev;
+		x->ino = st->st_ino;
+	}
+}
+
+/* Whether a gzip file of the steps is (dev, ino). */
+static int
+step_has(const struct steps *s, dev_t dev, ino_t ino)
+{
+	size_t	i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].gz != NULL && s->v[i].dev == dev &&
+		    s->v[i].ino == ino)
+			return 1;
+	return 0;
+}
+
 struct rotated {
 	char		*path;
 	const char	*suffix;	/* in path */
 	int64_t		 mtime;		/* ns */
-	dev_t		 dev;
-	ino_t		 ino;
+	struct stat	 st;
+	int		 gz;
 };
 
 /*
@@ -2117,44 +2200,47 @@ rotated_cmp(const void *a, const void *b)
 		return x->mtime < y->mtime ? -1 : 1;
 	nx = strtoull(x->suffix + 1, &ex, 10);
 	ny = strtoull(y->suffix + 1, &ey, 10);
-	if (x->suffix[0] == '.' && y->suffix[0] == '.' && *ex == '\0' &&
-	    *ey == '\0' && nx != ny)
+	if (x->suffix[0] == '.' && y->suffix[0] == '.' &&
+	    (*ex == '\0' || strcmp(ex, ".gz") == 0) &&
+	    (*ey == '\0' || strcmp(ey, ".gz") == 0) && nx != ny)
 		return nx > ny ? -1 : 1;
 	return strcmp(x->suffix, y->suffix);
 }
 
 /*
- * Adds to *v the rotations of base in dir written since saved (Unix
- * seconds; a second of slack) that no reader holds.
+ * Adds to *v the rotations of base in dir, plain or gzipped, last written
+ * at or after since (ns of the wall clock) that neither a reader nor a
+ * step holds.
  */
 static void
 rotations_in(struct tail *t, const char *dir, const char *base,
-    double saved, struct rotated **v, size_t *nv)
+    int64_t since, const struct steps *steps, struct rotated **v,
+    size_t *nv)
 {
 	struct dirent	**names;
 	struct stat	  st;
 	struct rotated	 *r;
 	char		 *path;
-	int64_t		  since;
-	int		  n, i;
+	int		  n, i, gz;
 	size_t		  k;
 
-	since = (int64_t)((saved - 1) * 1e9);
 	if ((n = scandir(dir, &names, NULL, alphasort)) == -1)
 		return;
 	for (i = 0; i < n; i++) {
-		if (!rotation_of(names[i]->d_name, base))
+		if (!rotation_of(names[i]->d_name, base, &gz))
 			goto next;
 		path = path_in(dir, names[i]->d_name);
 		if (stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
 		    (int64_t)st.st_mtim.tv_sec * 1000000000 +
 		    st.st_mtim.tv_nsec < since ||
-		    reader_find(t, st.st_dev, st.st_ino) != NULL) {
+		    reader_find(t, st.st_dev, st.st_ino) != NULL ||
+		    step_has(steps, st.st_dev, st.st_ino)) {
 			free(path);
 			goto next;
 		}
 		for (k = 0; k < *nv; k++)
-			if ((*v)[k].dev == st.st_dev && (*v)[k].ino == st.st_ino)
+			if ((*v)[k].st.st_dev == st.st_dev &&
+			    (*v)[k].st.st_ino == st.st_ino)
 				break;
 		if (k < *nv) {		/* the same directory twice */
 			free(path);
@@ -2167,30 +2253,23 @@ rotations_in(struct tail *t, const char *dir, const char *base,
 		    strlen(base);
 		r->mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 +
 		    st.st_mtim.tv_nsec;
-		r->dev = st.st_dev;
-		r->ino = st.st_ino;
+		r->st = st;
+		r->gz = gz;
 next:
 		free(names[i]);
 	}
 	free(names);
 }
 
-/*
- * The rotations of tf's path made since the state was saved, none of
- * which the state knew: each is read whole, oldest first, after the
- * files placed by the state and before the file the path names now.
- * Looked for in the path's directory and the one it leads to. Returns
- * how many.
- */
-static size_t
-chain_restore(struct tail *t, struct tfile *tf, double saved)
+/* The rotations of tf's path, in its directory and the one it leads to. */
+static void
+rotations_of(struct tail *t, struct tfile *tf, int64_t since,
+    const struct steps *steps, struct rotated **v, size_t *nv)
 {
-	struct rotated	*v = NULL;
-	struct reader	*r;
-	struct via	*vias;
 	const char	*slash = strrchr(tf->pub.path, '/');
+	struct via	*vias;
 	char		*dir;
-	size_t		 nv = 0, nvias, i, got = 0;
+	size_t		 nvias;
 	int		 reached;
 
 	if (slash == NULL)
@@ -2199,40 +2278,160 @@ chain_restore(struct tail *t, struct tfile *tf, double saved)
 		dir = xstrdup("/");
 	else
 		dir = xstrndup(tf->pub.path, (size_t)(slash - tf->pub.path));
-	rotations_in(t, dir, slash ? slash + 1 : tf->pub.path, saved, &v, &nv);
+	rotations_in(t, dir, slash ? slash + 1 : tf->pub.path, since, steps,
+	    v, nv);
 	free(dir);
 	if (resolve(tf->pub.path, &vias, &nvias, &reached) > 0 && reached)
 		rotations_in(t, vias[nvias - 1].dir, vias[nvias - 1].name,
-		    saved, &v, &nv);
+		    since, steps, v, nv);
 	via_clear(vias, nvias);
+}
+
+static void
+rotated_free(struct rotated *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+}
+
+/*
+ * A saved file gone under any name may have been compressed: a gzip
+ * rotation of its path whose text starts with the saved head is read on
+ * from the saved offset of its text. Returns 0 when one was found.
+ */
+static int
+gz_restore(struct tail *t, struct tfile *tf, const struct tail_pos *p,
+    struct steps *steps)
+{
+	struct rotated	*v = NULL;
+	unsigned char	 head[TAIL_HEAD];
+	size_t		 nv = 0, i;
+	int		 found = -1;
+
+	if (p->headlen == 0 || p->headlen > TAIL_HEAD)
+		return -1;
+	rotations_of(t, tf, INT64_MIN, steps, &v, &nv);
+	for (i = 0; i < nv && found == -1; i++) {
+		if (!v[i].gz || source_head(v[i].path, head,
+		    (size_t)p->headlen) != (ssize_t)p->headlen ||
+		    tail_headhash(head, (size_t)p->headlen) != p->headhash)
+			continue;
+		step_add(steps, tf, NULL, v[i].path, p->offset, &v[i].st);
+		v[i].path = NULL;
+		found = 0;
+	}
+	rotated_free(v, nv);
+	return found;
+}
+
+/*
+ * The rotations of tf's path made since the state was saved (last written
+ * at or after since), none of which the state knew, plain or gzipped:
+ * each is to be read whole, oldest first, after the files placed by the
+ * state and before the file the path names now. since is of the coarse
+ * wall clock the kernel stamps files with, taken with the positions: a
+ * file written after them has a time no earlier, and one read before
+ * them (a rotation read at an earlier restart) was last written before.
+ * Returns how many.
+ */
+static size_t
+chain_restore(struct tail *t, struct tfile *tf, int64_t since,
+    struct steps *steps)
+{
+	struct rotated	*v = NULL;
+	struct reader	*r;
+	size_t		 nv = 0, i, got = 0;
+
+	rotations_of(t, tf, since, steps, &v, &nv);
 	if (nv > 1)
 		qsort(v, nv, sizeof(*v), rotated_cmp);
 	for (i = 0; i < nv; i++) {
-		if ((r = reader_new(t, tf, v[i].path, 0)) != NULL &&
-		    r->dev == v[i].dev && r->ino == v[i].ino) {
-			r->restored = 1;
-			tf->orphans = xreallocarray(tf->orphans,
-			    tf->norphans + 1, sizeof(*tf->orphans));
-			tf->orphans[tf->norphans++] = r;
+		if (v[i].gz) {
+			step_add(steps, tf, NULL, v[i].path, 0, &v[i].st);
+			v[i].path = NULL;
 			got++;
-		} else if (r != NULL)
+			continue;
+		}
+		if ((r = reader_new(t, tf, v[i].path, 0)) == NULL)
+			continue;
+		if (r->dev != v[i].st.st_dev || r->ino != v[i].st.st_ino) {
 			reader_free(t, r);
-		free(v[i].path);
+			continue;
+		}
+		r->restored = 1;
+		tf->orphans = xreallocarray(tf->orphans, tf->norphans + 1,
+		    sizeof(*tf->orphans));
+		tf->orphans[tf->norphans++] = r;
+		step_add(steps, tf, r, NULL, 0, NULL);
+		got++;
 	}
-	free(v);
+	rotated_free(v, nv);
 	return got;
+}
+
+struct gzline {
+	struct tail	*t;
+	struct tfile	*tf;
+};
+
+static void
+gz_line(void *arg, const char *line, size_t len)
+{
+	struct gzline	*g = arg;
+
+	deliver(g->t, g->tf, line, len);
+}
+
+/*
+ * Reads the steps in order: a reader to its end, a gzip text from its
+ * skip. The first failure to read a gzip text is kept in rs.
+ */
+static void
+steps_run(struct tail *t, struct steps *steps, struct tail_restore *rs)
+{
+	struct source_stats	 st;
+	struct gzline		 g;
+	struct step		*x;
+	char			 err[256];
+	size_t			 i;
+
+	for (i = 0; i < steps->n; i++) {
+		x = &steps->v[i];
+		if (x->r != NULL) {
+			reader_read(t, x->r, TAIL_NOLIMIT);
+			continue;
+		}
+		memset(&st, 0, sizeof(st));
+		g.t = t;
+		g.tf = x->tf;
+		if (source_read_at(x->gz, x->skip, t->o.max_line, gz_line, &g,
+		    &st, err, sizeof(err)) == -1 && rs->gzerr[0] == '\0')
+			snprintf(rs->gzerr, sizeof(rs->gzerr), "%s", err);
+		x->tf->pub.bytes += st.bytes > x->skip ? st.bytes - x->skip : 0;
+		x->tf->pub.toolong += st.toolong;
+		if (st.lines > 0)
+			x->tf->pub.last_read = now_wall();
+		buf_free(&st.last);
+		free(x->gz);
+	}
+	free(steps->v);
 }
 
 void
 tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
-    double saved, struct tail_restore *rs)
+    double saved, tail_line_fn *fn, void *arg, struct tail_restore *rs)
 {
 	const struct tail_pos	 *p;
 	struct tfile		**order, *tf;
 	struct reader		 *r;
+	struct steps		  steps = { NULL, 0 };
 	struct stat		  st;
 	char			 *name;
-	int			 *cut, fromglob;
+	int64_t			  since;
+	int			 *cut;
 	size_t			  i, k, pass;
 
 	memset(rs, 0, sizeof(*rs));
@@ -2243,6 +2442,18 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
 		r = reader_find(t, (dev_t)p->dev, (ino_t)p->ino);
 		if (r != NULL && r->restored)
 			continue;	/* listed twice: a hard link */
+		/*
+		 * Another head under the saved identity: truncated, or a new
+		 * file with the inode number of the saved one, which was
+		 * compressed (gzip deletes it) and is read in its text.
+		 */
+		if (r != NULL && r->fd >= 0 && !(p->offset <= r->size &&
+		    head_matches(r->fd, r->size, p)) &&
+		    (tf = pos_file(t, p->path)) != NULL &&
+		    gz_restore(t, tf, p, &steps) == 0) {
+			rs->compressed++;
+			continue;
+		}
 		if (r != NULL) {
 			if ((cut[i] = reader_restore(t, r, p)))
 				rs->truncated++;
@@ -2253,8 +2464,13 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
 			continue;
 		}
 		name = pos_search(t, p, 1, &st);
-		if (name != NULL && orphan_restore(t, p, name, &st) == 0)
+		if (name != NULL &&
+		    (r = orphan_restore(t, p, name, &st)) != NULL) {
+			step_add(&steps, r->owner, r, NULL, 0, NULL);
 			rs->rotated++;
+		} else if ((tf = pos_file(t, p->path)) != NULL &&
+		    gz_restore(t, tf, p, &steps) == 0)
+			rs->compressed++;
 		else
 			rs->lost++;
 		free(name);
@@ -2271,27 +2487,40 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
 			reader_seek(r, p->offset);
 			r->drain = 1;
 			rs->copied++;
-		} else if (orphan_restore(t, p, name, &st) == 0)
+		} else if ((r = orphan_restore(t, p, name, &st)) != NULL) {
+			step_add(&steps, r->owner, r, NULL, 0, NULL);
 			rs->copied++;
+		}
 		free(name);
 	}
 	free(cut);
-	/* Rotations since the save, of every path the state knew. */
-	for (i = 0; i < n && saved > 0; i++) {
+	/*
+	 * Rotations since the save, of every path the state knew; for a
+	 * position without its time (format 1), a second before the state
+	 * file was written.
+	 */
+	for (i = 0; i < n; i++) {
 		for (k = 0; k < i; k++)
 			if (strcmp(pos[k].path, pos[i].path) == 0)
 				break;
-		if (k < i)
-			continue;	/* done already */
-		if ((tf = file_find(t, pos[i].path)) == NULL) {
-			if (!path_wanted(t, pos[i].path, &fromglob))
-				continue;
-			tf = file_add(t, pos[i].path, fromglob);
-			tf->missing = 1;
-			tf->known = 1;
-		}
-		rs->later += chain_restore(t, tf, saved);
+		if (k < i || (tf = pos_file(t, pos[i].path)) == NULL)
+			continue;	/* done already, or not followed */
+		since = pos[i].saved;
+		for (k = i + 1; k < n; k++)
+			if (strcmp(pos[k].path, pos[i].path) == 0 &&
+			    pos[k].saved > since)
+				since = pos[k].saved;
+		if (since == 0 && saved > 0)
+			since = (int64_t)((saved - 1) * 1e9);
+		if (since > 0)
+			rs->later += chain_restore(t, tf, since, &steps);
 	}
+	/* Read now, in order, before anything newer. */
+	t->fn = fn;
+	t->arg = arg;
+	steps_run(t, &steps, rs);
+	t->fn = NULL;
+	t->arg = NULL;
 	/* Unknown to the state: appeared after it was saved. */
 	for (i = 0; i < t->nfiles; i++) {
 		if ((r = t->files[i]->cur) == NULL || r->restored)

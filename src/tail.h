@@ -111,6 +111,8 @@ struct tail_pos {
 	uint64_t	 offset;
 	uint64_t	 headlen;
 	uint64_t	 headhash;
+	int64_t		 saved;		/* ns, coarse wall clock of the
+					   snapshot; 0 when unknown */
 };
 
 /* What tail_restore() did, file by file. */
@@ -122,6 +124,9 @@ struct tail_restore {
 	size_t	lost;		/* gone, or no longer followed */
 	size_t	fresh;		/* unknown to the state: read from its start */
 	size_t	later;		/* rotated since the save: read whole */
+	size_t	compressed;	/* gzipped while down: read on in its text */
+	char	gzerr[256];	/* the first gzip text that could not be
+				   read to its end, and why; or "" */
 };
 
 #define TAIL_HEAD	256	/* bytes of a file's head fingerprinted */
@@ -154,28 +159,30 @@ void		 tail_positions(struct tail *,
  * each saved path (and of the directory it leads to).
  */
 void		 tail_restore(struct tail *, const struct tail_pos *, size_t n,
-		    double saved, struct tail_restore *rs);
+		    double saved, tail_line_fn *fn, void *arg,
+		    struct tail_restore *rs);
 
 /*
  * A position in restart state, as text: its kind and the version of its
  * encoding, then its fields, each after one space (see field_put_str() in
- * util.h): "PATH" DEV INO OFFSET HEADLEN HEADHASH16.
+ * util.h): "PATH" DEV INO OFFSET HEADLEN HEADHASH16 SAVED. Version 1 had
+ * no SAVED.
  */
 #define TAIL_POS_KIND		"file"
-#define TAIL_POS_VERSION	1
+#define TAIL_POS_VERSION	2
 
 struct buf;
 
 void		 tail_pos_encode(const struct tail_pos *, struct buf *);
 
 /*
- * Decodes the fields of a position of version TAIL_POS_VERSION into *p;
- * p->path is *path, allocated (the caller frees it). Returns 0, or -1
- * with *at, the offset in data of what is wrong, and a message in err.
+ * Decodes the fields of a position of version 1 or TAIL_POS_VERSION into
+ * *p; p->path is *path, allocated (the caller frees it). Returns 0, or
+ * -1 with *at, the offset in data of what is wrong, and a message in err.
  */
-int		 tail_pos_decode(const char *data, size_t len,
-		    struct tail_pos *p, char **path, size_t *at, char *err,
-		    size_t errlen);
+int		 tail_pos_decode(uint64_t version, const char *data,
+		    size_t len, struct tail_pos *p, char **path, size_t *at,
+		    char *err, size_t errlen);
 
 /* The fingerprint of a file's head: FNV-1a, 64 bits. */
 uint64_t	 tail_headhash(const void *, size_t);

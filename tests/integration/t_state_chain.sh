@@ -1,10 +1,12 @@
 # A restart after several rotations made while the daemon was down. For
-# logrotate's create (bot.log.N), copytruncate and dateext (bot.log-DATE)
-# and 2, 3 and 5 rotations: lines are appended after the state was saved,
-# then the log is rotated that many times with lines written between.
-# The restart must count every line once, in order: the file the state
-# knew read on from its offset wherever it went, every rotation since
-# read whole, oldest first, then the live file. A second round of two
+# logrotate's create (bot.log.N), copytruncate and dateext (bot.log-DATE),
+# each also with compress (gzip at once, as without delaycompress) and
+# create with delaycompress, and 2, 3 and 5 rotations: lines are appended
+# after the state was saved, then the log is rotated that many times with
+# lines written between. The restart must count every line once, in
+# order: the file the state knew read on from its offset wherever it went
+# (gzipped: from that offset of its text), every rotation since read
+# whole, oldest first, then the live file. A second round of two
 # rotations then checks that files read before the last save are not
 # read again.
 . "$TOP/tests/integration/lib.sh"
@@ -13,7 +15,7 @@ unset NODE_ENV PAPER_TRADING
 gen=$TOP/build/genlog
 [ -x "$gen" ] || fail "build/genlog missing (make check builds it)"
 # Whole lines only: the generator's last line has no newline.
-"$gen" -n 4001 -s 43 --hazards | head -n 4000 >"$T/source.log"
+"$gen" -n 9001 -s 43 --hazards | head -n 9000 >"$T/source.log"
 
 # take N: the next N lines of the source, appended to $T/expect.log and
 # written to standard output.
@@ -23,26 +25,35 @@ take() {
 	next=$((next + $1))
 }
 
-# rotate KIND: one rotation of $log/bot.log.
+# shift: bot.log.N[.gz] to bot.log.N+1[.gz], oldest first.
+shift_numbers() {
+	for k in 9 8 7 6 5 4 3 2 1; do
+		for z in "" .gz; do
+			[ ! -e "$log/bot.log.$k$z" ] ||
+			    mv "$log/bot.log.$k$z" "$log/bot.log.$((k + 1))$z"
+		done
+	done
+}
+
+# rotate KIND: one rotation of $log/bot.log, as logrotate does it.
 rotate() {
 	case $1 in
-	create)
-		for k in 9 8 7 6 5 4 3 2 1; do
-			[ -e "$log/bot.log.$k" ] &&
-			    mv "$log/bot.log.$k" "$log/bot.log.$((k + 1))"
-		done
+	create|create+compress|create+delaycompress)
+		shift_numbers
+		[ "$1" != create+delaycompress ] || [ ! -e "$log/bot.log.2" ] ||
+		    gzip "$log/bot.log.2"
 		mv "$log/bot.log" "$log/bot.log.1"
+		[ "$1" != create+compress ] || gzip "$log/bot.log.1"
 		: >"$log/bot.log" ;;
-	copytruncate)
-		for k in 9 8 7 6 5 4 3 2 1; do
-			[ -e "$log/bot.log.$k" ] &&
-			    mv "$log/bot.log.$k" "$log/bot.log.$((k + 1))"
-		done
+	copytruncate|copytruncate+compress)
+		shift_numbers
 		cp "$log/bot.log" "$log/bot.log.1"
-		: >"$log/bot.log" ;;
-	dateext)
+		: >"$log/bot.log"
+		[ "$1" = copytruncate ] || gzip "$log/bot.log.1" ;;
+	dateext|dateext+compress)
 		stamp=$((stamp + 1))
 		mv "$log/bot.log" "$log/bot.log-$stamp"
+		[ "$1" = dateext ] || gzip "$log/bot.log-$stamp"
 		: >"$log/bot.log" ;;
 	esac
 }
@@ -58,7 +69,8 @@ down() {
 	done
 }
 
-for kind in create copytruncate dateext; do
+for kind in create copytruncate dateext create+compress \
+    create+delaycompress copytruncate+compress dateext+compress; do
 	for n in 2 3 5; do
 		name="$kind x$n"
 		log=$T/$kind-$n

@@ -416,3 +416,61 @@ Test(source, overlong_lines_counted)
 	buf_free(&data);
 	buf_free(&st.last);
 }
+
+/*
+ * Reading on from the end of a line of the text: plain and gzip alike,
+ * from every line boundary, with skips inside and past the inflater's
+ * slots; and the text's head, inflated.
+ */
+Test(source, read_at_every_line_end)
+{
+	struct source_stats	 st;
+	struct buf		 text, b, want;
+	char			 err[256], head[64];
+	const char		*names[] = { "at.log", "at.log.1.gz" };
+	size_t			 i, k, lines = 0, *ends;
+	const char		*nl;
+
+	buf_init(&text);
+	for (k = 0; k < 30000; k++)
+		buf_printf(&text, "line %zu %.*s\n", k, (int)(k % 97), "xxxxxxxx"
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	write_file(names[0], text.p, text.len);
+	write_gz(names[1], text.p, text.len);
+	ends = xcalloc(30001, sizeof(*ends));
+	for (nl = text.p; (nl = memchr(nl, '\n', text.len -
+	    (size_t)(nl - text.p))) != NULL; nl++)
+		ends[++lines] = (size_t)(nl - text.p) + 1;
+	cr_assert_eq(lines, 30000);
+	for (i = 0; i < 2; i++) {
+		for (k = 0; k <= lines; k += k < 20 ? 1 : 997) {
+			memset(&st, 0, sizeof(st));
+			buf_init(&b);
+			buf_init(&want);
+			cr_assert_eq(source_read_at(path(names[i]), ends[k],
+			    1000, collect, &b, &st, err, sizeof(err)), 0, "%s",
+			    err);
+			for (nl = text.p + ends[k]; nl < text.p + text.len;) {
+				const char *e = memchr(nl, '\n',
+				    text.len - (size_t)(nl - text.p));
+				buf_append(&want, nl, (size_t)(e - nl));
+				buf_putc(&want, '|');
+				nl = e + 1;
+			}
+			cr_assert_eq(b.len, want.len, "%s from line %zu",
+			    names[i], k);
+			cr_assert(b.len == 0 || memcmp(b.p, want.p, b.len) == 0);
+			cr_assert_eq(st.lines, lines - k);
+			cr_assert_eq(st.bytes, text.len);
+			buf_free(&b);
+			buf_free(&want);
+			buf_free(&st.last);
+		}
+		cr_assert_eq(source_head(path(names[i]), head, sizeof(head)),
+		    (ssize_t)sizeof(head));
+		cr_assert_eq(memcmp(head, text.p, sizeof(head)), 0);
+	}
+	free(ends);
+	buf_free(&text);
+}

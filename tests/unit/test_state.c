@@ -529,8 +529,9 @@ Test(state, version_1_fixture)
 	cr_assert_str_eq(st.pos[0].kind, "file");
 	cr_assert_eq(st.pos[0].version, 1);
 	cr_assert_eq(st.pos[0].line, 3);
-	cr_assert_eq(tail_pos_decode(st.pos[0].data, st.pos[0].len, &p, &path,
-	    &at, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(tail_pos_decode(1, st.pos[0].data, st.pos[0].len, &p,
+	    &path, &at, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(p.saved, 0);
 	cr_assert_str_eq(p.path, "/var/tmp/logmetrics-v1/bot.log");
 	cr_assert_eq(p.offset, 291700);
 	cr_assert_eq(p.headlen, 256);

@@ -1398,12 +1398,15 @@ Test(tail, pos_codec)
 	p.offset = 123456789012ULL;
 	p.headlen = 256;
 	p.headhash = 0x0123456789abcdefULL;
+	p.saved = 1796523456123456789LL;
 	buf_init(&b);
 	tail_pos_encode(&p, &b);
 	cr_assert_str_eq(b.p, " \"/var/log/a\\x20b\\x22c\\x5cd\\x0a\\xff.log\" "
-	    "18446744073709551615 0 123456789012 256 0123456789abcdef");
-	cr_assert_eq(tail_pos_decode(b.p, b.len, &q, &path, &at, err,
-	    sizeof(err)), 0, "%s", err);
+	    "18446744073709551615 0 123456789012 256 0123456789abcdef "
+	    "1796523456123456789");
+	cr_assert_eq(tail_pos_decode(TAIL_POS_VERSION, b.p, b.len, &q, &path,
+	    &at, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(q.saved, p.saved);
 	cr_assert_str_eq(q.path, odd);
 	cr_assert_eq(q.dev, p.dev);
 	cr_assert_eq(q.ino, 0);
@@ -1418,6 +1421,7 @@ struct bad_pos {
 	const char	*in;
 	size_t		 at;
 	const char	*err;
+	uint64_t	 version;
 };
 
 /* A position that cannot be used says where in its fields and why. */
@@ -1425,31 +1429,41 @@ Test(tail, pos_decode_errors)
 {
 	static const struct bad_pos	cases[] = {
 		{ " \"x\" 1 2 3 257 0000000000000000", 11,
-		    "head length over 256" },
-		{ " \"\" 1 2 3 4 0000000000000000", 1, "empty path" },
+		    "head length over 256", 1 },
+		{ " \"\" 1 2 3 4 0000000000000000", 1, "empty path", 1 },
 		{ " \"a\\x00\" 1 2 3 4 0000000000000000", 3,
-		    "NUL byte in a name" },
+		    "NUL byte in a name", 1 },
 		{ " \"a\\x0\" 1 2 3 4 0000000000000000", 3,
-		    "bad escape in a string" },
+		    "bad escape in a string", 1 },
 		{ " \"a\tb\" 1 2 3 4 0000000000000000", 3,
-		    "byte 0x09 must be escaped in a string" },
+		    "byte 0x09 must be escaped in a string", 1 },
 		{ " x 1 2 3 4 0000000000000000", 1,
-		    "expected a quoted string" },
+		    "expected a quoted string", 1 },
 		{ " \"x\" 18446744073709551616 2 3 4 0000000000000000", 5,
-		    "expected a decimal number" },
+		    "expected a decimal number", 1 },
 		{ " \"x\" 1 2 03 4 0000000000000000", 9,
-		    "expected a decimal number" },
+		    "expected a decimal number", 1 },
 		{ " \"x\" 1 2 3 4 000000000000000G", 13,
-		    "expected 16 hex digits" },
-		{ " \"x\"", 0, "expected 6 fields, found 1" },
+		    "expected 16 hex digits", 1 },
+		{ " \"x\"", 0, "expected 6 fields, found 1", 1 },
 		{ " \"x\" 1 2 3 4 0000000000000000 7", 0,
-		    "expected 6 fields, found 7" },
+		    "expected 6 fields, found 7", 1 },
 		{ " \"x\" 1 2 3 4 0000000000000000 7 8", 0,
-		    "expected 6 fields, found more or an empty one" },
+		    "expected 6 fields, found 8", 1 },
+		{ " \"x\" 1 2 3 4 0000000000000000 7 8 9", 0,
+		    "expected 6 fields, found more or an empty one", 1 },
 		{ " \"x\"  1 2 3 4 0000000000000000", 0,
-		    "expected 6 fields, found more or an empty one" },
+		    "expected 6 fields, found more or an empty one", 1 },
 		{ "\"x\" 1 2 3 4 0000000000000000", 0,
-		    "expected 6 fields, found more or an empty one" },
+		    "expected 6 fields, found more or an empty one", 1 },
+		{ " \"x\" 1 2 3 4 0000000000000000", 0,
+		    "expected 7 fields, found 6", 2 },
+		{ " \"x\" 1 2 3 4 0000000000000000 -5", 30,
+		    "expected a decimal number", 2 },
+		{ " \"x\" 1 2 3 4 0000000000000000 9223372036854775808", 30,
+		    "expected a decimal number", 2 },
+		{ " \"x\" 1 2 3 4 0000000000000000 5", 0,
+		    "version 3; this logmetrics reads 1 and 2", 3 },
 	};
 	struct tail_pos	 p;
 	char		 err[128], *path;
@@ -1457,8 +1471,9 @@ Test(tail, pos_decode_errors)
 
 	for (i = 0; i < NELEM(cases); i++) {
 		err[0] = '\0';
-		cr_assert_eq(tail_pos_decode(cases[i].in, strlen(cases[i].in),
-		    &p, &path, &at, err, sizeof(err)), -1, "case %zu", i);
+		cr_assert_eq(tail_pos_decode(cases[i].version, cases[i].in,
+		    strlen(cases[i].in), &p, &path, &at, err, sizeof(err)), -1,
+		    "case %zu", i);
 		cr_assert_null(path);
 		cr_expect_str_eq(err, cases[i].err, "case %zu: %s", i, err);
 		cr_expect_eq(at, cases[i].at, "case %zu: at %zu", i, at);
