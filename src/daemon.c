@@ -63,6 +63,7 @@ enum self_metric {
 	SM_ROTATIONS,
 	SM_TRUNCATIONS,
 	SM_FILES_LOST,
+	SM_BYTES_LOST,
 	SM_LAG,
 	SM_LAST_READ,
 	SM_FILE_OPEN,
@@ -123,6 +124,9 @@ static const struct self_decl self_decls[SM_COUNT] = {
 	    METRIC_COUNTER, NULL,
 	    "Times the inotify queue overflowed: events were lost and every "
 	    "path was checked again." },
+	[SM_BYTES_LOST] = { "logmetrics_bytes_lost_total", METRIC_COUNTER,
+	    "file", "Bytes known unread in the files lost (at least; lines "
+	    "written to them later are not known)." },
 	[SM_LAG] = { "logmetrics_file_lag_bytes", METRIC_GAUGE, "file",
 	    "Bytes of the file not yet read." },
 	[SM_LAST_READ] = { "logmetrics_file_last_line_timestamp_seconds",
@@ -295,6 +299,7 @@ self_file(const struct tail_file *tf, void *arg)
 	self_set(d, SM_ROTATIONS, tf->path, (double)tf->rotations);
 	self_set(d, SM_TRUNCATIONS, tf->path, (double)tf->truncations);
 	self_set(d, SM_FILES_LOST, tf->path, (double)tf->lost);
+	self_set(d, SM_BYTES_LOST, tf->path, (double)tf->lost_bytes);
 	self_set(d, SM_FILE_POLLED, tf->path, tf->polled ? 1 : 0);
 	self_set(d, SM_LAG, tf->path, tf->size > tf->offset ?
 	    (double)(tf->size - tf->offset) : 0);
@@ -726,6 +731,12 @@ load_state(struct daemon *d)
 		    "%zu rotated since", d->o->state_file, rep.series,
 		    rep.metrics, f->resumed, f->rotated, f->copied,
 		    f->truncated, f->fresh, f->lost, f->compressed, f->later);
+		if (f->lost > 0)
+			log_warnx("%zu file%s of the state gone while down, "
+			    "with at least %llu bytes not read: counted in "
+			    "logmetrics_files_lost_total", f->lost,
+			    f->lost == 1 ? "" : "s",
+			    (unsigned long long)f->lost_bytes);
 		if (f->gzerr[0] != '\0')
 			log_warnx("a compressed rotation could not be read to "
 			    "its end: %s", f->gzerr);

@@ -696,6 +696,10 @@ demote(struct tail *t, struct tfile *tf)
 	tf->cur = NULL;
 	file_sync_pub(tf);
 	if (r->fd < 0) {
+		/* Closed for max_open: whatever it held unread is lost. */
+		tf->pub.lost++;
+		if (r->size > r->offset)
+			tf->pub.lost_bytes += r->size - r->offset;
 		reader_free(t, r);
 		return;
 	}
@@ -1778,6 +1782,7 @@ pos_emit(struct tfile *tf, struct reader *r, int64_t saved,
 	struct tail_pos	p;
 
 	p.saved = saved;
+	p.size = r->size;
 	p.path = tf->pub.path;
 	p.dev = (uint64_t)r->dev;
 	p.ino = (uint64_t)r->ino;
@@ -1818,25 +1823,27 @@ tail_pos_encode(const struct tail_pos *p, struct buf *out)
 	field_put_u64(out, p->headlen);
 	field_put_x64(out, p->headhash);
 	field_put_u64(out, (unsigned long long)p->saved);
+	field_put_u64(out, p->size);
 }
 
 int
 tail_pos_decode(uint64_t version, const char *data, size_t len,
     struct tail_pos *p, char **path, size_t *at, char *err, size_t errlen)
 {
-	struct str		 f[8];
-	unsigned long long	 v[4], hash, saved = 0;
+	struct str		 f[9];
+	unsigned long long	 v[4], hash, saved = 0, size = 0;
 	const char		*why;
-	int			 nf, i, want = version == 1 ? 6 : 7;
+	int			 nf, i, want;
 
 	memset(p, 0, sizeof(*p));
 	*path = NULL;
 	*at = 0;
-	if (version != 1 && version != TAIL_POS_VERSION) {
+	if (version < 1 || version > TAIL_POS_VERSION) {
 		snprintf(err, errlen, "version %llu; this logmetrics reads 1 "
-		    "and %d", (unsigned long long)version, TAIL_POS_VERSION);
+		    "to %d", (unsigned long long)version, TAIL_POS_VERSION);
 		return -1;
 	}
+	want = 5 + (int)version;
 	if ((nf = field_split(data, len, f, NELEM(f))) != want) {
 		if (nf == -1)
 			snprintf(err, errlen, "expected %d fields, found more "
@@ -1876,9 +1883,16 @@ tail_pos_decode(uint64_t version, const char *data, size_t len,
 		snprintf(err, errlen, "expected 16 hex digits");
 		goto bad;
 	}
-	if (want == 7) {
+	if (want >= 7) {
 		*at = (size_t)(f[6].p - data);
 		if (field_u64(&f[6], &saved) == -1 || saved > INT64_MAX) {
+			snprintf(err, errlen, "expected a decimal number");
+			goto bad;
+		}
+	}
+	if (want >= 8) {
+		*at = (size_t)(f[7].p - data);
+		if (field_u64(&f[7], &size) == -1) {
 			snprintf(err, errlen, "expected a decimal number");
 			goto bad;
 		}
@@ -1890,6 +1904,7 @@ tail_pos_decode(uint64_t version, const char *data, size_t len,
 	p->headlen = v[3];
 	p->headhash = hash;
 	p->saved = (int64_t)saved;
+	p->size = size;
 	return 0;
 bad:
 	free(*path);
@@ -2471,8 +2486,18 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
 		} else if ((tf = pos_file(t, p->path)) != NULL &&
 		    gz_restore(t, tf, p, &steps) == 0)
 			rs->compressed++;
-		else
+		else {
+			/* What was unread at the save: more may be. */
 			rs->lost++;
+			if (p->size > p->offset)
+				rs->lost_bytes += p->size - p->offset;
+			if (tf != NULL) {
+				tf->pub.lost++;
+				if (p->size > p->offset)
+					tf->pub.lost_bytes += p->size -
+					    p->offset;
+			}
+		}
 		free(name);
 	}
 	/* A truncated file's unread lines may be in its copy. */
@@ -2480,8 +2505,23 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
 		if (!cut[i] || pos[i].headlen == 0)
 			continue;
 		p = &pos[i];
-		if ((name = pos_search(t, p, 0, &st)) == NULL)
+		if ((name = pos_search(t, p, 0, &st)) == NULL) {
+			/*
+			 * Truncated, or deleted and created again under the
+			 * same inode number: what it held past the saved
+			 * offset is gone.
+			 */
+			rs->lost++;
+			if (p->size > p->offset)
+				rs->lost_bytes += p->size - p->offset;
+			if ((tf = pos_file(t, p->path)) != NULL) {
+				tf->pub.lost++;
+				if (p->size > p->offset)
+					tf->pub.lost_bytes += p->size -
+					    p->offset;
+			}
 			continue;
+		}
 		if ((r = reader_find(t, st.st_dev, st.st_ino)) != NULL) {
 			r->restored = 1;
 			reader_seek(r, p->offset);

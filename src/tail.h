@@ -45,7 +45,9 @@ struct tail_file {
 	uint64_t	 rotations;	/* path now names another file */
 	uint64_t	 truncations;	/* file shrank or was rewritten */
 	uint64_t	 lost;		/* files the path led to, deleted
-					   before they could be opened */
+					   before they could be opened or
+					   read on (restart, max_open) */
+	uint64_t	 lost_bytes;	/* known unread in them: at least */
 	int		 polled;	/* no inotify watch covers it */
 	double		 last_read;	/* wall time of the last line */
 	int		 open;		/* a descriptor is held */
@@ -113,6 +115,7 @@ struct tail_pos {
 	uint64_t	 headhash;
 	int64_t		 saved;		/* ns, coarse wall clock of the
 					   snapshot; 0 when unknown */
+	uint64_t	 size;		/* the file's then; 0 when unknown */
 };
 
 /* What tail_restore() did, file by file. */
@@ -122,6 +125,7 @@ struct tail_restore {
 	size_t	copied;		/* truncated while down, its copy read on */
 	size_t	truncated;	/* shorter or rewritten: read from 0 */
 	size_t	lost;		/* gone, or no longer followed */
+	uint64_t lost_bytes;	/* known unread in the files gone */
 	size_t	fresh;		/* unknown to the state: read from its start */
 	size_t	later;		/* rotated since the save: read whole */
 	size_t	compressed;	/* gzipped while down: read on in its text */
@@ -165,18 +169,18 @@ void		 tail_restore(struct tail *, const struct tail_pos *, size_t n,
 /*
  * A position in restart state, as text: its kind and the version of its
  * encoding, then its fields, each after one space (see field_put_str() in
- * util.h): "PATH" DEV INO OFFSET HEADLEN HEADHASH16 SAVED. Version 1 had
- * no SAVED.
+ * util.h): "PATH" DEV INO OFFSET HEADLEN HEADHASH16 SAVED SIZE. Version 1
+ * had neither SAVED nor SIZE, version 2 no SIZE.
  */
 #define TAIL_POS_KIND		"file"
-#define TAIL_POS_VERSION	2
+#define TAIL_POS_VERSION	3
 
 struct buf;
 
 void		 tail_pos_encode(const struct tail_pos *, struct buf *);
 
 /*
- * Decodes the fields of a position of version 1 or TAIL_POS_VERSION into
+ * Decodes the fields of a position of version 1 to TAIL_POS_VERSION into
  * *p; p->path is *path, allocated (the caller frees it). Returns 0, or
  * -1 with *at, the offset in data of what is wrong, and a message in err.
  */
