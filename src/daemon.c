@@ -51,6 +51,10 @@ struct daemon {
 	double			 state_next;	/* monotonic time of the next */
 	int			 state_on;
 	int			 state_failing;
+	uint64_t		 state_ok;	/* saves that reached the disk */
+	uint64_t		 state_err;
+	double			 state_time;	/* wall time of the last good */
+	int64_t			 state_stamp;	/* its positions' time */
 	int			 overflow_told;	/* the first was logged */
 	struct webconfig	*web;		/* the server's, or NULL */
 };
@@ -89,6 +93,8 @@ enum self_metric {
 	SM_START,
 	SM_FILE_POLLED,
 	SM_INOTIFY_OVERFLOWS,
+	SM_STATE_SAVES,
+	SM_STATE_TIME,
 	SM_COUNT,
 };
 
@@ -127,6 +133,12 @@ static const struct self_decl self_decls[SM_COUNT] = {
 	[SM_BYTES_LOST] = { "logmetrics_bytes_lost_total", METRIC_COUNTER,
 	    "file", "Bytes known unread in the files lost (at least; lines "
 	    "written to them later are not known)." },
+	[SM_STATE_SAVES] = { "logmetrics_state_saves_total", METRIC_COUNTER,
+	    "result", "State file saves (--state-file) by result: ok, or "
+	    "error (logged when it starts failing)." },
+	[SM_STATE_TIME] = { "logmetrics_state_last_save_timestamp_seconds",
+	    METRIC_GAUGE, NULL, "When the state file last held the state of "
+	    "then: the last save that succeeded." },
 	[SM_LAG] = { "logmetrics_file_lag_bytes", METRIC_GAUGE, "file",
 	    "Bytes of the file not yet read." },
 	[SM_LAST_READ] = { "logmetrics_file_last_line_timestamp_seconds",
@@ -388,6 +400,11 @@ self_update(struct daemon *d)
 	self_set(d, SM_RELOADS, "failure", (double)d->reload_fail);
 	self_set(d, SM_RELOAD_OK, NULL, d->reload_err[0] ? 0 : 1);
 	self_set(d, SM_RELOAD_TIME, NULL, d->reload_time);
+	if (d->state_on) {
+		self_set(d, SM_STATE_SAVES, "ok", (double)d->state_ok);
+		self_set(d, SM_STATE_SAVES, "error", (double)d->state_err);
+		self_set(d, SM_STATE_TIME, NULL, d->state_time);
+	}
 	if (d->web != NULL && d->web->nusers > 0) {
 		uint64_t	refused, throttled;
 
@@ -610,22 +627,45 @@ position_add(const struct tail_pos *p, void *arg)
 	sp->data = buf_release(&b);
 }
 
+/* The snapshot of now in b, its positions stamped with stamp. */
+static void
+snapshot(struct daemon *d, struct buf *b, int64_t stamp)
+{
+	struct positions	ps = { NULL, 0 };
+
+	registry_lock(d->e->reg);
+	tail_positions(d->t, stamp, position_add, &ps);
+	state_snapshot(b, d->e->reg, ps.v, ps.n);
+	registry_unlock(d->e->reg);
+	state_pos_free(ps.v, ps.n);
+}
+
 static void
 save_state(struct daemon *d)
 {
-	struct positions	ps = { NULL, 0 };
-	struct buf		b;
+	struct buf	b;
+	int64_t		stamp = d->state_stamp;
 
 	d->state_next = now_mono() + d->o->state_interval;
 	buf_init(&b);
-	registry_lock(d->e->reg);
-	tail_positions(d->t, position_add, &ps);
-	state_snapshot(&b, d->e->reg, ps.v, ps.n);
-	registry_unlock(d->e->reg);
-	state_pos_free(ps.v, ps.n);
+	/*
+	 * Positions carry the time of their snapshot: stamped with the time
+	 * of the last save, a snapshot that equals it means nothing changed,
+	 * and the file is left as it is.
+	 */
+	snapshot(d, &b, stamp);
+	if (stamp == 0 || d->state_failing || b.len != d->state_last.len ||
+	    memcmp(b.p, d->state_last.p, b.len) != 0) {
+		buf_reset(&b);
+		stamp = tail_clock();
+		snapshot(d, &b, stamp);
+	}
+	/* The same bytes as on disk: the file holds the state of now. */
 	if (!d->state_failing && b.len == d->state_last.len &&
 	    memcmp(b.p, d->state_last.p, b.len) == 0) {
 		buf_free(&b);
+		d->state_ok++;
+		d->state_time = now_wall();
 		return;
 	}
 	if (write_atomic(d->o->state_file, b.p, b.len) == -1) {
@@ -633,9 +673,13 @@ save_state(struct daemon *d)
 			log_warn("cannot save the state to %s",
 			    d->o->state_file);
 		d->state_failing = 1;
+		d->state_err++;
 		buf_free(&b);
 		return;
 	}
+	d->state_ok++;
+	d->state_time = now_wall();
+	d->state_stamp = stamp;
 	if (d->state_failing)
 		log_info("state saved to %s again", d->o->state_file);
 	d->state_failing = 0;

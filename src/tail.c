@@ -1792,18 +1792,25 @@ pos_emit(struct tfile *tf, struct reader *r, int64_t saved,
 	fn(&p, arg);
 }
 
-void
-tail_positions(struct tail *t, void (*fn)(const struct tail_pos *, void *),
-    void *arg)
+int64_t
+tail_clock(void)
 {
-	struct tfile	*tf;
-	struct timespec	 ts;
-	int64_t		 saved;
-	size_t		 i, j;
+	struct timespec	ts;
 
 	/* The clock the kernel stamps files with: see chain_restore(). */
 	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	saved = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void
+tail_positions(struct tail *t, int64_t saved,
+    void (*fn)(const struct tail_pos *, void *), void *arg)
+{
+	struct tfile	*tf;
+	size_t		 i, j;
+
+	if (saved == 0)
+		saved = tail_clock();
 	for (i = 0; i < t->nfiles; i++) {
 		tf = t->files[i];
 		for (j = 0; j < tf->norphans; j++)

@@ -140,8 +140,15 @@ struct tail_restore {
  * read (oldest first), then the file the path names. Between two
  * tail_poll() calls the offsets are exactly the lines delivered.
  */
-void		 tail_positions(struct tail *,
+void		 tail_positions(struct tail *, int64_t saved,
 		    void (*fn)(const struct tail_pos *, void *), void *arg);
+
+/*
+ * The time positions are stamped with (ns of the coarse wall clock the
+ * kernel stamps files with); tail_positions() stamps with saved, or with
+ * this when saved is 0.
+ */
+int64_t		 tail_clock(void);
 
 /*
  * Puts every file where restart state says it was; call it once, after

@@ -1,10 +1,12 @@
 # Shared by the integration tests: sourced, not run.
 # Every process a test starts is recorded with track_pid and stopped by PID
-# when the test exits, whatever the outcome. Variables of these functions
+# when the test exits, whatever the outcome, as is every file system it
+# mounts (track_mount). Variables of these functions
 # start with an underscore, so that they never clobber a test's.
 
 set -eu
 PIDS=""
+MOUNTS=""
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -26,9 +28,17 @@ stop_pid() {
 	wait "$1" 2>/dev/null || true
 }
 
+# track_mount DIR: a file system the test mounted, unmounted at exit.
+track_mount() {
+	MOUNTS="$1 $MOUNTS"
+}
+
 cleanup() {
 	for _p in $PIDS; do
 		stop_pid "$_p"
+	done
+	for _m in $MOUNTS; do
+		umount "$_m" 2>/dev/null || umount -l "$_m" 2>/dev/null || true
 	done
 }
 trap cleanup EXIT INT TERM
