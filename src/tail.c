@@ -2252,6 +2252,18 @@ rotations_in(struct tail *t, const char *dir, const char *base,
 		if (!rotation_of(names[i]->d_name, base, &gz))
 			goto next;
 		path = path_in(dir, names[i]->d_name);
+		/*
+		 * NAME.N.gz beside NAME.N is being written (logrotate's
+		 * compress deletes NAME.N once it is done): NAME.N is read.
+		 */
+		if (gz) {
+			path[strlen(path) - 3] = '\0';
+			if (stat(path, &st) == 0) {
+				free(path);
+				goto next;
+			}
+			path[strlen(path)] = '.';
+		}
 		if (stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
 		    (int64_t)st.st_mtim.tv_sec * 1000000000 +
 		    st.st_mtim.tv_nsec < since ||
@@ -2493,6 +2505,8 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
 		} else if ((tf = pos_file(t, p->path)) != NULL &&
 		    gz_restore(t, tf, p, &steps) == 0)
 			rs->compressed++;
+		else if (p->offset == 0 && p->headlen == 0)
+			;	/* empty at the save: its rotation is read whole */
 		else {
 			/* What was unread at the save: more may be. */
 			rs->lost++;
