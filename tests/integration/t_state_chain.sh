@@ -97,6 +97,40 @@ for kind in create copytruncate dateext create+compress \
 	done
 done
 
+# Delete and create again, 2, 3 and 5 times while down: only the last
+# file can be read, from its start; the file the state knew is counted
+# lost (the ones in between were never known: nothing can count them).
+for n in 2 3 5; do
+	log=$T/delete-$n
+	mkdir -p "$log"
+	: >"$log/bot.log"
+	: >"$T/expect.log"
+	state="--state-file $log.state"
+	daemon_start -r "$rules" $state "$log/bot.log"
+	take 50 >>"$log/bot.log"
+	expect_oracle "delete x$n, first run" "$T/expect.log"
+	daemon_stop
+	next=$((next + 40))	# written to the file deleted: never read
+	i=0
+	while [ $i -lt $n ]; do
+		rm "$log/bot.log"
+		if [ $i -lt $((n - 1)) ]; then
+			sed -n "${next},$((next + 29))p" "$T/source.log" \
+			    >"$log/bot.log"
+			next=$((next + 30))
+		else
+			take 30 >"$log/bot.log"
+		fi
+		i=$((i + 1))
+	done
+	daemon_start -r "$rules" $state "$log/bot.log"
+	expect_oracle "delete x$n: restart" "$T/expect.log"
+	expect_eq "delete x$n: files lost" 1 \
+	    "$(sample_sum logmetrics_files_lost_total)"
+	daemon_stop
+	: >"$DERR"
+done
+
 # A file of the state deleted while down, and created again: what was
 # written to it after the save cannot be read. The loss is said and
 # counted, with the bytes it held unread at the save (a line not ended
