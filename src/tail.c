@@ -1391,6 +1391,19 @@ via_file(struct tail *t, const struct via *v)
  * descriptor is taken: closing a reader for it could lose more than it
  * saves.
  */
+/* The directory part of path, as open(2) takes it (the caller frees it). */
+static char *
+dir_of(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
 static char *
 path_in(const char *dir, const char *name)
 {
@@ -2032,18 +2045,12 @@ static char *
 pos_search(struct tail *t, const struct tail_pos *p, int byid,
     struct stat *out)
 {
-	const char	*slash = strrchr(p->path, '/');
 	struct via	*v;
 	char		*dir, *found;
 	size_t		 nv;
 	int		 reached;
 
-	if (slash == NULL)
-		dir = xstrdup(".");
-	else if (slash == p->path)
-		dir = xstrdup("/");
-	else
-		dir = xstrndup(p->path, (size_t)(slash - p->path));
+	dir = dir_of(p->path);
 	found = dir_search(t, dir, p, byid, out);
 	free(dir);
 	if (found != NULL)
@@ -2306,12 +2313,7 @@ rotations_of(struct tail *t, struct tfile *tf, int64_t since,
 	size_t		 nvias;
 	int		 reached;
 
-	if (slash == NULL)
-		dir = xstrdup(".");
-	else if (slash == tf->pub.path)
-		dir = xstrdup("/");
-	else
-		dir = xstrndup(tf->pub.path, (size_t)(slash - tf->pub.path));
+	dir = dir_of(tf->pub.path);
 	rotations_in(t, dir, slash ? slash + 1 : tf->pub.path, since, steps,
 	    v, nv);
 	free(dir);
@@ -2454,6 +2456,23 @@ steps_run(struct tail *t, struct steps *steps, struct tail_restore *rs)
 	free(steps->v);
 }
 
+/*
+ * Counts saved position p as lost, in rs and in its path tf (when
+ * followed), with what was unread at the save: more may have been.
+ */
+static void
+pos_lost(struct tail_restore *rs, struct tfile *tf, const struct tail_pos *p)
+{
+	uint64_t	unread = p->size > p->offset ? p->size - p->offset : 0;
+
+	rs->lost++;
+	rs->lost_bytes += unread;
+	if (tf != NULL) {
+		tf->pub.lost++;
+		tf->pub.lost_bytes += unread;
+	}
+}
+
 void
 tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
     double saved, tail_line_fn *fn, void *arg, struct tail_restore *rs)
@@ -2507,18 +2526,8 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
 			rs->compressed++;
 		else if (p->offset == 0 && p->headlen == 0)
 			;	/* empty at the save: its rotation is read whole */
-		else {
-			/* What was unread at the save: more may be. */
-			rs->lost++;
-			if (p->size > p->offset)
-				rs->lost_bytes += p->size - p->offset;
-			if (tf != NULL) {
-				tf->pub.lost++;
-				if (p->size > p->offset)
-					tf->pub.lost_bytes += p->size -
-					    p->offset;
-			}
-		}
+		else
+			pos_lost(rs, tf, p);
 		free(name);
 	}
 	/* A truncated file's unread lines may be in its copy. */
@@ -2532,15 +2541,7 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
 			 * same inode number: what it held past the saved
 			 * offset is gone.
 			 */
-			rs->lost++;
-			if (p->size > p->offset)
-				rs->lost_bytes += p->size - p->offset;
-			if ((tf = pos_file(t, p->path)) != NULL) {
-				tf->pub.lost++;
-				if (p->size > p->offset)
-					tf->pub.lost_bytes += p->size -
-					    p->offset;
-			}
+			pos_lost(rs, pos_file(t, p->path), p);
 			continue;
 		}
 		if ((r = reader_find(t, st.st_dev, st.st_ino)) != NULL) {
