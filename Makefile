@@ -13,7 +13,14 @@ CC	?= cc
 CFLAGS	?= -O2 -g
 WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wpointer-arith -Wcast-qual
-PKGS	= libpcre2-8 libmicrohttpd zlib
+# Every module but main.c, in data-flow order: the program, the
+# sanitizer build, the unit tests (tests/unit/test_NAME.c, one per module
+# that has one) and the fuzz targets (tests/fuzz/fuzz.mk) all derive from
+# this one list.
+MODULES	= util log lines json ts rules metrics expose match engine source \
+	  oneshot tail state webconfig http daemon
+UNITS	= $(foreach m,$(MODULES),$(if $(wildcard tests/unit/test_$(m).c),$(m)))
+PKGS	= libpcre2-8 libmicrohttpd zlib yaml-0.1 libcrypt
 # Built with ISA-L's header where it is installed, logmetrics loads the
 # library for the first .gz log and inflates with it, with zlib when it
 # is missing at run time; ISAL=0 builds for zlib alone. Both are tested.
@@ -23,32 +30,16 @@ ISAL_DEFS = -DHAVE_ISAL
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DLOGMETRICS_VERSION='"$(VERSION)"' \
-	     $(ISAL_DEFS) -Isrc $(PKG_CFLAGS) $(WARNINGS) $(CFLAGS) \
-	     $(EXTRA_CFLAGS)
+DEFS	= -std=c11 -D_GNU_SOURCE -DLOGMETRICS_VERSION='"$(VERSION)"' \
+	  $(ISAL_DEFS) -Isrc $(PKG_CFLAGS)
+ALL_CFLAGS = $(DEFS) $(WARNINGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LIBS	= $(PKG_LIBS) -linotifytools -lpthread -lm
 SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer \
 	  -fno-sanitize-recover=undefined
 
-# Every module but main.c, in data-flow order.
-MODULES	= src/util.c src/log.c src/lines.c src/json.c src/ts.c \
-	  src/rules.c src/metrics.c src/expose.c src/match.c src/engine.c \
-	  src/source.c src/oneshot.c \
-	  src/tail.c src/http.c src/daemon.c
-UNITS	= json ts rules metrics expose match lines source tail http
-# Later modules add themselves below, one line each:
-#   MODULES += src/NAME.c
-#   UNITS += NAME
-#   LIBS += -lNAME
-MODULES += src/webconfig.c
-UNITS += webconfig
-LIBS += -lyaml -lcrypt
-MODULES += src/state.c
-UNITS += state
-
 B	= build
-OBJS	= $(MODULES:src/%.c=$(B)/obj/%.o)
-SOBJS	= $(MODULES:src/%.c=$(B)/san/%.o)
+OBJS	= $(MODULES:%=$(B)/obj/%.o)
+SOBJS	= $(MODULES:%=$(B)/san/%.o)
 
 all: logmetrics
 
@@ -150,8 +141,8 @@ clean:
 .PHONY: all check check-build check-run clean demo deps deps-test install
 
 include packaging/packaging.mk
--include tests/fuzz/fuzz.mk
--include tests/bench/bench.mk
+include tests/fuzz/fuzz.mk
+include tests/bench/bench.mk
 
 -include $(OBJS:.o=.d) $(SOBJS:.o=.d) $(B)/obj/main.d $(B)/san/main.d \
 	 $(B)/zlib/obj/source.d $(B)/zlib/san/source.d

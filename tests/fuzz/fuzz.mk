@@ -12,10 +12,8 @@
 FUZZ_CC		= clang
 FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		  -fno-omit-frame-pointer
-FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -I$(B)/fuzz -Itests/fuzz \
-		  $(ISAL_DEFS) $(PKG_CFLAGS) $(WARNINGS) $(FUZZ_SAN) \
-		  $(EXTRA_CFLAGS)
-FUZZ_LIBS	= -lpcre2-8 -lz -lpthread -lm
+FUZZ_CFLAGS	= $(DEFS) -g -O1 -I$(B)/fuzz -Itests/fuzz $(WARNINGS) \
+		  $(FUZZ_SAN) $(EXTRA_CFLAGS)
 FUZZ_SECONDS	?= 60
 FUZZ_CHECK_SECONDS ?= 8
 # More libFuzzer options for fuzz-run, e.g. "-fork=1 -ignore_crashes=1"
@@ -24,14 +22,12 @@ FUZZ_RUN_OPTS	?=
 # Per input: 10 s is a hang, 2 GiB a leak out of control.
 FUZZ_OPTS	= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
-# The modules under test, compiled again with clang and coverage.
-FUZZ_MODULES	= src/util.c src/lines.c src/json.c src/ts.c src/rules.c \
-		  src/metrics.c src/expose.c src/match.c src/source.c
-FUZZ_TARGETS	= json ts rules pipeline gz \
-		  $(if $(wildcard src/state.c),$(if \
-		  $(wildcard tests/fuzz/fuzz_state.c),state))
-FUZZ_OBJS	= $(FUZZ_MODULES:src/%.c=$(B)/fuzz/obj/%.o) \
-		  $(B)/fuzz/obj/fuzz_common.o
+# Every module, compiled again with clang and coverage into one archive:
+# a target links only the modules it calls.
+FUZZ_OBJS	= $(MODULES:%=$(B)/fuzz/obj/%.o)
+FUZZ_LIB	= $(B)/fuzz/liblogmetrics.a
+FUZZ_TARGETS	= $(filter-out common,$(patsubst tests/fuzz/fuzz_%.c,%,\
+		  $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS	= $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 
 # Longest input per target: a timestamp, a JSON line, a rules file, a
@@ -65,12 +61,13 @@ $(B)/fuzz/bytelyst_rules.h: rules/bytelyst.rules
 	      -e 's/^/"/' -e 's/$$/\\n"/' $<; \
 	  echo ';'; } > $@.tmp && mv $@.tmp $@
 
-$(B)/fuzz/fuzz_%: $(B)/fuzz/obj/fuzz_%.o $(FUZZ_OBJS)
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS_$*) \
-	    $(FUZZ_LIBS)
+$(FUZZ_LIB): $(FUZZ_OBJS)
+	rm -f $@
+	ar rcs $@ $^
 
-# Positions are opaque to state.c: its target needs no tail.
-$(B)/fuzz/fuzz_state: $(B)/fuzz/obj/state.o
+$(B)/fuzz/fuzz_%: $(B)/fuzz/obj/fuzz_%.o $(B)/fuzz/obj/fuzz_common.o \
+    $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
 # One target for FUZZ_SECONDS on its seeds and on what earlier runs found.
 fuzz-run-%: $(B)/fuzz/fuzz_%
@@ -90,7 +87,10 @@ check-fuzz: $(FUZZ_BINS)
 
 .PHONY: fuzz fuzz-run check-fuzz
 .SECONDARY: $(FUZZ_OBJS) $(FUZZ_TARGETS:%=$(B)/fuzz/obj/fuzz_%.o) \
-	$(B)/fuzz/bytelyst_rules.h $(B)/fuzz/obj/state.o
+	$(B)/fuzz/obj/fuzz_common.o $(B)/fuzz/bytelyst_rules.h
 
 -include $(FUZZ_OBJS:.o=.d) $(FUZZ_TARGETS:%=$(B)/fuzz/obj/fuzz_%.d) \
-	$(B)/fuzz/obj/state.d $(B)/fuzz/obj/tail.d
+	$(B)/fuzz/obj/fuzz_common.d
+
+# make check builds the targets with everything else, in parallel.
+check-build: $(FUZZ_BINS)
