@@ -75,46 +75,6 @@ expose_help(struct buf *b, const char *s)
 	put_escaped(b, s, strlen(s), 0);
 }
 
-static int
-name_char(int c, int first, int colon)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')
-		return 1;
-	if (c == ':')
-		return colon;
-	return !first && c >= '0' && c <= '9';
-}
-
-/* Whether name matches [a-zA-Z_:][a-zA-Z0-9_:]*. */
-int
-expose_valid_metric_name(const char *name)
-{
-	const char	*p;
-
-	if (name == NULL || *name == '\0')
-		return 0;
-	for (p = name; *p != '\0'; p++)
-		if (!name_char((unsigned char)*p, p == name, 1))
-			return 0;
-	return 1;
-}
-
-/* Whether name matches [a-zA-Z_][a-zA-Z0-9_]* without the reserved "__". */
-int
-expose_valid_label_name(const char *name)
-{
-	const char	*p;
-
-	if (name == NULL || *name == '\0')
-		return 0;
-	if (name[0] == '_' && name[1] == '_')
-		return 0;
-	for (p = name; *p != '\0'; p++)
-		if (!name_char((unsigned char)*p, p == name, 0))
-			return 0;
-	return 1;
-}
-
 /* One rendered "le" value of a histogram bound. */
 struct le {
 	char	s[32];
@@ -303,19 +263,6 @@ render_freshness(struct metric *src, struct series *s, void *arg)
 	    "1\n" : "0\n", 2);
 }
 
-static const char *
-type_name(enum metric_type t)
-{
-	switch (t) {
-	case METRIC_COUNTER:
-		return "counter";
-	case METRIC_HISTOGRAM:
-		return "histogram";
-	default:
-		return "gauge";
-	}
-}
-
 /*
  * One metric: its HELP and TYPE lines, then its samples. In OpenMetrics
  * a counter's family drops a trailing "_total" and its samples carry one.
@@ -344,7 +291,7 @@ render_metric(struct render *r, struct metric *m)
 	buf_append(o, "# TYPE ", 7);
 	buf_append(o, name.p, name.len);
 	buf_putc(o, ' ');
-	buf_puts(o, type_name(m->type));
+	buf_puts(o, metric_type_name(m->type));
 	buf_putc(o, '\n');
 
 	if (om && m->type == METRIC_COUNTER)
@@ -479,7 +426,7 @@ expose_history_head(struct registry *reg, size_t i, struct buf *out)
 	buf_append(out, "# TYPE ", 7);
 	buf_append(out, m->name, n);
 	buf_putc(out, ' ');
-	buf_puts(out, type_name(m->type));
+	buf_puts(out, metric_type_name(m->type));
 	buf_putc(out, '\n');
 }
 

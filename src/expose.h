@@ -36,10 +36,6 @@ int	expose_write(struct registry *, enum expose_format, double now,
 void	expose_label_value(struct buf *, const char *, size_t);
 /* HELP escaping: \ and newline; invalid UTF-8 becomes U+FFFD. */
 void	expose_help(struct buf *, const char *);
-/* Whether name is a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*). */
-int	expose_valid_metric_name(const char *);
-/* Whether name is a valid label name ([a-zA-Z_][a-zA-Z0-9_]*, no "__"). */
-int	expose_valid_label_name(const char *);
 
 /*
  * A history for backfill, in OpenMetrics with explicit timestamps. The

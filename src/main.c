@@ -205,6 +205,7 @@ main(int argc, char *argv[])
 	size_t			 nrules = 0, nlabels = 0;
 	int			 ch, check = 0, explain_mode = 0, oneshot = 0;
 	int			 lvl, rc;
+	enum name_fault		 nf;
 
 	log_init("logmetrics", LOG_LVL_INFO);
 	memset(&eo, 0, sizeof(eo));
@@ -238,9 +239,11 @@ main(int argc, char *argv[])
 				exit(2);
 			}
 			*eq = '\0';
-			if (!expose_valid_label_name(optarg)) {
+			if ((nf = label_name_check(optarg, 0)) != NAME_OK) {
 				fprintf(stderr, "logmetrics: --label: '%s' is "
-				    "not a valid label name\n", optarg);
+				    "%s\n", optarg, nf == NAME_LE ?
+				    "reserved for histogram buckets" :
+				    "not a valid label name");
 				exit(2);
 			}
 			lnames = xreallocarray(lnames, nlabels + 1,

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "expose.h"
 #include "metrics.h"
 #include "util.h"
 
@@ -27,6 +26,63 @@ const size_t	metrics_ndefault_buckets = NELEM(metrics_default_buckets);
 #define TABLE_MIN	8
 
 static void	metric_free(struct metric *);
+
+static int
+name_char(int c, int first, int colon)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')
+		return 1;
+	if (c == ':')
+		return colon;
+	return !first && c >= '0' && c <= '9';
+}
+
+static int
+name_valid(const char *name, int colon)
+{
+	const char	*p;
+
+	if (name == NULL || *name == '\0')
+		return 0;
+	for (p = name; *p != '\0'; p++)
+		if (!name_char((unsigned char)*p, p == name, colon))
+			return 0;
+	return 1;
+}
+
+enum name_fault
+metric_name_check(const char *name)
+{
+	return name_valid(name, 1) ? NAME_OK : NAME_INVALID;
+}
+
+enum name_fault
+label_name_check(const char *name, enum metric_type type)
+{
+	if (!name_valid(name, 0))
+		return NAME_INVALID;
+	if (name[0] == '_' && name[1] == '_')
+		return NAME_RESERVED;
+	if (strcmp(name, "le") == 0 &&
+	    (type == 0 || type == METRIC_HISTOGRAM))
+		return NAME_LE;
+	return NAME_OK;
+}
+
+const char *
+metric_type_name(enum metric_type t)
+{
+	switch (t) {
+	case METRIC_COUNTER:
+		return "counter";
+	case METRIC_HISTOGRAM:
+		return "histogram";
+	case METRIC_GAUGE:
+	case METRIC_FRESHNESS:
+		break;
+	}
+	return "gauge";
+}
 
 /*
  * The wall clock for "updated": the coarse clock is read without a system
@@ -514,7 +570,7 @@ decl_check(const struct registry *reg, const struct metric_decl *all,
 	const char			*nm;
 	size_t				 i, j, nb;
 
-	if (d->name == NULL || !expose_valid_metric_name(d->name))
+	if (metric_name_check(d->name) != NAME_OK)
 		return decl_err(d, err, errlen, "invalid metric name \"%s\"",
 		    d->name ? d->name : "");
 	nm = d->name;
@@ -530,15 +586,18 @@ decl_check(const struct registry *reg, const struct metric_decl *all,
 		return decl_err(d, err, errlen, "metric \"%s\": missing "
 		    "label names", nm);
 	for (i = 0; i < d->nlabels; i++) {
-		if (d->labels[i] == NULL ||
-		    !expose_valid_label_name(d->labels[i]))
+		switch (label_name_check(d->labels[i], d->type)) {
+		case NAME_OK:
+			break;
+		case NAME_LE:
+			return decl_err(d, err, errlen, "histogram \"%s\": "
+			    "label \"le\" is reserved", nm);
+		case NAME_INVALID:
+		case NAME_RESERVED:
 			return decl_err(d, err, errlen, "metric \"%s\": "
 			    "invalid label name \"%s\"", nm,
 			    d->labels[i] ? d->labels[i] : "");
-		if (d->type == METRIC_HISTOGRAM &&
-		    strcmp(d->labels[i], "le") == 0)
-			return decl_err(d, err, errlen, "histogram \"%s\": "
-			    "label \"le\" is reserved", nm);
+		}
 		for (j = 0; j < i; j++)
 			if (strcmp(d->labels[j], d->labels[i]) == 0)
 				return decl_err(d, err, errlen, "metric "

@@ -58,6 +58,26 @@ struct metric_decl {
 	int			 line;
 };
 
+/*
+ * Names. A metric's matches [a-zA-Z_:][a-zA-Z0-9_:]*; a label's
+ * [a-zA-Z_][a-zA-Z0-9_]*, does not start with "__" (reserved for
+ * Prometheus) and is not "le" on a histogram (its bucket label) or as a
+ * default label (on every series, histograms included).
+ */
+enum name_fault {
+	NAME_OK,
+	NAME_INVALID,		/* not of the form above */
+	NAME_RESERVED,		/* a label name starting with "__" */
+	NAME_LE,		/* "le" where buckets use it */
+};
+
+enum name_fault	 metric_name_check(const char *);
+/* A label name of a metric of the given type; 0: a default label. */
+enum name_fault	 label_name_check(const char *, enum metric_type);
+
+/* A type as Prometheus names it: a freshness gauge is a "gauge". */
+const char	*metric_type_name(enum metric_type);
+
 /* Prometheus's default histogram buckets. */
 extern const double	metrics_default_buckets[];
 extern const size_t	metrics_ndefault_buckets;
@@ -71,7 +91,9 @@ struct series {
 	uint64_t	 *buckets;	/* histogram: per bucket, not cumulative */
 	double		  updated;	/* wall time of the last change */
 	int		  pinned;	/* declared up front: never expires */
-	char		 *esc;		/* its labels as rendered, or NULL */
+	char		 *esc;		/* its labels as the exposition last
+					   rendered them (a cache it fills
+					   and the registry frees), or NULL */
 	size_t		  esclen;
 	struct series	 *next;		/* hash chain */
 };

@@ -795,42 +795,11 @@ keyword(const struct token *t)
 	    kwcmp);
 }
 
-static int
-valid_metric_name(const char *s)
-{
-	if (!(IS_ALPHA(*s) || *s == '_' || *s == ':'))
-		return 0;
-	for (s++; *s != '\0'; s++)
-		if (!(IS_IDENT(*s) || *s == ':'))
-			return 0;
-	return 1;
-}
-
-static int
-valid_label_name(const char *s)
-{
-	if (!IS_WORD0(*s))
-		return 0;
-	for (s++; *s != '\0'; s++)
-		if (!IS_IDENT(*s))
-			return 0;
-	return 1;
-}
-
+/* What a declaration is, in messages. */
 static const char *
-type_name(enum metric_type t)
+kind_name(enum metric_type t)
 {
-	switch (t) {
-	case METRIC_COUNTER:
-		return "counter";
-	case METRIC_GAUGE:
-		return "gauge";
-	case METRIC_HISTOGRAM:
-		return "histogram";
-	case METRIC_FRESHNESS:
-		return "freshness gauge";
-	}
-	return "metric";
+	return t == METRIC_FRESHNESS ? "freshness gauge" : metric_type_name(t);
 }
 
 static struct metric_decl *
@@ -876,16 +845,19 @@ check_label_name(struct parser *P, int line, int col, const char *name,
 {
 	const struct ruleset	*rs = P->ld->rs;
 
-	if (!valid_label_name(name))
+	switch (label_name_check(name, type)) {
+	case NAME_OK:
+		break;
+	case NAME_INVALID:
 		return perr(P, line, col, "invalid label name '%s': expected "
 		    "[a-zA-Z_][a-zA-Z0-9_]*", name);
-	if (name[0] == '_' && name[1] == '_')
+	case NAME_RESERVED:
 		return perr(P, line, col, "label name '%s' is reserved: it "
 		    "starts with __", name);
-	if (strcmp(name, "le") == 0 &&
-	    (type == 0 || type == METRIC_HISTOGRAM))
+	case NAME_LE:
 		return perr(P, line, col, "label name 'le' is reserved for "
 		    "histogram buckets");
+	}
 	if (type != 0 && find_deflabel(rs, name) != NULL)
 		return perr(P, line, col, "'%s' is a default label: it is on "
 		    "every series already", name);
@@ -1194,7 +1166,7 @@ stmt_metric(struct parser *P, enum metric_type type)
 		d->stale_after = STALE_DEFAULT;
 	P->cur = rs->ndecls++;
 	P->blk = type == METRIC_FRESHNESS ? BLK_FRESH : BLK_METRIC;
-	if (!valid_metric_name(name))
+	if (metric_name_check(name) != NAME_OK)
 		return perr(P, at.line, at.col, "invalid metric name '%s': "
 		    "expected [a-zA-Z_:][a-zA-Z0-9_:]*", name);
 	if (ofile != NULL)
@@ -1286,7 +1258,7 @@ stmt_buckets(struct parser *P)
 
 	if (d->type != METRIC_HISTOGRAM)
 		return perr(P, at.line, at.col, "'%s' is a %s: only a "
-		    "histogram has buckets", d->name, type_name(d->type));
+		    "histogram has buckets", d->name, kind_name(d->type));
 	advance(P, LX_SIGNED);
 	if (P->tok.kind != T_NUMBER)
 		return expected(P, "number");
@@ -2148,7 +2120,7 @@ resolve_freshness(struct load *ld, size_t di)
 	}
 	if (src->type != METRIC_GAUGE) {
 		lderr(ld, d->file, pd->src.line, pd->src.col, "'%s' is a %s, "
-		    "not a gauge", d->source, type_name(src->type));
+		    "not a gauge", d->source, kind_name(src->type));
 		return;
 	}
 	for (i = 0; i < d->nth && !ld->pd[src - rs->decls].broken; i++)
@@ -2220,7 +2192,7 @@ resolve_action(struct load *ld, struct rule *r, struct action *a,
 	}
 	if (need != NULL) {
 		lderr(ld, a->file, a->line, pa->mcol, "%s: '%s' is a %s", need,
-		    a->metric, type_name(d->type));
+		    a->metric, kind_name(d->type));
 		return;
 	}
 	if (ld->pd[d - rs->decls].broken)

@@ -29,12 +29,6 @@
 #define STATE_MAGIC	"logmetrics-state"
 #define STATE_MAXREAD	((size_t)1 << 30)	/* a state file, at most */
 
-static const char *const type_names[] = {
-	[METRIC_COUNTER] = "counter",
-	[METRIC_GAUGE] = "gauge",
-	[METRIC_HISTOGRAM] = "histogram",
-};
-
 void
 state_init(struct state *st)
 {
@@ -129,7 +123,7 @@ emit_metric(struct buf *out, const char *name, enum metric_type type,
 
 	buf_puts(out, "metric");
 	put_str(out, name, strlen(name));
-	buf_printf(out, " %s", type_names[type]);
+	buf_printf(out, " %s", metric_type_name(type));
 	put_u64(out, nlabels);
 	for (i = 0; i < nlabels; i++)
 		put_str(out, labels[i], strlen(labels[i]));
@@ -494,7 +488,7 @@ parse_metric(struct parser *ps, struct state *st)
 			return perr(ps, foff(ps, 1), "metric \"%s\" listed "
 			    "twice", sm->name);
 	for (i = METRIC_COUNTER; i <= METRIC_HISTOGRAM; i++)
-		if (field_is(ps, 2, type_names[i]))
+		if (field_is(ps, 2, metric_type_name((enum metric_type)i)))
 			sm->type = (enum metric_type)i;
 	if (sm->type == 0)
 		return perr(ps, foff(ps, 2), "expected counter, gauge or "
@@ -519,7 +513,7 @@ parse_metric(struct parser *ps, struct state *st)
 		    (size_t)(ps->nf - 5 - nl));
 	if (nb > 0 && sm->type != METRIC_HISTOGRAM)
 		return perr(ps, foff(ps, 4 + (size_t)nl), "bounds on a %s",
-		    type_names[sm->type]);
+		    metric_type_name(sm->type));
 	sm->bounds = xcalloc(nb > 0 ? (size_t)nb : 1, sizeof(*sm->bounds));
 	for (i = 0; i < nb; i++)
 		if (get_double(ps, 5 + (size_t)nl + i, &sm->bounds[i]) == -1)

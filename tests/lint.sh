@@ -71,10 +71,29 @@ same_flags() {
 	return $ok
 }
 
+# Module A depends on module B when src/A.c or src/A.h includes B.h; no
+# two modules may depend on each other, directly or through others.
+modules_acyclic() {
+	for f in "$top"/src/*.[ch]; do
+		m=$(basename "$f")
+		m=${m%.?}
+		sed -n 's/^#include "\([a-z_]*\)\.h".*/\1/p' "$f" |
+		    while read -r h; do
+			[ "$h" != "$m" ] && echo "$m $h"
+		done
+	done | sort -u >"$tmp/deps"
+	if ! tsort "$tmp/deps" >/dev/null 2>"$tmp/loop"; then
+		echo "FAIL: modules depend on each other:" >&2
+		cat "$tmp/loop" >&2
+		return 1
+	fi
+}
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 check mandoc_lint "$top/man/logmetrics.1"
 check mandoc_lint "$top/man/logmetrics.rules.5"
 check same_flags
+check modules_acyclic
 echo "lint: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -28,6 +28,10 @@ grep -q '^bytelyst_bot_reconciliation_mismatches_total' "$T/out" ||
     fail "metrics still printed after an unreadable file"
 "$lm" --one-shot -r "$rules" --label '1x=y' "$T/x" >/dev/null 2>&1
 expect_eq "bad --label" 2 $?
+"$lm" --one-shot -r "$rules" --label 'le=y' "$T/x" >/dev/null 2>"$T/err"
+expect_eq "--label le, the bucket label" 2 $?
+grep -q "'le' is reserved for histogram buckets" "$T/err" ||
+    fail "--label le: $(cat "$T/err")"
 "$lm" --one-shot -r "$rules" --label 'symbol=y' "$T/x" >/dev/null 2>&1
 expect_eq "--label clashing with a metric label" 2 $?
 set -e

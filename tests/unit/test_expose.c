@@ -384,42 +384,6 @@ Test(expose, help_table)
 	buf_free(&b);
 }
 
-Test(expose, name_checks)
-{
-	static const struct {
-		const char	*name;
-		int		 metric;
-		int		 label;
-	} t[] = {
-		{ "", 0, 0 },
-		{ "0abc", 0, 0 },
-		{ "a-b", 0, 0 },
-		{ "a b", 0, 0 },
-		{ "a.b", 0, 0 },
-		{ "caf\xc3\xa9", 0, 0 },
-		{ "a\nb", 0, 0 },
-		{ "__name__", 1, 0 },
-		{ "__x", 1, 0 },
-		{ ":ns:sub", 1, 0 },
-		{ "ns:sub", 1, 0 },
-		{ "_x", 1, 1 },
-		{ "a_b_", 1, 1 },
-		{ "A9", 1, 1 },
-		{ "le", 1, 1 },
-		{ "x", 1, 1 },
-	};
-	size_t	i;
-
-	for (i = 0; i < NELEM(t); i++) {
-		cr_assert_eq(expose_valid_metric_name(t[i].name), t[i].metric,
-		    "metric \"%s\"", t[i].name);
-		cr_assert_eq(expose_valid_label_name(t[i].name), t[i].label,
-		    "label \"%s\"", t[i].name);
-	}
-	cr_assert_eq(expose_valid_metric_name(NULL), 0);
-	cr_assert_eq(expose_valid_label_name(NULL), 0);
-}
-
 /* The whole text exposition, byte for byte. */
 Test(expose, text_whole)
 {

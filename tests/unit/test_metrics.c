@@ -223,6 +223,72 @@ Test(metrics, sync_errors_leave_registry_untouched)
  * initial series recreated), creates new ones and drops the rest, in the
  * new declaration order.
  */
+/* Names: the registry's checks, used by the rules, the CLI and itself. */
+Test(metrics, name_checks)
+{
+	static const struct {
+		const char	*name;
+		enum name_fault	 metric;
+		enum name_fault	 label;		/* of a counter */
+		enum name_fault	 hist;		/* of a histogram */
+		enum name_fault	 dflt;		/* a default label */
+	} t[] = {
+		{ "", NAME_INVALID, NAME_INVALID, NAME_INVALID, NAME_INVALID },
+		{ "0abc", NAME_INVALID, NAME_INVALID, NAME_INVALID,
+		  NAME_INVALID },
+		{ "a-b", NAME_INVALID, NAME_INVALID, NAME_INVALID,
+		  NAME_INVALID },
+		{ "a b", NAME_INVALID, NAME_INVALID, NAME_INVALID,
+		  NAME_INVALID },
+		{ "a.b", NAME_INVALID, NAME_INVALID, NAME_INVALID,
+		  NAME_INVALID },
+		{ "caf\xc3\xa9", NAME_INVALID, NAME_INVALID, NAME_INVALID,
+		  NAME_INVALID },
+		{ "a\nb", NAME_INVALID, NAME_INVALID, NAME_INVALID,
+		  NAME_INVALID },
+		{ "__-", NAME_INVALID, NAME_INVALID, NAME_INVALID,
+		  NAME_INVALID },
+		{ "__name__", NAME_OK, NAME_RESERVED, NAME_RESERVED,
+		  NAME_RESERVED },
+		{ "__x", NAME_OK, NAME_RESERVED, NAME_RESERVED,
+		  NAME_RESERVED },
+		{ ":ns:sub", NAME_OK, NAME_INVALID, NAME_INVALID,
+		  NAME_INVALID },
+		{ "ns:sub", NAME_OK, NAME_INVALID, NAME_INVALID,
+		  NAME_INVALID },
+		{ "_x", NAME_OK, NAME_OK, NAME_OK, NAME_OK },
+		{ "a_b_", NAME_OK, NAME_OK, NAME_OK, NAME_OK },
+		{ "A9", NAME_OK, NAME_OK, NAME_OK, NAME_OK },
+		{ "le", NAME_OK, NAME_OK, NAME_LE, NAME_LE },
+		{ "lex", NAME_OK, NAME_OK, NAME_OK, NAME_OK },
+		{ "x", NAME_OK, NAME_OK, NAME_OK, NAME_OK },
+	};
+	size_t	i;
+
+	for (i = 0; i < NELEM(t); i++) {
+		cr_assert_eq(metric_name_check(t[i].name), t[i].metric,
+		    "metric \"%s\"", t[i].name);
+		cr_assert_eq(label_name_check(t[i].name, METRIC_COUNTER),
+		    t[i].label, "label \"%s\"", t[i].name);
+		cr_assert_eq(label_name_check(t[i].name, METRIC_GAUGE),
+		    t[i].label, "label \"%s\"", t[i].name);
+		cr_assert_eq(label_name_check(t[i].name, METRIC_HISTOGRAM),
+		    t[i].hist, "histogram label \"%s\"", t[i].name);
+		cr_assert_eq(label_name_check(t[i].name, 0), t[i].dflt,
+		    "default label \"%s\"", t[i].name);
+	}
+	cr_assert_eq(metric_name_check(NULL), NAME_INVALID);
+	cr_assert_eq(label_name_check(NULL, METRIC_COUNTER), NAME_INVALID);
+}
+
+Test(metrics, type_names)
+{
+	cr_assert_str_eq(metric_type_name(METRIC_COUNTER), "counter");
+	cr_assert_str_eq(metric_type_name(METRIC_GAUGE), "gauge");
+	cr_assert_str_eq(metric_type_name(METRIC_HISTOGRAM), "histogram");
+	cr_assert_str_eq(metric_type_name(METRIC_FRESHNESS), "gauge");
+}
+
 Test(metrics, sync_keep_replace_drop)
 {
 	static char	*init[] = { "trading", "monitor" };
