@@ -4,13 +4,11 @@
  * scrape waits at most for one line. The HTTP thread renders the registry,
  * then the self-metrics, which the main thread refreshes after each poll.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -18,34 +16,18 @@
 #include "http.h"
 #include "log.h"
 #include "state.h"
+#include "status.h"
 #include "tail.h"
 
 #define POLL_MS	200
 
 static volatile sig_atomic_t	got_stop, got_hup;
 
-/* A copy of one followed file's numbers, for the landing page. */
-struct filesnap {
-	char		*path;
-	uint64_t	 offset;
-	uint64_t	 size;
-	uint64_t	 lines;
-	int		 open;
-};
-
 struct daemon {
 	const struct daemon_opts *o;
 	struct engine		*e;
 	struct tail		*t;
-	struct registry		*self;		/* self-metrics */
-	struct metric		*sm[48];	/* by enum self_metric */
-	struct filesnap		*files;		/* under self's lock */
-	size_t			 nfiles;
-	uint64_t		 reload_ok;
-	uint64_t		 reload_fail;
-	double			 reload_time;
-	char			 reload_err[4096];
-	double			 start;
+	struct status		*st;		/* self-metrics, page */
 	int			 ready;
 	struct buf		 state_last;	/* bytes of the last save */
 	double			 state_next;	/* monotonic time of the next */
@@ -55,140 +37,7 @@ struct daemon {
 	uint64_t		 state_err;
 	double			 state_time;	/* wall time of the last good */
 	int64_t			 state_stamp;	/* its positions' time */
-	int			 overflow_told;	/* the first was logged */
 	struct webconfig	*web;		/* the server's, or NULL */
-};
-
-enum self_metric {
-	SM_BUILD_INFO,
-	SM_LINES,
-	SM_BYTES,
-	SM_TOOLONG,
-	SM_ROTATIONS,
-	SM_TRUNCATIONS,
-	SM_FILES_LOST,
-	SM_BYTES_LOST,
-	SM_LAG,
-	SM_LAST_READ,
-	SM_FILE_OPEN,
-	SM_RULE_MATCHES,
-	SM_RULE_LAST_MATCH,
-	SM_RULE_LIMIT_HITS,
-	SM_RULE_ERRORS,
-	SM_UNMATCHED,
-	SM_JSON_INVALID,
-	SM_SERIES,
-	SM_DROPPED,
-	SM_LABEL_DROPPED,
-	SM_EXPIRED,
-	SM_RELOADS,
-	SM_RELOAD_OK,
-	SM_RELOAD_TIME,
-	SM_AUTH_REFUSED,
-	SM_CPU,
-	SM_RSS,
-	SM_VSIZE,
-	SM_FDS,
-	SM_MAXFDS,
-	SM_START,
-	SM_FILE_POLLED,
-	SM_INOTIFY_OVERFLOWS,
-	SM_STATE_SAVES,
-	SM_STATE_TIME,
-	SM_COUNT,
-};
-
-_Static_assert(SM_COUNT <= 48, "struct daemon's sm[] is too short");
-
-struct self_decl {
-	const char		*name;
-	enum metric_type	 type;
-	const char		*label;
-	const char		*help;
-};
-
-static const struct self_decl self_decls[SM_COUNT] = {
-	[SM_BUILD_INFO] = { "logmetrics_build_info", METRIC_GAUGE, "version",
-	    "A metric with a constant 1 labelled by the version." },
-	[SM_LINES] = { "logmetrics_lines_read_total", METRIC_COUNTER, "file",
-	    "Lines read per followed file." },
-	[SM_BYTES] = { "logmetrics_bytes_read_total", METRIC_COUNTER, "file",
-	    "Bytes read per followed file." },
-	[SM_TOOLONG] = { "logmetrics_lines_too_long_total", METRIC_COUNTER,
-	    "file", "Lines over --max-line-bytes, skipped." },
-	[SM_ROTATIONS] = { "logmetrics_rotations_total", METRIC_COUNTER,
-	    "file", "Rotations seen: the path now names another file." },
-	[SM_TRUNCATIONS] = { "logmetrics_truncations_total", METRIC_COUNTER,
-	    "file", "Truncations seen (copytruncate): read again from 0." },
-	[SM_FILES_LOST] = { "logmetrics_files_lost_total", METRIC_COUNTER,
-	    "file", "Files the path led to, deleted before they could be "
-	    "opened: their lines were not read." },
-	[SM_FILE_POLLED] = { "logmetrics_file_polled", METRIC_GAUGE, "file",
-	    "1 when no inotify watch covers the path: changes are seen at the "
-	    "next --poll-interval only." },
-	[SM_INOTIFY_OVERFLOWS] = { "logmetrics_inotify_overflows_total",
-	    METRIC_COUNTER, NULL,
-	    "Times the inotify queue overflowed: events were lost and every "
-	    "path was checked again." },
-	[SM_BYTES_LOST] = { "logmetrics_bytes_lost_total", METRIC_COUNTER,
-	    "file", "Bytes known unread in the files lost (at least; lines "
-	    "written to them later are not known)." },
-	[SM_STATE_SAVES] = { "logmetrics_state_saves_total", METRIC_COUNTER,
-	    "result", "State file saves (--state-file) by result: ok, or "
-	    "error (logged when it starts failing)." },
-	[SM_STATE_TIME] = { "logmetrics_state_last_save_timestamp_seconds",
-	    METRIC_GAUGE, NULL, "When the state file last held the state of "
-	    "then: the last save that succeeded." },
-	[SM_LAG] = { "logmetrics_file_lag_bytes", METRIC_GAUGE, "file",
-	    "Bytes of the file not yet read." },
-	[SM_LAST_READ] = { "logmetrics_file_last_line_timestamp_seconds",
-	    METRIC_GAUGE, "file", "When the last line of the file was read." },
-	[SM_FILE_OPEN] = { "logmetrics_file_open", METRIC_GAUGE, "file",
-	    "1 while the file is open, 0 while it is missing." },
-	[SM_RULE_MATCHES] = { "logmetrics_rule_matches_total", METRIC_COUNTER,
-	    "rule", "Lines each rule matched." },
-	[SM_RULE_LAST_MATCH] = { "logmetrics_rule_last_match_timestamp_seconds",
-	    METRIC_GAUGE, "rule", "When each rule last matched." },
-	[SM_RULE_LIMIT_HITS] = { "logmetrics_match_limit_hits_total",
-	    METRIC_COUNTER, "rule",
-	    "Matches stopped by the PCRE2 match or depth limit." },
-	[SM_RULE_ERRORS] = { "logmetrics_rule_errors_total", METRIC_COUNTER,
-	    "rule", "Actions skipped: a value that is not a number." },
-	[SM_UNMATCHED] = { "logmetrics_lines_unmatched_total", METRIC_COUNTER,
-	    NULL, "Lines that matched no rule." },
-	[SM_JSON_INVALID] = { "logmetrics_json_invalid_lines_total",
-	    METRIC_COUNTER, NULL,
-	    "Lines a JSON rule looked at that are not one complete object." },
-	[SM_SERIES] = { "logmetrics_series", METRIC_GAUGE, "metric",
-	    "Series per metric." },
-	[SM_DROPPED] = { "logmetrics_series_dropped_total", METRIC_COUNTER,
-	    "metric", "Updates refused by the --max-series cap." },
-	[SM_LABEL_DROPPED] = { "logmetrics_label_too_long_total",
-	    METRIC_COUNTER, "metric",
-	    "Updates refused: a label value over --max-label-bytes." },
-	[SM_EXPIRED] = { "logmetrics_series_expired_total", METRIC_COUNTER,
-	    "metric", "Series removed by --series-expiry." },
-	[SM_RELOADS] = { "logmetrics_rule_reloads_total", METRIC_COUNTER,
-	    "result", "Rule reloads (SIGHUP) by result." },
-	[SM_RELOAD_OK] = { "logmetrics_rules_last_reload_successful",
-	    METRIC_GAUGE, NULL, "1 when the last reload succeeded." },
-	[SM_RELOAD_TIME] = { "logmetrics_rules_last_reload_timestamp_seconds",
-	    METRIC_GAUGE, NULL, "When the rules were last loaded." },
-	[SM_AUTH_REFUSED] = { "logmetrics_http_auth_refused_total",
-	    METRIC_COUNTER, "reason", "Requests refused for their credentials: "
-	    "wrong, or not checked while too many were (throttled)." },
-	[SM_CPU] = { "process_cpu_seconds_total", METRIC_COUNTER, NULL,
-	    "Total user and system CPU time spent in seconds." },
-	[SM_RSS] = { "process_resident_memory_bytes", METRIC_GAUGE, NULL,
-	    "Resident memory size in bytes." },
-	[SM_VSIZE] = { "process_virtual_memory_bytes", METRIC_GAUGE, NULL,
-	    "Virtual memory size in bytes." },
-	[SM_FDS] = { "process_open_fds", METRIC_GAUGE, NULL,
-	    "Number of open file descriptors." },
-	[SM_MAXFDS] = { "process_max_fds", METRIC_GAUGE, NULL,
-	    "Maximum number of open file descriptors." },
-	[SM_START] = { "process_start_time_seconds", METRIC_GAUGE, NULL,
-	    "Start time of the process since unix epoch in seconds." },
 };
 
 static void
@@ -200,359 +49,39 @@ on_signal(int sig)
 		got_stop = 1;
 }
 
-static struct registry *
-self_new(struct daemon *d)
-{
-	struct metric_decl	 decls[SM_COUNT];
-	char			*labels[SM_COUNT][1];
-	char			 err[256];
-	struct registry		*reg;
-	size_t			 i;
-
-	memset(decls, 0, sizeof(decls));
-	for (i = 0; i < SM_COUNT; i++) {
-		decls[i].name = (char *)(uintptr_t)self_decls[i].name;
-		decls[i].help = (char *)(uintptr_t)self_decls[i].help;
-		decls[i].type = self_decls[i].type;
-		decls[i].file = "self";
-		if (self_decls[i].label != NULL) {
-			labels[i][0] = (char *)(uintptr_t)self_decls[i].label;
-			decls[i].labels = labels[i];
-			decls[i].nlabels = 1;
-		}
-	}
-	reg = registry_new();
-	registry_lock(reg);
-	if (registry_sync(reg, decls, SM_COUNT, err, sizeof(err)) == -1)
-		fatalx("self-metrics: %s", err);
-	for (i = 0; i < SM_COUNT; i++)
-		d->sm[i] = registry_find(reg, self_decls[i].name);
-	registry_unlock(reg);
-	return reg;
-}
-
-/* Sets one series of a self-metric, counter or gauge alike. */
-static void
-self_set(struct daemon *d, enum self_metric which, const char *label,
-    double v)
-{
-	struct str	 val;
-	struct series	*s;
-
-	val.p = label ? label : "";
-	val.n = label ? strlen(label) : 0;
-	if ((s = metric_series(d->sm[which], &val)) != NULL)
-		s->value = v;
-}
-
-/* Reads the process's CPU time, memory and start from /proc. */
-static void
-self_process(struct daemon *d)
-{
-	FILE			*f;
-	char			 buf[1024], *p;
-	unsigned long		 utime, stime, vsize;
-	unsigned long long	 start;
-	long			 rss, tck = sysconf(_SC_CLK_TCK);
-	long			 page = sysconf(_SC_PAGESIZE);
-	struct rlimit		 rl;
-	DIR			*dir;
-	struct dirent		*de;
-	double			 fds = 0, boot = 0;
-
-	if ((f = fopen("/proc/self/stat", "r")) != NULL) {
-		if (fgets(buf, sizeof(buf), f) != NULL &&
-		    (p = strrchr(buf, ')')) != NULL &&
-		    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
-		    "%*u %lu %lu %*d %*d %*d %*d %*d %*d %llu %lu %ld",
-		    &utime, &stime, &start, &vsize, &rss) == 5) {
-			self_set(d, SM_CPU, NULL,
-			    (double)(utime + stime) / (double)tck);
-			self_set(d, SM_VSIZE, NULL, (double)vsize);
-			self_set(d, SM_RSS, NULL, (double)rss * (double)page);
-			if ((f = freopen("/proc/stat", "r", f)) != NULL)
-				while (fgets(buf, sizeof(buf), f) != NULL)
-					if (sscanf(buf, "btime %lf", &boot) ==
-					    1)
-						break;
-			if (boot > 0)
-				self_set(d, SM_START, NULL,
-				    boot + (double)start / (double)tck);
-		}
-		if (f != NULL)
-			fclose(f);
-	}
-	if ((dir = opendir("/proc/self/fd")) != NULL) {
-		while ((de = readdir(dir)) != NULL)
-			if (de->d_name[0] != '.')
-				fds++;
-		closedir(dir);
-		self_set(d, SM_FDS, NULL, fds - 1);
-	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
-		self_set(d, SM_MAXFDS, NULL, (double)rl.rlim_cur);
-}
-
-struct filewalk {
-	struct daemon	*d;
-	size_t		 n;
-};
-
-static void
-self_file(const struct tail_file *tf, void *arg)
-{
-	struct filewalk	*w = arg;
-	struct daemon	*d = w->d;
-	struct filesnap	*fs;
-
-	self_set(d, SM_LINES, tf->path, (double)tf->lines);
-	self_set(d, SM_BYTES, tf->path, (double)tf->bytes);
-	self_set(d, SM_TOOLONG, tf->path, (double)tf->toolong);
-	self_set(d, SM_ROTATIONS, tf->path, (double)tf->rotations);
-	self_set(d, SM_TRUNCATIONS, tf->path, (double)tf->truncations);
-	self_set(d, SM_FILES_LOST, tf->path, (double)tf->lost);
-	self_set(d, SM_BYTES_LOST, tf->path, (double)tf->lost_bytes);
-	self_set(d, SM_FILE_POLLED, tf->path, tf->polled ? 1 : 0);
-	self_set(d, SM_LAG, tf->path, tf->size > tf->offset ?
-	    (double)(tf->size - tf->offset) : 0);
-	self_set(d, SM_LAST_READ, tf->path, tf->last_read);
-	self_set(d, SM_FILE_OPEN, tf->path, tf->open ? 1 : 0);
-	d->files = xreallocarray(d->files, w->n + 1, sizeof(*d->files));
-	fs = &d->files[w->n++];
-	fs->path = xstrdup(tf->path);
-	fs->offset = tf->offset;
-	fs->size = tf->size;
-	fs->lines = tf->lines;
-	fs->open = tf->open;
-}
-
-/* Logs, once per metric, the first update a limit refused. */
-static void
-warn_refusals(struct metric *m)
-{
-	if (m->warned || (m->dropped == 0 && m->label_dropped == 0))
-		return;
-	m->warned = 1;
-	if (m->dropped > 0)
-		log_warnx("%s: more than %zu series: new label values are "
-		    "dropped (--max-series)", m->name, m->maxseries);
-	else
-		log_warnx("%s: a label value longer than %zu bytes: such "
-		    "updates are dropped (--max-label-bytes)", m->name,
-		    m->maxlabel);
-}
-
-/*
- * Refreshes the self-metrics from the tail, matcher and registry. Runs on
- * the main thread, the only one that changes those numbers.
- */
-static void
-self_update(struct daemon *d)
-{
-	const struct matcher_stats	*ms = matcher_stats(d->e->m);
-	const struct rule_stats		*rst;
-	struct registry			*reg = d->e->reg;
-	struct tail_stats		 ts;
-	struct filewalk			 w;
-	size_t				 i, n;
-
-	registry_lock(d->self);
-	for (i = 0; i < d->nfiles; i++)
-		free(d->files[i].path);
-	w.d = d;
-	w.n = 0;
-	tail_foreach(d->t, self_file, &w);
-	d->nfiles = w.n;
-	rst = matcher_rule_stats(d->e->m, &n);
-	for (i = 0; i < n; i++) {
-		const char	*name = d->e->rs->rules[i].name;
-
-		self_set(d, SM_RULE_MATCHES, name, (double)rst[i].matched);
-		self_set(d, SM_RULE_LAST_MATCH, name, rst[i].last_match);
-		self_set(d, SM_RULE_LIMIT_HITS, name,
-		    (double)rst[i].limit_hits);
-		self_set(d, SM_RULE_ERRORS, name, (double)rst[i].errors);
-	}
-	self_set(d, SM_UNMATCHED, NULL, (double)ms->unmatched);
-	tail_stats(d->t, &ts);
-	self_set(d, SM_INOTIFY_OVERFLOWS, NULL, (double)ts.overflows);
-	if (ts.overflows > 0 && !d->overflow_told) {
-		d->overflow_told = 1;
-		log_warnx("inotify queue overflow: events were lost, every "
-		    "followed path was checked again; if it happens again, "
-		    "raise fs.inotify.max_queued_events");
-	}
-	self_set(d, SM_JSON_INVALID, NULL, (double)ms->json_invalid);
-	registry_lock(reg);
-	for (i = 0; i < reg->n; i++) {
-		self_set(d, SM_SERIES, reg->m[i]->name,
-		    (double)reg->m[i]->nseries);
-		self_set(d, SM_DROPPED, reg->m[i]->name,
-		    (double)reg->m[i]->dropped);
-		self_set(d, SM_LABEL_DROPPED, reg->m[i]->name,
-		    (double)reg->m[i]->label_dropped);
-		self_set(d, SM_EXPIRED, reg->m[i]->name,
-		    (double)reg->m[i]->expired);
-		warn_refusals(reg->m[i]);
-	}
-	registry_unlock(reg);
-	self_set(d, SM_RELOADS, "success", (double)d->reload_ok);
-	self_set(d, SM_RELOADS, "failure", (double)d->reload_fail);
-	self_set(d, SM_RELOAD_OK, NULL, d->reload_err[0] ? 0 : 1);
-	self_set(d, SM_RELOAD_TIME, NULL, d->reload_time);
-	if (d->state_on) {
-		self_set(d, SM_STATE_SAVES, "ok", (double)d->state_ok);
-		self_set(d, SM_STATE_SAVES, "error", (double)d->state_err);
-		self_set(d, SM_STATE_TIME, NULL, d->state_time);
-	}
-	if (d->web != NULL && d->web->nusers > 0) {
-		uint64_t	refused, throttled;
-
-		webconfig_auth_counts(d->web, &refused, &throttled);
-		self_set(d, SM_AUTH_REFUSED, "wrong", (double)refused);
-		self_set(d, SM_AUTH_REFUSED, "throttled", (double)throttled);
-	}
-	self_process(d);
-	registry_unlock(d->self);
-}
-
-static void
-html_escape(struct buf *out, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '<')
-			buf_puts(out, "&lt;");
-		else if (*s == '>')
-			buf_puts(out, "&gt;");
-		else if (*s == '&')
-			buf_puts(out, "&amp;");
-		else if (*s == '"')
-			buf_puts(out, "&quot;");
-		else
-			buf_putc(out, *s);
-	}
-}
-
-struct stallwalk {
-	struct buf	*out;
-	struct metric	*fresh;
-	double		 now;
-};
-
-static void
-stall_row(struct metric *src, struct series *s, void *arg)
-{
-	struct stallwalk	*w = arg;
-	struct metric		*m = w->fresh;
-	double			 th = metric_stale_limit(m, s), age;
-	size_t			 j;
-
-	buf_puts(w->out, "<tr><td>");
-	html_escape(w->out, m->name);
-	buf_puts(w->out, "</td><td>");
-	for (j = 0; j < src->nlabels; j++) {
-		buf_printf(w->out, "%s%s=", j ? ", " : "", src->labels[j]);
-		html_escape(w->out, s->values[j]);
-	}
-	age = w->now - s->value;
-	if (s->value > 0 && age <= th)
-		buf_printf(w->out, "</td><td>fresh</td><td>%.1f s ago "
-		    "(threshold %.0f s)</td></tr>\n", age, th);
-	else if (s->value > 0)
-		buf_printf(w->out, "</td><td><b>STALLED</b></td><td>%.1f s ago "
-		    "(threshold %.0f s)</td></tr>\n", age, th);
-	else
-		buf_printf(w->out, "</td><td><b>STALLED</b></td><td>never "
-		    "(threshold %.0f s)</td></tr>\n", th);
-}
-
-static void
-landing(struct daemon *d, struct buf *out)
-{
-	struct registry		*reg = d->e->reg;
-	struct stallwalk	 w;
-	size_t			 i;
-
-	buf_printf(out, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-	    "<title>logmetrics</title></head><body>\n<h1>logmetrics %s</h1>\n"
-	    "<p><a href=\"", LOGMETRICS_VERSION);
-	html_escape(out, d->o->metrics_path);
-	buf_puts(out, "\">Metrics</a></p>\n<h2>Files</h2>\n<table>\n"
-	    "<tr><th>path</th><th>offset</th><th>size</th><th>lines</th>"
-	    "<th>state</th></tr>\n");
-	registry_lock(d->self);
-	for (i = 0; i < d->nfiles; i++) {
-		buf_puts(out, "<tr><td>");
-		html_escape(out, d->files[i].path);
-		buf_printf(out, "</td><td>%llu</td><td>%llu</td><td>%llu</td>"
-		    "<td>%s</td></tr>\n",
-		    (unsigned long long)d->files[i].offset,
-		    (unsigned long long)d->files[i].size,
-		    (unsigned long long)d->files[i].lines,
-		    d->files[i].open ? "open" : "missing");
-	}
-	buf_puts(out, "</table>\n");
-	if (d->reload_err[0]) {
-		buf_puts(out, "<p><b>The last reload failed:</b> <pre>");
-		html_escape(out, d->reload_err);
-		buf_puts(out, "</pre></p>\n");
-	}
-	registry_unlock(d->self);
-
-	buf_puts(out, "<h2>Rules</h2>\n<table>\n<tr><th>rule</th>"
-	    "<th>matches</th><th>last error</th></tr>\n");
-	registry_lock(reg);
-	{
-		const struct rule_stats	*rst;
-		size_t			 n;
-
-		rst = matcher_rule_stats(d->e->m, &n);
-		for (i = 0; i < n; i++) {
-			buf_puts(out, "<tr><td>");
-			html_escape(out, d->e->rs->rules[i].name);
-			buf_printf(out, "</td><td>%llu</td><td>",
-			    (unsigned long long)rst[i].matched);
-			html_escape(out, rst[i].last_error);
-			buf_puts(out, "</td></tr>\n");
-		}
-	}
-	buf_puts(out, "</table>\n<h2>Freshness</h2>\n<table>\n"
-	    "<tr><th>gauge</th><th>labels</th><th>state</th><th>last run</th>"
-	    "</tr>\n");
-	w.out = out;
-	w.now = now_wall();
-	for (i = 0; i < reg->n; i++) {
-		if (reg->m[i]->type != METRIC_FRESHNESS ||
-		    reg->m[i]->source == NULL)
-			continue;
-		w.fresh = reg->m[i];
-		metric_foreach(reg->m[i]->source, stall_row, &w);
-	}
-	registry_unlock(reg);
-	buf_puts(out, "</table>\n</body></html>\n");
-}
-
 static void
 render(void *arg, enum http_page page, enum expose_format fmt,
     struct buf *out)
 {
 	struct daemon	*d = arg;
-	double		 now = now_wall();
+	struct registry	*regs[2];
 
 	if (page == HTTP_PAGE_LANDING) {
-		landing(d, out);
+		status_page(d->st, d->e, d->o->metrics_path, out);
 		return;
 	}
-	registry_lock(d->e->reg);
-	expose_render(d->e->reg, out, fmt, now);
-	registry_unlock(d->e->reg);
-	/* One "# EOF" at the very end in OpenMetrics. */
-	if (fmt == EXPOSE_OPENMETRICS && out->len >= 6 &&
-	    memcmp(out->p + out->len - 6, "# EOF\n", 6) == 0)
-		out->len -= 6;
-	registry_lock(d->self);
-	expose_render(d->self, out, fmt, now);
-	registry_unlock(d->self);
+	regs[0] = d->e->reg;
+	regs[1] = status_registry(d->st);
+	/* In the order status_update() takes them. */
+	registry_lock(regs[1]);
+	registry_lock(regs[0]);
+	expose_render(regs, 2, out, fmt, now_wall());
+	registry_unlock(regs[0]);
+	registry_unlock(regs[1]);
+}
+
+/* Tells the status what the loop knows, and refreshes it. */
+static void
+status(struct daemon *d)
+{
+	struct status_facts	f;
+
+	f.state_on = d->state_on;
+	f.state_ok = d->state_ok;
+	f.state_err = d->state_err;
+	f.state_time = d->state_time;
+	f.web = d->web;
+	status_update(d->st, d->e, d->t, &f);
 }
 
 static int
@@ -580,19 +109,12 @@ reload(struct daemon *d)
 	char	err[4096];
 
 	if (engine_reload(d->e, &d->o->eng, err, sizeof(err)) == -1) {
-		d->reload_fail++;
-		registry_lock(d->self);
-		snprintf(d->reload_err, sizeof(d->reload_err), "%s", err);
-		registry_unlock(d->self);
+		status_reload(d->st, err);
 		log_warnx("reload failed, the old rules keep running:\n%s",
 		    err);
 		return;
 	}
-	d->reload_ok++;
-	d->reload_time = now_wall();
-	registry_lock(d->self);
-	d->reload_err[0] = '\0';
-	registry_unlock(d->self);
+	status_reload(d->st, NULL);
 	log_info("rules reloaded: %zu metrics, %zu rules", d->e->rs->ndecls,
 	    d->e->rs->nrules);
 }
@@ -806,20 +328,14 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 	struct sigaction	 sa;
 	sigset_t		 block, old;
 	char			 err[1024];
-	size_t			 i;
 	int			 rc = 1;
 
 	memset(&d, 0, sizeof(d));
 	d.o = o;
 	d.e = e;
-	d.start = now_wall();
-	d.reload_time = d.start;
 	/* Scraped again and again: keep each series' labels escaped. */
 	e->reg->cache_labels = 1;
-	d.self = self_new(&d);
-	registry_lock(d.self);
-	self_set(&d, SM_BUILD_INFO, LOGMETRICS_VERSION, 1);
-	registry_unlock(d.self);
+	d.st = status_new();
 
 	memset(&to, 0, sizeof(to));
 	to.from_start = o->from_start;
@@ -890,7 +406,7 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 		registry_unlock(e->reg);
 		if (d.state_on && now_mono() >= d.state_next)
 			save_state(&d);
-		self_update(&d);
+		status(&d);
 		d.ready = 1;
 	}
 	log_info("stopping");
@@ -903,9 +419,6 @@ end:
 	buf_free(&d.state_last);
 	if (d.t != NULL)
 		tail_free(d.t);
-	for (i = 0; i < d.nfiles; i++)
-		free(d.files[i].path);
-	free(d.files);
-	registry_free(d.self);
+	status_free(d.st);
 	return rc;
 }

@@ -327,17 +327,34 @@ render_metric(struct render *r, struct metric *m)
 	buf_free(&name);
 }
 
+/* The default labels of reg, rendered once for all its series. */
+static void
+default_labels(struct buf *dl, const struct registry *reg)
+{
+	size_t	i;
+
+	buf_reset(dl);
+	for (i = 0; i < reg->ndl; i++) {
+		if (i > 0)
+			buf_putc(dl, ',');
+		buf_puts(dl, reg->dlnames[i]);
+		buf_append(dl, "=\"", 2);
+		put_escaped(dl, reg->dlvalues[i], strlen(reg->dlvalues[i]), 1);
+		buf_putc(dl, '"');
+	}
+}
+
 /*
- * Appends every metric of reg to out in declaration order, or, with put,
- * hands the text out in pieces. The caller holds the registry lock. Cost:
- * a sort of each metric's series and O(output) appends.
+ * Appends every metric of each registry to out in declaration order, or,
+ * with put, hands the text out in pieces. The caller holds the registries'
+ * locks. Cost: a sort of each metric's series and O(output) appends.
  */
 static int
-render(struct registry *reg, struct buf *out, enum expose_format fmt,
-    double now, expose_put_fn *put, void *putarg)
+render(struct registry *const *regs, size_t nregs, struct buf *out,
+    enum expose_format fmt, double now, expose_put_fn *put, void *putarg)
 {
 	struct render	r;
-	size_t		i;
+	size_t		i, k;
 
 	memset(&r, 0, sizeof(r));
 	r.out = out;
@@ -345,20 +362,14 @@ render(struct registry *reg, struct buf *out, enum expose_format fmt,
 	r.now = now;
 	r.put = put;
 	r.putarg = putarg;
-	r.cache = reg->cache_labels;
 	buf_init(&r.lab);
 	buf_init(&r.dl);
-	for (i = 0; i < reg->ndl; i++) {
-		if (i > 0)
-			buf_putc(&r.dl, ',');
-		buf_puts(&r.dl, reg->dlnames[i]);
-		buf_append(&r.dl, "=\"", 2);
-		put_escaped(&r.dl, reg->dlvalues[i], strlen(reg->dlvalues[i]),
-		    1);
-		buf_putc(&r.dl, '"');
+	for (k = 0; k < nregs; k++) {
+		r.cache = regs[k]->cache_labels;
+		default_labels(&r.dl, regs[k]);
+		for (i = 0; i < regs[k]->n; i++)
+			render_metric(&r, regs[k]->m[i]);
 	}
-	for (i = 0; i < reg->n; i++)
-		render_metric(&r, reg->m[i]);
 	if (fmt == EXPOSE_OPENMETRICS)
 		buf_append(out, "# EOF\n", 6);
 	buf_free(&r.lab);
@@ -370,21 +381,21 @@ render(struct registry *reg, struct buf *out, enum expose_format fmt,
 }
 
 void
-expose_render(struct registry *reg, struct buf *out, enum expose_format fmt,
-    double now)
+expose_render(struct registry *const *regs, size_t nregs, struct buf *out,
+    enum expose_format fmt, double now)
 {
-	(void)render(reg, out, fmt, now, NULL, NULL);
+	(void)render(regs, nregs, out, fmt, now, NULL, NULL);
 }
 
 int
-expose_write(struct registry *reg, enum expose_format fmt, double now,
-    expose_put_fn *put, void *arg)
+expose_write(struct registry *const *regs, size_t nregs,
+    enum expose_format fmt, double now, expose_put_fn *put, void *arg)
 {
 	struct buf	out;
 	int		rc;
 
 	buf_init(&out);
-	rc = render(reg, &out, fmt, now, put, arg);
+	rc = render(regs, nregs, &out, fmt, now, put, arg);
 	buf_free(&out);
 	return rc;
 }
@@ -492,15 +503,7 @@ expose_history_points(struct registry *reg, double ts, expose_point_fn *fn,
 	h.tslen = fmt_double(h.ts, ts);
 	h.fn = fn;
 	h.arg = arg;
-	for (i = 0; i < reg->ndl; i++) {
-		if (i > 0)
-			buf_putc(&h.r.dl, ',');
-		buf_puts(&h.r.dl, reg->dlnames[i]);
-		buf_append(&h.r.dl, "=\"", 2);
-		put_escaped(&h.r.dl, reg->dlvalues[i],
-		    strlen(reg->dlvalues[i]), 1);
-		buf_putc(&h.r.dl, '"');
-	}
+	default_labels(&h.r.dl, reg);
 	for (i = 0; i < reg->n; i++) {
 		m = reg->m[i];
 		h.i = i;

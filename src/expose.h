@@ -14,13 +14,14 @@ enum expose_format {
 };
 
 /*
- * Appends every metric of reg to out, in declaration order, series in
- * metric_foreach order, default labels after the metric's own. Freshness
- * gauges are judged against now (Unix seconds). The caller holds the
- * registry lock. OpenMetrics output ends with "# EOF".
+ * Appends every metric of the nregs registries to out, one registry after
+ * the other, each in declaration order, series in metric_foreach order,
+ * each registry's default labels after the metric's own. Freshness gauges
+ * are judged against now (Unix seconds). The caller holds the registries'
+ * locks. OpenMetrics output ends with one "# EOF".
  */
-void	expose_render(struct registry *, struct buf *out, enum expose_format,
-	    double now);
+void	expose_render(struct registry *const *regs, size_t nregs,
+	    struct buf *out, enum expose_format, double now);
 
 /*
  * As expose_render(), handing the text to put() in pieces of about 64 KiB
@@ -29,8 +30,8 @@ void	expose_render(struct registry *, struct buf *out, enum expose_format,
  * dropped, and expose_write() returns -1.
  */
 typedef int	expose_put_fn(void *arg, const char *p, size_t n);
-int	expose_write(struct registry *, enum expose_format, double now,
-	    expose_put_fn *put, void *arg);
+int	expose_write(struct registry *const *regs, size_t nregs,
+	    enum expose_format, double now, expose_put_fn *put, void *arg);
 
 /* Label value escaping: \ " and newline; invalid UTF-8 becomes U+FFFD. */
 void	expose_label_value(struct buf *, const char *, size_t);

@@ -663,7 +663,7 @@ final_put(void *arg, FILE *out)
 {
 	struct final	*f = arg;
 
-	if (expose_write(f->e->reg, f->fmt, f->now, put_file, out) == -1) {
+	if (expose_write(&f->e->reg, 1, f->fmt, f->now, put_file, out) == -1) {
 		log_warn("%s", f->name);
 		return -1;
 	}

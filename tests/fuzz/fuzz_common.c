@@ -501,10 +501,10 @@ fuzz_check_render(struct registry *reg, double now)
 	buf_init(&om);
 	buf_init(&om2);
 	registry_lock(reg);
-	expose_render(reg, &text, EXPOSE_TEXT, now);
-	expose_render(reg, &om, EXPOSE_OPENMETRICS, now);
-	expose_render(reg, &text2, EXPOSE_TEXT, now);
-	expose_render(reg, &om2, EXPOSE_OPENMETRICS, now);
+	expose_render(&reg, 1, &text, EXPOSE_TEXT, now);
+	expose_render(&reg, 1, &om, EXPOSE_OPENMETRICS, now);
+	expose_render(&reg, 1, &text2, EXPOSE_TEXT, now);
+	expose_render(&reg, 1, &om2, EXPOSE_OPENMETRICS, now);
 	registry_unlock(reg);
 	if (text.len != text2.len || (text.len > 0 &&
 	    memcmp(text.p, text2.p, text.len) != 0) || om.len != om2.len ||

@@ -1,6 +1,6 @@
 /*
  * test_expose.c: the exposition formats, compared byte for byte, and the
- * escaping and name checks on their own.
+ * escaping on its own.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -393,13 +393,13 @@ Test(expose, text_whole)
 	reg = build();
 	buf_init(&out);
 	registry_lock(reg);
-	expose_render(reg, &out, EXPOSE_TEXT, NOW);
+	expose_render(&reg, 1, &out, EXPOSE_TEXT, NOW);
 	registry_unlock(reg);
 	assert_bytes(out.p, out.len, want_text, sizeof(want_text) - 1);
 
 	/* Rendering is deterministic and leaves the registry as it was. */
 	buf_reset(&out);
-	expose_render(reg, &out, EXPOSE_TEXT, NOW);
+	expose_render(&reg, 1, &out, EXPOSE_TEXT, NOW);
 	assert_bytes(out.p, out.len, want_text, sizeof(want_text) - 1);
 	buf_free(&out);
 	registry_free(reg);
@@ -432,7 +432,7 @@ Test(expose, text_after_resync)
 	d[1].ninitial = 2;
 	cr_assert_eq(registry_sync(reg, d, 2, err, sizeof(err)), 0, "%s", err);
 	buf_init(&out);
-	expose_render(reg, &out, EXPOSE_TEXT, NOW);
+	expose_render(&reg, 1, &out, EXPOSE_TEXT, NOW);
 	assert_bytes(out.p, out.len, want, sizeof(want) - 1);
 	buf_free(&out);
 	registry_free(reg);
@@ -482,7 +482,7 @@ Test(expose, text_no_labels)
 	v = (struct str)L("1");
 	cr_assert_eq(metric_set(reg->m[3], &v, INFINITY), 0);
 	buf_init(&out);
-	expose_render(reg, &out, EXPOSE_TEXT, NOW);
+	expose_render(&reg, 1, &out, EXPOSE_TEXT, NOW);
 	assert_bytes(out.p, out.len, want, sizeof(want) - 1);
 	buf_free(&out);
 	registry_free(reg);
@@ -544,7 +544,7 @@ Test(expose, openmetrics_whole)
 	v = (struct str)L("b");
 	cr_assert_eq(metric_set(reg->m[2], &v, 1), 0);
 	buf_init(&out);
-	expose_render(reg, &out, EXPOSE_OPENMETRICS, NOW);
+	expose_render(&reg, 1, &out, EXPOSE_OPENMETRICS, NOW);
 	assert_bytes(out.p, out.len, want, sizeof(want) - 1);
 	buf_free(&out);
 	registry_free(reg);
@@ -585,7 +585,7 @@ Test(expose, huge_label_value)
 	v.n = raw.len;
 	cr_assert_eq(metric_set(reg->m[0], &v, 42), 0);
 	buf_init(&out);
-	expose_render(reg, &out, EXPOSE_TEXT, NOW);
+	expose_render(&reg, 1, &out, EXPOSE_TEXT, NOW);
 	assert_bytes(out.p, out.len, want.p, want.len);
 	buf_free(&out);
 	buf_free(&want);
@@ -605,7 +605,7 @@ Test(expose, promtool_check_metrics)
 		cr_skip_test("/usr/bin/promtool is not installed");
 	reg = build();
 	buf_init(&out);
-	expose_render(reg, &out, EXPOSE_TEXT, NOW);
+	expose_render(&reg, 1, &out, EXPOSE_TEXT, NOW);
 	fd = mkstemp(path);
 	cr_assert_neq(fd, -1);
 	cr_assert_eq(write(fd, out.p, out.len), (ssize_t)out.len);
@@ -675,12 +675,12 @@ Test(expose, write_in_pieces)
 	}
 	for (fmt = EXPOSE_TEXT; fmt <= EXPOSE_OPENMETRICS; fmt++) {
 		buf_init(&whole);
-		expose_render(reg, &whole, fmt, NOW);
+		expose_render(&reg, 1, &whole, fmt, NOW);
 		cr_assert_gt(whole.len, 4 * 64 * 1024);
 		memset(&pc, 0, sizeof(pc));
 		pc.fail_at = SIZE_MAX;
 		buf_init(&pc.all);
-		cr_assert_eq(expose_write(reg, fmt, NOW, collect_piece, &pc),
+		cr_assert_eq(expose_write(&reg, 1, fmt, NOW, collect_piece, &pc),
 		    0);
 		assert_bytes(pc.all.p, pc.all.len, whole.p, whole.len);
 		cr_assert_geq(pc.n, 4, "%zu pieces", pc.n);
@@ -691,7 +691,7 @@ Test(expose, write_in_pieces)
 		memset(&pc, 0, sizeof(pc));
 		pc.fail_at = 2;
 		buf_init(&pc.all);
-		cr_assert_eq(expose_write(reg, fmt, NOW, collect_piece, &pc),
+		cr_assert_eq(expose_write(&reg, 1, fmt, NOW, collect_piece, &pc),
 		    -1);
 		cr_assert_eq(pc.n, 2, "put called %zu times after failing",
 		    pc.n);
@@ -699,4 +699,62 @@ Test(expose, write_in_pieces)
 		buf_free(&whole);
 	}
 	registry_free(reg);
+}
+
+/*
+ * Two registries in one exposition, as follow mode renders its metrics
+ * and its self-metrics: each with its own default labels and label cache,
+ * one "# EOF" at the very end, and the same pieces through expose_write.
+ */
+Test(expose, two_registries)
+{
+	static const char	two_text[] =
+		"# HELP a_total A.\n"
+		"# TYPE a_total counter\n"
+		"a_total{k=\"x\"," DL "} 2\n"
+		"# HELP self_lines_total Lines.\n"
+		"# TYPE self_lines_total counter\n"
+		"self_lines_total{k=\"y\"} 5\n";
+	static const char	two_om[] =
+		"# HELP a A.\n"
+		"# TYPE a counter\n"
+		"a_total{k=\"x\"," DL "} 2\n"
+		"# HELP self_lines Lines.\n"
+		"# TYPE self_lines counter\n"
+		"self_lines_total{k=\"y\"} 5\n"
+		"# EOF\n";
+	struct metric_decl	 d;
+	struct registry		*regs[2];
+	struct buf		 out;
+	struct str		 v;
+	char			 err[256];
+	int			 pass;
+
+	d = decl("a_total", "A.", METRIC_COUNTER, k_l, 1);
+	regs[0] = registry_new();
+	set_defaults(regs[0]);
+	regs[0]->cache_labels = 1;
+	cr_assert_eq(registry_sync(regs[0], &d, 1, err, sizeof(err)), 0,
+	    "%s", err);
+	v = (struct str)L("x");
+	cr_assert_eq(metric_add(regs[0]->m[0], &v, 2), 0);
+	d = decl("self_lines_total", "Lines.", METRIC_COUNTER, k_l, 1);
+	regs[1] = registry_new();
+	cr_assert_eq(registry_sync(regs[1], &d, 1, err, sizeof(err)), 0,
+	    "%s", err);
+	v = (struct str)L("y");
+	cr_assert_eq(metric_add(regs[1]->m[0], &v, 5), 0);
+	/* Twice: the second time from the first registry's label cache. */
+	for (pass = 0; pass < 2; pass++) {
+		buf_init(&out);
+		expose_render(regs, 2, &out, EXPOSE_TEXT, NOW);
+		assert_bytes(out.p, out.len, two_text, sizeof(two_text) - 1);
+		buf_free(&out);
+		buf_init(&out);
+		expose_render(regs, 2, &out, EXPOSE_OPENMETRICS, NOW);
+		assert_bytes(out.p, out.len, two_om, sizeof(two_om) - 1);
+		buf_free(&out);
+	}
+	registry_free(regs[0]);
+	registry_free(regs[1]);
 }

@@ -57,7 +57,7 @@ samples(struct env *e, double now)
 	buf_init(&out);
 	buf_init(&s);
 	registry_lock(e->reg);
-	expose_render(e->reg, &out, EXPOSE_TEXT, now);
+	expose_render(&e->reg, 1, &out, EXPOSE_TEXT, now);
 	registry_unlock(e->reg);
 	for (line = strtok_r(out.p, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save))

@@ -1,0 +1,56 @@
+/*
+ * status.h: what logmetrics says of itself in follow mode: the
+ * self-metrics (files, rules, series, reloads, state saves, the process)
+ * and the landing page.
+ *
+ * Threads: the main thread refreshes the numbers (status_update) and
+ * records reloads; the HTTP thread renders them. Both hold the lock of
+ * status_registry() while they touch them.
+ */
+#ifndef LOGMETRICS_STATUS_H
+#define LOGMETRICS_STATUS_H
+
+#include <stdint.h>
+
+#include "engine.h"
+#include "metrics.h"
+#include "tail.h"
+#include "util.h"
+#include "webconfig.h"
+
+/* What the follow loop knows and the self-metrics show. */
+struct status_facts {
+	int			 state_on;	/* a state file is kept */
+	uint64_t		 state_ok;	/* saves that reached the disk */
+	uint64_t		 state_err;
+	double			 state_time;	/* wall time of the last good */
+	struct webconfig	*web;		/* the server's, or NULL */
+};
+
+struct status;
+
+struct status	*status_new(void);
+void		 status_free(struct status *);
+
+/* The self-metrics, to render after the engine's registry. */
+struct registry	*status_registry(struct status *);
+
+/* A reload of the rules: err is NULL when it succeeded. */
+void		 status_reload(struct status *, const char *err);
+
+/*
+ * Refreshes the self-metrics from the tail, the engine's matcher and
+ * registry, and f. Called by the main thread, the only one that changes
+ * those numbers; takes the locks of both registries (its own first).
+ */
+void		 status_update(struct status *, struct engine *, struct tail *,
+		    const struct status_facts *f);
+
+/*
+ * The landing page: version, a link to metrics_path, the files, the
+ * rules and the freshness gauges, in HTML. Takes the locks it needs.
+ */
+void		 status_page(struct status *, struct engine *,
+		    const char *metrics_path, struct buf *out);
+
+#endif
