@@ -16,7 +16,9 @@
 
 #define NAME	"fuzz.rules"
 
+/* clang-format off */
 #define L(s)	{ s, sizeof(s) - 1 }
+/* clang-format on */
 
 static const struct {
 	const char	*s;

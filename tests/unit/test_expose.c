@@ -14,7 +14,9 @@
 #include "metrics.h"
 #include "util.h"
 
+/* clang-format off */
 #define L(s)	{ (s), sizeof(s) - 1 }
+/* clang-format on */
 #define R	"\xef\xbf\xbd"		/* U+FFFD */
 #define DL	"env=\"prod\",mode=\"paper\",app=\"bot\""
 #define NOW	1700000000.0

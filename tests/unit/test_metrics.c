@@ -11,7 +11,9 @@
 #include "metrics.h"
 #include "util.h"
 
+/* clang-format off */
 #define L(s)	{ (s), sizeof(s) - 1 }
+/* clang-format on */
 
 static struct str
 S(const char *s)
