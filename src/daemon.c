@@ -19,25 +19,25 @@
 #include "status.h"
 #include "tail.h"
 
-#define POLL_MS	200
+#define POLL_MS 200
 
-static volatile sig_atomic_t	got_stop, got_hup;
+static volatile sig_atomic_t got_stop, got_hup;
 
 struct daemon {
 	const struct daemon_opts *o;
-	struct engine		*e;
-	struct tail		*t;
-	struct status		*st;		/* self-metrics, page */
-	int			 ready;
-	struct buf		 state_last;	/* bytes of the last save */
-	double			 state_next;	/* monotonic time of the next */
-	int			 state_on;
-	int			 state_failing;
-	uint64_t		 state_ok;	/* saves that reached the disk */
-	uint64_t		 state_err;
-	double			 state_time;	/* wall time of the last good */
-	int64_t			 state_stamp;	/* its positions' time */
-	struct webconfig	*web;		/* the server's, or NULL */
+	struct engine		 *e;
+	struct tail		 *t;
+	struct status		 *st; /* self-metrics, page */
+	int			  ready;
+	struct buf		  state_last; /* bytes of the last save */
+	double			  state_next; /* monotonic time of the next */
+	int			  state_on;
+	int			  state_failing;
+	uint64_t		  state_ok; /* saves that reached the disk */
+	uint64_t		  state_err;
+	double			  state_time;  /* wall time of the last good */
+	int64_t			  state_stamp; /* its positions' time */
+	struct webconfig	 *web;	       /* the server's, or NULL */
 };
 
 static void
@@ -50,11 +50,10 @@ on_signal(int sig)
 }
 
 static void
-render(void *arg, enum http_page page, enum expose_format fmt,
-    struct buf *out)
+render(void *arg, enum http_page page, enum expose_format fmt, struct buf *out)
 {
 	struct daemon	*d = arg;
-	struct registry	*regs[2];
+	struct registry *regs[2];
 
 	if (page == HTTP_PAGE_LANDING) {
 		status_page(d->st, d->e, d->o->metrics_path, out);
@@ -74,7 +73,7 @@ render(void *arg, enum http_page page, enum expose_format fmt,
 static void
 status(struct daemon *d)
 {
-	struct status_facts	f;
+	struct status_facts f;
 
 	f.state_on = d->state_on;
 	f.state_ok = d->state_ok;
@@ -87,7 +86,7 @@ status(struct daemon *d)
 static int
 ready(void *arg)
 {
-	struct daemon	*d = arg;
+	struct daemon *d = arg;
 
 	return d->ready;
 }
@@ -95,7 +94,7 @@ ready(void *arg)
 static void
 on_line(void *arg, struct tail_file *tf, const char *line, size_t len)
 {
-	struct daemon	*d = arg;
+	struct daemon *d = arg;
 
 	(void)tf;
 	registry_lock(d->e->reg);
@@ -106,7 +105,7 @@ on_line(void *arg, struct tail_file *tf, const char *line, size_t len)
 static void
 reload(struct daemon *d)
 {
-	char	err[4096];
+	char err[4096];
 
 	if (engine_reload(d->e, &d->o->eng, err, sizeof(err)) == -1) {
 		status_reload(d->st, err);
@@ -126,17 +125,17 @@ reload(struct daemon *d)
  * fsync of the directory) after the lock is released.
  */
 struct positions {
-	struct state_pos	*v;
-	size_t			 n;
+	struct state_pos *v;
+	size_t		  n;
 };
 
 /* Adds a file's position, encoded by the tail, to the state's. */
 static void
 position_add(const struct tail_pos *p, void *arg)
 {
-	struct positions	*ps = arg;
-	struct state_pos	*sp;
-	struct buf		 b;
+	struct positions *ps = arg;
+	struct state_pos *sp;
+	struct buf	  b;
 
 	buf_init(&b);
 	tail_pos_encode(p, &b);
@@ -153,7 +152,7 @@ position_add(const struct tail_pos *p, void *arg)
 static void
 snapshot(struct daemon *d, struct buf *b, int64_t stamp)
 {
-	struct positions	ps = { NULL, 0 };
+	struct positions ps = { NULL, 0 };
 
 	registry_lock(d->e->reg);
 	tail_positions(d->t, stamp, position_add, &ps);
@@ -165,8 +164,8 @@ snapshot(struct daemon *d, struct buf *b, int64_t stamp)
 static void
 save_state(struct daemon *d)
 {
-	struct buf	b;
-	int64_t		stamp = d->state_stamp;
+	struct buf b;
+	int64_t	   stamp = d->state_stamp;
 
 	d->state_next = now_mono() + d->o->state_interval;
 	buf_init(&b);
@@ -221,31 +220,32 @@ save_state(struct daemon *d)
  * first that cannot be decoded is.
  */
 static ssize_t
-positions_decode(const char *path, const struct state *st,
-    struct tail_pos *pos, char **paths, char *err, size_t errlen)
+positions_decode(const char *path, const struct state *st, struct tail_pos *pos,
+    char **paths, char *err, size_t errlen)
 {
-	const struct state_pos	*p;
-	char			 why[256];
-	size_t			 i, n = 0, at;
+	const struct state_pos *p;
+	char			why[256];
+	size_t			i, n = 0, at;
 
 	for (i = 0; i < st->npos; i++) {
 		p = &st->pos[i];
 		if (strcmp(p->kind, TAIL_POS_KIND) != 0) {
 			log_warnx("state file %s: byte %zu (line %zu): a "
-			    "position of kind %s, unknown here: skipped", path,
-			    p->off, p->line, p->kind);
+				  "position of kind %s, unknown here: skipped",
+			    path, p->off, p->line, p->kind);
 			continue;
 		}
 		if (p->version != 1 && p->version != TAIL_POS_VERSION) {
-			snprintf(err, errlen, "%s: byte %zu (line %zu): %s "
+			snprintf(err, errlen,
+			    "%s: byte %zu (line %zu): %s "
 			    "position version %llu; this logmetrics reads "
-			    "versions 1 and %d", path, p->voff, p->line,
-			    p->kind, (unsigned long long)p->version,
-			    TAIL_POS_VERSION);
+			    "versions 1 and %d",
+			    path, p->voff, p->line, p->kind,
+			    (unsigned long long)p->version, TAIL_POS_VERSION);
 			return -1;
 		}
 		if (tail_pos_decode(p->version, p->data, p->len, &pos[n],
-		    &paths[n], &at, why, sizeof(why)) == -1) {
+			&paths[n], &at, why, sizeof(why)) == -1) {
 			state_pos_err(path, p, at, why, err, errlen);
 			return -1;
 		}
@@ -257,21 +257,22 @@ positions_decode(const char *path, const struct state *st,
 static void
 load_state(struct daemon *d)
 {
-	struct state_report	 rep;
-	struct tail_restore	 tr, *f = &tr;
-	struct tail_pos		*pos;
-	struct state		 st;
-	char			 err[2048], **paths;
-	ssize_t			 n = 0, i;
-	int			 rc;
+	struct state_report rep;
+	struct tail_restore tr, *f = &tr;
+	struct tail_pos	   *pos;
+	struct state	    st;
+	char		    err[2048], **paths;
+	ssize_t		    n = 0, i;
+	int		    rc;
 
 	memset(&tr, 0, sizeof(tr));
 	registry_lock(d->e->reg);
 	rc = state_read(d->o->state_file, &st, err, sizeof(err));
 	pos = xcalloc(st.npos + 1, sizeof(*pos));
 	paths = xcalloc(st.npos + 1, sizeof(*paths));
-	if (rc == 0 && (n = positions_decode(d->o->state_file, &st, pos,
-	    paths, err, sizeof(err))) == -1)
+	if (rc == 0 &&
+	    (n = positions_decode(d->o->state_file, &st, pos, paths, err,
+		 sizeof(err))) == -1)
 		rc = state_set_aside(d->o->state_file, err, sizeof(err));
 	if (rc == 0)
 		rc = state_apply(d->o->state_file, &st, d->e->reg, &rep, err,
@@ -292,27 +293,31 @@ load_state(struct daemon *d)
 		    d->o->state_file);
 	else {
 		log_info("state restored from %s: %zu series of %zu metrics; "
-		    "files: %zu resumed, %zu renamed, %zu copied, "
-		    "%zu truncated, %zu new, %zu gone, %zu compressed, "
-		    "%zu rotated since", d->o->state_file, rep.series,
-		    rep.metrics, f->resumed, f->rotated, f->copied,
-		    f->truncated, f->fresh, f->lost, f->compressed, f->later);
+			 "files: %zu resumed, %zu renamed, %zu copied, "
+			 "%zu truncated, %zu new, %zu gone, %zu compressed, "
+			 "%zu rotated since",
+		    d->o->state_file, rep.series, rep.metrics, f->resumed,
+		    f->rotated, f->copied, f->truncated, f->fresh, f->lost,
+		    f->compressed, f->later);
 		if (f->lost > 0)
-			log_warnx("%zu file%s of the state gone while down, "
+			log_warnx(
+			    "%zu file%s of the state gone while down, "
 			    "with at least %llu bytes not read: counted in "
-			    "logmetrics_files_lost_total", f->lost,
-			    f->lost == 1 ? "" : "s",
+			    "logmetrics_files_lost_total",
+			    f->lost, f->lost == 1 ? "" : "s",
 			    (unsigned long long)f->lost_bytes);
 		if (f->gzerr[0] != '\0')
 			log_warnx("a compressed rotation could not be read to "
-			    "its end: %s", f->gzerr);
+				  "its end: %s",
+			    f->gzerr);
 		if (rep.rules_changed)
 			log_info("the rules changed since the state was "
-			    "saved: %zu metrics of it not restored",
+				 "saved: %zu metrics of it not restored",
 			    rep.ignored);
 		if (rep.refused > 0)
 			log_warnx("%zu series of the state refused by the "
-			    "series limits", rep.refused);
+				  "series limits",
+			    rep.refused);
 	}
 	d->state_on = 1;
 	save_state(d);
@@ -321,14 +326,14 @@ load_state(struct daemon *d)
 int
 daemon_run(struct engine *e, const struct daemon_opts *o)
 {
-	struct daemon		 d;
-	struct tail_opts	 to;
-	struct http_opts	 ho;
-	struct http		*h = NULL;
-	struct sigaction	 sa;
-	sigset_t		 block, old;
-	char			 err[1024];
-	int			 rc = 1;
+	struct daemon	 d;
+	struct tail_opts to;
+	struct http_opts ho;
+	struct http	*h = NULL;
+	struct sigaction sa;
+	sigset_t	 block, old;
+	char		 err[1024];
+	int		 rc = 1;
 
 	memset(&d, 0, sizeof(d));
 	d.o = o;
@@ -367,8 +372,9 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	memset(&ho, 0, sizeof(ho));
-	if (o->web_config != NULL && (ho.web = webconfig_load(o->web_config,
-	    err, sizeof(err))) == NULL) {
+	if (o->web_config != NULL &&
+	    (ho.web = webconfig_load(o->web_config, err, sizeof(err))) ==
+		NULL) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		log_warnx("%s", err);
 		rc = 2;
@@ -387,9 +393,9 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 		log_warnx("%s", err);
 		goto end;
 	}
-	d.web = ho.web;		/* the server's until http_stop() */
-	log_info("listening on %s, port %d; following %zu path%s",
-	    o->listen, http_port(h), o->npaths, o->npaths == 1 ? "" : "s");
+	d.web = ho.web; /* the server's until http_stop() */
+	log_info("listening on %s, port %d; following %zu path%s", o->listen,
+	    http_port(h), o->npaths, o->npaths == 1 ? "" : "s");
 
 	while (!got_stop) {
 		if (tail_poll(d.t, POLL_MS, on_line, &d) == -1) {

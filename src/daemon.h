@@ -9,28 +9,28 @@
 #include "engine.h"
 
 struct daemon_opts {
-	struct engine_opts	  eng;		/* for reloads */
-	char *const		 *paths;	/* files and globs */
-	size_t			  npaths;
-	const char		 *listen;
-	const char		 *metrics_path;
-	int			  from_start;
-	int			  no_inotify;
-	double			  poll_interval;
-	size_t			  max_line;
-	size_t			  max_open;
-	unsigned		  max_conns;
-	unsigned		  per_ip_conns;
-	unsigned		  timeout_s;
-	const char		 *state_file;	/* NULL: no state kept */
-	double			  state_interval;
-	const char		 *web_config;	/* TLS and basic auth */
+	struct engine_opts eng;	  /* for reloads */
+	char *const	  *paths; /* files and globs */
+	size_t		   npaths;
+	const char	  *listen;
+	const char	  *metrics_path;
+	int		   from_start;
+	int		   no_inotify;
+	double		   poll_interval;
+	size_t		   max_line;
+	size_t		   max_open;
+	unsigned	   max_conns;
+	unsigned	   per_ip_conns;
+	unsigned	   timeout_s;
+	const char	  *state_file; /* NULL: no state kept */
+	double		   state_interval;
+	const char	  *web_config; /* TLS and basic auth */
 };
 
 /*
  * Follows the files and serves the metrics until SIGTERM or SIGINT;
  * SIGHUP reloads the rules. Returns the exit status.
  */
-int	daemon_run(struct engine *, const struct daemon_opts *);
+int daemon_run(struct engine *, const struct daemon_opts *);
 
 #endif

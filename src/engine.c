@@ -15,8 +15,8 @@ static void
 set_default_labels(struct registry *reg, const struct ruleset *rs,
     const struct engine_opts *o)
 {
-	char	**names, **values;
-	size_t	  i, j, n = 0;
+	char **names, **values;
+	size_t i, j, n = 0;
 
 	names = xcalloc(rs->nlabels + o->nlabels, sizeof(char *));
 	values = xcalloc(rs->nlabels + o->nlabels, sizeof(char *));
@@ -48,17 +48,18 @@ static int
 check_overrides(const struct ruleset *rs, const struct engine_opts *o,
     char *err, size_t errlen)
 {
-	size_t	i, j, k;
+	size_t i, j, k;
 
 	for (j = 0; j < o->nlabels; j++)
 		for (i = 0; i < rs->ndecls; i++)
 			for (k = 0; k < rs->decls[i].nlabels; k++)
 				if (strcmp(rs->decls[i].labels[k],
-				    o->lnames[j]) == 0) {
-					snprintf(err, errlen, "--label %s: "
+					o->lnames[j]) == 0) {
+					snprintf(err, errlen,
+					    "--label %s: "
 					    "metric %s has a label of that "
-					    "name", o->lnames[j],
-					    rs->decls[i].name);
+					    "name",
+					    o->lnames[j], rs->decls[i].name);
 					return -1;
 				}
 	return 0;
@@ -79,14 +80,14 @@ engine_load(struct engine *e, const struct engine_opts *o, char *err,
 	e->reg->maxlabel = o->max_label;
 	set_default_labels(e->reg, e->rs, o);
 	registry_lock(e->reg);
-	if (registry_sync(e->reg, e->rs->decls, e->rs->ndecls, err,
-	    errlen) == -1) {
+	if (registry_sync(e->reg, e->rs->decls, e->rs->ndecls, err, errlen) ==
+	    -1) {
 		registry_unlock(e->reg);
 		goto fail;
 	}
 	registry_unlock(e->reg);
-	e->m = matcher_new(e->rs, e->reg, o->match_limit, o->depth_limit,
-	    err, errlen);
+	e->m = matcher_new(e->rs, e->reg, o->match_limit, o->depth_limit, err,
+	    errlen);
 	if (e->m == NULL)
 		goto fail;
 	return 0;
@@ -99,8 +100,8 @@ int
 engine_reload(struct engine *e, const struct engine_opts *o, char *err,
     size_t errlen)
 {
-	struct ruleset	*rs;
-	struct matcher	*m;
+	struct ruleset *rs;
+	struct matcher *m;
 
 	if ((rs = rules_load(o->rules, o->nrules, err, errlen)) == NULL)
 		return -1;

@@ -14,21 +14,21 @@
 #include "rules.h"
 
 struct engine_opts {
-	const char *const	*rules;		/* files and directories */
-	size_t			 nrules;
-	char *const		*lnames;	/* --label overrides */
-	char *const		*lvalues;
-	size_t			 nlabels;
-	size_t			 max_series;	/* per metric, 0: none */
-	size_t			 max_label;	/* bytes of a label value */
-	double			 series_expiry;	/* seconds, 0: never */
-	uint32_t		 match_limit;
-	uint32_t		 depth_limit;
+	const char *const *rules; /* files and directories */
+	size_t		   nrules;
+	char *const	  *lnames; /* --label overrides */
+	char *const	  *lvalues;
+	size_t		   nlabels;
+	size_t		   max_series;	  /* per metric, 0: none */
+	size_t		   max_label;	  /* bytes of a label value */
+	double		   series_expiry; /* seconds, 0: never */
+	uint32_t	   match_limit;
+	uint32_t	   depth_limit;
 };
 
 struct engine {
 	struct ruleset	*rs;
-	struct registry	*reg;
+	struct registry *reg;
 	struct matcher	*m;
 };
 
@@ -36,17 +36,17 @@ struct engine {
  * Loads the rules and builds the registry and matcher. Returns 0, or -1
  * with every error in err (rules errors one per line).
  */
-int	engine_load(struct engine *, const struct engine_opts *, char *err,
-	    size_t errlen);
+int engine_load(struct engine *, const struct engine_opts *, char *err,
+    size_t errlen);
 
 /*
  * Loads the rules again: on success the new rules replace the old under
  * the registry lock, metrics that survive keep their values; on failure
  * nothing changes and err says why. Returns 0 or -1.
  */
-int	engine_reload(struct engine *, const struct engine_opts *, char *err,
-	    size_t errlen);
+int engine_reload(struct engine *, const struct engine_opts *, char *err,
+    size_t errlen);
 
-void	engine_free(struct engine *);
+void engine_free(struct engine *);
 
 #endif

@@ -18,9 +18,8 @@
 #include "metrics.h"
 #include "util.h"
 
-static const char	replacement[] = "\xef\xbf\xbd";	/* U+FFFD */
-static const char	inf_le[] = "le=\"+Inf\"";
-
+static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+static const char inf_le[] = "le=\"+Inf\"";
 
 /*
  * Appends s (n bytes) escaped: backslash and line feed always, the double
@@ -32,9 +31,9 @@ static const char	inf_le[] = "le=\"+Inf\"";
 static void
 put_escaped(struct buf *b, const char *s, size_t n, int quote)
 {
-	const unsigned char	*p = (const unsigned char *)s, *end = p + n;
-	const unsigned char	*run = p;
-	size_t			 len, bad;
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	const unsigned char *run = p;
+	size_t		     len, bad;
 
 	buf_reserve(b, n);
 	while (p < end) {
@@ -77,28 +76,28 @@ expose_help(struct buf *b, const char *s)
 
 /* One rendered "le" value of a histogram bound. */
 struct le {
-	char	s[32];
-	size_t	n;
+	char   s[32];
+	size_t n;
 };
 
 struct render {
-	struct buf		*out;
-	struct buf		 lab;	/* the series' labels, no braces */
-	struct buf		 dl;	/* the default labels, rendered */
-	enum expose_format	 fmt;
-	double			 now;
-	struct metric		*fm;	/* the freshness gauge being rendered */
-	const char		*sample;	/* scalar sample name */
-	size_t			 samplelen;
-	struct le		*le;
-	int			 cache;	/* keep escaped labels in the series */
-	expose_put_fn		*put;	/* hands out full pieces, or NULL */
-	void			*putarg;
-	int			 failed;	/* put() said -1 */
+	struct buf	  *out;
+	struct buf	   lab; /* the series' labels, no braces */
+	struct buf	   dl;	/* the default labels, rendered */
+	enum expose_format fmt;
+	double		   now;
+	struct metric	  *fm;	   /* the freshness gauge being rendered */
+	const char	  *sample; /* scalar sample name */
+	size_t		   samplelen;
+	struct le	  *le;
+	int		   cache; /* keep escaped labels in the series */
+	expose_put_fn	  *put;	  /* hands out full pieces, or NULL */
+	void		  *putarg;
+	int		   failed; /* put() said -1 */
 };
 
 /* Output handed out at a time by expose_write(). */
-#define PUT_CHUNK	(64 * 1024)
+#define PUT_CHUNK (64 * 1024)
 
 /* With a put function, hands out what is rendered once a piece is full. */
 static void
@@ -114,8 +113,8 @@ maybe_put(struct render *r)
 static size_t
 fmt_u64(char *out, uint64_t v)
 {
-	char	tmp[24];
-	size_t	n = 0, i;
+	char   tmp[24];
+	size_t n = 0, i;
 
 	do {
 		tmp[n++] = (char)('0' + v % 10);
@@ -128,10 +127,9 @@ fmt_u64(char *out, uint64_t v)
 
 /* Builds r->lab: the metric's labels with names, then the defaults. */
 static void
-series_labels(struct render *r, char *const *names, size_t n,
-    struct series *s)
+series_labels(struct render *r, char *const *names, size_t n, struct series *s)
 {
-	size_t	i;
+	size_t i;
 
 	maybe_put(r);
 	/*
@@ -152,8 +150,7 @@ series_labels(struct render *r, char *const *names, size_t n,
 			buf_putc(&r->lab, '"');
 		}
 		if (r->cache) {
-			s->esc = xstrndup(r->lab.p ? r->lab.p : "",
-			    r->lab.len);
+			s->esc = xstrndup(r->lab.p ? r->lab.p : "", r->lab.len);
 			s->esclen = r->lab.len;
 		}
 	}
@@ -169,7 +166,7 @@ static void
 sample_head(struct render *r, const char *name, size_t namelen,
     const char *suffix, const char *extra, size_t extralen)
 {
-	struct buf	*o = r->out;
+	struct buf *o = r->out;
 
 	buf_append(o, name, namelen);
 	if (suffix != NULL)
@@ -188,8 +185,8 @@ sample_head(struct render *r, const char *name, size_t namelen,
 static void
 put_double(struct buf *o, double v)
 {
-	char	num[32];
-	size_t	n;
+	char   num[32];
+	size_t n;
 
 	n = fmt_double(num, v);
 	buf_append(o, num, n);
@@ -199,8 +196,8 @@ put_double(struct buf *o, double v)
 static void
 put_u64(struct buf *o, uint64_t v)
 {
-	char	num[24];
-	size_t	n;
+	char   num[24];
+	size_t n;
 
 	n = fmt_u64(num, v);
 	buf_append(o, num, n);
@@ -210,7 +207,7 @@ put_u64(struct buf *o, uint64_t v)
 static void
 render_scalar(struct metric *m, struct series *s, void *arg)
 {
-	struct render	*r = arg;
+	struct render *r = arg;
 
 	series_labels(r, m->labels, m->nlabels, s);
 	sample_head(r, r->sample, r->samplelen, NULL, NULL, 0);
@@ -220,9 +217,9 @@ render_scalar(struct metric *m, struct series *s, void *arg)
 static void
 render_histogram(struct metric *m, struct series *s, void *arg)
 {
-	struct render	*r = arg;
-	size_t		 namelen, i;
-	uint64_t	 cum = 0;
+	struct render *r = arg;
+	size_t	       namelen, i;
+	uint64_t       cum = 0;
 
 	namelen = strlen(m->name);
 	series_labels(r, m->labels, m->nlabels, s);
@@ -254,13 +251,13 @@ render_histogram(struct metric *m, struct series *s, void *arg)
 static void
 render_freshness(struct metric *src, struct series *s, void *arg)
 {
-	struct render	*r = arg;
-	double		 limit = metric_stale_limit(r->fm, s);
+	struct render *r = arg;
+	double	       limit = metric_stale_limit(r->fm, s);
 
 	series_labels(r, src->labels, src->nlabels, s);
 	sample_head(r, r->sample, r->samplelen, NULL, NULL, 0);
-	buf_append(r->out, s->value > 0 && r->now - s->value <= limit ?
-	    "1\n" : "0\n", 2);
+	buf_append(r->out,
+	    s->value > 0 && r->now - s->value <= limit ? "1\n" : "0\n", 2);
 }
 
 /*
@@ -270,16 +267,16 @@ render_freshness(struct metric *src, struct series *s, void *arg)
 static void
 render_metric(struct render *r, struct metric *m)
 {
-	struct buf	*o = r->out, name;
-	size_t		 namelen, i;
-	int		 om = r->fmt == EXPOSE_OPENMETRICS;
+	struct buf *o = r->out, name;
+	size_t	    namelen, i;
+	int	    om = r->fmt == EXPOSE_OPENMETRICS;
 
 	buf_init(&name);
 	namelen = strlen(m->name);
 	if (om && m->type == METRIC_COUNTER && namelen > 6 &&
 	    memcmp(m->name + namelen - 6, "_total", 6) == 0)
 		namelen -= 6;
-	buf_append(&name, m->name, namelen);	/* the family name */
+	buf_append(&name, m->name, namelen); /* the family name */
 
 	if (m->help != NULL) {
 		buf_append(o, "# HELP ", 7);
@@ -308,8 +305,8 @@ render_metric(struct render *r, struct metric *m)
 		    sizeof(*r->le));
 		for (i = 0; i < m->nbuckets; i++) {
 			memcpy(r->le[i].s, "le=\"", 4);
-			r->le[i].n = 4 + fmt_double(r->le[i].s + 4,
-			    m->buckets[i]);
+			r->le[i].n = 4 +
+			    fmt_double(r->le[i].s + 4, m->buckets[i]);
 			r->le[i].s[r->le[i].n++] = '"';
 			r->le[i].s[r->le[i].n] = '\0';
 		}
@@ -331,7 +328,7 @@ render_metric(struct render *r, struct metric *m)
 static void
 default_labels(struct buf *dl, const struct registry *reg)
 {
-	size_t	i;
+	size_t i;
 
 	buf_reset(dl);
 	for (i = 0; i < reg->ndl; i++) {
@@ -353,8 +350,8 @@ static int
 render(struct registry *const *regs, size_t nregs, struct buf *out,
     enum expose_format fmt, double now, expose_put_fn *put, void *putarg)
 {
-	struct render	r;
-	size_t		i, k;
+	struct render r;
+	size_t	      i, k;
 
 	memset(&r, 0, sizeof(r));
 	r.out = out;
@@ -388,11 +385,11 @@ expose_render(struct registry *const *regs, size_t nregs, struct buf *out,
 }
 
 int
-expose_write(struct registry *const *regs, size_t nregs,
-    enum expose_format fmt, double now, expose_put_fn *put, void *arg)
+expose_write(struct registry *const *regs, size_t nregs, enum expose_format fmt,
+    double now, expose_put_fn *put, void *arg)
 {
-	struct buf	out;
-	int		rc;
+	struct buf out;
+	int	   rc;
 
 	buf_init(&out);
 	rc = render(regs, nregs, &out, fmt, now, put, arg);
@@ -412,7 +409,7 @@ expose_write(struct registry *const *regs, size_t nregs,
 static size_t
 history_family_len(const struct metric *m)
 {
-	size_t	n = strlen(m->name);
+	size_t n = strlen(m->name);
 
 	if (m->type == METRIC_COUNTER && n > 6 &&
 	    memcmp(m->name + n - 6, "_total", 6) == 0)
@@ -424,8 +421,8 @@ history_family_len(const struct metric *m)
 void
 expose_history_head(struct registry *reg, size_t i, struct buf *out)
 {
-	struct metric	*m = reg->m[i];
-	size_t		 n = history_family_len(m);
+	struct metric *m = reg->m[i];
+	size_t	       n = history_family_len(m);
 
 	if (m->help != NULL) {
 		buf_append(out, "# HELP ", 7);
@@ -442,14 +439,14 @@ expose_history_head(struct registry *reg, size_t i, struct buf *out)
 }
 
 struct stamper {
-	struct render	 r;
-	struct buf	 point;		/* one point as the render_* write it */
-	struct buf	 stamped;	/* the same, each line stamped */
-	char		 ts[32];
-	size_t		 tslen;
-	size_t		 i;		/* the metric */
-	void		(*render)(struct metric *, struct series *, void *);
-	expose_point_fn	*fn;
+	struct render r;
+	struct buf    point;   /* one point as the render_* write it */
+	struct buf    stamped; /* the same, each line stamped */
+	char	      ts[32];
+	size_t	      tslen;
+	size_t	      i; /* the metric */
+	void (*render)(struct metric *, struct series *, void *);
+	expose_point_fn *fn;
 	void		*arg;
 };
 
@@ -457,8 +454,8 @@ struct stamper {
 static void
 history_point(struct metric *m, struct series *s, void *arg)
 {
-	struct stamper	*h = arg;
-	const char	*p, *end, *nl;
+	struct stamper *h = arg;
+	const char     *p, *end, *nl;
 
 	buf_reset(&h->point);
 	h->render(m, s, &h->r);
@@ -485,10 +482,10 @@ void
 expose_history_points(struct registry *reg, double ts, expose_point_fn *fn,
     void *arg)
 {
-	struct stamper	 h;
-	struct metric	*m;
-	struct buf	 name;
-	size_t		 i, j;
+	struct stamper h;
+	struct metric *m;
+	struct buf     name;
+	size_t	       i, j;
 
 	memset(&h, 0, sizeof(h));
 	buf_init(&h.r.lab);
@@ -520,12 +517,12 @@ expose_history_points(struct registry *reg, double ts, expose_point_fn *fn,
 			metric_foreach(m, history_point, &h);
 			break;
 		case METRIC_HISTOGRAM:
-			h.r.le = xreallocarray(NULL, m->nbuckets ?
-			    m->nbuckets : 1, sizeof(*h.r.le));
+			h.r.le = xreallocarray(NULL,
+			    m->nbuckets ? m->nbuckets : 1, sizeof(*h.r.le));
 			for (j = 0; j < m->nbuckets; j++) {
 				memcpy(h.r.le[j].s, "le=\"", 4);
-				h.r.le[j].n = 4 + fmt_double(h.r.le[j].s + 4,
-				    m->buckets[j]);
+				h.r.le[j].n = 4 +
+				    fmt_double(h.r.le[j].s + 4, m->buckets[j]);
 				h.r.le[j].s[h.r.le[j].n++] = '"';
 				h.r.le[j].s[h.r.le[j].n] = '\0';
 			}

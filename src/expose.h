@@ -9,8 +9,8 @@
 #include "util.h"
 
 enum expose_format {
-	EXPOSE_TEXT = 0,	/* text/plain; version=0.0.4 */
-	EXPOSE_OPENMETRICS,	/* application/openmetrics-text; version=1.0.0 */
+	EXPOSE_TEXT = 0,    /* text/plain; version=0.0.4 */
+	EXPOSE_OPENMETRICS, /* application/openmetrics-text; version=1.0.0 */
 };
 
 /*
@@ -20,8 +20,8 @@ enum expose_format {
  * are judged against now (Unix seconds). The caller holds the registries'
  * locks. OpenMetrics output ends with one "# EOF".
  */
-void	expose_render(struct registry *const *regs, size_t nregs,
-	    struct buf *out, enum expose_format, double now);
+void expose_render(struct registry *const *regs, size_t nregs, struct buf *out,
+    enum expose_format, double now);
 
 /*
  * As expose_render(), handing the text to put() in pieces of about 64 KiB
@@ -29,14 +29,14 @@ void	expose_render(struct registry *const *regs, size_t nregs,
  * output. put() returns 0, or -1 to fail: the rest is then rendered and
  * dropped, and expose_write() returns -1.
  */
-typedef int	expose_put_fn(void *arg, const char *p, size_t n);
-int	expose_write(struct registry *const *regs, size_t nregs,
-	    enum expose_format, double now, expose_put_fn *put, void *arg);
+typedef int expose_put_fn(void *arg, const char *p, size_t n);
+int expose_write(struct registry *const *regs, size_t nregs, enum expose_format,
+    double now, expose_put_fn *put, void *arg);
 
 /* Label value escaping: \ " and newline; invalid UTF-8 becomes U+FFFD. */
-void	expose_label_value(struct buf *, const char *, size_t);
+void expose_label_value(struct buf *, const char *, size_t);
 /* HELP escaping: \ and newline; invalid UTF-8 becomes U+FFFD. */
-void	expose_help(struct buf *, const char *);
+void expose_help(struct buf *, const char *);
 
 /*
  * A history for backfill, in OpenMetrics with explicit timestamps. The
@@ -53,11 +53,11 @@ void	expose_help(struct buf *, const char *);
  * rendered) tells the series apart within it; key and lines are valid
  * during the call only. The caller holds the registry lock.
  */
-typedef void	expose_point_fn(void *arg, size_t i, const char *key,
-		    size_t keylen, const char *lines, size_t len);
+typedef void expose_point_fn(void *arg, size_t i, const char *key,
+    size_t keylen, const char *lines, size_t len);
 
-void	expose_history_head(struct registry *, size_t i, struct buf *out);
-void	expose_history_points(struct registry *, double ts, expose_point_fn *,
-	    void *arg);
+void expose_history_head(struct registry *, size_t i, struct buf *out);
+void expose_history_points(struct registry *, double ts, expose_point_fn *,
+    void *arg);
 
 #endif

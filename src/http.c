@@ -53,26 +53,26 @@ typedef enum MHD_Result MHD_RESULT;
  * header there. So the header limit is approximate: a little more than
  * max_header passes when the request has few header lines.
  */
-#define POOL_SLACK	2048
+#define POOL_SLACK 2048
 
-#define CT_TEXT		"text/plain; version=0.0.4; charset=utf-8"
-#define CT_OPENMETRICS	\
+#define CT_TEXT "text/plain; version=0.0.4; charset=utf-8"
+#define CT_OPENMETRICS \
 	"application/openmetrics-text; version=1.0.0; charset=utf-8"
-#define CT_HTML		"text/html; charset=utf-8"
-#define CT_PLAIN	"text/plain; charset=utf-8"
-#define AUTH_CHALLENGE	"Basic realm=\"logmetrics\""
+#define CT_HTML	       "text/html; charset=utf-8"
+#define CT_PLAIN       "text/plain; charset=utf-8"
+#define AUTH_CHALLENGE "Basic realm=\"logmetrics\""
 /* TLS 1.2 and 1.3 only, the exporter toolkit's default minimum. */
-#define TLS_PRIORITIES	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 struct http {
-	struct MHD_Daemon	*daemon;
-	int			 fd;
-	int			 port;
-	char			*metrics_path;
-	http_render_fn		*render;
-	http_ready_fn		*ready;
-	void			*arg;
-	struct webconfig	*web;	/* NULL: plain HTTP, no users */
+	struct MHD_Daemon *daemon;
+	int		   fd;
+	int		   port;
+	char		  *metrics_path;
+	http_render_fn	  *render;
+	http_ready_fn	  *ready;
+	void		  *arg;
+	struct webconfig  *web; /* NULL: plain HTTP, no users */
 };
 
 enum route {
@@ -84,14 +84,14 @@ enum route {
 };
 
 struct hdr {
-	const char	*name;
-	const char	*value;
+	const char *name;
+	const char *value;
 };
 
 /* One element of an Accept-style list: its name and q-value (0..1000). */
 struct elem {
-	struct str	name;
-	int		q;
+	struct str name;
+	int	   q;
 };
 
 /*
@@ -102,7 +102,7 @@ static int
 bind_one(int family, const struct sockaddr *sa, socklen_t salen, int dual,
     const char **what)
 {
-	int	fd, on = 1, off = 0, saved;
+	int fd, on = 1, off = 0, saved;
 
 	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd == -1) {
@@ -142,20 +142,24 @@ static int
 split_listen(const char *addr, char *host, size_t hostlen, int *port,
     int *bracketed, char *err, size_t errlen)
 {
-	const char	*orig = addr, *colon, *end, *p;
-	size_t		 n;
-	long		 v;
+	const char *orig = addr, *colon, *end, *p;
+	size_t	    n;
+	long	    v;
 
 	*bracketed = 0;
 	if (addr[0] == '[') {
 		if ((end = strchr(addr, ']')) == NULL) {
-			snprintf(err, errlen, "listen address \"%s\": missing "
-			    "\"]\"", addr);
+			snprintf(err, errlen,
+			    "listen address \"%s\": missing "
+			    "\"]\"",
+			    addr);
 			return -1;
 		}
 		if (end[1] != ':') {
-			snprintf(err, errlen, "listen address \"%s\": expected "
-			    "\":PORT\" after \"]\"", addr);
+			snprintf(err, errlen,
+			    "listen address \"%s\": expected "
+			    "\":PORT\" after \"]\"",
+			    addr);
 			return -1;
 		}
 		*bracketed = 1;
@@ -164,21 +168,26 @@ split_listen(const char *addr, char *host, size_t hostlen, int *port,
 		colon = end + 1;
 	} else {
 		if ((colon = strrchr(addr, ':')) == NULL) {
-			snprintf(err, errlen, "listen address \"%s\": missing "
-			    "\":PORT\"", addr);
+			snprintf(err, errlen,
+			    "listen address \"%s\": missing "
+			    "\":PORT\"",
+			    addr);
 			return -1;
 		}
 		n = colon - addr;
 		if (memchr(addr, ':', n) != NULL) {
-			snprintf(err, errlen, "listen address \"%s\": IPv6 "
+			snprintf(err, errlen,
+			    "listen address \"%s\": IPv6 "
 			    "addresses go in brackets, as in \"[::1]:9100\"",
 			    addr);
 			return -1;
 		}
 	}
 	if (n >= hostlen) {
-		snprintf(err, errlen, "listen address \"%.64s...\": host name "
-		    "too long", addr);
+		snprintf(err, errlen,
+		    "listen address \"%.64s...\": host name "
+		    "too long",
+		    addr);
 		return -1;
 	}
 	memcpy(host, addr, n);
@@ -189,8 +198,10 @@ split_listen(const char *addr, char *host, size_t hostlen, int *port,
 	v = 0;
 	if (n == 0 || n > 5 || strspn(p, "0123456789") != n ||
 	    (v = strtol(p, NULL, 10)) > 65535) {
-		snprintf(err, errlen, "listen address \"%s\": invalid port "
-		    "\"%s\"", orig, p);
+		snprintf(err, errlen,
+		    "listen address \"%s\": invalid port "
+		    "\"%s\"",
+		    orig, p);
 		return -1;
 	}
 	*port = (int)v;
@@ -206,21 +217,23 @@ split_listen(const char *addr, char *host, size_t hostlen, int *port,
 static int
 open_listener(const char *addr, char *err, size_t errlen)
 {
-	struct addrinfo		 hints, *res = NULL, *ai;
-	struct sockaddr_in6	 sin6;
-	struct sockaddr_in	 sin;
-	char			 host[256], port[16];
-	const char		*what = "bind";
-	int			 fd = -1, portnum, bracketed, rc;
+	struct addrinfo	    hints, *res = NULL, *ai;
+	struct sockaddr_in6 sin6;
+	struct sockaddr_in  sin;
+	char		    host[256], port[16];
+	const char	   *what = "bind";
+	int		    fd = -1, portnum, bracketed, rc;
 
 	if (split_listen(addr, host, sizeof(host), &portnum, &bracketed, err,
-	    errlen) == -1)
+		errlen) == -1)
 		return -1;
 	snprintf(port, sizeof(port), "%d", portnum);
 
 	if (host[0] == '\0' && bracketed) {
-		snprintf(err, errlen, "listen address \"%s\": \"\" is not an "
-		    "IPv6 address", addr);
+		snprintf(err, errlen,
+		    "listen address \"%s\": \"\" is not an "
+		    "IPv6 address",
+		    addr);
 		return -1;
 	}
 	if (host[0] == '\0') {
@@ -230,8 +243,9 @@ open_listener(const char *addr, char *err, size_t errlen)
 		sin6.sin6_port = htons((unsigned short)portnum);
 		fd = bind_one(AF_INET6, (struct sockaddr *)&sin6, sizeof(sin6),
 		    1, &what);
-		if (fd == -1 && (errno == EAFNOSUPPORT ||
-		    errno == EADDRNOTAVAIL || errno == EPROTONOSUPPORT)) {
+		if (fd == -1 &&
+		    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL ||
+			errno == EPROTONOSUPPORT)) {
 			memset(&sin, 0, sizeof(sin));
 			sin.sin_family = AF_INET;
 			sin.sin_addr.s_addr = htonl(INADDR_ANY);
@@ -250,13 +264,17 @@ open_listener(const char *addr, char *err, size_t errlen)
 		hints.ai_flags |= AI_NUMERICHOST;
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
 		if (bracketed)
-			snprintf(err, errlen, "listen address \"%s\": \"%s\" "
-			    "is not an IPv6 address", addr, host);
+			snprintf(err, errlen,
+			    "listen address \"%s\": \"%s\" "
+			    "is not an IPv6 address",
+			    addr, host);
 		else
-			snprintf(err, errlen, "listen address \"%s\": cannot "
-			    "resolve \"%s\": %s", addr, host,
+			snprintf(err, errlen,
+			    "listen address \"%s\": cannot "
+			    "resolve \"%s\": %s",
+			    addr, host,
 			    rc == EAI_SYSTEM ? strerror(errno) :
-			    gai_strerror(rc));
+					       gai_strerror(rc));
 		return -1;
 	}
 	errno = EADDRNOTAVAIL;
@@ -264,8 +282,10 @@ open_listener(const char *addr, char *err, size_t errlen)
 		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
 			continue;
 		fd = bind_one(ai->ai_family, ai->ai_addr, ai->ai_addrlen,
-		    ai->ai_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(
-		    &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr), &what);
+		    ai->ai_family == AF_INET6 &&
+			IN6_IS_ADDR_UNSPECIFIED(
+			    &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr),
+		    &what);
 	}
 	freeaddrinfo(res);
 done:
@@ -279,7 +299,7 @@ done:
 static int
 bound_port(int fd)
 {
-	struct sockaddr_storage	ss;
+	struct sockaddr_storage ss;
 	socklen_t		len = sizeof(ss);
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
@@ -295,8 +315,8 @@ bound_port(int fd)
 static void __attribute__((format(printf, 2, 0)))
 mhd_log(void *arg, const char *fmt, va_list ap)
 {
-	char	msg[512];
-	size_t	n;
+	char   msg[512];
+	size_t n;
 
 	(void)arg;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -313,8 +333,8 @@ mhd_log(void *arg, const char *fmt, va_list ap)
 static int
 parse_q(const char *p, size_t n)
 {
-	size_t	i;
-	int	q, scale;
+	size_t i;
+	int    q, scale;
 
 	if (n == 0 || (p[0] != '0' && p[0] != '1'))
 		return -1;
@@ -348,8 +368,8 @@ skip_ws(const char *s)
 static const char *
 next_elem(const char *s, struct elem *e)
 {
-	const char	*v;
-	size_t		 n;
+	const char *v;
+	size_t	    n;
 
 	while (*s == ' ' || *s == '\t' || *s == ',')
 		s++;
@@ -410,8 +430,8 @@ elem_is(const struct elem *e, const char *name)
 static enum expose_format
 negotiate_format(const char *accept)
 {
-	struct elem	e;
-	int		om = 0, text = 0, spec = 0, s;
+	struct elem e;
+	int	    om = 0, text = 0, spec = 0, s;
 
 	if (accept == NULL)
 		return EXPOSE_TEXT;
@@ -441,8 +461,8 @@ negotiate_format(const char *accept)
 static int
 accepts_gzip(const char *ae)
 {
-	struct elem	e;
-	int		q = 0, spec = 0, s;
+	struct elem e;
+	int	    q = 0, spec = 0, s;
 
 	if (ae == NULL)
 		return 0;
@@ -469,16 +489,16 @@ accepts_gzip(const char *ae)
 static int
 gzip_body(const char *in, size_t len, char **out, size_t *outlen)
 {
-	z_stream	z;
-	uLong		bound;
-	char		*p;
+	z_stream z;
+	uLong	 bound;
+	char	*p;
 
 	if (len > UINT_MAX)
 		return -1;
 	memset(&z, 0, sizeof(z));
 	/* The fastest level: a scrape's text compresses well anyway. */
-	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED,
-	    16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8,
+		Z_DEFAULT_STRATEGY) != Z_OK)
 		return -1;
 	bound = deflateBound(&z, (uLong)len);
 	if (bound > UINT_MAX) {
@@ -509,8 +529,8 @@ static MHD_RESULT
 reply(struct MHD_Connection *c, unsigned code, char *body, size_t len,
     const struct hdr *hdrs)
 {
-	struct MHD_Response	*resp;
-	MHD_RESULT		 ret = MHD_NO;
+	struct MHD_Response *resp;
+	MHD_RESULT	     ret = MHD_NO;
 
 	resp = MHD_create_response_from_buffer(len, body,
 	    MHD_RESPMEM_MUST_FREE);
@@ -533,7 +553,7 @@ static MHD_RESULT
 reply_text(struct MHD_Connection *c, unsigned code, const char *text,
     const char *allow)
 {
-	struct hdr	hdrs[3] = {
+	struct hdr hdrs[3] = {
 		{ MHD_HTTP_HEADER_CONTENT_TYPE, CT_PLAIN },
 		{ NULL, NULL },
 		{ NULL, NULL },
@@ -554,12 +574,12 @@ reply_text(struct MHD_Connection *c, unsigned code, const char *text,
 static MHD_RESULT
 reply_page(struct http *h, struct MHD_Connection *c, enum http_page page)
 {
-	enum expose_format	 fmt = EXPOSE_TEXT;
-	struct buf		 b;
-	struct hdr		 hdrs[4];
-	char			*body, *z;
-	size_t			 len, zlen;
-	int			 gz, n = 0;
+	enum expose_format fmt = EXPOSE_TEXT;
+	struct buf	   b;
+	struct hdr	   hdrs[4];
+	char		  *body, *z;
+	size_t		   len, zlen;
+	int		   gz, n = 0;
 
 	if (page == HTTP_PAGE_METRICS)
 		fmt = negotiate_format(MHD_lookup_connection_value(c,
@@ -587,7 +607,8 @@ reply_page(struct http *h, struct MHD_Connection *c, enum http_page page)
 		hdrs[n++].value = CT_TEXT;
 	hdrs[n].name = MHD_HTTP_HEADER_VARY;
 	hdrs[n++].value = page == HTTP_PAGE_METRICS ?
-	    "Accept, Accept-Encoding" : "Accept-Encoding";
+	    "Accept, Accept-Encoding" :
+	    "Accept-Encoding";
 	if (gz) {
 		hdrs[n].name = MHD_HTTP_HEADER_CONTENT_ENCODING;
 		hdrs[n++].value = "gzip";
@@ -617,14 +638,13 @@ route(const struct http *h, const char *url)
 static int
 authorized(struct http *h, struct MHD_Connection *c)
 {
-	char	*user, *pass = NULL;
-	int	 ok;
+	char *user, *pass = NULL;
+	int   ok;
 
 	if (h->web == NULL || h->web->nusers == 0)
 		return 1;
 	user = MHD_basic_auth_get_username_password(c, &pass);
-	ok = user != NULL && pass != NULL &&
-	    webconfig_auth(h->web, user, pass);
+	ok = user != NULL && pass != NULL && webconfig_auth(h->web, user, pass);
 	if (pass != NULL) {
 		explicit_bzero(pass, strlen(pass));
 		MHD_free(pass);
@@ -638,7 +658,7 @@ static MHD_RESULT
 reply_unauthorized(struct MHD_Connection *c)
 {
 	static const char	text[] = "Unauthorized\n";
-	static const struct hdr	hdrs[] = {
+	static const struct hdr hdrs[] = {
 		{ MHD_HTTP_HEADER_CONTENT_TYPE, CT_PLAIN },
 		{ MHD_HTTP_HEADER_WWW_AUTHENTICATE, AUTH_CHALLENGE },
 		{ NULL, NULL },
@@ -651,10 +671,10 @@ reply_unauthorized(struct MHD_Connection *c)
 static int
 has_body(struct MHD_Connection *c)
 {
-	const char	*v;
+	const char *v;
 
 	if (MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
+		MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
 		return 1;
 	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -685,15 +705,14 @@ refusal(enum route r, const char *method, int body)
  * call, which keeps the connection alive for the next scrape.
  */
 static MHD_RESULT
-handle(void *cls, struct MHD_Connection *c, const char *url,
-    const char *method, const char *version, const char *upload,
-    size_t *uplen, void **ctx)
+handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload, size_t *uplen, void **ctx)
 {
-	static char	 allowed, denied;	/* verdicts, for *ctx */
-	struct http	*h = cls;
-	enum route	 r;
-	unsigned	 code;
-	int		 body, first = *ctx == NULL;
+	static char  allowed, denied; /* verdicts, for *ctx */
+	struct http *h = cls;
+	enum route   r;
+	unsigned     code;
+	int	     body, first = *ctx == NULL;
 
 	(void)version;
 	(void)upload;
@@ -745,33 +764,35 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
  * or -1 with err filled.
  */
 static int
-tls_options(const struct webconfig *web, struct MHD_OptionItem *tls,
-    char *err, size_t errlen)
+tls_options(const struct webconfig *web, struct MHD_OptionItem *tls, char *err,
+    size_t errlen)
 {
-	size_t	n = 0;
-	int	flags = 0;
+	size_t n = 0;
+	int    flags = 0;
 
 	if (web != NULL && web->nusers > 0 &&
 	    MHD_is_feature_supported(MHD_FEATURE_BASIC_AUTH) != MHD_YES) {
-		snprintf(err, errlen, "%s: basic_auth_users: this "
+		snprintf(err, errlen,
+		    "%s: basic_auth_users: this "
 		    "libmicrohttpd is built without basic authentication",
 		    web->path);
 		return -1;
 	}
 	if (web != NULL && web->cert_pem != NULL) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-			snprintf(err, errlen, "%s: tls_server_config: this "
-			    "libmicrohttpd is built without TLS", web->path);
+			snprintf(err, errlen,
+			    "%s: tls_server_config: this "
+			    "libmicrohttpd is built without TLS",
+			    web->path);
 			return -1;
 		}
 		flags = MHD_USE_TLS;
-		tls[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY,
-		    0, web->key_pem };
+		tls[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+			web->key_pem };
 		tls[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT,
-		    0, web->cert_pem };
-		tls[n++] = (struct MHD_OptionItem){
-		    MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)
-		    TLS_PRIORITIES };
+			0, web->cert_pem };
+		tls[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES,
+			0, (void *)(uintptr_t)TLS_PRIORITIES };
 	}
 	tls[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	return flags;
@@ -786,12 +807,12 @@ struct http *
 http_start(const struct http_opts *o, http_render_fn *render,
     http_ready_fn *ready, void *arg, char *err, size_t errlen)
 {
-	struct MHD_OptionItem	 tls[4];
-	struct http		*h;
-	const char		*listen_addr, *path;
-	unsigned		 max_conns, timeout;
-	size_t			 max_header;
-	int			 tls_flags;
+	struct MHD_OptionItem tls[4];
+	struct http	     *h;
+	const char	     *listen_addr, *path;
+	unsigned	      max_conns, timeout;
+	size_t		      max_header;
+	int		      tls_flags;
 
 	listen_addr = o->listen != NULL ? o->listen : HTTP_DEFAULT_LISTEN;
 	path = o->metrics_path != NULL ? o->metrics_path : HTTP_DEFAULT_PATH;
@@ -800,8 +821,10 @@ http_start(const struct http_opts *o, http_render_fn *render,
 	max_header = o->max_header ? o->max_header : HTTP_DEFAULT_MAX_HEADER;
 
 	if (path[0] != '/') {
-		snprintf(err, errlen, "metrics path \"%s\": must start with "
-		    "\"/\"", path);
+		snprintf(err, errlen,
+		    "metrics path \"%s\": must start with "
+		    "\"/\"",
+		    path);
 		webconfig_free(o->web);
 		return NULL;
 	}
@@ -821,25 +844,26 @@ http_start(const struct http_opts *o, http_render_fn *render,
 	h->port = bound_port(h->fd);
 
 	h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG | tls_flags, 0,
-	    NULL, NULL, handle, h,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG | tls_flags,
+	    0, NULL, NULL, handle, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->fd,
 	    MHD_OPTION_CONNECTION_LIMIT, max_conns,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_conns,
 	    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, max_header + POOL_SLACK,
-	    MHD_OPTION_ARRAY, tls,
-	    MHD_OPTION_END);
+	    MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (h->daemon == NULL && tls_flags != 0) {
-		snprintf(err, errlen, "%s: cannot start TLS with cert_file "
+		snprintf(err, errlen,
+		    "%s: cannot start TLS with cert_file "
 		    "\"%s\" and key_file \"%s\" (see the message above)",
 		    h->web->path, h->web->cert_file, h->web->key_file);
 		goto fail;
 	}
 	if (h->daemon == NULL) {
-		snprintf(err, errlen, "listen address \"%s\": cannot start "
-		    "the HTTP server", listen_addr);
+		snprintf(err, errlen,
+		    "listen address \"%s\": cannot start "
+		    "the HTTP server",
+		    listen_addr);
 		goto fail;
 	}
 	return h;
@@ -866,7 +890,7 @@ http_port(const struct http *h)
 void
 http_stop(struct http *h)
 {
-	MHD_socket	fd;
+	MHD_socket fd;
 
 	if (h == NULL)
 		return;

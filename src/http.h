@@ -15,7 +15,7 @@
 #define HTTP_DEFAULT_PATH	"/metrics"
 #define HTTP_DEFAULT_MAX_CONNS	64
 #define HTTP_DEFAULT_TIMEOUT	10
-#define HTTP_DEFAULT_MAX_HEADER	8192
+#define HTTP_DEFAULT_MAX_HEADER 8192
 
 enum http_page {
 	HTTP_PAGE_METRICS,
@@ -24,13 +24,13 @@ enum http_page {
 
 /* Zero or NULL fields take the defaults above; per_ip_conns 0 = no limit. */
 struct http_opts {
-	const char	*listen;	/* "[ADDR]:PORT", e.g. "[::1]:9100" */
-	const char	*metrics_path;	/* "/metrics" */
-	unsigned	 max_conns;	/* open connections at once */
-	unsigned	 per_ip_conns;	/* open connections from one address */
-	unsigned	 timeout_s;	/* idle connections closed after this */
-	size_t		 max_header;	/* bytes of request line and headers */
-	struct webconfig	*web;		/* TLS and users; NULL: neither */
+	const char	 *listen;	/* "[ADDR]:PORT", e.g. "[::1]:9100" */
+	const char	 *metrics_path; /* "/metrics" */
+	unsigned	  max_conns;	/* open connections at once */
+	unsigned	  per_ip_conns; /* open connections from one address */
+	unsigned	  timeout_s;	/* idle connections closed after this */
+	size_t		  max_header;	/* bytes of request line and headers */
+	struct webconfig *web;		/* TLS and users; NULL: neither */
 };
 
 /*
@@ -38,10 +38,10 @@ struct http_opts {
  * server's thread, once per request; for HTTP_PAGE_LANDING the format is
  * EXPOSE_TEXT and the page is HTML. Takes and releases any lock it needs.
  */
-typedef void	http_render_fn(void *arg, enum http_page, enum expose_format,
-		    struct buf *out);
+typedef void http_render_fn(void *arg, enum http_page, enum expose_format,
+    struct buf			 *out);
 /* Returns nonzero when the daemon is ready to serve (for /-/ready). */
-typedef int	http_ready_fn(void *arg);
+typedef int http_ready_fn(void *arg);
 
 struct http;
 
@@ -53,11 +53,11 @@ struct http;
  * opts->web over (freed by http_stop, or here on failure). Returns the
  * server, or NULL with a message naming the address or the file in err.
  */
-struct http	*http_start(const struct http_opts *, http_render_fn *,
-		    http_ready_fn *, void *arg, char *err, size_t errlen);
+struct http *http_start(const struct http_opts *, http_render_fn *,
+    http_ready_fn *, void *arg, char *err, size_t errlen);
 /* The port actually bound (useful with port 0). */
-int		 http_port(const struct http *);
+int http_port(const struct http *);
 /* Stops serving, waits for the server's thread, closes every socket. */
-void		 http_stop(struct http *);
+void http_stop(struct http *);
 
 #endif

@@ -15,35 +15,75 @@
 #include "util.h"
 
 /* Containers open at once, the top-level object included. */
-#define JSON_MAXDEPTH	512
+#define JSON_MAXDEPTH 512
 
-#define C_WS		0x01	/* space, tab, CR, LF */
-#define C_STR		0x02	/* ends a run of plain string bytes */
-#define C_HEX		0x04	/* hexadecimal digit */
+#define C_WS  0x01 /* space, tab, CR, LF */
+#define C_STR 0x02 /* ends a run of plain string bytes */
+#define C_HEX 0x04 /* hexadecimal digit */
 
 /* Byte classes; built once by a constant initializer, no setup call. */
 static const unsigned char cls[256] = {
-	[0x00] = C_STR, [0x01] = C_STR, [0x02] = C_STR, [0x03] = C_STR,
-	[0x04] = C_STR, [0x05] = C_STR, [0x06] = C_STR, [0x07] = C_STR,
-	[0x08] = C_STR, [0x09] = C_STR | C_WS, [0x0a] = C_STR | C_WS,
-	[0x0b] = C_STR, [0x0c] = C_STR, [0x0d] = C_STR | C_WS,
-	[0x0e] = C_STR, [0x0f] = C_STR, [0x10] = C_STR, [0x11] = C_STR,
-	[0x12] = C_STR, [0x13] = C_STR, [0x14] = C_STR, [0x15] = C_STR,
-	[0x16] = C_STR, [0x17] = C_STR, [0x18] = C_STR, [0x19] = C_STR,
-	[0x1a] = C_STR, [0x1b] = C_STR, [0x1c] = C_STR, [0x1d] = C_STR,
-	[0x1e] = C_STR, [0x1f] = C_STR,
-	[' '] = C_WS, ['"'] = C_STR, ['\\'] = C_STR,
-	['0'] = C_HEX, ['1'] = C_HEX, ['2'] = C_HEX, ['3'] = C_HEX,
-	['4'] = C_HEX, ['5'] = C_HEX, ['6'] = C_HEX, ['7'] = C_HEX,
-	['8'] = C_HEX, ['9'] = C_HEX,
-	['a'] = C_HEX, ['b'] = C_HEX, ['c'] = C_HEX, ['d'] = C_HEX,
-	['e'] = C_HEX, ['f'] = C_HEX,
-	['A'] = C_HEX, ['B'] = C_HEX, ['C'] = C_HEX, ['D'] = C_HEX,
-	['E'] = C_HEX, ['F'] = C_HEX,
+	[0x00] = C_STR,
+	[0x01] = C_STR,
+	[0x02] = C_STR,
+	[0x03] = C_STR,
+	[0x04] = C_STR,
+	[0x05] = C_STR,
+	[0x06] = C_STR,
+	[0x07] = C_STR,
+	[0x08] = C_STR,
+	[0x09] = C_STR | C_WS,
+	[0x0a] = C_STR | C_WS,
+	[0x0b] = C_STR,
+	[0x0c] = C_STR,
+	[0x0d] = C_STR | C_WS,
+	[0x0e] = C_STR,
+	[0x0f] = C_STR,
+	[0x10] = C_STR,
+	[0x11] = C_STR,
+	[0x12] = C_STR,
+	[0x13] = C_STR,
+	[0x14] = C_STR,
+	[0x15] = C_STR,
+	[0x16] = C_STR,
+	[0x17] = C_STR,
+	[0x18] = C_STR,
+	[0x19] = C_STR,
+	[0x1a] = C_STR,
+	[0x1b] = C_STR,
+	[0x1c] = C_STR,
+	[0x1d] = C_STR,
+	[0x1e] = C_STR,
+	[0x1f] = C_STR,
+	[' '] = C_WS,
+	['"'] = C_STR,
+	['\\'] = C_STR,
+	['0'] = C_HEX,
+	['1'] = C_HEX,
+	['2'] = C_HEX,
+	['3'] = C_HEX,
+	['4'] = C_HEX,
+	['5'] = C_HEX,
+	['6'] = C_HEX,
+	['7'] = C_HEX,
+	['8'] = C_HEX,
+	['9'] = C_HEX,
+	['a'] = C_HEX,
+	['b'] = C_HEX,
+	['c'] = C_HEX,
+	['d'] = C_HEX,
+	['e'] = C_HEX,
+	['f'] = C_HEX,
+	['A'] = C_HEX,
+	['B'] = C_HEX,
+	['C'] = C_HEX,
+	['D'] = C_HEX,
+	['E'] = C_HEX,
+	['F'] = C_HEX,
 };
 
-#define ISWS(c)		(cls[(unsigned char)(c)] & C_WS)
-#define ISDIGIT(c)	((unsigned char)((c) - '0') < 10)
+#define ISWS(c)	   (cls[(unsigned char)(c)] & C_WS)
+#define ISDIGIT(c) ((unsigned char)((c) - '0') < 10)
 
 static inline const char *
 skip_ws(const char *p, const char *end)
@@ -57,7 +97,8 @@ static inline int
 hex4_ok(const char *s)
 {
 	return (cls[(unsigned char)s[0]] & cls[(unsigned char)s[1]] &
-	    cls[(unsigned char)s[2]] & cls[(unsigned char)s[3]] & C_HEX) != 0;
+		   cls[(unsigned char)s[2]] & cls[(unsigned char)s[3]] &
+		   C_HEX) != 0;
 }
 
 /*
@@ -100,19 +141,19 @@ static inline const char *
 scan_string(const char *p, const char *end, int *esc)
 {
 #ifdef __SSE2__
-	const __m128i	quote = _mm_set1_epi8('"');
-	const __m128i	bslash = _mm_set1_epi8('\\');
-	const __m128i	ctl = _mm_set1_epi8(0x1f);
-	__m128i		v;
-	unsigned int	q, m;
+	const __m128i quote = _mm_set1_epi8('"');
+	const __m128i bslash = _mm_set1_epi8('\\');
+	const __m128i ctl = _mm_set1_epi8(0x1f);
+	__m128i	      v;
+	unsigned int  q, m;
 
 	while (end - p >= 16) {
 		v = _mm_loadu_si128((const __m128i *)(const void *)p);
 		q = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
 		/* Unsigned v <= 0x1f exactly when min(v, 0x1f) == v. */
-		m = (unsigned int)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_cmpeq_epi8(v, bslash),
-		    _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v)));
+		m = (unsigned int)_mm_movemask_epi8(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, bslash),
+			_mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v)));
 		/* q and m are disjoint: (q - 1) & m is m below q's first bit. */
 		if (q != 0 && ((q - 1) & m) == 0)
 			return p + __builtin_ctz(q) + 1;
@@ -153,8 +194,8 @@ static inline const char *
 skip_digits(const char *p, const char *end)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	const uint64_t	hi = 0xf0f0f0f0f0f0f0f0ULL, d = 0x3030303030303030ULL;
-	uint64_t	x, bad;
+	const uint64_t hi = 0xf0f0f0f0f0f0f0f0ULL, d = 0x3030303030303030ULL;
+	uint64_t       x, bad;
 
 	while (end - p >= 8) {
 		memcpy(&x, p, 8);
@@ -178,7 +219,7 @@ skip_digits(const char *p, const char *end)
 static const char *
 scan_number(const char *p, const char *end)
 {
-	const char	*q;
+	const char *q;
 
 	if (*p == '-' && ++p == end)
 		return NULL;
@@ -211,7 +252,7 @@ scan_number(const char *p, const char *end)
 static inline const char *
 scan_literal(const char *p, const char *end)
 {
-	size_t	left = (size_t)(end - p);
+	size_t left = (size_t)(end - p);
 
 	switch (*p) {
 	case 't':
@@ -234,11 +275,11 @@ scan_literal(const char *p, const char *end)
 static const char *
 skip_container(const char *p, const char *end)
 {
-	uint64_t	isobj[JSON_MAXDEPTH / 64];
-	size_t		d = 0;		/* containers open here */
-	int		esc;
+	uint64_t isobj[JSON_MAXDEPTH / 64];
+	size_t	 d = 0; /* containers open here */
+	int	 esc;
 
-#define TOPOBJ()	((isobj[(d - 1) / 64] >> ((d - 1) % 64)) & 1)
+#define TOPOBJ() ((isobj[(d - 1) / 64] >> ((d - 1) % 64)) & 1)
 
 open:
 	/* p is at '{' or '['. */
@@ -347,7 +388,7 @@ json_free(struct json_index *ix)
 static void
 grow_fields(struct json_index *ix)
 {
-	size_t	cap = ix->cap ? ix->cap * 2 : 32;
+	size_t cap = ix->cap ? ix->cap * 2 : 32;
 
 	ix->f = xreallocarray(ix->f, cap, sizeof(*ix->f));
 	ix->cap = cap;
@@ -364,15 +405,15 @@ grow_fields(struct json_index *ix)
 int
 json_scan(struct json_index *ix, const char *line, size_t len)
 {
-	const char		*p, *end = line + len, *k, *v;
-	struct json_field	*f;
-	int			 esc;
+	const char	  *p, *end = line + len, *k, *v;
+	struct json_field *f;
+	int		   esc;
 
 	ix->n = 0;
 	ix->keys = 0;
 	ix->scratchlen = 0;
 	if (ix->scratchcap < len) {
-		size_t	cap = ix->scratchcap ? ix->scratchcap : 256;
+		size_t cap = ix->scratchcap ? ix->scratchcap : 256;
 
 		while (cap < len)
 			cap *= 2;
@@ -509,14 +550,15 @@ fail:
 struct json_field *
 json_get(struct json_index *ix, const char *key, size_t keylen)
 {
-	struct json_field	*f;
-	size_t			 i;
+	struct json_field *f;
+	size_t		   i;
 
 	for (i = ix->n; i-- > 0;) {
 		f = &ix->f[i];
 		if (f->keylen == keylen &&
-		    (keylen == 0 || (f->key[0] == key[0] &&
-		    memcmp(f->key, key, keylen) == 0)))
+		    (keylen == 0 ||
+			(f->key[0] == key[0] &&
+			    memcmp(f->key, key, keylen) == 0)))
 			return f;
 	}
 	return NULL;
@@ -530,7 +572,7 @@ json_get(struct json_index *ix, const char *key, size_t keylen)
 const char *
 json_value(struct json_index *ix, struct json_field *f, size_t *lenp)
 {
-	char	*out;
+	char *out;
 
 	if (f->val == NULL) {
 		out = ix->scratch + ix->scratchlen;
@@ -547,8 +589,8 @@ json_value(struct json_index *ix, struct json_field *f, size_t *lenp)
 static long
 hex4(const char *s)
 {
-	long	v = 0;
-	int	i, c;
+	long v = 0;
+	int  i, c;
 
 	for (i = 0; i < 4; i++) {
 		c = (unsigned char)s[i];
@@ -597,9 +639,9 @@ put_utf8(char *o, long cp)
 size_t
 json_unescape(const char *s, size_t n, char *out)
 {
-	const char	*end = s + n, *bs;
-	char		*o = out;
-	long		 cp, lo;
+	const char *end = s + n, *bs;
+	char	   *o = out;
+	long	    cp, lo;
 
 	while (s < end) {
 		if ((bs = memchr(s, '\\', (size_t)(end - s))) == NULL) {

@@ -20,14 +20,14 @@ enum json_type {
 };
 
 struct json_field {
-	const char	*key;		/* unescaped key (in the line or scratch) */
-	size_t		 keylen;
-	const char	*raw;		/* value as written; strings without quotes */
-	size_t		 rawlen;
-	const char	*val;		/* unescaped value once json_value() ran */
-	size_t		 vallen;
-	unsigned char	 type;		/* enum json_type */
-	unsigned char	 escaped;	/* a string value holding backslashes */
+	const char   *key; /* unescaped key (in the line or scratch) */
+	size_t	      keylen;
+	const char   *raw; /* value as written; strings without quotes */
+	size_t	      rawlen;
+	const char   *val; /* unescaped value once json_value() ran */
+	size_t	      vallen;
+	unsigned char type;    /* enum json_type */
+	unsigned char escaped; /* a string value holding backslashes */
 };
 
 /*
@@ -36,13 +36,13 @@ struct json_field {
  * valid until the next json_scan() or json_free().
  */
 struct json_index {
-	struct json_field	*f;
-	size_t			 n;
-	uint64_t		 keys;	/* json_key_bit() of every key, or'ed */
-	size_t			 cap;
-	char			*scratch;
-	size_t			 scratchlen;
-	size_t			 scratchcap;
+	struct json_field *f;
+	size_t		   n;
+	uint64_t	   keys; /* json_key_bit() of every key, or'ed */
+	size_t		   cap;
+	char		  *scratch;
+	size_t		   scratchlen;
+	size_t		   scratchcap;
 };
 
 /*
@@ -54,7 +54,7 @@ struct json_index {
 static inline uint64_t
 json_key_bit(const char *key, size_t n)
 {
-	uint64_t	h;
+	uint64_t h;
 
 	if (n == 0)
 		return 1;
@@ -65,8 +65,8 @@ json_key_bit(const char *key, size_t n)
 	return 1ULL << (h >> 58);
 }
 
-void	json_init(struct json_index *);
-void	json_free(struct json_index *);
+void json_init(struct json_index *);
+void json_free(struct json_index *);
 
 /*
  * Scans line[0..len) (no newline). Returns 0 when it is exactly one
@@ -75,23 +75,22 @@ void	json_free(struct json_index *);
  * Bytes >= 0x80 inside strings are accepted as they are, valid UTF-8 or
  * not. Cost: one pass over the line, no allocation once warmed up.
  */
-int	json_scan(struct json_index *, const char *line, size_t len);
+int json_scan(struct json_index *, const char *line, size_t len);
 
 /* The last top-level field named key (JSON.parse keeps the last), or NULL. */
 struct json_field *json_get(struct json_index *, const char *key,
-	    size_t keylen);
+    size_t keylen);
 
 /*
  * The value of a field as text: strings unescaped (\uXXXX to UTF-8, a lone
  * surrogate to U+FFFD), every other type as written. Cached in the field.
  */
-const char *json_value(struct json_index *, struct json_field *,
-	    size_t *lenp);
+const char *json_value(struct json_index *, struct json_field *, size_t *lenp);
 
 /*
  * Unescapes the body of a JSON string (no quotes) of n bytes into out,
  * which has room for n bytes. Returns the length written.
  */
-size_t	json_unescape(const char *s, size_t n, char *out);
+size_t json_unescape(const char *s, size_t n, char *out);
 
 #endif

@@ -7,7 +7,7 @@
 #include "lines.h"
 #include "util.h"
 
-#define LINES_MINREAD	(64 * 1024)
+#define LINES_MINREAD (64 * 1024)
 
 void
 lines_init(struct lines *l, size_t maxline)
@@ -41,7 +41,7 @@ lines_reset(struct lines *l)
 char *
 lines_space(struct lines *l, size_t *avail)
 {
-	size_t	want;
+	size_t want;
 
 	if (l->start > 0) {
 		memmove(l->buf, l->buf + l->start, l->end - l->start);
@@ -51,7 +51,7 @@ lines_space(struct lines *l, size_t *avail)
 	}
 	want = l->end + LINES_MINREAD;
 	if (want > l->cap) {
-		size_t	cap = l->cap ? l->cap : 2 * LINES_MINREAD;
+		size_t cap = l->cap ? l->cap : 2 * LINES_MINREAD;
 
 		while (cap < want)
 			cap *= 2;
@@ -95,8 +95,8 @@ line_done(struct lines *l, const char *p, size_t n, size_t *len)
 static const char *
 next_buffered(struct lines *l, size_t *len)
 {
-	char	*p, *nl;
-	size_t	 n;
+	char  *p, *nl;
+	size_t n;
 
 	if (l->buf == NULL)
 		return NULL;
@@ -131,8 +131,8 @@ next_buffered(struct lines *l, size_t *len)
 static size_t
 take(struct lines *l, const char *p, size_t n)
 {
-	size_t	avail;
-	char	*space;
+	size_t avail;
+	char  *space;
 
 	space = lines_space(l, &avail);
 	if (n > avail)
@@ -153,8 +153,8 @@ lines_attach(struct lines *l, const char *p, size_t n)
 const char *
 lines_next(struct lines *l, size_t *len)
 {
-	const char	*line, *nl;
-	size_t		 n;
+	const char *line, *nl;
+	size_t	    n;
 
 	for (;;) {
 		l->lent = 0;

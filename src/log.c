@@ -12,8 +12,8 @@
 
 #include "log.h"
 
-static const char	*progname = "logmetrics";
-static enum log_level	 level = LOG_LVL_INFO;
+static const char    *progname = "logmetrics";
+static enum log_level level = LOG_LVL_INFO;
 
 static const char *const levelnames[] = { "error", "warn", "info", "debug" };
 
@@ -33,7 +33,7 @@ log_setlevel(enum log_level lvl)
 int
 log_parselevel(const char *s)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < sizeof(levelnames) / sizeof(levelnames[0]); i++)
 		if (strcasecmp(s, levelnames[i]) == 0)
@@ -48,24 +48,25 @@ log_parselevel(const char *s)
  * of LOG_WINDOW seconds; the rest are counted and their number said once
  * the window is over, so a flood of bad input cannot fill a disk.
  */
-#define LOG_BURST	50
-#define LOG_WINDOW	10
+#define LOG_BURST  50
+#define LOG_WINDOW 10
 
-static pthread_mutex_t	ratelock = PTHREAD_MUTEX_INITIALIZER;
-static time_t		window;
-static unsigned		inwindow;
-static unsigned long	suppressed;
+static pthread_mutex_t ratelock = PTHREAD_MUTEX_INITIALIZER;
+static time_t	       window;
+static unsigned	       inwindow;
+static unsigned long   suppressed;
 
 static int
 rate_ok(void)
 {
-	time_t	now = time(NULL);
+	time_t now = time(NULL);
 
 	if (now - window >= LOG_WINDOW) {
 		if (suppressed > 0)
-			fprintf(stderr, "%s: warn: %lu messages suppressed in "
-			    "the last %d s\n", progname, suppressed,
-			    LOG_WINDOW);
+			fprintf(stderr,
+			    "%s: warn: %lu messages suppressed in "
+			    "the last %d s\n",
+			    progname, suppressed, LOG_WINDOW);
 		window = now;
 		inwindow = 0;
 		suppressed = 0;
@@ -81,13 +82,13 @@ rate_ok(void)
 static void
 vlog(enum log_level lvl, int with_errno, const char *fmt, va_list ap)
 {
-	char	msg[1024];
-	int	saved = errno;
+	char msg[1024];
+	int  saved = errno;
 
 	if (lvl > level)
 		return;
 	if (lvl <= LOG_LVL_WARN) {
-		int	ok;
+		int ok;
 
 		pthread_mutex_lock(&ratelock);
 		ok = rate_ok();
@@ -100,15 +101,14 @@ vlog(enum log_level lvl, int with_errno, const char *fmt, va_list ap)
 		fprintf(stderr, "%s: %s: %s: %s\n", progname, levelnames[lvl],
 		    msg, strerror(saved));
 	else
-		fprintf(stderr, "%s: %s: %s\n", progname, levelnames[lvl],
-		    msg);
+		fprintf(stderr, "%s: %s: %s\n", progname, levelnames[lvl], msg);
 	errno = saved;
 }
 
 void
 log_debug(const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vlog(LOG_LVL_DEBUG, 0, fmt, ap);
@@ -118,7 +118,7 @@ log_debug(const char *fmt, ...)
 void
 log_info(const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vlog(LOG_LVL_INFO, 0, fmt, ap);
@@ -128,7 +128,7 @@ log_info(const char *fmt, ...)
 void
 log_warnx(const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vlog(LOG_LVL_WARN, 0, fmt, ap);
@@ -138,7 +138,7 @@ log_warnx(const char *fmt, ...)
 void
 log_warn(const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vlog(LOG_LVL_WARN, 1, fmt, ap);
@@ -148,7 +148,7 @@ log_warn(const char *fmt, ...)
 void
 fatalx(const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vlog(LOG_LVL_ERROR, 0, fmt, ap);
@@ -159,7 +159,7 @@ fatalx(const char *fmt, ...)
 void
 fatal(const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vlog(LOG_LVL_ERROR, 1, fmt, ap);

@@ -50,58 +50,57 @@ enum {
 };
 
 static const struct option longopts[] = {
-	{ "check",		no_argument,		NULL, OPT_CHECK },
-	{ "depth-limit",	required_argument,	NULL, OPT_DEPTH_LIMIT },
-	{ "explain",		no_argument,		NULL, OPT_EXPLAIN },
-	{ "format",		required_argument,	NULL, OPT_FORMAT },
-	{ "from-start",		no_argument,		NULL, OPT_FROM_START },
-	{ "help",		no_argument,		NULL, 'h' },
-	{ "label",		required_argument,	NULL, 'L' },
-	{ "listen",		required_argument,	NULL, 'l' },
-	{ "log-level",		required_argument,	NULL, OPT_LOG_LEVEL },
-	{ "match-limit",	required_argument,	NULL, OPT_MATCH_LIMIT },
-	{ "max-connections",	required_argument,	NULL, OPT_MAX_CONNS },
-	{ "max-label-bytes",	required_argument,	NULL, OPT_MAX_LABEL },
-	{ "max-line-bytes",	required_argument,	NULL, OPT_MAX_LINE },
-	{ "max-open-files",	required_argument,	NULL, OPT_MAX_OPEN },
-	{ "max-series",		required_argument,	NULL, OPT_MAX_SERIES },
-	{ "metrics-path",	required_argument,	NULL, OPT_METRICS_PATH },
-	{ "no-inotify",		no_argument,		NULL, OPT_NO_INOTIFY },
-	{ "now",		required_argument,	NULL, OPT_NOW },
-	{ "one-shot",		no_argument,		NULL, OPT_ONE_SHOT },
-	{ "output",		required_argument,	NULL, 'o' },
-	{ "per-ip-connections",	required_argument,	NULL, OPT_PER_IP_CONNS },
-	{ "poll-interval",	required_argument,	NULL, OPT_POLL_INTERVAL },
-	{ "rules",		required_argument,	NULL, 'r' },
-	{ "series-expiry",	required_argument,	NULL, OPT_SERIES_EXPIRY },
-	{ "state-file",		required_argument,	NULL, OPT_STATE_FILE },
-	{ "state-interval",	required_argument,	NULL, OPT_STATE_INTERVAL },
-	{ "step",		required_argument,	NULL, OPT_STEP },
-	{ "timeout",		required_argument,	NULL, OPT_TIMEOUT },
-	{ "version",		no_argument,		NULL, OPT_VERSION },
-	{ "web-config",		required_argument,	NULL, OPT_WEB_CONFIG },
-	{ NULL,			0,			NULL, 0 },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "depth-limit", required_argument, NULL, OPT_DEPTH_LIMIT },
+	{ "explain", no_argument, NULL, OPT_EXPLAIN },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "from-start", no_argument, NULL, OPT_FROM_START },
+	{ "help", no_argument, NULL, 'h' },
+	{ "label", required_argument, NULL, 'L' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "match-limit", required_argument, NULL, OPT_MATCH_LIMIT },
+	{ "max-connections", required_argument, NULL, OPT_MAX_CONNS },
+	{ "max-label-bytes", required_argument, NULL, OPT_MAX_LABEL },
+	{ "max-line-bytes", required_argument, NULL, OPT_MAX_LINE },
+	{ "max-open-files", required_argument, NULL, OPT_MAX_OPEN },
+	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
+	{ "metrics-path", required_argument, NULL, OPT_METRICS_PATH },
+	{ "no-inotify", no_argument, NULL, OPT_NO_INOTIFY },
+	{ "now", required_argument, NULL, OPT_NOW },
+	{ "one-shot", no_argument, NULL, OPT_ONE_SHOT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "per-ip-connections", required_argument, NULL, OPT_PER_IP_CONNS },
+	{ "poll-interval", required_argument, NULL, OPT_POLL_INTERVAL },
+	{ "rules", required_argument, NULL, 'r' },
+	{ "series-expiry", required_argument, NULL, OPT_SERIES_EXPIRY },
+	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
+	{ "state-interval", required_argument, NULL, OPT_STATE_INTERVAL },
+	{ "step", required_argument, NULL, OPT_STEP },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "web-config", required_argument, NULL, OPT_WEB_CONFIG },
+	{ NULL, 0, NULL, 0 },
 };
 
-static void __attribute__((noreturn))
-usage(int status)
+static void __attribute__((noreturn)) usage(int status)
 {
-	FILE	*f = status ? stderr : stdout;
+	FILE *f = status ? stderr : stdout;
 
 	fprintf(f,
-"usage: logmetrics [-h] [--check] [--depth-limit N] [--explain]\n"
-"                  [--format text|openmetrics] [--from-start]\n"
-"                  [-L name=value] [-l [addr]:port] [--log-level level]\n"
-"                  [--match-limit N] [--max-connections N]\n"
-"                  [--max-label-bytes N] [--max-line-bytes N]\n"
-"                  [--max-open-files N] [--max-series N]\n"
-"                  [--metrics-path path] [--no-inotify] [--now time]\n"
-"                  [--one-shot] [-o file] [--per-ip-connections N]\n"
-"                  [--poll-interval duration] -r rules\n"
-"                  [--series-expiry duration] [--state-file file]\n"
-"                  [--state-interval duration] [--step duration]\n"
-"                  [--timeout seconds] [--version] [--web-config file]\n"
-"                  [file ...]\n");
+	    "usage: logmetrics [-h] [--check] [--depth-limit N] [--explain]\n"
+	    "                  [--format text|openmetrics] [--from-start]\n"
+	    "                  [-L name=value] [-l [addr]:port] [--log-level level]\n"
+	    "                  [--match-limit N] [--max-connections N]\n"
+	    "                  [--max-label-bytes N] [--max-line-bytes N]\n"
+	    "                  [--max-open-files N] [--max-series N]\n"
+	    "                  [--metrics-path path] [--no-inotify] [--now time]\n"
+	    "                  [--one-shot] [-o file] [--per-ip-connections N]\n"
+	    "                  [--poll-interval duration] -r rules\n"
+	    "                  [--series-expiry duration] [--state-file file]\n"
+	    "                  [--state-interval duration] [--step duration]\n"
+	    "                  [--timeout seconds] [--version] [--web-config file]\n"
+	    "                  [file ...]\n");
 	exit(status);
 }
 
@@ -109,15 +108,17 @@ static unsigned long long
 number(const char *flag, const char *s, unsigned long long min,
     unsigned long long max)
 {
-	char			*end;
-	unsigned long long	 v;
+	char		  *end;
+	unsigned long long v;
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (*s == '\0' || *s == '-' || *end != '\0' || errno != 0 ||
-	    v < min || v > max) {
-		fprintf(stderr, "logmetrics: %s: '%s' is not a number from "
-		    "%llu to %llu\n", flag, s, min, max);
+	if (*s == '\0' || *s == '-' || *end != '\0' || errno != 0 || v < min ||
+	    v > max) {
+		fprintf(stderr,
+		    "logmetrics: %s: '%s' is not a number from "
+		    "%llu to %llu\n",
+		    flag, s, min, max);
 		exit(2);
 	}
 	return v;
@@ -127,8 +128,8 @@ number(const char *flag, const char *s, unsigned long long min,
 static double
 duration(const char *flag, const char *s)
 {
-	char	*end;
-	double	 v;
+	char  *end;
+	double v;
 
 	v = strtod(s, &end);
 	if (end == s || !isfinite(v) || v <= 0)
@@ -143,8 +144,10 @@ duration(const char *flag, const char *s)
 		goto bad;
 	return v;
 bad:
-	fprintf(stderr, "logmetrics: %s: '%s' is not a duration (e.g. 500ms, "
-	    "2s, 1m)\n", flag, s);
+	fprintf(stderr,
+	    "logmetrics: %s: '%s' is not a duration (e.g. 500ms, "
+	    "2s, 1m)\n",
+	    flag, s);
 	exit(2);
 }
 
@@ -152,16 +155,18 @@ bad:
 static double
 timearg(const char *flag, const char *s)
 {
-	char	*end;
-	double	 v;
+	char  *end;
+	double v;
 
 	v = strtod(s, &end);
 	if (end != s && *end == '\0' && isfinite(v) && v >= 0)
 		return v;
 	if (ts_parse(TS_RFC3339, s, strlen(s), &v) == 0)
 		return v;
-	fprintf(stderr, "logmetrics: %s: '%s' is neither Unix seconds nor an "
-	    "RFC 3339 time\n", flag, s);
+	fprintf(stderr,
+	    "logmetrics: %s: '%s' is neither Unix seconds nor an "
+	    "RFC 3339 time\n",
+	    flag, s);
 	exit(2);
 }
 
@@ -169,11 +174,11 @@ timearg(const char *flag, const char *s)
 static int
 explain(struct engine *e)
 {
-	struct buf	 out;
-	char		*line = NULL;
-	size_t		 cap = 0;
-	ssize_t		 n;
-	unsigned long	 lineno = 0;
+	struct buf    out;
+	char	     *line = NULL;
+	size_t	      cap = 0;
+	ssize_t	      n;
+	unsigned long lineno = 0;
 
 	buf_init(&out);
 	while ((n = getline(&line, &cap, stdin)) != -1) {
@@ -195,17 +200,17 @@ explain(struct engine *e)
 int
 main(int argc, char *argv[])
 {
-	struct engine		 e;
-	struct engine_opts	 eo;
-	struct oneshot_opts	 oo;
-	struct daemon_opts	 dopts;
-	const char		**rules = NULL;
-	char			**lnames = NULL, **lvalues = NULL, *eq;
-	char			 err[8192];
-	size_t			 nrules = 0, nlabels = 0;
-	int			 ch, check = 0, explain_mode = 0, oneshot = 0;
-	int			 lvl, rc;
-	enum name_fault		 nf;
+	struct engine	    e;
+	struct engine_opts  eo;
+	struct oneshot_opts oo;
+	struct daemon_opts  dopts;
+	const char	  **rules = NULL;
+	char		  **lnames = NULL, **lvalues = NULL, *eq;
+	char		    err[8192];
+	size_t		    nrules = 0, nlabels = 0;
+	int		    ch, check = 0, explain_mode = 0, oneshot = 0;
+	int		    lvl, rc;
+	enum name_fault	    nf;
 
 	log_init("logmetrics", LOG_LVL_INFO);
 	memset(&eo, 0, sizeof(eo));
@@ -226,24 +231,29 @@ main(int argc, char *argv[])
 	dopts.timeout_s = 10;
 	dopts.state_interval = 5;
 
-	while ((ch = getopt_long(argc, argv, "hL:l:o:r:", longopts,
-	    NULL)) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, "hL:l:o:r:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(0);
 		case 'L':
 			if ((eq = strchr(optarg, '=')) == NULL ||
 			    eq == optarg) {
-				fprintf(stderr, "logmetrics: --label: expected "
-				    "name=value, found '%s'\n", optarg);
+				fprintf(stderr,
+				    "logmetrics: --label: expected "
+				    "name=value, found '%s'\n",
+				    optarg);
 				exit(2);
 			}
 			*eq = '\0';
 			if ((nf = label_name_check(optarg, 0)) != NAME_OK) {
-				fprintf(stderr, "logmetrics: --label: '%s' is "
-				    "%s\n", optarg, nf == NAME_LE ?
-				    "reserved for histogram buckets" :
-				    "not a valid label name");
+				fprintf(stderr,
+				    "logmetrics: --label: '%s' is "
+				    "%s\n",
+				    optarg,
+				    nf == NAME_LE ?
+					"reserved for histogram buckets" :
+					"not a valid label name");
 				exit(2);
 			}
 			lnames = xreallocarray(lnames, nlabels + 1,
@@ -280,7 +290,8 @@ main(int argc, char *argv[])
 			else if (strcmp(optarg, "openmetrics") == 0)
 				oo.format = EXPOSE_OPENMETRICS;
 			else {
-				fprintf(stderr, "logmetrics: --format: expected "
+				fprintf(stderr,
+				    "logmetrics: --format: expected "
 				    "text or openmetrics, found '%s'\n",
 				    optarg);
 				exit(2);
@@ -291,9 +302,11 @@ main(int argc, char *argv[])
 			break;
 		case OPT_LOG_LEVEL:
 			if ((lvl = log_parselevel(optarg)) == -1) {
-				fprintf(stderr, "logmetrics: --log-level: "
+				fprintf(stderr,
+				    "logmetrics: --log-level: "
 				    "expected error, warn, info or debug, "
-				    "found '%s'\n", optarg);
+				    "found '%s'\n",
+				    optarg);
 				exit(2);
 			}
 			log_setlevel((enum log_level)lvl);
@@ -311,8 +324,8 @@ main(int argc, char *argv[])
 			    optarg, 16, 1 << 20);
 			break;
 		case OPT_MAX_LINE:
-			oo.max_line = dopts.max_line = (size_t)number(
-			    "--max-line-bytes", optarg, 64, 1 << 30);
+			oo.max_line = dopts.max_line = (size_t)
+			    number("--max-line-bytes", optarg, 64, 1 << 30);
 			break;
 		case OPT_MAX_OPEN:
 			dopts.max_open = (size_t)number("--max-open-files",
@@ -324,9 +337,11 @@ main(int argc, char *argv[])
 			break;
 		case OPT_METRICS_PATH:
 			if (optarg[0] != '/' || strcmp(optarg, "/") == 0) {
-				fprintf(stderr, "logmetrics: --metrics-path: "
+				fprintf(stderr,
+				    "logmetrics: --metrics-path: "
 				    "expected a path such as /metrics, found "
-				    "'%s'\n", optarg);
+				    "'%s'\n",
+				    optarg);
 				exit(2);
 			}
 			dopts.metrics_path = optarg;
@@ -341,8 +356,8 @@ main(int argc, char *argv[])
 			oneshot = 1;
 			break;
 		case OPT_PER_IP_CONNS:
-			dopts.per_ip_conns = (unsigned)number(
-			    "--per-ip-connections", optarg, 1, 65536);
+			dopts.per_ip_conns = (unsigned)
+			    number("--per-ip-connections", optarg, 1, 65536);
 			break;
 		case OPT_POLL_INTERVAL:
 			dopts.poll_interval = duration("--poll-interval",
@@ -379,12 +394,14 @@ main(int argc, char *argv[])
 	argv += optind;
 
 	if (nrules == 0) {
-		fprintf(stderr, "logmetrics: no rules: give -r FILE or "
+		fprintf(stderr,
+		    "logmetrics: no rules: give -r FILE or "
 		    "-r DIRECTORY\n");
 		usage(2);
 	}
 	if (check + explain_mode + oneshot > 1) {
-		fprintf(stderr, "logmetrics: --check, --explain and --one-shot "
+		fprintf(stderr,
+		    "logmetrics: --check, --explain and --one-shot "
 		    "exclude each other\n");
 		exit(2);
 	}
@@ -398,17 +415,20 @@ main(int argc, char *argv[])
 		usage(2);
 	}
 	if (!oneshot && (oo.output != NULL || oo.now >= 0 || oo.step > 0)) {
-		fprintf(stderr, "logmetrics: --output, --now and --step go with "
+		fprintf(stderr,
+		    "logmetrics: --output, --now and --step go with "
 		    "--one-shot\n");
 		exit(2);
 	}
 	if (oo.step > 0 && oo.format != EXPOSE_OPENMETRICS) {
-		fprintf(stderr, "logmetrics: --step needs --format "
+		fprintf(stderr,
+		    "logmetrics: --step needs --format "
 		    "openmetrics\n");
 		exit(2);
 	}
 	if (oneshot && (dopts.state_file != NULL || dopts.web_config != NULL)) {
-		fprintf(stderr, "logmetrics: --state-file and --web-config go "
+		fprintf(stderr,
+		    "logmetrics: --state-file and --web-config go "
 		    "with follow mode\n");
 		exit(2);
 	}

@@ -13,9 +13,9 @@
 #include "match.h"
 #include "ts.h"
 
-#define MATCH_LIMIT_DEFAULT	100000
-#define DEPTH_LIMIT_DEFAULT	1000
-#define NUMBER_MAX		64
+#define MATCH_LIMIT_DEFAULT 100000
+#define DEPTH_LIMIT_DEFAULT 1000
+#define NUMBER_MAX	    64
 
 /*
  * How a pattern runs. Two shapes are so common in rules on JSON fields
@@ -29,47 +29,47 @@ enum patkind {
 };
 
 struct patfast {
-	enum patkind	 kind;
-	int		 jit;		/* compiled by the JIT */
-	int		 dotall;	/* PK_ALL: newlines match too */
-	int		 nonempty;	/* PK_ALL: ".+" */
-	int		 cap;		/* PK_ALL: the capture, or -1 */
-	const char	*lit;		/* PK_EQUAL */
-	size_t		 litlen;
+	enum patkind kind;
+	int	     jit;      /* compiled by the JIT */
+	int	     dotall;   /* PK_ALL: newlines match too */
+	int	     nonempty; /* PK_ALL: ".+" */
+	int	     cap;      /* PK_ALL: the capture, or -1 */
+	const char  *lit;      /* PK_EQUAL */
+	size_t	     litlen;
 };
 
 struct rulestate {
-	const struct rule	 *r;
-	struct patfast		 *pf;		/* per pattern */
-	struct metric		**act;		/* per action */
-	uint64_t		  keymask;	/* required top-level keys */
-	size_t			 *pflen;	/* per prefilter: its length,
-						   0 when it need not run */
-	size_t			 *condlen;	/* per action: condition length */
-	struct rule_stats	 *st;
+	const struct rule *r;
+	struct patfast	  *pf;	    /* per pattern */
+	struct metric	 **act;	    /* per action */
+	uint64_t	   keymask; /* required top-level keys */
+	size_t		  *pflen;   /* per prefilter: its length,
+				       0 when it need not run */
+	size_t		  *condlen; /* per action: condition length */
+	struct rule_stats *st;
 };
 
 struct matcher {
-	const struct ruleset	*rs;
-	struct registry		*reg;
-	pcre2_match_context	*mctx;
-	pcre2_jit_stack		*jstack;
-	pcre2_match_data	*md;
-	struct json_index	 ix;
-	int			 jstate;	/* per line: 0 unknown, 1 object,
-						   -1 not one, -2 not like one */
-	int			 explaining;
-	int			 tstate;	/* per line: 0 unknown, 1 known */
-	uint64_t		 keys;		/* per line: mask of its keys */
-	double			 ltime;
-	struct rulestate	*rst;
-	struct rule_stats	*stats;	/* per rule */
-	size_t			 nrules;
-	struct str		*caps;		/* the current rule's captures */
-	struct str		*lvals;		/* label values of one action */
-	struct buf		 fix;		/* lvals made valid UTF-8 */
-	double			*stack;		/* expression evaluation */
-	struct matcher_stats	 st;
+	const struct ruleset *rs;
+	struct registry	     *reg;
+	pcre2_match_context  *mctx;
+	pcre2_jit_stack	     *jstack;
+	pcre2_match_data     *md;
+	struct json_index     ix;
+	int		      jstate; /* per line: 0 unknown, 1 object,
+					 -1 not one, -2 not like one */
+	int		      explaining;
+	int		      tstate; /* per line: 0 unknown, 1 known */
+	uint64_t	      keys;   /* per line: mask of its keys */
+	double		      ltime;
+	struct rulestate     *rst;
+	struct rule_stats    *stats; /* per rule */
+	size_t		      nrules;
+	struct str	     *caps;  /* the current rule's captures */
+	struct str	     *lvals; /* label values of one action */
+	struct buf	      fix;   /* lvals made valid UTF-8 */
+	double		     *stack; /* expression evaluation */
+	struct matcher_stats  st;
 };
 
 /* Why a rule did not match, for --explain. */
@@ -86,10 +86,10 @@ enum miss {
 static void
 pattern_kind(const struct rule *r, size_t pi, struct patfast *pf)
 {
-	const struct pattern	*p = &r->pats[pi];
-	const char		*src = p->src, *name;
-	uint32_t		 opts = 0;
-	size_t			 jitsize = 0, n = strlen(src), i;
+	const struct pattern *p = &r->pats[pi];
+	const char	     *src = p->src, *name;
+	uint32_t	      opts = 0;
+	size_t		      jitsize = 0, n = strlen(src), i;
 
 	memset(pf, 0, sizeof(*pf));
 	pf->cap = -1;
@@ -103,17 +103,19 @@ pattern_kind(const struct rule *r, size_t pi, struct patfast *pf)
 		return;
 	if (n > 10 && strncmp(src, "^(?<", 4) == 0 &&
 	    (strcmp(src + n - 5, ">.*)$") == 0 ||
-	    strcmp(src + n - 5, ">.+)$") == 0)) {
+		strcmp(src + n - 5, ">.+)$") == 0)) {
 		name = src + 4;
 		for (i = 0; i < r->ncaps; i++)
-			if (r->caps[i].pat == (int)pi && r->caps[i].group == 1 &&
+			if (r->caps[i].pat == (int)pi &&
+			    r->caps[i].group == 1 &&
 			    strlen(r->caps[i].name) == n - 9 &&
 			    strncmp(r->caps[i].name, name, n - 9) == 0)
 				pf->cap = (int)i;
 		for (i = 4; i < n - 5; i++)
-			if (!(src[i] == '_' || (src[i] >= 'a' && src[i] <= 'z') ||
-			    (src[i] >= 'A' && src[i] <= 'Z') ||
-			    (src[i] >= '0' && src[i] <= '9')))
+			if (!(src[i] == '_' ||
+				(src[i] >= 'a' && src[i] <= 'z') ||
+				(src[i] >= 'A' && src[i] <= 'Z') ||
+				(src[i] >= '0' && src[i] <= '9')))
 				return;
 		pf->kind = PK_ALL;
 		pf->dotall = (opts & PCRE2_DOTALL) != 0;
@@ -132,7 +134,7 @@ pattern_kind(const struct rule *r, size_t pi, struct patfast *pf)
 static int
 is_field(const struct rule *r, const char *name, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < r->npats; i++)
 		if (r->pats[i].field != NULL && !r->pats[i].optional &&
@@ -149,8 +151,8 @@ is_field(const struct rule *r, const char *name, size_t n)
 static size_t
 prefilter_len(const struct rule *r, size_t i)
 {
-	const char	*lit = r->prefilter[i];
-	size_t		 n = strlen(lit);
+	const char *lit = r->prefilter[i];
+	size_t	    n = strlen(lit);
 
 	if (r->json && n >= 2 && lit[0] == '"' && lit[n - 1] == '"' &&
 	    is_field(r, lit + 1, n - 2))
@@ -162,8 +164,8 @@ struct matcher *
 matcher_new(const struct ruleset *rs, struct registry *reg,
     uint32_t match_limit, uint32_t depth_limit, char *err, size_t errlen)
 {
-	struct matcher	*m;
-	size_t		 i, j, maxcaps = 1, maxlabels = 1, maxexpr = 1;
+	struct matcher *m;
+	size_t		i, j, maxcaps = 1, maxlabels = 1, maxexpr = 1;
 
 	m = xcalloc(1, sizeof(*m));
 	m->rs = rs;
@@ -186,7 +188,7 @@ matcher_new(const struct ruleset *rs, struct registry *reg,
 	m->rst = xcalloc(rs->nrules, sizeof(*m->rst));
 	m->stats = xcalloc(rs->nrules, sizeof(*m->stats));
 	for (i = 0; i < rs->nrules; i++) {
-		const struct rule	*r = &rs->rules[i];
+		const struct rule *r = &rs->rules[i];
 
 		m->rst[i].r = r;
 		m->rst[i].st = &m->stats[i];
@@ -200,17 +202,18 @@ matcher_new(const struct ruleset *rs, struct registry *reg,
 		m->rst[i].condlen = xcalloc(r->nacts + 1, sizeof(size_t));
 		for (j = 0; j < r->nacts; j++)
 			if (r->acts[j].cond != COND_NONE)
-				m->rst[i].condlen[j] =
-				    strlen(r->acts[j].condval);
+				m->rst[i].condlen[j] = strlen(
+				    r->acts[j].condval);
 		for (j = 0; j < r->npats; j++)
 			if (r->pats[j].field != NULL && !r->pats[j].optional)
-				m->rst[i].keymask |= json_key_bit(
-				    r->pats[j].field, r->pats[j].fieldlen);
+				m->rst[i]
+				    .keymask |= json_key_bit(r->pats[j].field,
+				    r->pats[j].fieldlen);
 		if (r->ncaps > maxcaps)
 			maxcaps = r->ncaps;
 		for (j = 0; j < r->nacts; j++) {
-			const struct action	*a = &r->acts[j];
-			struct metric		*mt;
+			const struct action *a = &r->acts[j];
+			struct metric	    *mt;
 
 			mt = registry_find(reg, a->metric);
 			if (mt == NULL) {
@@ -238,7 +241,7 @@ fail:
 void
 matcher_free(struct matcher *m)
 {
-	size_t	i;
+	size_t i;
 
 	if (m == NULL)
 		return;
@@ -265,15 +268,17 @@ matcher_free(struct matcher *m)
 static int
 line_json(struct matcher *m, const char *line, size_t len)
 {
-	size_t	i;
+	size_t i;
 
 	if (m->jstate != 0)
 		return m->jstate == 1;
 	m->jstate = -2;
 	m->keys = 0;
 	/* Only a line that starts with '{' can be an object: skip the rest. */
-	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t' ||
-	    line[i] == '\r' || line[i] == '\n'); i++)
+	for (i = 0; i < len &&
+	     (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' ||
+		 line[i] == '\n');
+	     i++)
 		;
 	if (i == len || line[i] != '{')
 		return 0;
@@ -288,10 +293,10 @@ line_json(struct matcher *m, const char *line, size_t len)
 
 /* The text of a top-level field, or NULL when absent or not an object. */
 static const char *
-field_value(struct matcher *m, const char *line, size_t len,
-    const char *field, size_t fieldlen, size_t *vlen)
+field_value(struct matcher *m, const char *line, size_t len, const char *field,
+    size_t fieldlen, size_t *vlen)
 {
-	struct json_field	*f;
+	struct json_field *f;
 
 	if (!line_json(m, line, len))
 		return NULL;
@@ -303,18 +308,18 @@ field_value(struct matcher *m, const char *line, size_t len,
 static double
 line_time(struct matcher *m, const char *line, size_t len)
 {
-	const struct ruleset	*rs = m->rs;
-	const char		*s;
-	size_t			 i, n;
-	double			 t;
-	int			 rc;
+	const struct ruleset *rs = m->rs;
+	const char	     *s;
+	size_t		      i, n;
+	double		      t;
+	int		      rc;
 
 	if (m->tstate)
 		return m->ltime;
 	m->tstate = 1;
 	m->ltime = -1;
 	for (i = 0; i < rs->nts; i++) {
-		const struct tsrule	*tr = &rs->ts[i];
+		const struct tsrule *tr = &rs->ts[i];
 
 		if (tr->field != NULL) {
 			s = field_value(m, line, len, tr->field, tr->fieldlen,
@@ -322,7 +327,7 @@ line_time(struct matcher *m, const char *line, size_t len)
 			if (s == NULL)
 				continue;
 		} else {
-			PCRE2_SIZE	*ov;
+			PCRE2_SIZE *ov;
 
 			rc = pcre2_match(tr->re, (PCRE2_SPTR)line, len, 0, 0,
 			    m->md, m->mctx);
@@ -357,8 +362,8 @@ matcher_line_time(struct matcher *m, const char *line, size_t len)
 static int
 cap_number(const struct str *s, double *out)
 {
-	char	 tmp[NUMBER_MAX];
-	char	*end;
+	char  tmp[NUMBER_MAX];
+	char *end;
 
 	if (decimal_parse(s->p, s->n, 0, out) == 0)
 		return 0;
@@ -376,7 +381,7 @@ static void
 rule_error(struct rulestate *rs, const char *fmt, const char *capname,
     const struct str *v)
 {
-	int	n;
+	int n;
 
 	rs->st->errors++;
 	n = snprintf(rs->st->last_error, sizeof(rs->st->last_error), fmt,
@@ -392,12 +397,12 @@ static int
 eval(struct matcher *m, struct rulestate *rs, const struct expr *e,
     const char *line, size_t len, double now, double *out)
 {
-	const struct rule	*r = rs->r;
-	size_t			 i, sp = 0;
-	double			 a, b, t;
+	const struct rule *r = rs->r;
+	size_t		   i, sp = 0;
+	double		   a, b, t;
 
 	for (i = 0; i < e->len; i++) {
-		const struct expr_node	*n = &e->n[i];
+		const struct expr_node *n = &e->n[i];
 
 		switch (n->op) {
 		case EXPR_NUM:
@@ -435,14 +440,13 @@ eval(struct matcher *m, struct rulestate *rs, const struct expr *e,
 	}
 	*out = m->stack[0];
 	if (!isfinite(*out)) {
-		static const struct str	none = { "", 0 };
+		static const struct str none = { "", 0 };
 
 		rule_error(rs, "value is not finite%s%.*s", "", &none);
 		return -1;
 	}
 	return 0;
 }
-
 
 /*
  * Makes the n label values in m->lvals valid UTF-8, each maximal
@@ -455,9 +459,9 @@ eval(struct matcher *m, struct rulestate *rs, const struct expr *e,
 static void
 fix_labels(struct matcher *m, size_t n)
 {
-	const unsigned char	*p, *end;
-	size_t			 i, len, bad, total = 0;
-	int			 valid = 1;
+	const unsigned char *p, *end;
+	size_t		     i, len, bad, total = 0;
+	int		     valid = 1;
 
 	for (i = 0; i < n; i++) {
 		p = (const unsigned char *)m->lvals[i].p;
@@ -472,7 +476,7 @@ fix_labels(struct matcher *m, size_t n)
 	buf_reset(&m->fix);
 	buf_reserve(&m->fix, 3 * total);
 	for (i = 0; i < n; i++) {
-		char	*start = m->fix.p + m->fix.len;
+		char *start = m->fix.p + m->fix.len;
 
 		p = (const unsigned char *)m->lvals[i].p;
 		end = p + m->lvals[i].n;
@@ -490,18 +494,20 @@ fix_labels(struct matcher *m, size_t n)
 }
 
 static const char *const action_names[] = {
-	[ACT_INC] = "inc", [ACT_ADD] = "add", [ACT_SET] = "set",
+	[ACT_INC] = "inc",
+	[ACT_ADD] = "add",
+	[ACT_SET] = "set",
 	[ACT_OBSERVE] = "observe",
 };
 
 static void
 explain_str(struct buf *out, const struct str *s)
 {
-	size_t	i;
+	size_t i;
 
 	buf_putc(out, '"');
 	for (i = 0; i < s->n; i++) {
-		unsigned char	c = (unsigned char)s->p[i];
+		unsigned char c = (unsigned char)s->p[i];
 
 		if (c == '"' || c == '\\')
 			buf_printf(out, "\\%c", c);
@@ -518,26 +524,28 @@ explain_str(struct buf *out, const struct str *s)
  * the registry update (or, with explain, its description).
  */
 static void
-run_action(struct matcher *m, struct rulestate *rs, size_t ai,
-    const char *line, size_t len, double now, struct buf *explain)
+run_action(struct matcher *m, struct rulestate *rs, size_t ai, const char *line,
+    size_t len, double now, struct buf *explain)
 {
-	const struct action	*a = &rs->r->acts[ai];
-	struct metric		*mt = rs->act[ai];
-	double			 v = 1;
-	size_t			 i;
-	int			 rc = 0;
+	const struct action *a = &rs->r->acts[ai];
+	struct metric	    *mt = rs->act[ai];
+	double		     v = 1;
+	size_t		     i;
+	int		     rc = 0;
 
 	if (a->cond != COND_NONE) {
-		const struct str	*c = &m->caps[a->condcap];
-		size_t			 cl = rs->condlen[ai];
-		int			 eq;
+		const struct str *c = &m->caps[a->condcap];
+		size_t		  cl = rs->condlen[ai];
+		int		  eq;
 
 		eq = c->n == cl && memcmp(c->p, a->condval, cl) == 0;
 		if (eq != (a->cond == COND_EQ)) {
 			if (explain)
-				buf_printf(explain, "  %s %s: condition on $%s "
-				    "false\n", action_names[a->kind],
-				    a->metric, rs->r->caps[a->condcap].name);
+				buf_printf(explain,
+				    "  %s %s: condition on $%s "
+				    "false\n",
+				    action_names[a->kind], a->metric,
+				    rs->r->caps[a->condcap].name);
 			return;
 		}
 	}
@@ -559,7 +567,7 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai,
 	}
 	fix_labels(m, a->nlabels);
 	if (mt->type == METRIC_COUNTER && v < 0) {
-		static const struct str	none = { "", 0 };
+		static const struct str none = { "", 0 };
 
 		rule_error(rs, "negative value for a counter%s%.*s", "", &none);
 		if (explain)
@@ -569,7 +577,7 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai,
 		return;
 	}
 	if (explain) {
-		char	num[32];
+		char num[32];
 
 		fmt_double(num, v);
 		buf_printf(explain, "  %s %s{", action_names[a->kind],
@@ -594,7 +602,7 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai,
 		rc = metric_observe(mt, m->lvals, v);
 		break;
 	}
-	(void)rc;	/* refusals by the series cap are counted per metric */
+	(void)rc; /* refusals by the series cap are counted per metric */
 }
 
 /*
@@ -602,14 +610,14 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai,
  * required pattern matched, else why not; *what names the pattern.
  */
 static enum miss
-try_rule(struct matcher *m, struct rulestate *rs, const char *line,
-    size_t len, size_t *what)
+try_rule(struct matcher *m, struct rulestate *rs, const char *line, size_t len,
+    size_t *what)
 {
-	const struct rule	*r = rs->r;
-	PCRE2_SIZE		*ov;
-	const char		*subj;
-	size_t			 i, j, n;
-	int			 rc;
+	const struct rule *r = rs->r;
+	PCRE2_SIZE	  *ov;
+	const char	  *subj;
+	size_t		   i, j, n;
+	int		   rc;
 
 	/*
 	 * JSON rules first: the line's one scan gives the mask of its keys,
@@ -626,7 +634,7 @@ try_rule(struct matcher *m, struct rulestate *rs, const char *line,
 				if (r->pats[i].field != NULL &&
 				    !r->pats[i].optional &&
 				    json_get(&m->ix, r->pats[i].field,
-				    r->pats[i].fieldlen) == NULL) {
+					r->pats[i].fieldlen) == NULL) {
 					*what = i;
 					break;
 				}
@@ -642,12 +650,12 @@ try_rule(struct matcher *m, struct rulestate *rs, const char *line,
 		m->caps[i].n = 0;
 	}
 	for (i = 0; i < r->npats; i++) {
-		const struct pattern	*p = &r->pats[i];
+		const struct pattern *p = &r->pats[i];
 
 		*what = i;
 		if (p->field != NULL) {
-			subj = field_value(m, line, len, p->field,
-			    p->fieldlen, &n);
+			subj = field_value(m, line, len, p->field, p->fieldlen,
+			    &n);
 			if (subj == NULL) {
 				if (p->optional)
 					continue;
@@ -698,7 +706,7 @@ try_rule(struct matcher *m, struct rulestate *rs, const char *line,
 		}
 		ov = pcre2_get_ovector_pointer(m->md);
 		for (j = 0; j < r->ncaps; j++) {
-			const struct capture	*c = &r->caps[j];
+			const struct capture *c = &r->caps[j];
 
 			if (c->pat != (int)i || c->group >= rc ||
 			    ov[2 * c->group] == PCRE2_UNSET)
@@ -714,9 +722,9 @@ static int
 run_line(struct matcher *m, const char *line, size_t len, double now,
     struct buf *explain)
 {
-	size_t	i, j, what = 0;
-	int	matched = 0;
-	double	t;
+	size_t i, j, what = 0;
+	int    matched = 0;
+	double t;
 
 	m->jstate = 0;
 	m->tstate = 0;
@@ -724,9 +732,9 @@ run_line(struct matcher *m, const char *line, size_t len, double now,
 	if (!explain)
 		m->st.lines++;
 	for (i = 0; i < m->nrules; i++) {
-		struct rulestate	*rs = &m->rst[i];
-		const struct rule	*r = rs->r;
-		enum miss		 miss;
+		struct rulestate  *rs = &m->rst[i];
+		const struct rule *r = rs->r;
+		enum miss	   miss;
 
 		miss = try_rule(m, rs, line, len, &what);
 		if (miss != MISS_NONE) {
@@ -734,31 +742,37 @@ run_line(struct matcher *m, const char *line, size_t len, double now,
 				continue;
 			buf_printf(explain, "rule %s: no match: ", r->name);
 			if (miss == MISS_PREFILTER)
-				buf_puts(explain, "a prefilter literal is "
+				buf_puts(explain,
+				    "a prefilter literal is "
 				    "absent\n");
 			else if (miss == MISS_NOTJSON)
-				buf_puts(explain, "the line is not one "
+				buf_puts(explain,
+				    "the line is not one "
 				    "complete JSON object\n");
 			else if (miss == MISS_FIELD)
-				buf_printf(explain, "no top-level field "
-				    "\"%s\"\n", r->pats[what].field);
+				buf_printf(explain,
+				    "no top-level field "
+				    "\"%s\"\n",
+				    r->pats[what].field);
 			else if (miss == MISS_LIMIT)
-				buf_printf(explain, "match limit reached by "
-				    "/%s/\n", r->pats[what].src);
+				buf_printf(explain,
+				    "match limit reached by "
+				    "/%s/\n",
+				    r->pats[what].src);
 			else
 				buf_printf(explain, "/%s/ does not match%s%s\n",
 				    r->pats[what].src,
 				    r->pats[what].field ? " field " : "",
-				    r->pats[what].field ?
-				    r->pats[what].field : "");
+				    r->pats[what].field ? r->pats[what].field :
+							  "");
 			continue;
 		}
 		matched++;
 		if (explain) {
 			buf_printf(explain, "rule %s: match\n", r->name);
 			for (j = 0; j < r->ncaps; j++) {
-				buf_printf(explain, "  $%s = ",
-				    r->caps[j].name);
+				buf_printf(explain,
+				    "  $%s = ", r->caps[j].name);
 				explain_str(explain, &m->caps[j]);
 				buf_putc(explain, '\n');
 			}

@@ -14,19 +14,19 @@
 #include "util.h"
 
 struct rule_stats {
-	uint64_t	matched;
-	double		last_match;	/* wall clock */
-	uint64_t	limit_hits;	/* PCRE2 match or depth limit reached */
-	uint64_t	errors;		/* action refused (e.g. number unreadable) */
-	char		last_error[160];
+	uint64_t matched;
+	double	 last_match; /* wall clock */
+	uint64_t limit_hits; /* PCRE2 match or depth limit reached */
+	uint64_t errors;     /* action refused (e.g. number unreadable) */
+	char	 last_error[160];
 };
 
 struct matcher_stats {
-	uint64_t	lines;
-	uint64_t	unmatched;	/* lines that fed no rule */
-	uint64_t	json_invalid;	/* lines starting with {, not one object */
-	uint64_t	limit_hits;
-	double		newest_time;	/* newest log time seen on a matched line */
+	uint64_t lines;
+	uint64_t unmatched;    /* lines that fed no rule */
+	uint64_t json_invalid; /* lines starting with {, not one object */
+	uint64_t limit_hits;
+	double	 newest_time; /* newest log time seen on a matched line */
 };
 
 struct matcher;
@@ -37,10 +37,9 @@ struct matcher;
  * a metric is missing. match_limit and depth_limit are PCRE2's limits (0:
  * our defaults). The matcher borrows rs and reg.
  */
-struct matcher	*matcher_new(const struct ruleset *, struct registry *,
-		    uint32_t match_limit, uint32_t depth_limit,
-		    char *err, size_t errlen);
-void		 matcher_free(struct matcher *);
+struct matcher *matcher_new(const struct ruleset *, struct registry *,
+    uint32_t match_limit, uint32_t depth_limit, char *err, size_t errlen);
+void		matcher_free(struct matcher *);
 
 /*
  * Feeds one line (no newline, CR already stripped) to every rule and
@@ -48,25 +47,22 @@ void		 matcher_free(struct matcher *);
  * time of lines that carry none. The caller holds the registry lock.
  * Returns the number of rules that matched.
  */
-int		 matcher_line(struct matcher *, const char *line, size_t len,
-		    double now);
+int matcher_line(struct matcher *, const char *line, size_t len, double now);
 
 /*
  * The line's log time by the ruleset's timestamp rules, or -1 when none
  * applies. Used for the newest time of a file.
  */
-double		 matcher_line_time(struct matcher *, const char *line,
-		    size_t len);
+double matcher_line_time(struct matcher *, const char *line, size_t len);
 
 /*
  * As matcher_line without touching the registry: appends to out which
  * rules match, their captures and what each action would do.
  */
-int		 matcher_explain(struct matcher *, const char *line, size_t len,
-		    double now, struct buf *out);
+int matcher_explain(struct matcher *, const char *line, size_t len, double now,
+    struct buf *out);
 
-const struct rule_stats		*matcher_rule_stats(struct matcher *,
-				    size_t *n);
-const struct matcher_stats	*matcher_stats(struct matcher *);
+const struct rule_stats	   *matcher_rule_stats(struct matcher *, size_t *n);
+const struct matcher_stats *matcher_stats(struct matcher *);
 
 #endif

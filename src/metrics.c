@@ -18,14 +18,24 @@
 #include "metrics.h"
 #include "util.h"
 
-const double	metrics_default_buckets[] = {
-	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+const double metrics_default_buckets[] = {
+	0.005,
+	0.01,
+	0.025,
+	0.05,
+	0.1,
+	0.25,
+	0.5,
+	1,
+	2.5,
+	5,
+	10,
 };
-const size_t	metrics_ndefault_buckets = NELEM(metrics_default_buckets);
+const size_t metrics_ndefault_buckets = NELEM(metrics_default_buckets);
 
-#define TABLE_MIN	8
+#define TABLE_MIN 8
 
-static void	metric_free(struct metric *);
+static void metric_free(struct metric *);
 
 static int
 name_char(int c, int first, int colon)
@@ -40,7 +50,7 @@ name_char(int c, int first, int colon)
 static int
 name_valid(const char *name, int colon)
 {
-	const char	*p;
+	const char *p;
 
 	if (name == NULL || *name == '\0')
 		return 0;
@@ -63,8 +73,7 @@ label_name_check(const char *name, enum metric_type type)
 		return NAME_INVALID;
 	if (name[0] == '_' && name[1] == '_')
 		return NAME_RESERVED;
-	if (strcmp(name, "le") == 0 &&
-	    (type == 0 || type == METRIC_HISTOGRAM))
+	if (strcmp(name, "le") == 0 && (type == 0 || type == METRIC_HISTOGRAM))
 		return NAME_LE;
 	return NAME_OK;
 }
@@ -91,7 +100,7 @@ metric_type_name(enum metric_type t)
 static double
 update_time(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	if (clock_gettime(CLOCK_REALTIME_COARSE, &ts) == -1)
 		return 0;
@@ -116,9 +125,9 @@ hash_mix(uint64_t h, uint64_t k)
 static uint64_t
 hash_values(const struct str *v, size_t n)
 {
-	uint64_t	 h = 0x6c6f676d65747269ULL, k;
-	const char	*p;
-	size_t		 i, left;
+	uint64_t    h = 0x6c6f676d65747269ULL, k;
+	const char *p;
+	size_t	    i, left;
 
 	for (i = 0; i < n; i++) {
 		h = hash_mix(h, (uint64_t)v[i].n);
@@ -143,7 +152,7 @@ hash_values(const struct str *v, size_t n)
 static int
 series_equal(const struct series *s, const struct str *v, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (s->lens[i] != v[i].n)
@@ -158,8 +167,8 @@ series_equal(const struct series *s, const struct str *v, size_t n)
 static void
 table_grow(struct metric *m)
 {
-	struct series	**nt, *s, *next;
-	size_t		  nsize, i, slot;
+	struct series **nt, *s, *next;
+	size_t		nsize, i, slot;
 
 	nsize = m->tablesize ? m->tablesize * 2 : TABLE_MIN;
 	nt = xcalloc(nsize, sizeof(*nt));
@@ -184,9 +193,9 @@ table_grow(struct metric *m)
 static struct series *
 series_new(const struct metric *m, const struct str *v, uint64_t hash)
 {
-	struct series	*s;
-	size_t		 size, i, nb;
-	char		*p;
+	struct series *s;
+	size_t	       size, i, nb;
+	char	      *p;
 
 	nb = m->type == METRIC_HISTOGRAM ? m->nbuckets : 0;
 	size = sizeof(*s) + m->nlabels * (sizeof(char *) + sizeof(size_t)) +
@@ -229,9 +238,9 @@ series_new(const struct metric *m, const struct str *v, uint64_t hash)
 struct series *
 metric_series(struct metric *m, const struct str *values)
 {
-	struct series	*s;
-	uint64_t	 h;
-	size_t		 slot;
+	struct series *s;
+	uint64_t       h;
+	size_t	       slot;
 
 	if (m->type == METRIC_FRESHNESS)
 		return NULL;
@@ -245,7 +254,7 @@ metric_series(struct metric *m, const struct str *values)
 	h = hash_values(values, m->nlabels);
 	if (m->tablesize > 0) {
 		for (s = m->table[h & (m->tablesize - 1)]; s != NULL;
-		    s = s->next)
+		     s = s->next)
 			if (s->hash == h && series_equal(s, values, m->nlabels))
 				return s;
 	}
@@ -272,7 +281,7 @@ metric_series(struct metric *m, const struct str *values)
 int
 metric_add(struct metric *m, const struct str *values, double v)
 {
-	struct series	*s;
+	struct series *s;
 
 	if (m->type == METRIC_COUNTER) {
 		if (!(v >= 0))
@@ -290,7 +299,7 @@ metric_add(struct metric *m, const struct str *values, double v)
 int
 metric_set(struct metric *m, const struct str *values, double v)
 {
-	struct series	*s;
+	struct series *s;
 
 	if (m->type != METRIC_GAUGE)
 		return -1;
@@ -310,8 +319,8 @@ metric_set(struct metric *m, const struct str *values, double v)
 int
 metric_observe(struct metric *m, const struct str *values, double v)
 {
-	struct series	*s;
-	size_t		 lo, hi, mid;
+	struct series *s;
+	size_t	       lo, hi, mid;
 
 	if (m->type != METRIC_HISTOGRAM || isnan(v))
 		return -1;
@@ -338,10 +347,10 @@ metric_observe(struct metric *m, const struct str *values, double v)
 static int
 series_cmp(const void *a, const void *b, void *arg)
 {
-	const struct series	*x = *(struct series *const *)a;
-	const struct series	*y = *(struct series *const *)b;
-	size_t			 n = *(const size_t *)arg, i, len;
-	int			 c;
+	const struct series *x = *(struct series *const *)a;
+	const struct series *y = *(struct series *const *)b;
+	size_t		     n = *(const size_t *)arg, i, len;
+	int		     c;
 
 	for (i = 0; i < n; i++) {
 		len = x->lens[i] < y->lens[i] ? x->lens[i] : y->lens[i];
@@ -361,8 +370,8 @@ void
 metric_foreach(struct metric *m,
     void (*fn)(struct metric *, struct series *, void *), void *arg)
 {
-	struct series	*s;
-	size_t		 i, n;
+	struct series *s;
+	size_t	       i, n;
 
 	if (m->nseries == 0)
 		return;
@@ -384,7 +393,7 @@ metric_foreach(struct metric *m,
 struct registry *
 registry_new(void)
 {
-	struct registry	*reg;
+	struct registry *reg;
 
 	reg = xcalloc(1, sizeof(*reg));
 	if (pthread_mutex_init(&reg->lock, NULL) != 0)
@@ -395,8 +404,8 @@ registry_new(void)
 static char **
 strv_dup(char *const *v, size_t n)
 {
-	char	**d;
-	size_t	  i;
+	char **d;
+	size_t i;
 
 	if (n == 0)
 		return NULL;
@@ -410,7 +419,7 @@ strv_dup(char *const *v, size_t n)
 void
 registry_free(struct registry *reg)
 {
-	size_t	i;
+	size_t i;
 
 	if (reg == NULL)
 		return;
@@ -451,7 +460,7 @@ registry_set_default_labels(struct registry *reg, char *const *names,
 struct metric *
 registry_find(struct registry *reg, const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < reg->n; i++)
 		if (strcmp(reg->m[i]->name, name) == 0)
@@ -462,8 +471,8 @@ registry_find(struct registry *reg, const char *name)
 static void
 metric_free(struct metric *m)
 {
-	struct series	*s, *next;
-	size_t		 i;
+	struct series *s, *next;
+	size_t	       i;
 
 	if (m == NULL)
 		return;
@@ -503,7 +512,7 @@ decl_buckets(const struct metric_decl *d, const double **b, size_t *n)
 static const struct metric_decl *
 decl_find(const struct metric_decl *d, size_t n, const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (d[i].name != NULL && strcmp(d[i].name, name) == 0)
@@ -516,7 +525,7 @@ static const struct metric_decl *
 decl_labels(const struct metric_decl *d, const struct metric_decl *all,
     size_t n)
 {
-	const struct metric_decl	*src;
+	const struct metric_decl *src;
 
 	if (d->type == METRIC_FRESHNESS && d->nlabels == 0 &&
 	    (src = decl_find(all, n, d->source)) != NULL)
@@ -527,7 +536,7 @@ decl_labels(const struct metric_decl *d, const struct metric_decl *all,
 static int
 same_labels(char *const *a, size_t na, char *const *b, size_t nb)
 {
-	size_t	i;
+	size_t i;
 
 	if (na != nb)
 		return 0;
@@ -539,10 +548,10 @@ same_labels(char *const *a, size_t na, char *const *b, size_t nb)
 
 /* Writes "file:line: message" about d into err; returns -1. */
 static int
-decl_err(const struct metric_decl *d, char *err, size_t errlen,
-    const char *fmt, ...)
+decl_err(const struct metric_decl *d, char *err, size_t errlen, const char *fmt,
+    ...)
 {
-	va_list	ap;
+	va_list ap;
 	int	off;
 
 	if (errlen == 0)
@@ -562,13 +571,13 @@ decl_err(const struct metric_decl *d, char *err, size_t errlen,
  * Returns 0, or -1 with "file:line: message" in err.
  */
 static int
-decl_check(const struct registry *reg, const struct metric_decl *all,
-    size_t n, size_t idx, char *err, size_t errlen)
+decl_check(const struct registry *reg, const struct metric_decl *all, size_t n,
+    size_t idx, char *err, size_t errlen)
 {
-	const struct metric_decl	*d = &all[idx], *o;
-	const double			*b;
-	const char			*nm;
-	size_t				 i, j, nb;
+	const struct metric_decl *d = &all[idx], *o;
+	const double		 *b;
+	const char		 *nm;
+	size_t			  i, j, nb;
 
 	if (metric_name_check(d->name) != NAME_OK)
 		return decl_err(d, err, errlen, "invalid metric name \"%s\"",
@@ -576,110 +585,149 @@ decl_check(const struct registry *reg, const struct metric_decl *all,
 	nm = d->name;
 	for (i = 0; i < idx; i++)
 		if (all[i].name != NULL && strcmp(all[i].name, nm) == 0)
-			return decl_err(d, err, errlen, "duplicate metric "
-			    "\"%s\", first declared at %s:%d", nm,
-			    all[i].file ? all[i].file : "?", all[i].line);
+			return decl_err(d, err, errlen,
+			    "duplicate metric "
+			    "\"%s\", first declared at %s:%d",
+			    nm, all[i].file ? all[i].file : "?", all[i].line);
 	if (d->type < METRIC_COUNTER || d->type > METRIC_FRESHNESS)
 		return decl_err(d, err, errlen, "metric \"%s\": unknown type",
 		    nm);
 	if (d->nlabels > 0 && d->labels == NULL)
-		return decl_err(d, err, errlen, "metric \"%s\": missing "
-		    "label names", nm);
+		return decl_err(d, err, errlen,
+		    "metric \"%s\": missing "
+		    "label names",
+		    nm);
 	for (i = 0; i < d->nlabels; i++) {
 		switch (label_name_check(d->labels[i], d->type)) {
 		case NAME_OK:
 			break;
 		case NAME_LE:
-			return decl_err(d, err, errlen, "histogram \"%s\": "
-			    "label \"le\" is reserved", nm);
+			return decl_err(d, err, errlen,
+			    "histogram \"%s\": "
+			    "label \"le\" is reserved",
+			    nm);
 		case NAME_INVALID:
 		case NAME_RESERVED:
-			return decl_err(d, err, errlen, "metric \"%s\": "
-			    "invalid label name \"%s\"", nm,
-			    d->labels[i] ? d->labels[i] : "");
+			return decl_err(d, err, errlen,
+			    "metric \"%s\": "
+			    "invalid label name \"%s\"",
+			    nm, d->labels[i] ? d->labels[i] : "");
 		}
 		for (j = 0; j < i; j++)
 			if (strcmp(d->labels[j], d->labels[i]) == 0)
-				return decl_err(d, err, errlen, "metric "
-				    "\"%s\": duplicate label \"%s\"", nm,
-				    d->labels[i]);
+				return decl_err(d, err, errlen,
+				    "metric "
+				    "\"%s\": duplicate label \"%s\"",
+				    nm, d->labels[i]);
 		for (j = 0; j < reg->ndl; j++)
 			if (strcmp(reg->dlnames[j], d->labels[i]) == 0)
-				return decl_err(d, err, errlen, "metric "
+				return decl_err(d, err, errlen,
+				    "metric "
 				    "\"%s\": label \"%s\" is a default label",
 				    nm, d->labels[i]);
 	}
 	if (d->type != METRIC_HISTOGRAM && d->nbuckets > 0)
-		return decl_err(d, err, errlen, "metric \"%s\": buckets on "
-		    "a metric that is not a histogram", nm);
+		return decl_err(d, err, errlen,
+		    "metric \"%s\": buckets on "
+		    "a metric that is not a histogram",
+		    nm);
 	decl_buckets(d, &b, &nb);
 	if (nb > 0 && b == NULL)
-		return decl_err(d, err, errlen, "histogram \"%s\": missing "
-		    "buckets", nm);
+		return decl_err(d, err, errlen,
+		    "histogram \"%s\": missing "
+		    "buckets",
+		    nm);
 	for (i = 0; i < nb; i++) {
 		if (!isfinite(b[i]))
-			return decl_err(d, err, errlen, "histogram \"%s\": "
+			return decl_err(d, err, errlen,
+			    "histogram \"%s\": "
 			    "bucket %zu is not a finite number (+Inf is "
-			    "implicit)", nm, i + 1);
+			    "implicit)",
+			    nm, i + 1);
 		if (i > 0 && !(b[i] > b[i - 1]))
-			return decl_err(d, err, errlen, "histogram \"%s\": "
+			return decl_err(d, err, errlen,
+			    "histogram \"%s\": "
 			    "buckets not strictly increasing (%g after %g)",
 			    nm, b[i], b[i - 1]);
 	}
 	if (d->ninitial > 0) {
 		if (d->type == METRIC_FRESHNESS)
-			return decl_err(d, err, errlen, "freshness gauge "
-			    "\"%s\": initial series are not allowed", nm);
+			return decl_err(d, err, errlen,
+			    "freshness gauge "
+			    "\"%s\": initial series are not allowed",
+			    nm);
 		if (d->nlabels == 0)
-			return decl_err(d, err, errlen, "metric \"%s\": "
-			    "initial series of a metric without labels", nm);
+			return decl_err(d, err, errlen,
+			    "metric \"%s\": "
+			    "initial series of a metric without labels",
+			    nm);
 		if (d->initial == NULL)
-			return decl_err(d, err, errlen, "metric \"%s\": "
-			    "initial series without values", nm);
+			return decl_err(d, err, errlen,
+			    "metric \"%s\": "
+			    "initial series without values",
+			    nm);
 		for (i = 0; i < d->ninitial * d->nlabels; i++)
 			if (d->initial[i] == NULL)
-				return decl_err(d, err, errlen, "metric "
+				return decl_err(d, err, errlen,
+				    "metric "
 				    "\"%s\": initial series %zu has %zu "
-				    "values, expected %zu", nm,
-				    i / d->nlabels + 1, i % d->nlabels,
+				    "values, expected %zu",
+				    nm, i / d->nlabels + 1, i % d->nlabels,
 				    d->nlabels);
 	}
 	if (d->type != METRIC_FRESHNESS)
 		return 0;
 
 	if (d->source == NULL)
-		return decl_err(d, err, errlen, "freshness gauge \"%s\": no "
-		    "source gauge", nm);
+		return decl_err(d, err, errlen,
+		    "freshness gauge \"%s\": no "
+		    "source gauge",
+		    nm);
 	if ((o = decl_find(all, n, d->source)) == NULL)
-		return decl_err(d, err, errlen, "freshness gauge \"%s\": "
-		    "source \"%s\" is not declared", nm, d->source);
+		return decl_err(d, err, errlen,
+		    "freshness gauge \"%s\": "
+		    "source \"%s\" is not declared",
+		    nm, d->source);
 	if (o->type != METRIC_GAUGE)
-		return decl_err(d, err, errlen, "freshness gauge \"%s\": "
-		    "source \"%s\" is not a gauge", nm, d->source);
+		return decl_err(d, err, errlen,
+		    "freshness gauge \"%s\": "
+		    "source \"%s\" is not a gauge",
+		    nm, d->source);
 	if (d->nlabels > 0 &&
 	    !same_labels(d->labels, d->nlabels, o->labels, o->nlabels))
-		return decl_err(d, err, errlen, "freshness gauge \"%s\": "
-		    "labels differ from those of \"%s\"", nm, d->source);
+		return decl_err(d, err, errlen,
+		    "freshness gauge \"%s\": "
+		    "labels differ from those of \"%s\"",
+		    nm, d->source);
 	if (!(d->stale_after >= 0))
-		return decl_err(d, err, errlen, "freshness gauge \"%s\": "
-		    "invalid stale time", nm);
+		return decl_err(d, err, errlen,
+		    "freshness gauge \"%s\": "
+		    "invalid stale time",
+		    nm);
 	if (d->nth > 0 && d->th == NULL)
-		return decl_err(d, err, errlen, "freshness gauge \"%s\": "
-		    "missing thresholds", nm);
+		return decl_err(d, err, errlen,
+		    "freshness gauge \"%s\": "
+		    "missing thresholds",
+		    nm);
 	for (i = 0; i < d->nth; i++) {
 		if (d->th[i].label == NULL || d->th[i].value == NULL)
-			return decl_err(d, err, errlen, "freshness gauge "
-			    "\"%s\": incomplete threshold", nm);
+			return decl_err(d, err, errlen,
+			    "freshness gauge "
+			    "\"%s\": incomplete threshold",
+			    nm);
 		for (j = 0; j < o->nlabels; j++)
 			if (strcmp(o->labels[j], d->th[i].label) == 0)
 				break;
 		if (j == o->nlabels)
-			return decl_err(d, err, errlen, "freshness gauge "
+			return decl_err(d, err, errlen,
+			    "freshness gauge "
 			    "\"%s\": threshold on unknown label \"%s\"",
 			    nm, d->th[i].label);
 		if (!(d->th[i].seconds >= 0))
-			return decl_err(d, err, errlen, "freshness gauge "
-			    "\"%s\": invalid threshold time", nm);
+			return decl_err(d, err, errlen,
+			    "freshness gauge "
+			    "\"%s\": invalid threshold time",
+			    nm);
 	}
 	return 0;
 }
@@ -688,8 +736,8 @@ decl_check(const struct registry *reg, const struct metric_decl *all,
 static int
 compatible(const struct metric *m, const struct metric_decl *d)
 {
-	const double	*b;
-	size_t		 nb;
+	const double *b;
+	size_t	      nb;
 
 	if (m->type != d->type || d->type == METRIC_FRESHNESS)
 		return 0;
@@ -705,10 +753,10 @@ static struct metric *
 metric_new(const struct registry *reg, const struct metric_decl *d,
     const struct metric_decl *all, size_t n)
 {
-	const struct metric_decl	*ld;
-	struct metric			*m;
-	const double			*b;
-	size_t				 i, nb;
+	const struct metric_decl *ld;
+	struct metric		 *m;
+	const double		 *b;
+	size_t			  i, nb;
 
 	m = xcalloc(1, sizeof(*m));
 	m->name = xstrdup(d->name);
@@ -747,9 +795,9 @@ metric_new(const struct registry *reg, const struct metric_decl *d,
 static void
 metric_initial(struct metric *m, const struct metric_decl *d)
 {
-	struct str	*v;
-	struct series	*s;
-	size_t		 i, j;
+	struct str    *v;
+	struct series *s;
+	size_t	       i, j;
 
 	if (m->type == METRIC_FRESHNESS)
 		return;
@@ -782,8 +830,8 @@ int
 registry_sync(struct registry *reg, const struct metric_decl *d, size_t n,
     char *err, size_t errlen)
 {
-	struct metric	**nm, *m;
-	size_t		  i, j;
+	struct metric **nm, *m;
+	size_t		i, j;
 
 	if (errlen > 0)
 		err[0] = '\0';
@@ -829,10 +877,10 @@ registry_sync(struct registry *reg, const struct metric_decl *d, size_t n,
 size_t
 registry_expire(struct registry *reg, double now, double max_age)
 {
-	struct series	**pp, *s;
-	struct metric	 *m;
-	size_t		  i, slot, n = 0;
-	double		  limit;
+	struct series **pp, *s;
+	struct metric  *m;
+	size_t		i, slot, n = 0;
+	double		limit;
 
 	for (i = 0; i < reg->n; i++) {
 		m = reg->m[i];
@@ -865,8 +913,8 @@ registry_expire(struct registry *reg, double now, double max_age)
 double
 metric_stale_limit(const struct metric *fresh, const struct series *s)
 {
-	const struct metric	*src = fresh->source;
-	size_t			 i, j, len;
+	const struct metric *src = fresh->source;
+	size_t		     i, j, len;
 
 	for (i = 0; i < fresh->nth; i++) {
 		for (j = 0; j < src->nlabels; j++)

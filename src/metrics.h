@@ -23,14 +23,14 @@ enum metric_type {
 	METRIC_COUNTER = 1,
 	METRIC_GAUGE,
 	METRIC_HISTOGRAM,
-	METRIC_FRESHNESS,	/* a gauge computed when rendered, see below */
+	METRIC_FRESHNESS, /* a gauge computed when rendered, see below */
 };
 
 /* A stall threshold of a freshness gauge: when label == value, seconds. */
 struct threshold {
-	char	*label;
-	char	*value;
-	double	 seconds;
+	char  *label;
+	char  *value;
+	double seconds;
 };
 
 /*
@@ -40,22 +40,22 @@ struct threshold {
  * and 0 when older or never set (source value 0).
  */
 struct metric_decl {
-	char			*name;
-	char			*help;
-	enum metric_type	 type;
-	char			**labels;	/* nlabels names, without defaults */
-	size_t			 nlabels;
-	double			*buckets;	/* sorted, without +Inf */
-	size_t			 nbuckets;
-	char			**initial;	/* ninitial * nlabels values */
-	size_t			 ninitial;
-	char			*source;	/* freshness: the source gauge */
-	double			 stale_after;	/* freshness: default seconds */
-	struct threshold	*th;
-	size_t			 nth;
-	double			 expire;	/* seconds, 0: the registry's */
-	const char		*file;		/* where it was declared */
-	int			 line;
+	char		 *name;
+	char		 *help;
+	enum metric_type  type;
+	char		**labels; /* nlabels names, without defaults */
+	size_t		  nlabels;
+	double		 *buckets; /* sorted, without +Inf */
+	size_t		  nbuckets;
+	char		**initial; /* ninitial * nlabels values */
+	size_t		  ninitial;
+	char		 *source;      /* freshness: the source gauge */
+	double		  stale_after; /* freshness: default seconds */
+	struct threshold *th;
+	size_t		  nth;
+	double		  expire; /* seconds, 0: the registry's */
+	const char	 *file;	  /* where it was declared */
+	int		  line;
 };
 
 /*
@@ -66,86 +66,86 @@ struct metric_decl {
  */
 enum name_fault {
 	NAME_OK,
-	NAME_INVALID,		/* not of the form above */
-	NAME_RESERVED,		/* a label name starting with "__" */
-	NAME_LE,		/* "le" where buckets use it */
+	NAME_INVALID,  /* not of the form above */
+	NAME_RESERVED, /* a label name starting with "__" */
+	NAME_LE,       /* "le" where buckets use it */
 };
 
-enum name_fault	 metric_name_check(const char *);
+enum name_fault metric_name_check(const char *);
 /* A label name of a metric of the given type; 0: a default label. */
-enum name_fault	 label_name_check(const char *, enum metric_type);
+enum name_fault label_name_check(const char *, enum metric_type);
 
 /* A type as Prometheus names it: a freshness gauge is a "gauge". */
-const char	*metric_type_name(enum metric_type);
+const char *metric_type_name(enum metric_type);
 
 /* Prometheus's default histogram buckets. */
-extern const double	metrics_default_buckets[];
-extern const size_t	metrics_ndefault_buckets;
+extern const double metrics_default_buckets[];
+extern const size_t metrics_ndefault_buckets;
 
 struct series {
-	char		**values;	/* nlabels owned label values */
-	size_t		 *lens;
-	uint64_t	  hash;
-	double		  value;	/* counter, gauge; histogram: sum */
-	uint64_t	  count;	/* histogram: observations */
-	uint64_t	 *buckets;	/* histogram: per bucket, not cumulative */
-	double		  updated;	/* wall time of the last change */
-	int		  pinned;	/* declared up front: never expires */
-	char		 *esc;		/* its labels as the exposition last
-					   rendered them (a cache it fills
-					   and the registry frees), or NULL */
-	size_t		  esclen;
-	struct series	 *next;		/* hash chain */
+	char	     **values; /* nlabels owned label values */
+	size_t	      *lens;
+	uint64_t       hash;
+	double	       value;	/* counter, gauge; histogram: sum */
+	uint64_t       count;	/* histogram: observations */
+	uint64_t      *buckets; /* histogram: per bucket, not cumulative */
+	double	       updated; /* wall time of the last change */
+	int	       pinned;	/* declared up front: never expires */
+	char	      *esc;	/* its labels as the exposition last
+				   rendered them (a cache it fills
+				   and the registry frees), or NULL */
+	size_t	       esclen;
+	struct series *next; /* hash chain */
 };
 
 struct metric {
-	char			*name;
-	char			*help;
-	enum metric_type	 type;
-	char			**labels;
-	size_t			 nlabels;
-	double			*buckets;
-	size_t			 nbuckets;
-	struct metric		*source;	/* freshness */
-	double			 stale_after;
-	struct threshold	*th;
-	size_t			 nth;
-	struct series		**table;
-	size_t			 tablesize;
-	size_t			 nseries;
-	size_t			 maxseries;	/* 0: no cap */
-	uint64_t		 dropped;	/* updates refused by the cap */
-	size_t			 maxlabel;	/* bytes of a value, 0: no cap */
-	uint64_t		 label_dropped;	/* updates refused: value too long */
-	uint64_t		 expired;	/* series removed by expiry */
-	double			 expire;	/* its own expiry, 0: none */
-	int			 warned;	/* the daemon logged a refusal */
-	struct series		**order;	/* series sorted, when ordered */
-	int			 ordered;	/* no series added or removed since */
-	int			 keep;		/* registry_sync bookkeeping */
+	char		 *name;
+	char		 *help;
+	enum metric_type  type;
+	char		**labels;
+	size_t		  nlabels;
+	double		 *buckets;
+	size_t		  nbuckets;
+	struct metric	 *source; /* freshness */
+	double		  stale_after;
+	struct threshold *th;
+	size_t		  nth;
+	struct series	**table;
+	size_t		  tablesize;
+	size_t		  nseries;
+	size_t		  maxseries;	 /* 0: no cap */
+	uint64_t	  dropped;	 /* updates refused by the cap */
+	size_t		  maxlabel;	 /* bytes of a value, 0: no cap */
+	uint64_t	  label_dropped; /* updates refused: value too long */
+	uint64_t	  expired;	 /* series removed by expiry */
+	double		  expire;	 /* its own expiry, 0: none */
+	int		  warned;	 /* the daemon logged a refusal */
+	struct series	**order;	 /* series sorted, when ordered */
+	int		  ordered;	 /* no series added or removed since */
+	int		  keep;		 /* registry_sync bookkeeping */
 };
 
 struct registry {
-	pthread_mutex_t	 lock;
-	struct metric	**m;		/* in declaration order */
-	size_t		 n;
-	char		**dlnames;	/* default labels */
-	char		**dlvalues;
-	size_t		 ndl;
-	size_t		 maxseries;	/* cap for metrics declared later */
-	size_t		 maxlabel;	/* cap for metrics declared later */
-	int		 cache_labels;	/* keep each series' escaped labels:
-					   worth it when rendered often */
+	pthread_mutex_t lock;
+	struct metric **m; /* in declaration order */
+	size_t		n;
+	char	      **dlnames; /* default labels */
+	char	      **dlvalues;
+	size_t		ndl;
+	size_t		maxseries;    /* cap for metrics declared later */
+	size_t		maxlabel;     /* cap for metrics declared later */
+	int		cache_labels; /* keep each series' escaped labels:
+					 worth it when rendered often */
 };
 
-struct registry	*registry_new(void);
+struct registry *registry_new(void);
 void		 registry_free(struct registry *);
 void		 registry_lock(struct registry *);
 void		 registry_unlock(struct registry *);
 
 /* Replaces the default labels (copied). */
-void		 registry_set_default_labels(struct registry *,
-		    char *const *names, char *const *values, size_t n);
+void registry_set_default_labels(struct registry *, char *const *names,
+    char *const *values, size_t n);
 
 /*
  * Makes the registry hold exactly the declared metrics, in that order:
@@ -155,10 +155,10 @@ void		 registry_set_default_labels(struct registry *,
  * dropped. Nothing changes unless every declaration is valid; on error,
  * returns -1 and writes "file:line: message" into err.
  */
-int		 registry_sync(struct registry *, const struct metric_decl *,
-		    size_t n, char *err, size_t errlen);
+int registry_sync(struct registry *, const struct metric_decl *, size_t n,
+    char *err, size_t errlen);
 
-struct metric	*registry_find(struct registry *, const char *name);
+struct metric *registry_find(struct registry *, const char *name);
 
 /*
  * Finds or creates the series of m with the given label values (nlabels
@@ -167,29 +167,27 @@ struct metric	*registry_find(struct registry *, const char *name);
  * Values are copied; invalid UTF-8 is kept as is here (the matcher makes
  * label values valid before the lookup).
  */
-struct series	*metric_series(struct metric *, const struct str *values);
+struct series *metric_series(struct metric *, const struct str *values);
 
 /* Counter += v (v < 0 is ignored and returns -1); gauge += v. */
-int		 metric_add(struct metric *, const struct str *values, double);
+int metric_add(struct metric *, const struct str *values, double);
 /* Gauge = v. */
-int		 metric_set(struct metric *, const struct str *values, double);
+int metric_set(struct metric *, const struct str *values, double);
 /* Histogram observation. */
-int		 metric_observe(struct metric *, const struct str *values,
-		    double);
+int metric_observe(struct metric *, const struct str *values, double);
 
 /*
  * Removes the series not updated for their metric's expire seconds, or
  * else max_age (0: never), except those declared up front. Returns how
  * many went. Cost: a walk of the series of every metric that expires.
  */
-size_t		 registry_expire(struct registry *, double now, double max_age);
+size_t registry_expire(struct registry *, double now, double max_age);
 
 /*
  * The stall threshold of freshness gauge fresh for series s of its source:
  * the first threshold whose label has s's value, else stale_after.
  */
-double		 metric_stale_limit(const struct metric *fresh,
-		    const struct series *s);
+double metric_stale_limit(const struct metric *fresh, const struct series *s);
 
 /*
  * Calls fn for every series of m in a deterministic order (label values
@@ -197,8 +195,7 @@ double		 metric_stale_limit(const struct metric *fresh,
  * Cost: a sort of the series pointers when series came or went since the
  * last call, else a walk of the kept order.
  */
-void		 metric_foreach(struct metric *,
-		    void (*fn)(struct metric *, struct series *, void *),
-		    void *arg);
+void metric_foreach(struct metric *,
+    void (*fn)(struct metric *, struct series *, void *), void *arg);
 
 #endif

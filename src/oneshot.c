@@ -27,53 +27,53 @@
  * written family by family, series by series, from the chunks. Memory is
  * bounded by the number of series, not by the length of the history.
  */
-#define SPILL_CAP	8192
-#define CHUNK_HEAD	16		/* the previous chunk + 1, length */
-#define EARLY_MAX	(16u << 20)	/* bytes of lines held before a time */
-#define MAX_STEPS	10000000LL	/* steps in one history */
-#define MAX_INDEX	9.0e15		/* k * step with k exact in a double */
+#define SPILL_CAP  8192
+#define CHUNK_HEAD 16	       /* the previous chunk + 1, length */
+#define EARLY_MAX  (16u << 20) /* bytes of lines held before a time */
+#define MAX_STEPS  10000000LL  /* steps in one history */
+#define MAX_INDEX  9.0e15      /* k * step with k exact in a double */
 
 struct hseries {
-	size_t		 metric;
-	char		*key;		/* its labels as rendered */
-	size_t		 keylen;
-	uint64_t	 hash;
-	struct buf	 tail;		/* CHUNK_HEAD bytes, then points */
-	uint64_t	 last;		/* its last chunk + 1, 0: none */
-	struct hseries	*next;		/* hash chain */
+	size_t		metric;
+	char	       *key; /* its labels as rendered */
+	size_t		keylen;
+	uint64_t	hash;
+	struct buf	tail; /* CHUNK_HEAD bytes, then points */
+	uint64_t	last; /* its last chunk + 1, 0: none */
+	struct hseries *next; /* hash chain */
 };
 
 struct history {
-	struct hseries	**table;
-	size_t		  tablesize;	/* a power of two */
-	size_t		  n;
-	int		  fd;		/* the spill file, already unlinked */
-	char		 *path;		/* its name, for messages */
-	uint64_t	  size;
+	struct hseries **table;
+	size_t		 tablesize; /* a power of two */
+	size_t		 n;
+	int		 fd;   /* the spill file, already unlinked */
+	char		*path; /* its name, for messages */
+	uint64_t	 size;
 };
 
 struct run {
-	struct engine	*e;
-	const char	*file;		/* being read */
-	unsigned long long lineno;	/* lines of it read */
-	double		 wall;		/* log time of lines without one */
-	int		 backfill;
-	int		 stop;		/* a fatal error was reported */
+	struct engine	  *e;
+	const char	  *file;   /* being read */
+	unsigned long long lineno; /* lines of it read */
+	double		   wall;   /* log time of lines without one */
+	int		   backfill;
+	int		   stop; /* a fatal error was reported */
 
 	/* Backfill: the boundary k * step holds every line up to it. */
-	double		 step;
-	int		 started;	/* a line with a log time was read */
-	long long	 k0;		/* the first boundary */
-	long long	 k;		/* the current one */
-	double		 latest;	/* the newest log time read */
-	struct buf	 early;		/* lines before the first time */
-	struct history	 h;
+	double	       step;
+	int	       started; /* a line with a log time was read */
+	long long      k0;	/* the first boundary */
+	long long      k;	/* the current one */
+	double	       latest;	/* the newest log time read */
+	struct buf     early;	/* lines before the first time */
+	struct history h;
 };
 
 static int
 write_all(int fd, const char *p, size_t n)
 {
-	ssize_t	w;
+	ssize_t w;
 
 	while (n > 0) {
 		if ((w = write(fd, p, n)) == -1) {
@@ -91,8 +91,8 @@ write_all(int fd, const char *p, size_t n)
 static int
 pread_all(int fd, void *buf, size_t n, uint64_t off)
 {
-	char	*p = buf;
-	ssize_t	 r;
+	char   *p = buf;
+	ssize_t r;
 
 	while (n > 0) {
 		if ((r = pread(fd, p, n, (off_t)off)) == -1) {
@@ -140,8 +140,8 @@ history_open(struct history *h, const char *dir)
 static void
 history_close(struct history *h)
 {
-	struct hseries	*s, *next;
-	size_t		 i;
+	struct hseries *s, *next;
+	size_t		i;
 
 	for (i = 0; i < h->tablesize; i++)
 		for (s = h->table[i]; s != NULL; s = next) {
@@ -162,8 +162,8 @@ history_close(struct history *h)
 static uint64_t
 history_hash(size_t metric, const char *key, size_t keylen)
 {
-	uint64_t	h = 14695981039346656037ULL ^ (uint64_t)metric;
-	size_t		i;
+	uint64_t h = 14695981039346656037ULL ^ (uint64_t)metric;
+	size_t	 i;
 
 	for (i = 0; i < keylen; i++) {
 		h ^= (unsigned char)key[i];
@@ -175,8 +175,8 @@ history_hash(size_t metric, const char *key, size_t keylen)
 static void
 history_grow(struct history *h)
 {
-	struct hseries	**t, *s, *next;
-	size_t		  size, i;
+	struct hseries **t, *s, *next;
+	size_t		 size, i;
 
 	size = h->tablesize ? h->tablesize * 2 : 256;
 	t = xcalloc(size, sizeof(*t));
@@ -193,17 +193,16 @@ history_grow(struct history *h)
 
 /* The series of metric with that key, created empty on first sight. */
 static struct hseries *
-history_series(struct history *h, size_t metric, const char *key,
-    size_t keylen)
+history_series(struct history *h, size_t metric, const char *key, size_t keylen)
 {
-	static const char	 head[CHUNK_HEAD];
-	struct hseries		*s;
-	uint64_t		 hash;
+	static const char head[CHUNK_HEAD];
+	struct hseries	 *s;
+	uint64_t	  hash;
 
 	hash = history_hash(metric, key, keylen);
 	if (h->tablesize > 0)
 		for (s = h->table[hash & (h->tablesize - 1)]; s != NULL;
-		    s = s->next)
+		     s = s->next)
 			if (s->hash == hash && s->metric == metric &&
 			    s->keylen == keylen &&
 			    (keylen == 0 || memcmp(s->key, key, keylen) == 0))
@@ -230,8 +229,8 @@ history_series(struct history *h, size_t metric, const char *key,
 static int
 history_spill(struct history *h, struct hseries *s)
 {
-	static const char	head[CHUNK_HEAD];
-	uint64_t		hd[2];
+	static const char head[CHUNK_HEAD];
+	uint64_t	  hd[2];
 
 	hd[0] = s->last;
 	hd[1] = (uint64_t)(s->tail.len - CHUNK_HEAD);
@@ -250,8 +249,8 @@ static void
 history_add(void *arg, size_t metric, const char *key, size_t keylen,
     const char *lines, size_t len)
 {
-	struct run	*r = arg;
-	struct hseries	*s;
+	struct run     *r = arg;
+	struct hseries *s;
 
 	if (r->stop)
 		return;
@@ -268,10 +267,10 @@ history_add(void *arg, size_t metric, const char *key, size_t keylen,
 static int
 series_order(const void *a, const void *b)
 {
-	const struct hseries	*x = *(struct hseries *const *)a;
-	const struct hseries	*y = *(struct hseries *const *)b;
-	size_t			 n;
-	int			 c;
+	const struct hseries *x = *(struct hseries *const *)a;
+	const struct hseries *y = *(struct hseries *const *)b;
+	size_t		      n;
+	int		      c;
 
 	if (x->metric != y->metric)
 		return x->metric < y->metric ? -1 : 1;
@@ -282,8 +281,8 @@ series_order(const void *a, const void *b)
 }
 
 struct chunk {
-	uint64_t	off;		/* of its data */
-	uint64_t	len;
+	uint64_t off; /* of its data */
+	uint64_t len;
 };
 
 /*
@@ -295,8 +294,8 @@ static int
 series_write(struct history *h, struct hseries *s, FILE *out,
     struct buf *scratch, struct chunk **chunks, size_t *cap)
 {
-	uint64_t	hd[2], off;
-	size_t		n = 0;
+	uint64_t hd[2], off;
+	size_t	 n = 0;
 
 	for (off = s->last; off != 0; off = hd[0]) {
 		if (pread_all(h->fd, hd, sizeof(hd), off - 1) == -1)
@@ -314,7 +313,7 @@ series_write(struct history *h, struct hseries *s, FILE *out,
 		buf_reset(scratch);
 		buf_reserve(scratch, (size_t)(*chunks)[n].len);
 		if (pread_all(h->fd, scratch->p, (size_t)(*chunks)[n].len,
-		    (*chunks)[n].off) == -1)
+			(*chunks)[n].off) == -1)
 			return -1;
 		fwrite(scratch->p, 1, (size_t)(*chunks)[n].len, out);
 	}
@@ -331,13 +330,13 @@ series_write(struct history *h, struct hseries *s, FILE *out,
 static int
 history_write(struct run *r, FILE *out)
 {
-	struct registry	 *reg = r->e->reg;
-	struct history	 *h = &r->h;
-	struct hseries	**all, *s;
-	struct chunk	 *chunks = NULL;
-	struct buf	  b;
-	size_t		  i, j, n = 0, cap = 0;
-	int		  rc = -1;
+	struct registry *reg = r->e->reg;
+	struct history	*h = &r->h;
+	struct hseries **all, *s;
+	struct chunk	*chunks = NULL;
+	struct buf	 b;
+	size_t		 i, j, n = 0, cap = 0;
+	int		 rc = -1;
 
 	/* Large writes: the history is big and out has had none yet. */
 	(void)setvbuf(out, NULL, _IOFBF, 1 << 20);
@@ -352,8 +351,8 @@ history_write(struct run *r, FILE *out)
 		expose_history_head(reg, i, &b);
 		fwrite(b.p, 1, b.len, out);
 		for (; j < n && all[j]->metric == i; j++)
-			if (series_write(h, all[j], out, &b, &chunks,
-			    &cap) == -1) {
+			if (series_write(h, all[j], out, &b, &chunks, &cap) ==
+			    -1) {
 				log_warn("%s: spill file", h->path);
 				goto done;
 			}
@@ -371,7 +370,7 @@ done:
 static long long
 boundary(double t, double step)
 {
-	long long	k;
+	long long k;
 
 	k = (long long)ceil(t / step);
 	while ((double)k * step < t)
@@ -391,8 +390,8 @@ step_out(struct run *r, double ts)
 static void
 replay_early(struct run *r)
 {
-	const char	*p = r->early.p, *end = p + r->early.len;
-	size_t		 len;
+	const char *p = r->early.p, *end = p + r->early.len;
+	size_t	    len;
 
 	while (p < end) {
 		memcpy(&len, p, sizeof(len));
@@ -413,10 +412,10 @@ replay_early(struct run *r)
 static void
 backfill_line(struct run *r, const char *line, size_t len)
 {
-	struct matcher	*m = r->e->m;
-	char		 num[32];
-	double		 t;
-	long long	 k;
+	struct matcher *m = r->e->m;
+	char		num[32];
+	double		t;
+	long long	k;
 
 	t = matcher_line_time(m, line, len);
 	if (t < 0) {
@@ -426,9 +425,9 @@ backfill_line(struct run *r, const char *line, size_t len)
 		}
 		if (r->early.len + sizeof(len) + len > EARLY_MAX) {
 			log_warnx("%s: line %llu: no log time in the first "
-			    "%u MiB of lines (--step needs the times the "
-			    "rules' timestamp statements read)", r->file,
-			    r->lineno, EARLY_MAX >> 20);
+				  "%u MiB of lines (--step needs the times the "
+				  "rules' timestamp statements read)",
+			    r->file, r->lineno, EARLY_MAX >> 20);
 			r->stop = 1;
 			return;
 		}
@@ -438,8 +437,8 @@ backfill_line(struct run *r, const char *line, size_t len)
 	}
 	if (t / r->step >= MAX_INDEX) {
 		(void)fmt_double(num, t);
-		log_warnx("%s: line %llu: log time %s is out of range",
-		    r->file, r->lineno, num);
+		log_warnx("%s: line %llu: log time %s is out of range", r->file,
+		    r->lineno, num);
 		r->stop = 1;
 		return;
 	}
@@ -452,11 +451,12 @@ backfill_line(struct run *r, const char *line, size_t len)
 	} else if (k > r->k) {
 		if (k - r->k0 > MAX_STEPS) {
 			(void)fmt_double(num, t);
-			log_warnx("%s: line %llu: log time %s is %lld steps "
+			log_warnx(
+			    "%s: line %llu: log time %s is %lld steps "
 			    "after the first line's, more than the %lld of "
 			    "a history (a wrong time, or a --step too "
-			    "small?)", r->file, r->lineno, num, k - r->k0,
-			    MAX_STEPS);
+			    "small?)",
+			    r->file, r->lineno, num, k - r->k0, MAX_STEPS);
 			r->stop = 1;
 			return;
 		}
@@ -472,7 +472,7 @@ backfill_line(struct run *r, const char *line, size_t len)
 static void
 run_line(void *arg, const char *line, size_t len)
 {
-	struct run	*r = arg;
+	struct run *r = arg;
 
 	r->lineno++;
 	if (r->stop)
@@ -491,11 +491,11 @@ run_line(void *arg, const char *line, size_t len)
 static int
 read_files(struct run *r, struct oneshot_opts *o, double *newest)
 {
-	struct source_stats	 st;
-	char			 err[512];
-	size_t			 i;
-	double			 t;
-	int			 rc = 0;
+	struct source_stats st;
+	char		    err[512];
+	size_t		    i;
+	double		    t;
+	int		    rc = 0;
 
 	*newest = -1;
 	source_sort(o->files, o->nfiles);
@@ -504,8 +504,8 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 		buf_init(&st.last);
 		r->file = o->files[i];
 		r->lineno = 0;
-		if (source_read(o->files[i], o->max_line, run_line, r, &st,
-		    err, sizeof(err)) == -1) {
+		if (source_read(o->files[i], o->max_line, run_line, r, &st, err,
+			sizeof(err)) == -1) {
 			log_warnx("%s", err);
 			rc = 1;
 		}
@@ -517,8 +517,9 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 		    (unsigned long long)st.toolong);
 		if (st.toolong > 0)
 			log_warnx("%s: %llu lines longer than %zu bytes "
-			    "skipped", o->files[i],
-			    (unsigned long long)st.toolong, o->max_line);
+				  "skipped",
+			    o->files[i], (unsigned long long)st.toolong,
+			    o->max_line);
 		/* The newest time of a file is its last line's. */
 		if (st.last.len > 0) {
 			t = matcher_line_time(r->e->m, st.last.p, st.last.len);
@@ -534,19 +535,21 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 static void
 warn_dropped(struct registry *reg)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < reg->n; i++) {
-		struct metric	*m = reg->m[i];
+		struct metric *m = reg->m[i];
 
 		if (m->dropped > 0)
 			log_warnx("%s: %llu updates dropped: more than %zu "
-			    "series (--max-series)", m->name,
-			    (unsigned long long)m->dropped, m->maxseries);
+				  "series (--max-series)",
+			    m->name, (unsigned long long)m->dropped,
+			    m->maxseries);
 		if (m->label_dropped > 0)
 			log_warnx("%s: %llu updates dropped: a label value "
-			    "over %zu bytes (--max-label-bytes)", m->name,
-			    (unsigned long long)m->label_dropped, m->maxlabel);
+				  "over %zu bytes (--max-label-bytes)",
+			    m->name, (unsigned long long)m->label_dropped,
+			    m->maxlabel);
 	}
 }
 
@@ -557,8 +560,8 @@ warn_dropped(struct registry *reg)
 static char *
 spill_dir(const char *output)
 {
-	const char	*tmp;
-	char		*copy, *dir;
+	const char *tmp;
+	char	   *copy, *dir;
 
 	if (output != NULL) {
 		copy = xstrdup(output);
@@ -572,7 +575,7 @@ spill_dir(const char *output)
 }
 
 /* Writes some output to out; returns 0, or -1 with a message logged. */
-typedef int	output_fn(void *arg, FILE *out);
+typedef int output_fn(void *arg, FILE *out);
 
 /*
  * Writes fn's output to path atomically (a temporary file beside it,
@@ -582,9 +585,9 @@ typedef int	output_fn(void *arg, FILE *out);
 static int
 output_atomic(const char *path, output_fn *fn, void *arg)
 {
-	FILE	*out;
-	char	*tmp = NULL, *copy;
-	int	 fd, rc = -1;
+	FILE *out;
+	char *tmp = NULL, *copy;
+	int   fd, rc = -1;
 
 	if (path == NULL) {
 		if (fn(arg, stdout) == -1)
@@ -645,10 +648,10 @@ history_put(void *arg, FILE *out)
 
 /* The final metrics, for output_atomic(). */
 struct final {
-	struct engine		*e;
-	enum expose_format	 fmt;
-	double			 now;
-	const char		*name;	/* the output, for messages */
+	struct engine	  *e;
+	enum expose_format fmt;
+	double		   now;
+	const char	  *name; /* the output, for messages */
 };
 
 static int
@@ -661,7 +664,7 @@ put_file(void *arg, const char *p, size_t n)
 static int
 final_put(void *arg, FILE *out)
 {
-	struct final	*f = arg;
+	struct final *f = arg;
 
 	if (expose_write(&f->e->reg, 1, f->fmt, f->now, put_file, out) == -1) {
 		log_warn("%s", f->name);
@@ -678,19 +681,19 @@ final_put(void *arg, FILE *out)
 static int
 backfill(struct engine *e, struct oneshot_opts *o)
 {
-	struct run	 r;
-	char		*dir, a[32], b[32];
-	double		 newest;
-	int		 rc;
+	struct run r;
+	char	  *dir, a[32], b[32];
+	double	   newest;
+	int	   rc;
 
 	if (o->now >= 0) {
 		log_warnx("--now does not go with --step: freshness is judged "
-		    "at each step");
+			  "at each step");
 		return 2;
 	}
 	if (e->rs->nts == 0) {
 		log_warnx("--step needs log times, and the rules have no "
-		    "timestamp statement");
+			  "timestamp statement");
 		return 2;
 	}
 	memset(&r, 0, sizeof(r));
@@ -711,7 +714,7 @@ backfill(struct engine *e, struct oneshot_opts *o)
 		step_out(&r, (double)r.k * r.step);
 	else if (!r.stop && r.early.len > 0) {
 		log_warnx("no line has a log time (--step needs the times the "
-		    "rules' timestamp statements read)");
+			  "rules' timestamp statements read)");
 		r.stop = 1;
 	}
 	warn_dropped(e->reg);
@@ -719,8 +722,8 @@ backfill(struct engine *e, struct oneshot_opts *o)
 		(void)fmt_double(a, (double)r.k0 * r.step);
 		(void)fmt_double(b, (double)r.k * r.step);
 		log_debug("history: %lld steps from %s to %s, %zu series, "
-		    "%llu bytes spilled", r.k - r.k0 + 1, a, b, r.h.n,
-		    (unsigned long long)r.h.size);
+			  "%llu bytes spilled",
+		    r.k - r.k0 + 1, a, b, r.h.n, (unsigned long long)r.h.size);
 	}
 	if (r.stop || output_atomic(o->output, history_put, &r) == -1)
 		rc = 1;
@@ -733,10 +736,10 @@ backfill(struct engine *e, struct oneshot_opts *o)
 int
 oneshot_run(struct engine *e, struct oneshot_opts *o)
 {
-	struct run	 r;
-	struct final	 f;
-	double		 newest, t;
-	int		 rc;
+	struct run   r;
+	struct final f;
+	double	     newest, t;
+	int	     rc;
 
 	if (o->step > 0)
 		return backfill(e, o);

@@ -11,13 +11,13 @@
 #include "expose.h"
 
 struct oneshot_opts {
-	char			**files;	/* sorted here, oldest first */
-	size_t			  nfiles;
-	const char		 *output;	/* NULL: stdout */
-	enum expose_format	  format;
-	double			  now;		/* < 0: the newest log time */
-	size_t			  max_line;
-	double			  step;		/* > 0: a sample every step */
+	char		 **files; /* sorted here, oldest first */
+	size_t		   nfiles;
+	const char	  *output; /* NULL: stdout */
+	enum expose_format format;
+	double		   now; /* < 0: the newest log time */
+	size_t		   max_line;
+	double		   step; /* > 0: a sample every step */
 };
 
 /*
@@ -30,6 +30,6 @@ struct oneshot_opts {
  * output or the history failed; 2 when the options or rules cannot make
  * a history (--now with a step, no timestamp statement).
  */
-int	oneshot_run(struct engine *, struct oneshot_opts *);
+int oneshot_run(struct engine *, struct oneshot_opts *);
 
 #endif

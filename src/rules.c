@@ -24,30 +24,30 @@
 #include "rules.h"
 #include "util.h"
 
-#define NAME_MAX_LEN	255		/* words, numbers, field names */
-#define TEXT_MAX_LEN	65536		/* strings and regexes */
-#define EXPR_MAX_DEPTH	64		/* nested parentheses and minus signs */
-#define FOUND_MAX	32		/* bytes of a token shown in messages */
-#define STALE_DEFAULT	300.0		/* stale_after when absent: 5m */
+#define NAME_MAX_LEN   255   /* words, numbers, field names */
+#define TEXT_MAX_LEN   65536 /* strings and regexes */
+#define EXPR_MAX_DEPTH 64    /* nested parentheses and minus signs */
+#define FOUND_MAX      32    /* bytes of a token shown in messages */
+#define STALE_DEFAULT  300.0 /* stale_after when absent: 5m */
 
-#define IS_ALPHA(c)	((unsigned char)(((c) | 0x20) - 'a') < 26)
-#define IS_DIGIT(c)	((unsigned char)((c) - '0') < 10)
-#define IS_WORD0(c)	(IS_ALPHA(c) || (c) == '_')
-#define IS_IDENT(c)	(IS_WORD0(c) || IS_DIGIT(c))
-#define IS_WORD(c)	(IS_IDENT(c) || (c) == '.' || (c) == ':' || (c) == '-')
+#define IS_ALPHA(c) ((unsigned char)(((c) | 0x20) - 'a') < 26)
+#define IS_DIGIT(c) ((unsigned char)((c) - '0') < 10)
+#define IS_WORD0(c) (IS_ALPHA(c) || (c) == '_')
+#define IS_IDENT(c) (IS_WORD0(c) || IS_DIGIT(c))
+#define IS_WORD(c)  (IS_IDENT(c) || (c) == '.' || (c) == ':' || (c) == '-')
 
 enum tok {
 	T_EOF = 0,
 	T_EOL,
-	T_ERROR,	/* a lexical error, already reported */
+	T_ERROR, /* a lexical error, already reported */
 	T_WORD,
-	T_BARE,		/* a word that starts with a digit: 2xx, 1.2.3 */
+	T_BARE, /* a word that starts with a digit: 2xx, 1.2.3 */
 	T_NUMBER,
 	T_DURATION,
 	T_STRING,
 	T_REGEX,
-	T_CAP,		/* $name */
-	T_TIME,		/* @time */
+	T_CAP,	/* $name */
+	T_TIME, /* @time */
 	T_STAR,
 	T_EQ,
 	T_EQEQ,
@@ -61,18 +61,18 @@ enum tok {
 };
 
 /* What the lexer may read next besides the ordinary tokens. */
-#define LX_REGEX	0x01	/* a '/' opens a regex */
-#define LX_SIGNED	0x02	/* a sign sticks to the number after it */
+#define LX_REGEX  0x01 /* a '/' opens a regex */
+#define LX_SIGNED 0x02 /* a sign sticks to the number after it */
 
 struct token {
-	enum tok	 kind;
-	const char	*s;		/* raw text in the source */
-	size_t		 n;
-	size_t		 body;		/* regex: bytes between the slashes */
-	int		 line;
-	int		 col;
-	double		 num;		/* number; duration in seconds */
-	uint32_t	 flags;		/* regex: PCRE2 options */
+	enum tok    kind;
+	const char *s; /* raw text in the source */
+	size_t	    n;
+	size_t	    body; /* regex: bytes between the slashes */
+	int	    line;
+	int	    col;
+	double	    num;   /* number; duration in seconds */
+	uint32_t    flags; /* regex: PCRE2 options */
 };
 
 enum kw {
@@ -105,42 +105,42 @@ enum kw {
 };
 
 /* Where a statement keyword may stand. */
-#define IN_TOP		0x01
-#define IN_METRIC	0x02
-#define IN_FRESH	0x04
-#define IN_RULE		0x08
+#define IN_TOP	  0x01
+#define IN_METRIC 0x02
+#define IN_FRESH  0x04
+#define IN_RULE	  0x08
 
 /* Every keyword of the language, sorted by name for bsearch. */
 static const struct keyword {
-	const char	*name;
-	enum kw		 kw;
-	int		 where;
+	const char *name;
+	enum kw	    kw;
+	int	    where;
 } keywords[] = {
-	{ "add",		KW_ADD,		IN_RULE },
-	{ "buckets",		KW_BUCKETS,	IN_METRIC },
-	{ "counter",		KW_COUNTER,	IN_TOP },
-	{ "env",		KW_ENV,		0 },
-	{ "expire",		KW_EXPIRE,	IN_METRIC },
-	{ "freshness",		KW_FRESHNESS,	IN_TOP },
-	{ "gauge",		KW_GAUGE,	IN_TOP },
-	{ "help",		KW_HELP,	IN_METRIC | IN_FRESH },
-	{ "histogram",		KW_HISTOGRAM,	IN_TOP },
-	{ "if",			KW_IF,		0 },
-	{ "inc",		KW_INC,		IN_RULE },
-	{ "label",		KW_LABEL,	IN_TOP },
-	{ "labels",		KW_LABELS,	IN_METRIC },
-	{ "map",		KW_MAP,		0 },
-	{ "match",		KW_MATCH,	IN_RULE },
-	{ "observe",		KW_OBSERVE,	IN_RULE },
-	{ "of",			KW_OF,		0 },
-	{ "optional",		KW_OPTIONAL,	IN_RULE },
-	{ "prefilter",		KW_PREFILTER,	IN_RULE },
-	{ "rule",		KW_RULE,	IN_TOP },
-	{ "series",		KW_SERIES,	IN_METRIC },
-	{ "set",		KW_SET,		IN_RULE },
-	{ "stale_after",	KW_STALE_AFTER,	IN_FRESH },
-	{ "threshold",		KW_THRESHOLD,	IN_FRESH },
-	{ "timestamp",		KW_TIMESTAMP,	IN_TOP },
+	{ "add", KW_ADD, IN_RULE },
+	{ "buckets", KW_BUCKETS, IN_METRIC },
+	{ "counter", KW_COUNTER, IN_TOP },
+	{ "env", KW_ENV, 0 },
+	{ "expire", KW_EXPIRE, IN_METRIC },
+	{ "freshness", KW_FRESHNESS, IN_TOP },
+	{ "gauge", KW_GAUGE, IN_TOP },
+	{ "help", KW_HELP, IN_METRIC | IN_FRESH },
+	{ "histogram", KW_HISTOGRAM, IN_TOP },
+	{ "if", KW_IF, 0 },
+	{ "inc", KW_INC, IN_RULE },
+	{ "label", KW_LABEL, IN_TOP },
+	{ "labels", KW_LABELS, IN_METRIC },
+	{ "map", KW_MAP, 0 },
+	{ "match", KW_MATCH, IN_RULE },
+	{ "observe", KW_OBSERVE, IN_RULE },
+	{ "of", KW_OF, 0 },
+	{ "optional", KW_OPTIONAL, IN_RULE },
+	{ "prefilter", KW_PREFILTER, IN_RULE },
+	{ "rule", KW_RULE, IN_TOP },
+	{ "series", KW_SERIES, IN_METRIC },
+	{ "set", KW_SET, IN_RULE },
+	{ "stale_after", KW_STALE_AFTER, IN_FRESH },
+	{ "threshold", KW_THRESHOLD, IN_FRESH },
+	{ "timestamp", KW_TIMESTAMP, IN_TOP },
 };
 
 enum block {
@@ -148,88 +148,88 @@ enum block {
 	BLK_METRIC,
 	BLK_FRESH,
 	BLK_RULE,
-	BLK_BROKEN,	/* its opening line was wrong: skip its lines */
+	BLK_BROKEN, /* its opening line was wrong: skip its lines */
 };
 
 /* Parse-side data kept until the resolution pass, for its messages. */
 struct pos {
-	int	line;
-	int	col;
+	int line;
+	int col;
 };
 
-#define SEEN_HELP	0x01
-#define SEEN_LABELS	0x02
-#define SEEN_BUCKETS	0x04
-#define SEEN_STALE	0x08
-#define SEEN_EXPIRE	0x10
+#define SEEN_HELP    0x01
+#define SEEN_LABELS  0x02
+#define SEEN_BUCKETS 0x04
+#define SEEN_STALE   0x08
+#define SEEN_EXPIRE  0x10
 
 struct pdecl {
-	int		 col;		/* of the name */
-	struct pos	 src;		/* freshness: of the source's name */
-	struct pos	*th;		/* per threshold: of its label */
-	unsigned	 seen;
-	int		 broken;	/* a line of its block was wrong */
+	int	    col; /* of the name */
+	struct pos  src; /* freshness: of the source's name */
+	struct pos *th;	 /* per threshold: of its label */
+	unsigned    seen;
+	int	    broken; /* a line of its block was wrong */
 };
 
 /* A LABEL=SRC of an action as written. */
 struct plabel {
-	char	*name;
-	int	 col;
-	int	 ref;		/* index in the rule's refs, or -1: lit */
-	char	*lit;
+	char *name;
+	int   col;
+	int   ref; /* index in the rule's refs, or -1: lit */
+	char *lit;
 };
 
 struct pact {
-	int		 mcol;	/* of the metric's name */
-	struct plabel	*lab;
-	size_t		 nlab;
+	int	       mcol; /* of the metric's name */
+	struct plabel *lab;
+	size_t	       nlab;
 };
 
 /* A $name written in a rule; resolved to a capture at the end. */
 struct pref {
-	char	*name;
-	int	 line;
-	int	 col;
+	char *name;
+	int   line;
+	int   col;
 };
 
 struct prule {
-	int		 col;	/* of the name */
-	struct pref	*refs;
-	size_t		 nrefs;
-	struct pact	*acts;	/* parallel to the rule's acts */
-	int		 broken;	/* a line of its block was wrong */
+	int	     col; /* of the name */
+	struct pref *refs;
+	size_t	     nrefs;
+	struct pact *acts;   /* parallel to the rule's acts */
+	int	     broken; /* a line of its block was wrong */
 };
 
 /* One ruleset being loaded, over one or more files. */
 struct load {
-	struct ruleset	*rs;
-	struct pdecl	*pd;	/* parallel to rs->decls */
-	struct prule	*pr;	/* parallel to rs->rules */
-	struct buf	 errs;
-	size_t		 errmax;
-	int		 nerr;
+	struct ruleset *rs;
+	struct pdecl   *pd; /* parallel to rs->decls */
+	struct prule   *pr; /* parallel to rs->rules */
+	struct buf	errs;
+	size_t		errmax;
+	int		nerr;
 };
 
 /* One file being parsed. */
 struct parser {
-	struct load	*ld;
-	const char	*file;
-	const char	*p;	/* the lexer's cursor */
-	const char	*end;
-	const char	*bol;	/* where the cursor's line begins */
-	int		 line;
-	struct token	 tok;
-	struct buf	 sval;	/* the current string or regex, unescaped */
-	enum block	 blk;
-	size_t		 cur;	/* the block's decl or rule */
+	struct load *ld;
+	const char  *file;
+	const char  *p; /* the lexer's cursor */
+	const char  *end;
+	const char  *bol; /* where the cursor's line begins */
+	int	     line;
+	struct token tok;
+	struct buf   sval; /* the current string or regex, unescaped */
+	enum block   blk;
+	size_t	     cur; /* the block's decl or rule */
 };
 
-static void	vlderr(struct load *, const char *, int, int, const char *,
-		    va_list) __attribute__((format(printf, 5, 0)));
-static void	lderr(struct load *, const char *, int, int, const char *,
-		    ...) __attribute__((format(printf, 5, 6)));
-static int	perr(struct parser *, int, int, const char *, ...)
-		    __attribute__((format(printf, 4, 5)));
+static void vlderr(struct load *, const char *, int, int, const char *, va_list)
+    __attribute__((format(printf, 5, 0)));
+static void lderr(struct load *, const char *, int, int, const char *, ...)
+    __attribute__((format(printf, 5, 6)));
+static int perr(struct parser *, int, int, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /*
  * Grows an array that is filled one element at a time: called before
@@ -265,7 +265,7 @@ static void
 lderr(struct load *ld, const char *file, int line, int col, const char *fmt,
     ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vlderr(ld, file, line, col, fmt, ap);
@@ -276,7 +276,7 @@ lderr(struct load *ld, const char *file, int line, int col, const char *fmt,
 static int
 perr(struct parser *P, int line, int col, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vlderr(P->ld, P->file, line, col, fmt, ap);
@@ -291,9 +291,9 @@ perr(struct parser *P, int line, int col, const char *fmt, ...)
 static void
 quote_bytes(char *out, const char *s, size_t n, size_t max)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	size_t			 i;
-	unsigned char		 c;
+	static const char hex[] = "0123456789abcdef";
+	size_t		  i;
+	unsigned char	  c;
 
 	for (i = 0; i < n && i < max; i++) {
 		c = (unsigned char)s[i];
@@ -317,7 +317,7 @@ quote_bytes(char *out, const char *s, size_t n, size_t max)
 static void
 describe(const struct token *t, char *out, size_t outlen)
 {
-	char	q[4 * FOUND_MAX + 4];
+	char q[4 * FOUND_MAX + 4];
 
 	if (t->kind == T_EOF || t->kind == T_EOL) {
 		snprintf(out, outlen, "end of line");
@@ -336,24 +336,23 @@ describe(const struct token *t, char *out, size_t outlen)
 static int
 expected(struct parser *P, const char *what)
 {
-	char	found[4 * FOUND_MAX + 16];
+	char found[4 * FOUND_MAX + 16];
 
 	if (P->tok.kind == T_ERROR)
 		return -1;
 	describe(&P->tok, found, sizeof(found));
-	return perr(P, P->tok.line, P->tok.col, "expected %s, found %s",
-	    what, found);
+	return perr(P, P->tok.line, P->tok.col, "expected %s, found %s", what,
+	    found);
 }
 
 /* Turns the current token into a lexical error at line:col. */
-static void
-lexerr(struct parser *P, int line, int col, const char *fmt, ...)
+static void lexerr(struct parser *P, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void
 lexerr(struct parser *P, int line, int col, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	P->tok.kind = T_ERROR;
 	va_start(ap, fmt);
@@ -375,11 +374,11 @@ colof(const struct parser *P, const char *p)
 static void
 lex_number(struct parser *P, const char *p)
 {
-	struct token	*t = &P->tok;
-	const char	*end = P->end, *q, *numend;
-	char		 tmp[NAME_MAX_LEN + 1];
-	size_t		 ulen;
-	double		 unit = 0;
+	struct token *t = &P->tok;
+	const char   *end = P->end, *q, *numend;
+	char	      tmp[NAME_MAX_LEN + 1];
+	size_t	      ulen;
+	double	      unit = 0;
 
 	q = p;
 	if (*q == '+' || *q == '-')
@@ -390,7 +389,7 @@ lex_number(struct parser *P, const char *p)
 		for (q++; q < end && IS_DIGIT(*q); q++)
 			;
 	if (q < end && (*q == 'e' || *q == 'E')) {
-		const char	*r = q + 1;
+		const char *r = q + 1;
 
 		if (r < end && (*r == '+' || *r == '-'))
 			r++;
@@ -404,8 +403,10 @@ lex_number(struct parser *P, const char *p)
 	P->p = q;
 	t->n = (size_t)(q - t->s);
 	if (t->n > NAME_MAX_LEN) {
-		lexerr(P, t->line, t->col, "number too long (%zu bytes, at "
-		    "most %d)", t->n, NAME_MAX_LEN);
+		lexerr(P, t->line, t->col,
+		    "number too long (%zu bytes, at "
+		    "most %d)",
+		    t->n, NAME_MAX_LEN);
 		return;
 	}
 	ulen = (size_t)(q - numend);
@@ -434,7 +435,7 @@ lex_number(struct parser *P, const char *p)
 	if (unit != 0)
 		t->num *= unit;
 	if (errno == ERANGE || !isfinite(t->num)) {
-		char	q2[4 * FOUND_MAX + 4];
+		char q2[4 * FOUND_MAX + 4];
 
 		quote_bytes(q2, t->s, t->n, FOUND_MAX);
 		lexerr(P, t->line, t->col, "number out of range: '%s'", q2);
@@ -445,14 +446,14 @@ lex_number(struct parser *P, const char *p)
 static void
 lex_string(struct parser *P, const char *p)
 {
-	struct token	*t = &P->tok;
-	const char	*end = P->end;
-	char		 q[8];
-	int		 c;
+	struct token *t = &P->tok;
+	const char   *end = P->end;
+	char	      q[8];
+	int	      c;
 
 	buf_reset(&P->sval);
 	buf_reserve(&P->sval, 0);
-	for (p++;; ) {
+	for (p++;;) {
 		if (p == end || *p == '\n') {
 			P->p = p;
 			lexerr(P, t->line, t->col, "unterminated string");
@@ -489,8 +490,10 @@ lex_string(struct parser *P, const char *p)
 			default:
 				quote_bytes(q, p + 1, 1, 1);
 				P->p = p + 2;
-				lexerr(P, t->line, colof(P, p), "invalid "
-				    "escape '\\%s' in string", q);
+				lexerr(P, t->line, colof(P, p),
+				    "invalid "
+				    "escape '\\%s' in string",
+				    q);
 				return;
 			}
 			p++;
@@ -499,8 +502,10 @@ lex_string(struct parser *P, const char *p)
 		p++;
 		if (P->sval.len > TEXT_MAX_LEN) {
 			P->p = p;
-			lexerr(P, t->line, t->col, "string too long (at most "
-			    "%d bytes)", TEXT_MAX_LEN);
+			lexerr(P, t->line, t->col,
+			    "string too long (at most "
+			    "%d bytes)",
+			    TEXT_MAX_LEN);
 			return;
 		}
 	}
@@ -513,13 +518,13 @@ lex_string(struct parser *P, const char *p)
 static void
 lex_regex(struct parser *P, const char *p)
 {
-	struct token	*t = &P->tok;
-	const char	*end = P->end;
-	char		 q[8];
+	struct token *t = &P->tok;
+	const char   *end = P->end;
+	char	      q[8];
 
 	buf_reset(&P->sval);
 	buf_reserve(&P->sval, 0);
-	for (p++;; ) {
+	for (p++;;) {
 		if (p == end || *p == '\n') {
 			P->p = p;
 			lexerr(P, t->line, t->col, "unterminated regex");
@@ -554,8 +559,10 @@ lex_regex(struct parser *P, const char *p)
 			buf_putc(&P->sval, *p++);
 		if (P->sval.len > TEXT_MAX_LEN) {
 			P->p = p;
-			lexerr(P, t->line, t->col, "regex too long (at most "
-			    "%d bytes)", TEXT_MAX_LEN);
+			lexerr(P, t->line, t->col,
+			    "regex too long (at most "
+			    "%d bytes)",
+			    TEXT_MAX_LEN);
 			return;
 		}
 	}
@@ -573,8 +580,10 @@ lex_regex(struct parser *P, const char *p)
 		else {
 			quote_bytes(q, p, 1, 1);
 			P->p = p + 1;
-			lexerr(P, t->line, colof(P, p), "unknown regex flag "
-			    "'%s': expected i, s, x or m", q);
+			lexerr(P, t->line, colof(P, p),
+			    "unknown regex flag "
+			    "'%s': expected i, s, x or m",
+			    q);
 			return;
 		}
 	}
@@ -591,13 +600,13 @@ lex_regex(struct parser *P, const char *p)
 static void
 advance(struct parser *P, int mode)
 {
-	struct token	*t = &P->tok;
-	const char	*p = P->p, *end = P->end;
-	char		 q[4 * FOUND_MAX + 4];
-	unsigned char	 c;
+	struct token *t = &P->tok;
+	const char   *p = P->p, *end = P->end;
+	char	      q[4 * FOUND_MAX + 4];
+	unsigned char c;
 
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
-	    *p == '\f' || *p == '\v'))
+	while (p < end &&
+	    (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\f' || *p == '\v'))
 		p++;
 	t->s = p;
 	t->n = 0;
@@ -630,14 +639,16 @@ advance(struct parser *P, int mode)
 		t->kind = T_WORD;
 		t->n = (size_t)(p - t->s);
 		if (t->n > NAME_MAX_LEN)
-			lexerr(P, t->line, t->col, "word too long (%zu bytes, "
-			    "at most %d)", t->n, NAME_MAX_LEN);
+			lexerr(P, t->line, t->col,
+			    "word too long (%zu bytes, "
+			    "at most %d)",
+			    t->n, NAME_MAX_LEN);
 		return;
 	}
 	if (IS_DIGIT(c) || (c == '.' && p + 1 < end && IS_DIGIT(p[1])) ||
 	    ((mode & LX_SIGNED) && (c == '-' || c == '+') && p + 1 < end &&
-	    (IS_DIGIT(p[1]) || (p[1] == '.' && p + 2 < end &&
-	    IS_DIGIT(p[2]))))) {
+		(IS_DIGIT(p[1]) ||
+		    (p[1] == '.' && p + 2 < end && IS_DIGIT(p[2]))))) {
 		lex_number(P, p);
 		return;
 	}
@@ -651,19 +662,24 @@ advance(struct parser *P, int mode)
 		P->p = p;
 		t->n = (size_t)(p - t->s);
 		if (c == '$' && (t->n == 1 || IS_DIGIT(t->s[1])))
-			lexerr(P, t->line, t->col, "expected capture name "
+			lexerr(P, t->line, t->col,
+			    "expected capture name "
 			    "after '$'");
 		else if (t->n > NAME_MAX_LEN + 1)
-			lexerr(P, t->line, t->col, "word too long (%zu bytes, "
-			    "at most %d)", t->n - 1, NAME_MAX_LEN);
+			lexerr(P, t->line, t->col,
+			    "word too long (%zu bytes, "
+			    "at most %d)",
+			    t->n - 1, NAME_MAX_LEN);
 		else if (c == '$')
 			t->kind = T_CAP;
 		else if (t->n == 5 && memcmp(t->s, "@time", 5) == 0)
 			t->kind = T_TIME;
 		else {
 			quote_bytes(q, t->s, t->n, FOUND_MAX);
-			lexerr(P, t->line, t->col, "unknown variable '%s': "
-			    "the only one is @time", q);
+			lexerr(P, t->line, t->col,
+			    "unknown variable '%s': "
+			    "the only one is @time",
+			    q);
 		}
 		return;
 	}
@@ -718,7 +734,7 @@ advance(struct parser *P, int mode)
 static void
 skip_line(struct parser *P)
 {
-	const char	*p;
+	const char *p;
 
 	if (P->tok.kind == T_EOL || P->tok.kind == T_EOF)
 		return;
@@ -742,7 +758,7 @@ at_eol(const struct parser *P)
 static int
 tok_is(const struct parser *P, const char *word)
 {
-	size_t	n = strlen(word);
+	size_t n = strlen(word);
 
 	return P->tok.kind == T_WORD && P->tok.n == n &&
 	    memcmp(P->tok.s, word, n) == 0;
@@ -776,9 +792,9 @@ tok_dup(const struct parser *P)
 static int
 kwcmp(const void *key, const void *elem)
 {
-	const struct token	*t = key;
-	const struct keyword	*k = elem;
-	int			 c;
+	const struct token   *t = key;
+	const struct keyword *k = elem;
+	int		      c;
 
 	c = strncmp(t->s, k->name, t->n);
 	if (c != 0)
@@ -805,7 +821,7 @@ kind_name(enum metric_type t)
 static struct metric_decl *
 find_decl(const struct ruleset *rs, const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < rs->ndecls; i++)
 		if (strcmp(rs->decls[i].name, name) == 0)
@@ -816,7 +832,7 @@ find_decl(const struct ruleset *rs, const char *name)
 static ssize_t
 find_str(char *const *v, size_t n, const char *s)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (v[i] != NULL && strcmp(v[i], s) == 0)
@@ -827,7 +843,7 @@ find_str(char *const *v, size_t n, const char *s)
 static struct deflabel *
 find_deflabel(const struct ruleset *rs, const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < rs->nlabels; i++)
 		if (strcmp(rs->labels[i].name, name) == 0)
@@ -843,24 +859,31 @@ static int
 check_label_name(struct parser *P, int line, int col, const char *name,
     enum metric_type type)
 {
-	const struct ruleset	*rs = P->ld->rs;
+	const struct ruleset *rs = P->ld->rs;
 
 	switch (label_name_check(name, type)) {
 	case NAME_OK:
 		break;
 	case NAME_INVALID:
-		return perr(P, line, col, "invalid label name '%s': expected "
-		    "[a-zA-Z_][a-zA-Z0-9_]*", name);
+		return perr(P, line, col,
+		    "invalid label name '%s': expected "
+		    "[a-zA-Z_][a-zA-Z0-9_]*",
+		    name);
 	case NAME_RESERVED:
-		return perr(P, line, col, "label name '%s' is reserved: it "
-		    "starts with __", name);
+		return perr(P, line, col,
+		    "label name '%s' is reserved: it "
+		    "starts with __",
+		    name);
 	case NAME_LE:
-		return perr(P, line, col, "label name 'le' is reserved for "
+		return perr(P, line, col,
+		    "label name 'le' is reserved for "
 		    "histogram buckets");
 	}
 	if (type != 0 && find_deflabel(rs, name) != NULL)
-		return perr(P, line, col, "'%s' is a default label: it is on "
-		    "every series already", name);
+		return perr(P, line, col,
+		    "'%s' is a default label: it is on "
+		    "every series already",
+		    name);
 	return 0;
 }
 
@@ -874,12 +897,12 @@ check_label_name(struct parser *P, int line, int col, const char *name,
 static int
 stmt_label(struct parser *P)
 {
-	struct ruleset	*rs = P->ld->rs;
-	char		*name, *value = NULL, *key;
-	const char	*var;
-	struct pos	 at;
-	size_t		 i, j;
-	int		 hit;
+	struct ruleset *rs = P->ld->rs;
+	char	       *name, *value = NULL, *key;
+	const char     *var;
+	struct pos	at;
+	size_t		i, j;
+	int		hit;
 
 	advance(P, 0);
 	if (P->tok.kind != T_WORD)
@@ -968,9 +991,10 @@ stmt_label(struct parser *P)
 	for (i = 0; i < rs->ndecls; i++)
 		for (j = 0; j < rs->decls[i].nlabels; j++)
 			if (strcmp(rs->decls[i].labels[j], name) == 0) {
-				perr(P, at.line, at.col, "default label '%s' "
-				    "is also a label of metric '%s'", name,
-				    rs->decls[i].name);
+				perr(P, at.line, at.col,
+				    "default label '%s' "
+				    "is also a label of metric '%s'",
+				    name, rs->decls[i].name);
 				goto fail;
 			}
 	rs->labels = grow(rs->labels, rs->nlabels, sizeof(*rs->labels));
@@ -992,18 +1016,20 @@ fail:
 static pcre2_code *
 compile_regex(struct parser *P)
 {
-	pcre2_code	*re;
-	PCRE2_UCHAR	 msg[160];
-	PCRE2_SIZE	 off;
-	int		 code;
+	pcre2_code *re;
+	PCRE2_UCHAR msg[160];
+	PCRE2_SIZE  off;
+	int	    code;
 
 	re = pcre2_compile((PCRE2_SPTR)P->sval.p, P->sval.len,
 	    PCRE2_DOLLAR_ENDONLY | P->tok.flags, &code, &off, NULL);
 	if (re == NULL) {
 		if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
 			snprintf((char *)msg, sizeof(msg), "error %d", code);
-		perr(P, P->tok.line, P->tok.col, "invalid regex: %s at offset "
-		    "%zu", (const char *)msg, (size_t)off);
+		perr(P, P->tok.line, P->tok.col,
+		    "invalid regex: %s at offset "
+		    "%zu",
+		    (const char *)msg, (size_t)off);
 		return NULL;
 	}
 	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
@@ -1020,8 +1046,10 @@ field_name(struct parser *P, char **field, size_t *len)
 	if (P->tok.kind == T_STRING && P->sval.len == 0)
 		return perr(P, P->tok.line, P->tok.col, "empty field name");
 	if (P->tok.kind == T_STRING && P->sval.len > NAME_MAX_LEN)
-		return perr(P, P->tok.line, P->tok.col, "field name too long "
-		    "(%zu bytes, at most %d)", P->sval.len, NAME_MAX_LEN);
+		return perr(P, P->tok.line, P->tok.col,
+		    "field name too long "
+		    "(%zu bytes, at most %d)",
+		    P->sval.len, NAME_MAX_LEN);
 	*field = tok_dup(P);
 	*len = P->tok.kind == T_STRING ? P->sval.len : P->tok.n;
 	return 0;
@@ -1034,26 +1062,27 @@ field_name(struct parser *P, char **field, size_t *len)
 static int
 stmt_timestamp(struct parser *P)
 {
-	struct ruleset	*rs = P->ld->rs;
-	struct tsrule	 ts;
-	char		*fmt;
-	uint32_t	 ncap;
-	int		 n;
+	struct ruleset *rs = P->ld->rs;
+	struct tsrule	ts;
+	char	       *fmt;
+	uint32_t	ncap;
+	int		n;
 
 	memset(&ts, 0, sizeof(ts));
 	advance(P, LX_REGEX);
 	if (P->tok.kind == T_REGEX) {
 		if ((ts.re = compile_regex(P)) == NULL)
 			return -1;
-		n = pcre2_substring_number_from_name(ts.re,
-		    (PCRE2_SPTR)"ts");
+		n = pcre2_substring_number_from_name(ts.re, (PCRE2_SPTR) "ts");
 		if (n > 0)
 			ts.group = n;
 		else if (pcre2_pattern_info(ts.re, PCRE2_INFO_CAPTURECOUNT,
-		    &ncap) == 0 && ncap > 0)
+			     &ncap) == 0 &&
+		    ncap > 0)
 			ts.group = 1;
 		else {
-			perr(P, P->tok.line, P->tok.col, "timestamp regex has "
+			perr(P, P->tok.line, P->tok.col,
+			    "timestamp regex has "
 			    "no group: write (?<ts>...) around the time");
 			goto fail;
 		}
@@ -1071,12 +1100,14 @@ stmt_timestamp(struct parser *P)
 	ts.fmt = ts_format_byname(fmt);
 	free(fmt);
 	if (ts.fmt == 0) {
-		char	q[4 * FOUND_MAX + 4];
+		char q[4 * FOUND_MAX + 4];
 
 		quote_bytes(q, P->tok.s, P->tok.n, FOUND_MAX);
-		perr(P, P->tok.line, P->tok.col, "unknown timestamp format "
+		perr(P, P->tok.line, P->tok.col,
+		    "unknown timestamp format "
 		    "'%s': expected epoch_s, epoch_ms, epoch_us, epoch_ns or "
-		    "rfc3339", q);
+		    "rfc3339",
+		    q);
 		goto fail;
 	}
 	advance(P, 0);
@@ -1101,14 +1132,14 @@ fail:
 static int
 stmt_metric(struct parser *P, enum metric_type type)
 {
-	struct load		*ld = P->ld;
-	struct ruleset		*rs = ld->rs;
-	struct metric_decl	*d, *o;
-	struct pdecl		*pd;
-	struct pos		 at, src = { 0, 0 };
-	char			*name, *source = NULL;
-	const char		*ofile = NULL;
-	int			 oline = 0;
+	struct load	   *ld = P->ld;
+	struct ruleset	   *rs = ld->rs;
+	struct metric_decl *d, *o;
+	struct pdecl	   *pd;
+	struct pos	    at, src = { 0, 0 };
+	char		   *name, *source = NULL;
+	const char	   *ofile = NULL;
+	int		    oline = 0;
 
 	P->blk = BLK_BROKEN;
 	advance(P, 0);
@@ -1167,11 +1198,15 @@ stmt_metric(struct parser *P, enum metric_type type)
 	P->cur = rs->ndecls++;
 	P->blk = type == METRIC_FRESHNESS ? BLK_FRESH : BLK_METRIC;
 	if (metric_name_check(name) != NAME_OK)
-		return perr(P, at.line, at.col, "invalid metric name '%s': "
-		    "expected [a-zA-Z_:][a-zA-Z0-9_:]*", name);
+		return perr(P, at.line, at.col,
+		    "invalid metric name '%s': "
+		    "expected [a-zA-Z_:][a-zA-Z0-9_:]*",
+		    name);
 	if (ofile != NULL)
-		return perr(P, at.line, at.col, "metric '%s' already declared "
-		    "at %s:%d", name, ofile, oline);
+		return perr(P, at.line, at.col,
+		    "metric '%s' already declared "
+		    "at %s:%d",
+		    name, ofile, oline);
 	return 0;
 }
 
@@ -1179,9 +1214,9 @@ stmt_metric(struct parser *P, enum metric_type type)
 static int
 stmt_help(struct parser *P)
 {
-	struct metric_decl	*d = &P->ld->rs->decls[P->cur];
-	struct pdecl		*pd = &P->ld->pd[P->cur];
-	struct pos		 at = { P->tok.line, P->tok.col };
+	struct metric_decl *d = &P->ld->rs->decls[P->cur];
+	struct pdecl	   *pd = &P->ld->pd[P->cur];
+	struct pos	    at = { P->tok.line, P->tok.col };
 
 	advance(P, 0);
 	if (P->tok.kind != T_STRING)
@@ -1201,11 +1236,11 @@ stmt_help(struct parser *P)
 static int
 stmt_labels(struct parser *P)
 {
-	struct metric_decl	*d = &P->ld->rs->decls[P->cur];
-	struct pdecl		*pd = &P->ld->pd[P->cur];
-	struct pos		 at = { P->tok.line, P->tok.col };
-	char			**v = NULL, *name;
-	size_t			 n = 0;
+	struct metric_decl *d = &P->ld->rs->decls[P->cur];
+	struct pdecl	   *pd = &P->ld->pd[P->cur];
+	struct pos	    at = { P->tok.line, P->tok.col };
+	char		  **v = NULL, *name;
+	size_t		    n = 0;
 
 	advance(P, 0);
 	if (P->tok.kind != T_WORD)
@@ -1213,13 +1248,15 @@ stmt_labels(struct parser *P)
 	while (P->tok.kind == T_WORD) {
 		name = tok_dup(P);
 		if (check_label_name(P, P->tok.line, P->tok.col, name,
-		    d->type) == -1) {
+			d->type) == -1) {
 			free(name);
 			goto fail;
 		}
 		if (find_str(v, n, name) >= 0) {
-			perr(P, P->tok.line, P->tok.col, "label '%s' listed "
-			    "twice", name);
+			perr(P, P->tok.line, P->tok.col,
+			    "label '%s' listed "
+			    "twice",
+			    name);
 			free(name);
 			goto fail;
 		}
@@ -1249,24 +1286,27 @@ fail:
 static int
 stmt_buckets(struct parser *P)
 {
-	struct metric_decl	*d = &P->ld->rs->decls[P->cur];
-	struct pdecl		*pd = &P->ld->pd[P->cur];
-	struct pos		 at = { P->tok.line, P->tok.col };
-	double			*v = NULL;
-	const char		*prev = NULL;
-	size_t			 n = 0, prevlen = 0;
+	struct metric_decl *d = &P->ld->rs->decls[P->cur];
+	struct pdecl	   *pd = &P->ld->pd[P->cur];
+	struct pos	    at = { P->tok.line, P->tok.col };
+	double		   *v = NULL;
+	const char	   *prev = NULL;
+	size_t		    n = 0, prevlen = 0;
 
 	if (d->type != METRIC_HISTOGRAM)
-		return perr(P, at.line, at.col, "'%s' is a %s: only a "
-		    "histogram has buckets", d->name, kind_name(d->type));
+		return perr(P, at.line, at.col,
+		    "'%s' is a %s: only a "
+		    "histogram has buckets",
+		    d->name, kind_name(d->type));
 	advance(P, LX_SIGNED);
 	if (P->tok.kind != T_NUMBER)
 		return expected(P, "number");
 	while (P->tok.kind == T_NUMBER) {
 		if (n > 0 && !(P->tok.num > v[n - 1])) {
-			perr(P, P->tok.line, P->tok.col, "bucket %.*s is not "
-			    "greater than %.*s", (int)P->tok.n, P->tok.s,
-			    (int)prevlen, prev);
+			perr(P, P->tok.line, P->tok.col,
+			    "bucket %.*s is not "
+			    "greater than %.*s",
+			    (int)P->tok.n, P->tok.s, (int)prevlen, prev);
 			goto fail;
 		}
 		v = grow(v, n, sizeof(*v));
@@ -1299,12 +1339,12 @@ fail:
  * vals[i]. Returns 0, or -1 after reporting.
  */
 static int
-label_value(struct parser *P, const char *metric, char *const *names,
-    size_t n, char **vals)
+label_value(struct parser *P, const char *metric, char *const *names, size_t n,
+    char **vals)
 {
-	struct pos	 at = { P->tok.line, P->tok.col };
-	char		*name;
-	ssize_t		 i;
+	struct pos at = { P->tok.line, P->tok.col };
+	char	  *name;
+	ssize_t	   i;
 
 	name = tok_dup(P);
 	i = find_str(names, n, name);
@@ -1335,17 +1375,19 @@ label_value(struct parser *P, const char *metric, char *const *names,
 static int
 stmt_series(struct parser *P)
 {
-	struct metric_decl	*d = &P->ld->rs->decls[P->cur];
-	struct pdecl		*pd = &P->ld->pd[P->cur];
-	struct pos		 at = { P->tok.line, P->tok.col };
-	char			**vals;
-	size_t			 i, j;
+	struct metric_decl *d = &P->ld->rs->decls[P->cur];
+	struct pdecl	   *pd = &P->ld->pd[P->cur];
+	struct pos	    at = { P->tok.line, P->tok.col };
+	char		  **vals;
+	size_t		    i, j;
 
 	if (!(pd->seen & SEEN_LABELS)) {
 		if (pd->broken)
 			return -1;
-		return perr(P, at.line, at.col, "series before the labels of "
-		    "'%s': write its labels statement first", d->name);
+		return perr(P, at.line, at.col,
+		    "series before the labels of "
+		    "'%s': write its labels statement first",
+		    d->name);
 	}
 	vals = xcalloc(d->nlabels, sizeof(*vals));
 	advance(P, 0);
@@ -1362,14 +1404,16 @@ stmt_series(struct parser *P)
 	}
 	for (i = 0; i < d->nlabels; i++)
 		if (vals[i] == NULL) {
-			perr(P, at.line, at.col, "series of '%s' has no value "
-			    "for label '%s'", d->name, d->labels[i]);
+			perr(P, at.line, at.col,
+			    "series of '%s' has no value "
+			    "for label '%s'",
+			    d->name, d->labels[i]);
 			goto fail;
 		}
 	for (i = 0; i < d->ninitial; i++) {
 		for (j = 0; j < d->nlabels; j++)
-			if (strcmp(d->initial[i * d->nlabels + j],
-			    vals[j]) != 0)
+			if (strcmp(d->initial[i * d->nlabels + j], vals[j]) !=
+			    0)
 				break;
 		if (j == d->nlabels) {
 			perr(P, at.line, at.col, "series given twice for '%s'",
@@ -1396,7 +1440,8 @@ duration(struct parser *P, double *out)
 	if (P->tok.kind != T_DURATION && P->tok.kind != T_NUMBER)
 		return expected(P, "duration");
 	if (!(P->tok.num > 0))
-		return perr(P, P->tok.line, P->tok.col, "duration must be "
+		return perr(P, P->tok.line, P->tok.col,
+		    "duration must be "
 		    "greater than 0");
 	*out = P->tok.num;
 	return 0;
@@ -1410,10 +1455,10 @@ duration(struct parser *P, double *out)
 static int
 stmt_block_duration(struct parser *P, const char *kw, int seen, double *out)
 {
-	struct metric_decl	*d = &P->ld->rs->decls[P->cur];
-	struct pdecl		*pd = &P->ld->pd[P->cur];
-	struct pos		 at = { P->tok.line, P->tok.col };
-	double			 v = 0;
+	struct metric_decl *d = &P->ld->rs->decls[P->cur];
+	struct pdecl	   *pd = &P->ld->pd[P->cur];
+	struct pos	    at = { P->tok.line, P->tok.col };
+	double		    v = 0;
 
 	advance(P, 0);
 	if (duration(P, &v) == -1)
@@ -1433,11 +1478,11 @@ stmt_block_duration(struct parser *P, const char *kw, int seen, double *out)
 static int
 stmt_threshold(struct parser *P)
 {
-	struct metric_decl	*d = &P->ld->rs->decls[P->cur];
-	struct pdecl		*pd = &P->ld->pd[P->cur];
-	struct threshold	 th = { NULL, NULL, 0 };
-	struct pos		 at;
-	size_t			 i;
+	struct metric_decl *d = &P->ld->rs->decls[P->cur];
+	struct pdecl	   *pd = &P->ld->pd[P->cur];
+	struct threshold    th = { NULL, NULL, 0 };
+	struct pos	    at;
+	size_t		    i;
 
 	advance(P, 0);
 	if (P->tok.kind != T_WORD)
@@ -1467,7 +1512,7 @@ stmt_threshold(struct parser *P)
 	for (i = 0; i < d->nth; i++)
 		if (strcmp(d->th[i].label, th.label) == 0 &&
 		    strcmp(d->th[i].value, th.value) == 0) {
-			char	q[4 * FOUND_MAX + 4];
+			char q[4 * FOUND_MAX + 4];
 
 			quote_bytes(q, th.value, strlen(th.value), FOUND_MAX);
 			perr(P, at.line, at.col, "threshold %s=%s given twice",
@@ -1488,7 +1533,7 @@ fail:
 static struct rule *
 find_rule(const struct ruleset *rs, const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < rs->nrules; i++)
 		if (strcmp(rs->rules[i].name, name) == 0)
@@ -1500,13 +1545,13 @@ find_rule(const struct ruleset *rs, const char *name)
 static int
 stmt_rule(struct parser *P)
 {
-	struct load	*ld = P->ld;
-	struct ruleset	*rs = ld->rs;
-	struct rule	*r, *o;
-	struct pos	 at;
-	char		*name;
-	const char	*ofile = NULL;
-	int		 oline = 0;
+	struct load    *ld = P->ld;
+	struct ruleset *rs = ld->rs;
+	struct rule    *r, *o;
+	struct pos	at;
+	char	       *name;
+	const char     *ofile = NULL;
+	int		oline = 0;
 
 	P->blk = BLK_BROKEN;
 	advance(P, 0);
@@ -1536,8 +1581,10 @@ stmt_rule(struct parser *P)
 	P->cur = rs->nrules++;
 	P->blk = BLK_RULE;
 	if (ofile != NULL)
-		return perr(P, at.line, at.col, "rule '%s' already declared at "
-		    "%s:%d", name, ofile, oline);
+		return perr(P, at.line, at.col,
+		    "rule '%s' already declared at "
+		    "%s:%d",
+		    name, ofile, oline);
 	return 0;
 }
 
@@ -1545,8 +1592,8 @@ stmt_rule(struct parser *P)
 static int
 stmt_prefilter(struct parser *P)
 {
-	struct rule	*r = &P->ld->rs->rules[P->cur];
-	char		*lit;
+	struct rule *r = &P->ld->rs->rules[P->cur];
+	char	    *lit;
 
 	advance(P, 0);
 	if (P->tok.kind != T_STRING)
@@ -1559,8 +1606,7 @@ stmt_prefilter(struct parser *P)
 		free(lit);
 		return expected(P, "end of line");
 	}
-	r->prefilter = grow(r->prefilter, r->nprefilter,
-	    sizeof(*r->prefilter));
+	r->prefilter = grow(r->prefilter, r->nprefilter, sizeof(*r->prefilter));
 	r->prefilter[r->nprefilter++] = lit;
 	return 0;
 }
@@ -1572,11 +1618,11 @@ stmt_prefilter(struct parser *P)
 static int
 add_captures(struct parser *P, struct rule *r, size_t pi)
 {
-	const struct pattern	*p = &r->pats[pi];
-	PCRE2_SPTR		 tab, e;
-	uint32_t		 count, esize, i, k, next = 0, best;
-	int			 rc = 0, g, bg;
-	size_t			 j;
+	const struct pattern *p = &r->pats[pi];
+	PCRE2_SPTR	      tab, e;
+	uint32_t	      count, esize, i, k, next = 0, best;
+	int		      rc = 0, g, bg;
+	size_t		      j;
 
 	if (pcre2_pattern_info(p->re, PCRE2_INFO_NAMECOUNT, &count) != 0 ||
 	    pcre2_pattern_info(p->re, PCRE2_INFO_NAMEENTRYSIZE, &esize) != 0 ||
@@ -1603,7 +1649,8 @@ add_captures(struct parser *P, struct rule *r, size_t pi)
 				break;
 		if (j < r->ncaps) {
 			if (rc == 0)
-				perr(P, p->line, p->col, "capture '%s' is "
+				perr(P, p->line, p->col,
+				    "capture '%s' is "
 				    "already defined by the pattern at line %d",
 				    (const char *)e + 2,
 				    r->pats[r->caps[j].pat].line);
@@ -1625,8 +1672,8 @@ add_captures(struct parser *P, struct rule *r, size_t pi)
 static int
 stmt_pattern(struct parser *P, int optional)
 {
-	struct rule	*r = &P->ld->rs->rules[P->cur];
-	struct pattern	 pat;
+	struct rule   *r = &P->ld->rs->rules[P->cur];
+	struct pattern pat;
 
 	memset(&pat, 0, sizeof(pat));
 	pat.optional = optional;
@@ -1667,7 +1714,7 @@ fail:
 static int
 add_ref(struct parser *P)
 {
-	struct prule	*pr = &P->ld->pr[P->cur];
+	struct prule *pr = &P->ld->pr[P->cur];
 
 	pr->refs = grow(pr->refs, pr->nrefs, sizeof(*pr->refs));
 	pr->refs[pr->nrefs].name = xstrndup(P->tok.s + 1, P->tok.n - 1);
@@ -1686,7 +1733,7 @@ expr_push(struct expr *e, enum expr_op op, double num, int cap)
 	e->len++;
 }
 
-static int	expr_sum(struct parser *, struct expr *, int);
+static int expr_sum(struct parser *, struct expr *, int);
 
 /* factor: NUMBER | $capture | @time | ( EXPR ) | - factor */
 static int
@@ -1694,8 +1741,10 @@ expr_factor(struct parser *P, struct expr *e, int depth)
 {
 	if ((P->tok.kind == T_LPAREN || P->tok.kind == T_MINUS) &&
 	    depth >= EXPR_MAX_DEPTH)
-		return perr(P, P->tok.line, P->tok.col, "expression nested "
-		    "too deeply (at most %d levels)", EXPR_MAX_DEPTH);
+		return perr(P, P->tok.line, P->tok.col,
+		    "expression nested "
+		    "too deeply (at most %d levels)",
+		    EXPR_MAX_DEPTH);
 	switch (P->tok.kind) {
 	case T_NUMBER:
 		expr_push(e, EXPR_NUM, P->tok.num, 0);
@@ -1730,7 +1779,7 @@ expr_factor(struct parser *P, struct expr *e, int depth)
 static int
 expr_term(struct parser *P, struct expr *e, int depth)
 {
-	enum expr_op	op;
+	enum expr_op op;
 
 	if (expr_factor(P, e, depth) == -1)
 		return -1;
@@ -1748,7 +1797,7 @@ expr_term(struct parser *P, struct expr *e, int depth)
 static int
 expr_sum(struct parser *P, struct expr *e, int depth)
 {
-	enum expr_op	op;
+	enum expr_op op;
 
 	if (expr_term(P, e, depth) == -1)
 		return -1;
@@ -1765,7 +1814,7 @@ expr_sum(struct parser *P, struct expr *e, int depth)
 static void
 plabels_free(struct plabel *v, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		free(v[i].name);
@@ -1783,12 +1832,12 @@ plabels_free(struct plabel *v, size_t n)
 static int
 stmt_action(struct parser *P, enum action_kind kind)
 {
-	struct rule	*r = &P->ld->rs->rules[P->cur];
-	struct prule	*pr = &P->ld->pr[P->cur];
-	struct action	 a;
-	struct pact	 pa;
-	struct plabel	*pl;
-	size_t		 i;
+	struct rule   *r = &P->ld->rs->rules[P->cur];
+	struct prule  *pr = &P->ld->pr[P->cur];
+	struct action  a;
+	struct pact    pa;
+	struct plabel *pl;
+	size_t	       i;
 
 	memset(&a, 0, sizeof(a));
 	memset(&pa, 0, sizeof(pa));
@@ -1814,8 +1863,10 @@ stmt_action(struct parser *P, enum action_kind kind)
 		pl->lit = NULL;
 		for (i = 0; i + 1 < pa.nlab; i++)
 			if (strcmp(pa.lab[i].name, pl->name) == 0) {
-				perr(P, P->tok.line, P->tok.col, "label '%s' "
-				    "given twice", pl->name);
+				perr(P, P->tok.line, P->tok.col,
+				    "label '%s' "
+				    "given twice",
+				    pl->name);
 				goto fail;
 			}
 		advance(P, 0);
@@ -1860,8 +1911,9 @@ stmt_action(struct parser *P, enum action_kind kind)
 		}
 	}
 	if (!at_eol(P)) {
-		expected(P, kind == ACT_INC ? "label, 'if' or end of line" :
-		    "operator, label, 'if' or end of line");
+		expected(P,
+		    kind == ACT_INC ? "label, 'if' or end of line" :
+				      "operator, label, 'if' or end of line");
 		goto fail;
 	}
 	r->acts = grow(r->acts, r->nacts, sizeof(*r->acts));
@@ -1881,8 +1933,8 @@ fail:
 static int
 statement(struct parser *P)
 {
-	const struct keyword	*k;
-	int			 in;
+	const struct keyword *k;
+	int		      in;
 
 	k = keyword(&P->tok);
 	if (k == NULL || k->where == 0)
@@ -1893,22 +1945,30 @@ statement(struct parser *P)
 		if (P->blk == BLK_BROKEN)
 			return -1;
 		in = P->blk == BLK_METRIC ? IN_METRIC :
-		    P->blk == BLK_FRESH ? IN_FRESH :
-		    P->blk == BLK_RULE ? IN_RULE : 0;
+		    P->blk == BLK_FRESH	  ? IN_FRESH :
+		    P->blk == BLK_RULE	  ? IN_RULE :
+					    0;
 		if (!(k->where & in)) {
 			if (k->where == (IN_METRIC | IN_FRESH))
-				return perr(P, P->tok.line, P->tok.col, "'%s' "
+				return perr(P, P->tok.line, P->tok.col,
+				    "'%s' "
 				    "outside a metric or freshness block",
 				    k->name);
 			if (k->where == IN_METRIC)
-				return perr(P, P->tok.line, P->tok.col, "'%s' "
+				return perr(P, P->tok.line, P->tok.col,
+				    "'%s' "
 				    "outside a counter, gauge or histogram "
-				    "block", k->name);
+				    "block",
+				    k->name);
 			if (k->where == IN_FRESH)
-				return perr(P, P->tok.line, P->tok.col, "'%s' "
-				    "outside a freshness block", k->name);
-			return perr(P, P->tok.line, P->tok.col, "'%s' outside "
-			    "a rule block", k->name);
+				return perr(P, P->tok.line, P->tok.col,
+				    "'%s' "
+				    "outside a freshness block",
+				    k->name);
+			return perr(P, P->tok.line, P->tok.col,
+			    "'%s' outside "
+			    "a rule block",
+			    k->name);
 		}
 	}
 	switch (k->kw) {
@@ -1978,7 +2038,7 @@ block_broken(struct parser *P)
 static void
 parse_text(struct load *ld, const char *file, const char *text, size_t len)
 {
-	struct parser	P;
+	struct parser P;
 
 	memset(&P, 0, sizeof(P));
 	P.ld = ld;
@@ -1990,8 +2050,9 @@ parse_text(struct load *ld, const char *file, const char *text, size_t len)
 	advance(&P, 0);
 	while (P.tok.kind != T_EOF) {
 		if (P.tok.kind != T_EOL) {
-			if (statement(&P) == -1 || (!at_eol(&P) &&
-			    expected(&P, "end of line") == -1)) {
+			if (statement(&P) == -1 ||
+			    (!at_eol(&P) &&
+				expected(&P, "end of line") == -1)) {
 				block_broken(&P);
 				skip_line(&P);
 			}
@@ -2013,8 +2074,8 @@ parse_text(struct load *ld, const char *file, const char *text, size_t len)
 static char *
 literal_prefix(const struct pattern *p, uint32_t flags)
 {
-	const char	*s = p->src;
-	struct buf	 b;
+	const char *s = p->src;
+	struct buf  b;
 
 	if (flags & (PCRE2_CASELESS | PCRE2_EXTENDED))
 		return NULL;
@@ -2056,15 +2117,14 @@ plain_field(const char *s)
 static void
 add_prefilter(struct rule *r, char *lit)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < r->nprefilter; i++)
 		if (strcmp(r->prefilter[i], lit) == 0) {
 			free(lit);
 			return;
 		}
-	r->prefilter = grow(r->prefilter, r->nprefilter,
-	    sizeof(*r->prefilter));
+	r->prefilter = grow(r->prefilter, r->nprefilter, sizeof(*r->prefilter));
 	r->prefilter[r->nprefilter++] = lit;
 }
 
@@ -2075,10 +2135,10 @@ add_prefilter(struct rule *r, char *lit)
 static void
 auto_prefilter(struct rule *r)
 {
-	const struct pattern	*p;
-	char			*lit;
-	uint32_t		 flags;
-	size_t			 i;
+	const struct pattern *p;
+	char		     *lit;
+	uint32_t	      flags;
+	size_t		      i;
 
 	for (i = 0; i < r->npats; i++) {
 		p = &r->pats[i];
@@ -2087,7 +2147,7 @@ auto_prefilter(struct rule *r)
 		if (p->field != NULL) {
 			if (plain_field(p->field) &&
 			    strlen(p->field) == p->fieldlen) {
-				struct buf	b;
+				struct buf b;
 
 				buf_init(&b);
 				buf_printf(&b, "\"%s\"", p->field);
@@ -2095,8 +2155,8 @@ auto_prefilter(struct rule *r)
 			}
 			continue;
 		}
-		if (pcre2_pattern_info(p->re, PCRE2_INFO_ARGOPTIONS,
-		    &flags) != 0)
+		if (pcre2_pattern_info(p->re, PCRE2_INFO_ARGOPTIONS, &flags) !=
+		    0)
 			continue;
 		if ((lit = literal_prefix(p, flags)) != NULL)
 			add_prefilter(r, lit);
@@ -2107,20 +2167,24 @@ auto_prefilter(struct rule *r)
 static void
 resolve_freshness(struct load *ld, size_t di)
 {
-	struct ruleset		*rs = ld->rs;
-	struct metric_decl	*d = &rs->decls[di], *src;
-	struct pdecl		*pd = &ld->pd[di];
-	size_t			 i;
+	struct ruleset	   *rs = ld->rs;
+	struct metric_decl *d = &rs->decls[di], *src;
+	struct pdecl	   *pd = &ld->pd[di];
+	size_t		    i;
 
 	src = find_decl(rs, d->source);
 	if (src == NULL) {
-		lderr(ld, d->file, pd->src.line, pd->src.col, "unknown gauge "
-		    "'%s'", d->source);
+		lderr(ld, d->file, pd->src.line, pd->src.col,
+		    "unknown gauge "
+		    "'%s'",
+		    d->source);
 		return;
 	}
 	if (src->type != METRIC_GAUGE) {
-		lderr(ld, d->file, pd->src.line, pd->src.col, "'%s' is a %s, "
-		    "not a gauge", d->source, kind_name(src->type));
+		lderr(ld, d->file, pd->src.line, pd->src.col,
+		    "'%s' is a %s, "
+		    "not a gauge",
+		    d->source, kind_name(src->type));
 		return;
 	}
 	for (i = 0; i < d->nth && !ld->pd[src - rs->decls].broken; i++)
@@ -2137,7 +2201,7 @@ resolve_freshness(struct load *ld, size_t di)
 static ssize_t
 find_cap(const struct rule *r, const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < r->ncaps; i++)
 		if (strcmp(r->caps[i].name, name) == 0)
@@ -2155,13 +2219,13 @@ static void
 resolve_action(struct load *ld, struct rule *r, struct action *a,
     struct pact *pa, const int *map, int quiet)
 {
-	struct ruleset		*rs = ld->rs;
-	struct metric_decl	*d;
-	struct plabel		*pl;
-	const char		*need = NULL;
-	size_t			 i, j;
-	ssize_t			 c;
-	int			 bad = 0;
+	struct ruleset	   *rs = ld->rs;
+	struct metric_decl *d;
+	struct plabel	   *pl;
+	const char	   *need = NULL;
+	size_t		    i, j;
+	ssize_t		    c;
+	int		    bad = 0;
 
 	if ((d = find_decl(rs, a->metric)) == NULL) {
 		lderr(ld, a->file, a->line, pa->mcol, "unknown metric '%s'",
@@ -2169,7 +2233,8 @@ resolve_action(struct load *ld, struct rule *r, struct action *a,
 		return;
 	}
 	if (d->type == METRIC_FRESHNESS) {
-		lderr(ld, a->file, a->line, pa->mcol, "'%s' is a freshness "
+		lderr(ld, a->file, a->line, pa->mcol,
+		    "'%s' is a freshness "
 		    "gauge, computed from '%s': no action may change it",
 		    a->metric, d->source);
 		return;
@@ -2178,8 +2243,10 @@ resolve_action(struct load *ld, struct rule *r, struct action *a,
 	case ACT_INC:
 	case ACT_ADD:
 		if (d->type != METRIC_COUNTER && d->type != METRIC_GAUGE)
-			need = a->kind == ACT_INC ? "inc needs a counter or a "
-			    "gauge" : "add needs a counter or a gauge";
+			need = a->kind == ACT_INC ?
+			    "inc needs a counter or a "
+			    "gauge" :
+			    "add needs a counter or a gauge";
 		break;
 	case ACT_SET:
 		if (d->type != METRIC_GAUGE)
@@ -2203,11 +2270,15 @@ resolve_action(struct load *ld, struct rule *r, struct action *a,
 			continue;
 		bad = 1;
 		if (find_deflabel(rs, pl->name) != NULL)
-			lderr(ld, a->file, a->line, pl->col, "'%s' is a "
-			    "default label: a rule cannot set it", pl->name);
+			lderr(ld, a->file, a->line, pl->col,
+			    "'%s' is a "
+			    "default label: a rule cannot set it",
+			    pl->name);
 		else
-			lderr(ld, a->file, a->line, pl->col, "metric '%s' has "
-			    "no label '%s'", a->metric, pl->name);
+			lderr(ld, a->file, a->line, pl->col,
+			    "metric '%s' has "
+			    "no label '%s'",
+			    a->metric, pl->name);
 	}
 	if (bad)
 		return;
@@ -2235,10 +2306,12 @@ resolve_action(struct load *ld, struct rule *r, struct action *a,
 		a->labels[j].lit = xstrdup("");
 		if (quiet)
 			continue;
-		lderr(ld, a->file, a->line, a->col, "label '%s' of metric '%s' "
+		lderr(ld, a->file, a->line, a->col,
+		    "label '%s' of metric '%s' "
 		    "has no value: no capture named '%s' in rule '%s'; write "
-		    "%s=$capture", d->labels[j], a->metric, d->labels[j],
-		    r->name, d->labels[j]);
+		    "%s=$capture",
+		    d->labels[j], a->metric, d->labels[j], r->name,
+		    d->labels[j]);
 	}
 }
 
@@ -2250,19 +2323,21 @@ resolve_action(struct load *ld, struct rule *r, struct action *a,
 static void
 resolve_rule(struct load *ld, size_t ri)
 {
-	struct rule	*r = &ld->rs->rules[ri];
-	struct prule	*pr = &ld->pr[ri];
-	struct action	*a;
-	size_t		 i, j;
-	ssize_t		 c;
-	int		*map, required = 0;
+	struct rule   *r = &ld->rs->rules[ri];
+	struct prule  *pr = &ld->pr[ri];
+	struct action *a;
+	size_t	       i, j;
+	ssize_t	       c;
+	int	      *map, required = 0;
 
 	for (i = 0; i < r->npats; i++)
 		if (!r->pats[i].optional)
 			required = 1;
 	if (!required && !pr->broken)
-		lderr(ld, r->file, r->line, pr->col, "rule '%s' has no "
-		    "required pattern: add a match statement", r->name);
+		lderr(ld, r->file, r->line, pr->col,
+		    "rule '%s' has no "
+		    "required pattern: add a match statement",
+		    r->name);
 	if (r->nacts == 0 && !pr->broken)
 		lderr(ld, r->file, r->line, pr->col, "rule '%s' has no action",
 		    r->name);
@@ -2291,7 +2366,7 @@ resolve_rule(struct load *ld, size_t ri)
 static void
 load_free(struct load *ld)
 {
-	size_t	i, j;
+	size_t i, j;
 
 	if (ld->rs != NULL) {
 		for (i = 0; i < ld->rs->ndecls; i++)
@@ -2337,8 +2412,8 @@ add_file(struct ruleset *rs, const char *name)
 static struct ruleset *
 load_finish(struct load *ld, const char *what, char *err, size_t errlen)
 {
-	struct ruleset	*rs = ld->rs;
-	size_t		 i;
+	struct ruleset *rs = ld->rs;
+	size_t		i;
 
 	for (i = 0; i < rs->ndecls; i++)
 		if (rs->decls[i].type == METRIC_FRESHNESS)
@@ -2367,7 +2442,7 @@ struct ruleset *
 rules_parse(const char *name, const char *text, size_t len, char *err,
     size_t errlen)
 {
-	struct load	ld;
+	struct load ld;
 
 	load_init(&ld, errlen);
 	parse_text(&ld, add_file(ld.rs, name), text, len);
@@ -2379,7 +2454,7 @@ static int
 read_file(const char *path, struct buf *b)
 {
 	char	chunk[65536];
-	ssize_t	n;
+	ssize_t n;
 	int	fd, saved;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
@@ -2406,7 +2481,7 @@ read_file(const char *path, struct buf *b)
 static void
 load_file(struct load *ld, const char *path)
 {
-	struct buf	b;
+	struct buf b;
 
 	buf_init(&b);
 	if (read_file(path, &b) == -1)
@@ -2426,12 +2501,12 @@ namecmp(const void *a, const void *b)
 static void
 load_dir(struct load *ld, const char *dir)
 {
-	DIR		*dp;
-	struct dirent	*de;
-	struct stat	 st;
-	struct buf	 path;
-	char		**names = NULL;
-	size_t		 n = 0, i, len;
+	DIR	      *dp;
+	struct dirent *de;
+	struct stat    st;
+	struct buf     path;
+	char	     **names = NULL;
+	size_t	       n = 0, i, len;
 
 	if ((dp = opendir(dir)) == NULL) {
 		lderr(ld, NULL, 0, 0, "%s: %s", dir, strerror(errno));
@@ -2463,14 +2538,13 @@ load_dir(struct load *ld, const char *dir)
 }
 
 struct ruleset *
-rules_load(const char *const *paths, size_t npaths, char *err,
-    size_t errlen)
+rules_load(const char *const *paths, size_t npaths, char *err, size_t errlen)
 {
-	struct load	 ld;
-	struct stat	 st;
-	struct buf	 what;
-	struct ruleset	*rs;
-	size_t		 i;
+	struct load	ld;
+	struct stat	st;
+	struct buf	what;
+	struct ruleset *rs;
+	size_t		i;
 
 	load_init(&ld, errlen);
 	buf_init(&what);
@@ -2492,7 +2566,7 @@ rules_load(const char *const *paths, size_t npaths, char *err,
 static void
 decl_free(struct metric_decl *d)
 {
-	size_t	i;
+	size_t i;
 
 	free(d->name);
 	free(d->help);
@@ -2510,8 +2584,8 @@ decl_free(struct metric_decl *d)
 static void
 rule_free(struct rule *r)
 {
-	struct action	*a;
-	size_t		 i, j;
+	struct action *a;
+	size_t	       i, j;
 
 	free(r->name);
 	for (i = 0; i < r->npats; i++) {
@@ -2539,7 +2613,7 @@ rule_free(struct rule *r)
 void
 rules_free(struct ruleset *rs)
 {
-	size_t	i;
+	size_t i;
 
 	if (rs == NULL)
 		return;

@@ -16,9 +16,9 @@
 
 /* A value computed from captures, in reverse Polish notation. */
 enum expr_op {
-	EXPR_NUM = 1,	/* push num */
-	EXPR_CAP,	/* push the capture cap read as a number */
-	EXPR_TIME,	/* push the line's log time (Unix seconds) */
+	EXPR_NUM = 1, /* push num */
+	EXPR_CAP,     /* push the capture cap read as a number */
+	EXPR_TIME,    /* push the line's log time (Unix seconds) */
 	EXPR_ADD,
 	EXPR_SUB,
 	EXPR_MUL,
@@ -27,20 +27,20 @@ enum expr_op {
 };
 
 struct expr_node {
-	enum expr_op	op;
-	double		num;
-	int		cap;
+	enum expr_op op;
+	double	     num;
+	int	     cap;
 };
 
 struct expr {
-	struct expr_node	*n;
-	size_t			 len;	/* 0: no value (inc) */
+	struct expr_node *n;
+	size_t		  len; /* 0: no value (inc) */
 };
 
 /* Where a label value comes from: a capture, or a literal when cap < 0. */
 struct labelsrc {
-	int	 cap;
-	char	*lit;
+	int   cap;
+	char *lit;
 };
 
 enum action_kind {
@@ -57,17 +57,17 @@ enum cond_op {
 };
 
 struct action {
-	enum action_kind	 kind;
-	char			*metric;
-	struct expr		 value;
-	struct labelsrc		*labels;	/* in the metric's label order */
-	size_t			 nlabels;
-	enum cond_op		 cond;		/* if $cap == "text" */
-	int			 condcap;
-	char			*condval;
-	const char		*file;
-	int			 line;
-	int			 col;
+	enum action_kind kind;
+	char		*metric;
+	struct expr	 value;
+	struct labelsrc *labels; /* in the metric's label order */
+	size_t		 nlabels;
+	enum cond_op	 cond; /* if $cap == "text" */
+	int		 condcap;
+	char		*condval;
+	const char	*file;
+	int		 line;
+	int		 col;
 };
 
 /*
@@ -75,35 +75,35 @@ struct action {
  * one top-level field of a JSON object line.
  */
 struct pattern {
-	char		*field;
-	size_t		 fieldlen;
-	char		*src;		/* the regex as written */
-	pcre2_code	*re;		/* compiled, JIT when available */
-	int		 optional;
-	int		 line;
-	int		 col;
+	char	   *field;
+	size_t	    fieldlen;
+	char	   *src; /* the regex as written */
+	pcre2_code *re;	 /* compiled, JIT when available */
+	int	    optional;
+	int	    line;
+	int	    col;
 };
 
 /* A named capture of a rule: which pattern and group fill it. */
 struct capture {
-	char	*name;
-	int	 pat;
-	int	 group;
+	char *name;
+	int   pat;
+	int   group;
 };
 
 struct rule {
-	char		*name;
-	struct pattern	*pats;
-	size_t		 npats;
-	int		 json;		/* some pattern is on a field */
-	struct capture	*caps;
-	size_t		 ncaps;
-	char		**prefilter;	/* literals every matching line holds */
-	size_t		 nprefilter;
-	struct action	*acts;
-	size_t		 nacts;
-	const char	*file;
-	int		 line;
+	char	       *name;
+	struct pattern *pats;
+	size_t		npats;
+	int		json; /* some pattern is on a field */
+	struct capture *caps;
+	size_t		ncaps;
+	char	      **prefilter; /* literals every matching line holds */
+	size_t		nprefilter;
+	struct action  *acts;
+	size_t		nacts;
+	const char     *file;
+	int		line;
 };
 
 /*
@@ -112,30 +112,30 @@ struct rule {
  * order; the first that parses wins; none: the wall clock.
  */
 struct tsrule {
-	char		*field;
-	size_t		 fieldlen;
-	pcre2_code	*re;
-	int		 group;
-	enum ts_format	 fmt;
+	char	      *field;
+	size_t	       fieldlen;
+	pcre2_code    *re;
+	int	       group;
+	enum ts_format fmt;
 };
 
 /* A default label, its value already resolved from the environment. */
 struct deflabel {
-	char	*name;
-	char	*value;
+	char *name;
+	char *value;
 };
 
 struct ruleset {
-	struct metric_decl	*decls;
-	size_t			 ndecls;
-	struct deflabel		*labels;
-	size_t			 nlabels;
-	struct tsrule		*ts;
-	size_t			 nts;
-	struct rule		*rules;
-	size_t			 nrules;
-	char			**files;	/* names the decls and actions point to */
-	size_t			 nfiles;
+	struct metric_decl *decls;
+	size_t		    ndecls;
+	struct deflabel	   *labels;
+	size_t		    nlabels;
+	struct tsrule	   *ts;
+	size_t		    nts;
+	struct rule	   *rules;
+	size_t		    nrules;
+	char		  **files; /* names the decls and actions point to */
+	size_t		    nfiles;
 };
 
 /*
@@ -143,11 +143,11 @@ struct ruleset {
  * files in name order) as one ruleset. Returns NULL on any error, with
  * every message, one per line, in err (truncated to errlen).
  */
-struct ruleset	*rules_load(const char *const *paths, size_t npaths,
-		    char *err, size_t errlen);
+struct ruleset *rules_load(const char *const *paths, size_t npaths, char *err,
+    size_t errlen);
 /* The same over text in memory, name used in messages. */
-struct ruleset	*rules_parse(const char *name, const char *text, size_t len,
-		    char *err, size_t errlen);
-void		 rules_free(struct ruleset *);
+struct ruleset *rules_parse(const char *name, const char *text, size_t len,
+    char *err, size_t errlen);
+void		rules_free(struct ruleset *);
 
 #endif

@@ -22,12 +22,12 @@
 
 /* What orders one path among the rotations of its log. */
 struct rotkey {
-	char		*path;
-	size_t		 stemlen;	/* the live file's name */
-	int		 group;		/* first mention of the stem */
-	int		 kind;		/* 0 numbered or dated, 1 live */
-	long long	 num;		/* rotation number, negated date */
-	size_t		 pos;		/* original position */
+	char	 *path;
+	size_t	  stemlen; /* the live file's name */
+	int	  group;   /* first mention of the stem */
+	int	  kind;	   /* 0 numbered or dated, 1 live */
+	long long num;	   /* rotation number, negated date */
+	size_t	  pos;	   /* original position */
 };
 
 /*
@@ -37,8 +37,8 @@ struct rotkey {
 static void
 rotkey_parse(struct rotkey *k)
 {
-	const char	*p = k->path;
-	size_t		 n = strlen(p), end = n, i;
+	const char *p = k->path;
+	size_t	    n = strlen(p), end = n, i;
 
 	k->kind = 1;
 	k->num = 0;
@@ -52,7 +52,7 @@ rotkey_parse(struct rotkey *k)
 		k->kind = 0;
 		k->num = strtoll(p + i, NULL, 10);
 		if (p[i - 1] == '-')
-			k->num = -k->num;	/* dates: older is smaller */
+			k->num = -k->num; /* dates: older is smaller */
 		k->stemlen = i - 1;
 		return;
 	}
@@ -62,22 +62,22 @@ rotkey_parse(struct rotkey *k)
 static int
 rotkey_cmp(const void *a, const void *b)
 {
-	const struct rotkey	*x = a, *y = b;
+	const struct rotkey *x = a, *y = b;
 
 	if (x->group != y->group)
 		return x->group < y->group ? -1 : 1;
 	if (x->kind != y->kind)
 		return x->kind < y->kind ? -1 : 1;
 	if (x->num != y->num)
-		return x->num > y->num ? -1 : 1;	/* .3 before .2 */
+		return x->num > y->num ? -1 : 1; /* .3 before .2 */
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
 void
 source_sort(char **paths, size_t n)
 {
-	struct rotkey	*k;
-	size_t		 i, j;
+	struct rotkey *k;
+	size_t	       i, j;
 
 	k = xcalloc(n, sizeof(*k));
 	for (i = 0; i < n; i++) {
@@ -106,44 +106,44 @@ source_sort(char **paths, size_t n)
  * the pace. ISA-L is loaded for the first .gz file only, so that a run
  * over plain logs does not map it; where it is missing, zlib inflates.
  */
-#define GZ_SLOTS	4
-#define GZ_SLOT		(256 * 1024)
-#define GZ_IN		(128 * 1024)	/* compressed bytes read at once */
+#define GZ_SLOTS 4
+#define GZ_SLOT	 (256 * 1024)
+#define GZ_IN	 (128 * 1024) /* compressed bytes read at once */
 
 struct inflater {
-	int		 fd;
-	gzFile		 gz;		/* zlib's, or NULL with ISA-L */
+	int    fd;
+	gzFile gz; /* zlib's, or NULL with ISA-L */
 #ifdef HAVE_ISAL
 	struct inflate_state *is;
-	unsigned char	*in;		/* GZ_IN compressed bytes */
-	int		 eof;		/* nothing more to read */
-	int		 done;		/* the last member ended */
-	int		 failed;	/* z->msg says why */
+	unsigned char	     *in;     /* GZ_IN compressed bytes */
+	int		      eof;    /* nothing more to read */
+	int		      done;   /* the last member ended */
+	int		      failed; /* z->msg says why */
 #endif
-	pthread_t	 thread;
-	pthread_mutex_t	 lock;
-	pthread_cond_t	 cond;
-	char		*buf[GZ_SLOTS];
-	int		 len[GZ_SLOTS];	/* bytes; 0 the end; -1 an error */
-	unsigned	 head;		/* slots filled */
-	unsigned	 tail;		/* slots used up */
-	char		 msg[256];
+	pthread_t	thread;
+	pthread_mutex_t lock;
+	pthread_cond_t	cond;
+	char	       *buf[GZ_SLOTS];
+	int		len[GZ_SLOTS]; /* bytes; 0 the end; -1 an error */
+	unsigned	head;	       /* slots filled */
+	unsigned	tail;	       /* slots used up */
+	char		msg[256];
 };
 
 #ifdef HAVE_ISAL
 /* The ISA-L functions used, once loaded. */
 static struct {
-	pthread_once_t	  once;
-	int		  ok;
-	void		(*init)(struct inflate_state *);
-	void		(*reset)(struct inflate_state *);
-	int		(*inflate)(struct inflate_state *);
+	pthread_once_t once;
+	int	       ok;
+	void (*init)(struct inflate_state *);
+	void (*reset)(struct inflate_state *);
+	int (*inflate)(struct inflate_state *);
 } isal = { PTHREAD_ONCE_INIT, 0, NULL, NULL, NULL };
 
 static void
 isal_load(void)
 {
-	void	*h, *f[3];
+	void *h, *f[3];
 
 	if ((h = dlopen("libisal.so.2", RTLD_NOW | RTLD_LOCAL)) == NULL)
 		return;
@@ -189,8 +189,8 @@ isal_strerror(int rc)
 static int
 inflate_feed(struct inflater *z, uint32_t keep)
 {
-	struct inflate_state	*is = z->is;
-	ssize_t			 n;
+	struct inflate_state *is = z->is;
+	ssize_t		      n;
 
 	if (keep > 0)
 		memmove(z->in, is->next_in, keep);
@@ -217,11 +217,11 @@ inflate_feed(struct inflater *z, uint32_t keep)
 static int
 isal_slot(struct inflater *z, char *out, size_t cap)
 {
-	struct inflate_state	*is = z->is;
-	enum isal_block_state	 state;
-	uint8_t			*next_in;
-	uint32_t		 in, left;
-	int			 rc;
+	struct inflate_state *is = z->is;
+	enum isal_block_state state;
+	uint8_t		     *next_in;
+	uint32_t	      in, left;
+	int		      rc;
 
 	if (z->failed)
 		return -1;
@@ -249,8 +249,7 @@ isal_slot(struct inflater *z, char *out, size_t cap)
 			is->next_in = next_in;
 			is->avail_in = in;
 		}
-		if (is->avail_in == 0 && !z->eof &&
-		    inflate_feed(z, 0) == -1) {
+		if (is->avail_in == 0 && !z->eof && inflate_feed(z, 0) == -1) {
 			z->failed = 1;
 			break;
 		}
@@ -264,9 +263,9 @@ isal_slot(struct inflater *z, char *out, size_t cap)
 		} else if (is->avail_in == in && is->avail_out == left &&
 		    is->block_state == state) {
 			/* No way on: the input ended inside a member. */
-			snprintf(z->msg, sizeof(z->msg), "%s", z->eof ?
-			    "unexpected end of file" :
-			    "invalid compressed data");
+			snprintf(z->msg, sizeof(z->msg), "%s",
+			    z->eof ? "unexpected end of file" :
+				     "invalid compressed data");
 			z->failed = 1;
 		}
 	}
@@ -302,8 +301,8 @@ isal_start(struct inflater *z)
 static int
 inflate_slot(struct inflater *z, char *out, size_t cap)
 {
-	const char	*msg;
-	int		 n, errnum;
+	const char *msg;
+	int	    n, errnum;
 
 #ifdef HAVE_ISAL
 	if (z->gz == NULL)
@@ -325,7 +324,7 @@ inflate_slot(struct inflater *z, char *out, size_t cap)
 static void *
 inflater_run(void *arg)
 {
-	struct inflater	*z = arg;
+	struct inflater *z = arg;
 	int		 n;
 
 	for (;;) {
@@ -348,14 +347,14 @@ inflater_run(void *arg)
 static void
 inflater_free(struct inflater *z)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < GZ_SLOTS; i++)
 		free(z->buf[i]);
 	pthread_mutex_destroy(&z->lock);
 	pthread_cond_destroy(&z->cond);
 	if (z->gz != NULL)
-		gzclose(z->gz);		/* closes fd */
+		gzclose(z->gz); /* closes fd */
 	else
 		close(z->fd);
 #ifdef HAVE_ISAL
@@ -371,14 +370,13 @@ inflater_free(struct inflater *z)
 static int
 inflater_start(struct inflater *z, int fd)
 {
-	int	i;
+	int i;
 
 	memset(z, 0, sizeof(*z));
 	z->fd = fd;
 	if (isal_start(z) == -1) {
 		if ((z->gz = gzdopen(fd, "rb")) == NULL) {
-			snprintf(z->msg, sizeof(z->msg), "%s",
-			    strerror(errno));
+			snprintf(z->msg, sizeof(z->msg), "%s", strerror(errno));
 			close(fd);
 			return -1;
 		}
@@ -404,7 +402,7 @@ inflater_start(struct inflater *z, int fd)
 static int
 inflater_get(struct inflater *z, const char **p)
 {
-	int	len;
+	int len;
 
 	pthread_mutex_lock(&z->lock);
 	while (z->head == z->tail)
@@ -439,11 +437,10 @@ inflater_stop(struct inflater *z)
  * may move on the next call, once per slot of lent bytes).
  */
 static void
-drain(struct lines *l, source_line_fn *fn, void *arg,
-    struct source_stats *st)
+drain(struct lines *l, source_line_fn *fn, void *arg, struct source_stats *st)
 {
-	const char	*line, *last = NULL;
-	size_t		 len, lastlen = 0;
+	const char *line, *last = NULL;
+	size_t	    len, lastlen = 0;
 
 	while ((line = lines_next(l, &len)) != NULL) {
 		st->lines++;
@@ -475,18 +472,18 @@ source_read_at(const char *path, uint64_t skip, size_t maxline,
     source_line_fn *fn, void *arg, struct source_stats *st, char *err,
     size_t errlen)
 {
-	uint64_t	 before;
-	size_t		 off;
-	struct lines	 l;
-	unsigned char	 magic[2];
-	struct inflater	 z;
-	int		 gz = 0;
-	char		*space;
-	const char	*slot;
-	size_t		 avail;
-	ssize_t		 n;
-	int		 fd, rc = -1;
-	const char	*msg;
+	uint64_t	before;
+	size_t		off;
+	struct lines	l;
+	unsigned char	magic[2];
+	struct inflater z;
+	int		gz = 0;
+	char	       *space;
+	const char     *slot;
+	size_t		avail;
+	ssize_t		n;
+	int		fd, rc = -1;
+	const char     *msg;
 
 	lines_init(&l, maxline);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -517,7 +514,8 @@ source_read_at(const char *path, uint64_t skip, size_t maxline,
 				st->bytes += (uint64_t)n;
 				if (st->bytes > skip) {
 					off = before < skip ?
-					    (size_t)(skip - before) : 0;
+					    (size_t)(skip - before) :
+					    0;
 					lines_attach(&l, slot + off,
 					    (size_t)n - off);
 					drain(&l, fn, arg, st);
@@ -568,8 +566,8 @@ end:
 ssize_t
 source_head(const char *path, void *buf, size_t n)
 {
-	gzFile	gz;
-	int	got;
+	gzFile gz;
+	int    got;
 
 	if ((gz = gzopen(path, "rb")) == NULL)
 		return -1;

@@ -13,14 +13,14 @@
 #include "util.h"
 
 struct source_stats {
-	uint64_t	lines;
-	uint64_t	bytes;		/* bytes read (uncompressed) */
-	uint64_t	toolong;	/* lines over the cap, skipped */
-	struct buf	last;		/* the last line read (a copy) */
-	const char	*inflater;	/* "ISA-L" or "zlib" for gzip, or NULL */
+	uint64_t    lines;
+	uint64_t    bytes;    /* bytes read (uncompressed) */
+	uint64_t    toolong;  /* lines over the cap, skipped */
+	struct buf  last;     /* the last line read (a copy) */
+	const char *inflater; /* "ISA-L" or "zlib" for gzip, or NULL */
 };
 
-typedef void	source_line_fn(void *arg, const char *line, size_t len);
+typedef void source_line_fn(void *arg, const char *line, size_t len);
 
 /*
  * Orders paths oldest first, in place: files of one log together, higher
@@ -28,7 +28,7 @@ typedef void	source_line_fn(void *arg, const char *line, size_t len);
  * "bot.log"), dated rotations ("bot.log-20251124") by date before the live
  * file. Different logs keep the order of their first mention.
  */
-void	source_sort(char **paths, size_t n);
+void source_sort(char **paths, size_t n);
 
 /*
  * Reads path to its end, gzip or plain (by its magic bytes), calling fn
@@ -36,21 +36,21 @@ void	source_sort(char **paths, size_t n);
  * maxline are skipped and counted. Returns 0, or -1 with "path: offset N:
  * reason" in err; lines before the failure have been delivered.
  */
-int	source_read(const char *path, size_t maxline, source_line_fn *fn,
-	    void *arg, struct source_stats *, char *err, size_t errlen);
+int source_read(const char *path, size_t maxline, source_line_fn *fn, void *arg,
+    struct source_stats *, char *err, size_t errlen);
 
 /*
  * source_read() from byte skip of the text (inflated, for gzip), the end
  * of a complete line. Offsets in err count from the start of the text.
  */
-int	source_read_at(const char *path, uint64_t skip, size_t maxline,
-	    source_line_fn *fn, void *arg, struct source_stats *, char *err,
-	    size_t errlen);
+int source_read_at(const char *path, uint64_t skip, size_t maxline,
+    source_line_fn *fn, void *arg, struct source_stats *, char *err,
+    size_t errlen);
 
 /*
  * Up to n bytes of the start of the text of path (inflated, for gzip).
  * Returns how many, or -1.
  */
-ssize_t	source_head(const char *path, void *buf, size_t n);
+ssize_t source_head(const char *path, void *buf, size_t n);
 
 #endif

@@ -26,8 +26,8 @@
 
 #include "state.h"
 
-#define STATE_MAGIC	"logmetrics-state"
-#define STATE_MAXREAD	((size_t)1 << 30)	/* a state file, at most */
+#define STATE_MAGIC   "logmetrics-state"
+#define STATE_MAXREAD ((size_t)1 << 30) /* a state file, at most */
 
 void
 state_init(struct state *st)
@@ -38,7 +38,7 @@ state_init(struct state *st)
 static void
 series_free(struct state_series *ss, size_t nlabels)
 {
-	size_t	i;
+	size_t i;
 
 	if (ss->values != NULL)
 		for (i = 0; i < nlabels; i++)
@@ -51,7 +51,7 @@ series_free(struct state_series *ss, size_t nlabels)
 void
 state_pos_free(struct state_pos *pos, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		free(pos[i].kind);
@@ -63,8 +63,8 @@ state_pos_free(struct state_pos *pos, size_t n)
 void
 state_free(struct state *st)
 {
-	struct state_metric	*sm;
-	size_t			 i, j;
+	struct state_metric *sm;
+	size_t		     i, j;
 
 	state_pos_free(st->pos, st->npos);
 	for (i = 0; i < st->nmetrics; i++) {
@@ -84,14 +84,14 @@ state_free(struct state *st)
 
 /* Writing. */
 
-#define put_str		field_put_str
-#define put_u64		field_put_u64
-#define put_x64		field_put_x64
+#define put_str field_put_str
+#define put_u64 field_put_u64
+#define put_x64 field_put_x64
 
 static void
 put_double(struct buf *out, double d)
 {
-	uint64_t	bits;
+	uint64_t bits;
 
 	memcpy(&bits, &d, sizeof(bits));
 	put_x64(out, bits);
@@ -116,10 +116,9 @@ emit_pos(struct buf *out, const struct state_pos *p)
 
 static void
 emit_metric(struct buf *out, const char *name, enum metric_type type,
-    char *const *labels, size_t nlabels, const double *bounds,
-    size_t nbounds)
+    char *const *labels, size_t nlabels, const double *bounds, size_t nbounds)
 {
-	size_t	i;
+	size_t i;
 
 	buf_puts(out, "metric");
 	put_str(out, name, strlen(name));
@@ -138,7 +137,7 @@ emit_series(struct buf *out, enum metric_type type, char *const *values,
     const size_t *lens, size_t nlabels, double value, double updated,
     uint64_t count, const uint64_t *buckets, size_t nbounds)
 {
-	size_t	i;
+	size_t i;
 
 	buf_puts(out, "series");
 	for (i = 0; i < nlabels; i++)
@@ -158,7 +157,7 @@ static void
 emit_end(struct buf *out, size_t start, size_t npos, size_t nmetrics,
     size_t nseries)
 {
-	uLong	crc;
+	uLong crc;
 
 	buf_printf(out, "end %zu %zu %zu\n", npos, nmetrics, nseries);
 	crc = crc32(0L, (const Bytef *)out->p + start,
@@ -169,9 +168,9 @@ emit_end(struct buf *out, size_t start, size_t npos, size_t nmetrics,
 void
 state_format(const struct state *st, struct buf *out)
 {
-	const struct state_metric	*sm;
-	const struct state_series	*ss;
-	size_t				 start = out->len, i, j, ns = 0;
+	const struct state_metric *sm;
+	const struct state_series *ss;
+	size_t			   start = out->len, i, j, ns = 0;
 
 	emit_header(out, st->rules);
 	for (i = 0; i < st->npos; i++)
@@ -193,8 +192,8 @@ state_format(const struct state *st, struct buf *out)
 static uint64_t
 fnv(uint64_t h, const void *p, size_t n)
 {
-	const unsigned char	*c = p;
-	size_t			 i;
+	const unsigned char *c = p;
+	size_t		     i;
 
 	for (i = 0; i < n; i++) {
 		h ^= c[i];
@@ -206,9 +205,9 @@ fnv(uint64_t h, const void *p, size_t n)
 uint64_t
 state_rules_id(struct registry *reg)
 {
-	const struct metric	*m;
-	uint64_t		 h = 0xcbf29ce484222325ULL, n;
-	size_t			 i, j;
+	const struct metric *m;
+	uint64_t	     h = 0xcbf29ce484222325ULL, n;
+	size_t		     i, j;
 
 	for (i = 0; i < reg->n; i++) {
 		m = reg->m[i];
@@ -228,17 +227,17 @@ state_rules_id(struct registry *reg)
 }
 
 struct snapwalk {
-	struct buf	*out;
-	size_t		 n;
+	struct buf *out;
+	size_t	    n;
 };
 
 static void
 snap_series(struct metric *m, struct series *s, void *arg)
 {
-	struct snapwalk	*w = arg;
+	struct snapwalk *w = arg;
 
-	emit_series(w->out, m->type, s->values, s->lens, m->nlabels,
-	    s->value, s->updated, s->count, s->buckets,
+	emit_series(w->out, m->type, s->values, s->lens, m->nlabels, s->value,
+	    s->updated, s->count, s->buckets,
 	    m->type == METRIC_HISTOGRAM ? m->nbuckets : 0);
 	w->n++;
 }
@@ -247,9 +246,9 @@ void
 state_snapshot(struct buf *out, struct registry *reg,
     const struct state_pos *pos, size_t npos)
 {
-	struct snapwalk	 series;
-	struct metric	*m;
-	size_t		 start = out->len, i, nm = 0;
+	struct snapwalk series;
+	struct metric  *m;
+	size_t		start = out->len, i, nm = 0;
 
 	emit_header(out, state_rules_id(reg));
 	series.out = out;
@@ -272,27 +271,26 @@ state_snapshot(struct buf *out, struct registry *reg,
 /* Reading. */
 
 struct parser {
-	const char	*buf;
-	size_t		 len;
-	size_t		 next;		/* start of the next line */
-	size_t		 start;		/* start of the current line */
-	size_t		 lineno;
-	struct str	*f;		/* fields of the current line */
-	size_t		 nf;
-	size_t		 fcap;
-	char		*err;
-	size_t		 errlen;
+	const char *buf;
+	size_t	    len;
+	size_t	    next;  /* start of the next line */
+	size_t	    start; /* start of the current line */
+	size_t	    lineno;
+	struct str *f; /* fields of the current line */
+	size_t	    nf;
+	size_t	    fcap;
+	char	   *err;
+	size_t	    errlen;
 };
 
-static int
-perr(struct parser *ps, size_t off, const char *fmt, ...)
+static int perr(struct parser *ps, size_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Writes "byte N (line L): message" into the caller's buffer; -1. */
 static int
 perr(struct parser *ps, size_t off, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 	int	n;
 
 	n = snprintf(ps->err, ps->errlen, "byte %zu (line %zu): ", off,
@@ -319,7 +317,7 @@ foff(const struct parser *ps, size_t i)
 static int
 next_line(struct parser *ps)
 {
-	const char	*p, *nl, *end;
+	const char *p, *nl, *end;
 
 	if (ps->next >= ps->len)
 		return 0;
@@ -327,7 +325,8 @@ next_line(struct parser *ps)
 	ps->lineno++;
 	p = ps->buf + ps->start;
 	if ((nl = memchr(p, '\n', ps->len - ps->start)) == NULL)
-		return perr(ps, ps->len, "the last line is not terminated "
+		return perr(ps, ps->len,
+		    "the last line is not terminated "
 		    "(truncated file)");
 	ps->next = (size_t)(nl - ps->buf) + 1;
 	ps->nf = 0;
@@ -353,13 +352,14 @@ next_line(struct parser *ps)
 static int
 field_is(const struct parser *ps, size_t i, const char *s)
 {
-	return ps->f[i].n == strlen(s) && memcmp(ps->f[i].p, s, ps->f[i].n) == 0;
+	return ps->f[i].n == strlen(s) &&
+	    memcmp(ps->f[i].p, s, ps->f[i].n) == 0;
 }
 
 static int
 get_u64(struct parser *ps, size_t i, uint64_t *v)
 {
-	unsigned long long	n;
+	unsigned long long n;
 
 	*v = 0;
 	if (field_u64(&ps->f[i], &n) == -1)
@@ -371,12 +371,11 @@ get_u64(struct parser *ps, size_t i, uint64_t *v)
 static int
 get_hex(struct parser *ps, size_t i, size_t digits, uint64_t *v)
 {
-	unsigned long long	n;
+	unsigned long long n;
 
 	*v = 0;
 	if (field_hex(&ps->f[i], digits, &n) == -1)
-		return perr(ps, foff(ps, i), "expected %zu hex digits",
-		    digits);
+		return perr(ps, foff(ps, i), "expected %zu hex digits", digits);
 	*v = n;
 	return 0;
 }
@@ -384,7 +383,7 @@ get_hex(struct parser *ps, size_t i, size_t digits, uint64_t *v)
 static int
 get_double(struct parser *ps, size_t i, double *d)
 {
-	uint64_t	bits;
+	uint64_t bits;
 
 	if (get_hex(ps, i, 16, &bits) == -1)
 		return -1;
@@ -399,14 +398,16 @@ get_double(struct parser *ps, size_t i, double *d)
 static int
 get_str(struct parser *ps, size_t i, int binary, char **out, size_t *outlen)
 {
-	const char	*why;
-	size_t		 at;
+	const char *why;
+	size_t	    at;
 
 	if (field_str(&ps->f[i], binary, out, outlen, &at, &why) == 0)
 		return 0;
 	if (why == NULL)
-		return perr(ps, foff(ps, i) + at, "byte 0x%02x must be "
-		    "escaped in a string", (unsigned char)ps->f[i].p[at]);
+		return perr(ps, foff(ps, i) + at,
+		    "byte 0x%02x must be "
+		    "escaped in a string",
+		    (unsigned char)ps->f[i].p[at]);
 	return perr(ps, foff(ps, i) + at, "%s", why);
 }
 
@@ -414,8 +415,10 @@ static int
 want_fields(struct parser *ps, const char *what, size_t want)
 {
 	if (ps->nf != want)
-		return perr(ps, ps->start, "%s record: expected %zu fields, "
-		    "found %zu", what, want, ps->nf);
+		return perr(ps, ps->start,
+		    "%s record: expected %zu fields, "
+		    "found %zu",
+		    what, want, ps->nf);
 	return 0;
 }
 
@@ -427,14 +430,15 @@ want_fields(struct parser *ps, const char *what, size_t want)
 static int
 parse_pos(struct parser *ps, struct state *st, int v1)
 {
-	struct state_pos	p;
-	size_t			i, first = v1 ? 1 : 3;
+	struct state_pos p;
+	size_t		 i, first = v1 ? 1 : 3;
 
 	memset(&p, 0, sizeof(p));
 	if (ps->nf < first + 1)
-		return perr(ps, ps->start, "%s record: expected at least %zu "
-		    "fields, found %zu", v1 ? "file" : "pos", first + 1,
-		    ps->nf);
+		return perr(ps, ps->start,
+		    "%s record: expected at least %zu "
+		    "fields, found %zu",
+		    v1 ? "file" : "pos", first + 1, ps->nf);
 	if (v1) {
 		p.kind = xstrdup("file");
 		p.version = 1;
@@ -443,8 +447,10 @@ parse_pos(struct parser *ps, struct state *st, int v1)
 		for (i = 0; i < ps->f[1].n; i++)
 			if (!(ps->f[1].p[i] >= 'a' && ps->f[1].p[i] <= 'z') &&
 			    !(i > 0 && ps->f[1].p[i] >= '0' &&
-			    ps->f[1].p[i] <= '9') && ps->f[1].p[i] != '_')
-				return perr(ps, foff(ps, 1) + i, "expected the "
+				ps->f[1].p[i] <= '9') &&
+			    ps->f[1].p[i] != '_')
+				return perr(ps, foff(ps, 1) + i,
+				    "expected the "
 				    "kind of a position, a lower-case word");
 		if (get_u64(ps, 2, &p.version) == -1)
 			return -1;
@@ -468,13 +474,15 @@ parse_pos(struct parser *ps, struct state *st, int v1)
 static int
 parse_metric(struct parser *ps, struct state *st)
 {
-	struct state_metric	*sm;
-	uint64_t		 nl, nb;
-	size_t			 i;
+	struct state_metric *sm;
+	uint64_t	     nl, nb;
+	size_t		     i;
 
 	if (ps->nf < 5)
-		return perr(ps, ps->start, "metric record: expected at least "
-		    "5 fields, found %zu", ps->nf);
+		return perr(ps, ps->start,
+		    "metric record: expected at least "
+		    "5 fields, found %zu",
+		    ps->nf);
 	st->metrics = xreallocarray(st->metrics, st->nmetrics + 1,
 	    sizeof(*st->metrics));
 	sm = &st->metrics[st->nmetrics++];
@@ -485,20 +493,24 @@ parse_metric(struct parser *ps, struct state *st)
 		return perr(ps, foff(ps, 1), "empty metric name");
 	for (i = 0; i + 1 < st->nmetrics; i++)
 		if (strcmp(st->metrics[i].name, sm->name) == 0)
-			return perr(ps, foff(ps, 1), "metric \"%s\" listed "
-			    "twice", sm->name);
+			return perr(ps, foff(ps, 1),
+			    "metric \"%s\" listed "
+			    "twice",
+			    sm->name);
 	for (i = METRIC_COUNTER; i <= METRIC_HISTOGRAM; i++)
 		if (field_is(ps, 2, metric_type_name((enum metric_type)i)))
 			sm->type = (enum metric_type)i;
 	if (sm->type == 0)
-		return perr(ps, foff(ps, 2), "expected counter, gauge or "
+		return perr(ps, foff(ps, 2),
+		    "expected counter, gauge or "
 		    "histogram");
 	if (get_u64(ps, 3, &nl) == -1)
 		return -1;
 	if (nl > ps->nf - 5)
-		return perr(ps, foff(ps, 3), "%llu labels announced, the "
-		    "line has room for %zu", (unsigned long long)nl,
-		    ps->nf - 5);
+		return perr(ps, foff(ps, 3),
+		    "%llu labels announced, the "
+		    "line has room for %zu",
+		    (unsigned long long)nl, ps->nf - 5);
 	sm->labels = xcalloc(nl > 0 ? (size_t)nl : 1, sizeof(*sm->labels));
 	for (i = 0; i < nl; i++) {
 		if (get_str(ps, 4 + i, 0, &sm->labels[i], NULL) == -1)
@@ -508,9 +520,10 @@ parse_metric(struct parser *ps, struct state *st)
 	if (get_u64(ps, 4 + (size_t)nl, &nb) == -1)
 		return -1;
 	if (nb != ps->nf - 5 - nl)
-		return perr(ps, foff(ps, 4 + (size_t)nl), "%llu bounds "
-		    "announced, the line has %zu", (unsigned long long)nb,
-		    (size_t)(ps->nf - 5 - nl));
+		return perr(ps, foff(ps, 4 + (size_t)nl),
+		    "%llu bounds "
+		    "announced, the line has %zu",
+		    (unsigned long long)nb, (size_t)(ps->nf - 5 - nl));
 	if (nb > 0 && sm->type != METRIC_HISTOGRAM)
 		return perr(ps, foff(ps, 4 + (size_t)nl), "bounds on a %s",
 		    metric_type_name(sm->type));
@@ -526,9 +539,9 @@ parse_metric(struct parser *ps, struct state *st)
 static int
 parse_series(struct parser *ps, struct state *st)
 {
-	struct state_metric	*sm;
-	struct state_series	*ss;
-	size_t			 want, i, at;
+	struct state_metric *sm;
+	struct state_series *ss;
+	size_t		     want, i, at;
 
 	if (st->nmetrics == 0)
 		return perr(ps, ps->start, "series record before any metric");
@@ -569,9 +582,9 @@ parse_series(struct parser *ps, struct state *st)
 static int
 parse_end(struct parser *ps, struct state *st)
 {
-	uint64_t	nf, nm, ns, want, sum = 0;
-	uLong		crc;
-	size_t		i, crcat;
+	uint64_t nf, nm, ns, want, sum = 0;
+	uLong	 crc;
+	size_t	 i, crcat;
 
 	for (i = 0; i < st->nmetrics; i++)
 		sum += st->metrics[i].nseries;
@@ -579,11 +592,13 @@ parse_end(struct parser *ps, struct state *st)
 	    get_u64(ps, 2, &nm) == -1 || get_u64(ps, 3, &ns) == -1)
 		return -1;
 	if (nf != st->npos || nm != st->nmetrics || ns != sum)
-		return perr(ps, ps->start, "the end record counts %llu "
+		return perr(ps, ps->start,
+		    "the end record counts %llu "
 		    "positions, %llu metrics, %llu series; the file holds %zu, "
-		    "%zu, %llu", (unsigned long long)nf,
-		    (unsigned long long)nm, (unsigned long long)ns, st->npos,
-		    st->nmetrics, (unsigned long long)sum);
+		    "%zu, %llu",
+		    (unsigned long long)nf, (unsigned long long)nm,
+		    (unsigned long long)ns, st->npos, st->nmetrics,
+		    (unsigned long long)sum);
 	switch (next_line(ps)) {
 	case -1:
 		return -1;
@@ -593,16 +608,16 @@ parse_end(struct parser *ps, struct state *st)
 	crcat = ps->start;
 	if (!field_is(ps, 0, "crc32"))
 		return perr(ps, crcat, "expected the checksum line");
-	if (want_fields(ps, "crc32", 2) == -1 || get_hex(ps, 1, 8, &want) ==
-	    -1)
+	if (want_fields(ps, "crc32", 2) == -1 || get_hex(ps, 1, 8, &want) == -1)
 		return -1;
 	if (ps->next != ps->len)
 		return perr(ps, ps->next, "data after the checksum line");
 	crc = crc32(0L, (const Bytef *)ps->buf, (uInt)crcat) & 0xffffffffUL;
 	if ((uint64_t)crc != want)
-		return perr(ps, crcat, "checksum mismatch: the file says "
-		    "%08llx, its bytes give %08lx", (unsigned long long)want,
-		    crc);
+		return perr(ps, crcat,
+		    "checksum mismatch: the file says "
+		    "%08llx, its bytes give %08lx",
+		    (unsigned long long)want, crc);
 	return 0;
 }
 
@@ -610,9 +625,9 @@ int
 state_parse(const char *buf, size_t len, struct state *st, char *err,
     size_t errlen)
 {
-	struct parser	ps;
-	uint64_t	v;
-	int		rc = -1, r;
+	struct parser ps;
+	uint64_t      v;
+	int	      rc = -1, r;
 
 	state_init(st);
 	memset(&ps, 0, sizeof(ps));
@@ -631,19 +646,23 @@ state_parse(const char *buf, size_t len, struct state *st, char *err,
 	r = next_line(&ps);
 	if (r != 1 || !field_is(&ps, 0, STATE_MAGIC)) {
 		/* A cut header keeps the message of next_line(). */
-		if (r != -1 || memcmp(buf, STATE_MAGIC,
-		    len < sizeof(STATE_MAGIC) - 1 ? len :
-		    sizeof(STATE_MAGIC) - 1) != 0)
-			snprintf(err, errlen, "byte 0 (line 1): not a "
+		if (r != -1 ||
+		    memcmp(buf, STATE_MAGIC,
+			len < sizeof(STATE_MAGIC) - 1 ?
+			    len :
+			    sizeof(STATE_MAGIC) - 1) != 0)
+			snprintf(err, errlen,
+			    "byte 0 (line 1): not a "
 			    "logmetrics state file");
 		goto end;
 	}
 	if (want_fields(&ps, "header", 2) == -1 || get_u64(&ps, 1, &v) == -1)
 		goto end;
 	if (v != STATE_VERSION && v != 1) {
-		perr(&ps, foff(&ps, 1), "format version %llu; this logmetrics "
-		    "reads versions 1 and %d", (unsigned long long)v,
-		    STATE_VERSION);
+		perr(&ps, foff(&ps, 1),
+		    "format version %llu; this logmetrics "
+		    "reads versions 1 and %d",
+		    (unsigned long long)v, STATE_VERSION);
 		goto end;
 	}
 	if ((r = next_line(&ps)) != 1) {
@@ -667,7 +686,8 @@ state_parse(const char *buf, size_t len, struct state *st, char *err,
 		}
 		if (field_is(&ps, 0, v == 1 ? "file" : "pos")) {
 			if (st->nmetrics > 0) {
-				perr(&ps, ps.start, "position record after "
+				perr(&ps, ps.start,
+				    "position record after "
 				    "the metrics");
 				goto end;
 			}
@@ -701,7 +721,7 @@ end:
 static int
 same_decl(const struct metric *m, const struct state_metric *sm)
 {
-	size_t	i, nb;
+	size_t i, nb;
 
 	if (m->type != sm->type || m->nlabels != sm->nlabels)
 		return 0;
@@ -720,10 +740,10 @@ static void
 restore_metric(struct metric *m, const struct state_metric *sm,
     struct state_report *rep)
 {
-	const struct state_series	*ss;
-	struct series			*s;
-	struct str			*vals;
-	size_t				 i, j;
+	const struct state_series *ss;
+	struct series		  *s;
+	struct str		  *vals;
+	size_t			   i, j;
 
 	vals = xcalloc(m->nlabels > 0 ? m->nlabels : 1, sizeof(*vals));
 	for (i = 0; i < sm->nseries; i++) {
@@ -756,10 +776,10 @@ restore_metric(struct metric *m, const struct state_metric *sm,
 static int
 read_all(const char *path, struct buf *out, double *mtime)
 {
-	struct stat	st;
-	char		chunk[65536];
-	ssize_t		n;
-	int		fd, saved;
+	struct stat st;
+	char	    chunk[65536];
+	ssize_t	    n;
+	int	    fd, saved;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return -1;
@@ -801,12 +821,12 @@ fail:
 static void
 tmp_cleanup(const char *path)
 {
-	DIR		*d;
-	struct dirent	*de;
-	const char	*slash = strrchr(path, '/'), *base, *p;
-	char		*dir, *name;
-	size_t		 blen, len;
-	long		 pid;
+	DIR	      *d;
+	struct dirent *de;
+	const char    *slash = strrchr(path, '/'), *base, *p;
+	char	      *dir, *name;
+	size_t	       blen, len;
+	long	       pid;
 
 	base = slash ? slash + 1 : path;
 	blen = strlen(base);
@@ -846,8 +866,8 @@ tmp_cleanup(const char *path)
 int
 state_set_aside(const char *path, char *err, size_t errlen)
 {
-	char	*to;
-	size_t	 len = strlen(path) + sizeof(".corrupt"), n;
+	char  *to;
+	size_t len = strlen(path) + sizeof(".corrupt"), n;
 
 	to = xmalloc(len);
 	snprintf(to, len, "%s.corrupt", path);
@@ -856,8 +876,10 @@ state_set_aside(const char *path, char *err, size_t errlen)
 		if (rename(path, to) == 0)
 			snprintf(err + n, errlen - n, "; renamed to %s", to);
 		else
-			snprintf(err + n, errlen - n, "; cannot rename it to "
-			    "%s: %s", to, strerror(errno));
+			snprintf(err + n, errlen - n,
+			    "; cannot rename it to "
+			    "%s: %s",
+			    to, strerror(errno));
 	}
 	free(to);
 	return -1;
@@ -867,16 +889,16 @@ void
 state_pos_err(const char *path, const struct state_pos *p, size_t at,
     const char *why, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "%s: byte %zu (line %zu): %s position: %s",
-	    path, p->off + at, p->line, p->kind, why);
+	snprintf(err, errlen, "%s: byte %zu (line %zu): %s position: %s", path,
+	    p->off + at, p->line, p->kind, why);
 }
 
 int
 state_read(const char *path, struct state *st, char *err, size_t errlen)
 {
-	struct buf	data;
-	char		why[512];
-	double		mtime = 0;
+	struct buf data;
+	char	   why[512];
+	double	   mtime = 0;
 
 	state_init(st);
 	tmp_cleanup(path);
@@ -907,9 +929,9 @@ int
 state_apply(const char *path, const struct state *st, struct registry *reg,
     struct state_report *rep, char *err, size_t errlen)
 {
-	struct metric	*m;
-	uint64_t	 id;
-	size_t		 i, common = 0;
+	struct metric *m;
+	uint64_t       id;
+	size_t	       i, common = 0;
 
 	memset(rep, 0, sizeof(*rep));
 	id = state_rules_id(reg);
@@ -918,9 +940,11 @@ state_apply(const char *path, const struct state *st, struct registry *reg,
 		    same_decl(m, &st->metrics[i]))
 			common++;
 	if (st->rules != id && common == 0) {
-		snprintf(err, errlen, "%s: written for another rule set "
-		    "(%016llx, ours %016llx) with no metric in common", path,
-		    (unsigned long long)st->rules, (unsigned long long)id);
+		snprintf(err, errlen,
+		    "%s: written for another rule set "
+		    "(%016llx, ours %016llx) with no metric in common",
+		    path, (unsigned long long)st->rules,
+		    (unsigned long long)id);
 		return state_set_aside(path, err, errlen);
 	}
 	rep->rules_changed = st->rules != id;

@@ -34,62 +34,62 @@
 #include "metrics.h"
 #include "util.h"
 
-#define STATE_VERSION	2
+#define STATE_VERSION 2
 
 /* A source's position, as its source encoded it. */
 struct state_pos {
-	char		*kind;
-	uint64_t	 version;
-	char		*data;		/* fields, each after a space; NUL-
-					   terminated */
-	size_t		 len;
-	size_t		 off;		/* where data starts in the file */
-	size_t		 voff;		/* where the version is */
-	size_t		 line;
+	char	*kind;
+	uint64_t version;
+	char	*data; /* fields, each after a space; NUL-
+			  terminated */
+	size_t	 len;
+	size_t	 off;  /* where data starts in the file */
+	size_t	 voff; /* where the version is */
+	size_t	 line;
 };
 
 struct state_series {
-	char		**values;	/* the metric's nlabels, owned */
-	size_t		 *lens;		/* values are binary: lengths */
-	double		  value;	/* histogram: sum */
-	double		  updated;
-	uint64_t	  count;
-	uint64_t	 *buckets;	/* histogram: nbounds */
+	char	**values; /* the metric's nlabels, owned */
+	size_t	 *lens;	  /* values are binary: lengths */
+	double	  value;  /* histogram: sum */
+	double	  updated;
+	uint64_t  count;
+	uint64_t *buckets; /* histogram: nbounds */
 };
 
 struct state_metric {
-	char			*name;
-	enum metric_type	 type;		/* never METRIC_FRESHNESS */
-	char			**labels;
-	size_t			 nlabels;
-	double			*bounds;
-	size_t			 nbounds;
-	struct state_series	*series;
-	size_t			 nseries;
+	char		    *name;
+	enum metric_type     type; /* never METRIC_FRESHNESS */
+	char		   **labels;
+	size_t		     nlabels;
+	double		    *bounds;
+	size_t		     nbounds;
+	struct state_series *series;
+	size_t		     nseries;
 };
 
 struct state {
-	uint64_t		 rules;		/* state_rules_id() */
-	struct state_pos	*pos;
-	size_t			 npos;
-	struct state_metric	*metrics;
-	size_t			 nmetrics;
-	double			 saved;		/* the file's modification time,
-						   set by state_read() */
+	uint64_t	     rules; /* state_rules_id() */
+	struct state_pos    *pos;
+	size_t		     npos;
+	struct state_metric *metrics;
+	size_t		     nmetrics;
+	double		     saved; /* the file's modification time,
+				       set by state_read() */
 };
 
 /* What state_load() restored. */
 struct state_report {
-	size_t			 metrics;	/* restored */
-	size_t			 series;
-	size_t			 ignored;	/* no longer declared alike */
-	size_t			 refused;	/* series the registry refused */
-	int			 rules_changed;
+	size_t metrics; /* restored */
+	size_t series;
+	size_t ignored; /* no longer declared alike */
+	size_t refused; /* series the registry refused */
+	int    rules_changed;
 };
 
-void		 state_init(struct state *);
-void		 state_free(struct state *);
-void		 state_pos_free(struct state_pos *, size_t);
+void state_init(struct state *);
+void state_free(struct state *);
+void state_pos_free(struct state_pos *, size_t);
 
 /*
  * Parses a state file's bytes into st (initialised here). Any damage is
@@ -97,25 +97,25 @@ void		 state_pos_free(struct state_pos *, size_t);
  * left empty; else 0. Safe on any input: every count is checked against
  * the fields present before anything is allocated.
  */
-int		 state_parse(const char *buf, size_t len, struct state *st,
-		    char *err, size_t errlen);
+int state_parse(const char *buf, size_t len, struct state *st, char *err,
+    size_t errlen);
 
 /* Appends st in the file format to out. */
-void		 state_format(const struct state *st, struct buf *out);
+void state_format(const struct state *st, struct buf *out);
 
 /*
  * The identity of a rule set: a hash of every metric's name, type, label
  * names and bucket bounds, in order. The caller holds the registry lock.
  */
-uint64_t	 state_rules_id(struct registry *);
+uint64_t state_rules_id(struct registry *);
 
 /*
  * Appends to out the state now: the positions given, then every series
  * of reg. Call it with the registry lock held, positions taken between
  * the same two lines, so that offsets and values describe the same lines.
  */
-void		 state_snapshot(struct buf *out, struct registry *reg,
-		    const struct state_pos *pos, size_t npos);
+void state_snapshot(struct buf *out, struct registry *reg,
+    const struct state_pos *pos, size_t npos);
 
 /*
  * Reads and parses the state file at path into st; leftover temporary
@@ -124,8 +124,7 @@ void		 state_snapshot(struct buf *out, struct registry *reg,
  * another format version. Then err says why and where, and the file has
  * been renamed to PATH.corrupt when it is a regular file.
  */
-int		 state_read(const char *path, struct state *st, char *err,
-		    size_t errlen);
+int state_read(const char *path, struct state *st, char *err, size_t errlen);
 
 /*
  * Puts the series of st into reg, with the registry lock held: metrics
@@ -133,21 +132,20 @@ int		 state_read(const char *path, struct state *st, char *err,
  * was written for a rule set sharing no metric with reg: err says so, the
  * file at path has been set aside, nothing was changed.
  */
-int		 state_apply(const char *path, const struct state *st,
-		    struct registry *reg, struct state_report *rep, char *err,
-		    size_t errlen);
+int state_apply(const char *path, const struct state *st, struct registry *reg,
+    struct state_report *rep, char *err, size_t errlen);
 
 /*
  * Writes into err where position p of the file at path is wrong: at, an
  * offset in its data, and why.
  */
-void		 state_pos_err(const char *path, const struct state_pos *p,
-		    size_t at, const char *why, char *err, size_t errlen);
+void state_pos_err(const char *path, const struct state_pos *p, size_t at,
+    const char *why, char *err, size_t errlen);
 
 /*
  * Renames the file at path to PATH.corrupt, saying so after the message
  * in err. Returns -1.
  */
-int		 state_set_aside(const char *path, char *err, size_t errlen);
+int state_set_aside(const char *path, char *err, size_t errlen);
 
 #endif

@@ -14,11 +14,11 @@
 
 /* A copy of one followed file's numbers, for the landing page. */
 struct filesnap {
-	char		*path;
-	uint64_t	 offset;
-	uint64_t	 size;
-	uint64_t	 lines;
-	int		 open;
+	char	*path;
+	uint64_t offset;
+	uint64_t size;
+	uint64_t lines;
+	int	 open;
 };
 
 enum self_metric {
@@ -61,10 +61,10 @@ enum self_metric {
 };
 
 struct self_decl {
-	const char		*name;
-	enum metric_type	 type;
-	const char		*label;
-	const char		*help;
+	const char	*name;
+	enum metric_type type;
+	const char	*label;
+	const char	*help;
 };
 
 static const struct self_decl self_decls[SM_COUNT] = {
@@ -76,12 +76,13 @@ static const struct self_decl self_decls[SM_COUNT] = {
 	    "Bytes read per followed file." },
 	[SM_TOOLONG] = { "logmetrics_lines_too_long_total", METRIC_COUNTER,
 	    "file", "Lines over --max-line-bytes, skipped." },
-	[SM_ROTATIONS] = { "logmetrics_rotations_total", METRIC_COUNTER,
-	    "file", "Rotations seen: the path now names another file." },
+	[SM_ROTATIONS] = { "logmetrics_rotations_total", METRIC_COUNTER, "file",
+	    "Rotations seen: the path now names another file." },
 	[SM_TRUNCATIONS] = { "logmetrics_truncations_total", METRIC_COUNTER,
 	    "file", "Truncations seen (copytruncate): read again from 0." },
 	[SM_FILES_LOST] = { "logmetrics_files_lost_total", METRIC_COUNTER,
-	    "file", "Files the path led to, deleted before they could be "
+	    "file",
+	    "Files the path led to, deleted before they could be "
 	    "opened: their lines were not read." },
 	[SM_FILE_POLLED] = { "logmetrics_file_polled", METRIC_GAUGE, "file",
 	    "1 when no inotify watch covers the path: changes are seen at the "
@@ -91,13 +92,16 @@ static const struct self_decl self_decls[SM_COUNT] = {
 	    "Times the inotify queue overflowed: events were lost and every "
 	    "path was checked again." },
 	[SM_BYTES_LOST] = { "logmetrics_bytes_lost_total", METRIC_COUNTER,
-	    "file", "Bytes known unread in the files lost (at least; lines "
+	    "file",
+	    "Bytes known unread in the files lost (at least; lines "
 	    "written to them later are not known)." },
 	[SM_STATE_SAVES] = { "logmetrics_state_saves_total", METRIC_COUNTER,
-	    "result", "State file saves (--state-file) by result: ok, or "
+	    "result",
+	    "State file saves (--state-file) by result: ok, or "
 	    "error (logged when it starts failing)." },
 	[SM_STATE_TIME] = { "logmetrics_state_last_save_timestamp_seconds",
-	    METRIC_GAUGE, NULL, "When the state file last held the state of "
+	    METRIC_GAUGE, NULL,
+	    "When the state file last held the state of "
 	    "then: the last save that succeeded." },
 	[SM_LAG] = { "logmetrics_file_lag_bytes", METRIC_GAUGE, "file",
 	    "Bytes of the file not yet read." },
@@ -135,7 +139,8 @@ static const struct self_decl self_decls[SM_COUNT] = {
 	[SM_RELOAD_TIME] = { "logmetrics_rules_last_reload_timestamp_seconds",
 	    METRIC_GAUGE, NULL, "When the rules were last loaded." },
 	[SM_AUTH_REFUSED] = { "logmetrics_http_auth_refused_total",
-	    METRIC_COUNTER, "reason", "Requests refused for their credentials: "
+	    METRIC_COUNTER, "reason",
+	    "Requests refused for their credentials: "
 	    "wrong, or not checked while too many were (throttled)." },
 	[SM_CPU] = { "process_cpu_seconds_total", METRIC_COUNTER, NULL,
 	    "Total user and system CPU time spent in seconds." },
@@ -152,25 +157,25 @@ static const struct self_decl self_decls[SM_COUNT] = {
 };
 
 struct status {
-	struct registry		*reg;		/* the self-metrics */
-	struct metric		*sm[SM_COUNT];	/* by enum self_metric */
-	struct filesnap		*files;		/* under reg's lock */
-	size_t			 nfiles;
-	uint64_t		 reload_ok;
-	uint64_t		 reload_fail;
-	double			 reload_time;
-	char			 reload_err[4096];	/* under reg's lock */
-	int			 overflow_told;	/* the first was logged */
+	struct registry *reg;	       /* the self-metrics */
+	struct metric	*sm[SM_COUNT]; /* by enum self_metric */
+	struct filesnap *files;	       /* under reg's lock */
+	size_t		 nfiles;
+	uint64_t	 reload_ok;
+	uint64_t	 reload_fail;
+	double		 reload_time;
+	char		 reload_err[4096]; /* under reg's lock */
+	int		 overflow_told;	   /* the first was logged */
 };
 
 static struct registry *
 self_new(struct status *st)
 {
-	struct metric_decl	 decls[SM_COUNT];
-	char			*labels[SM_COUNT][1];
-	char			 err[256];
-	struct registry		*reg;
-	size_t			 i;
+	struct metric_decl decls[SM_COUNT];
+	char		  *labels[SM_COUNT][1];
+	char		   err[256];
+	struct registry	  *reg;
+	size_t		   i;
 
 	memset(decls, 0, sizeof(decls));
 	for (i = 0; i < SM_COUNT; i++) {
@@ -196,11 +201,10 @@ self_new(struct status *st)
 
 /* Sets one series of a self-metric, counter or gauge alike. */
 static void
-self_set(struct status *st, enum self_metric which, const char *label,
-    double v)
+self_set(struct status *st, enum self_metric which, const char *label, double v)
 {
-	struct str	 val;
-	struct series	*s;
+	struct str     val;
+	struct series *s;
 
 	val.p = label ? label : "";
 	val.n = label ? strlen(label) : 0;
@@ -212,23 +216,24 @@ self_set(struct status *st, enum self_metric which, const char *label,
 static void
 self_process(struct status *st)
 {
-	FILE			*f;
-	char			 buf[1024], *p;
-	unsigned long		 utime, stime, vsize;
-	unsigned long long	 start;
-	long			 rss, tck = sysconf(_SC_CLK_TCK);
-	long			 page = sysconf(_SC_PAGESIZE);
-	struct rlimit		 rl;
-	DIR			*dir;
-	struct dirent		*de;
-	double			 fds = 0, boot = 0;
+	FILE		  *f;
+	char		   buf[1024], *p;
+	unsigned long	   utime, stime, vsize;
+	unsigned long long start;
+	long		   rss, tck = sysconf(_SC_CLK_TCK);
+	long		   page = sysconf(_SC_PAGESIZE);
+	struct rlimit	   rl;
+	DIR		  *dir;
+	struct dirent	  *de;
+	double		   fds = 0, boot = 0;
 
 	if ((f = fopen("/proc/self/stat", "r")) != NULL) {
 		if (fgets(buf, sizeof(buf), f) != NULL &&
 		    (p = strrchr(buf, ')')) != NULL &&
-		    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
-		    "%*u %lu %lu %*d %*d %*d %*d %*d %*d %llu %lu %ld",
-		    &utime, &stime, &start, &vsize, &rss) == 5) {
+		    sscanf(p + 2,
+			"%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+			"%*u %lu %lu %*d %*d %*d %*d %*d %*d %llu %lu %ld",
+			&utime, &stime, &start, &vsize, &rss) == 5) {
 			self_set(st, SM_CPU, NULL,
 			    (double)(utime + stime) / (double)tck);
 			self_set(st, SM_VSIZE, NULL, (double)vsize);
@@ -257,16 +262,16 @@ self_process(struct status *st)
 }
 
 struct filewalk {
-	struct status	*st;
-	size_t		 n;
+	struct status *st;
+	size_t	       n;
 };
 
 static void
 self_file(const struct tail_file *tf, void *arg)
 {
-	struct filewalk	*w = arg;
+	struct filewalk *w = arg;
 	struct status	*st = w->st;
-	struct filesnap	*fs;
+	struct filesnap *fs;
 
 	self_set(st, SM_LINES, tf->path, (double)tf->lines);
 	self_set(st, SM_BYTES, tf->path, (double)tf->bytes);
@@ -276,8 +281,8 @@ self_file(const struct tail_file *tf, void *arg)
 	self_set(st, SM_FILES_LOST, tf->path, (double)tf->lost);
 	self_set(st, SM_BYTES_LOST, tf->path, (double)tf->lost_bytes);
 	self_set(st, SM_FILE_POLLED, tf->path, tf->polled ? 1 : 0);
-	self_set(st, SM_LAG, tf->path, tf->size > tf->offset ?
-	    (double)(tf->size - tf->offset) : 0);
+	self_set(st, SM_LAG, tf->path,
+	    tf->size > tf->offset ? (double)(tf->size - tf->offset) : 0);
 	self_set(st, SM_LAST_READ, tf->path, tf->last_read);
 	self_set(st, SM_FILE_OPEN, tf->path, tf->open ? 1 : 0);
 	st->files = xreallocarray(st->files, w->n + 1, sizeof(*st->files));
@@ -298,23 +303,24 @@ warn_refusals(struct metric *m)
 	m->warned = 1;
 	if (m->dropped > 0)
 		log_warnx("%s: more than %zu series: new label values are "
-		    "dropped (--max-series)", m->name, m->maxseries);
+			  "dropped (--max-series)",
+		    m->name, m->maxseries);
 	else
 		log_warnx("%s: a label value longer than %zu bytes: such "
-		    "updates are dropped (--max-label-bytes)", m->name,
-		    m->maxlabel);
+			  "updates are dropped (--max-label-bytes)",
+		    m->name, m->maxlabel);
 }
 
 void
 status_update(struct status *st, struct engine *e, struct tail *t,
     const struct status_facts *f)
 {
-	const struct matcher_stats	*ms = matcher_stats(e->m);
-	const struct rule_stats		*rst;
-	struct registry			*reg = e->reg;
-	struct tail_stats		 ts;
-	struct filewalk			 w;
-	size_t				 i, n;
+	const struct matcher_stats *ms = matcher_stats(e->m);
+	const struct rule_stats	   *rst;
+	struct registry		   *reg = e->reg;
+	struct tail_stats	    ts;
+	struct filewalk		    w;
+	size_t			    i, n;
 
 	registry_lock(st->reg);
 	for (i = 0; i < st->nfiles; i++)
@@ -325,7 +331,7 @@ status_update(struct status *st, struct engine *e, struct tail *t,
 	st->nfiles = w.n;
 	rst = matcher_rule_stats(e->m, &n);
 	for (i = 0; i < n; i++) {
-		const char	*name = e->rs->rules[i].name;
+		const char *name = e->rs->rules[i].name;
 
 		self_set(st, SM_RULE_MATCHES, name, (double)rst[i].matched);
 		self_set(st, SM_RULE_LAST_MATCH, name, rst[i].last_match);
@@ -338,7 +344,8 @@ status_update(struct status *st, struct engine *e, struct tail *t,
 	self_set(st, SM_INOTIFY_OVERFLOWS, NULL, (double)ts.overflows);
 	if (ts.overflows > 0 && !st->overflow_told) {
 		st->overflow_told = 1;
-		log_warnx("inotify queue overflow: events were lost, every "
+		log_warnx(
+		    "inotify queue overflow: events were lost, every "
 		    "followed path was checked again; if it happens again, "
 		    "raise fs.inotify.max_queued_events");
 	}
@@ -366,7 +373,7 @@ status_update(struct status *st, struct engine *e, struct tail *t,
 		self_set(st, SM_STATE_TIME, NULL, f->state_time);
 	}
 	if (f->web != NULL && f->web->nusers > 0) {
-		uint64_t	refused, throttled;
+		uint64_t refused, throttled;
 
 		webconfig_auth_counts(f->web, &refused, &throttled);
 		self_set(st, SM_AUTH_REFUSED, "wrong", (double)refused);
@@ -394,18 +401,18 @@ html_escape(struct buf *out, const char *s)
 }
 
 struct stallwalk {
-	struct buf	*out;
-	struct metric	*fresh;
-	double		 now;
+	struct buf    *out;
+	struct metric *fresh;
+	double	       now;
 };
 
 static void
 stall_row(struct metric *src, struct series *s, void *arg)
 {
-	struct stallwalk	*w = arg;
-	struct metric		*m = w->fresh;
-	double			 th = metric_stale_limit(m, s), age;
-	size_t			 j;
+	struct stallwalk *w = arg;
+	struct metric	 *m = w->fresh;
+	double		  th = metric_stale_limit(m, s), age;
+	size_t		  j;
 
 	buf_puts(w->out, "<tr><td>");
 	html_escape(w->out, m->name);
@@ -416,36 +423,46 @@ stall_row(struct metric *src, struct series *s, void *arg)
 	}
 	age = w->now - s->value;
 	if (s->value > 0 && age <= th)
-		buf_printf(w->out, "</td><td>fresh</td><td>%.1f s ago "
-		    "(threshold %.0f s)</td></tr>\n", age, th);
+		buf_printf(w->out,
+		    "</td><td>fresh</td><td>%.1f s ago "
+		    "(threshold %.0f s)</td></tr>\n",
+		    age, th);
 	else if (s->value > 0)
-		buf_printf(w->out, "</td><td><b>STALLED</b></td><td>%.1f s ago "
-		    "(threshold %.0f s)</td></tr>\n", age, th);
+		buf_printf(w->out,
+		    "</td><td><b>STALLED</b></td><td>%.1f s ago "
+		    "(threshold %.0f s)</td></tr>\n",
+		    age, th);
 	else
-		buf_printf(w->out, "</td><td><b>STALLED</b></td><td>never "
-		    "(threshold %.0f s)</td></tr>\n", th);
+		buf_printf(w->out,
+		    "</td><td><b>STALLED</b></td><td>never "
+		    "(threshold %.0f s)</td></tr>\n",
+		    th);
 }
 
 void
 status_page(struct status *st, struct engine *e, const char *metrics_path,
     struct buf *out)
 {
-	struct registry		*reg = e->reg;
-	struct stallwalk	 w;
-	size_t			 i;
+	struct registry *reg = e->reg;
+	struct stallwalk w;
+	size_t		 i;
 
-	buf_printf(out, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	buf_printf(out,
+	    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 	    "<title>logmetrics</title></head><body>\n<h1>logmetrics %s</h1>\n"
-	    "<p><a href=\"", LOGMETRICS_VERSION);
+	    "<p><a href=\"",
+	    LOGMETRICS_VERSION);
 	html_escape(out, metrics_path);
-	buf_puts(out, "\">Metrics</a></p>\n<h2>Files</h2>\n<table>\n"
+	buf_puts(out,
+	    "\">Metrics</a></p>\n<h2>Files</h2>\n<table>\n"
 	    "<tr><th>path</th><th>offset</th><th>size</th><th>lines</th>"
 	    "<th>state</th></tr>\n");
 	registry_lock(st->reg);
 	for (i = 0; i < st->nfiles; i++) {
 		buf_puts(out, "<tr><td>");
 		html_escape(out, st->files[i].path);
-		buf_printf(out, "</td><td>%llu</td><td>%llu</td><td>%llu</td>"
+		buf_printf(out,
+		    "</td><td>%llu</td><td>%llu</td><td>%llu</td>"
 		    "<td>%s</td></tr>\n",
 		    (unsigned long long)st->files[i].offset,
 		    (unsigned long long)st->files[i].size,
@@ -460,11 +477,12 @@ status_page(struct status *st, struct engine *e, const char *metrics_path,
 	}
 	registry_unlock(st->reg);
 
-	buf_puts(out, "<h2>Rules</h2>\n<table>\n<tr><th>rule</th>"
+	buf_puts(out,
+	    "<h2>Rules</h2>\n<table>\n<tr><th>rule</th>"
 	    "<th>matches</th><th>last error</th></tr>\n");
 	registry_lock(reg);
 	{
-		const struct rule_stats	*rst;
+		const struct rule_stats *rst;
 		size_t			 n;
 
 		rst = matcher_rule_stats(e->m, &n);
@@ -477,7 +495,8 @@ status_page(struct status *st, struct engine *e, const char *metrics_path,
 			buf_puts(out, "</td></tr>\n");
 		}
 	}
-	buf_puts(out, "</table>\n<h2>Freshness</h2>\n<table>\n"
+	buf_puts(out,
+	    "</table>\n<h2>Freshness</h2>\n<table>\n"
 	    "<tr><th>gauge</th><th>labels</th><th>state</th><th>last run</th>"
 	    "</tr>\n");
 	w.out = out;
@@ -493,11 +512,10 @@ status_page(struct status *st, struct engine *e, const char *metrics_path,
 	buf_puts(out, "</table>\n</body></html>\n");
 }
 
-
 struct status *
 status_new(void)
 {
-	struct status	*st;
+	struct status *st;
 
 	st = xcalloc(1, sizeof(*st));
 	st->reload_time = now_wall();
@@ -511,7 +529,7 @@ status_new(void)
 void
 status_free(struct status *st)
 {
-	size_t	i;
+	size_t i;
 
 	if (st == NULL)
 		return;

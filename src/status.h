@@ -20,37 +20,37 @@
 
 /* What the follow loop knows and the self-metrics show. */
 struct status_facts {
-	int			 state_on;	/* a state file is kept */
-	uint64_t		 state_ok;	/* saves that reached the disk */
-	uint64_t		 state_err;
-	double			 state_time;	/* wall time of the last good */
-	struct webconfig	*web;		/* the server's, or NULL */
+	int		  state_on; /* a state file is kept */
+	uint64_t	  state_ok; /* saves that reached the disk */
+	uint64_t	  state_err;
+	double		  state_time; /* wall time of the last good */
+	struct webconfig *web;	      /* the server's, or NULL */
 };
 
 struct status;
 
-struct status	*status_new(void);
-void		 status_free(struct status *);
+struct status *status_new(void);
+void	       status_free(struct status *);
 
 /* The self-metrics, to render after the engine's registry. */
-struct registry	*status_registry(struct status *);
+struct registry *status_registry(struct status *);
 
 /* A reload of the rules: err is NULL when it succeeded. */
-void		 status_reload(struct status *, const char *err);
+void status_reload(struct status *, const char *err);
 
 /*
  * Refreshes the self-metrics from the tail, the engine's matcher and
  * registry, and f. Called by the main thread, the only one that changes
  * those numbers; takes the locks of both registries (its own first).
  */
-void		 status_update(struct status *, struct engine *, struct tail *,
-		    const struct status_facts *f);
+void status_update(struct status *, struct engine *, struct tail *,
+    const struct status_facts *f);
 
 /*
  * The landing page: version, a link to metrics_path, the files, the
  * rules and the freshness gauges, in HTML. Takes the locks it needs.
  */
-void		 status_page(struct status *, struct engine *,
-		    const char *metrics_path, struct buf *out);
+void status_page(struct status *, struct engine *, const char *metrics_path,
+    struct buf *out);
 
 #endif

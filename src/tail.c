@@ -76,67 +76,66 @@
 #include "tail.h"
 #include "util.h"
 
-#define TAIL_BUDGET	(16ULL * 1024 * 1024)	/* per file and poll */
-#define TAIL_NOLIMIT	UINT64_MAX
-#define TAIL_CHUNK	(64 * 1024)
-#define TAIL_MAXINO	32			/* inotify fds looked at */
-#define TAIL_MAXLINKS	40			/* links in one path, as Linux */
+#define TAIL_BUDGET   (16ULL * 1024 * 1024) /* per file and poll */
+#define TAIL_NOLIMIT  UINT64_MAX
+#define TAIL_CHUNK    (64 * 1024)
+#define TAIL_MAXINO   32 /* inotify fds looked at */
+#define TAIL_MAXLINKS 40 /* links in one path, as Linux */
 
-#define DIR_EVENTS	(IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | \
-			    IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | \
-			    IN_ONLYDIR)
-#define FILE_EVENTS	(IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | \
-			    IN_DELETE_SELF)
+#define DIR_EVENTS                                             \
+	(IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | \
+	    IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+#define FILE_EVENTS (IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF)
 
 struct tfile;
 
 struct reader {
-	struct tfile	*owner;
-	int		 fd;		/* -1 while closed for max_open */
-	int		 wd;
-	dev_t		 dev;
-	ino_t		 ino;
-	uint64_t	 pos;		/* next byte to read */
-	uint64_t	 offset;	/* end of the last complete line */
-	uint64_t	 lastnl;	/* end of the last LF read */
-	uint64_t	 cbase;		/* offset = cbase + lines.consumed */
-	uint64_t	 size;
-	nlink_t		 nlink;
-	struct lines	 lines;
-	int		 skipping;	/* kept while closed */
-	unsigned char	 head[TAIL_HEAD];
-	size_t		 headlen;
-	double		 active;	/* monotonic time of the last data */
-	int		 restored;	/* placed by tail_restore() */
-	int		 drain;		/* next read: to the end, no budget */
+	struct tfile *owner;
+	int	      fd; /* -1 while closed for max_open */
+	int	      wd;
+	dev_t	      dev;
+	ino_t	      ino;
+	uint64_t      pos;    /* next byte to read */
+	uint64_t      offset; /* end of the last complete line */
+	uint64_t      lastnl; /* end of the last LF read */
+	uint64_t      cbase;  /* offset = cbase + lines.consumed */
+	uint64_t      size;
+	nlink_t	      nlink;
+	struct lines  lines;
+	int	      skipping; /* kept while closed */
+	unsigned char head[TAIL_HEAD];
+	size_t	      headlen;
+	double	      active;	/* monotonic time of the last data */
+	int	      restored; /* placed by tail_restore() */
+	int	      drain;	/* next read: to the end, no budget */
 };
 
 struct tfile {
-	struct tail_file	  pub;		/* first: what callers see */
-	struct reader		 *cur;
-	struct reader		**orphans;
-	size_t			  norphans;
-	int			  fromglob;
-	int			  seen;
-	int			  missing;
-	int			  known;	/* has named a file before */
-	struct reader		**pend;		/* caught, not yet placed */
-	size_t			  npend;
-	char			**missed;	/* created, gone when opened */
-	size_t			  nmissed;
-	int			  created;	/* its last name, since the last
-						   check; the file then: */
-	int			  chave;
-	dev_t			  cdev;
-	ino_t			  cino;
+	struct tail_file pub; /* first: what callers see */
+	struct reader	*cur;
+	struct reader  **orphans;
+	size_t		 norphans;
+	int		 fromglob;
+	int		 seen;
+	int		 missing;
+	int		 known; /* has named a file before */
+	struct reader  **pend;	/* caught, not yet placed */
+	size_t		 npend;
+	char	       **missed; /* created, gone when opened */
+	size_t		 nmissed;
+	int		 created; /* its last name, since the last
+				     check; the file then: */
+	int		 chave;
+	dev_t		 cdev;
+	ino_t		 cino;
 };
 
 struct wdir {
-	char	*path;
-	int	 wd;
-	dev_t	 dev;
-	ino_t	 ino;
-	int	 used;		/* a via still leads through it */
+	char *path;
+	int   wd;
+	dev_t dev;
+	ino_t ino;
+	int   used; /* a via still leads through it */
 };
 
 /*
@@ -148,51 +147,51 @@ struct wdir {
  * it.
  */
 struct via {
-	char	*dir;
-	char	*name;
-	char	*path;
-	int	 fromglob;
-	int	 last;
+	char *dir;
+	char *name;
+	char *path;
+	int   fromglob;
+	int   last;
 };
 
 struct pattern {
-	char		*pat;
-	const char	*base;		/* in pat, after the last '/' */
-	size_t		 dir;		/* index in dirs */
-	int		 glob;
+	char	   *pat;
+	const char *base; /* in pat, after the last '/' */
+	size_t	    dir;  /* index in dirs */
+	int	    glob;
 };
 
 struct tail {
-	struct tail_opts	  o;
-	struct pattern		 *pats;
-	size_t			  npats;
-	struct wdir		 *dirs;
-	size_t			  ndirs;
-	struct via		 *via;		/* of every linked path */
-	size_t			  nvia;
-	struct wdir		 *vdirs;	/* the directories of via */
-	size_t			  nvdirs;
-	uint32_t		  cookie;	/* of a last name moved away */
-	size_t			  cookie_via;
-	int			  cookie_missed; /* its file was missed */
-	struct tfile		**files;
-	size_t			  nfiles;
-	int			  ifd;		/* library's inotify fd or -1 */
-	int			  need_sync;
-	int			  backlog;
-	int			  initial;
-	double			  next_scan;
-	size_t			  nopen;
-	uint64_t		  overflows;
-	uint64_t		  scans;
-	tail_line_fn		 *fn;		/* set during tail_poll() */
-	void			 *arg;
+	struct tail_opts o;
+	struct pattern	*pats;
+	size_t		 npats;
+	struct wdir	*dirs;
+	size_t		 ndirs;
+	struct via	*via; /* of every linked path */
+	size_t		 nvia;
+	struct wdir	*vdirs; /* the directories of via */
+	size_t		 nvdirs;
+	uint32_t	 cookie; /* of a last name moved away */
+	size_t		 cookie_via;
+	int		 cookie_missed; /* its file was missed */
+	struct tfile   **files;
+	size_t		 nfiles;
+	int		 ifd; /* library's inotify fd or -1 */
+	int		 need_sync;
+	int		 backlog;
+	int		 initial;
+	double		 next_scan;
+	size_t		 nopen;
+	uint64_t	 overflows;
+	uint64_t	 scans;
+	tail_line_fn	*fn; /* set during tail_poll() */
+	void		*arg;
 };
 
-static int	tail_live;
+static int tail_live;
 
-static void	orphan_end(struct tail *, struct tfile *, size_t);
-static void	head_capture(struct reader *);
+static void orphan_end(struct tail *, struct tfile *, size_t);
+static void head_capture(struct reader *);
 
 /*
  * Lists the inotify descriptors of this process. Returns how many were
@@ -201,11 +200,11 @@ static void	head_capture(struct reader *);
 static int
 inotify_fds(int *fds, int max)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		 link[PATH_MAX], target[64];
-	ssize_t		 n;
-	int		 count = 0;
+	DIR	      *d;
+	struct dirent *de;
+	char	       link[PATH_MAX], target[64];
+	ssize_t	       n;
+	int	       count = 0;
 
 	if ((d = opendir("/proc/self/fd")) == NULL)
 		return -1;
@@ -232,8 +231,8 @@ inotify_fds(int *fds, int max)
 static int
 ino_setup(struct tail *t)
 {
-	int	before[TAIL_MAXINO], after[TAIL_MAXINO];
-	int	nb, na, i, j, fd = -1;
+	int before[TAIL_MAXINO], after[TAIL_MAXINO];
+	int nb, na, i, j, fd = -1;
 
 	if ((nb = inotify_fds(before, TAIL_MAXINO)) == -1)
 		return -1;
@@ -247,11 +246,11 @@ ino_setup(struct tail *t)
 		if (j < nb)
 			continue;
 		if (fd != -1)
-			goto fail;	/* ambiguous */
+			goto fail; /* ambiguous */
 		fd = after[i];
 	}
 	if (fd == -1 && na <= nb)
-		return -1;	/* initialised before us: not ours to touch */
+		return -1; /* initialised before us: not ours to touch */
 	if (fd == -1 || fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
 		goto fail;
 	t->ifd = fd;
@@ -264,7 +263,7 @@ fail:
 static int
 has_glob(const char *s, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (s[i] == '*' || s[i] == '?' || s[i] == '[')
@@ -280,10 +279,10 @@ has_glob(const char *s, size_t n)
 static int
 pattern_add(struct tail *t, const char *pat, char *err, size_t errlen)
 {
-	struct pattern	*p;
-	const char	*slash;
-	char		*dir;
-	size_t		 i, dlen;
+	struct pattern *p;
+	const char     *slash;
+	char	       *dir;
+	size_t		i, dlen;
 
 	slash = strrchr(pat, '/');
 	dlen = slash ? (size_t)(slash - pat) : 0;
@@ -292,8 +291,10 @@ pattern_add(struct tail *t, const char *pat, char *err, size_t errlen)
 		return -1;
 	}
 	if (has_glob(pat, dlen)) {
-		snprintf(err, errlen, "%s: the directory part must not be a "
-		    "glob pattern", pat);
+		snprintf(err, errlen,
+		    "%s: the directory part must not be a "
+		    "glob pattern",
+		    pat);
 		return -1;
 	}
 	if (slash == NULL)
@@ -329,7 +330,7 @@ pattern_add(struct tail *t, const char *pat, char *err, size_t errlen)
 static void
 file_sync_pub(struct tfile *tf)
 {
-	struct reader	*r = tf->cur;
+	struct reader *r = tf->cur;
 
 	tf->pub.open = r != NULL && r->fd >= 0;
 	if (r == NULL)
@@ -352,9 +353,9 @@ file_sync_pub(struct tfile *tf)
 static int
 fd_slot(struct tail *t, const struct reader *keep)
 {
-	struct reader	*r, *victim = NULL;
-	struct tfile	*tf, *vown = NULL;
-	size_t		 i, j, vidx = 0;
+	struct reader *r, *victim = NULL;
+	struct tfile  *tf, *vown = NULL;
+	size_t	       i, j, vidx = 0;
 
 	if (t->nopen < t->o.max_open)
 		return 0;
@@ -401,7 +402,7 @@ fd_slot(struct tail *t, const struct reader *keep)
 static void
 reader_watch(struct tail *t, struct reader *r)
 {
-	char	link[64];
+	char link[64];
 
 	if (t->ifd < 0 || r->wd >= 0)
 		return;
@@ -415,11 +416,10 @@ reader_watch(struct tail *t, struct reader *r)
  * (r left closed).
  */
 static int
-reader_attach(struct tail *t, struct reader *r, const char *path,
-    int want_id)
+reader_attach(struct tail *t, struct reader *r, const char *path, int want_id)
 {
-	struct stat	st;
-	int		fd;
+	struct stat st;
+	int	    fd;
 
 	if (fd_slot(t, r) == -1)
 		return -1;
@@ -454,10 +454,10 @@ reader_attach(struct tail *t, struct reader *r, const char *path,
 static uint64_t
 start_at_end(int fd, uint64_t size, size_t maxline)
 {
-	char		*buf, *nl;
-	uint64_t	 lo, end, off;
-	size_t		 n;
-	ssize_t		 got;
+	char	*buf, *nl;
+	uint64_t lo, end, off;
+	size_t	 n;
+	ssize_t	 got;
 
 	lo = size > (uint64_t)maxline + 1 ? size - maxline - 1 : 0;
 	buf = xmalloc(TAIL_CHUNK);
@@ -482,7 +482,7 @@ start_at_end(int fd, uint64_t size, size_t maxline)
 static struct reader *
 reader_new(struct tail *t, struct tfile *tf, const char *path, int at_end)
 {
-	struct reader	*r;
+	struct reader *r;
 
 	r = xcalloc(1, sizeof(*r));
 	r->fd = r->wd = -1;
@@ -530,9 +530,9 @@ reader_free(struct tail *t, struct reader *r)
 static int
 rewritten(struct reader *r, uint64_t size)
 {
-	unsigned char	buf[TAIL_HEAD];
-	size_t		n;
-	ssize_t		got;
+	unsigned char buf[TAIL_HEAD];
+	size_t	      n;
+	ssize_t	      got;
 
 	if (r->headlen == 0 || size <= r->pos)
 		return 0;
@@ -547,7 +547,7 @@ static void
 head_capture(struct reader *r)
 {
 	size_t	n;
-	ssize_t	got;
+	ssize_t got;
 
 	if (r->headlen == TAIL_HEAD || r->size <= r->headlen)
 		return;
@@ -574,14 +574,14 @@ deliver(struct tail *t, struct tfile *tf, const char *line, size_t len)
 static void
 reader_read(struct tail *t, struct reader *r, uint64_t budget)
 {
-	struct tfile	*tf = r->owner;
-	struct stat	 st;
-	const char	*line;
-	char		*space, *nl;
-	uint64_t	 got = 0, toolong0;
-	size_t		 avail, len;
-	ssize_t		 n;
-	int		 delivered = 0;
+	struct tfile *tf = r->owner;
+	struct stat   st;
+	const char   *line;
+	char	     *space, *nl;
+	uint64_t      got = 0, toolong0;
+	size_t	      avail, len;
+	ssize_t	      n;
+	int	      delivered = 0;
 
 	if (r->fd < 0 || t->fn == NULL || fstat(r->fd, &st) == -1)
 		return;
@@ -630,8 +630,7 @@ reader_read(struct tail *t, struct reader *r, uint64_t budget)
 			break;
 	}
 	tf->pub.toolong += r->lines.toolong - toolong0;
-	r->size = (uint64_t)st.st_size > r->pos ? (uint64_t)st.st_size :
-	    r->pos;
+	r->size = (uint64_t)st.st_size > r->pos ? (uint64_t)st.st_size : r->pos;
 	if (got > 0)
 		r->active = now_mono();
 	if (delivered)
@@ -648,8 +647,8 @@ reader_read(struct tail *t, struct reader *r, uint64_t budget)
 static void
 orphan_end(struct tail *t, struct tfile *tf, size_t i)
 {
-	struct reader	*r = tf->orphans[i];
-	size_t		 len;
+	struct reader *r = tf->orphans[i];
+	size_t	       len;
 
 	len = lines_pending(&r->lines);
 	if (len > 0 && !r->lines.skipping && t->fn != NULL) {
@@ -673,7 +672,7 @@ static void
 orphan_push(struct tail *t, struct tfile *tf, struct reader *r)
 {
 	reader_read(t, r, TAIL_NOLIMIT);
-	r->active = now_mono();		/* rotate_wait counts from now */
+	r->active = now_mono(); /* rotate_wait counts from now */
 	tf->orphans = xreallocarray(tf->orphans, tf->norphans + 1,
 	    sizeof(*tf->orphans));
 	tf->orphans[tf->norphans++] = r;
@@ -689,7 +688,7 @@ orphan_push(struct tail *t, struct tfile *tf, struct reader *r)
 static void
 demote(struct tail *t, struct tfile *tf)
 {
-	struct reader	*r = tf->cur;
+	struct reader *r = tf->cur;
 
 	if (r == NULL)
 		return;
@@ -717,8 +716,8 @@ demote(struct tail *t, struct tfile *tf)
 static struct reader *
 pend_take(struct tail *t, struct tfile *tf, int have, dev_t dev, ino_t ino)
 {
-	struct reader	*found = NULL;
-	size_t		 i, k, n;
+	struct reader *found = NULL;
+	size_t	       i, k, n;
 
 	for (k = 0; k < tf->npend; k++)
 		if (have && tf->pend[k]->dev == dev &&
@@ -744,7 +743,7 @@ pend_take(struct tail *t, struct tfile *tf, int have, dev_t dev, ino_t ino)
 static struct tfile *
 file_find(struct tail *t, const char *path)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < t->nfiles; i++)
 		if (strcmp(t->files[i]->pub.path, path) == 0)
@@ -756,8 +755,8 @@ file_find(struct tail *t, const char *path)
 static struct reader *
 reader_find(struct tail *t, dev_t dev, ino_t ino)
 {
-	struct tfile	*tf;
-	size_t		 i, j;
+	struct tfile *tf;
+	size_t	      i, j;
 
 	for (i = 0; i < t->nfiles; i++) {
 		tf = t->files[i];
@@ -782,9 +781,9 @@ reader_find(struct tail *t, dev_t dev, ino_t ino)
 static int
 adopt(struct tail *t, struct reader *r)
 {
-	struct tfile	*from = r->owner;
-	struct stat	 st;
-	size_t		 j;
+	struct tfile *from = r->owner;
+	struct stat   st;
+	size_t	      j;
 
 	if (from->cur == r) {
 		if (stat(from->pub.path, &st) == 0 && st.st_dev == r->dev &&
@@ -817,7 +816,7 @@ adopt(struct tail *t, struct reader *r)
 static struct tfile *
 file_add(struct tail *t, const char *path, int fromglob)
 {
-	struct tfile	*tf;
+	struct tfile *tf;
 
 	tf = xcalloc(1, sizeof(*tf));
 	tf->pub.path = xstrdup(path);
@@ -830,7 +829,7 @@ file_add(struct tail *t, const char *path, int fromglob)
 static void
 file_free(struct tail *t, struct tfile *tf)
 {
-	size_t	i;
+	size_t i;
 
 	if (tf->cur)
 		reader_free(t, tf->cur);
@@ -857,9 +856,9 @@ file_free(struct tail *t, struct tfile *tf)
 static void
 visit(struct tail *t, const char *path, int fromglob)
 {
-	struct tfile	*tf;
-	struct reader	*r;
-	struct stat	 st;
+	struct tfile  *tf;
+	struct reader *r;
+	struct stat    st;
 
 	tf = file_find(t, path);
 	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode)) {
@@ -884,7 +883,7 @@ visit(struct tail *t, const char *path, int fromglob)
 	}
 	demote(t, tf);
 	if ((r = pend_take(t, tf, 1, st.st_dev, st.st_ino)) != NULL)
-		;	/* caught at its creation */
+		; /* caught at its creation */
 	else if ((r = reader_find(t, st.st_dev, st.st_ino)) != NULL) {
 		if (adopt(t, r) == -1)
 			return;
@@ -920,14 +919,14 @@ visit(struct tail *t, const char *path, int fromglob)
 static void
 dir_check(struct tail *t, struct wdir *d)
 {
-	struct stat	 st;
-	const char	*name;
-	int		 wd;
+	struct stat st;
+	const char *name;
+	int	    wd;
 
 	if (t->ifd < 0)
 		return;
 	if (stat(d->path, &st) == -1 || !S_ISDIR(st.st_mode))
-		return;		/* its watch, if any, reports the loss */
+		return; /* its watch, if any, reports the loss */
 	if (d->wd >= 0 && d->dev == st.st_dev && d->ino == st.st_ino)
 		return;
 	if (d->wd >= 0)
@@ -967,7 +966,7 @@ via_push(struct via **v, size_t *n, const char *dir, const char *name,
 static void
 via_clear(struct via *v, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		free(v[i].dir);
@@ -987,14 +986,14 @@ via_clear(struct via *v, size_t n)
 static int
 resolve(const char *path, struct via **vp, size_t *np, int *reached)
 {
-	char		 cur[PATH_MAX], rest[PATH_MAX], tmp[PATH_MAX];
-	char		 target[PATH_MAX];
-	struct via	*v = NULL;
-	struct stat	 st;
-	const char	*c, *end;
-	size_t		 nv = 0, clen, n, restlen;
-	ssize_t		 tl;
-	int		 links = 0, last;
+	char	    cur[PATH_MAX], rest[PATH_MAX], tmp[PATH_MAX];
+	char	    target[PATH_MAX];
+	struct via *v = NULL;
+	struct stat st;
+	const char *c, *end;
+	size_t	    nv = 0, clen, n, restlen;
+	ssize_t	    tl;
+	int	    links = 0, last;
 
 	*vp = NULL;
 	*np = 0;
@@ -1035,7 +1034,7 @@ resolve(const char *path, struct via **vp, size_t *np, int *reached)
 		memcpy(tmp + clen + 1, c, n);
 		tmp[clen + 1 + n] = '\0';
 		if (lstat(tmp, &st) == -1) {
-			via_push(&v, &nv, cur, c, n);	/* waited for */
+			via_push(&v, &nv, cur, c, n); /* waited for */
 			*reached = last;
 			break;
 		}
@@ -1078,12 +1077,11 @@ resolve(const char *path, struct via **vp, size_t *np, int *reached)
  * renamed under it between two checks.
  */
 static void
-via_resolve(struct tail *t, const char *path, const char *follow,
-    int fromglob)
+via_resolve(struct tail *t, const char *path, const char *follow, int fromglob)
 {
-	struct via	*v;
-	size_t		 nv, i;
-	int		 links, reached;
+	struct via *v;
+	size_t	    nv, i;
+	int	    links, reached;
 
 	links = resolve(path, &v, &nv, &reached);
 	if (links == 0 && (follow == NULL || !reached)) {
@@ -1109,8 +1107,8 @@ via_resolve(struct tail *t, const char *path, const char *follow,
 static void
 wd_release(struct tail *t, struct wdir *d)
 {
-	size_t	i;
-	int	wd = d->wd;
+	size_t i;
+	int    wd = d->wd;
 
 	d->wd = -1;
 	if (wd < 0 || t->ifd < 0)
@@ -1132,9 +1130,9 @@ wd_release(struct tail *t, struct wdir *d)
 static void
 vdirs_sync(struct tail *t)
 {
-	struct wdir	*d;
-	struct stat	 st;
-	size_t		 i, k;
+	struct wdir *d;
+	struct stat  st;
+	size_t	     i, k;
 
 	for (k = 0; k < t->nvdirs; k++)
 		t->vdirs[k].used = 0;
@@ -1183,17 +1181,17 @@ vdirs_sync(struct tail *t)
 static int
 watched(const struct tail *t, const char *path)
 {
-	const char	*slash = strrchr(path, '/');
-	size_t		 i, k, dlen;
-	int		 found = 0;
+	const char *slash = strrchr(path, '/');
+	size_t	    i, k, dlen;
+	int	    found = 0;
 
 	if (t->ifd < 0)
 		return 0;
 	dlen = slash == NULL ? 0 : slash == path ? 1 : (size_t)(slash - path);
 	for (i = 0; i < t->ndirs && !found; i++)
 		found = slash == NULL ? strcmp(t->dirs[i].path, ".") == 0 :
-		    strlen(t->dirs[i].path) == dlen &&
-		    strncmp(t->dirs[i].path, path, dlen) == 0;
+					strlen(t->dirs[i].path) == dlen &&
+			strncmp(t->dirs[i].path, path, dlen) == 0;
 	if (!found || t->dirs[i - 1].wd < 0)
 		return 0;
 	for (i = 0; i < t->nvia; i++) {
@@ -1217,10 +1215,10 @@ watched(const struct tail *t, const char *path)
 static void
 sync_all(struct tail *t)
 {
-	struct pattern	*p;
-	struct stat	 st;
-	glob_t		 g;
-	size_t		 i, j;
+	struct pattern *p;
+	struct stat	st;
+	glob_t		g;
+	size_t		i, j;
 
 	t->scans++;
 	t->need_sync = 0;
@@ -1273,8 +1271,8 @@ sync_all(struct tail *t)
 static struct reader *
 reader_by_wd(struct tail *t, int wd)
 {
-	struct tfile	*tf;
-	size_t		 i, j;
+	struct tfile *tf;
+	size_t	      i, j;
 
 	for (i = 0; i < t->nfiles; i++) {
 		tf = t->files[i];
@@ -1291,15 +1289,15 @@ reader_by_wd(struct tail *t, int wd)
 static int
 dir_wants(struct tail *t, const struct wdir *d, const char *name)
 {
-	const struct pattern	*p;
-	size_t			 i;
+	const struct pattern *p;
+	size_t		      i;
 
 	for (i = 0; i < t->npats; i++) {
 		p = &t->pats[i];
 		if (&t->dirs[p->dir] != d)
 			continue;
 		if (p->glob ? fnmatch(p->base, name, FNM_PERIOD) == 0 :
-		    strcmp(p->base, name) == 0)
+			      strcmp(p->base, name) == 0)
 			return 1;
 	}
 	return 0;
@@ -1307,9 +1305,9 @@ dir_wants(struct tail *t, const struct wdir *d, const char *name)
 
 /* How catch_file() came to a name. */
 enum catch {
-	CATCH_CREATED,		/* created or renamed in under it */
-	CATCH_MOVED,		/* renamed to it from a followed name */
-	CATCH_MISSED,		/* the same, a file missed at its creation */
+	CATCH_CREATED, /* created or renamed in under it */
+	CATCH_MOVED,   /* renamed to it from a followed name */
+	CATCH_MISSED,  /* the same, a file missed at its creation */
 };
 
 /* Whether two names differ only in their runs of digits. */
@@ -1336,7 +1334,7 @@ same_shape(const char *a, const char *b)
 static void
 missed_add(struct tfile *tf, const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < tf->nmissed; i++)
 		if (strcmp(tf->missed[i], name) == 0)
@@ -1350,7 +1348,7 @@ missed_add(struct tfile *tf, const char *name)
 static int
 missed_drop(struct tfile *tf, const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < tf->nmissed; i++) {
 		if (strcmp(tf->missed[i], name) != 0)
@@ -1366,7 +1364,7 @@ missed_drop(struct tfile *tf, const char *name)
 static struct tfile *
 via_file(struct tail *t, const struct via *v)
 {
-	struct tfile	*tf;
+	struct tfile *tf;
 
 	if ((tf = file_find(t, v->path)) == NULL) {
 		tf = file_add(t, v->path, v->fromglob);
@@ -1395,7 +1393,7 @@ via_file(struct tail *t, const struct via *v)
 static char *
 dir_of(const char *path)
 {
-	const char	*slash = strrchr(path, '/');
+	const char *slash = strrchr(path, '/');
 
 	if (slash == NULL)
 		return xstrdup(".");
@@ -1407,8 +1405,8 @@ dir_of(const char *path)
 static char *
 path_in(const char *dir, const char *name)
 {
-	char	*path;
-	size_t	 len;
+	char  *path;
+	size_t len;
 
 	len = strlen(dir) + strlen(name) + 2;
 	path = xmalloc(len);
@@ -1420,9 +1418,9 @@ path_in(const char *dir, const char *name)
 static int
 name_holds(const char *dir, const char *name, dev_t dev, ino_t ino)
 {
-	struct stat	 st;
-	char		*path = path_in(dir, name);
-	int		 same;
+	struct stat st;
+	char	   *path = path_in(dir, name);
+	int	    same;
 
 	same = stat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
 	free(path);
@@ -1430,13 +1428,13 @@ name_holds(const char *dir, const char *name, dev_t dev, ino_t ino)
 }
 
 static void
-catch_file(struct tail *t, struct tfile *tf, const char *dir,
-    const char *name, enum catch how, struct stat *out)
+catch_file(struct tail *t, struct tfile *tf, const char *dir, const char *name,
+    enum catch how, struct stat *out)
 {
-	struct reader	*r;
-	struct stat	 st;
-	char		*path;
-	size_t		 i;
+	struct reader *r;
+	struct stat    st;
+	char	      *path;
+	size_t	       i;
 
 	out->st_nlink = 0;
 	path = path_in(dir, name);
@@ -1488,14 +1486,13 @@ catch_file(struct tail *t, struct tfile *tf, const char *dir,
  * its new name when the rename's second half arrives.
  */
 static void
-via_event(struct tail *t, const struct wdir *d,
-    const struct inotify_event *ev)
+via_event(struct tail *t, const struct wdir *d, const struct inotify_event *ev)
 {
-	struct tfile	*tf;
-	struct via	*v;
-	struct stat	 st;
-	size_t		 i;
-	int		 exact, missed, later;
+	struct tfile *tf;
+	struct via   *v;
+	struct stat   st;
+	size_t	      i;
+	int	      exact, missed, later;
 
 	if ((ev->mask & IN_MOVED_TO) && t->cookie != 0 &&
 	    ev->cookie == t->cookie) {
@@ -1552,9 +1549,9 @@ via_event(struct tail *t, const struct wdir *d,
 static int
 dir_event(struct tail *t, const struct inotify_event *ev)
 {
-	struct wdir	*d;
-	size_t		 i;
-	int		 found = 0;
+	struct wdir *d;
+	size_t	     i;
+	int	     found = 0;
 
 	for (i = 0; i < t->ndirs; i++) {
 		d = &t->dirs[i];
@@ -1598,13 +1595,13 @@ dir_event(struct tail *t, const struct inotify_event *ev)
 static int
 drain_events(struct tail *t)
 {
-	struct inotify_event	*ev;
-	struct reader		*r;
-	int			 e;
+	struct inotify_event *ev;
+	struct reader	     *r;
+	int		      e;
 
 	while ((ev = inotifytools_next_events(0, 1)) != NULL) {
 		if ((ev->mask & ~IN_MODIFY) == 0)
-			continue;	/* the common case: data */
+			continue; /* the common case: data */
 		if (ev->mask & IN_Q_OVERFLOW) {
 			t->overflows++;
 			t->need_sync = 1;
@@ -1613,11 +1610,11 @@ drain_events(struct tail *t)
 		if (dir_event(t, ev))
 			continue;
 		if ((r = reader_by_wd(t, ev->wd)) == NULL)
-			continue;	/* a watch we removed */
+			continue; /* a watch we removed */
 		if (ev->mask & IN_IGNORED)
 			r->wd = -1;
-		if (ev->mask & (IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF |
-		    IN_IGNORED))
+		if (ev->mask &
+		    (IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF | IN_IGNORED))
 			t->need_sync = 1;
 	}
 	e = inotifytools_error();
@@ -1637,10 +1634,10 @@ drain_events(struct tail *t)
 static void
 read_all(struct tail *t)
 {
-	struct tfile	*tf;
-	struct reader	*r;
-	double		 now = now_mono();
-	size_t		 i, j, k;
+	struct tfile  *tf;
+	struct reader *r;
+	double	       now = now_mono();
+	size_t	       i, j, k;
 
 	t->backlog = 0;
 	for (i = 0; i < t->nfiles; i++) {
@@ -1648,7 +1645,8 @@ read_all(struct tail *t)
 		for (j = 0; j < tf->norphans;) {
 			r = tf->orphans[j];
 			reader_read(t, r, TAIL_NOLIMIT);
-			if (r->nlink == 0 || now - r->active >= t->o.rotate_wait)
+			if (r->nlink == 0 ||
+			    now - r->active >= t->o.rotate_wait)
 				orphan_end(t, tf, j);
 			else
 				j++;
@@ -1671,8 +1669,8 @@ struct tail *
 tail_new(const struct tail_opts *opts, const char *const *patterns, size_t n,
     char *err, size_t errlen)
 {
-	struct tail	*t;
-	size_t		 i;
+	struct tail *t;
+	size_t	     i;
 
 	if (tail_live) {
 		snprintf(err, errlen, "only one file follower per process");
@@ -1716,9 +1714,9 @@ tail_new(const struct tail_opts *opts, const char *const *patterns, size_t n,
 int
 tail_poll(struct tail *t, int timeout_ms, tail_line_fn *fn, void *arg)
 {
-	struct pollfd	pfd;
-	double		now, due;
-	int		wait, rc;
+	struct pollfd pfd;
+	double	      now, due;
+	int	      wait, rc;
 
 	now = now_mono();
 	wait = timeout_ms < 0 ? INT_MAX : timeout_ms;
@@ -1756,9 +1754,9 @@ tail_poll(struct tail *t, int timeout_ms, tail_line_fn *fn, void *arg)
 
 void
 tail_foreach(struct tail *t, void (*fn)(const struct tail_file *, void *),
-    void *arg)
+    void		 *arg)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < t->nfiles; i++)
 		fn(&t->files[i]->pub, arg);
@@ -1777,9 +1775,9 @@ tail_stats(const struct tail *t, struct tail_stats *st)
 uint64_t
 tail_headhash(const void *p, size_t n)
 {
-	const unsigned char	*c = p;
-	uint64_t		 h = 0xcbf29ce484222325ULL;
-	size_t			 i;
+	const unsigned char *c = p;
+	uint64_t	     h = 0xcbf29ce484222325ULL;
+	size_t		     i;
 
 	for (i = 0; i < n; i++) {
 		h ^= c[i];
@@ -1792,7 +1790,7 @@ static void
 pos_emit(struct tfile *tf, struct reader *r, int64_t saved,
     void (*fn)(const struct tail_pos *, void *), void *arg)
 {
-	struct tail_pos	p;
+	struct tail_pos p;
 
 	p.saved = saved;
 	p.size = r->size;
@@ -1808,7 +1806,7 @@ pos_emit(struct tfile *tf, struct reader *r, int64_t saved,
 int64_t
 tail_clock(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	/* The clock the kernel stamps files with: see chain_restore(). */
 	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
@@ -1816,11 +1814,11 @@ tail_clock(void)
 }
 
 void
-tail_positions(struct tail *t, int64_t saved,
+tail_positions(struct tail *t, int64_t		       saved,
     void (*fn)(const struct tail_pos *, void *), void *arg)
 {
-	struct tfile	*tf;
-	size_t		 i, j;
+	struct tfile *tf;
+	size_t	      i, j;
 
 	if (saved == 0)
 		saved = tail_clock();
@@ -1850,24 +1848,28 @@ int
 tail_pos_decode(uint64_t version, const char *data, size_t len,
     struct tail_pos *p, char **path, size_t *at, char *err, size_t errlen)
 {
-	struct str		 f[9];
-	unsigned long long	 v[4], hash, saved = 0, size = 0;
-	const char		*why;
-	int			 nf, i, want;
+	struct str	   f[9];
+	unsigned long long v[4], hash, saved = 0, size = 0;
+	const char	  *why;
+	int		   nf, i, want;
 
 	memset(p, 0, sizeof(*p));
 	*path = NULL;
 	*at = 0;
 	if (version < 1 || version > TAIL_POS_VERSION) {
-		snprintf(err, errlen, "version %llu; this logmetrics reads 1 "
-		    "to %d", (unsigned long long)version, TAIL_POS_VERSION);
+		snprintf(err, errlen,
+		    "version %llu; this logmetrics reads 1 "
+		    "to %d",
+		    (unsigned long long)version, TAIL_POS_VERSION);
 		return -1;
 	}
 	want = 5 + (int)version;
 	if ((nf = field_split(data, len, f, NELEM(f))) != want) {
 		if (nf == -1)
-			snprintf(err, errlen, "expected %d fields, found more "
-			    "or an empty one", want);
+			snprintf(err, errlen,
+			    "expected %d fields, found more "
+			    "or an empty one",
+			    want);
 		else
 			snprintf(err, errlen, "expected %d fields, found %d",
 			    want, nf);
@@ -1876,8 +1878,10 @@ tail_pos_decode(uint64_t version, const char *data, size_t len,
 	if (field_str(&f[0], 0, path, NULL, at, &why) == -1) {
 		*at += (size_t)(f[0].p - data);
 		if (why == NULL)
-			snprintf(err, errlen, "byte 0x%02x must be escaped in "
-			    "a string", (unsigned char)data[*at]);
+			snprintf(err, errlen,
+			    "byte 0x%02x must be escaped in "
+			    "a string",
+			    (unsigned char)data[*at]);
 		else
 			snprintf(err, errlen, "%s", why);
 		return -1;
@@ -1936,7 +1940,7 @@ bad:
 static int
 head_matches(int fd, uint64_t size, const struct tail_pos *p)
 {
-	unsigned char	buf[TAIL_HEAD];
+	unsigned char buf[TAIL_HEAD];
 
 	if (p->headlen > TAIL_HEAD || size < p->headlen)
 		return 0;
@@ -1963,9 +1967,9 @@ reader_seek(struct reader *r, uint64_t off)
 static int
 path_wanted(struct tail *t, const char *path, int *fromglob)
 {
-	const struct pattern	*p;
-	const char		*slash = strrchr(path, '/');
-	size_t			 i, dlen = slash ? (size_t)(slash - path) + 1 : 0;
+	const struct pattern *p;
+	const char	     *slash = strrchr(path, '/');
+	size_t		      i, dlen = slash ? (size_t)(slash - path) + 1 : 0;
 
 	for (i = 0; i < t->npats; i++) {
 		p = &t->pats[i];
@@ -1993,14 +1997,14 @@ path_wanted(struct tail *t, const char *path, int *fromglob)
  * frees it) with its stat in *out, or NULL.
  */
 static char *
-dir_search(struct tail *t, const char *dir, const struct tail_pos *p,
-    int byid, struct stat *out)
+dir_search(struct tail *t, const char *dir, const struct tail_pos *p, int byid,
+    struct stat *out)
 {
-	struct dirent	**names;
-	struct reader	 *r;
-	struct stat	  st;
-	char		 *cand, *found = NULL;
-	int		  n, i, fd, same;
+	struct dirent **names;
+	struct reader  *r;
+	struct stat	st;
+	char	       *cand, *found = NULL;
+	int		n, i, fd, same;
 
 	if ((n = scandir(dir, &names, NULL, alphasort)) == -1)
 		return NULL;
@@ -2042,13 +2046,12 @@ next:
  * link's target is rotated).
  */
 static char *
-pos_search(struct tail *t, const struct tail_pos *p, int byid,
-    struct stat *out)
+pos_search(struct tail *t, const struct tail_pos *p, int byid, struct stat *out)
 {
-	struct via	*v;
-	char		*dir, *found;
-	size_t		 nv;
-	int		 reached;
+	struct via *v;
+	char	   *dir, *found;
+	size_t	    nv;
+	int	    reached;
 
 	dir = dir_of(p->path);
 	found = dir_search(t, dir, p, byid, out);
@@ -2065,8 +2068,8 @@ pos_search(struct tail *t, const struct tail_pos *p, int byid,
 static struct tfile *
 pos_file(struct tail *t, const char *path)
 {
-	struct tfile	*tf;
-	int		 fromglob;
+	struct tfile *tf;
+	int	      fromglob;
 
 	if ((tf = file_find(t, path)) == NULL) {
 		if (!path_wanted(t, path, &fromglob))
@@ -2088,8 +2091,8 @@ static struct reader *
 orphan_restore(struct tail *t, const struct tail_pos *p, const char *name,
     const struct stat *st)
 {
-	struct tfile	*tf;
-	struct reader	*r;
+	struct tfile  *tf;
+	struct reader *r;
 
 	if ((tf = pos_file(t, p->path)) == NULL)
 		return NULL;
@@ -2141,8 +2144,8 @@ reader_restore(struct tail *t, struct reader *r, const struct tail_pos *p)
 static int
 rotation_of(const char *name, const char *base, int *gz)
 {
-	size_t		 n = strlen(base), len = strlen(name);
-	const char	*c, *end = name + len;
+	size_t	    n = strlen(base), len = strlen(name);
+	const char *c, *end = name + len;
 
 	*gz = len > 3 && strcmp(name + len - 3, ".gz") == 0;
 	if (*gz)
@@ -2161,24 +2164,24 @@ rotation_of(const char *name, const char *base, int *gz)
 
 /* One file to read at restart, in order: a reader, or a gzip text. */
 struct step {
-	struct tfile	*tf;
-	struct reader	*r;
-	char		*gz;		/* its path, or NULL */
-	uint64_t	 skip;		/* bytes of its text read before */
-	dev_t		 dev;
-	ino_t		 ino;
+	struct tfile  *tf;
+	struct reader *r;
+	char	      *gz;   /* its path, or NULL */
+	uint64_t       skip; /* bytes of its text read before */
+	dev_t	       dev;
+	ino_t	       ino;
 };
 
 struct steps {
-	struct step	*v;
-	size_t		 n;
+	struct step *v;
+	size_t	     n;
 };
 
 static void
 step_add(struct steps *s, struct tfile *tf, struct reader *r, char *gz,
     uint64_t skip, const struct stat *st)
 {
-	struct step	*x;
+	struct step *x;
 
 	s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
 	x = &s->v[s->n++];
@@ -2197,7 +2200,7 @@ step_add(struct steps *s, struct tfile *tf, struct reader *r, char *gz,
 static int
 step_has(const struct steps *s, dev_t dev, ino_t ino)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < s->n; i++)
 		if (s->v[i].gz != NULL && s->v[i].dev == dev &&
@@ -2207,11 +2210,11 @@ step_has(const struct steps *s, dev_t dev, ino_t ino)
 }
 
 struct rotated {
-	char		*path;
-	const char	*suffix;	/* in path */
-	int64_t		 mtime;		/* ns */
-	struct stat	 st;
-	int		 gz;
+	char	   *path;
+	const char *suffix; /* in path */
+	int64_t	    mtime;  /* ns */
+	struct stat st;
+	int	    gz;
 };
 
 /*
@@ -2221,9 +2224,9 @@ struct rotated {
 static int
 rotated_cmp(const void *a, const void *b)
 {
-	const struct rotated	*x = a, *y = b;
-	char			*ex, *ey;
-	unsigned long long	 nx, ny;
+	const struct rotated *x = a, *y = b;
+	char		     *ex, *ey;
+	unsigned long long    nx, ny;
 
 	if (x->mtime != y->mtime)
 		return x->mtime < y->mtime ? -1 : 1;
@@ -2242,16 +2245,15 @@ rotated_cmp(const void *a, const void *b)
  * step holds.
  */
 static void
-rotations_in(struct tail *t, const char *dir, const char *base,
-    int64_t since, const struct steps *steps, struct rotated **v,
-    size_t *nv)
+rotations_in(struct tail *t, const char *dir, const char *base, int64_t since,
+    const struct steps *steps, struct rotated **v, size_t *nv)
 {
-	struct dirent	**names;
-	struct stat	  st;
-	struct rotated	 *r;
-	char		 *path;
-	int		  n, i, gz;
-	size_t		  k;
+	struct dirent **names;
+	struct stat	st;
+	struct rotated *r;
+	char	       *path;
+	int		n, i, gz;
+	size_t		k;
 
 	if ((n = scandir(dir, &names, NULL, alphasort)) == -1)
 		return;
@@ -2273,7 +2275,8 @@ rotations_in(struct tail *t, const char *dir, const char *base,
 		}
 		if (stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
 		    (int64_t)st.st_mtim.tv_sec * 1000000000 +
-		    st.st_mtim.tv_nsec < since ||
+			    st.st_mtim.tv_nsec <
+			since ||
 		    reader_find(t, st.st_dev, st.st_ino) != NULL ||
 		    step_has(steps, st.st_dev, st.st_ino)) {
 			free(path);
@@ -2283,7 +2286,7 @@ rotations_in(struct tail *t, const char *dir, const char *base,
 			if ((*v)[k].st.st_dev == st.st_dev &&
 			    (*v)[k].st.st_ino == st.st_ino)
 				break;
-		if (k < *nv) {		/* the same directory twice */
+		if (k < *nv) { /* the same directory twice */
 			free(path);
 			goto next;
 		}
@@ -2307,15 +2310,15 @@ static void
 rotations_of(struct tail *t, struct tfile *tf, int64_t since,
     const struct steps *steps, struct rotated **v, size_t *nv)
 {
-	const char	*slash = strrchr(tf->pub.path, '/');
-	struct via	*vias;
-	char		*dir;
-	size_t		 nvias;
-	int		 reached;
+	const char *slash = strrchr(tf->pub.path, '/');
+	struct via *vias;
+	char	   *dir;
+	size_t	    nvias;
+	int	    reached;
 
 	dir = dir_of(tf->pub.path);
-	rotations_in(t, dir, slash ? slash + 1 : tf->pub.path, since, steps,
-	    v, nv);
+	rotations_in(t, dir, slash ? slash + 1 : tf->pub.path, since, steps, v,
+	    nv);
 	free(dir);
 	if (resolve(tf->pub.path, &vias, &nvias, &reached) > 0 && reached)
 		rotations_in(t, vias[nvias - 1].dir, vias[nvias - 1].name,
@@ -2326,7 +2329,7 @@ rotations_of(struct tail *t, struct tfile *tf, int64_t since,
 static void
 rotated_free(struct rotated *v, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		free(v[i].path);
@@ -2342,17 +2345,18 @@ static int
 gz_restore(struct tail *t, struct tfile *tf, const struct tail_pos *p,
     struct steps *steps)
 {
-	struct rotated	*v = NULL;
-	unsigned char	 head[TAIL_HEAD];
-	size_t		 nv = 0, i;
-	int		 found = -1;
+	struct rotated *v = NULL;
+	unsigned char	head[TAIL_HEAD];
+	size_t		nv = 0, i;
+	int		found = -1;
 
 	if (p->headlen == 0 || p->headlen > TAIL_HEAD)
 		return -1;
 	rotations_of(t, tf, INT64_MIN, steps, &v, &nv);
 	for (i = 0; i < nv && found == -1; i++) {
-		if (!v[i].gz || source_head(v[i].path, head,
-		    (size_t)p->headlen) != (ssize_t)p->headlen ||
+		if (!v[i].gz ||
+		    source_head(v[i].path, head, (size_t)p->headlen) !=
+			(ssize_t)p->headlen ||
 		    tail_headhash(head, (size_t)p->headlen) != p->headhash)
 			continue;
 		step_add(steps, tf, NULL, v[i].path, p->offset, &v[i].st);
@@ -2377,9 +2381,9 @@ static size_t
 chain_restore(struct tail *t, struct tfile *tf, int64_t since,
     struct steps *steps)
 {
-	struct rotated	*v = NULL;
-	struct reader	*r;
-	size_t		 nv = 0, i, got = 0;
+	struct rotated *v = NULL;
+	struct reader  *r;
+	size_t		nv = 0, i, got = 0;
 
 	rotations_of(t, tf, since, steps, &v, &nv);
 	if (nv > 1)
@@ -2409,14 +2413,14 @@ chain_restore(struct tail *t, struct tfile *tf, int64_t since,
 }
 
 struct gzline {
-	struct tail	*t;
-	struct tfile	*tf;
+	struct tail  *t;
+	struct tfile *tf;
 };
 
 static void
 gz_line(void *arg, const char *line, size_t len)
 {
-	struct gzline	*g = arg;
+	struct gzline *g = arg;
 
 	deliver(g->t, g->tf, line, len);
 }
@@ -2428,11 +2432,11 @@ gz_line(void *arg, const char *line, size_t len)
 static void
 steps_run(struct tail *t, struct steps *steps, struct tail_restore *rs)
 {
-	struct source_stats	 st;
-	struct gzline		 g;
-	struct step		*x;
-	char			 err[256];
-	size_t			 i;
+	struct source_stats st;
+	struct gzline	    g;
+	struct step	   *x;
+	char		    err[256];
+	size_t		    i;
 
 	for (i = 0; i < steps->n; i++) {
 		x = &steps->v[i];
@@ -2444,7 +2448,8 @@ steps_run(struct tail *t, struct steps *steps, struct tail_restore *rs)
 		g.t = t;
 		g.tf = x->tf;
 		if (source_read_at(x->gz, x->skip, t->o.max_line, gz_line, &g,
-		    &st, err, sizeof(err)) == -1 && rs->gzerr[0] == '\0')
+			&st, err, sizeof(err)) == -1 &&
+		    rs->gzerr[0] == '\0')
 			snprintf(rs->gzerr, sizeof(rs->gzerr), "%s", err);
 		x->tf->pub.bytes += st.bytes > x->skip ? st.bytes - x->skip : 0;
 		x->tf->pub.toolong += st.toolong;
@@ -2463,7 +2468,7 @@ steps_run(struct tail *t, struct steps *steps, struct tail_restore *rs)
 static void
 pos_lost(struct tail_restore *rs, struct tfile *tf, const struct tail_pos *p)
 {
-	uint64_t	unread = p->size > p->offset ? p->size - p->offset : 0;
+	uint64_t unread = p->size > p->offset ? p->size - p->offset : 0;
 
 	rs->lost++;
 	rs->lost_bytes += unread;
@@ -2474,18 +2479,18 @@ pos_lost(struct tail_restore *rs, struct tfile *tf, const struct tail_pos *p)
 }
 
 void
-tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
-    double saved, tail_line_fn *fn, void *arg, struct tail_restore *rs)
+tail_restore(struct tail *t, const struct tail_pos *pos, size_t n, double saved,
+    tail_line_fn *fn, void *arg, struct tail_restore *rs)
 {
-	const struct tail_pos	 *p;
-	struct tfile		**order, *tf;
-	struct reader		 *r;
-	struct steps		  steps = { NULL, 0 };
-	struct stat		  st;
-	char			 *name;
-	int64_t			  since;
-	int			 *cut;
-	size_t			  i, k, pass;
+	const struct tail_pos *p;
+	struct tfile	     **order, *tf;
+	struct reader	      *r;
+	struct steps	       steps = { NULL, 0 };
+	struct stat	       st;
+	char		      *name;
+	int64_t		       since;
+	int		      *cut;
+	size_t		       i, k, pass;
 
 	memset(rs, 0, sizeof(*rs));
 	cut = xcalloc(n > 0 ? n : 1, sizeof(*cut));
@@ -2494,14 +2499,15 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
 		p = &pos[i];
 		r = reader_find(t, (dev_t)p->dev, (ino_t)p->ino);
 		if (r != NULL && r->restored)
-			continue;	/* listed twice: a hard link */
+			continue; /* listed twice: a hard link */
 		/*
 		 * Another head under the saved identity: truncated, or a new
 		 * file with the inode number of the saved one, which was
 		 * compressed (gzip deletes it) and is read in its text.
 		 */
-		if (r != NULL && r->fd >= 0 && !(p->offset <= r->size &&
-		    head_matches(r->fd, r->size, p)) &&
+		if (r != NULL && r->fd >= 0 &&
+		    !(p->offset <= r->size &&
+			head_matches(r->fd, r->size, p)) &&
 		    (tf = pos_file(t, p->path)) != NULL &&
 		    gz_restore(t, tf, p, &steps) == 0) {
 			rs->compressed++;
@@ -2525,7 +2531,7 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
 		    gz_restore(t, tf, p, &steps) == 0)
 			rs->compressed++;
 		else if (p->offset == 0 && p->headlen == 0)
-			;	/* empty at the save: its rotation is read whole */
+			; /* empty at the save: its rotation is read whole */
 		else
 			pos_lost(rs, tf, p);
 		free(name);
@@ -2566,7 +2572,7 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
 			if (strcmp(pos[k].path, pos[i].path) == 0)
 				break;
 		if (k < i || (tf = pos_file(t, pos[i].path)) == NULL)
-			continue;	/* done already, or not followed */
+			continue; /* done already, or not followed */
 		since = pos[i].saved;
 		for (k = i + 1; k < n; k++)
 			if (strcmp(pos[k].path, pos[i].path) == 0 &&
@@ -2608,7 +2614,7 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n,
 void
 tail_free(struct tail *t)
 {
-	size_t	i;
+	size_t i;
 
 	if (t == NULL)
 		return;

@@ -19,13 +19,13 @@
 #include <stdint.h>
 
 struct tail_opts {
-	int		 from_start;	/* read files present at start whole */
-	double		 poll_interval;	/* seconds between stat checks; 0: 1 */
-	size_t		 max_line;	/* longest line kept; 0: 1 MiB */
-	size_t		 max_open;	/* descriptors held at most; 0: 128 */
-	int		 no_inotify;	/* pure polling */
-	double		 rotate_wait;	/* seconds a renamed file is still
-					   read while it grows; 0: 5 */
+	int    from_start;    /* read files present at start whole */
+	double poll_interval; /* seconds between stat checks; 0: 1 */
+	size_t max_line;      /* longest line kept; 0: 1 MiB */
+	size_t max_open;      /* descriptors held at most; 0: 128 */
+	int    no_inotify;    /* pure polling */
+	double rotate_wait;   /* seconds a renamed file is still
+				 read while it grows; 0: 5 */
 };
 
 /*
@@ -33,32 +33,32 @@ struct tail_opts {
  * describe the file the path currently names.
  */
 struct tail_file {
-	char		*path;
-	dev_t		 dev;
-	ino_t		 ino;
-	uint64_t	 offset;	/* bytes of complete lines consumed:
-					   the resume point */
-	uint64_t	 size;		/* size at the last read */
-	uint64_t	 lines;		/* lines delivered */
-	uint64_t	 bytes;		/* bytes read, line ends included */
-	uint64_t	 toolong;	/* lines over max_line, skipped */
-	uint64_t	 rotations;	/* path now names another file */
-	uint64_t	 truncations;	/* file shrank or was rewritten */
-	uint64_t	 lost;		/* files the path led to, deleted
-					   before they could be opened or
-					   read on (restart, max_open) */
-	uint64_t	 lost_bytes;	/* known unread in them: at least */
-	int		 polled;	/* no inotify watch covers it */
-	double		 last_read;	/* wall time of the last line */
-	int		 open;		/* a descriptor is held */
+	char	*path;
+	dev_t	 dev;
+	ino_t	 ino;
+	uint64_t offset;      /* bytes of complete lines consumed:
+				 the resume point */
+	uint64_t size;	      /* size at the last read */
+	uint64_t lines;	      /* lines delivered */
+	uint64_t bytes;	      /* bytes read, line ends included */
+	uint64_t toolong;     /* lines over max_line, skipped */
+	uint64_t rotations;   /* path now names another file */
+	uint64_t truncations; /* file shrank or was rewritten */
+	uint64_t lost;	      /* files the path led to, deleted
+				 before they could be opened or
+				 read on (restart, max_open) */
+	uint64_t lost_bytes;  /* known unread in them: at least */
+	int	 polled;      /* no inotify watch covers it */
+	double	 last_read;   /* wall time of the last line */
+	int	 open;	      /* a descriptor is held */
 };
 
 struct tail_stats {
-	uint64_t	 overflows;	/* inotify queue overflows */
-	uint64_t	 scans;		/* full checks of every path */
-	size_t		 files;		/* paths followed */
-	size_t		 open;		/* descriptors held on log files */
-	int		 inotify;	/* 1 when inotify is in use */
+	uint64_t overflows; /* inotify queue overflows */
+	uint64_t scans;	    /* full checks of every path */
+	size_t	 files;	    /* paths followed */
+	size_t	 open;	    /* descriptors held on log files */
+	int	 inotify;   /* 1 when inotify is in use */
 };
 
 /*
@@ -66,8 +66,8 @@ struct tail_stats {
  * NUL-terminated and is valid only during the call; the callback must not
  * call back into tail.
  */
-typedef void	tail_line_fn(void *arg, struct tail_file *, const char *line,
-		    size_t len);
+typedef void tail_line_fn(void *arg, struct tail_file *, const char *line,
+    size_t len);
 
 struct tail;
 
@@ -80,8 +80,8 @@ struct tail;
  * instance is live. When inotify cannot be set up, falls back to polling
  * (see tail_stats()).
  */
-struct tail	*tail_new(const struct tail_opts *, const char *const *patterns,
-		    size_t n, char *err, size_t errlen);
+struct tail *tail_new(const struct tail_opts *, const char *const *patterns,
+    size_t n, char *err, size_t errlen);
 
 /*
  * Waits up to timeout_ms (negative: until the next stat check) for file
@@ -90,14 +90,13 @@ struct tail	*tail_new(const struct tail_opts *, const char *const *patterns,
  * 0, or -1 with errno set on a fatal error of the wait itself. An
  * interrupted wait returns 0 early.
  */
-int		 tail_poll(struct tail *, int timeout_ms, tail_line_fn *fn,
-		    void *arg);
+int tail_poll(struct tail *, int timeout_ms, tail_line_fn *fn, void *arg);
 
 /* Calls fn for each followed path, in the order they were found. */
-void		 tail_foreach(struct tail *,
-		    void (*fn)(const struct tail_file *, void *), void *arg);
+void tail_foreach(struct tail *, void (*fn)(const struct tail_file *, void *),
+    void *arg);
 
-void		 tail_stats(const struct tail *, struct tail_stats *);
+void tail_stats(const struct tail *, struct tail_stats *);
 
 /*
  * One open file as restart state sees it: the followed path it belongs to
@@ -107,48 +106,48 @@ void		 tail_stats(const struct tail *, struct tail_stats *);
  * 256 or fewer when the file was shorter.
  */
 struct tail_pos {
-	const char	*path;
-	uint64_t	 dev;
-	uint64_t	 ino;
-	uint64_t	 offset;
-	uint64_t	 headlen;
-	uint64_t	 headhash;
-	int64_t		 saved;		/* ns, coarse wall clock of the
-					   snapshot; 0 when unknown */
-	uint64_t	 size;		/* the file's then; 0 when unknown */
+	const char *path;
+	uint64_t    dev;
+	uint64_t    ino;
+	uint64_t    offset;
+	uint64_t    headlen;
+	uint64_t    headhash;
+	int64_t	    saved; /* ns, coarse wall clock of the
+			      snapshot; 0 when unknown */
+	uint64_t    size;  /* the file's then; 0 when unknown */
 };
 
 /* What tail_restore() did, file by file. */
 struct tail_restore {
-	size_t	resumed;	/* same file under its path, at its offset */
-	size_t	rotated;	/* renamed while down: read on from the offset */
-	size_t	copied;		/* truncated while down, its copy read on */
-	size_t	truncated;	/* shorter or rewritten: read from 0 */
-	size_t	lost;		/* gone, or no longer followed */
-	uint64_t lost_bytes;	/* known unread in the files gone */
-	size_t	fresh;		/* unknown to the state: read from its start */
-	size_t	later;		/* rotated since the save: read whole */
-	size_t	compressed;	/* gzipped while down: read on in its text */
-	char	gzerr[256];	/* the first gzip text that could not be
-				   read to its end, and why; or "" */
+	size_t	 resumed;    /* same file under its path, at its offset */
+	size_t	 rotated;    /* renamed while down: read on from the offset */
+	size_t	 copied;     /* truncated while down, its copy read on */
+	size_t	 truncated;  /* shorter or rewritten: read from 0 */
+	size_t	 lost;	     /* gone, or no longer followed */
+	uint64_t lost_bytes; /* known unread in the files gone */
+	size_t	 fresh;	     /* unknown to the state: read from its start */
+	size_t	 later;	     /* rotated since the save: read whole */
+	size_t	 compressed; /* gzipped while down: read on in its text */
+	char	 gzerr[256]; /* the first gzip text that could not be
+				read to its end, and why; or "" */
 };
 
-#define TAIL_HEAD	256	/* bytes of a file's head fingerprinted */
+#define TAIL_HEAD 256 /* bytes of a file's head fingerprinted */
 
 /*
  * Calls fn for every file being read: per path, the renamed files still
  * read (oldest first), then the file the path names. Between two
  * tail_poll() calls the offsets are exactly the lines delivered.
  */
-void		 tail_positions(struct tail *, int64_t saved,
-		    void (*fn)(const struct tail_pos *, void *), void *arg);
+void tail_positions(struct tail *, int64_t	       saved,
+    void (*fn)(const struct tail_pos *, void *), void *arg);
 
 /*
  * The time positions are stamped with (ns of the coarse wall clock the
  * kernel stamps files with); tail_positions() stamps with saved, or with
  * this when saved is 0.
  */
-int64_t		 tail_clock(void);
+int64_t tail_clock(void);
 
 /*
  * Puts every file where restart state says it was; call it once, after
@@ -169,9 +168,8 @@ int64_t		 tail_clock(void);
  * know. Counts go to *rs. Cost: a stat of each entry of the directory of
  * each saved path (and of the directory it leads to).
  */
-void		 tail_restore(struct tail *, const struct tail_pos *, size_t n,
-		    double saved, tail_line_fn *fn, void *arg,
-		    struct tail_restore *rs);
+void tail_restore(struct tail *, const struct tail_pos *, size_t n,
+    double saved, tail_line_fn *fn, void *arg, struct tail_restore *rs);
 
 /*
  * A position in restart state, as text: its kind and the version of its
@@ -179,25 +177,24 @@ void		 tail_restore(struct tail *, const struct tail_pos *, size_t n,
  * util.h): "PATH" DEV INO OFFSET HEADLEN HEADHASH16 SAVED SIZE. Version 1
  * had neither SAVED nor SIZE, version 2 no SIZE.
  */
-#define TAIL_POS_KIND		"file"
-#define TAIL_POS_VERSION	3
+#define TAIL_POS_KIND	 "file"
+#define TAIL_POS_VERSION 3
 
 struct buf;
 
-void		 tail_pos_encode(const struct tail_pos *, struct buf *);
+void tail_pos_encode(const struct tail_pos *, struct buf *);
 
 /*
  * Decodes the fields of a position of version 1 to TAIL_POS_VERSION into
  * *p; p->path is *path, allocated (the caller frees it). Returns 0, or
  * -1 with *at, the offset in data of what is wrong, and a message in err.
  */
-int		 tail_pos_decode(uint64_t version, const char *data,
-		    size_t len, struct tail_pos *p, char **path, size_t *at,
-		    char *err, size_t errlen);
+int tail_pos_decode(uint64_t version, const char *data, size_t len,
+    struct tail_pos *p, char **path, size_t *at, char *err, size_t errlen);
 
 /* The fingerprint of a file's head: FNV-1a, 64 bits. */
-uint64_t	 tail_headhash(const void *, size_t);
+uint64_t tail_headhash(const void *, size_t);
 
-void		 tail_free(struct tail *);
+void tail_free(struct tail *);
 
 #endif

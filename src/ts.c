@@ -11,11 +11,11 @@
 #include "ts.h"
 #include "util.h"
 
-#define ISDIGIT(c)	((unsigned char)((c) - '0') < 10)
+#define ISDIGIT(c) ((unsigned char)((c) - '0') < 10)
 
 static const struct {
-	enum ts_format	 fmt;
-	const char	*name;
+	enum ts_format fmt;
+	const char    *name;
 } formats[] = {
 	{ TS_EPOCH_MS, "epoch_ms" },
 	{ TS_EPOCH_NS, "epoch_ns" },
@@ -27,7 +27,7 @@ static const struct {
 enum ts_format
 ts_format_byname(const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	if (name == NULL)
 		return 0;
@@ -41,7 +41,7 @@ ts_format_byname(const char *name)
 const char *
 ts_format_name(enum ts_format fmt)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < NELEM(formats); i++)
 		if (formats[i].fmt == fmt)
@@ -53,7 +53,7 @@ ts_format_name(enum ts_format fmt)
 static int
 num(const char *s, int n)
 {
-	int	v = 0;
+	int v = 0;
 
 	while (n-- > 0) {
 		if (!ISDIGIT(*s))
@@ -71,22 +71,33 @@ num(const char *s, int n)
 static int64_t
 days_from_civil(int64_t y, int m, int d)
 {
-	int64_t	era, yoe, doy, doe;
+	int64_t era, yoe, doy, doe;
 
 	if (m <= 2)
 		y--;
 	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;				/* [0, 399] */
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;	/* [0, 365] */
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;	/* [0, 146096] */
+	yoe = y - era * 400;				       /* [0, 399] */
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* [0, 365] */
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;	       /* [0, 146096] */
 	return era * 146097 + doe - 719468;
 }
 
 static int
 days_in_month(int y, int m)
 {
-	static const int	mdays[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
+	static const int mdays[12] = {
+		31,
+		28,
+		31,
+		30,
+		31,
+		30,
+		31,
+		31,
+		30,
+		31,
+		30,
+		31,
 	};
 
 	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
@@ -101,20 +112,19 @@ days_in_month(int y, int m)
 static int
 parse_rfc3339(const char *s, size_t n, double *out)
 {
-	const char	*p, *end = s + n, *fp = NULL;
-	char		 ibuf[24];
-	size_t		 nf = 0;
-	int64_t		 secs;
-	int		 y, mo, d, h, mi, sec, oh, om, off;
+	const char *p, *end = s + n, *fp = NULL;
+	char	    ibuf[24];
+	size_t	    nf = 0;
+	int64_t	    secs;
+	int	    y, mo, d, h, mi, sec, oh, om, off;
 
 	if (n < 20 || s[4] != '-' || s[7] != '-' || s[13] != ':' ||
 	    s[16] != ':' || (s[10] != 'T' && s[10] != 't' && s[10] != ' '))
 		return -1;
 	if ((y = num(s, 4)) < 0 || (mo = num(s + 5, 2)) < 1 || mo > 12 ||
 	    (d = num(s + 8, 2)) < 1 || d > days_in_month(y, mo) ||
-	    (h = num(s + 11, 2)) < 0 || h > 23 ||
-	    (mi = num(s + 14, 2)) < 0 || mi > 59 ||
-	    (sec = num(s + 17, 2)) < 0 || sec > 60)
+	    (h = num(s + 11, 2)) < 0 || h > 23 || (mi = num(s + 14, 2)) < 0 ||
+	    mi > 59 || (sec = num(s + 17, 2)) < 0 || sec > 60)
 		return -1;
 	p = s + 19;
 	if (*p == '.') {
@@ -130,9 +140,8 @@ parse_rfc3339(const char *s, size_t n, double *out)
 		off = 0;
 		p++;
 	} else if (*p == '+' || *p == '-') {
-		if (end - p < 6 || p[3] != ':' ||
-		    (oh = num(p + 1, 2)) < 0 || oh > 23 ||
-		    (om = num(p + 4, 2)) < 0 || om > 59)
+		if (end - p < 6 || p[3] != ':' || (oh = num(p + 1, 2)) < 0 ||
+		    oh > 23 || (om = num(p + 4, 2)) < 0 || om > 59)
 			return -1;
 		off = (oh * 60 + om) * 60;
 		if (*p == '-')
@@ -148,8 +157,7 @@ parse_rfc3339(const char *s, size_t n, double *out)
 	if (secs >= 0) {
 		/* The whole seconds and the fraction as one decimal. */
 		snprintf(ibuf, sizeof(ibuf), "%lld", (long long)secs);
-		return decimal_value(0, ibuf, strlen(ibuf), fp, nf, 0,
-		    out);
+		return decimal_value(0, ibuf, strlen(ibuf), fp, nf, 0, out);
 	}
 	/* Before 1970: the fraction counts up from the negative second. */
 	if (decimal_value(0, "", 0, fp, nf, 0, out) == -1)

@@ -15,8 +15,8 @@ enum ts_format {
 };
 
 /* Maps "epoch_s", "epoch_ms", "epoch_us", "epoch_ns", "rfc3339"; 0 if none. */
-enum ts_format	ts_format_byname(const char *);
-const char	*ts_format_name(enum ts_format);
+enum ts_format ts_format_byname(const char *);
+const char    *ts_format_name(enum ts_format);
 
 /*
  * Parses s[0..n) in the given format into Unix seconds. Epoch values are
@@ -24,6 +24,6 @@ const char	*ts_format_name(enum ts_format);
  * "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)", 't', 'z' and a space for
  * 'T' too. Returns 0, or -1 when s is not entirely such a value.
  */
-int	ts_parse(enum ts_format, const char *s, size_t n, double *out);
+int ts_parse(enum ts_format, const char *s, size_t n, double *out);
 
 #endif

@@ -17,17 +17,37 @@
 
 #include "util.h"
 
-#define ISDIGIT(c)	((unsigned char)((c) - '0') < 10)
+#define ISDIGIT(c) ((unsigned char)((c) - '0') < 10)
 
 /* Longest decimal text converted on the stack; longer goes to the heap. */
-#define DECIMAL_STACKBUF	96
+#define DECIMAL_STACKBUF 96
 
 /* Powers of ten that a double holds exactly. */
 static const double pow10tab[] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+	1e0,
+	1e1,
+	1e2,
+	1e3,
+	1e4,
+	1e5,
+	1e6,
+	1e7,
+	1e8,
+	1e9,
+	1e10,
+	1e11,
+	1e12,
+	1e13,
+	1e14,
+	1e15,
+	1e16,
+	1e17,
+	1e18,
+	1e19,
+	1e20,
+	1e21,
+	1e22,
 };
-
 
 static void
 oom(void)
@@ -41,7 +61,7 @@ oom(void)
 void *
 xmalloc(size_t n)
 {
-	void	*p;
+	void *p;
 
 	if ((p = malloc(n ? n : 1)) == NULL)
 		oom();
@@ -51,7 +71,7 @@ xmalloc(size_t n)
 void *
 xcalloc(size_t nmemb, size_t size)
 {
-	void	*p;
+	void *p;
 
 	if ((p = calloc(nmemb ? nmemb : 1, size ? size : 1)) == NULL)
 		oom();
@@ -83,7 +103,7 @@ xstrdup(const char *s)
 char *
 xstrndup(const char *s, size_t n)
 {
-	char	*p;
+	char *p;
 
 	p = xmalloc(n + 1);
 	memcpy(p, s, n);
@@ -94,7 +114,7 @@ xstrndup(const char *s, size_t n)
 void
 strv_free(char **v, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	if (v == NULL)
 		return;
@@ -130,7 +150,7 @@ buf_reset(struct buf *b)
 void
 buf_reserve(struct buf *b, size_t n)
 {
-	size_t	need, cap;
+	size_t need, cap;
 
 	if (n > SIZE_MAX - b->len - 1)
 		oom();
@@ -171,7 +191,7 @@ buf_puts(struct buf *b, const char *s)
 void
 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
-	va_list	ap2;
+	va_list ap2;
 	int	n;
 
 	va_copy(ap2, ap);
@@ -190,7 +210,7 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	buf_vprintf(b, fmt, ap);
@@ -200,7 +220,7 @@ buf_printf(struct buf *b, const char *fmt, ...)
 char *
 buf_release(struct buf *b)
 {
-	char	*p;
+	char *p;
 
 	if (b->p == NULL)
 		return xstrdup("");
@@ -212,7 +232,7 @@ buf_release(struct buf *b)
 double
 now_wall(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -221,7 +241,7 @@ now_wall(void)
 double
 now_mono(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -230,7 +250,7 @@ now_mono(void)
 size_t
 fmt_double(char *out, double v)
 {
-	int	prec, n;
+	int prec, n;
 
 	if (isnan(v))
 		return (size_t)snprintf(out, 32, "NaN");
@@ -258,11 +278,11 @@ fmt_double(char *out, double v)
 int
 write_atomic(const char *path, const void *data, size_t len)
 {
-	char		*tmp, *dircopy;
-	const char	*p;
-	size_t		 off;
-	ssize_t		 w;
-	int		 fd, dfd, saved;
+	char	   *tmp, *dircopy;
+	const char *p;
+	size_t	    off;
+	ssize_t	    w;
+	int	    fd, dfd, saved;
 
 	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) == -1)
 		return -1;
@@ -320,8 +340,8 @@ fail:
 size_t
 utf8_seq(const unsigned char *p, const unsigned char *end, size_t *bad)
 {
-	unsigned char	c = p[0], lo = 0x80, hi = 0xbf;
-	size_t		need, i;
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t	      need, i;
 
 	if (c < 0x80)
 		return 1;
@@ -330,17 +350,17 @@ utf8_seq(const unsigned char *p, const unsigned char *end, size_t *bad)
 	else if (c >= 0xe0 && c <= 0xef) {
 		need = 2;
 		if (c == 0xe0)
-			lo = 0xa0;	/* overlong below U+0800 */
+			lo = 0xa0; /* overlong below U+0800 */
 		else if (c == 0xed)
-			hi = 0x9f;	/* surrogates U+D800..U+DFFF */
+			hi = 0x9f; /* surrogates U+D800..U+DFFF */
 	} else if (c >= 0xf0 && c <= 0xf4) {
 		need = 3;
 		if (c == 0xf0)
-			lo = 0x90;	/* overlong below U+10000 */
+			lo = 0x90; /* overlong below U+10000 */
 		else if (c == 0xf4)
-			hi = 0x8f;	/* above U+10FFFF */
+			hi = 0x8f; /* above U+10FFFF */
 	} else {
-		*bad = 1;	/* continuation, C0, C1, F5..FF */
+		*bad = 1; /* continuation, C0, C1, F5..FF */
 		return 0;
 	}
 	for (i = 1; i <= need; i++) {
@@ -355,13 +375,13 @@ utf8_seq(const unsigned char *p, const unsigned char *end, size_t *bad)
 }
 
 int
-decimal_value(int neg, const char *ip, size_t ni, const char *fp,
-    size_t nf, long e10, double *out)
+decimal_value(int neg, const char *ip, size_t ni, const char *fp, size_t nf,
+    long e10, double *out)
 {
-	char		 stack[DECIMAL_STACKBUF], *buf, *b;
-	uint64_t	 m = 0;
-	size_t		 i, need;
-	double		 v;
+	char	 stack[DECIMAL_STACKBUF], *buf, *b;
+	uint64_t m = 0;
+	size_t	 i, need;
+	double	 v;
 
 	/* Trailing zeros of the fraction only move the exponent. */
 	while (nf > 0 && fp[nf - 1] == '0')
@@ -409,10 +429,10 @@ done:
 int
 decimal_parse(const char *s, size_t n, int scale, double *out)
 {
-	const char	*p = s, *end = s + n, *ip, *fp = NULL;
-	size_t		 ni, nf = 0;
-	long		 e = 0;
-	int		 neg = 0, eneg = 0;
+	const char *p = s, *end = s + n, *ip, *fp = NULL;
+	size_t	    ni, nf = 0;
+	long	    e = 0;
+	int	    neg = 0, eneg = 0;
 
 	if (p < end && *p == '-') {
 		neg = 1;
@@ -431,30 +451,29 @@ decimal_parse(const char *s, size_t n, int scale, double *out)
 			return -1;
 	}
 	if (p < end && (*p == 'e' || *p == 'E')) {
-		const char	*q;
+		const char *q;
 
 		p++;
 		if (p < end && (*p == '+' || *p == '-'))
 			eneg = *p++ == '-';
 		q = p;
 		for (; p < end && ISDIGIT(*p); p++)
-			if (e < 100000)		/* far past any double */
+			if (e < 100000) /* far past any double */
 				e = e * 10 + (*p - '0');
 		if (p == q)
 			return -1;
 	}
 	if (p != end)
 		return -1;
-	return decimal_value(neg, ip, ni, fp, nf,
-	    (eneg ? -e : e) - scale, out);
+	return decimal_value(neg, ip, ni, fp, nf, (eneg ? -e : e) - scale, out);
 }
 
 void
 field_put_str(struct buf *out, const void *v, size_t n)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	const unsigned char	*p = v;
-	size_t			 i;
+	static const char    hex[] = "0123456789abcdef";
+	const unsigned char *p = v;
+	size_t		     i;
 
 	buf_putc(out, ' ');
 	buf_putc(out, '"');
@@ -486,15 +505,15 @@ field_put_x64(struct buf *out, unsigned long long v)
 int
 field_split(const char *p, size_t n, struct str *f, size_t max)
 {
-	const char	*end = p + n, *sp;
-	size_t		 nf = 0;
+	const char *end = p + n, *sp;
+	size_t	    nf = 0;
 
 	if (n == 0)
 		return 0;
 	if (*p != ' ')
 		return -1;
 	while (p < end) {
-		p++;			/* the space */
+		p++; /* the space */
 		sp = memchr(p, ' ', (size_t)(end - p));
 		if (sp == NULL)
 			sp = end;
@@ -511,8 +530,8 @@ field_split(const char *p, size_t n, struct str *f, size_t max)
 int
 field_u64(const struct str *s, unsigned long long *v)
 {
-	size_t		j;
-	unsigned	d;
+	size_t	 j;
+	unsigned d;
 
 	if (s->n == 0 || s->n > 20 || (s->n > 1 && s->p[0] == '0'))
 		return -1;
@@ -541,8 +560,8 @@ hexdigit(char c)
 int
 field_hex(const struct str *s, size_t digits, unsigned long long *v)
 {
-	size_t	j;
-	int	d;
+	size_t j;
+	int    d;
 
 	if (s->n != digits || digits > 16)
 		return -1;
@@ -559,10 +578,10 @@ int
 field_str(const struct str *s, int binary, char **out, size_t *outlen,
     size_t *at, const char **why)
 {
-	const char	*p = s->p;
-	char		*d;
-	size_t		 j, n = 0;
-	int		 hi, lo;
+	const char *p = s->p;
+	char	   *d;
+	size_t	    j, n = 0;
+	int	    hi, lo;
 
 	*out = NULL;
 	*at = 0;
@@ -588,7 +607,7 @@ field_str(const struct str *s, int binary, char **out, size_t *outlen,
 			j += 3;
 		} else if ((unsigned char)p[j] <= ' ' ||
 		    (unsigned char)p[j] >= 0x7f || p[j] == '"') {
-			*why = NULL;	/* the caller names the byte */
+			*why = NULL; /* the caller names the byte */
 			goto bad;
 		} else
 			d[n++] = p[j];

@@ -11,60 +11,59 @@
 
 /* A growable byte buffer; p is always NUL-terminated when cap > 0. */
 struct buf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
+	char  *p;
+	size_t len;
+	size_t cap;
 };
 
 /* A borrowed byte string: not NUL-terminated, not owned. */
 struct str {
-	const char	*p;
-	size_t		 n;
+	const char *p;
+	size_t	    n;
 };
 
-void	 buf_init(struct buf *);
-void	 buf_free(struct buf *);
-void	 buf_reset(struct buf *);
-void	 buf_reserve(struct buf *, size_t);
-void	 buf_append(struct buf *, const void *, size_t);
-void	 buf_putc(struct buf *, int);
-void	 buf_puts(struct buf *, const char *);
-void	 buf_printf(struct buf *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	 buf_vprintf(struct buf *, const char *, va_list)
-	    __attribute__((format(printf, 2, 0)));
+void buf_init(struct buf *);
+void buf_free(struct buf *);
+void buf_reset(struct buf *);
+void buf_reserve(struct buf *, size_t);
+void buf_append(struct buf *, const void *, size_t);
+void buf_putc(struct buf *, int);
+void buf_puts(struct buf *, const char *);
+void buf_printf(struct buf *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
 /* Hands the buffer's bytes to the caller (who frees them) and resets it. */
-char	*buf_release(struct buf *);
+char *buf_release(struct buf *);
 
 /* Allocation that aborts the process with a message when memory runs out. */
-void	*xmalloc(size_t);
-void	*xcalloc(size_t, size_t);
-void	*xrealloc(void *, size_t);
-void	*xreallocarray(void *, size_t, size_t);
-char	*xstrdup(const char *);
-char	*xstrndup(const char *, size_t);
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xrealloc(void *, size_t);
+void *xreallocarray(void *, size_t, size_t);
+char *xstrdup(const char *);
+char *xstrndup(const char *, size_t);
 /* Frees n strings and the array holding them; NULL is fine. */
-void	 strv_free(char **, size_t);
+void strv_free(char **, size_t);
 
 /* Wall clock as Unix seconds with sub-second precision. */
-double	 now_wall(void);
+double now_wall(void);
 /* Monotonic clock in seconds. */
-double	 now_mono(void);
+double now_mono(void);
 
 /*
  * Formats a sample value the way Prometheus expects: integers without a
  * fraction, +Inf, -Inf, NaN, else the shortest decimal that reads back
  * exactly. Writes at most 32 bytes including the NUL; returns the length.
  */
-size_t	 fmt_double(char *, double);
+size_t fmt_double(char *, double);
 
 /*
  * Length of the well-formed UTF-8 sequence at p (p < end), or 0 with *bad
  * set to the length of its maximal ill-formed subpart (Unicode Table 3-7),
  * which is written as one U+FFFD.
  */
-size_t	 utf8_seq(const unsigned char *p, const unsigned char *end,
-	    size_t *bad);
+size_t utf8_seq(const unsigned char *p, const unsigned char *end, size_t *bad);
 
 /*
  * The value of the decimal digits ip[0..ni) followed by fp[0..nf), times
@@ -73,15 +72,15 @@ size_t	 utf8_seq(const unsigned char *p, const unsigned char *end,
  * two exact values); the rest is spelled out for strtod(). Returns 0, or
  * -1 when the result is not finite.
  */
-int	 decimal_value(int neg, const char *ip, size_t ni, const char *fp,
-	    size_t nf, long e10, double *out);
+int decimal_value(int neg, const char *ip, size_t ni, const char *fp, size_t nf,
+    long e10, double *out);
 
 /*
  * A decimal number -?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?, the whole of
  * s[0..n), times 10^-scale, correctly rounded. Returns 0, or -1 when s is
  * not one or the value is not finite.
  */
-int	 decimal_parse(const char *s, size_t n, int scale, double *out);
+int decimal_parse(const char *s, size_t n, int scale, double *out);
 
 /*
  * Fields of a text record, one space before each (the state file's):
@@ -89,20 +88,20 @@ int	 decimal_parse(const char *s, size_t n, int scale, double *out);
  * and '\', written \xNN; unsigned numbers in canonical decimal; 64-bit
  * values as 16 lower-case hex digits.
  */
-void	 field_put_str(struct buf *, const void *, size_t);
-void	 field_put_u64(struct buf *, unsigned long long);
-void	 field_put_x64(struct buf *, unsigned long long);
+void field_put_str(struct buf *, const void *, size_t);
+void field_put_u64(struct buf *, unsigned long long);
+void field_put_x64(struct buf *, unsigned long long);
 
 /*
  * Splits p[0..n), fields each after one space, into at most max fields.
  * Returns how many, or -1 when a field is empty, there are more than max
  * or p does not start with a space.
  */
-int	 field_split(const char *p, size_t n, struct str *f, size_t max);
+int field_split(const char *p, size_t n, struct str *f, size_t max);
 
 /* Each returns 0, or -1 when the field is not of its kind. */
-int	 field_u64(const struct str *, unsigned long long *);
-int	 field_hex(const struct str *, size_t digits, unsigned long long *);
+int field_u64(const struct str *, unsigned long long *);
+int field_hex(const struct str *, size_t digits, unsigned long long *);
 
 /*
  * Decodes a quoted field into a new NUL-terminated string (the caller
@@ -110,14 +109,14 @@ int	 field_hex(const struct str *, size_t digits, unsigned long long *);
  * 0, or -1 with *at the offset in the field of the fault and *why what it
  * is, NULL for a byte that should have been escaped.
  */
-int	 field_str(const struct str *, int binary, char **out,
-	    size_t *outlen, size_t *at, const char **why);
+int field_str(const struct str *, int binary, char **out, size_t *outlen,
+    size_t *at, const char **why);
 
 /*
  * Writes data to path atomically: a temporary file in the same directory,
  * fsync, rename over path, fsync of the directory. Returns 0 or -1 with
  * errno set.
  */
-int	 write_atomic(const char *path, const void *data, size_t len);
+int write_atomic(const char *path, const void *data, size_t len);
 
 #endif

@@ -29,33 +29,39 @@
 #include "webconfig.h"
 
 /* Certificates and keys are small; anything larger is a wrong path. */
-#define MAX_PEM		(1024 * 1024)
+#define MAX_PEM (1024 * 1024)
 /* sha256crypt with few rounds: the memo of an accepted password. */
-#define MEMO_PREFIX	"$5$"
-#define MEMO_ROUNDS	1000
-#define BCRYPT_LEN	60
+#define MEMO_PREFIX "$5$"
+#define MEMO_ROUNDS 1000
+#define BCRYPT_LEN  60
 
 struct loader {
-	const char		*path;
-	char			*dir;	/* prefix for relative paths, or NULL */
-	yaml_document_t		 doc;
-	struct buf		 errs;
-	struct buf		 warns;
-	struct webconfig	*wc;
+	const char	 *path;
+	char		 *dir; /* prefix for relative paths, or NULL */
+	yaml_document_t	  doc;
+	struct buf	  errs;
+	struct buf	  warns;
+	struct webconfig *wc;
 };
 
 /* Keys of tls_server_config the toolkit has and this server has not. */
 static const char *const tls_unsupported[] = {
-	"cert", "cipher_suites", "client_allowed_sans", "client_ca",
-	"client_ca_file", "curve_preferences", "key", "max_version",
-	"min_version", "prefer_server_cipher_suites",
+	"cert",
+	"cipher_suites",
+	"client_allowed_sans",
+	"client_ca",
+	"client_ca_file",
+	"curve_preferences",
+	"key",
+	"max_version",
+	"min_version",
+	"prefer_server_cipher_suites",
 };
 
-static void __attribute__((format(printf, 4, 5)))
-note(struct loader *l, struct buf *b, const yaml_node_t *n,
-    const char *fmt, ...)
+static void __attribute__((format(printf, 4, 5))) note(struct loader *l,
+    struct buf *b, const yaml_node_t *n, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	buf_printf(b, "%s:%zu:%zu: ", l->path, n->start_mark.line + 1,
 	    n->start_mark.column + 1);
@@ -66,7 +72,7 @@ note(struct loader *l, struct buf *b, const yaml_node_t *n,
 }
 
 #define ERR(l, n, ...)	note((l), &(l)->errs, (n), __VA_ARGS__)
-#define WARN(l, n, ...)	note((l), &(l)->warns, (n), __VA_ARGS__)
+#define WARN(l, n, ...) note((l), &(l)->warns, (n), __VA_ARGS__)
 
 static yaml_node_t *
 node(struct loader *l, int id)
@@ -93,7 +99,7 @@ kind(const yaml_node_t *n)
 static int
 is_null(const yaml_node_t *n)
 {
-	const char	*v;
+	const char *v;
 
 	if (n->type != YAML_SCALAR_NODE ||
 	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
@@ -112,7 +118,7 @@ is_null(const yaml_node_t *n)
 static const char *
 string(struct loader *l, const yaml_node_t *n, const char *what)
 {
-	const char	*v;
+	const char *v;
 
 	if (n->type != YAML_SCALAR_NODE) {
 		ERR(l, n, "%s: expected a string, found %s", what, kind(n));
@@ -137,14 +143,14 @@ string(struct loader *l, const yaml_node_t *n, const char *what)
 static const yaml_node_pair_t *
 earlier(struct loader *l, const yaml_node_t *m, const yaml_node_pair_t *p)
 {
-	const yaml_node_pair_t	*q;
-	const yaml_node_t	*k = node(l, p->key), *k2;
+	const yaml_node_pair_t *q;
+	const yaml_node_t      *k = node(l, p->key), *k2;
 
 	for (q = m->data.mapping.pairs.start; q < p; q++) {
 		k2 = node(l, q->key);
 		if (k2->type == YAML_SCALAR_NODE &&
 		    strcmp((char *)k->data.scalar.value,
-		    (char *)k2->data.scalar.value) == 0)
+			(char *)k2->data.scalar.value) == 0)
 			return q;
 	}
 	return NULL;
@@ -155,8 +161,7 @@ earlier(struct loader *l, const yaml_node_t *m, const yaml_node_pair_t *p)
  * then set), 0 with an error otherwise.
  */
 static int
-mapping(struct loader *l, const yaml_node_t *n, const char *what,
-    int *empty)
+mapping(struct loader *l, const yaml_node_t *n, const char *what, int *empty)
 {
 	*empty = is_null(n);
 	if (*empty || n->type == YAML_MAPPING_NODE)
@@ -173,12 +178,11 @@ static int
 skip(struct loader *l, const yaml_node_t *m, const yaml_node_pair_t *p,
     const char *what)
 {
-	const yaml_node_pair_t	*q;
-	const yaml_node_t	*k = node(l, p->key);
+	const yaml_node_pair_t *q;
+	const yaml_node_t      *k = node(l, p->key);
 
 	if (k->type != YAML_SCALAR_NODE) {
-		ERR(l, k, "%s: expected a string key, found %s", what,
-		    kind(k));
+		ERR(l, k, "%s: expected a string key, found %s", what, kind(k));
 		return 1;
 	}
 	if ((q = earlier(l, m, p)) != NULL) {
@@ -200,12 +204,12 @@ static char *
 read_pem(struct loader *l, const yaml_node_t *n, const char *what,
     char **resolved)
 {
-	struct stat	 st;
-	const char	*name;
-	char		*path, *data = NULL;
-	ssize_t		 r;
-	size_t		 len = 0;
-	int		 fd;
+	struct stat st;
+	const char *name;
+	char	   *path, *data = NULL;
+	ssize_t	    r;
+	size_t	    len = 0;
+	int	    fd;
 
 	*resolved = NULL;
 	if ((name = string(l, n, what)) == NULL)
@@ -263,10 +267,9 @@ fail:
  * private key that is not encrypted (there is no passphrase to give).
  */
 static void
-check_pem(struct loader *l, const yaml_node_t *certn,
-    const yaml_node_t *keyn)
+check_pem(struct loader *l, const yaml_node_t *certn, const yaml_node_t *keyn)
 {
-	struct webconfig	*wc = l->wc;
+	struct webconfig *wc = l->wc;
 
 	if (wc->cert_pem != NULL &&
 	    strstr(wc->cert_pem, "-----BEGIN CERTIFICATE-----") == NULL)
@@ -275,9 +278,12 @@ check_pem(struct loader *l, const yaml_node_t *certn,
 	if (wc->key_pem == NULL)
 		return;
 	if (strstr(wc->key_pem, "-----BEGIN ENCRYPTED PRIVATE KEY-----") !=
-	    NULL || strstr(wc->key_pem, "Proc-Type: 4,ENCRYPTED") != NULL)
-		ERR(l, keyn, "key_file \"%s\": encrypted keys are not "
-		    "supported", wc->key_file);
+		NULL ||
+	    strstr(wc->key_pem, "Proc-Type: 4,ENCRYPTED") != NULL)
+		ERR(l, keyn,
+		    "key_file \"%s\": encrypted keys are not "
+		    "supported",
+		    wc->key_file);
 	else if (strstr(wc->key_pem, "-----BEGIN ") == NULL ||
 	    strstr(wc->key_pem, "PRIVATE KEY-----") == NULL)
 		ERR(l, keyn, "key_file \"%s\": no PEM private key in it",
@@ -288,16 +294,16 @@ check_pem(struct loader *l, const yaml_node_t *certn,
 static void
 load_tls(struct loader *l, const yaml_node_t *m)
 {
-	yaml_node_pair_t	*p;
-	yaml_node_t		*k, *v, *certn = NULL, *keyn = NULL;
-	const char		*key, *s;
-	size_t			 i;
-	int			 empty;
+	yaml_node_pair_t *p;
+	yaml_node_t	 *k, *v, *certn = NULL, *keyn = NULL;
+	const char	 *key, *s;
+	size_t		  i;
+	int		  empty;
 
 	if (!mapping(l, m, "tls_server_config", &empty) || empty)
 		return;
 	for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
-	    p++) {
+	     p++) {
 		if (skip(l, m, p, "tls_server_config"))
 			continue;
 		k = node(l, p->key);
@@ -316,7 +322,8 @@ load_tls(struct loader *l, const yaml_node_t *m)
 				continue;
 			if ((s = string(l, v, "client_auth_type")) != NULL &&
 			    strcmp(s, "NoClientCert") != 0)
-				ERR(l, v, "client_auth_type \"%s\" is not "
+				ERR(l, v,
+				    "client_auth_type \"%s\" is not "
 				    "supported: client certificates are not "
 				    "checked, only NoClientCert is accepted",
 				    s);
@@ -326,12 +333,16 @@ load_tls(struct loader *l, const yaml_node_t *m)
 			if (strcmp(key, tls_unsupported[i]) == 0)
 				break;
 		if (i < NELEM(tls_unsupported))
-			ERR(l, k, "tls_server_config: \"%s\" is not "
-			    "supported", key);
+			ERR(l, k,
+			    "tls_server_config: \"%s\" is not "
+			    "supported",
+			    key);
 		else
-			ERR(l, k, "tls_server_config: unknown key \"%s\" "
+			ERR(l, k,
+			    "tls_server_config: unknown key \"%s\" "
 			    "(expected cert_file, key_file or "
-			    "client_auth_type)", key);
+			    "client_auth_type)",
+			    key);
 	}
 	if (certn != NULL && is_null(certn))
 		certn = NULL;
@@ -353,9 +364,9 @@ load_tls(struct loader *l, const yaml_node_t *m)
 static int
 is_bcrypt(const char *h)
 {
-	static const char	b64[] = "./ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789";
-	int			cost;
+	static const char b64[] = "./ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789";
+	int		  cost;
 
 	if (strlen(h) != BCRYPT_LEN || h[0] != '$' || h[1] != '2' ||
 	    strchr("aby", h[2]) == NULL || h[3] != '$' || h[6] != '$')
@@ -379,19 +390,19 @@ user_cmp(const void *a, const void *b)
 static void
 load_users(struct loader *l, const yaml_node_t *m)
 {
-	struct webconfig	*wc = l->wc;
-	yaml_node_pair_t	*p;
-	yaml_node_t		*k, *v;
-	const char		*name, *hash;
-	size_t			 n;
-	int			 empty;
+	struct webconfig *wc = l->wc;
+	yaml_node_pair_t *p;
+	yaml_node_t	 *k, *v;
+	const char	 *name, *hash;
+	size_t		  n;
+	int		  empty;
 
 	if (!mapping(l, m, "basic_auth_users", &empty) || empty)
 		return;
 	n = m->data.mapping.pairs.top - m->data.mapping.pairs.start;
 	wc->users = xcalloc(n, sizeof(*wc->users));
 	for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
-	    p++) {
+	     p++) {
 		if (skip(l, m, p, "basic_auth_users"))
 			continue;
 		k = node(l, p->key);
@@ -404,23 +415,26 @@ load_users(struct loader *l, const yaml_node_t *m)
 			continue;
 		}
 		if (strchr(name, ':') != NULL) {
-			ERR(l, k, "basic_auth_users: user name \"%s\" contains "
+			ERR(l, k,
+			    "basic_auth_users: user name \"%s\" contains "
 			    "\":\", which basic authentication cannot carry",
 			    name);
 			continue;
 		}
 		if (v->type != YAML_SCALAR_NODE || is_null(v)) {
-			ERR(l, v, "basic_auth_users: \"%s\": expected a bcrypt "
-			    "hash, found %s", name,
-			    is_null(v) ? "nothing" : kind(v));
+			ERR(l, v,
+			    "basic_auth_users: \"%s\": expected a bcrypt "
+			    "hash, found %s",
+			    name, is_null(v) ? "nothing" : kind(v));
 			continue;
 		}
 		hash = (const char *)v->data.scalar.value;
-		if (strlen(hash) != v->data.scalar.length ||
-		    !is_bcrypt(hash)) {
-			ERR(l, v, "basic_auth_users: \"%s\": not a bcrypt hash "
+		if (strlen(hash) != v->data.scalar.length || !is_bcrypt(hash)) {
+			ERR(l, v,
+			    "basic_auth_users: \"%s\": not a bcrypt hash "
 			    "(expected \"$2y$\", \"$2b$\" or \"$2a$\", a cost, "
-			    "\"$\" and 53 characters)", name);
+			    "\"$\" and 53 characters)",
+			    name);
 			continue;
 		}
 		wc->users[wc->nusers].name = xstrdup(name);
@@ -434,15 +448,15 @@ load_users(struct loader *l, const yaml_node_t *m)
 static void
 load_root(struct loader *l, const yaml_node_t *root)
 {
-	yaml_node_pair_t	*p;
-	yaml_node_t		*k, *v;
-	const char		*key;
-	int			 empty;
+	yaml_node_pair_t *p;
+	yaml_node_t	 *k, *v;
+	const char	 *key;
+	int		  empty;
 
 	if (!mapping(l, root, "web configuration", &empty) || empty)
 		return;
 	for (p = root->data.mapping.pairs.start;
-	    p < root->data.mapping.pairs.top; p++) {
+	     p < root->data.mapping.pairs.top; p++) {
 		if (skip(l, root, p, "web configuration"))
 			continue;
 		k = node(l, p->key);
@@ -455,9 +469,11 @@ load_root(struct loader *l, const yaml_node_t *root)
 		else if (strcmp(key, "http_server_config") == 0)
 			WARN(l, k, "http_server_config is ignored");
 		else
-			ERR(l, k, "unknown key \"%s\" (expected "
+			ERR(l, k,
+			    "unknown key \"%s\" (expected "
 			    "basic_auth_users, http_server_config or "
-			    "tls_server_config)", key);
+			    "tls_server_config)",
+			    key);
 	}
 }
 
@@ -468,8 +484,8 @@ load_root(struct loader *l, const yaml_node_t *root)
 static void
 offset_mark(FILE *fp, size_t off, yaml_mark_t *m)
 {
-	size_t	i;
-	int	c;
+	size_t i;
+	int    c;
 
 	m->line = m->column = 0;
 	if (fseek(fp, 0, SEEK_SET) == -1)
@@ -487,8 +503,8 @@ offset_mark(FILE *fp, size_t off, yaml_mark_t *m)
 static void
 parse_error(struct loader *l, const yaml_parser_t *p, FILE *fp)
 {
-	yaml_mark_t	m = p->problem_mark;
-	int		saved = errno;
+	yaml_mark_t m = p->problem_mark;
+	int	    saved = errno;
 
 	if (p->error == YAML_READER_ERROR && ferror(fp)) {
 		buf_printf(&l->errs, "%s: %s\n", l->path, strerror(saved));
@@ -512,9 +528,9 @@ parse_error(struct loader *l, const yaml_parser_t *p, FILE *fp)
 static void
 parse(struct loader *l, FILE *fp)
 {
-	yaml_parser_t	 parser;
-	yaml_document_t	 extra;
-	yaml_node_t	*root;
+	yaml_parser_t	parser;
+	yaml_document_t extra;
+	yaml_node_t    *root;
 
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_file(&parser, fp);
@@ -532,7 +548,8 @@ parse(struct loader *l, FILE *fp)
 		else {
 			if ((root = yaml_document_get_root_node(&extra)) !=
 			    NULL)
-				buf_printf(&l->errs, "%s:%zu:%zu: a second "
+				buf_printf(&l->errs,
+				    "%s:%zu:%zu: a second "
 				    "YAML document; only one is read\n",
 				    l->path, extra.start_mark.line + 1,
 				    extra.start_mark.column + 1);
@@ -549,10 +566,10 @@ parse(struct loader *l, FILE *fp)
 struct webconfig *
 webconfig_load(const char *path, char *err, size_t errlen)
 {
-	struct loader		 l;
-	struct webconfig	*wc;
-	const char		*slash;
-	FILE			*fp;
+	struct loader	  l;
+	struct webconfig *wc;
+	const char	 *slash;
+	FILE		 *fp;
 
 	if ((fp = fopen(path, "re")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -562,7 +579,7 @@ webconfig_load(const char *path, char *err, size_t errlen)
 	l.path = path;
 	if ((slash = strrchr(path, '/')) != NULL)
 		l.dir = slash == path ? xstrdup("") :
-		    xstrndup(path, slash - path);
+					xstrndup(path, slash - path);
 	buf_init(&l.errs);
 	buf_init(&l.warns);
 	wc = l.wc = xcalloc(1, sizeof(*wc));
@@ -591,8 +608,9 @@ webconfig_load(const char *path, char *err, size_t errlen)
 		wc->warnings = buf_release(&l.warns);
 	}
 	buf_free(&l.warns);
-	if (wc->nusers > 0 && crypt_gensalt_rn(MEMO_PREFIX, MEMO_ROUNDS, NULL,
-	    0, wc->memo_salt, sizeof(wc->memo_salt)) == NULL)
+	if (wc->nusers > 0 &&
+	    crypt_gensalt_rn(MEMO_PREFIX, MEMO_ROUNDS, NULL, 0, wc->memo_salt,
+		sizeof(wc->memo_salt)) == NULL)
 		wc->memo_salt[0] = '\0';
 	return wc;
 }
@@ -600,7 +618,7 @@ webconfig_load(const char *path, char *err, size_t errlen)
 void
 webconfig_free(struct webconfig *wc)
 {
-	size_t	i;
+	size_t i;
 
 	if (wc == NULL)
 		return;
@@ -626,8 +644,8 @@ webconfig_free(struct webconfig *wc)
 static int
 same(const char *a, const char *b)
 {
-	size_t		 n = strlen(a), i;
-	unsigned char	 d = 0;
+	size_t	      n = strlen(a), i;
+	unsigned char d = 0;
 
 	if (n != strlen(b))
 		return 0;
@@ -643,8 +661,8 @@ same(const char *a, const char *b)
 static int
 take_token(struct webconfig *wc)
 {
-	double	now = now_mono();
-	int	ok;
+	double now = now_mono();
+	int    ok;
 
 	pthread_mutex_lock(&wc->lock);
 	wc->tokens += (now - wc->tokens_at) * wc->auth_rate;
@@ -677,25 +695,26 @@ webconfig_auth_counts(struct webconfig *wc, uint64_t *refused,
 int
 webconfig_auth(struct webconfig *wc, const char *user, const char *pass)
 {
-	struct webconfig_user	 key, *u;
-	struct crypt_data	*cd;
-	const char		*hash, *out;
-	char			 memo[sizeof(u->memo)];
-	int			 ok = 0;
+	struct webconfig_user key, *u;
+	struct crypt_data    *cd;
+	const char	     *hash, *out;
+	char		      memo[sizeof(u->memo)];
+	int		      ok = 0;
 
 	if (wc->nusers == 0 || user == NULL || pass == NULL)
 		return 0;
 	key.name = (char *)(uintptr_t)user;
-	u = bsearch(&key, wc->users, wc->nusers, sizeof(*wc->users),
-	    user_cmp);
+	u = bsearch(&key, wc->users, wc->nusers, sizeof(*wc->users), user_cmp);
 	cd = xcalloc(1, sizeof(*cd));
 
 	if (u != NULL && wc->memo_salt[0] != '\0') {
 		pthread_mutex_lock(&wc->lock);
 		memcpy(memo, u->memo, sizeof(memo));
 		pthread_mutex_unlock(&wc->lock);
-		if (memo[0] != '\0' && (out = crypt_rn(pass, wc->memo_salt, cd,
-		    sizeof(*cd))) != NULL && same(out, memo)) {
+		if (memo[0] != '\0' &&
+		    (out = crypt_rn(pass, wc->memo_salt, cd, sizeof(*cd))) !=
+			NULL &&
+		    same(out, memo)) {
 			ok = 1;
 			goto end;
 		}
@@ -712,8 +731,8 @@ webconfig_auth(struct webconfig *wc, const char *user, const char *pass)
 		wc->refused++;
 		pthread_mutex_unlock(&wc->lock);
 	}
-	if (ok && wc->memo_salt[0] != '\0' && (out = crypt_rn(pass,
-	    wc->memo_salt, cd, sizeof(*cd))) != NULL &&
+	if (ok && wc->memo_salt[0] != '\0' &&
+	    (out = crypt_rn(pass, wc->memo_salt, cd, sizeof(*cd))) != NULL &&
 	    strlen(out) < sizeof(memo)) {
 		pthread_mutex_lock(&wc->lock);
 		strcpy(u->memo, out);

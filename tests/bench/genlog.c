@@ -32,67 +32,87 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAXFIELDS	48
-#define FLUSH_AT	(4u * 1024 * 1024)
-#define SMALL_ARENA	(64u * 1024)
+#define MAXFIELDS   48
+#define FLUSH_AT    (4u * 1024 * 1024)
+#define SMALL_ARENA (64u * 1024)
 
 struct rng {
-	uint64_t	s;
+	uint64_t s;
 };
 
 /* One key of a record; its value is JSON text kept in the line's arena. */
 struct field {
-	const char	*key;
-	size_t		 keylen;
-	size_t		 off;
-	size_t		 len;
-	int		 obj;		/* the value is an object */
+	const char *key;
+	size_t	    keylen;
+	size_t	    off;
+	size_t	    len;
+	int	    obj; /* the value is an object */
 };
 
 struct line {
-	struct field	 f[MAXFIELDS];
-	size_t		 n;
-	char		*arena;
-	size_t		 alen;
-	size_t		 acap;
+	struct field f[MAXFIELDS];
+	size_t	     n;
+	char	    *arena;
+	size_t	     alen;
+	size_t	     acap;
 };
 
 struct gen {
-	struct rng	 r;
-	uint64_t	 ms;		/* log time, epoch milliseconds */
-	int		 iso;
-	int		 hazards;
-	unsigned	 chatter;	/* percent */
-	size_t		 longbytes;
-	char		**sym;		/* JSON-escaped symbols */
-	uint32_t	 nsym;
-	uint32_t	 nprof;
-	const char	**subsys;	/* from --subsystems, or NULL */
-	uint32_t	 nsubsys;
-	struct line	 l;
-	char		*out;
-	size_t		 olen;
-	size_t		 ocap;
+	struct rng   r;
+	uint64_t     ms; /* log time, epoch milliseconds */
+	int	     iso;
+	int	     hazards;
+	unsigned     chatter; /* percent */
+	size_t	     longbytes;
+	char	   **sym; /* JSON-escaped symbols */
+	uint32_t     nsym;
+	uint32_t     nprof;
+	const char **subsys; /* from --subsystems, or NULL */
+	uint32_t     nsubsys;
+	struct line  l;
+	char	    *out;
+	size_t	     olen;
+	size_t	     ocap;
 };
 
 static const char *const base_symbols[] = {
-	"BTC/USDT", "ETH/USDT", "SOL/USDT", "BNB/USDT", "XRP/USDT",
-	"ADA/USDT", "DOGE/USDT", "AVAX/USDT", "DOT/USDT", "LINK/USDT",
-	"LTC/USDT", "TRX/USDT", "ATOM/USDT", "NEAR/USDT", "ETH/BTC",
-	"BTC/EUR", "ETH/EUR", "BTCUSDT", "ETHUSDT", "SOLUSDT",
+	"BTC/USDT",
+	"ETH/USDT",
+	"SOL/USDT",
+	"BNB/USDT",
+	"XRP/USDT",
+	"ADA/USDT",
+	"DOGE/USDT",
+	"AVAX/USDT",
+	"DOT/USDT",
+	"LINK/USDT",
+	"LTC/USDT",
+	"TRX/USDT",
+	"ATOM/USDT",
+	"NEAR/USDT",
+	"ETH/BTC",
+	"BTC/EUR",
+	"ETH/EUR",
+	"BTCUSDT",
+	"ETHUSDT",
+	"SOLUSDT",
 };
 
 static const char *const severities[] = {
-	"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL",
+	"DEBUG",
+	"INFO",
+	"WARNING",
+	"ERROR",
+	"CRITICAL",
 };
 static const unsigned severity_level[] = { 20, 30, 40, 50, 60 };
 
 /* Event types, the severity they usually carry, and whether system-wide. */
 static const struct evtype {
-	const char	*type;
-	int		 sev;
-	int		 system;
-	const char	*msg;
+	const char *type;
+	int	    sev;
+	int	    system;
+	const char *msg;
 } evtypes[] = {
 	{ "ORDER_PLACED", 1, 0, "order placed" },
 	{ "ORDER_FILLED", 1, 0, "order filled" },
@@ -113,11 +133,21 @@ static const struct evtype {
 
 static const char *const exchanges[] = { "binance", "kraken", "coinbase" };
 static const char *const operations[] = {
-	"createOrder", "cancelOrder", "fetchBalance", "fetchTicker",
-	"fetchOrderBook", "fetchOpenOrders", "fetchMyTrades", "fetchOHLCV",
+	"createOrder",
+	"cancelOrder",
+	"fetchBalance",
+	"fetchTicker",
+	"fetchOrderBook",
+	"fetchOpenOrders",
+	"fetchMyTrades",
+	"fetchOHLCV",
 };
 static const char *const strategies[] = {
-	"grid", "dca", "momentum", "mean-reversion", "arbitrage",
+	"grid",
+	"dca",
+	"momentum",
+	"mean-reversion",
+	"arbitrage",
 };
 static const char *const other_subsys[] = { "housekeeping", "marketdata" };
 
@@ -127,12 +157,13 @@ static const char *const chatter_msgs[] = {
 	"websocket message received",
 	"user said \\\"hello\\\" from C:\\\\bot\\\\logs",
 	"caf\\u00e9 ouvert, donn\\u00e9es re\\u00e7ues",
-	"donn\xc3\xa9" "es re\xc3\xa7ues: 3 ordres \xe2\x80\x94 \xc3\xa9tat stable",
+	"donn\xc3\xa9"
+	"es re\xc3\xa7ues: 3 ordres \xe2\x80\x94 \xc3\xa9tat stable",
 	"launch \\ud83d\\ude80 to the moon",
 	"raw emoji \xf0\x9f\x9a\x80 and \xe2\x9c\x93 check",
 	"tab\\tseparated\\tvalues and a newline\\nsecond line",
 	"\xe5\xb8\x82\xe5\xa0\xb4\xe3\x83\x87\xe3\x83\xbc\xe3\x82\xbf "
-	    "received (\xd1\x80\xd1\x8b\xd0\xbd\xd0\xbe\xd0\xba)",
+	"received (\xd1\x80\xd1\x8b\xd0\xbd\xd0\xbe\xd0\xba)",
 	"path \\/api\\/v3\\/order answered {\\\"code\\\":-2010}",
 	"cache warmed in 12 ms",
 	"strategy tick",
@@ -140,14 +171,14 @@ static const char *const chatter_msgs[] = {
 
 static const char *const node_lines[] = {
 	"(node:4242) Warning: Setting the NODE_TLS_REJECT_UNAUTHORIZED "
-	    "environment variable to '0' makes TLS connections insecure.",
+	"environment variable to '0' makes TLS connections insecure.",
 	"(node:4242) [DEP0040] DeprecationWarning: The `punycode` module is "
-	    "deprecated. Please use a userland alternative instead.",
+	"deprecated. Please use a userland alternative instead.",
 	"(Use `node --trace-warnings ...` to show where the warning was "
-	    "created)",
+	"created)",
 	"(node:4242) UnhandledPromiseRejectionWarning: Error: socket hang up",
 	"(node:4242) MaxListenersExceededWarning: Possible EventEmitter "
-	    "memory leak detected. 11 close listeners added to [TLSSocket].",
+	"memory leak detected. 11 close listeners added to [TLSSocket].",
 };
 
 /* Values that are not valid UTF-8 or that need escaping in a label. */
@@ -163,7 +194,7 @@ static const char *const bad_symbols[] = {
 static uint64_t
 rng_next(struct rng *r)
 {
-	uint64_t	z;
+	uint64_t z;
 
 	z = (r->s += 0x9e3779b97f4a7c15ULL);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -184,9 +215,9 @@ rng_range(struct rng *r, uint64_t lo, uint64_t hi)
 	return lo + rng_next(r) % (hi - lo);
 }
 
-#define PICK(g, a)	((a)[rng_below(&(g)->r, NELEM(a))])
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-#define CHANCE(g, p)	(rng_below(&(g)->r, 1000) < (p))
+#define PICK(g, a)   ((a)[rng_below(&(g)->r, NELEM(a))])
+#define NELEM(a)     (sizeof(a) / sizeof((a)[0]))
+#define CHANCE(g, p) (rng_below(&(g)->r, 1000) < (p))
 
 static void
 a_need(struct line *l, size_t n)
@@ -219,8 +250,8 @@ a_putc(struct line *l, char c)
 static void
 a_u64(struct line *l, uint64_t v)
 {
-	char	tmp[24];
-	size_t	i = sizeof(tmp);
+	char   tmp[24];
+	size_t i = sizeof(tmp);
 
 	do {
 		tmp[--i] = (char)('0' + v % 10);
@@ -236,9 +267,9 @@ a_u64(struct line *l, uint64_t v)
 static void
 a_dec(struct line *l, uint64_t v, unsigned nd)
 {
-	uint64_t	p = 1, ip, fp;
-	unsigned	i;
-	char		digits[20];
+	uint64_t p = 1, ip, fp;
+	unsigned i;
+	char	 digits[20];
 
 	for (i = 0; i < nd; i++)
 		p *= 10;
@@ -272,15 +303,15 @@ a_2d(struct line *l, unsigned v)
 static void
 a_iso(struct line *l, uint64_t ms)
 {
-	uint64_t	days = ms / 86400000, rem = ms % 86400000;
-	uint64_t	z = days + 719468, era = z / 146097;
-	uint64_t	doe = z - era * 146097;
-	uint64_t	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	uint64_t	y = yoe + era * 400;
-	uint64_t	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	uint64_t	mp = (5 * doy + 2) / 153;
-	unsigned	d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-	unsigned	m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	uint64_t days = ms / 86400000, rem = ms % 86400000;
+	uint64_t z = days + 719468, era = z / 146097;
+	uint64_t doe = z - era * 146097;
+	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	uint64_t y = yoe + era * 400;
+	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	uint64_t mp = (5 * doy + 2) / 153;
+	unsigned d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	unsigned m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
 
 	if (m <= 2)
 		y++;
@@ -370,7 +401,7 @@ fld_time(struct gen *g)
 static void
 base(struct gen *g, unsigned level, const char *component)
 {
-	struct line	*l = &g->l;
+	struct line *l = &g->l;
 
 	l->n = 0;
 	l->alen = 0;
@@ -393,8 +424,8 @@ symbol(struct gen *g)
 static void
 fld_profile(struct gen *g, const char *key)
 {
-	struct line	*l = &g->l;
-	uint32_t	 id = 1 + rng_below(&g->r, g->nprof);
+	struct line *l = &g->l;
+	uint32_t     id = 1 + rng_below(&g->r, g->nprof);
 
 	fld_begin(l, key);
 	if (CHANCE(g, 150))
@@ -410,10 +441,10 @@ fld_profile(struct gen *g, const char *key)
 static void
 fld_reqid(struct gen *g)
 {
-	static const char	hex[] = "0123456789abcdef";
-	struct line		*l = &g->l;
-	uint64_t		 v = rng_next(&g->r);
-	int			 i;
+	static const char hex[] = "0123456789abcdef";
+	struct line	 *l = &g->l;
+	uint64_t	  v = rng_next(&g->r);
+	int		  i;
 
 	fld_begin(l, "reqId");
 	a_puts(l, "\"req-");
@@ -426,14 +457,15 @@ fld_reqid(struct gen *g)
 static void
 fld_err(struct gen *g, const char *message)
 {
-	struct line	*l = &g->l;
+	struct line *l = &g->l;
 
 	fld_begin(l, "err");
 	a_puts(l, "{\"type\":\"Error\",\"message\":\"");
 	a_puts(l, message);
 	a_puts(l, "\",\"stack\":\"Error: ");
 	a_puts(l, message);
-	a_puts(l, "\\n    at TLSWrap.onStreamRead (node:internal/"
+	a_puts(l,
+	    "\\n    at TLSWrap.onStreamRead (node:internal/"
 	    "stream_base_commons:217:20)\\n    at Exchange.request "
 	    "(/srv/bytelyst/dist/exchange.js:");
 	a_u64(l, 100 + rng_below(&g->r, 900));
@@ -445,17 +477,19 @@ fld_err(struct gen *g, const char *message)
 static void
 fld_longerr(struct gen *g)
 {
-	struct line	*l = &g->l;
-	size_t		 start;
-	uint32_t	 i = 0;
+	struct line *l = &g->l;
+	size_t	     start;
+	uint32_t     i = 0;
 
 	fld_begin(l, "err");
 	start = l->alen;
-	a_puts(l, "{\"type\":\"RangeError\",\"message\":\"Maximum call stack "
+	a_puts(l,
+	    "{\"type\":\"RangeError\",\"message\":\"Maximum call stack "
 	    "size exceeded\",\"stack\":\"RangeError: Maximum call stack size "
 	    "exceeded");
 	while (l->alen - start < g->longbytes) {
-		a_puts(l, "\\n    at Strategy.evaluate (/srv/bytelyst/dist/"
+		a_puts(l,
+		    "\\n    at Strategy.evaluate (/srv/bytelyst/dist/"
 		    "strategy/frame");
 		a_u64(l, i++);
 		a_puts(l, ".js:");
@@ -473,7 +507,7 @@ static void
 fld_order(struct gen *g, const char *sym)
 {
 	static const char *const otypes[] = { "LIMIT", "MARKET", "STOP_LOSS" };
-	struct line	*l = &g->l;
+	struct line		*l = &g->l;
 
 	fld_begin(l, "order");
 	a_puts(l, "{\"id\":\"");
@@ -508,13 +542,21 @@ rec_event(struct gen *g)
 {
 	const struct evtype	*t = &PICK(g, evtypes);
 	static const char *const comps[] = {
-		"events", "events", "events", "events", "events", "events",
-		"events", "events", "orders", "strategy", "exchange",
+		"events",
+		"events",
+		"events",
+		"events",
+		"events",
+		"events",
+		"events",
+		"events",
+		"orders",
+		"strategy",
+		"exchange",
 	};
-	int			 sev = t->sev;
-	int			 system = t->system ? !CHANCE(g, 200) :
-				    CHANCE(g, 50);
-	const char		*sym = symbol(g);
+	int	    sev = t->sev;
+	int	    system = t->system ? !CHANCE(g, 200) : CHANCE(g, 50);
+	const char *sym = symbol(g);
 
 	if (CHANCE(g, 150))
 		sev = (int)rng_below(&g->r, NELEM(severities));
@@ -539,27 +581,36 @@ rec_event(struct gen *g)
 static void
 fld_duration(struct gen *g, const char *key)
 {
-	static const uint64_t	edges[] = {
-		1, 100, 250, 500, 1000, 2000, 5000, 10000, 30000,
+	static const uint64_t edges[] = {
+		1,
+		100,
+		250,
+		500,
+		1000,
+		2000,
+		5000,
+		10000,
+		30000,
 	};
-	uint32_t		 b = rng_below(&g->r, NELEM(edges) - 1);
+	uint32_t b = rng_below(&g->r, NELEM(edges) - 1);
 
 	if (CHANCE(g, 50)) {
-		fld_u64(&g->l, key, edges[1 + rng_below(&g->r,
-		    NELEM(edges) - 2)]);
+		fld_u64(&g->l, key,
+		    edges[1 + rng_below(&g->r, NELEM(edges) - 2)]);
 		return;
 	}
-	fld_dec(&g->l, key, rng_range(&g->r, edges[b] * 1000,
-	    edges[b + 1] * 1000), CHANCE(g, 500) ? 3 : 1);
+	fld_dec(&g->l, key,
+	    rng_range(&g->r, edges[b] * 1000, edges[b + 1] * 1000),
+	    CHANCE(g, 500) ? 3 : 1);
 }
 
 /* 2. A completed scheduler loop; rawms, when set, is durationMs as is. */
 static void
 rec_cycle(struct gen *g, const char *rawms)
 {
-	const char	*sub;
-	int		 ok = !CHANCE(g, 100);
-	uint32_t	 x;
+	const char *sub;
+	int	    ok = !CHANCE(g, 100);
+	uint32_t    x;
 
 	if (g->subsys != NULL)
 		sub = g->subsys[rng_below(&g->r, g->nsubsys)];
@@ -581,35 +632,47 @@ rec_cycle(struct gen *g, const char *rawms)
 	if (!ok)
 		fld_err(g, "ETIMEDOUT");
 	extras(g);
-	fld_str(&g->l, "msg", ok ? "subsystem cycle completed" :
-	    "subsystem cycle failed");
+	fld_str(&g->l, "msg",
+	    ok ? "subsystem cycle completed" : "subsystem cycle failed");
 }
 
 /* 3. One exchange API call, latencies over Prometheus's default buckets. */
 static void
 rec_exchange(struct gen *g)
 {
-	static const uint64_t	edges[] = {
-		1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
+	static const uint64_t edges[] = {
+		1,
+		5,
+		10,
+		25,
+		50,
+		100,
+		250,
+		500,
+		1000,
+		2500,
+		5000,
+		10000,
 		20000,
 	};
-	uint32_t		 b = rng_below(&g->r, NELEM(edges) - 1);
-	int			 ok = !CHANCE(g, 50);
-	const char		*op = PICK(g, operations);
+	uint32_t    b = rng_below(&g->r, NELEM(edges) - 1);
+	int	    ok = !CHANCE(g, 50);
+	const char *op = PICK(g, operations);
 
 	base(g, ok ? 20 : 40, "exchange");
 	fld_str(&g->l, "exchange", PICK(g, exchanges));
 	fld_str(&g->l, "operation", op);
 	if (CHANCE(g, 40))
-		fld_u64(&g->l, "latencyMs", edges[1 + rng_below(&g->r,
-		    NELEM(edges) - 2)]);
+		fld_u64(&g->l, "latencyMs",
+		    edges[1 + rng_below(&g->r, NELEM(edges) - 2)]);
 	else
-		fld_dec(&g->l, "latencyMs", rng_range(&g->r, edges[b] * 100,
-		    edges[b + 1] * 100), 2);
+		fld_dec(&g->l, "latencyMs",
+		    rng_range(&g->r, edges[b] * 100, edges[b + 1] * 100), 2);
 	fld_str(&g->l, "status", ok ? "ok" : "error");
 	if (CHANCE(g, 250)) {
 		fld_begin(&g->l, "request");
-		a_puts(&g->l, "{\"method\":\"POST\",\"path\":\"/api/v3/order\","
+		a_puts(&g->l,
+		    "{\"method\":\"POST\",\"path\":\"/api/v3/order\","
 		    "\"symbol\":\"");
 		a_puts(&g->l, symbol(g));
 		a_puts(&g->l, "\",\"type\":\"LIMIT\"}");
@@ -639,9 +702,9 @@ rec_violation(struct gen *g)
 static void
 rec_snapshot(struct gen *g)
 {
-	static const uint64_t	alloc[] = { 1000, 5000, 10000, 25000, 100000 };
-	uint64_t		 a = PICK(g, alloc);
-	uint64_t		 used = rng_below(&g->r, (uint32_t)(a * 100 + 1));
+	static const uint64_t alloc[] = { 1000, 5000, 10000, 25000, 100000 };
+	uint64_t	      a = PICK(g, alloc);
+	uint64_t	      used = rng_below(&g->r, (uint32_t)(a * 100 + 1));
 
 	base(g, 30, "risk");
 	fld_profile(g, "profileId");
@@ -656,8 +719,8 @@ rec_snapshot(struct gen *g)
 static void
 rec_reconcile(struct gen *g)
 {
-	static const uint32_t	weights[] = { 55, 15, 10, 8, 7, 5 };
-	uint32_t		 x = rng_below(&g->r, 100), mm = 0, db;
+	static const uint32_t weights[] = { 55, 15, 10, 8, 7, 5 };
+	uint32_t	      x = rng_below(&g->r, 100), mm = 0, db;
 
 	while (mm < 5 && x >= weights[mm])
 		x -= weights[mm++];
@@ -681,13 +744,24 @@ static void
 rec_chatter(struct gen *g)
 {
 	static const char *const comps[] = {
-		"http", "ws", "strategy", "orders", "db", "cache", "auth",
-		"notifier", "marketdata", "events", "scheduler", "exchange",
-		"risk", "reconciliation",
+		"http",
+		"ws",
+		"strategy",
+		"orders",
+		"db",
+		"cache",
+		"auth",
+		"notifier",
+		"marketdata",
+		"events",
+		"scheduler",
+		"exchange",
+		"risk",
+		"reconciliation",
 	};
-	struct line	*l = &g->l;
-	const char	*comp = PICK(g, comps);
-	const char	*msg = NULL;
+	struct line *l = &g->l;
+	const char  *comp = PICK(g, comps);
+	const char  *msg = NULL;
 
 	base(g, CHANCE(g, 300) ? 20 : 30, comp);
 	switch (rng_below(&g->r, 14)) {
@@ -728,7 +802,7 @@ rec_chatter(struct gen *g)
 		fld_str(l, "subsystem", CHANCE(g, 500) ? "trading" : "monitor");
 		fld_u64(l, "inMs", 5000);
 		msg = CHANCE(g, 500) ? "subsystem cycle started" :
-		    "next run scheduled";
+				       "next run scheduled";
 		break;
 	case 5:
 		fld_begin(l, "request");
@@ -769,8 +843,9 @@ rec_chatter(struct gen *g)
 	case 9:
 		fld_begin(l, "event");
 		a_puts(l, "{\"severity\":\"ERROR\",\"type\":\"");
-		a_puts(l, CHANCE(g, 300) ? "CAPITAL_INVARIANT_VIOLATION" :
-		    "ORDER_FAILURE");
+		a_puts(l,
+		    CHANCE(g, 300) ? "CAPITAL_INVARIANT_VIOLATION" :
+				     "ORDER_FAILURE");
 		a_puts(l, "\",\"profileId\":\"7\",\"symbol\":\"");
 		a_puts(l, symbol(g));
 		a_puts(l, "\"}");
@@ -788,7 +863,8 @@ rec_chatter(struct gen *g)
 		break;
 	case 11:
 		fld_dec(l, "durationMs", rng_range(&g->r, 1, 50000), 1);
-		fld_str(l, "query", "SELECT * FROM orders WHERE profile_id = $1");
+		fld_str(l, "query",
+		    "SELECT * FROM orders WHERE profile_id = $1");
 		msg = "query executed";
 		break;
 	case 12:
@@ -812,7 +888,7 @@ rec_chatter(struct gen *g)
 static void
 record(struct gen *g)
 {
-	uint32_t	x = rng_below(&g->r, 1000);
+	uint32_t x = rng_below(&g->r, 1000);
 
 	if (x < 340)
 		rec_event(g);
@@ -832,7 +908,7 @@ static void
 out_flush(struct gen *g)
 {
 	size_t	off = 0;
-	ssize_t	w;
+	ssize_t w;
 
 	while (off < g->olen) {
 		w = write(STDOUT_FILENO, g->out + off, g->olen - off);
@@ -863,9 +939,9 @@ out_mem(struct gen *g, const char *s, size_t n)
 static size_t
 emit(struct gen *g, size_t *cutp)
 {
-	struct line	*l = &g->l;
-	size_t		 ord[MAXFIELDS], i, j, n = l->n, k = 0, start;
-	uint32_t	 how = rng_below(&g->r, 100);
+	struct line *l = &g->l;
+	size_t	     ord[MAXFIELDS], i, j, n = l->n, k = 0, start;
+	uint32_t     how = rng_below(&g->r, 100);
 
 	/* fields: 0..4 base, 5 component (when present), ..., msg last */
 	if (how < 55 || n < 8) {
@@ -890,7 +966,7 @@ emit(struct gen *g, size_t *cutp)
 		for (i = 0; i < n; i++)
 			ord[k++] = i;
 		for (i = n - 1; i > 0; i--) {
-			size_t	t;
+			size_t t;
 
 			j = rng_below(&g->r, (uint32_t)(i + 1));
 			t = ord[i];
@@ -902,7 +978,7 @@ emit(struct gen *g, size_t *cutp)
 	*cutp = 0;
 	g->out[g->olen++] = '{';
 	for (i = 0; i < n; i++) {
-		const struct field	*f = &l->f[ord[i]];
+		const struct field *f = &l->f[ord[i]];
 
 		if (i > 0)
 			g->out[g->olen++] = ',';
@@ -928,9 +1004,9 @@ emit_nl(struct gen *g)
 static void
 hazard(struct gen *g)
 {
-	struct line	*l = &g->l;
-	size_t		 start, cut, len;
-	const char	*s;
+	struct line *l = &g->l;
+	size_t	     start, cut, len;
+	const char  *s;
 
 	switch (rng_below(&g->r, 11)) {
 	case 0:
@@ -983,8 +1059,10 @@ hazard(struct gen *g)
 		if (CHANCE(g, 500)) {
 			rec_chatter(g);
 			l->n--;
-			fld_str(l, "msg", CHANCE(g, 500) ?
-			    "garbled \xff\xfe payload" : "cut \xc3" " char");
+			fld_str(l, "msg",
+			    CHANCE(g, 500) ? "garbled \xff\xfe payload" :
+					     "cut \xc3"
+					     " char");
 		} else {
 			rec_event(g);
 			l->n--;
@@ -1003,8 +1081,8 @@ hazard(struct gen *g)
 		/* a symbol that needs escaping in a label value */
 		rec_event(g);
 		l->n--;
-		fld_str(l, "symbol", bad_symbols[2 + rng_below(&g->r,
-		    NELEM(bad_symbols) - 2)]);
+		fld_str(l, "symbol",
+		    bad_symbols[2 + rng_below(&g->r, NELEM(bad_symbols) - 2)]);
 		if (CHANCE(g, 300))
 			fld_str(l, "profileId", "p\\\\7\\\"");
 		fld_str(l, "msg", "event with a hostile symbol");
@@ -1031,14 +1109,14 @@ hazard(struct gen *g)
 			base(g, 20, "exchange");
 			fld_str(l, "exchange", PICK(g, exchanges));
 			fld_str(l, "operation", PICK(g, operations));
-			fld_raw(l, "latencyMs", CHANCE(g, 500) ? "1.5e2" :
-			    "\"87.31\"");
+			fld_raw(l, "latencyMs",
+			    CHANCE(g, 500) ? "1.5e2" : "\"87.31\"");
 			fld_str(l, "msg", "exchange api call");
 			break;
 		case 2:
 			base(g, 40, "reconciliation");
-			fld_raw(l, "mismatches", CHANCE(g, 500) ? "-1" :
-			    "\"2\"");
+			fld_raw(l, "mismatches",
+			    CHANCE(g, 500) ? "-1" : "\"2\"");
 			fld_raw(l, "missingInDb", "\"1\"");
 			fld_raw(l, "missingOnExchange", "-0");
 			fld_str(l, "msg", "reconciliation completed");
@@ -1046,8 +1124,8 @@ hazard(struct gen *g)
 		case 3:
 			base(g, 30, "risk");
 			fld_profile(g, "profileId");
-			fld_raw(l, "utilizationPercent", CHANCE(g, 500) ?
-			    "\"42.5\"" : "null");
+			fld_raw(l, "utilizationPercent",
+			    CHANCE(g, 500) ? "\"42.5\"" : "null");
 			fld_str(l, "msg", "capital snapshot");
 			break;
 		case 4:
@@ -1080,7 +1158,8 @@ hazard(struct gen *g)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: genlog [-n lines] [-s seed] [-c chatter%%] "
+	fprintf(stderr,
+	    "usage: genlog [-n lines] [-s seed] [-c chatter%%] "
 	    "[--hazards] [--iso]\n"
 	    "              [--start epoch_ms] [--symbols n] [--profiles n]\n"
 	    "              [--subsystems name,...] [--long-bytes n]\n");
@@ -1090,8 +1169,8 @@ usage(void)
 static uint64_t
 num_arg(const char *s, const char *what, uint64_t min, uint64_t max)
 {
-	char			*end;
-	unsigned long long	 v;
+	char		  *end;
+	unsigned long long v;
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -1105,8 +1184,8 @@ num_arg(const char *s, const char *what, uint64_t min, uint64_t max)
 static void
 make_symbols(struct gen *g)
 {
-	uint32_t	i;
-	char		tmp[32];
+	uint32_t i;
+	char	 tmp[32];
 
 	g->sym = calloc(g->nsym, sizeof(*g->sym));
 	if (g->sym == NULL)
@@ -1125,7 +1204,7 @@ make_symbols(struct gen *g)
 static void
 make_subsys(struct gen *g, char *list)
 {
-	char	*p;
+	char *p;
 
 	g->nsubsys = 0;
 	g->subsys = calloc(strlen(list) + 1, sizeof(*g->subsys));
@@ -1141,7 +1220,7 @@ make_subsys(struct gen *g, char *list)
 int
 main(int argc, char *argv[])
 {
-	static const struct option	 opts[] = {
+	static const struct option opts[] = {
 		{ "hazards", no_argument, NULL, 'H' },
 		{ "iso", no_argument, NULL, 'I' },
 		{ "start", required_argument, NULL, 'S' },
@@ -1151,10 +1230,10 @@ main(int argc, char *argv[])
 		{ "long-bytes", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct gen	 g;
-	uint64_t	 n = 100000, i, seed = 1;
-	size_t		 cut;
-	int		 ch;
+	struct gen g;
+	uint64_t   n = 100000, i, seed = 1;
+	size_t	   cut;
+	int	   ch;
 
 	memset(&g, 0, sizeof(g));
 	g.ms = 1764020763412ULL;

@@ -13,7 +13,7 @@
 
 #include <zlib.h>
 
-#define BUFBYTES	(256u * 1024)
+#define BUFBYTES (256u * 1024)
 
 /*
  * Reads the gzip file at path to its end into buf, adding the number of
@@ -22,8 +22,8 @@
 static int
 inflate_file(const char *path, char *buf, unsigned long long *total)
 {
-	gzFile	 gz;
-	int	 n, errnum, rc = -1;
+	gzFile gz;
+	int    n, errnum, rc = -1;
 
 	if ((gz = gzopen(path, "rb")) == NULL) {
 		warn("%s", path);
@@ -48,9 +48,9 @@ done:
 int
 main(int argc, char *argv[])
 {
-	unsigned long long	 total = 0;
-	char			*buf;
-	int			 i, rc = 0;
+	unsigned long long total = 0;
+	char		  *buf;
+	int		   i, rc = 0;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: zread file.gz ...\n");

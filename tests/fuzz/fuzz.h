@@ -14,15 +14,15 @@
 #include "metrics.h"
 #include "rules.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-int	LLVMFuzzerInitialize(int *, char ***);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerInitialize(int *, char ***);
 
 /* Prints "property violated: ..." and aborts, which libFuzzer reports. */
-void	fuzz_fail(const char *, ...)
-	    __attribute__((format(printf, 1, 2), noreturn));
+void fuzz_fail(const char *, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 
 /* Whether s[0..n) is well-formed UTF-8 (Unicode Table 3-7). */
-int	fuzz_utf8_valid(const char *s, size_t n);
+int fuzz_utf8_valid(const char *s, size_t n);
 
 /*
  * A ruleset bound as the engine binds it: its default labels set, its
@@ -30,18 +30,18 @@ int	fuzz_utf8_valid(const char *s, size_t n);
  * that rules_parse() accepted must always bind: failing to is a finding.
  */
 struct fuzz_bound {
-	struct registry	*reg;
+	struct registry *reg;
 	struct matcher	*m;
 };
 
-void	fuzz_bind(struct fuzz_bound *, const struct ruleset *);
-void	fuzz_unbind(struct fuzz_bound *);
+void fuzz_bind(struct fuzz_bound *, const struct ruleset *);
+void fuzz_unbind(struct fuzz_bound *);
 
 /*
  * Renders reg in both formats (twice each: rendering must not change
  * anything) and checks every exposition invariant; see fuzz_common.c.
  * Aborts through fuzz_fail() on the first violation.
  */
-void	fuzz_check_render(struct registry *, double now);
+void fuzz_check_render(struct registry *, double now);
 
 #endif

@@ -15,7 +15,7 @@
 void
 fuzz_fail(const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	fputs("property violated: ", stderr);
 	va_start(ap, fmt);
@@ -28,9 +28,9 @@ fuzz_fail(const char *fmt, ...)
 int
 fuzz_utf8_valid(const char *s, size_t n)
 {
-	const unsigned char	*p = (const unsigned char *)s, *end = p + n;
-	unsigned char		 lo, hi;
-	size_t			 need, i;
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	unsigned char	     lo, hi;
+	size_t		     need, i;
 
 	while (p < end) {
 		if (*p < 0x80) {
@@ -67,9 +67,9 @@ fuzz_utf8_valid(const char *s, size_t n)
 void
 fuzz_bind(struct fuzz_bound *b, const struct ruleset *rs)
 {
-	char	**names, **values;
-	char	  err[4096];
-	size_t	  i;
+	char **names, **values;
+	char   err[4096];
+	size_t i;
 
 	b->reg = registry_new();
 	names = xcalloc(rs->nlabels + 1, sizeof(char *));
@@ -82,8 +82,8 @@ fuzz_bind(struct fuzz_bound *b, const struct ruleset *rs)
 	free(names);
 	free(values);
 	registry_lock(b->reg);
-	if (registry_sync(b->reg, rs->decls, rs->ndecls, err,
-	    sizeof(err)) == -1)
+	if (registry_sync(b->reg, rs->decls, rs->ndecls, err, sizeof(err)) ==
+	    -1)
 		fuzz_fail("a parsed ruleset does not sync: %s", err);
 	registry_unlock(b->reg);
 	b->m = matcher_new(rs, b->reg, 0, 0, err, sizeof(err));
@@ -102,44 +102,47 @@ fuzz_unbind(struct fuzz_bound *b)
 
 /* The exposition checker's state over one rendering. */
 struct xc {
-	enum expose_format	 fmt;
-	const char		*out;
-	size_t			 lineno;
-	char			 family[512];	/* "" before the first TYPE */
-	char			 type[16];
-	char			 help[512];	/* a HELP awaiting its TYPE */
-	char			**families;
-	size_t			 nfamilies;
-	char			**series;	/* "name{labels}" as written */
-	size_t			 nseries;
+	enum expose_format fmt;
+	const char	  *out;
+	size_t		   lineno;
+	char		   family[512]; /* "" before the first TYPE */
+	char		   type[16];
+	char		   help[512]; /* a HELP awaiting its TYPE */
+	char		 **families;
+	size_t		   nfamilies;
+	char		 **series; /* "name{labels}" as written */
+	size_t		   nseries;
 	/* The histogram series being read: its labels without le. */
-	struct buf		 hkey;
-	int			 hopen;		/* buckets read, _count/_sum due */
-	int			 hinf;		/* its +Inf bucket was read */
-	int			 hcount, hsum;
-	double			 hle;		/* last le */
-	double			 hcum;		/* last cumulative count */
-	double			 hinfval;
+	struct buf hkey;
+	int	   hopen; /* buckets read, _count/_sum due */
+	int	   hinf;  /* its +Inf bucket was read */
+	int	   hcount, hsum;
+	double	   hle;	 /* last le */
+	double	   hcum; /* last cumulative count */
+	double	   hinfval;
 };
 
-#define XFAIL(x, ...) do {						\
-	fprintf(stderr, "%s output, line %zu\n",			\
-	    (x)->fmt == EXPOSE_TEXT ? "text" : "OpenMetrics", (x)->lineno); \
-	fuzz_fail(__VA_ARGS__);						\
-} while (0)
+#define XFAIL(x, ...)                                                 \
+	do {                                                          \
+		fprintf(stderr, "%s output, line %zu\n",              \
+		    (x)->fmt == EXPOSE_TEXT ? "text" : "OpenMetrics", \
+		    (x)->lineno);                                     \
+		fuzz_fail(__VA_ARGS__);                               \
+	} while (0)
 
 static int
 metric_name_ok(const char *s, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	if (n == 0)
 		return 0;
 	for (i = 0; i < n; i++) {
-		unsigned char	c = (unsigned char)s[i];
+		unsigned char c = (unsigned char)s[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    c == '_' || c == ':' || (i > 0 && c >= '0' && c <= '9')))
+			c == '_' || c == ':' ||
+			(i > 0 && c >= '0' && c <= '9')))
 			return 0;
 	}
 	return 1;
@@ -148,15 +151,15 @@ metric_name_ok(const char *s, size_t n)
 static int
 label_name_ok(const char *s, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	if (n == 0 || (n >= 2 && s[0] == '_' && s[1] == '_'))
 		return 0;
 	for (i = 0; i < n; i++) {
-		unsigned char	c = (unsigned char)s[i];
+		unsigned char c = (unsigned char)s[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    c == '_' || (i > 0 && c >= '0' && c <= '9')))
+			c == '_' || (i > 0 && c >= '0' && c <= '9')))
 			return 0;
 	}
 	return 1;
@@ -166,8 +169,8 @@ label_name_ok(const char *s, size_t n)
 static int
 value_parse(const char *s, size_t n, double *v)
 {
-	char	 tmp[64], *end;
-	size_t	 i;
+	char   tmp[64], *end;
+	size_t i;
 
 	if (n == 4 && memcmp(s, "+Inf", 4) == 0) {
 		*v = INFINITY;
@@ -198,12 +201,14 @@ value_parse(const char *s, size_t n, double *v)
 static void
 check_help_text(struct xc *x, const char *s, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (s[i] == '\\') {
-			if (i + 1 == n || !(s[i + 1] == '\\' || s[i + 1] == 'n' ||
-			    (x->fmt == EXPOSE_OPENMETRICS && s[i + 1] == '"')))
+			if (i + 1 == n ||
+			    !(s[i + 1] == '\\' || s[i + 1] == 'n' ||
+				(x->fmt == EXPOSE_OPENMETRICS &&
+				    s[i + 1] == '"')))
 				XFAIL(x, "bad escape in HELP text");
 			i++;
 		} else if (s[i] == '"' && x->fmt == EXPOSE_OPENMETRICS)
@@ -214,7 +219,7 @@ check_help_text(struct xc *x, const char *s, size_t n)
 static int
 family_seen(const struct xc *x, const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < x->nfamilies; i++)
 		if (strcmp(x->families[i], name) == 0)
@@ -234,8 +239,8 @@ hist_close(struct xc *x)
 static void
 comment_line(struct xc *x, const char *s, size_t n, int last)
 {
-	const char	*name, *sp;
-	size_t		 nlen;
+	const char *name, *sp;
+	size_t	    nlen;
 
 	if (n == 5 && memcmp(s, "# EOF", 5) == 0) {
 		if (x->fmt != EXPOSE_OPENMETRICS || !last)
@@ -243,8 +248,8 @@ comment_line(struct xc *x, const char *s, size_t n, int last)
 		hist_close(x);
 		return;
 	}
-	if (n < 8 || (memcmp(s, "# HELP ", 7) != 0 &&
-	    memcmp(s, "# TYPE ", 7) != 0))
+	if (n < 8 ||
+	    (memcmp(s, "# HELP ", 7) != 0 && memcmp(s, "# TYPE ", 7) != 0))
 		XFAIL(x, "a comment that is neither HELP nor TYPE");
 	name = s + 7;
 	if ((sp = memchr(name, ' ', n - 7)) == NULL)
@@ -272,9 +277,10 @@ comment_line(struct xc *x, const char *s, size_t n, int last)
 	    sizeof(char *));
 	x->families[x->nfamilies++] = xstrdup(x->family);
 	n -= 7 + nlen + 1;
-	if (n >= sizeof(x->type) || (!(n == 7 && memcmp(sp + 1, "counter",
-	    7) == 0) && !(n == 5 && memcmp(sp + 1, "gauge", 5) == 0) &&
-	    !(n == 9 && memcmp(sp + 1, "histogram", 9) == 0)))
+	if (n >= sizeof(x->type) ||
+	    (!(n == 7 && memcmp(sp + 1, "counter", 7) == 0) &&
+		!(n == 5 && memcmp(sp + 1, "gauge", 5) == 0) &&
+		!(n == 9 && memcmp(sp + 1, "histogram", 9) == 0)))
 		XFAIL(x, "unknown TYPE");
 	memcpy(x->type, sp + 1, n);
 	x->type[n] = '\0';
@@ -284,7 +290,7 @@ comment_line(struct xc *x, const char *s, size_t n, int last)
 static int
 is_family(const struct xc *x, const char *name, size_t n, const char *suffix)
 {
-	size_t	fl = strlen(x->family), sl = strlen(suffix);
+	size_t fl = strlen(x->family), sl = strlen(suffix);
 
 	return n == fl + sl && memcmp(name, x->family, fl) == 0 &&
 	    memcmp(name + fl, suffix, sl) == 0;
@@ -293,12 +299,12 @@ is_family(const struct xc *x, const char *name, size_t n, const char *suffix)
 static void
 sample_line(struct xc *x, const char *s, size_t n)
 {
-	const char	*p = s, *end = s + n, *lname, *vstart;
-	const char	*names[64];
-	size_t		 lens[64], nl = 0, namelen, i;
-	struct buf	 key;
-	double		 v, le = NAN;
-	int		 bucket, hascount, hassum, hasle = 0;
+	const char *p = s, *end = s + n, *lname, *vstart;
+	const char *names[64];
+	size_t	    lens[64], nl = 0, namelen, i;
+	struct buf  key;
+	double	    v, le = NAN;
+	int	    bucket, hascount, hassum, hasle = 0;
 
 	if (x->family[0] == '\0')
 		XFAIL(x, "a sample before any TYPE");
@@ -330,8 +336,8 @@ sample_line(struct xc *x, const char *s, size_t n)
 			lname = p;
 			while (p < end && *p != '=')
 				p++;
-			if (p == end || !label_name_ok(lname,
-			    (size_t)(p - lname)))
+			if (p == end ||
+			    !label_name_ok(lname, (size_t)(p - lname)))
 				XFAIL(x, "bad label name");
 			if (nl == NELEM(names))
 				XFAIL(x, "too many labels");
@@ -348,9 +354,11 @@ sample_line(struct xc *x, const char *s, size_t n)
 			vstart = ++p;
 			while (p < end && *p != '"') {
 				if (*p == '\\') {
-					if (p + 1 == end || (p[1] != '\\' &&
-					    p[1] != '"' && p[1] != 'n'))
-						XFAIL(x, "bad escape in a "
+					if (p + 1 == end ||
+					    (p[1] != '\\' && p[1] != '"' &&
+						p[1] != 'n'))
+						XFAIL(x,
+						    "bad escape in a "
 						    "label value");
 					p++;
 				}
@@ -361,12 +369,14 @@ sample_line(struct xc *x, const char *s, size_t n)
 			if (lens[nl - 1] == 2 && memcmp(lname, "le", 2) == 0) {
 				hasle = 1;
 				if (value_parse(vstart, (size_t)(p - vstart),
-				    &le) == -1 || isnan(le))
+					&le) == -1 ||
+				    isnan(le))
 					XFAIL(x, "bad le value");
 			} else {
 				if (key.len > 0)
 					buf_putc(&key, ',');
-				buf_append(&key, lname, (size_t)(p + 1 - lname));
+				buf_append(&key, lname,
+				    (size_t)(p + 1 - lname));
 			}
 			p++;
 			if (p < end && *p == ',')
@@ -392,7 +402,7 @@ sample_line(struct xc *x, const char *s, size_t n)
 	x->series[x->nseries++] = xstrndup(s, (size_t)(p - 1 - s));
 
 	if (strcmp(x->type, "histogram") == 0) {
-		int	same = x->hopen && x->hkey.len == key.len &&
+		int same = x->hopen && x->hkey.len == key.len &&
 		    (key.len == 0 || memcmp(x->hkey.p, key.p, key.len) == 0);
 
 		if (bucket) {
@@ -421,7 +431,8 @@ sample_line(struct xc *x, const char *s, size_t n)
 				XFAIL(x, "_count or _sum without buckets");
 			if (hascount) {
 				if (x->hcount++ || v != x->hinfval)
-					XFAIL(x, "_count is not the +Inf bucket");
+					XFAIL(x,
+					    "_count is not the +Inf bucket");
 			} else if (x->hsum++)
 				XFAIL(x, "_sum twice");
 		}
@@ -445,9 +456,9 @@ strpcmp(const void *a, const void *b)
 static size_t
 check_output(const struct buf *b, enum expose_format fmt)
 {
-	struct xc	 x;
-	const char	*p, *end, *nl;
-	size_t		 i, nsamples;
+	struct xc   x;
+	const char *p, *end, *nl;
+	size_t	    i, nsamples;
 
 	memset(&x, 0, sizeof(x));
 	x.fmt = fmt;
@@ -457,8 +468,8 @@ check_output(const struct buf *b, enum expose_format fmt)
 		XFAIL(&x, "output does not end with a newline");
 	if (!fuzz_utf8_valid(b->p, b->len))
 		XFAIL(&x, "output is not UTF-8");
-	if (fmt == EXPOSE_OPENMETRICS && (b->len < 6 ||
-	    memcmp(b->p + b->len - 6, "# EOF\n", 6) != 0))
+	if (fmt == EXPOSE_OPENMETRICS &&
+	    (b->len < 6 || memcmp(b->p + b->len - 6, "# EOF\n", 6) != 0))
 		XFAIL(&x, "OpenMetrics output without # EOF at its end");
 	p = b->p;
 	end = b->p + b->len;
@@ -493,8 +504,8 @@ check_output(const struct buf *b, enum expose_format fmt)
 void
 fuzz_check_render(struct registry *reg, double now)
 {
-	struct buf	text, text2, om, om2;
-	size_t		ntext, nom;
+	struct buf text, text2, om, om2;
+	size_t	   ntext, nom;
 
 	buf_init(&text);
 	buf_init(&text2);
@@ -506,9 +517,9 @@ fuzz_check_render(struct registry *reg, double now)
 	expose_render(&reg, 1, &text2, EXPOSE_TEXT, now);
 	expose_render(&reg, 1, &om2, EXPOSE_OPENMETRICS, now);
 	registry_unlock(reg);
-	if (text.len != text2.len || (text.len > 0 &&
-	    memcmp(text.p, text2.p, text.len) != 0) || om.len != om2.len ||
-	    memcmp(om.p, om2.p, om.len) != 0)
+	if (text.len != text2.len ||
+	    (text.len > 0 && memcmp(text.p, text2.p, text.len) != 0) ||
+	    om.len != om2.len || memcmp(om.p, om2.p, om.len) != 0)
 		fuzz_fail("rendering twice gives two outputs");
 	ntext = check_output(&text, EXPOSE_TEXT);
 	nom = check_output(&om, EXPOSE_OPENMETRICS);

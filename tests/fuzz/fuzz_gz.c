@@ -23,12 +23,12 @@
 #include "source.h"
 #include "util.h"
 
-#define MAXLINE	64
+#define MAXLINE 64
 
 static void
 collect(void *arg, const char *line, size_t len)
 {
-	struct buf	*b = arg;
+	struct buf *b = arg;
 
 	buf_append(b, line, len);
 	buf_putc(b, '\n');
@@ -38,8 +38,8 @@ collect(void *arg, const char *line, size_t len)
 static void
 reference(const char *p, size_t n, struct buf *out, uint64_t *toolong)
 {
-	const char	*end = p + n, *nl;
-	size_t		 len;
+	const char *end = p + n, *nl;
+	size_t	    len;
 
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
@@ -47,7 +47,7 @@ reference(const char *p, size_t n, struct buf *out, uint64_t *toolong)
 		if (nl != NULL && len > 0 && p[len - 1] == '\r')
 			len--;
 		else if (nl == NULL && len > 0 && p[len - 1] == '\r')
-			len--;		/* the CR before the LF added at EOF */
+			len--; /* the CR before the LF added at EOF */
 		if (len > MAXLINE)
 			(*toolong)++;
 		else {
@@ -61,13 +61,13 @@ reference(const char *p, size_t n, struct buf *out, uint64_t *toolong)
 static void
 member(struct buf *out, const char *p, size_t n)
 {
-	z_stream	zs;
-	unsigned char	chunk[4096];
-	int		rc;
+	z_stream      zs;
+	unsigned char chunk[4096];
+	int	      rc;
 
 	memset(&zs, 0, sizeof(zs));
-	if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8,
-	    Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
 		fuzz_fail("deflateInit2");
 	zs.next_in = (unsigned char *)(uintptr_t)p;
 	zs.avail_in = (unsigned)n;
@@ -83,13 +83,13 @@ member(struct buf *out, const char *p, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct source_stats	 st;
-	struct buf		 file, got, want;
-	const char		*text, *nul = NULL;
-	char			 path[64], err[512];
-	size_t			 n, parts, i, at, next, tail = 0;
-	uint64_t		 toolong = 0;
-	int			 fd, rc, made, exact;
+	struct source_stats st;
+	struct buf	    file, got, want;
+	const char	   *text, *nul = NULL;
+	char		    path[64], err[512];
+	size_t		    n, parts, i, at, next, tail = 0;
+	uint64_t	    toolong = 0;
+	int		    fd, rc, made, exact;
 
 	if (size < 2)
 		return 0;
@@ -132,13 +132,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * A made file must read exactly, unless its trailing bytes start
 	 * another member (1f 8b): that one is then most likely damaged.
 	 */
-	exact = made && !(tail >= 2 && (unsigned char)nul[1] == 0x1f &&
-	    (unsigned char)nul[2] == 0x8b);
+	exact = made &&
+	    !(tail >= 2 && (unsigned char)nul[1] == 0x1f &&
+		(unsigned char)nul[2] == 0x8b);
 	if (exact) {
 		if (rc != 0)
 			fuzz_fail("a whole file refused: %s", err);
-		if (got.len != want.len || (got.len > 0 &&
-		    memcmp(got.p, want.p, got.len) != 0))
+		if (got.len != want.len ||
+		    (got.len > 0 && memcmp(got.p, want.p, got.len) != 0))
 			fuzz_fail("lines differ from the reference");
 		if (st.toolong != toolong)
 			fuzz_fail("%llu lines over the cap, reference %llu",

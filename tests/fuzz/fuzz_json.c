@@ -14,26 +14,27 @@
 #include "json.h"
 #include "util.h"
 
-#define REF_MAXDEPTH	512
+#define REF_MAXDEPTH 512
 
 struct rfield {
-	size_t	key, keylen;	/* raw key body: offset, length */
-	size_t	raw, rawlen;	/* string body, or the value as written */
-	int	type;
+	size_t key, keylen; /* raw key body: offset, length */
+	size_t raw, rawlen; /* string body, or the value as written */
+	int    type;
 };
 
 struct rd {
-	const unsigned char	*s;
-	size_t			 n, i;
-	struct rfield		*f;
-	size_t			 nf;
+	const unsigned char *s;
+	size_t		     n, i;
+	struct rfield	    *f;
+	size_t		     nf;
 };
 
 static void
 r_ws(struct rd *r)
 {
-	while (r->i < r->n && (r->s[r->i] == ' ' || r->s[r->i] == '\t' ||
-	    r->s[r->i] == '\r' || r->s[r->i] == '\n'))
+	while (r->i < r->n &&
+	    (r->s[r->i] == ' ' || r->s[r->i] == '\t' || r->s[r->i] == '\r' ||
+		r->s[r->i] == '\n'))
 		r->i++;
 }
 
@@ -48,7 +49,7 @@ r_hex(int c)
 static int
 r_string(struct rd *r, size_t *off, size_t *len)
 {
-	size_t	k;
+	size_t k;
 
 	if (r->i >= r->n || r->s[r->i] != '"')
 		return -1;
@@ -81,7 +82,7 @@ r_string(struct rd *r, size_t *off, size_t *len)
 static int
 r_digits(struct rd *r)
 {
-	size_t	start = r->i;
+	size_t start = r->i;
 
 	while (r->i < r->n && r->s[r->i] >= '0' && r->s[r->i] <= '9')
 		r->i++;
@@ -117,7 +118,7 @@ r_number(struct rd *r)
 static int
 r_word(struct rd *r, const char *w)
 {
-	size_t	n = strlen(w);
+	size_t n = strlen(w);
 
 	if (r->n - r->i < n || memcmp(r->s + r->i, w, n) != 0)
 		return -1;
@@ -125,14 +126,14 @@ r_word(struct rd *r, const char *w)
 	return 0;
 }
 
-static int	r_value(struct rd *, int depth, int *type);
+static int r_value(struct rd *, int depth, int *type);
 
 /* An object or array at r->i, the depth-th container open. */
 static int
 r_container(struct rd *r, int depth, int top)
 {
-	int	obj = r->s[r->i] == '{', type;
-	size_t	off, len, vstart;
+	int    obj = r->s[r->i] == '{', type;
+	size_t off, len, vstart;
 
 	if (depth > REF_MAXDEPTH)
 		return -1;
@@ -156,7 +157,7 @@ r_container(struct rd *r, int depth, int top)
 		if (r_value(r, depth + 1, &type) == -1)
 			return -1;
 		if (top) {
-			struct rfield	*f;
+			struct rfield *f;
 
 			r->f = xreallocarray(r->f, r->nf + 1, sizeof(*r->f));
 			f = &r->f[r->nf++];
@@ -189,7 +190,7 @@ r_container(struct rd *r, int depth, int top)
 static int
 r_value(struct rd *r, int depth, int *type)
 {
-	size_t	off, len;
+	size_t off, len;
 
 	if (r->i >= r->n)
 		return -1;
@@ -233,12 +234,13 @@ r_line(struct rd *r)
 static unsigned
 r_hex4(const unsigned char *s)
 {
-	unsigned	v = 0;
-	int		i;
+	unsigned v = 0;
+	int	 i;
 
 	for (i = 0; i < 4; i++)
-		v = v * 16 + (unsigned)(s[i] <= '9' ? s[i] - '0' :
-		    (s[i] | 0x20) - 'a' + 10);
+		v = v * 16 +
+		    (unsigned)(s[i] <= '9' ? s[i] - '0' :
+					     (s[i] | 0x20) - 'a' + 10);
 	return v;
 }
 
@@ -247,9 +249,9 @@ r_hex4(const unsigned char *s)
 static void
 r_unescape(const unsigned char *s, size_t n, struct buf *out)
 {
-	size_t		i = 0;
-	unsigned	cp, lo;
-	unsigned char	u[4];
+	size_t	      i = 0;
+	unsigned      cp, lo;
+	unsigned char u[4];
 
 	buf_reset(out);
 	while (i < n) {
@@ -258,11 +260,21 @@ r_unescape(const unsigned char *s, size_t n, struct buf *out)
 			continue;
 		}
 		switch (s[i + 1]) {
-		case 'b': buf_putc(out, '\b'); break;
-		case 'f': buf_putc(out, '\f'); break;
-		case 'n': buf_putc(out, '\n'); break;
-		case 'r': buf_putc(out, '\r'); break;
-		case 't': buf_putc(out, '\t'); break;
+		case 'b':
+			buf_putc(out, '\b');
+			break;
+		case 'f':
+			buf_putc(out, '\f');
+			break;
+		case 'n':
+			buf_putc(out, '\n');
+			break;
+		case 'r':
+			buf_putc(out, '\r');
+			break;
+		case 't':
+			buf_putc(out, '\t');
+			break;
 		case 'u':
 			cp = r_hex4(s + i + 2);
 			i += 6;
@@ -287,14 +299,15 @@ r_unescape(const unsigned char *s, size_t n, struct buf *out)
 				buf_append(out, u, 3);
 			} else {
 				u[0] = (unsigned char)(0xf0 | cp >> 18);
-				u[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+				u[1] = (unsigned char)(0x80 |
+				    (cp >> 12 & 0x3f));
 				u[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
 				u[3] = (unsigned char)(0x80 | (cp & 0x3f));
 				buf_append(out, u, 4);
 			}
 			continue;
 		default:
-			buf_putc(out, s[i + 1]);	/* " \ / */
+			buf_putc(out, s[i + 1]); /* " \ / */
 			break;
 		}
 		i += 2;
@@ -305,12 +318,12 @@ r_unescape(const unsigned char *s, size_t n, struct buf *out)
 static void
 check(struct json_index *ix, const unsigned char *s, size_t n)
 {
-	struct rd		 r;
-	struct buf		 key, val, other;
-	struct json_field	*f, *g;
-	const char		*v;
-	size_t			 i, j, vlen;
-	int			 rc, want;
+	struct rd	   r;
+	struct buf	   key, val, other;
+	struct json_field *f, *g;
+	const char	  *v;
+	size_t		   i, j, vlen;
+	int		   rc, want;
 
 	memset(&r, 0, sizeof(r));
 	r.s = s;
@@ -333,8 +346,8 @@ check(struct json_index *ix, const unsigned char *s, size_t n)
 	for (i = 0; i < r.nf; i++) {
 		f = &ix->f[i];
 		r_unescape(s + r.f[i].key, r.f[i].keylen, &key);
-		if (f->keylen != key.len || (key.len > 0 &&
-		    memcmp(f->key, key.p, key.len) != 0))
+		if (f->keylen != key.len ||
+		    (key.len > 0 && memcmp(f->key, key.p, key.len) != 0))
 			fuzz_fail("field %zu: key differs", i);
 		if (f->type != r.f[i].type)
 			fuzz_fail("field %zu: type %d, want %d", i, f->type,
@@ -345,8 +358,9 @@ check(struct json_index *ix, const unsigned char *s, size_t n)
 		/* The last field of that key, by the unescaped keys. */
 		for (j = r.nf; j-- > 0;) {
 			r_unescape(s + r.f[j].key, r.f[j].keylen, &other);
-			if (other.len == key.len && (key.len == 0 ||
-			    memcmp(other.p, key.p, key.len) == 0))
+			if (other.len == key.len &&
+			    (key.len == 0 ||
+				memcmp(other.p, key.p, key.len) == 0))
 				break;
 		}
 		if ((g = json_get(ix, key.p ? key.p : "", key.len)) !=
@@ -369,8 +383,8 @@ check(struct json_index *ix, const unsigned char *s, size_t n)
 		if (json_value(ix, f, NULL) != v)
 			fuzz_fail("field %zu: value not cached", i);
 		if (ix->scratchlen > ix->scratchcap)
-			fuzz_fail("scratch overflow: %zu > %zu",
-			    ix->scratchlen, ix->scratchcap);
+			fuzz_fail("scratch overflow: %zu > %zu", ix->scratchlen,
+			    ix->scratchcap);
 	}
 	buf_free(&key);
 	buf_free(&val);
@@ -389,9 +403,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct json_index	ix;
-	static int			init;
-	unsigned char			*copy;
+	static struct json_index ix;
+	static int		 init;
+	unsigned char		*copy;
 
 	if (!init) {
 		json_init(&ix);

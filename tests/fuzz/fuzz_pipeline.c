@@ -15,17 +15,17 @@
 #include "lines.h"
 #include "util.h"
 
-#include "bytelyst_rules.h"	/* generated: rules_text[] */
+#include "bytelyst_rules.h" /* generated: rules_text[] */
 
-#define MAXLINE	1024
+#define MAXLINE 1024
 #define NOW	1764020960.0
 
-static struct ruleset	*rs;
+static struct ruleset *rs;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	err[4096];
+	char err[4096];
 
 	(void)argc;
 	(void)argv;
@@ -49,8 +49,8 @@ static int
 ref_next(const uint8_t *data, size_t size, size_t *pos, const uint8_t **line,
     size_t *len)
 {
-	const uint8_t	*nl;
-	size_t		 n;
+	const uint8_t *nl;
+	size_t	       n;
 
 	if (*pos >= size)
 		return 0;
@@ -69,9 +69,9 @@ static void
 drain(struct lines *l, struct matcher *m, const uint8_t *data, size_t size,
     size_t *pos, uint64_t *toolong)
 {
-	const char	*line;
-	const uint8_t	*want;
-	size_t		 len, wantlen;
+	const char    *line;
+	const uint8_t *want;
+	size_t	       len, wantlen;
 
 	while ((line = lines_next(l, &len)) != NULL) {
 		for (;;) {
@@ -91,13 +91,13 @@ drain(struct lines *l, struct matcher *m, const uint8_t *data, size_t size,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_bound		 b;
-	struct lines			 l;
-	const struct matcher_stats	*st;
-	const uint8_t			*want;
-	char				*space;
-	size_t				 avail, off = 0, pos = 0, n, wantlen;
-	uint64_t			 toolong = 0;
+	struct fuzz_bound	    b;
+	struct lines		    l;
+	const struct matcher_stats *st;
+	const uint8_t		   *want;
+	char			   *space;
+	size_t			    avail, off = 0, pos = 0, n, wantlen;
+	uint64_t		    toolong = 0;
 
 	fuzz_bind(&b, rs);
 	lines_init(&l, MAXLINE);
@@ -124,8 +124,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (l.toolong != toolong)
 		fuzz_fail("%llu over-long lines counted, %llu in the input",
-		    (unsigned long long)l.toolong,
-		    (unsigned long long)toolong);
+		    (unsigned long long)l.toolong, (unsigned long long)toolong);
 	registry_unlock(b.reg);
 	st = matcher_stats(b.m);
 	if (st->unmatched > st->lines)

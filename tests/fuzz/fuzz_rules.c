@@ -14,27 +14,27 @@
 #include "fuzz.h"
 #include "util.h"
 
-#define NAME	"fuzz.rules"
+#define NAME "fuzz.rules"
 
 /* clang-format off */
 #define L(s)	{ s, sizeof(s) - 1 }
 /* clang-format on */
 
 static const struct {
-	const char	*s;
-	size_t		 n;
+	const char *s;
+	size_t	    n;
 } lines[] = {
 	L("{\"level\":50,\"time\":1764020763412,\"component\":\"events\","
-	    "\"severity\":\"ERROR\",\"type\":\"ORDER_FAILURE\","
-	    "\"profileId\":\"7\",\"symbol\":\"BTC/USDT\",\"msg\":\"x\"}"),
+	  "\"severity\":\"ERROR\",\"type\":\"ORDER_FAILURE\","
+	  "\"profileId\":\"7\",\"symbol\":\"BTC/USDT\",\"msg\":\"x\"}"),
 	L("{\"time\":\"2025-11-24T21:46:03.5Z\",\"component\":\"scheduler\","
-	    "\"subsystem\":\"trading\",\"durationMs\":250.5,"
-	    "\"outcome\":\"ok\",\"latencyMs\":\"1e3\",\"n\":-3}"),
+	  "\"subsystem\":\"trading\",\"durationMs\":250.5,"
+	  "\"outcome\":\"ok\",\"latencyMs\":\"1e3\",\"n\":-3}"),
 	L("{\"symbol\":\"we\\\"ird\\\\sym\\nbol\",\"severity\":"
-	    "\"\\u00e9\\ud83d\\ude80\\udc00\",\"type\":{\"a\":[1,2]},"
-	    "\"profileId\":null}"),
+	  "\"\\u00e9\\ud83d\\ude80\\udc00\",\"type\":{\"a\":[1,2]},"
+	  "\"profileId\":null}"),
 	L("{\"symbol\":\"\xff\xfe\xc3\",\"severity\":\"\xed\xa0\x80\","
-	    "\"type\":\"\x00\x01\r\",\"durationMs\":1e308}"),
+	  "\"type\":\"\x00\x01\r\",\"durationMs\":1e308}"),
 	L("(node:4242) Warning: something 12.5 ms \"quoted\" \\ back"),
 	L("{\"durationMs\":\"NaN\",\"time\":-1,\"latencyMs\":0}"),
 	L(""),
@@ -43,13 +43,12 @@ static const struct {
 
 /* Every message names the place: the file, and a line of the text. */
 static void
-check_errors(const char *err, size_t errlen, const uint8_t *data,
-    size_t size)
+check_errors(const char *err, size_t errlen, const uint8_t *data, size_t size)
 {
-	const char	*p = err, *nl;
-	size_t		 i, nlines = 1;
-	long		 line, col;
-	char		*end;
+	const char *p = err, *nl;
+	size_t	    i, nlines = 1;
+	long	    line, col;
+	char	   *end;
 
 	if (*err == '\0')
 		fuzz_fail("rejected without a message");
@@ -59,7 +58,7 @@ check_errors(const char *err, size_t errlen, const uint8_t *data,
 	for (;;) {
 		nl = strchr(p, '\n');
 		if (nl == NULL && strlen(err) + 1 >= errlen)
-			break;		/* the last line may be cut */
+			break; /* the last line may be cut */
 		if (strncmp(p, NAME ":", sizeof(NAME)) != 0)
 			fuzz_fail("message without the file: %.80s", p);
 		p += sizeof(NAME);
@@ -93,11 +92,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char		 err[8192];
-	struct ruleset		*rs;
-	struct fuzz_bound	 b;
-	struct buf		 ex;
-	size_t			 i;
+	static char	  err[8192];
+	struct ruleset	 *rs;
+	struct fuzz_bound b;
+	struct buf	  ex;
+	size_t		  i;
 
 	rs = rules_parse(NAME, (const char *)data, size, err, sizeof(err));
 	if (rs == NULL) {
@@ -111,8 +110,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	registry_lock(b.reg);
 	for (i = 0; i < NELEM(lines); i++) {
 		matcher_line(b.m, lines[i].s, lines[i].n, 1764020960.0);
-		matcher_explain(b.m, lines[i].s, lines[i].n, 1764020960.0,
-		    &ex);
+		matcher_explain(b.m, lines[i].s, lines[i].n, 1764020960.0, &ex);
 		(void)matcher_line_time(b.m, lines[i].s, lines[i].n);
 	}
 	registry_unlock(b.reg);

@@ -19,10 +19,10 @@
 static void
 check(const char *buf, size_t len)
 {
-	struct state	 st, st2;
-	struct buf	 out, out2;
-	char		 err[1024], err2[1024];
-	unsigned long	 off, line;
+	struct state  st, st2;
+	struct buf    out, out2;
+	char	      err[1024], err2[1024];
+	unsigned long off, line;
 
 	err[0] = '\0';
 	if (state_parse(buf, len, &st, err, sizeof(err)) == -1) {
@@ -61,11 +61,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char	*s = (const char *)data, *at = NULL;
-	char		*copy;
-	struct buf	 b;
-	size_t		 i;
-	uLong		 crc;
+	const char *s = (const char *)data, *at = NULL;
+	char	   *copy;
+	struct buf  b;
+	size_t	    i;
+	uLong	    crc;
 
 	check(s, size);
 	/* The last line that starts "crc32 ". */

@@ -26,11 +26,11 @@ isdig(int c)
 static int
 ref_epoch(const char *s, size_t n, int scale, double *out)
 {
-	struct buf	 b;
-	size_t		 i = 0, is, ie, fs = 0, fe = 0;
-	long		 e = 0;
-	int		 neg = 0, eneg = 0;
-	double		 v;
+	struct buf b;
+	size_t	   i = 0, is, ie, fs = 0, fe = 0;
+	long	   e = 0;
+	int	   neg = 0, eneg = 0;
+	double	   v;
 
 	if (i < n && s[i] == '-') {
 		neg = 1;
@@ -47,7 +47,7 @@ ref_epoch(const char *s, size_t n, int scale, double *out)
 			return -1;
 	}
 	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-		size_t	es;
+		size_t es;
 
 		if (++i < n && (s[i] == '+' || s[i] == '-'))
 			eneg = s[i++] == '-';
@@ -74,8 +74,7 @@ ref_epoch(const char *s, size_t n, int scale, double *out)
 static int
 num2(const char *s)
 {
-	return isdig(s[0]) && isdig(s[1]) ? (s[0] - '0') * 10 + s[1] - '0' :
-	    -1;
+	return isdig(s[0]) && isdig(s[1]) ? (s[0] - '0') * 10 + s[1] - '0' : -1;
 }
 
 static int
@@ -96,15 +95,15 @@ days_to_year(long y)
 static int
 ref_rfc3339(const char *s, size_t n, double *out, int *exact)
 {
-	static const int	cum[12] = { 0, 31, 59, 90, 120, 151, 181, 212,
-				    243, 273, 304, 334 };
-	static const int	mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31,
-				    30, 31, 30, 31 };
-	struct buf		 b;
-	size_t			 i, fs = 0, fe = 0;
-	long			 y, mo, d, h, mi, sec, off = 0, days;
-	long long		 secs;
-	double			 frac;
+	static const int cum[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243,
+		273, 304, 334 };
+	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+		30, 31 };
+	struct buf	 b;
+	size_t		 i, fs = 0, fe = 0;
+	long		 y, mo, d, h, mi, sec, off = 0, days;
+	long long	 secs;
+	double		 frac;
 
 	if (n < 20)
 		return -1;
@@ -138,7 +137,7 @@ ref_rfc3339(const char *s, size_t n, double *out, int *exact)
 	if (s[i] == 'Z' || s[i] == 'z')
 		i++;
 	else if (s[i] == '+' || s[i] == '-') {
-		long	oh, om;
+		long oh, om;
 
 		if (n - i != 6 || s[i + 3] != ':' ||
 		    (oh = num2(s + i + 1)) < 0 || oh > 23 ||
@@ -172,8 +171,8 @@ ref_rfc3339(const char *s, size_t n, double *out, int *exact)
 static void
 check_epoch(const char *s, size_t n, enum ts_format fmt, int scale)
 {
-	double	got = 0, want = 0;
-	int	rc, wrc;
+	double got = 0, want = 0;
+	int    rc, wrc;
 
 	rc = ts_parse(fmt, s, n, &got);
 	wrc = ref_epoch(s, n, scale, &want);
@@ -196,9 +195,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char	*s = (const char *)data;
-	double		 got = 0, want = 0;
-	int		 rc, wrc, exact = 0;
+	const char *s = (const char *)data;
+	double	    got = 0, want = 0;
+	int	    rc, wrc, exact = 0;
 
 	check_epoch(s, size, TS_EPOCH_S, 0);
 	check_epoch(s, size, TS_EPOCH_MS, 3);
@@ -213,8 +212,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		if (exact && memcmp(&got, &want, sizeof(got)) != 0)
 			fuzz_fail("rfc3339: %.17g, want %.17g", got, want);
-		if (!exact && fabs(got - want) > 4 * DBL_EPSILON *
-		    (fabs(want) + 1))
+		if (!exact &&
+		    fabs(got - want) > 4 * DBL_EPSILON * (fabs(want) + 1))
 			fuzz_fail("rfc3339: %.17g, want about %.17g", got,
 			    want);
 	}

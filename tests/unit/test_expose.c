@@ -17,15 +17,14 @@
 /* clang-format off */
 #define L(s)	{ (s), sizeof(s) - 1 }
 /* clang-format on */
-#define R	"\xef\xbf\xbd"		/* U+FFFD */
-#define DL	"env=\"prod\",mode=\"paper\",app=\"bot\""
-#define NOW	1700000000.0
+#define R   "\xef\xbf\xbd" /* U+FFFD */
+#define DL  "env=\"prod\",mode=\"paper\",app=\"bot\""
+#define NOW 1700000000.0
 
 static void
-assert_bytes(const char *got, size_t gotlen, const char *want,
-    size_t wantlen)
+assert_bytes(const char *got, size_t gotlen, const char *want, size_t wantlen)
 {
-	size_t	i, from;
+	size_t i, from;
 
 	for (i = 0; i < gotlen && i < wantlen; i++)
 		if (got[i] != want[i])
@@ -34,16 +33,17 @@ assert_bytes(const char *got, size_t gotlen, const char *want,
 		return;
 	from = i > 60 ? i - 60 : 0;
 	cr_assert_fail("output differs at byte %zu (lengths %zu, %zu)\n"
-	    "got:  ...%.*s\nwant: ...%.*s", i, gotlen, wantlen,
+		       "got:  ...%.*s\nwant: ...%.*s",
+	    i, gotlen, wantlen,
 	    (int)((gotlen - from) < 120 ? gotlen - from : 120), got + from,
 	    (int)((wantlen - from) < 120 ? wantlen - from : 120), want + from);
 }
 
 static struct metric_decl
-decl(const char *name, const char *help, enum metric_type type,
-    char **labels, size_t nlabels)
+decl(const char *name, const char *help, enum metric_type type, char **labels,
+    size_t nlabels)
 {
-	struct metric_decl	d;
+	struct metric_decl d;
 
 	memset(&d, 0, sizeof(d));
 	d.name = (char *)(uintptr_t)name;
@@ -59,42 +59,50 @@ decl(const char *name, const char *help, enum metric_type type,
 static void
 set_defaults(struct registry *reg)
 {
-	char	*names[] = { "env", "mode", "app" };
-	char	*values[] = { "prod", "paper", "bot" };
+	char *names[] = { "env", "mode", "app" };
+	char *values[] = { "prod", "paper", "bot" };
 
 	registry_set_default_labels(reg, names, values, 3);
 }
 
-static char	*sev_type[] = { "severity", "type" };
-static char	*source_l[] = { "source" };
-static char	*subsystem_l[] = { "subsystem" };
-static char	*k_l[] = { "k" };
-static char	*x_l[] = { "x" };
-static char	*initial_src[] = { "exchange", "db" };
-static char	*initial_sub[] = { "never" };
-static double	 loop_buckets[] = { 0.1, 0.25, 0.5, 1, 2, 5, 10 };
-static struct threshold	 alive_th[] = {
-	{ "subsystem", "monitor", 300 },
-	{ "subsystem", "reconcile", 600 },
-	{ "subsystem", "monitor", 5000 },	/* never reached: first wins */
+static char	       *sev_type[] = { "severity", "type" };
+static char	       *source_l[] = { "source" };
+static char	       *subsystem_l[] = { "subsystem" };
+static char	       *k_l[] = { "k" };
+static char	       *x_l[] = { "x" };
+static char	       *initial_src[] = { "exchange", "db" };
+static char	       *initial_sub[] = { "never" };
+static double		loop_buckets[] = { 0.1, 0.25, 0.5, 1, 2, 5, 10 };
+static struct threshold alive_th[] = {
+	{ "subsystem", "monitor", 300 }, { "subsystem", "reconcile", 600 },
+	{ "subsystem", "monitor", 5000 }, /* never reached: first wins */
 };
 
 /* Hostile label values, each with the value it is set to. */
-static const struct str	hostile[] = {
+static const struct str hostile[] = {
 	L("say \"hi\""),
 	L("back\\slash\\\\"),
 	L("two\nlines"),
-	L("nul\0" "byte"),
-	L("\x80" "lone continuation"),
-	L("\xc0\xaf" "overlong2"),
-	L("\xe0\x80\xaf" "overlong3"),
-	L("\xf0\x80\x80\xaf" "overlong4"),
-	L("\xed\xa0\x80" "surrogate"),
-	L("\xf4\x90\x80\x80" "above U+10FFFF"),
-	L("\xf5\x80\x80\x80" "f5"),
+	L("nul\0"
+	  "byte"),
+	L("\x80"
+	  "lone continuation"),
+	L("\xc0\xaf"
+	  "overlong2"),
+	L("\xe0\x80\xaf"
+	  "overlong3"),
+	L("\xf0\x80\x80\xaf"
+	  "overlong4"),
+	L("\xed\xa0\x80"
+	  "surrogate"),
+	L("\xf4\x90\x80\x80"
+	  "above U+10FFFF"),
+	L("\xf5\x80\x80\x80"
+	  "f5"),
 	L("\xfe\xff"),
 	L("trunc\xe2\x82"),
-	L("trunc\xe2\x82" "x"),
+	L("trunc\xe2\x82"
+	  "x"),
 	L("trunc4\xf0\x9f\x98"),
 	L("ok \xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e \xf4\x8f\xbf\xbf"),
 	L(""),
@@ -108,12 +116,12 @@ static const struct str	hostile[] = {
 static struct registry *
 build(void)
 {
-	struct metric_decl	 d[9];
-	struct registry		*reg;
-	struct metric		*m;
-	char			 err[256];
-	struct str		 v[2];
-	size_t			 i;
+	struct metric_decl d[9];
+	struct registry	  *reg;
+	struct metric	  *m;
+	char		   err[256];
+	struct str	   v[2];
+	size_t		   i;
 
 	d[0] = decl("events_total", "Operational events.", METRIC_COUNTER,
 	    sev_type, 2);
@@ -147,8 +155,8 @@ build(void)
 
 	reg = registry_new();
 	set_defaults(reg);
-	cr_assert_eq(registry_sync(reg, d, NELEM(d), err, sizeof(err)), 0,
-	    "%s", err);
+	cr_assert_eq(registry_sync(reg, d, NELEM(d), err, sizeof(err)), 0, "%s",
+	    err);
 
 	m = registry_find(reg, "events_total");
 	v[0] = (struct str)L("ERROR");
@@ -179,13 +187,13 @@ build(void)
 
 	m = registry_find(reg, "subsystem_last_run_timestamp");
 	v[0] = (struct str)L("trading");
-	cr_assert_eq(metric_set(m, v, NOW - 10), 0);	/* fresh */
+	cr_assert_eq(metric_set(m, v, NOW - 10), 0); /* fresh */
 	v[0] = (struct str)L("edge");
-	cr_assert_eq(metric_set(m, v, NOW - 60), 0);	/* just fresh */
+	cr_assert_eq(metric_set(m, v, NOW - 60), 0); /* just fresh */
 	v[0] = (struct str)L("monitor");
-	cr_assert_eq(metric_set(m, v, NOW - 1000), 0);	/* stale: 300 */
+	cr_assert_eq(metric_set(m, v, NOW - 1000), 0); /* stale: 300 */
 	v[0] = (struct str)L("reconcile");
-	cr_assert_eq(metric_set(m, v, NOW - 200), 0);	/* fresh: 600 */
+	cr_assert_eq(metric_set(m, v, NOW - 200), 0); /* fresh: 600 */
 
 	m = registry_find(reg, "hostile_labels");
 	for (i = 0; i < NELEM(hostile); i++)
@@ -193,114 +201,111 @@ build(void)
 	return reg;
 }
 
-static const char	want_text[] =
-	"# HELP events_total Operational events.\n"
-	"# TYPE events_total counter\n"
-	"events_total{severity=\"ERROR\",type=\"ORDER_FAILURE\"," DL "} 2\n"
-	"events_total{severity=\"WARN\",type=\"x\"," DL "} 2.5\n"
-	"# HELP mismatches_total Reconciliation mismatches.\n"
-	"# TYPE mismatches_total counter\n"
-	"mismatches_total{" DL "} 0\n"
-	"# HELP reconciliation_missing_items Missing items in the last "
-	"sync.\n"
-	"# TYPE reconciliation_missing_items gauge\n"
-	"reconciliation_missing_items{source=\"db\"," DL "} 0\n"
-	"reconciliation_missing_items{source=\"exchange\"," DL "} 3.5\n"
-	"# HELP subsystem_duration_seconds Execution time of loops.\n"
-	"# TYPE subsystem_duration_seconds histogram\n"
-	"subsystem_duration_seconds_bucket{subsystem=\"monitor\"," DL
-	",le=\"0.1\"} 0\n"
-	"subsystem_duration_seconds_bucket{subsystem=\"monitor\"," DL
-	",le=\"0.25\"} 0\n"
-	"subsystem_duration_seconds_bucket{subsystem=\"monitor\"," DL
-	",le=\"0.5\"} 0\n"
-	"subsystem_duration_seconds_bucket{subsystem=\"monitor\"," DL
-	",le=\"1\"} 0\n"
-	"subsystem_duration_seconds_bucket{subsystem=\"monitor\"," DL
-	",le=\"2\"} 0\n"
-	"subsystem_duration_seconds_bucket{subsystem=\"monitor\"," DL
-	",le=\"5\"} 0\n"
-	"subsystem_duration_seconds_bucket{subsystem=\"monitor\"," DL
-	",le=\"10\"} 1\n"
-	"subsystem_duration_seconds_bucket{subsystem=\"monitor\"," DL
-	",le=\"+Inf\"} 1\n"
-	"subsystem_duration_seconds_sum{subsystem=\"monitor\"," DL "} 7\n"
-	"subsystem_duration_seconds_count{subsystem=\"monitor\"," DL "} 1\n"
-	"subsystem_duration_seconds_bucket{subsystem=\"trading\"," DL
-	",le=\"0.1\"} 1\n"
-	"subsystem_duration_seconds_bucket{subsystem=\"trading\"," DL
-	",le=\"0.25\"} 2\n"
-	"subsystem_duration_seconds_bucket{subsystem=\"trading\"," DL
-	",le=\"0.5\"} 3\n"
-	"subsystem_duration_seconds_bucket{subsystem=\"trading\"," DL
-	",le=\"1\"} 4\n"
-	"subsystem_duration_seconds_bucket{subsystem=\"trading\"," DL
-	",le=\"2\"} 4\n"
-	"subsystem_duration_seconds_bucket{subsystem=\"trading\"," DL
-	",le=\"5\"} 4\n"
-	"subsystem_duration_seconds_bucket{subsystem=\"trading\"," DL
-	",le=\"10\"} 4\n"
-	"subsystem_duration_seconds_bucket{subsystem=\"trading\"," DL
-	",le=\"+Inf\"} 5\n"
-	"subsystem_duration_seconds_sum{subsystem=\"trading\"," DL
-	"} 13.6875\n"
-	"subsystem_duration_seconds_count{subsystem=\"trading\"," DL "} 5\n"
-	"# HELP api_latency_seconds Latency of \"exchange\" calls\\\\ with "
-	"a\\nnewline.\n"
-	"# TYPE api_latency_seconds histogram\n"
-	"api_latency_seconds_bucket{" DL ",le=\"0.005\"} 1\n"
-	"api_latency_seconds_bucket{" DL ",le=\"0.01\"} 1\n"
-	"api_latency_seconds_bucket{" DL ",le=\"0.025\"} 1\n"
-	"api_latency_seconds_bucket{" DL ",le=\"0.05\"} 1\n"
-	"api_latency_seconds_bucket{" DL ",le=\"0.1\"} 1\n"
-	"api_latency_seconds_bucket{" DL ",le=\"0.25\"} 1\n"
-	"api_latency_seconds_bucket{" DL ",le=\"0.5\"} 2\n"
-	"api_latency_seconds_bucket{" DL ",le=\"1\"} 2\n"
-	"api_latency_seconds_bucket{" DL ",le=\"2.5\"} 2\n"
-	"api_latency_seconds_bucket{" DL ",le=\"5\"} 2\n"
-	"api_latency_seconds_bucket{" DL ",le=\"10\"} 2\n"
-	"api_latency_seconds_bucket{" DL ",le=\"+Inf\"} 2\n"
-	"api_latency_seconds_sum{" DL "} 0.505\n"
-	"api_latency_seconds_count{" DL "} 2\n"
-	"# HELP subsystem_last_run_timestamp Unix time of the last run.\n"
-	"# TYPE subsystem_last_run_timestamp gauge\n"
-	"subsystem_last_run_timestamp{subsystem=\"edge\"," DL "} 1699999940\n"
-	"subsystem_last_run_timestamp{subsystem=\"monitor\"," DL
-	"} 1699999000\n"
-	"subsystem_last_run_timestamp{subsystem=\"never\"," DL "} 0\n"
-	"subsystem_last_run_timestamp{subsystem=\"reconcile\"," DL
-	"} 1699999800\n"
-	"subsystem_last_run_timestamp{subsystem=\"trading\"," DL
-	"} 1699999990\n"
-	"# HELP subsystem_alive Whether each subsystem ran lately.\n"
-	"# TYPE subsystem_alive gauge\n"
-	"subsystem_alive{subsystem=\"edge\"," DL "} 1\n"
-	"subsystem_alive{subsystem=\"monitor\"," DL "} 0\n"
-	"subsystem_alive{subsystem=\"never\"," DL "} 0\n"
-	"subsystem_alive{subsystem=\"reconcile\"," DL "} 1\n"
-	"subsystem_alive{subsystem=\"trading\"," DL "} 1\n"
-	"# HELP hostile_labels Label values that need care.\n"
-	"# TYPE hostile_labels gauge\n"
-	"hostile_labels{k=\"\"," DL "} 17\n"
-	"hostile_labels{k=\"back\\\\slash\\\\\\\\\"," DL "} 2\n"
-	"hostile_labels{k=\"nul\0" "byte\"," DL "} 4\n"
-	"hostile_labels{k=\"ok \xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e "
-	"\xf4\x8f\xbf\xbf\"," DL "} 16\n"
-	"hostile_labels{k=\"say \\\"hi\\\"\"," DL "} 1\n"
-	"hostile_labels{k=\"trunc4" R "\"," DL "} 15\n"
-	"hostile_labels{k=\"trunc" R "\"," DL "} 13\n"
-	"hostile_labels{k=\"trunc" R "x\"," DL "} 14\n"
-	"hostile_labels{k=\"two\\nlines\"," DL "} 3\n"
-	"hostile_labels{k=\"" R "lone continuation\"," DL "} 5\n"
-	"hostile_labels{k=\"" R R "overlong2\"," DL "} 6\n"
-	"hostile_labels{k=\"" R R R "overlong3\"," DL "} 7\n"
-	"hostile_labels{k=\"" R R R "surrogate\"," DL "} 9\n"
-	"hostile_labels{k=\"" R R R R "overlong4\"," DL "} 8\n"
-	"hostile_labels{k=\"" R R R R "above U+10FFFF\"," DL "} 10\n"
-	"hostile_labels{k=\"" R R R R "f5\"," DL "} 11\n"
-	"hostile_labels{k=\"" R R "\"," DL "} 12\n"
-	"# HELP empty_gauge Declared, never set.\n"
-	"# TYPE empty_gauge gauge\n";
+static const char want_text[] =
+    "# HELP events_total Operational events.\n"
+    "# TYPE events_total counter\n"
+    "events_total{severity=\"ERROR\",type=\"ORDER_FAILURE\"," DL "} 2\n"
+    "events_total{severity=\"WARN\",type=\"x\"," DL "} 2.5\n"
+    "# HELP mismatches_total Reconciliation mismatches.\n"
+    "# TYPE mismatches_total counter\n"
+    "mismatches_total{" DL "} 0\n"
+    "# HELP reconciliation_missing_items Missing items in the last "
+    "sync.\n"
+    "# TYPE reconciliation_missing_items gauge\n"
+    "reconciliation_missing_items{source=\"db\"," DL "} 0\n"
+    "reconciliation_missing_items{source=\"exchange\"," DL "} 3.5\n"
+    "# HELP subsystem_duration_seconds Execution time of loops.\n"
+    "# TYPE subsystem_duration_seconds histogram\n"
+    "subsystem_duration_seconds_bucket{subsystem=\"monitor\"," DL
+    ",le=\"0.1\"} 0\n"
+    "subsystem_duration_seconds_bucket{subsystem=\"monitor\"," DL
+    ",le=\"0.25\"} 0\n"
+    "subsystem_duration_seconds_bucket{subsystem=\"monitor\"," DL
+    ",le=\"0.5\"} 0\n"
+    "subsystem_duration_seconds_bucket{subsystem=\"monitor\"," DL
+    ",le=\"1\"} 0\n"
+    "subsystem_duration_seconds_bucket{subsystem=\"monitor\"," DL
+    ",le=\"2\"} 0\n"
+    "subsystem_duration_seconds_bucket{subsystem=\"monitor\"," DL
+    ",le=\"5\"} 0\n"
+    "subsystem_duration_seconds_bucket{subsystem=\"monitor\"," DL
+    ",le=\"10\"} 1\n"
+    "subsystem_duration_seconds_bucket{subsystem=\"monitor\"," DL
+    ",le=\"+Inf\"} 1\n"
+    "subsystem_duration_seconds_sum{subsystem=\"monitor\"," DL "} 7\n"
+    "subsystem_duration_seconds_count{subsystem=\"monitor\"," DL "} 1\n"
+    "subsystem_duration_seconds_bucket{subsystem=\"trading\"," DL
+    ",le=\"0.1\"} 1\n"
+    "subsystem_duration_seconds_bucket{subsystem=\"trading\"," DL
+    ",le=\"0.25\"} 2\n"
+    "subsystem_duration_seconds_bucket{subsystem=\"trading\"," DL
+    ",le=\"0.5\"} 3\n"
+    "subsystem_duration_seconds_bucket{subsystem=\"trading\"," DL
+    ",le=\"1\"} 4\n"
+    "subsystem_duration_seconds_bucket{subsystem=\"trading\"," DL
+    ",le=\"2\"} 4\n"
+    "subsystem_duration_seconds_bucket{subsystem=\"trading\"," DL
+    ",le=\"5\"} 4\n"
+    "subsystem_duration_seconds_bucket{subsystem=\"trading\"," DL
+    ",le=\"10\"} 4\n"
+    "subsystem_duration_seconds_bucket{subsystem=\"trading\"," DL
+    ",le=\"+Inf\"} 5\n"
+    "subsystem_duration_seconds_sum{subsystem=\"trading\"," DL "} 13.6875\n"
+    "subsystem_duration_seconds_count{subsystem=\"trading\"," DL "} 5\n"
+    "# HELP api_latency_seconds Latency of \"exchange\" calls\\\\ with "
+    "a\\nnewline.\n"
+    "# TYPE api_latency_seconds histogram\n"
+    "api_latency_seconds_bucket{" DL ",le=\"0.005\"} 1\n"
+    "api_latency_seconds_bucket{" DL ",le=\"0.01\"} 1\n"
+    "api_latency_seconds_bucket{" DL ",le=\"0.025\"} 1\n"
+    "api_latency_seconds_bucket{" DL ",le=\"0.05\"} 1\n"
+    "api_latency_seconds_bucket{" DL ",le=\"0.1\"} 1\n"
+    "api_latency_seconds_bucket{" DL ",le=\"0.25\"} 1\n"
+    "api_latency_seconds_bucket{" DL ",le=\"0.5\"} 2\n"
+    "api_latency_seconds_bucket{" DL ",le=\"1\"} 2\n"
+    "api_latency_seconds_bucket{" DL ",le=\"2.5\"} 2\n"
+    "api_latency_seconds_bucket{" DL ",le=\"5\"} 2\n"
+    "api_latency_seconds_bucket{" DL ",le=\"10\"} 2\n"
+    "api_latency_seconds_bucket{" DL ",le=\"+Inf\"} 2\n"
+    "api_latency_seconds_sum{" DL "} 0.505\n"
+    "api_latency_seconds_count{" DL "} 2\n"
+    "# HELP subsystem_last_run_timestamp Unix time of the last run.\n"
+    "# TYPE subsystem_last_run_timestamp gauge\n"
+    "subsystem_last_run_timestamp{subsystem=\"edge\"," DL "} 1699999940\n"
+    "subsystem_last_run_timestamp{subsystem=\"monitor\"," DL "} 1699999000\n"
+    "subsystem_last_run_timestamp{subsystem=\"never\"," DL "} 0\n"
+    "subsystem_last_run_timestamp{subsystem=\"reconcile\"," DL "} 1699999800\n"
+    "subsystem_last_run_timestamp{subsystem=\"trading\"," DL "} 1699999990\n"
+    "# HELP subsystem_alive Whether each subsystem ran lately.\n"
+    "# TYPE subsystem_alive gauge\n"
+    "subsystem_alive{subsystem=\"edge\"," DL "} 1\n"
+    "subsystem_alive{subsystem=\"monitor\"," DL "} 0\n"
+    "subsystem_alive{subsystem=\"never\"," DL "} 0\n"
+    "subsystem_alive{subsystem=\"reconcile\"," DL "} 1\n"
+    "subsystem_alive{subsystem=\"trading\"," DL "} 1\n"
+    "# HELP hostile_labels Label values that need care.\n"
+    "# TYPE hostile_labels gauge\n"
+    "hostile_labels{k=\"\"," DL "} 17\n"
+    "hostile_labels{k=\"back\\\\slash\\\\\\\\\"," DL "} 2\n"
+    "hostile_labels{k=\"nul\0"
+    "byte\"," DL "} 4\n"
+    "hostile_labels{k=\"ok \xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e "
+    "\xf4\x8f\xbf\xbf\"," DL "} 16\n"
+    "hostile_labels{k=\"say \\\"hi\\\"\"," DL "} 1\n"
+    "hostile_labels{k=\"trunc4" R "\"," DL "} 15\n"
+    "hostile_labels{k=\"trunc" R "\"," DL "} 13\n"
+    "hostile_labels{k=\"trunc" R "x\"," DL "} 14\n"
+    "hostile_labels{k=\"two\\nlines\"," DL "} 3\n"
+    "hostile_labels{k=\"" R "lone continuation\"," DL "} 5\n"
+    "hostile_labels{k=\"" R R "overlong2\"," DL "} 6\n"
+    "hostile_labels{k=\"" R R R "overlong3\"," DL "} 7\n"
+    "hostile_labels{k=\"" R R R "surrogate\"," DL "} 9\n"
+    "hostile_labels{k=\"" R R R R "overlong4\"," DL "} 8\n"
+    "hostile_labels{k=\"" R R R R "above U+10FFFF\"," DL "} 10\n"
+    "hostile_labels{k=\"" R R R R "f5\"," DL "} 11\n"
+    "hostile_labels{k=\"" R R "\"," DL "} 12\n"
+    "# HELP empty_gauge Declared, never set.\n"
+    "# TYPE empty_gauge gauge\n";
 
 TestSuite(expose);
 
@@ -308,16 +313,16 @@ TestSuite(expose);
 Test(expose, label_value_table)
 {
 	static const struct {
-		struct str	in;
-		struct str	want;
+		struct str in;
+		struct str want;
 	} t[] = {
 		{ L("\xed\xa0\x80"), L(R R R) },
 		{ L("\xed\xbf\xbf"), L(R R R) },
-		{ L("\xed\x9f\xbf"), L("\xed\x9f\xbf") },	/* U+D7FF */
+		{ L("\xed\x9f\xbf"), L("\xed\x9f\xbf") }, /* U+D7FF */
 		{ L("\xc0\x80"), L(R R) },
 		{ L("\xc1\xbf"), L(R R) },
 		{ L("\xe0\x9f\xbf"), L(R R R) },
-		{ L("\xe0\xa0\x80"), L("\xe0\xa0\x80") },	/* U+0800 */
+		{ L("\xe0\xa0\x80"), L("\xe0\xa0\x80") }, /* U+0800 */
 		{ L("\xf0\x8f\xbf\xbf"), L(R R R R) },
 		{ L("\xf0\x90\x80\x80"), L("\xf0\x90\x80\x80") },
 		{ L("\xf4\x90\x80\x80"), L(R R R R) },
@@ -330,7 +335,9 @@ Test(expose, label_value_table)
 		{ L("\xf0\x9f\x98"), L(R) },
 		{ L("\xe2\x82\"\n"), L(R "\\\"\\n") },
 		{ L("\xc3\\"), L(R "\\\\") },
-		{ L("a\xf0\x9f\x98" "b\xc3\xa9"), L("a" R "b\xc3\xa9") },
+		{ L("a\xf0\x9f\x98"
+		    "b\xc3\xa9"),
+		    L("a" R "b\xc3\xa9") },
 		{ L("\"\\\n"), L("\\\"\\\\\\n") },
 		{ L("\\n"), L("\\\\n") },
 		{ L("\0"), L("\0") },
@@ -339,18 +346,18 @@ Test(expose, label_value_table)
 		{ L(""), L("") },
 		{ L("plain value"), L("plain value") },
 		{ L("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"),
-		  L("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80") },
+		    L("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80") },
 	};
-	struct buf	b;
-	size_t		i;
+	struct buf b;
+	size_t	   i;
 
 	buf_init(&b);
 	for (i = 0; i < NELEM(t); i++) {
 		buf_reset(&b);
 		buf_puts(&b, "<");
 		expose_label_value(&b, t[i].in.p, t[i].in.n);
-		cr_assert_eq(b.len, t[i].want.n + 1, "case %zu: length %zu",
-		    i, b.len);
+		cr_assert_eq(b.len, t[i].want.n + 1, "case %zu: length %zu", i,
+		    b.len);
 		cr_assert_eq(memcmp(b.p + 1, t[i].want.p, t[i].want.n), 0,
 		    "case %zu", i);
 		cr_assert_eq(b.p[b.len], '\0');
@@ -362,8 +369,8 @@ Test(expose, label_value_table)
 Test(expose, help_table)
 {
 	static const struct {
-		const char	*in;
-		const char	*want;
+		const char *in;
+		const char *want;
 	} t[] = {
 		{ "\xed\xa0\x80", R R R },
 		{ "bad \xff byte", "bad " R " byte" },
@@ -374,8 +381,8 @@ Test(expose, help_table)
 		{ "", "" },
 		{ "caf\xc3\xa9", "caf\xc3\xa9" },
 	};
-	struct buf	b;
-	size_t		i;
+	struct buf b;
+	size_t	   i;
 
 	buf_init(&b);
 	for (i = 0; i < NELEM(t); i++) {
@@ -389,7 +396,7 @@ Test(expose, help_table)
 /* The whole text exposition, byte for byte. */
 Test(expose, text_whole)
 {
-	struct registry	*reg;
+	struct registry *reg;
 	struct buf	 out;
 
 	reg = build();
@@ -410,20 +417,19 @@ Test(expose, text_whole)
 /* Compatible re-sync: the values survive into the next exposition. */
 Test(expose, text_after_resync)
 {
-	static const char	want[] =
-		"# HELP events_total Operational events.\n"
-		"# TYPE events_total counter\n"
-		"events_total{severity=\"ERROR\",type=\"ORDER_FAILURE\"," DL
-		"} 2\n"
-		"events_total{severity=\"WARN\",type=\"x\"," DL "} 2.5\n"
-		"# HELP reconciliation_missing_items Now a counter.\n"
-		"# TYPE reconciliation_missing_items counter\n"
-		"reconciliation_missing_items{source=\"db\"," DL "} 0\n"
-		"reconciliation_missing_items{source=\"exchange\"," DL "} 0\n";
-	struct metric_decl	 d[2];
-	struct registry		*reg;
-	struct buf		 out;
-	char			 err[256];
+	static const char want[] =
+	    "# HELP events_total Operational events.\n"
+	    "# TYPE events_total counter\n"
+	    "events_total{severity=\"ERROR\",type=\"ORDER_FAILURE\"," DL "} 2\n"
+	    "events_total{severity=\"WARN\",type=\"x\"," DL "} 2.5\n"
+	    "# HELP reconciliation_missing_items Now a counter.\n"
+	    "# TYPE reconciliation_missing_items counter\n"
+	    "reconciliation_missing_items{source=\"db\"," DL "} 0\n"
+	    "reconciliation_missing_items{source=\"exchange\"," DL "} 0\n";
+	struct metric_decl d[2];
+	struct registry	  *reg;
+	struct buf	   out;
+	char		   err[256];
 
 	reg = build();
 	d[0] = decl("events_total", "Operational events.", METRIC_COUNTER,
@@ -443,29 +449,28 @@ Test(expose, text_after_resync)
 /* Without default labels nor metric labels: no braces at all. */
 Test(expose, text_no_labels)
 {
-	static double	buckets[] = { 0.5, 1 };
-	static const char	want[] =
-		"# HELP up_total Starts.\n"
-		"# TYPE up_total counter\n"
-		"up_total 3\n"
-		"# HELP temp Temperature.\n"
-		"# TYPE temp gauge\n"
-		"temp -1.5\n"
-		"# HELP wait_seconds Waits.\n"
-		"# TYPE wait_seconds histogram\n"
-		"wait_seconds_bucket{le=\"0.5\"} 1\n"
-		"wait_seconds_bucket{le=\"1\"} 1\n"
-		"wait_seconds_bucket{le=\"+Inf\"} 2\n"
-		"wait_seconds_sum 2.25\n"
-		"wait_seconds_count 2\n"
-		"# TYPE nohelp gauge\n"
-		"nohelp{x=\"1\"} +Inf\n"
-		"nohelp{x=\"2\"} NaN\n";
-	struct metric_decl	 d[4];
-	struct registry		*reg;
-	struct buf		 out;
-	struct str		 v;
-	char			 err[256];
+	static double	   buckets[] = { 0.5, 1 };
+	static const char  want[] = "# HELP up_total Starts.\n"
+				    "# TYPE up_total counter\n"
+				    "up_total 3\n"
+				    "# HELP temp Temperature.\n"
+				    "# TYPE temp gauge\n"
+				    "temp -1.5\n"
+				    "# HELP wait_seconds Waits.\n"
+				    "# TYPE wait_seconds histogram\n"
+				    "wait_seconds_bucket{le=\"0.5\"} 1\n"
+				    "wait_seconds_bucket{le=\"1\"} 1\n"
+				    "wait_seconds_bucket{le=\"+Inf\"} 2\n"
+				    "wait_seconds_sum 2.25\n"
+				    "wait_seconds_count 2\n"
+				    "# TYPE nohelp gauge\n"
+				    "nohelp{x=\"1\"} +Inf\n"
+				    "nohelp{x=\"2\"} NaN\n";
+	struct metric_decl d[4];
+	struct registry	  *reg;
+	struct buf	   out;
+	struct str	   v;
+	char		   err[256];
 
 	d[0] = decl("up_total", "Starts.", METRIC_COUNTER, NULL, 0);
 	d[1] = decl("temp", "Temperature.", METRIC_GAUGE, NULL, 0);
@@ -496,34 +501,36 @@ Test(expose, text_no_labels)
  */
 Test(expose, openmetrics_whole)
 {
-	static const char	want[] =
-		"# HELP events Operational \\\"events\\\".\n"
-		"# TYPE events counter\n"
-		"events_total{k=\"a\\\\b\\\"" R "\\n\"," DL "} 2\n"
-		"# HELP restarts Restarts.\n"
-		"# TYPE restarts counter\n"
-		"restarts_total{" DL "} 0\n"
-		"# HELP last_run Last run.\n"
-		"# TYPE last_run gauge\n"
-		"last_run{k=\"a\"," DL "} 1699999999\n"
-		"last_run{k=\"b\"," DL "} 1\n"
-		"# HELP alive Freshness.\n"
-		"# TYPE alive gauge\n"
-		"alive{k=\"a\"," DL "} 1\n"
-		"alive{k=\"b\"," DL "} 0\n"
-		"# HELP wait_seconds Waits.\n"
-		"# TYPE wait_seconds histogram\n"
-		"wait_seconds_bucket{k=\"a\"," DL ",le=\"2.5\"} 1\n"
-		"wait_seconds_bucket{k=\"a\"," DL ",le=\"+Inf\"} 1\n"
-		"wait_seconds_count{k=\"a\"," DL "} 1\n"
-		"wait_seconds_sum{k=\"a\"," DL "} 2.5\n"
-		"# EOF\n";
-	static double	buckets[] = { 2.5 };
-	struct metric_decl	 d[5];
-	struct registry		*reg;
-	struct buf		 out;
-	struct str		 v;
-	char			 err[256];
+	static const char want[] = "# HELP events Operational \\\"events\\\".\n"
+				   "# TYPE events counter\n"
+				   "events_total{k=\"a\\\\b\\\"" R "\\n\"," DL
+				   "} 2\n"
+				   "# HELP restarts Restarts.\n"
+				   "# TYPE restarts counter\n"
+				   "restarts_total{" DL "} 0\n"
+				   "# HELP last_run Last run.\n"
+				   "# TYPE last_run gauge\n"
+				   "last_run{k=\"a\"," DL "} 1699999999\n"
+				   "last_run{k=\"b\"," DL "} 1\n"
+				   "# HELP alive Freshness.\n"
+				   "# TYPE alive gauge\n"
+				   "alive{k=\"a\"," DL "} 1\n"
+				   "alive{k=\"b\"," DL "} 0\n"
+				   "# HELP wait_seconds Waits.\n"
+				   "# TYPE wait_seconds histogram\n"
+				   "wait_seconds_bucket{k=\"a\"," DL
+				   ",le=\"2.5\"} 1\n"
+				   "wait_seconds_bucket{k=\"a\"," DL
+				   ",le=\"+Inf\"} 1\n"
+				   "wait_seconds_count{k=\"a\"," DL "} 1\n"
+				   "wait_seconds_sum{k=\"a\"," DL "} 2.5\n"
+				   "# EOF\n";
+	static double	   buckets[] = { 2.5 };
+	struct metric_decl d[5];
+	struct registry	  *reg;
+	struct buf	   out;
+	struct str	   v;
+	char		   err[256];
 
 	d[0] = decl("events_total", "Operational \"events\".", METRIC_COUNTER,
 	    k_l, 1);
@@ -558,19 +565,21 @@ Test(expose, openmetrics_whole)
  */
 Test(expose, huge_label_value)
 {
-	static const char	chunk[] = "q\"\\\n\xc3\xa9\xff" "abc";
-	static const char	echunk[] = "q\\\"\\\\\\n\xc3\xa9" R "abc";
-	struct metric_decl	 d;
-	struct registry		*reg;
-	struct buf		 raw, want, out;
-	struct str		 v;
-	char			 err[256];
-	size_t			 i;
+	static const char  chunk[] = "q\"\\\n\xc3\xa9\xff"
+				     "abc";
+	static const char  echunk[] = "q\\\"\\\\\\n\xc3\xa9" R "abc";
+	struct metric_decl d;
+	struct registry	  *reg;
+	struct buf	   raw, want, out;
+	struct str	   v;
+	char		   err[256];
+	size_t		   i;
 
 	cr_assert_eq(sizeof(chunk) - 1, 10);
 	buf_init(&raw);
 	buf_init(&want);
-	buf_puts(&want, "# HELP big_labels Big.\n# TYPE big_labels gauge\n"
+	buf_puts(&want,
+	    "# HELP big_labels Big.\n# TYPE big_labels gauge\n"
 	    "big_labels{k=\"");
 	for (i = 0; i < 10240; i++) {
 		buf_append(&raw, chunk, sizeof(chunk) - 1);
@@ -598,7 +607,7 @@ Test(expose, huge_label_value)
 /* What promtool makes of the whole text exposition: no error, no lint. */
 Test(expose, promtool_check_metrics)
 {
-	struct registry	*reg;
+	struct registry *reg;
 	struct buf	 out;
 	char		 path[] = "/tmp/test_expose.XXXXXX", cmd[128];
 	int		 fd, rc;
@@ -624,16 +633,16 @@ Test(expose, promtool_check_metrics)
 
 /* Collects expose_write()'s pieces; fails from piece fail_at on. */
 struct pieces {
-	struct buf	all;
-	size_t		n;
-	size_t		biggest;
-	size_t		fail_at;
+	struct buf all;
+	size_t	   n;
+	size_t	   biggest;
+	size_t	   fail_at;
 };
 
 static int
 collect_piece(void *arg, const char *p, size_t n)
 {
-	struct pieces	*pc = arg;
+	struct pieces *pc = arg;
 
 	if (++pc->n >= pc->fail_at)
 		return -1;
@@ -650,15 +659,15 @@ collect_piece(void *arg, const char *p, size_t n)
  */
 Test(expose, write_in_pieces)
 {
-	static double		 buckets[] = { 0.5, 1, 2 };
-	struct metric_decl	 d[2];
-	struct registry		*reg;
-	struct pieces		 pc;
-	struct buf		 whole;
-	struct str		 v;
-	char			 err[256], val[32];
-	size_t			 i;
-	enum expose_format	 fmt;
+	static double	   buckets[] = { 0.5, 1, 2 };
+	struct metric_decl d[2];
+	struct registry	  *reg;
+	struct pieces	   pc;
+	struct buf	   whole;
+	struct str	   v;
+	char		   err[256], val[32];
+	size_t		   i;
+	enum expose_format fmt;
 
 	d[0] = decl("calls_total", "Calls.", METRIC_COUNTER, x_l, 1);
 	d[1] = decl("wait_seconds", "Waits.", METRIC_HISTOGRAM, x_l, 1);
@@ -682,7 +691,8 @@ Test(expose, write_in_pieces)
 		memset(&pc, 0, sizeof(pc));
 		pc.fail_at = SIZE_MAX;
 		buf_init(&pc.all);
-		cr_assert_eq(expose_write(&reg, 1, fmt, NOW, collect_piece, &pc),
+		cr_assert_eq(expose_write(&reg, 1, fmt, NOW, collect_piece,
+				 &pc),
 		    0);
 		assert_bytes(pc.all.p, pc.all.len, whole.p, whole.len);
 		cr_assert_geq(pc.n, 4, "%zu pieces", pc.n);
@@ -693,7 +703,8 @@ Test(expose, write_in_pieces)
 		memset(&pc, 0, sizeof(pc));
 		pc.fail_at = 2;
 		buf_init(&pc.all);
-		cr_assert_eq(expose_write(&reg, 1, fmt, NOW, collect_piece, &pc),
+		cr_assert_eq(expose_write(&reg, 1, fmt, NOW, collect_piece,
+				 &pc),
 		    -1);
 		cr_assert_eq(pc.n, 2, "put called %zu times after failing",
 		    pc.n);
@@ -710,40 +721,38 @@ Test(expose, write_in_pieces)
  */
 Test(expose, two_registries)
 {
-	static const char	two_text[] =
-		"# HELP a_total A.\n"
-		"# TYPE a_total counter\n"
-		"a_total{k=\"x\"," DL "} 2\n"
-		"# HELP self_lines_total Lines.\n"
-		"# TYPE self_lines_total counter\n"
-		"self_lines_total{k=\"y\"} 5\n";
-	static const char	two_om[] =
-		"# HELP a A.\n"
-		"# TYPE a counter\n"
-		"a_total{k=\"x\"," DL "} 2\n"
-		"# HELP self_lines Lines.\n"
-		"# TYPE self_lines counter\n"
-		"self_lines_total{k=\"y\"} 5\n"
-		"# EOF\n";
-	struct metric_decl	 d;
-	struct registry		*regs[2];
-	struct buf		 out;
-	struct str		 v;
-	char			 err[256];
-	int			 pass;
+	static const char  two_text[] = "# HELP a_total A.\n"
+					"# TYPE a_total counter\n"
+					"a_total{k=\"x\"," DL "} 2\n"
+					"# HELP self_lines_total Lines.\n"
+					"# TYPE self_lines_total counter\n"
+					"self_lines_total{k=\"y\"} 5\n";
+	static const char  two_om[] = "# HELP a A.\n"
+				      "# TYPE a counter\n"
+				      "a_total{k=\"x\"," DL "} 2\n"
+				      "# HELP self_lines Lines.\n"
+				      "# TYPE self_lines counter\n"
+				      "self_lines_total{k=\"y\"} 5\n"
+				      "# EOF\n";
+	struct metric_decl d;
+	struct registry	  *regs[2];
+	struct buf	   out;
+	struct str	   v;
+	char		   err[256];
+	int		   pass;
 
 	d = decl("a_total", "A.", METRIC_COUNTER, k_l, 1);
 	regs[0] = registry_new();
 	set_defaults(regs[0]);
 	regs[0]->cache_labels = 1;
-	cr_assert_eq(registry_sync(regs[0], &d, 1, err, sizeof(err)), 0,
-	    "%s", err);
+	cr_assert_eq(registry_sync(regs[0], &d, 1, err, sizeof(err)), 0, "%s",
+	    err);
 	v = (struct str)L("x");
 	cr_assert_eq(metric_add(regs[0]->m[0], &v, 2), 0);
 	d = decl("self_lines_total", "Lines.", METRIC_COUNTER, k_l, 1);
 	regs[1] = registry_new();
-	cr_assert_eq(registry_sync(regs[1], &d, 1, err, sizeof(err)), 0,
-	    "%s", err);
+	cr_assert_eq(registry_sync(regs[1], &d, 1, err, sizeof(err)), 0, "%s",
+	    err);
 	v = (struct str)L("y");
 	cr_assert_eq(metric_add(regs[1]->m[0], &v, 5), 0);
 	/* Twice: the second time from the first registry's label cache. */

@@ -29,35 +29,35 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-#define CT_TEXT		"text/plain; version=0.0.4; charset=utf-8"
-#define CT_OM		\
-	"application/openmetrics-text; version=1.0.0; charset=utf-8"
-#define CT_HTML		"text/html; charset=utf-8"
-#define CT_PLAIN	"text/plain; charset=utf-8"
+#define CT_TEXT	 "text/plain; version=0.0.4; charset=utf-8"
+#define CT_OM	 "application/openmetrics-text; version=1.0.0; charset=utf-8"
+#define CT_HTML	 "text/html; charset=utf-8"
+#define CT_PLAIN "text/plain; charset=utf-8"
 
 /* What the fake render function saw and does; shared with the server. */
-static int	renders;	/* calls, updated atomically */
-static int	dirty_bufs;	/* calls given a buffer that was not fresh */
-static int	ready_flag;
-static int	empty_pages;	/* render nothing at all */
-static int	last_page = -1;
-static int	last_fmt = -1;
+static int renders;    /* calls, updated atomically */
+static int dirty_bufs; /* calls given a buffer that was not fresh */
+static int ready_flag;
+static int empty_pages; /* render nothing at all */
+static int last_page = -1;
+static int last_fmt = -1;
 
 /* The page the fake renderer writes for page and fmt. */
 static void
 fake_page(enum http_page page, enum expose_format fmt, struct buf *out)
 {
-	int	i;
+	int i;
 
 	if (__atomic_load_n(&empty_pages, __ATOMIC_SEQ_CST))
 		return;
 	if (page == HTTP_PAGE_LANDING) {
-		buf_puts(out, "<html><body><a href=\"/metrics\">Metrics</a>"
+		buf_puts(out,
+		    "<html><body><a href=\"/metrics\">Metrics</a>"
 		    "</body></html>\n");
 		return;
 	}
-	buf_puts(out, fmt == EXPOSE_OPENMETRICS ? "# openmetrics\n" :
-	    "# text\n");
+	buf_puts(out,
+	    fmt == EXPOSE_OPENMETRICS ? "# openmetrics\n" : "# text\n");
 	buf_puts(out, "# TYPE fake_total counter\n");
 	for (i = 0; i < 200; i++)
 		buf_printf(out, "fake_total{i=\"%d\"} %d\n", i, i * 7);
@@ -68,7 +68,7 @@ fake_page(enum http_page page, enum expose_format fmt, struct buf *out)
 static char *
 expected(enum http_page page, enum expose_format fmt, size_t *len)
 {
-	struct buf	b;
+	struct buf b;
 
 	buf_init(&b);
 	fake_page(page, fmt, &b);
@@ -105,10 +105,10 @@ nrenders(void)
 /* ---- a tiny HTTP/1.1 client ---- */
 
 struct resp {
-	int		 status;
-	char		*head;		/* status line and headers, NUL'ed */
-	char		*body;
-	size_t		 bodylen;
+	int    status;
+	char  *head; /* status line and headers, NUL'ed */
+	char  *body;
+	size_t bodylen;
 };
 
 static void
@@ -126,12 +126,12 @@ resp_free(struct resp *r)
 static int
 dial_from(int family, const char *src, int port)
 {
-	struct sockaddr_storage	 ss;
-	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
-	struct timeval		 tv = { 5, 0 };
-	socklen_t		 len;
-	int			 fd;
+	struct sockaddr_storage ss;
+	struct sockaddr_in     *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6    *sin6 = (struct sockaddr_in6 *)&ss;
+	struct timeval		tv = { 5, 0 };
+	socklen_t		len;
+	int			fd;
 
 	if ((fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
@@ -171,7 +171,7 @@ dial(int port)
 static void
 send_all(int fd, const char *p, size_t n)
 {
-	ssize_t	k;
+	ssize_t k;
 
 	while (n > 0) {
 		/* The server may refuse a request before reading it all. */
@@ -192,8 +192,8 @@ send_str(int fd, const char *s)
 static const char *
 get_hdr(const struct resp *r, const char *name, char *val, size_t vlen)
 {
-	const char	*line, *end;
-	size_t		 n = strlen(name), k;
+	const char *line, *end;
+	size_t	    n = strlen(name), k;
 
 	for (line = strstr(r->head, "\r\n"); line != NULL; line = end) {
 		line += 2;
@@ -205,7 +205,7 @@ get_hdr(const struct resp *r, const char *name, char *val, size_t vlen)
 			while (*line == ' ')
 				line++;
 			k = end - line < (long)vlen - 1 ? (size_t)(end - line) :
-			    vlen - 1;
+							  vlen - 1;
 			memcpy(val, line, k);
 			val[k] = '\0';
 			return val;
@@ -224,12 +224,12 @@ get_hdr(const struct resp *r, const char *name, char *val, size_t vlen)
 static int
 read_resp(int fd, int head, struct resp *r)
 {
-	struct buf	 in;
-	char		 tmp[4096], val[32];
-	const char	*end = NULL;
-	size_t		 hlen = 0, clen = 0;
-	ssize_t		 n;
-	int		 have_clen = 0;
+	struct buf  in;
+	char	    tmp[4096], val[32];
+	const char *end = NULL;
+	size_t	    hlen = 0, clen = 0;
+	ssize_t	    n;
+	int	    have_clen = 0;
 
 	memset(r, 0, sizeof(*r));
 	buf_init(&in);
@@ -270,7 +270,7 @@ read_resp(int fd, int head, struct resp *r)
 static int
 roundtrip(int port, const char *raw, int head, struct resp *r)
 {
-	int	fd, rc;
+	int fd, rc;
 
 	cr_assert_neq(fd = dial(port), -1, "connect: %s", strerror(errno));
 	send_all(fd, raw, strlen(raw));
@@ -284,10 +284,12 @@ static void
 get(int port, const char *method, const char *path, const char *extra,
     struct resp *r)
 {
-	char	req[4096];
+	char req[4096];
 
-	snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: test\r\n%s"
-	    "Connection: close\r\n\r\n", method, path, extra ? extra : "");
+	snprintf(req, sizeof(req),
+	    "%s %s HTTP/1.1\r\nHost: test\r\n%s"
+	    "Connection: close\r\n\r\n",
+	    method, path, extra ? extra : "");
 	cr_assert_eq(roundtrip(port, req, strcmp(method, "HEAD") == 0, r), 0,
 	    "no answer to %s %s", method, path);
 }
@@ -297,7 +299,7 @@ static int
 closed_by_peer(int fd)
 {
 	char	c;
-	ssize_t	n;
+	ssize_t n;
 
 	n = recv(fd, &c, 1, 0);
 	return n == 0 || (n == -1 && errno == ECONNRESET);
@@ -306,7 +308,7 @@ closed_by_peer(int fd)
 static void
 assert_hdr(const struct resp *r, const char *name, const char *want)
 {
-	char	val[256];
+	char val[256];
 
 	if (want == NULL) {
 		cr_assert_null(get_hdr(r, name, val, sizeof(val)),
@@ -321,7 +323,7 @@ assert_hdr(const struct resp *r, const char *name, const char *want)
 static void
 assert_clen(const struct resp *r, size_t want)
 {
-	char	val[32];
+	char val[32];
 
 	snprintf(val, sizeof(val), "%zu", want);
 	assert_hdr(r, "Content-Length", val);
@@ -331,10 +333,10 @@ assert_clen(const struct resp *r, size_t want)
 static char *
 gunzip(const char *in, size_t n, size_t *outlen)
 {
-	z_stream	z;
-	struct buf	out;
-	unsigned char	tmp[4096];
-	int		rc;
+	z_stream      z;
+	struct buf    out;
+	unsigned char tmp[4096];
+	int	      rc;
 
 	memset(&z, 0, sizeof(z));
 	cr_assert_eq(inflateInit2(&z, 16 + MAX_WBITS), Z_OK);
@@ -357,9 +359,9 @@ gunzip(const char *in, size_t n, size_t *outlen)
 static int
 count_fds(void)
 {
-	DIR		*d;
-	struct dirent	*e;
-	int		 n = 0;
+	DIR	      *d;
+	struct dirent *e;
+	int	       n = 0;
 
 	cr_assert_not_null(d = opendir("/proc/self/fd"));
 	while ((e = readdir(d)) != NULL)
@@ -371,13 +373,13 @@ count_fds(void)
 
 /* ---- servers ---- */
 
-static struct http	*srv;
+static struct http *srv;
 
 static struct http *
 start(const struct http_opts *o, http_ready_fn *ready)
 {
-	char		 err[256] = "";
-	struct http	*h;
+	char	     err[256] = "";
+	struct http *h;
 
 	h = http_start(o, fake_render, ready, &renders, err, sizeof(err));
 	cr_assert_not_null(h, "http_start(%s): %s", o->listen, err);
@@ -388,7 +390,7 @@ start(const struct http_opts *o, http_ready_fn *ready)
 static void
 start_default(void)
 {
-	struct http_opts	o = { .listen = "127.0.0.1:0" };
+	struct http_opts o = { .listen = "127.0.0.1:0" };
 
 	srv = start(&o, fake_ready);
 	__atomic_store_n(&ready_flag, 1, __ATOMIC_SEQ_CST);
@@ -417,24 +419,24 @@ stop_default(void)
 }
 
 /* A test of the "http" suite: a default server around the body. */
-#define SERVED_TEST(name)						\
-	static void served_##name(void);				\
-	Test(http, name)						\
-	{								\
-		start_default();					\
-		served_##name();					\
-		stop_default();						\
-	}								\
+#define SERVED_TEST(name)                \
+	static void served_##name(void); \
+	Test(http, name)                 \
+	{                                \
+		start_default();         \
+		served_##name();         \
+		stop_default();          \
+	}                                \
 	static void served_##name(void)
 
 /* A test that starts its own servers, checked for leaks after. */
-#define CHECKED_TEST(suite, name)					\
-	static void suite##_##name(void);				\
-	Test(suite, name)						\
-	{								\
-		suite##_##name();					\
-		check_leaks();						\
-	}								\
+#define CHECKED_TEST(suite, name)         \
+	static void suite##_##name(void); \
+	Test(suite, name)                 \
+	{                                 \
+		suite##_##name();         \
+		check_leaks();            \
+	}                                 \
 	static void suite##_##name(void)
 
 TestSuite(http, .timeout = 30);
@@ -447,20 +449,20 @@ SERVED_TEST(request_with_a_body_is_refused_unread)
 {
 	static const char *const reqs[] = {
 		"GET /metrics HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
-		    "\r\nhello",
+		"\r\nhello",
 		"GET /metrics HTTP/1.1\r\nHost: t\r\nContent-Length: 00010\r\n"
-		    "\r\n0123456789",
+		"\r\n0123456789",
 		"GET /metrics HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: "
-		    "chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		"chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
 		/* a body declared and never sent: the answer must not wait */
 		"GET /metrics HTTP/1.1\r\nHost: t\r\nContent-Length: "
-		    "1000000000\r\n\r\n",
+		"1000000000\r\n\r\n",
 		"HEAD /-/healthy HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n"
-		    "\r\nabc",
+		"\r\nabc",
 	};
-	struct resp	r;
-	size_t		i;
-	int		fd, head;
+	struct resp r;
+	size_t	    i;
+	int	    fd, head;
 
 	for (i = 0; i < NELEM(reqs); i++) {
 		head = strncmp(reqs[i], "HEAD", 4) == 0;
@@ -490,13 +492,22 @@ SERVED_TEST(request_with_a_body_is_refused_unread)
 SERVED_TEST(other_methods_get_405_with_allow)
 {
 	static const char *const methods[] = {
-		"POST", "PUT", "DELETE", "OPTIONS", "PATCH", "get", "TRACE",
+		"POST",
+		"PUT",
+		"DELETE",
+		"OPTIONS",
+		"PATCH",
+		"get",
+		"TRACE",
 	};
 	static const char *const paths[] = {
-		"/metrics", "/", "/-/healthy", "/-/ready",
+		"/metrics",
+		"/",
+		"/-/healthy",
+		"/-/ready",
 	};
-	struct resp	r;
-	size_t		i, j;
+	struct resp r;
+	size_t	    i, j;
 
 	for (i = 0; i < NELEM(methods); i++)
 		for (j = 0; j < NELEM(paths); j++) {
@@ -513,10 +524,11 @@ SERVED_TEST(other_methods_get_405_with_allow)
 
 SERVED_TEST(post_with_a_body_gets_405_and_a_closed_connection)
 {
-	static const char	req[] = "POST /metrics HTTP/1.1\r\nHost: t\r\n"
+	static const char req[] =
+	    "POST /metrics HTTP/1.1\r\nHost: t\r\n"
 	    "Content-Type: text/plain\r\nContent-Length: 11\r\n\r\nhello world";
-	struct resp		r;
-	int			fd;
+	struct resp r;
+	int	    fd;
 
 	cr_assert_neq(fd = dial(http_port(srv)), -1);
 	send_all(fd, req, sizeof(req) - 1);
@@ -533,13 +545,20 @@ SERVED_TEST(post_with_a_body_gets_405_and_a_closed_connection)
 SERVED_TEST(unknown_paths_get_404)
 {
 	static const char *const paths[] = {
-		"/metrics/", "/metric", "/Metrics", "/metricsx", "//metrics",
-		"/-/", "/-/healthy/", "/-/readyz", "/favicon.ico",
+		"/metrics/",
+		"/metric",
+		"/Metrics",
+		"/metricsx",
+		"//metrics",
+		"/-/",
+		"/-/healthy/",
+		"/-/readyz",
+		"/favicon.ico",
 		"/index.html",
 		"*",
 	};
-	struct resp	r;
-	size_t		i;
+	struct resp r;
+	size_t	    i;
 
 	for (i = 0; i < NELEM(paths); i++) {
 		get(http_port(srv), "GET", paths[i], NULL, &r);
@@ -556,9 +575,9 @@ SERVED_TEST(unknown_paths_get_404)
 
 SERVED_TEST(get_metrics_text)
 {
-	struct resp	 r;
-	size_t		 n;
-	char		*want = expected(HTTP_PAGE_METRICS, EXPOSE_TEXT, &n);
+	struct resp r;
+	size_t	    n;
+	char	   *want = expected(HTTP_PAGE_METRICS, EXPOSE_TEXT, &n);
 
 	get(http_port(srv), "GET", "/metrics", NULL, &r);
 	cr_assert_eq(r.status, 200);
@@ -584,10 +603,9 @@ SERVED_TEST(get_metrics_text)
 
 SERVED_TEST(keep_alive_serves_one_render_per_request)
 {
-	static const char	req[] =
-	    "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n";
-	struct resp		r;
-	int			fd, i;
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n";
+	struct resp	  r;
+	int		  fd, i;
 
 	cr_assert_neq(fd = dial(http_port(srv)), -1);
 	for (i = 1; i <= 5; i++) {
@@ -619,7 +637,7 @@ SERVED_TEST(keep_alive_serves_one_render_per_request)
 
 SERVED_TEST(health_and_readiness)
 {
-	struct resp	r;
+	struct resp r;
 
 	get(http_port(srv), "GET", "/-/healthy", NULL, &r);
 	cr_assert_eq(r.status, 200);
@@ -653,9 +671,9 @@ SERVED_TEST(health_and_readiness)
 
 CHECKED_TEST(http_limits, ready_without_a_function_is_always_ready)
 {
-	struct http_opts	 o = { .listen = "127.0.0.1:0" };
-	struct http		*h = start(&o, NULL);
-	struct resp		 r;
+	struct http_opts o = { .listen = "127.0.0.1:0" };
+	struct http	*h = start(&o, NULL);
+	struct resp	 r;
 
 	get(http_port(h), "GET", "/-/ready", NULL, &r);
 	cr_assert_eq(r.status, 200);
@@ -665,9 +683,9 @@ CHECKED_TEST(http_limits, ready_without_a_function_is_always_ready)
 
 SERVED_TEST(landing_page_is_html_in_any_format)
 {
-	struct resp	 r;
-	size_t		 n;
-	char		*want = expected(HTTP_PAGE_LANDING, EXPOSE_TEXT, &n);
+	struct resp r;
+	size_t	    n;
+	char	   *want = expected(HTTP_PAGE_LANDING, EXPOSE_TEXT, &n);
 
 	get(http_port(srv), "GET", "/",
 	    "Accept: application/openmetrics-text\r\n", &r);
@@ -687,38 +705,41 @@ SERVED_TEST(landing_page_is_html_in_any_format)
 SERVED_TEST(accept_header_picks_the_format)
 {
 	static const struct {
-		const char		*accept;
-		enum expose_format	 want;
+		const char	  *accept;
+		enum expose_format want;
 	} cases[] = {
 		/* Prometheus 2.x */
 		{ "application/openmetrics-text;version=1.0.0,application/"
 		  "openmetrics-text;version=0.0.1;q=0.75,text/plain;"
-		  "version=0.0.4;q=0.5,*/*;q=0.1", EXPOSE_OPENMETRICS },
+		  "version=0.0.4;q=0.5,*/*;q=0.1",
+		    EXPOSE_OPENMETRICS },
 		{ "application/openmetrics-text; q=0", EXPOSE_TEXT },
 		{ "application/openmetrics-text;q=0.000", EXPOSE_TEXT },
 		{ "application/openmetrics-text;q=bogus", EXPOSE_TEXT },
 		{ "application/openmetrics-text;q=1.5", EXPOSE_TEXT },
 		{ "text/plain;q=0.9, application/openmetrics-text;q=0.5",
-		  EXPOSE_TEXT },
+		    EXPOSE_TEXT },
 		{ "text/plain;q=0.5, application/openmetrics-text;q=0.5",
-		  EXPOSE_OPENMETRICS },
+		    EXPOSE_OPENMETRICS },
 		{ "text/plain;q=0.9, text/plain;q=0.1, "
-		  "application/openmetrics-text;q=0.5", EXPOSE_TEXT },
+		  "application/openmetrics-text;q=0.5",
+		    EXPOSE_TEXT },
 		{ "text/plain;q=0.3, */*, application/openmetrics-text;q=0.5",
-		  EXPOSE_OPENMETRICS },
+		    EXPOSE_OPENMETRICS },
 		{ "application/openmetrics-text;q=0.8, */*", EXPOSE_TEXT },
 		{ "application/openmetrics-text;q=0.8, text/*;q=0.3, */*",
-		  EXPOSE_OPENMETRICS },
+		    EXPOSE_OPENMETRICS },
 		{ "application/openmetrics-text;q=0.4, text/plain;q=0.3, */*",
-		  EXPOSE_OPENMETRICS },
+		    EXPOSE_OPENMETRICS },
 		{ "application/openmetrics-text; charset=\"a;q=0,b\"; q=1, "
-		  "text/plain;q=0.5", EXPOSE_OPENMETRICS },
+		  "text/plain;q=0.5",
+		    EXPOSE_OPENMETRICS },
 		{ "application/openmetrics-text ; Q=0.9 , text/plain ; q=0.8",
-		  EXPOSE_OPENMETRICS },
+		    EXPOSE_OPENMETRICS },
 		{ "APPLICATION/OpenMetrics-Text", EXPOSE_OPENMETRICS },
 		{ "application/openmetrics-text", EXPOSE_OPENMETRICS },
 		{ "application/openmetrics-text; version=0.0.1",
-		  EXPOSE_OPENMETRICS },
+		    EXPOSE_OPENMETRICS },
 		{ "application/openmetrics-textx", EXPOSE_TEXT },
 		{ "application/openmetrics", EXPOSE_TEXT },
 		{ ",,, ,application/openmetrics-text,,", EXPOSE_OPENMETRICS },
@@ -728,9 +749,9 @@ SERVED_TEST(accept_header_picks_the_format)
 		{ "", EXPOSE_TEXT },
 		{ NULL, EXPOSE_TEXT },
 	};
-	struct resp	 r;
-	char		 extra[512], *want;
-	size_t		 i, n;
+	struct resp r;
+	char	    extra[512], *want;
+	size_t	    i, n;
 
 	for (i = 0; i < NELEM(cases); i++) {
 		if (cases[i].accept != NULL)
@@ -741,8 +762,8 @@ SERVED_TEST(accept_header_picks_the_format)
 		get(http_port(srv), "GET", "/metrics", extra, &r);
 		cr_assert_eq(r.status, 200);
 		want = expected(HTTP_PAGE_METRICS, cases[i].want, &n);
-		assert_hdr(&r, "Content-Type", cases[i].want ==
-		    EXPOSE_OPENMETRICS ? CT_OM : CT_TEXT);
+		assert_hdr(&r, "Content-Type",
+		    cases[i].want == EXPOSE_OPENMETRICS ? CT_OM : CT_TEXT);
 		cr_assert_str_eq(r.body, want, "Accept: %s", cases[i].accept);
 		cr_assert_eq(last_fmt, (int)cases[i].want, "Accept: %s",
 		    cases[i].accept);
@@ -755,8 +776,8 @@ SERVED_TEST(accept_header_picks_the_format)
 SERVED_TEST(accept_encoding_gzip)
 {
 	static const struct {
-		const char	*ae;
-		int		 gzip;
+		const char *ae;
+		int	    gzip;
 	} cases[] = {
 		{ "gzip;q=0", 0 },
 		{ "gzip; q=0.000", 0 },
@@ -774,9 +795,9 @@ SERVED_TEST(accept_encoding_gzip)
 		{ "*", 1 },
 		{ "identity;q=0, *;q=0.2", 1 },
 	};
-	struct resp	 r;
-	char		 extra[256], *want, *got;
-	size_t		 i, n, gn;
+	struct resp r;
+	char	    extra[256], *want, *got;
+	size_t	    i, n, gn;
 
 	want = expected(HTTP_PAGE_METRICS, EXPOSE_TEXT, &n);
 	for (i = 0; i < NELEM(cases); i++) {
@@ -806,12 +827,14 @@ SERVED_TEST(accept_encoding_gzip)
 
 SERVED_TEST(gzip_openmetrics_and_landing)
 {
-	struct resp	 r;
-	char		*want, *got;
-	size_t		 n, gn;
+	struct resp r;
+	char	   *want, *got;
+	size_t	    n, gn;
 
-	get(http_port(srv), "GET", "/metrics", "Accept: application/"
-	    "openmetrics-text\r\nAccept-Encoding: gzip\r\n", &r);
+	get(http_port(srv), "GET", "/metrics",
+	    "Accept: application/"
+	    "openmetrics-text\r\nAccept-Encoding: gzip\r\n",
+	    &r);
 	cr_assert_eq(r.status, 200);
 	assert_hdr(&r, "Content-Type", CT_OM);
 	assert_hdr(&r, "Content-Encoding", "gzip");
@@ -842,9 +865,9 @@ SERVED_TEST(gzip_openmetrics_and_landing)
 
 SERVED_TEST(empty_page_plain_and_gzipped)
 {
-	struct resp	 r;
-	char		*got;
-	size_t		 gn;
+	struct resp r;
+	char	   *got;
+	size_t	    gn;
 
 	__atomic_store_n(&empty_pages, 1, __ATOMIC_SEQ_CST);
 	get(http_port(srv), "GET", "/metrics", NULL, &r);
@@ -853,8 +876,7 @@ SERVED_TEST(empty_page_plain_and_gzipped)
 	cr_assert_eq(r.bodylen, 0);
 	resp_free(&r);
 
-	get(http_port(srv), "GET", "/metrics", "Accept-Encoding: gzip\r\n",
-	    &r);
+	get(http_port(srv), "GET", "/metrics", "Accept-Encoding: gzip\r\n", &r);
 	cr_assert_eq(r.status, 200);
 	assert_hdr(&r, "Content-Encoding", "gzip");
 	got = gunzip(r.body, r.bodylen, &gn);
@@ -877,12 +899,12 @@ SERVED_TEST(head_has_the_get_length_and_no_body)
 		"Accept: application/openmetrics-text\r\n",
 		"Accept-Encoding: gzip\r\n",
 		"Accept: application/openmetrics-text\r\n"
-		    "Accept-Encoding: gzip\r\n",
+		"Accept-Encoding: gzip\r\n",
 	};
-	struct resp	g, h;
-	char		ct[128];
-	size_t		i;
-	int		fd;
+	struct resp g, h;
+	char	    ct[128];
+	size_t	    i;
+	int	    fd;
 
 	for (i = 0; i < NELEM(extras); i++) {
 		get(http_port(srv), "GET", "/metrics", extras[i], &g);
@@ -890,8 +912,8 @@ SERVED_TEST(head_has_the_get_length_and_no_body)
 		cr_assert_eq(h.status, 200);
 		assert_clen(&h, g.bodylen);
 		cr_assert_eq(h.bodylen, 0, "case %zu: HEAD with a body", i);
-		assert_hdr(&h, "Content-Type", get_hdr(&g, "Content-Type", ct,
-		    sizeof(ct)));
+		assert_hdr(&h, "Content-Type",
+		    get_hdr(&g, "Content-Type", ct, sizeof(ct)));
 		resp_free(&g);
 		resp_free(&h);
 	}
@@ -910,10 +932,10 @@ SERVED_TEST(head_has_the_get_length_and_no_body)
 
 CHECKED_TEST(http_limits, custom_metrics_path)
 {
-	struct http_opts	 o = { .listen = "127.0.0.1:0",
-	    .metrics_path = "/prom/stats" };
-	struct http		*h = start(&o, NULL);
-	struct resp		 r;
+	struct http_opts o = { .listen = "127.0.0.1:0",
+		.metrics_path = "/prom/stats" };
+	struct http	*h = start(&o, NULL);
+	struct resp	 r;
 
 	get(http_port(h), "GET", "/prom/stats", NULL, &r);
 	cr_assert_eq(r.status, 200);
@@ -931,14 +953,13 @@ CHECKED_TEST(http_limits, custom_metrics_path)
 
 CHECKED_TEST(http_limits, huge_header_is_refused_and_logged)
 {
-	struct http_opts	 o = { .listen = "127.0.0.1:0",
-	    .max_header = 4096 };
-	struct http		*h;
-	struct resp		 r;
-	struct buf		 req;
-	char			 path[] = "/tmp/test_http.XXXXXX", logged[4096];
-	size_t			 n;
-	int			 fd, saved, rc;
+	struct http_opts o = { .listen = "127.0.0.1:0", .max_header = 4096 };
+	struct http	*h;
+	struct resp	 r;
+	struct buf	 req;
+	char		 path[] = "/tmp/test_http.XXXXXX", logged[4096];
+	size_t		 n;
+	int		 fd, saved, rc;
 
 	/* The server's own log goes to stderr: catch it in a file. */
 	cr_assert_neq(fd = mkstemp(path), -1);
@@ -993,15 +1014,16 @@ CHECKED_TEST(http_limits, huge_header_is_refused_and_logged)
 
 CHECKED_TEST(http_limits, idle_below_the_limit_leave_room)
 {
-	struct http_opts	 o = { .listen = "127.0.0.1:0", .max_conns = 8,
-	    .timeout_s = 60 };
-	struct http		*h = start(&o, NULL);
-	struct resp		 r;
-	int			 idle[7], i;
+	struct http_opts o = { .listen = "127.0.0.1:0",
+		.max_conns = 8,
+		.timeout_s = 60 };
+	struct http	*h = start(&o, NULL);
+	struct resp	 r;
+	int		 idle[7], i;
 
 	for (i = 0; i < 7; i++) {
 		cr_assert_neq(idle[i] = dial(http_port(h)), -1);
-		if (i == 3)	/* one half-sent request among them */
+		if (i == 3) /* one half-sent request among them */
 			send_str(idle[i], "GET /metrics HTTP/1.1\r\n");
 	}
 	usleep(200 * 1000);
@@ -1019,11 +1041,12 @@ CHECKED_TEST(http_limits, idle_below_the_limit_leave_room)
 
 CHECKED_TEST(http_limits, idle_at_the_limit_time_out)
 {
-	struct http_opts	 o = { .listen = "127.0.0.1:0", .max_conns = 3,
-	    .timeout_s = 1 };
-	struct http		*h = start(&o, NULL);
-	struct resp		 r;
-	int			 idle[3], i;
+	struct http_opts o = { .listen = "127.0.0.1:0",
+		.max_conns = 3,
+		.timeout_s = 1 };
+	struct http	*h = start(&o, NULL);
+	struct resp	 r;
+	int		 idle[3], i;
 
 	for (i = 0; i < 3; i++)
 		cr_assert_neq(idle[i] = dial(http_port(h)), -1);
@@ -1041,11 +1064,13 @@ CHECKED_TEST(http_limits, idle_at_the_limit_time_out)
 
 CHECKED_TEST(http_limits, per_address_limit)
 {
-	struct http_opts	 o = { .listen = "127.0.0.1:0", .max_conns = 16,
-	    .per_ip_conns = 2, .timeout_s = 60 };
-	struct http		*h = start(&o, NULL);
-	struct resp		 r;
-	int			 idle[2], fd, i;
+	struct http_opts o = { .listen = "127.0.0.1:0",
+		.max_conns = 16,
+		.per_ip_conns = 2,
+		.timeout_s = 60 };
+	struct http	*h = start(&o, NULL);
+	struct resp	 r;
+	int		 idle[2], fd, i;
 
 	for (i = 0; i < 2; i++)
 		cr_assert_neq(idle[i] = dial(http_port(h)), -1);
@@ -1078,8 +1103,8 @@ CHECKED_TEST(http_limits, per_address_limit)
 static int
 have_ipv6(void)
 {
-	struct sockaddr_in6	sin6;
-	int			fd, ok;
+	struct sockaddr_in6 sin6;
+	int		    fd, ok;
 
 	if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) == -1)
 		return 0;
@@ -1094,8 +1119,8 @@ have_ipv6(void)
 static void
 assert_serves(int family, int port)
 {
-	struct resp	r;
-	int		fd;
+	struct resp r;
+	int	    fd;
 
 	cr_assert_neq(fd = dial_from(family, NULL, port), -1,
 	    "connect (family %d): %s", family, strerror(errno));
@@ -1108,9 +1133,9 @@ assert_serves(int family, int port)
 
 CHECKED_TEST(http_listen, ipv6_loopback)
 {
-	struct http_opts	 o = { .listen = "[::1]:0" };
-	struct http		*h;
-	char			 err[256];
+	struct http_opts o = { .listen = "[::1]:0" };
+	struct http	*h;
+	char		 err[256];
 
 	if (!have_ipv6()) {
 		/* Then the failure must be a precise one. */
@@ -1128,8 +1153,8 @@ CHECKED_TEST(http_listen, ipv6_loopback)
 
 CHECKED_TEST(http_listen, empty_host_is_every_address)
 {
-	struct http_opts	 o = { .listen = ":0" };
-	struct http		*h = start(&o, NULL);
+	struct http_opts o = { .listen = ":0" };
+	struct http	*h = start(&o, NULL);
 
 	assert_serves(AF_INET, http_port(h));
 	if (have_ipv6())
@@ -1139,9 +1164,9 @@ CHECKED_TEST(http_listen, empty_host_is_every_address)
 
 CHECKED_TEST(http_listen, host_names_are_resolved)
 {
-	struct http_opts	 o = { .listen = "localhost:0" };
-	struct http		*h = start(&o, NULL);
-	int			 fd;
+	struct http_opts o = { .listen = "localhost:0" };
+	struct http	*h = start(&o, NULL);
+	int		 fd;
 
 	/* localhost is 127.0.0.1 or ::1, whichever bound first. */
 	if ((fd = dial(http_port(h))) != -1) {
@@ -1155,46 +1180,60 @@ CHECKED_TEST(http_listen, host_names_are_resolved)
 CHECKED_TEST(http_listen, bad_addresses_give_precise_errors)
 {
 	static const struct {
-		const char	*listen;
-		const char	*err;
+		const char *listen;
+		const char *err;
 	} cases[] = {
 		{ "", "listen address \"\": missing \":PORT\"" },
-		{ "127.0.0.1", "listen address \"127.0.0.1\": missing "
-		  "\":PORT\"" },
-		{ "127.0.0.1:", "listen address \"127.0.0.1:\": invalid port "
-		  "\"\"" },
-		{ "127.0.0.1:65536", "listen address \"127.0.0.1:65536\": "
-		  "invalid port \"65536\"" },
-		{ "127.0.0.1:000080", "listen address \"127.0.0.1:000080\": "
-		  "invalid port \"000080\"" },
-		{ "127.0.0.1:-1", "listen address \"127.0.0.1:-1\": invalid "
-		  "port \"-1\"" },
-		{ "127.0.0.1:http", "listen address \"127.0.0.1:http\": "
-		  "invalid port \"http\"" },
-		{ "127.0.0.1: 80", "listen address \"127.0.0.1: 80\": "
-		  "invalid port \" 80\"" },
-		{ "::1:80", "listen address \"::1:80\": IPv6 addresses go in "
-		  "brackets, as in \"[::1]:9100\"" },
+		{ "127.0.0.1",
+		    "listen address \"127.0.0.1\": missing "
+		    "\":PORT\"" },
+		{ "127.0.0.1:",
+		    "listen address \"127.0.0.1:\": invalid port "
+		    "\"\"" },
+		{ "127.0.0.1:65536",
+		    "listen address \"127.0.0.1:65536\": "
+		    "invalid port \"65536\"" },
+		{ "127.0.0.1:000080",
+		    "listen address \"127.0.0.1:000080\": "
+		    "invalid port \"000080\"" },
+		{ "127.0.0.1:-1",
+		    "listen address \"127.0.0.1:-1\": invalid "
+		    "port \"-1\"" },
+		{ "127.0.0.1:http",
+		    "listen address \"127.0.0.1:http\": "
+		    "invalid port \"http\"" },
+		{ "127.0.0.1: 80",
+		    "listen address \"127.0.0.1: 80\": "
+		    "invalid port \" 80\"" },
+		{ "::1:80",
+		    "listen address \"::1:80\": IPv6 addresses go in "
+		    "brackets, as in \"[::1]:9100\"" },
 		{ "[::1:80", "listen address \"[::1:80\": missing \"]\"" },
-		{ "[::1]80", "listen address \"[::1]80\": expected \":PORT\" "
-		  "after \"]\"" },
-		{ "[::1]", "listen address \"[::1]\": expected \":PORT\" "
-		  "after \"]\"" },
+		{ "[::1]80",
+		    "listen address \"[::1]80\": expected \":PORT\" "
+		    "after \"]\"" },
+		{ "[::1]",
+		    "listen address \"[::1]\": expected \":PORT\" "
+		    "after \"]\"" },
 		{ "[::1]:", "listen address \"[::1]:\": invalid port \"\"" },
-		{ "[]:80", "listen address \"[]:80\": \"\" is not an IPv6 "
-		  "address" },
-		{ "[127.0.0.1]:80", "listen address \"[127.0.0.1]:80\": "
-		  "\"127.0.0.1\" is not an IPv6 address" },
-		{ "[fe80::zz]:80", "listen address \"[fe80::zz]:80\": "
-		  "\"fe80::zz\" is not an IPv6 address" },
-		{ "192.0.2.1:9100", "listen address \"192.0.2.1:9100\": bind: "
-		  "Cannot assign requested address" },
+		{ "[]:80",
+		    "listen address \"[]:80\": \"\" is not an IPv6 "
+		    "address" },
+		{ "[127.0.0.1]:80",
+		    "listen address \"[127.0.0.1]:80\": "
+		    "\"127.0.0.1\" is not an IPv6 address" },
+		{ "[fe80::zz]:80",
+		    "listen address \"[fe80::zz]:80\": "
+		    "\"fe80::zz\" is not an IPv6 address" },
+		{ "192.0.2.1:9100",
+		    "listen address \"192.0.2.1:9100\": bind: "
+		    "Cannot assign requested address" },
 	};
-	struct http_opts	 o = { 0 };
-	struct http		*h;
-	char			 err[256];
-	size_t			 i;
-	int			 fds = count_fds();
+	struct http_opts o = { 0 };
+	struct http	*h;
+	char		 err[256];
+	size_t		 i;
+	int		 fds = count_fds();
 
 	for (i = 0; i < NELEM(cases); i++) {
 		o.listen = cases[i].listen;
@@ -1209,46 +1248,49 @@ CHECKED_TEST(http_listen, bad_addresses_give_precise_errors)
 
 CHECKED_TEST(http_listen, unresolvable_host)
 {
-	static const char	 want[] =
+	static const char want[] =
 	    "listen address \"nosuch.invalid:80\": cannot resolve "
 	    "\"nosuch.invalid\": ";
-	struct http_opts	 o = { .listen = "nosuch.invalid:80" };
-	char			 err[256];
+	struct http_opts o = { .listen = "nosuch.invalid:80" };
+	char		 err[256];
 
-	cr_assert_null(http_start(&o, fake_render, NULL, &renders, err,
-	    sizeof(err)));
+	cr_assert_null(
+	    http_start(&o, fake_render, NULL, &renders, err, sizeof(err)));
 	cr_assert_eq(strncmp(err, want, sizeof(want) - 1), 0, "%s", err);
 	cr_assert_gt(strlen(err), sizeof(want) - 1);
 }
 
 CHECKED_TEST(http_listen, port_in_use_and_bad_path)
 {
-	struct http_opts	 o = { .listen = "127.0.0.1:0" };
-	struct http		*h = start(&o, NULL);
-	char			 addr[64], want[256], err[256];
+	struct http_opts o = { .listen = "127.0.0.1:0" };
+	struct http	*h = start(&o, NULL);
+	char		 addr[64], want[256], err[256];
 
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", http_port(h));
-	snprintf(want, sizeof(want), "listen address \"%s\": bind: Address "
-	    "already in use", addr);
+	snprintf(want, sizeof(want),
+	    "listen address \"%s\": bind: Address "
+	    "already in use",
+	    addr);
 	o.listen = addr;
-	cr_assert_null(http_start(&o, fake_render, NULL, &renders, err,
-	    sizeof(err)));
+	cr_assert_null(
+	    http_start(&o, fake_render, NULL, &renders, err, sizeof(err)));
 	cr_assert_str_eq(err, want);
 	http_stop(h);
 
 	o.listen = "127.0.0.1:0";
 	o.metrics_path = "metrics";
-	cr_assert_null(http_start(&o, fake_render, NULL, &renders, err,
-	    sizeof(err)));
-	cr_assert_str_eq(err, "metrics path \"metrics\": must start with "
+	cr_assert_null(
+	    http_start(&o, fake_render, NULL, &renders, err, sizeof(err)));
+	cr_assert_str_eq(err,
+	    "metrics path \"metrics\": must start with "
 	    "\"/\"");
 }
 
 CHECKED_TEST(http_listen, start_and_stop_release_everything)
 {
-	struct http_opts	 o = { .listen = "127.0.0.1:0" };
-	struct http		*h;
-	int			 fds, port, i, fd;
+	struct http_opts o = { .listen = "127.0.0.1:0" };
+	struct http	*h;
+	int		 fds, port, i, fd;
 
 	/* Criterion's own descriptors settle after the first server. */
 	h = start(&o, NULL);
@@ -1268,45 +1310,44 @@ CHECKED_TEST(http_listen, start_and_stop_release_everything)
 
 /* ---- basic authentication and TLS ---- */
 
-#define USER_HASH	\
-	"$2y$04$YTQMbyNItbDN8MylPJOiMe6oZoWJMIyIp47y5xfTv7DtiK/VxfING"
-#define USER_PASS	"s3cret"
+#define USER_HASH "$2y$04$YTQMbyNItbDN8MylPJOiMe6oZoWJMIyIp47y5xfTv7DtiK/VxfING"
+#define USER_PASS "s3cret"
 
 static const char tls_cert[] =
-	"-----BEGIN CERTIFICATE-----\n"
-	"MIIBmzCCAUGgAwIBAgIUYqFGAtSUN1gOK5qIrByIWINw7P0wCgYIKoZIzj0EAwIw\n"
-	"FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNTE1NTgzM1oYDzIxMjYxMTAx\n"
-	"MTU1ODMzWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO\n"
-	"PQMBBwNCAARiWmrJ8vQn+ExU1qaRFX6/g+FmNykzFPW7uuP9ZE7IlP0k9VuNFG3a\n"
-	"F7EVPV+M9u91vZH7cJIBzyKiMwtRziA0o28wbTAdBgNVHQ4EFgQUU1t7rurMRZNF\n"
-	"0NQFMwJRO1IGNe8wHwYDVR0jBBgwFoAUU1t7rurMRZNF0NQFMwJRO1IGNe8wDwYD\n"
-	"VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwCgYIKoZI\n"
-	"zj0EAwIDSAAwRQIhAPvpJCGPH3mr7XyqBXFNhsKBWA3oZcmzF2rxLrTvjyT6AiBk\n"
-	"i71Dkyz7nGIUg/Cz74tLRqb/+wuE7DbtYqP31vpzHQ==\n"
-	"-----END CERTIFICATE-----\n";
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBmzCCAUGgAwIBAgIUYqFGAtSUN1gOK5qIrByIWINw7P0wCgYIKoZIzj0EAwIw\n"
+    "FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNTE1NTgzM1oYDzIxMjYxMTAx\n"
+    "MTU1ODMzWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO\n"
+    "PQMBBwNCAARiWmrJ8vQn+ExU1qaRFX6/g+FmNykzFPW7uuP9ZE7IlP0k9VuNFG3a\n"
+    "F7EVPV+M9u91vZH7cJIBzyKiMwtRziA0o28wbTAdBgNVHQ4EFgQUU1t7rurMRZNF\n"
+    "0NQFMwJRO1IGNe8wHwYDVR0jBBgwFoAUU1t7rurMRZNF0NQFMwJRO1IGNe8wDwYD\n"
+    "VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwCgYIKoZI\n"
+    "zj0EAwIDSAAwRQIhAPvpJCGPH3mr7XyqBXFNhsKBWA3oZcmzF2rxLrTvjyT6AiBk\n"
+    "i71Dkyz7nGIUg/Cz74tLRqb/+wuE7DbtYqP31vpzHQ==\n"
+    "-----END CERTIFICATE-----\n";
 
 static const char tls_key[] =
-	"-----BEGIN PRIVATE KEY-----\n"
-	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgBd9h25klyiGMrpin\n"
-	"s3I/yo8Y0CXM5PNZtE62EfaT26WhRANCAARiWmrJ8vQn+ExU1qaRFX6/g+FmNykz\n"
-	"FPW7uuP9ZE7IlP0k9VuNFG3aF7EVPV+M9u91vZH7cJIBzyKiMwtRziA0\n"
-	"-----END PRIVATE KEY-----\n";
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgBd9h25klyiGMrpin\n"
+    "s3I/yo8Y0CXM5PNZtE62EfaT26WhRANCAARiWmrJ8vQn+ExU1qaRFX6/g+FmNykz\n"
+    "FPW7uuP9ZE7IlP0k9VuNFG3aF7EVPV+M9u91vZH7cJIBzyKiMwtRziA0\n"
+    "-----END PRIVATE KEY-----\n";
 
 /* A valid key, but not the certificate's. */
 static const char other_key[] =
-	"-----BEGIN PRIVATE KEY-----\n"
-	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg+cWwqgtiGtci7nbk\n"
-	"DKNN36AXlvm6fYtzMoidJjBbu7KhRANCAAQotiDS8jRea4YUriX/u//W0wFBTIT9\n"
-	"AoeROZSKgHx6I5taiMQUrKXkocmIN/W+tc1bIKSy+oVFSFbcRYuBJUYh\n"
-	"-----END PRIVATE KEY-----\n";
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg+cWwqgtiGtci7nbk\n"
+    "DKNN36AXlvm6fYtzMoidJjBbu7KhRANCAAQotiDS8jRea4YUriX/u//W0wFBTIT9\n"
+    "AoeROZSKgHx6I5taiMQUrKXkocmIN/W+tc1bIKSy+oVFSFbcRYuBJUYh\n"
+    "-----END PRIVATE KEY-----\n";
 
-static char	webdir[64];
+static char webdir[64];
 
 static void
 web_file(const char *name, const char *text)
 {
-	char	path[256];
-	FILE	*fp;
+	char  path[256];
+	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/%s", webdir, name);
 	cr_assert_not_null(fp = fopen(path, "w"), "%s", path);
@@ -1322,12 +1363,15 @@ web_setup(void)
 	web_file("c.pem", tls_cert);
 	web_file("k.pem", tls_key);
 	web_file("other.pem", other_key);
-	web_file("users.yml", "basic_auth_users:\n  alice: " USER_HASH "\n"
+	web_file("users.yml",
+	    "basic_auth_users:\n  alice: " USER_HASH "\n"
 	    "  bob: $2y$04$YTQMbyNItbDN8MylPJOiMe6oZoWJMIyIp47y5xfTv7DtiK/"
 	    "VxfING\n");
-	web_file("tls.yml", "tls_server_config:\n  cert_file: c.pem\n"
+	web_file("tls.yml",
+	    "tls_server_config:\n  cert_file: c.pem\n"
 	    "  key_file: k.pem\n");
-	web_file("mismatch.yml", "tls_server_config:\n  cert_file: c.pem\n"
+	web_file("mismatch.yml",
+	    "tls_server_config:\n  cert_file: c.pem\n"
 	    "  key_file: other.pem\n");
 }
 
@@ -1335,11 +1379,15 @@ static void
 web_teardown(void)
 {
 	static const char *const names[] = {
-		"c.pem", "k.pem", "other.pem", "users.yml", "tls.yml",
+		"c.pem",
+		"k.pem",
+		"other.pem",
+		"users.yml",
+		"tls.yml",
 		"mismatch.yml",
 	};
-	char	path[256];
-	size_t	i;
+	char   path[256];
+	size_t i;
 
 	for (i = 0; i < NELEM(names); i++) {
 		snprintf(path, sizeof(path), "%s/%s", webdir, names[i]);
@@ -1348,14 +1396,13 @@ web_teardown(void)
 	rmdir(webdir);
 }
 
-TestSuite(http_auth, .init = web_setup, .fini = web_teardown,
-    .timeout = 30);
+TestSuite(http_auth, .init = web_setup, .fini = web_teardown, .timeout = 30);
 
 static struct webconfig *
 web_load(const char *name)
 {
-	struct webconfig	*wc;
-	char			 path[256], err[1024];
+	struct webconfig *wc;
+	char		  path[256], err[1024];
 
 	snprintf(path, sizeof(path), "%s/%s", webdir, name);
 	wc = webconfig_load(path, err, sizeof(err));
@@ -1371,7 +1418,7 @@ web_load(const char *name)
 static struct http *
 start_web_as(const char *name, double rate)
 {
-	struct http_opts	o = { .listen = "127.0.0.1:0" };
+	struct http_opts o = { .listen = "127.0.0.1:0" };
 
 	o.web = web_load(name);
 	if (rate > 0)
@@ -1391,11 +1438,11 @@ start_web(const char *name)
 static void
 b64(const char *s, char *out)
 {
-	static const char	 a[] =
+	static const char a[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 n = strlen(s), i;
-	unsigned		 v;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t		     n = strlen(s), i;
+	unsigned	     v;
 
 	for (i = 0; i + 2 < n; i += 3) {
 		v = p[i] << 16 | p[i + 1] << 8 | p[i + 2];
@@ -1424,7 +1471,7 @@ b64(const char *s, char *out)
 static void
 auth_hdr(const char *userpass, char *out, size_t len)
 {
-	char	enc[256];
+	char enc[256];
 
 	b64(userpass, enc);
 	snprintf(out, len, "Authorization: Basic %s\r\n", enc);
@@ -1443,16 +1490,20 @@ assert_401(const struct resp *r, int head, const char *what)
 CHECKED_TEST(http_auth, every_request_without_credentials_gets_401)
 {
 	static const char *const paths[] = {
-		"/metrics", "/", "/-/healthy", "/-/ready", "/nosuch",
+		"/metrics",
+		"/",
+		"/-/healthy",
+		"/-/ready",
+		"/nosuch",
 		"/metrics?x=1",
 	};
 	static const char *const methods[] = { "GET", "HEAD", "POST",
-	    "DELETE" };
-	struct http	*h = start_web("users.yml");
-	struct resp	 r;
-	char		 what[64];
-	size_t		 i, j;
-	int		 fd;
+		"DELETE" };
+	struct http		*h = start_web("users.yml");
+	struct resp		 r;
+	char			 what[64];
+	size_t			 i, j;
+	int			 fd;
 
 	for (i = 0; i < NELEM(paths); i++)
 		for (j = 0; j < NELEM(methods); j++) {
@@ -1465,7 +1516,8 @@ CHECKED_TEST(http_auth, every_request_without_credentials_gets_401)
 
 	/* A body is not read before the credentials are checked. */
 	cr_assert_neq(fd = dial(http_port(h)), -1);
-	send_str(fd, "POST /metrics HTTP/1.1\r\nHost: t\r\nContent-Length: "
+	send_str(fd,
+	    "POST /metrics HTTP/1.1\r\nHost: t\r\nContent-Length: "
 	    "1000000\r\n\r\nxxxx");
 	cr_assert_eq(read_resp(fd, 0, &r), 0);
 	assert_401(&r, 0, "POST with a body");
@@ -1480,15 +1532,16 @@ CHECKED_TEST(http_auth, every_request_without_credentials_gets_401)
 CHECKED_TEST(http_auth, only_the_right_credentials_pass)
 {
 	static const struct {
-		const char	*hdr;	/* NULL: built from userpass */
-		const char	*userpass;
-		int		 status;
+		const char *hdr; /* NULL: built from userpass */
+		const char *userpass;
+		int	    status;
 	} cases[] = {
 		{ "Authorization: Basic\r\n", NULL, 401 },
 		{ "Authorization: Basic \r\n", NULL, 401 },
 		{ "Authorization: Basic !!!!\r\n", NULL, 401 },
 		{ "Authorization: Basic YWxpY2U6czNjcmV0\r\n"
-		  "Authorization: Basic YWxpY2U6czNjcmV0\r\n", NULL, 200 },
+		  "Authorization: Basic YWxpY2U6czNjcmV0\r\n",
+		    NULL, 200 },
 		{ "Authorization: Bearer YWxpY2U6czNjcmV0\r\n", NULL, 401 },
 		{ "Authorization: Digest username=\"alice\"\r\n", NULL, 401 },
 		{ "X-Authorization: Basic YWxpY2U6czNjcmV0\r\n", NULL, 401 },
@@ -1505,11 +1558,11 @@ CHECKED_TEST(http_auth, only_the_right_credentials_pass)
 		{ NULL, "bob:s3cret", 200 },
 		{ NULL, "alice:s3cret", 200 },
 	};
-	struct http	*h = start_web("users.yml");
-	struct resp	 r;
-	char		 hdr[512];
-	size_t		 i;
-	int		 ok = 0;
+	struct http *h = start_web("users.yml");
+	struct resp  r;
+	char	     hdr[512];
+	size_t	     i;
+	int	     ok = 0;
 
 	for (i = 0; i < NELEM(cases); i++) {
 		if (cases[i].hdr != NULL)
@@ -1517,8 +1570,7 @@ CHECKED_TEST(http_auth, only_the_right_credentials_pass)
 		else
 			auth_hdr(cases[i].userpass, hdr, sizeof(hdr));
 		get(http_port(h), "GET", "/metrics", hdr, &r);
-		cr_assert_eq(r.status, cases[i].status, "case %zu: %s", i,
-		    hdr);
+		cr_assert_eq(r.status, cases[i].status, "case %zu: %s", i, hdr);
 		if (r.status == 401)
 			assert_401(&r, 0, hdr);
 		else {
@@ -1539,10 +1591,10 @@ CHECKED_TEST(http_auth, only_the_right_credentials_pass)
 CHECKED_TEST(http_auth, wrong_password_flood_is_throttled)
 {
 	/* One check a second: the flood takes well under that. */
-	struct http	*h = start_web_as("users.yml", 1);
-	struct resp	 r;
-	char		 hdr[512], userpass[64];
-	int		 i;
+	struct http *h = start_web_as("users.yml", 1);
+	struct resp  r;
+	char	     hdr[512], userpass[64];
+	int	     i;
 
 	auth_hdr("alice:" USER_PASS, hdr, sizeof(hdr));
 	get(http_port(h), "GET", "/metrics", hdr, &r);
@@ -1574,10 +1626,10 @@ CHECKED_TEST(http_auth, wrong_password_flood_is_throttled)
 
 CHECKED_TEST(http_auth, a_401_keeps_the_connection_and_limits_still_apply)
 {
-	struct http	*h = start_web("users.yml");
-	struct resp	 r;
-	char		 hdr[512], req[1024];
-	int		 fd;
+	struct http *h = start_web("users.yml");
+	struct resp  r;
+	char	     hdr[512], req[1024];
+	int	     fd;
 
 	auth_hdr("alice:" USER_PASS, hdr, sizeof(hdr));
 	cr_assert_neq(fd = dial(http_port(h)), -1);
@@ -1586,15 +1638,19 @@ CHECKED_TEST(http_auth, a_401_keeps_the_connection_and_limits_still_apply)
 	assert_401(&r, 0, "first");
 	assert_hdr(&r, "Connection", NULL);
 	resp_free(&r);
-	snprintf(req, sizeof(req), "GET /metrics HTTP/1.1\r\nHost: t\r\n%s"
-	    "\r\n", hdr);
+	snprintf(req, sizeof(req),
+	    "GET /metrics HTTP/1.1\r\nHost: t\r\n%s"
+	    "\r\n",
+	    hdr);
 	send_str(fd, req);
 	cr_assert_eq(read_resp(fd, 0, &r), 0);
 	cr_assert_eq(r.status, 200);
 	resp_free(&r);
 	/* Authenticated, the usual refusals follow. */
-	snprintf(req, sizeof(req), "GET /metrics HTTP/1.1\r\nHost: t\r\n%s"
-	    "Content-Length: 5\r\n\r\nhello", hdr);
+	snprintf(req, sizeof(req),
+	    "GET /metrics HTTP/1.1\r\nHost: t\r\n%s"
+	    "Content-Length: 5\r\n\r\nhello",
+	    hdr);
 	send_str(fd, req);
 	cr_assert_eq(read_resp(fd, 0, &r), 0);
 	cr_assert_eq(r.status, 413);
@@ -1610,9 +1666,9 @@ CHECKED_TEST(http_auth, a_401_keeps_the_connection_and_limits_still_apply)
 
 CHECKED_TEST(http_auth, tls_port_does_not_speak_plain_http)
 {
-	struct http	*h = start_web("tls.yml");
-	struct resp	 r;
-	int		 fd;
+	struct http *h = start_web("tls.yml");
+	struct resp  r;
+	int	     fd;
 
 	cr_assert_neq(fd = dial(http_port(h)), -1);
 	send_str(fd, "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -1625,9 +1681,9 @@ CHECKED_TEST(http_auth, tls_port_does_not_speak_plain_http)
 
 CHECKED_TEST(http_auth, key_not_matching_the_certificate)
 {
-	struct http_opts	 o = { .listen = "127.0.0.1:0" };
-	char			 err[1024], want[1024];
-	int			 fds, saved, devnull;
+	struct http_opts o = { .listen = "127.0.0.1:0" };
+	char		 err[1024], want[1024];
+	int		 fds, saved, devnull;
 
 	/* libmicrohttpd's own message goes to the log: keep it quiet. */
 	fds = count_fds();
@@ -1636,20 +1692,22 @@ CHECKED_TEST(http_auth, key_not_matching_the_certificate)
 	devnull = open("/dev/null", O_WRONLY);
 	dup2(devnull, STDERR_FILENO);
 	o.web = web_load("mismatch.yml");
-	cr_assert_null(http_start(&o, fake_render, NULL, &renders, err,
-	    sizeof(err)));
+	cr_assert_null(
+	    http_start(&o, fake_render, NULL, &renders, err, sizeof(err)));
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	close(devnull);
-	snprintf(want, sizeof(want), "%s/mismatch.yml: cannot start TLS with "
+	snprintf(want, sizeof(want),
+	    "%s/mismatch.yml: cannot start TLS with "
 	    "cert_file \"%s/c.pem\" and key_file \"%s/other.pem\" (see the "
-	    "message above)", webdir, webdir, webdir);
+	    "message above)",
+	    webdir, webdir, webdir);
 	cr_assert_str_eq(err, want);
 	cr_assert_eq(count_fds(), fds, "descriptor leaked");
 
 	/* A bad metrics path frees the configuration too. */
 	o.web = web_load("users.yml");
 	o.metrics_path = "nope";
-	cr_assert_null(http_start(&o, fake_render, NULL, &renders, err,
-	    sizeof(err)));
+	cr_assert_null(
+	    http_start(&o, fake_render, NULL, &renders, err, sizeof(err)));
 }

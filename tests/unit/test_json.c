@@ -12,7 +12,7 @@
 #include "util.h"
 
 /* A string literal and its length, NUL bytes inside included. */
-#define S(x)	x, sizeof(x) - 1
+#define S(x) x, sizeof(x) - 1
 
 /*
  * Scans a heap copy of exactly n bytes, so that the address sanitizer
@@ -22,7 +22,7 @@
 static char *
 scan_copy(struct json_index *ix, const char *s, size_t n, int *rc)
 {
-	char	*line = xmalloc(n ? n : 1);
+	char *line = xmalloc(n ? n : 1);
 
 	if (n > 0)
 		memcpy(line, s, n);
@@ -33,9 +33,9 @@ scan_copy(struct json_index *ix, const char *s, size_t n, int *rc)
 static int
 scan_once(const char *s, size_t n)
 {
-	struct json_index	 ix;
-	char			*line;
-	int			 rc;
+	struct json_index ix;
+	char		 *line;
+	int		  rc;
 
 	json_init(&ix);
 	line = scan_copy(&ix, s, n, &rc);
@@ -49,10 +49,10 @@ scan_once(const char *s, size_t n)
 static void
 put_bytes(struct buf *b, const char *s, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
-		unsigned char	c = (unsigned char)s[i];
+		unsigned char c = (unsigned char)s[i];
 
 		if (c < 0x20 || c >= 0x7f || c == '\\')
 			buf_printf(b, "\\x%02x", c);
@@ -68,15 +68,15 @@ put_bytes(struct buf *b, const char *s, size_t n)
 static char *
 dump(struct json_index *ix)
 {
-	static const char	 types[] = "?sntfzoa";
-	struct buf		 b;
-	const char		*v;
-	size_t			 i, vlen;
+	static const char types[] = "?sntfzoa";
+	struct buf	  b;
+	const char	 *v;
+	size_t		  i, vlen;
 
 	buf_init(&b);
 	buf_puts(&b, "");
 	for (i = 0; i < ix->n; i++) {
-		struct json_field	*f = &ix->f[i];
+		struct json_field *f = &ix->f[i];
 
 		put_bytes(&b, f->key, f->keylen);
 		buf_printf(&b, "=%c:", types[f->type]);
@@ -91,9 +91,9 @@ dump(struct json_index *ix)
 static void
 check_dump(const char *s, size_t n, const char *want)
 {
-	struct json_index	 ix;
-	char			*line, *got;
-	int			 rc;
+	struct json_index ix;
+	char		 *line, *got;
+	int		  rc;
 
 	json_init(&ix);
 	line = scan_copy(&ix, s, n, &rc);
@@ -110,15 +110,15 @@ TestSuite(json_hazards);
 /* Only top-level keys are fields; nested repeats of them are not. */
 Test(json_hazards, nested_names_are_not_fields)
 {
-	static const char	line[] =
+	static const char line[] =
 	    "{\"level\":30,\"type\":\"chatter\",\"order\":{\"symbol\":\"BTCUSDT\","
 	    "\"type\":\"LIMIT\",\"severity\":\"X\"},\"event\":{\"severity\":"
 	    "\"ERROR\",\"type\":\"ORDER_FAILURE\",\"profileId\":\"7\"},"
 	    "\"msg\":\"order\"}";
-	struct json_index	 ix;
-	struct json_field	*f;
-	char			*buf;
-	int			 rc;
+	struct json_index  ix;
+	struct json_field *f;
+	char		  *buf;
+	int		   rc;
 
 	check_dump(S(line),
 	    "level=n:30\n"
@@ -147,7 +147,7 @@ Test(json_hazards, nested_names_are_not_fields)
 Test(json_hazards, cut_lines)
 {
 	static const struct {
-		const char	*s;
+		const char *s;
 	} cut[] = {
 		{ "{\"level\":30,\"order\":{\"symbol\":\"X\"}" },
 		{ "{\"a\":{\"b\":{\"c\":1}}" },
@@ -168,7 +168,7 @@ Test(json_hazards, cut_lines)
 		{ "{\"a\":[1,2" },
 		{ "{\"a\":[1,2]" },
 	};
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < NELEM(cut); i++)
 		cr_expect_eq(scan_once(cut[i].s, strlen(cut[i].s)), -1,
@@ -193,9 +193,9 @@ Test(json_hazards, surrounding_blanks_and_crlf)
 Test(json_hazards, escapes_in_values)
 {
 	check_dump(S("{\"msg\":\"say \\\"hi\\\"\",\"path\":\"C:\\\\tmp\\\\x\","
-	    "\"name\":\"caf\\u00e9\",\"emoji\":\"\\uD83D\\uDE00!\","
-	    "\"lone\":\"a\\ud800b\",\"lowfirst\":\"\\udc00\\ud800\","
-	    "\"ctl\":\"\\b\\f\\n\\r\\t\\/\",\"nul\":\"\\u0000\"}"),
+		     "\"name\":\"caf\\u00e9\",\"emoji\":\"\\uD83D\\uDE00!\","
+		     "\"lone\":\"a\\ud800b\",\"lowfirst\":\"\\udc00\\ud800\","
+		     "\"ctl\":\"\\b\\f\\n\\r\\t\\/\",\"nul\":\"\\u0000\"}"),
 	    "msg=s:say \"hi\"\n"
 	    "path=s:C:\\x5ctmp\\x5cx\n"
 	    "name=s:caf\\xc3\\xa9\n"
@@ -208,10 +208,10 @@ Test(json_hazards, escapes_in_values)
 
 Test(json_hazards, escaped_keys_unescaped_at_scan)
 {
-	struct json_index	 ix;
-	struct json_field	*f;
-	char			*line;
-	int			 rc;
+	struct json_index  ix;
+	struct json_field *f;
+	char		  *line;
+	int		   rc;
 
 	check_dump(S("{\"a\\\"b\":1,\"\\u00e9t\\u00e9\":2,\"\\\\\":3}"),
 	    "a\"b=n:1\n"
@@ -234,8 +234,9 @@ Test(json_hazards, escaped_keys_unescaped_at_scan)
 /* Bytes >= 0x80 pass through as they are, valid UTF-8 or not. */
 Test(json_hazards, non_utf8_bytes)
 {
-	check_dump(S("{\"a\":\"\xff\xfe\x80\",\"b\":\"\xc3\xa9\",\"\xc0\":\"\xed"
-	    "\xa0\x80\",\"d\":\"\x7f\"}"),
+	check_dump(
+	    S("{\"a\":\"\xff\xfe\x80\",\"b\":\"\xc3\xa9\",\"\xc0\":\"\xed"
+	      "\xa0\x80\",\"d\":\"\x7f\"}"),
 	    "a=s:\\xff\\xfe\\x80\n"
 	    "b=s:\\xc3\\xa9\n"
 	    "\\xc0=s:\\xed\\xa0\\x80\n"
@@ -246,14 +247,14 @@ Test(json_hazards, non_utf8_bytes)
 
 Test(json_hazards, plain_text_and_empty)
 {
-	static const char	*text[] = {
+	static const char *text[] = {
 		"(node:4242) Warning: Possible EventEmitter memory leak "
-		    "detected. 11 listeners added.",
+		"detected. 11 listeners added.",
 		"(node:4242) [DEP0005] DeprecationWarning: Buffer() is "
-		    "deprecated",
+		"deprecated",
 		"Error: connect ECONNREFUSED 127.0.0.1:5432",
 		"    at TCPConnectWrap.afterConnect [as oncomplete] "
-		    "(node:net:1494:16)",
+		"(node:net:1494:16)",
 		"}",
 		"{}}",
 		"level=30 msg=\"hello\"",
@@ -262,7 +263,7 @@ Test(json_hazards, plain_text_and_empty)
 		"\r",
 		"\t\r\n",
 	};
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < NELEM(text); i++)
 		cr_expect_eq(scan_once(text[i], strlen(text[i])), -1,
@@ -285,14 +286,14 @@ Test(json_hazards, two_objects_and_garbage)
 /* A 200 KiB err.stack, escapes and non-ASCII spread all through it. */
 Test(json_hazards, long_string_value)
 {
-	static const char	 unit[] = "    at f (/app/x.js:1:2)\\n\\u00e9\\\"";
-	static const char	 plain[] = "    at f (/app/x.js:1:2)\n\xc3\xa9\"";
-	const size_t		 reps = 200 * 1024 / (sizeof(unit) - 1) + 1;
-	struct json_index	 ix;
-	struct json_field	*f;
-	struct buf		 line, want;
-	const char		*v;
-	size_t			 i, vlen;
+	static const char  unit[] = "    at f (/app/x.js:1:2)\\n\\u00e9\\\"";
+	static const char  plain[] = "    at f (/app/x.js:1:2)\n\xc3\xa9\"";
+	const size_t	   reps = 200 * 1024 / (sizeof(unit) - 1) + 1;
+	struct json_index  ix;
+	struct json_field *f;
+	struct buf	   line, want;
+	const char	  *v;
+	size_t		   i, vlen;
 
 	buf_init(&line);
 	buf_init(&want);
@@ -333,8 +334,8 @@ static char *
 repeat(const char *head, const char *open, size_t n, const char *mid,
     const char *close, const char *tail, size_t *lenp)
 {
-	struct buf	b;
-	size_t		i;
+	struct buf b;
+	size_t	   i;
 
 	buf_init(&b);
 	buf_puts(&b, head);
@@ -352,9 +353,9 @@ repeat(const char *head, const char *open, size_t n, const char *mid,
 Test(json_hazards, deep_nesting)
 {
 	static const struct {
-		const char	*head, *open, *mid, *close, *tail;
-		size_t		 n;
-		int		 want;
+		const char *head, *open, *mid, *close, *tail;
+		size_t	    n;
+		int	    want;
 	} t[] = {
 		{ "", "[", "", "", "", 100000, -1 },
 		{ "", "{", "", "", "", 100000, -1 },
@@ -374,14 +375,14 @@ Test(json_hazards, deep_nesting)
 		{ "{\"a\":", "{\"a\":[", "1", "}]", "}", 100, -1 },
 		{ "{\"a\":", "{\"a\":[", "1", "]}", "}", 100, 0 },
 	};
-	size_t	i, len;
-	char	*s;
+	size_t i, len;
+	char  *s;
 
 	for (i = 0; i < NELEM(t); i++) {
-		s = repeat(t[i].head, t[i].open, t[i].n, t[i].mid,
-		    t[i].close, t[i].tail, &len);
-		cr_expect_eq(scan_once(s, len), t[i].want,
-		    "case %zu: %s x %zu", i, t[i].open, t[i].n);
+		s = repeat(t[i].head, t[i].open, t[i].n, t[i].mid, t[i].close,
+		    t[i].tail, &len);
+		cr_expect_eq(scan_once(s, len), t[i].want, "case %zu: %s x %zu",
+		    i, t[i].open, t[i].n);
 		free(s);
 	}
 }
@@ -391,9 +392,9 @@ TestSuite(json_grammar);
 Test(json_grammar, table)
 {
 	static const struct {
-		const char	*s;
-		size_t		 n;
-		int		 want;
+		const char *s;
+		size_t	    n;
+		int	    want;
 	} t[] = {
 		/* Rejected. */
 		{ S("{\"a\":1,}"), -1 },
@@ -511,7 +512,8 @@ Test(json_grammar, table)
 		{ S("{\"a\":[1,[2,{\"b\":[]}],\"x\",true,null,-1.5]}"), 0 },
 		{ S("{\"a\":{\"b\":{\"c\":[{}]},\"d\":\"}\"}}"), 0 },
 		{ S("{\"a\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\uD83D"
-		    "\\uDE00\"}"), 0 },
+		    "\\uDE00\"}"),
+		    0 },
 		{ S("{\"a\":\"\\ud800\"}"), 0 },
 		{ S("{\"a\":\"\\uDFFF\\uD800\"}"), 0 },
 		{ S("{\"a\":\"\\u0000\"}"), 0 },
@@ -519,10 +521,11 @@ Test(json_grammar, table)
 		{ S("{\"a\":\"[{\\\"}\"}"), 0 },
 		{ S("{\"a\":[\"\\\"]\"]}"), 0 },
 		{ S("{ \"a\" : 1 , \"b\" : [ 1 , 2 ] , \"c\" : { \"d\" : "
-		    "null } }"), 0 },
+		    "null } }"),
+		    0 },
 		{ S("{\"a\":1,\"a\":2}"), 0 },
 	};
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < NELEM(t); i++)
 		cr_expect_eq(scan_once(t[i].s, t[i].n), t[i].want,
@@ -538,11 +541,11 @@ Test(json_grammar, table)
 Test(json_grammar, string_stops_at_every_offset)
 {
 	static const struct {
-		const char	*ins;
-		size_t		 n;
-		int		 want;
+		const char *ins;
+		size_t	    n;
+		int	    want;
 	} stop[] = {
-		{ S("\""), -1 },	/* ends the string early: garbage follows */
+		{ S("\""), -1 }, /* ends the string early: garbage follows */
 		{ S("\t"), -1 },
 		{ S("\x1f"), -1 },
 		{ S("\0"), -1 },
@@ -565,8 +568,8 @@ Test(json_grammar, string_stops_at_every_offset)
 		{ S("\\\"\\\""), 0 },
 		{ S("\\\\\\\""), 0 },
 	};
-	char	line[96];
-	size_t	len, at, i, n;
+	char   line[96];
+	size_t len, at, i, n;
 
 	for (len = 1; len <= 40; len++) {
 		for (at = 0; at <= len; at++) {
@@ -597,9 +600,9 @@ Test(json_grammar, string_stops_at_every_offset)
 Test(json_grammar, number_stops_at_every_length)
 {
 	static const struct {
-		const char	*after;
-		size_t		 n;
-		int		 want;
+		const char *after;
+		size_t	    n;
+		int	    want;
 	} stop[] = {
 		{ S("}"), 0 },
 		{ S(" }"), 0 },
@@ -616,11 +619,11 @@ Test(json_grammar, number_stops_at_every_length)
 		{ S("\0}"), -1 },
 		{ S(".}"), -1 },
 	};
-	struct json_index	 ix;
-	struct json_field	*f;
-	char			 line[64], *copy;
-	size_t			 digits, i, n;
-	int			 rc;
+	struct json_index  ix;
+	struct json_field *f;
+	char		   line[64], *copy;
+	size_t		   digits, i, n;
+	int		   rc;
 
 	json_init(&ix);
 	for (digits = 1; digits <= 24; digits++) {
@@ -639,8 +642,10 @@ Test(json_grammar, number_stops_at_every_length)
 			    stop[i].after[0] != 'e') {
 				f = json_get(&ix, "k", 1);
 				cr_assert_not_null(f);
-				cr_expect_eq(f->rawlen, digits, "%zu digits, "
-				    "stop %zu: %zu", digits, i, f->rawlen);
+				cr_expect_eq(f->rawlen, digits,
+				    "%zu digits, "
+				    "stop %zu: %zu",
+				    digits, i, f->rawlen);
 			}
 			free(copy);
 		}
@@ -653,10 +658,10 @@ TestSuite(json_unescape);
 Test(json_unescape, table)
 {
 	static const struct {
-		const char	*in;
-		size_t		 inlen;
-		const char	*out;
-		size_t		 outlen;
+		const char *in;
+		size_t	    inlen;
+		const char *out;
+		size_t	    outlen;
 	} t[] = {
 		{ S(""), S("") },
 		{ S("plain"), S("plain") },
@@ -678,9 +683,13 @@ Test(json_unescape, table)
 		/* Lone surrogates. */
 		{ S("\\uD83D"), S("\xef\xbf\xbd") },
 		{ S("\\uDE00"), S("\xef\xbf\xbd") },
-		{ S("a\\uD83Db"), S("a\xef\xbf\xbd" "b") },
+		{ S("a\\uD83Db"),
+		    S("a\xef\xbf\xbd"
+		      "b") },
 		{ S("\\uD83D\\n"), S("\xef\xbf\xbd\n") },
-		{ S("\\uD83D\\u0041"), S("\xef\xbf\xbd" "A") },
+		{ S("\\uD83D\\u0041"),
+		    S("\xef\xbf\xbd"
+		      "A") },
 		{ S("\\uDE00\\uD83D"), S("\xef\xbf\xbd\xef\xbf\xbd") },
 		{ S("\\uDC00\\uDC00"), S("\xef\xbf\xbd\xef\xbf\xbd") },
 		{ S("\\uDFFF\\uDBFF"), S("\xef\xbf\xbd\xef\xbf\xbd") },
@@ -695,18 +704,17 @@ Test(json_unescape, table)
 		{ S("\\u12"), S("\\u12") },
 		{ S("\\u12G4z"), S("\\u12G4z") },
 	};
-	char	out[64];
-	size_t	i, n;
+	char   out[64];
+	size_t i, n;
 
 	for (i = 0; i < NELEM(t); i++) {
 		memset(out, '#', sizeof(out));
 		n = json_unescape(t[i].in, t[i].inlen, out);
 		cr_expect_eq(n, t[i].outlen, "case %zu: length %zu, want %zu",
 		    i, n, t[i].outlen);
-		cr_expect(n == t[i].outlen &&
-		    memcmp(out, t[i].out, n) == 0, "case %zu: bytes differ", i);
-		cr_expect_eq(out[t[i].inlen], '#', "case %zu: wrote past n",
-		    i);
+		cr_expect(n == t[i].outlen && memcmp(out, t[i].out, n) == 0,
+		    "case %zu: bytes differ", i);
+		cr_expect_eq(out[t[i].inlen], '#', "case %zu: wrote past n", i);
 	}
 }
 
@@ -714,11 +722,12 @@ TestSuite(json_index);
 
 Test(json_index, pino_lines)
 {
-	check_dump(S("{\"level\":50,\"time\":1764020763412,\"pid\":4242,"
-	    "\"hostname\":\"bot-1\",\"name\":\"bytelyst-trading-bot-service\","
-	    "\"component\":\"events\",\"severity\":\"ERROR\",\"type\":"
-	    "\"ORDER_FAILURE\",\"profileId\":\"7\",\"symbol\":\"BTC/USDT\","
-	    "\"msg\":\"order rejected by exchange: insufficient balance\"}"),
+	check_dump(
+	    S("{\"level\":50,\"time\":1764020763412,\"pid\":4242,"
+	      "\"hostname\":\"bot-1\",\"name\":\"bytelyst-trading-bot-service\","
+	      "\"component\":\"events\",\"severity\":\"ERROR\",\"type\":"
+	      "\"ORDER_FAILURE\",\"profileId\":\"7\",\"symbol\":\"BTC/USDT\","
+	      "\"msg\":\"order rejected by exchange: insufficient balance\"}"),
 	    "level=n:50\n"
 	    "time=n:1764020763412\n"
 	    "pid=n:4242\n"
@@ -730,10 +739,11 @@ Test(json_index, pino_lines)
 	    "profileId=s:7\n"
 	    "symbol=s:BTC/USDT\n"
 	    "msg=s:order rejected by exchange: insufficient balance\n");
-	check_dump(S("{\"level\":30,\"time\":\"2025-11-24T21:46:03.412Z\","
-	    "\"component\":\"scheduler\",\"subsystem\":\"trading\","
-	    "\"durationMs\":412.7,\"outcome\":\"ok\",\"ok\":true,\"err\":null,"
-	    "\"tags\":[\"a\",1],\"neg\":-1.5e-3,\"f\":false}"),
+	check_dump(
+	    S("{\"level\":30,\"time\":\"2025-11-24T21:46:03.412Z\","
+	      "\"component\":\"scheduler\",\"subsystem\":\"trading\","
+	      "\"durationMs\":412.7,\"outcome\":\"ok\",\"ok\":true,\"err\":null,"
+	      "\"tags\":[\"a\",1],\"neg\":-1.5e-3,\"f\":false}"),
 	    "level=n:30\n"
 	    "time=s:2025-11-24T21:46:03.412Z\n"
 	    "component=s:scheduler\n"
@@ -750,16 +760,18 @@ Test(json_index, pino_lines)
 
 Test(json_index, duplicate_keys_last_wins)
 {
-	struct json_index	 ix;
-	struct json_field	*f;
-	const char		*v;
-	char			*line;
-	size_t			 vlen;
-	int			 rc;
+	struct json_index  ix;
+	struct json_field *f;
+	const char	  *v;
+	char		  *line;
+	size_t		   vlen;
+	int		   rc;
 
 	json_init(&ix);
-	line = scan_copy(&ix, S("{\"a\":1,\"b\":\"x\",\"a\":\"t\\u00e9\","
-	    "\"b\":{\"a\":3}}"), &rc);
+	line = scan_copy(&ix,
+	    S("{\"a\":1,\"b\":\"x\",\"a\":\"t\\u00e9\","
+	      "\"b\":{\"a\":3}}"),
+	    &rc);
 	cr_assert_eq(rc, 0);
 	cr_assert_eq(ix.n, 4);
 	f = json_get(&ix, S("a"));
@@ -781,12 +793,12 @@ Test(json_index, duplicate_keys_last_wins)
 
 Test(json_index, value_is_cached_and_lazy)
 {
-	struct json_index	 ix;
-	struct json_field	*f;
-	const char		*v1, *v2;
-	char			*line;
-	size_t			 l1, l2, used;
-	int			 rc;
+	struct json_index  ix;
+	struct json_field *f;
+	const char	  *v1, *v2;
+	char		  *line;
+	size_t		   l1, l2, used;
+	int		   rc;
 
 	json_init(&ix);
 	line = scan_copy(&ix, S("{\"k\\n\":1,\"m\":\"a\\tb\",\"p\":\"ab\"}"),
@@ -820,13 +832,13 @@ Test(json_index, value_is_cached_and_lazy)
 /* A rejected line empties the index; a warm index allocates no more. */
 Test(json_index, reuse_without_allocation)
 {
-	static const char	 good[] = "{\"a\":1,\"b\":\"x\\ny\",\"c\":[1]}";
-	static const char	 bad[] = "{\"a\":1,\"b\":\"x\\ny\",\"c\":[1]";
-	struct json_index	 ix;
-	struct json_field	*fp;
-	char			*sp;
-	size_t			 i, n;
-	struct buf		 many;
+	static const char  good[] = "{\"a\":1,\"b\":\"x\\ny\",\"c\":[1]}";
+	static const char  bad[] = "{\"a\":1,\"b\":\"x\\ny\",\"c\":[1]";
+	struct json_index  ix;
+	struct json_field *fp;
+	char		  *sp;
+	size_t		   i, n;
+	struct buf	   many;
 
 	json_init(&ix);
 	cr_assert_eq(json_scan(&ix, S(good)), 0);
@@ -867,7 +879,7 @@ Test(json_index, reuse_without_allocation)
  */
 Test(json_speed, throughput)
 {
-	static const char	*lines[] = {
+	static const char *lines[] = {
 		"{\"level\":50,\"time\":1764020763412,\"pid\":4242,\"hostname\":"
 		"\"bot-1\",\"name\":\"bytelyst-trading-bot-service\","
 		"\"component\":\"events\",\"severity\":\"ERROR\",\"type\":"
@@ -879,10 +891,10 @@ Test(json_speed, throughput)
 		"\"type\":\"LIMIT\",\"price\":97000.5,\"qty\":0.001},"
 		"\"msg\":\"placing order \\\"abc\\\" on caf\\u00e9\"}",
 	};
-	struct json_index	 ix;
-	size_t			 len[2], k, bytes = 0;
-	unsigned long		 iters = 0, bad = 0;
-	double			 t0, dt;
+	struct json_index ix;
+	size_t		  len[2], k, bytes = 0;
+	unsigned long	  iters = 0, bad = 0;
+	double		  t0, dt;
 
 	len[0] = strlen(lines[0]);
 	len[1] = strlen(lines[1]);
@@ -898,7 +910,9 @@ Test(json_speed, throughput)
 	} while (dt < 0.3);
 	cr_assert_eq(bad, 0);
 	cr_assert_eq(ix.n, 8);
-	fprintf(stderr, "json_scan: %lu lines of %zu and %zu bytes: "
-	    "%.0f MB/s\n", iters, len[0], len[1], (double)bytes / dt / 1e6);
+	fprintf(stderr,
+	    "json_scan: %lu lines of %zu and %zu bytes: "
+	    "%.0f MB/s\n",
+	    iters, len[0], len[1], (double)bytes / dt / 1e6);
 	json_free(&ix);
 }

@@ -17,11 +17,11 @@ static char *
 split_as(const char *in, size_t n, size_t step, size_t maxline,
     uint64_t *toolong, uint64_t *consumed, int lend)
 {
-	struct lines	 l;
-	struct buf	 out;
-	const char	*line;
-	size_t		 off, avail, k, len;
-	char		*space, *chunk;
+	struct lines l;
+	struct buf   out;
+	const char  *line;
+	size_t	     off, avail, k, len;
+	char	    *space, *chunk;
 
 	lines_init(&l, maxline);
 	buf_init(&out);
@@ -55,11 +55,11 @@ split_as(const char *in, size_t n, size_t step, size_t maxline,
 
 /* Both ways of feeding must split alike; returns the lines. */
 static char *
-split(const char *in, size_t n, size_t step, size_t maxline,
-    uint64_t *toolong, uint64_t *consumed)
+split(const char *in, size_t n, size_t step, size_t maxline, uint64_t *toolong,
+    uint64_t *consumed)
 {
-	char		*got, *lent;
-	uint64_t	 tl[2], co[2];
+	char	*got, *lent;
+	uint64_t tl[2], co[2];
 
 	got = split_as(in, n, step, maxline, &tl[0], &co[0], 0);
 	lent = split_as(in, n, step, maxline, &tl[1], &co[1], 1);
@@ -76,13 +76,14 @@ split(const char *in, size_t n, size_t step, size_t maxline,
 
 Test(lines, every_chunking_gives_the_same_lines)
 {
-	static const char	in[] = "a\r\nbb\n\nccc\r\r\ndd\rd\nlast-without-newline";
-	const char		*want = "a|bb||ccc\r|dd\rd|";
-	size_t			 step;
-	uint64_t		 consumed;
+	static const char in[] =
+	    "a\r\nbb\n\nccc\r\r\ndd\rd\nlast-without-newline";
+	const char *want = "a|bb||ccc\r|dd\rd|";
+	size_t	    step;
+	uint64_t    consumed;
 
 	for (step = 1; step <= sizeof(in); step++) {
-		char	*got = split(in, sizeof(in) - 1, step, 100, NULL,
+		char *got = split(in, sizeof(in) - 1, step, 100, NULL,
 		    &consumed);
 
 		cr_assert_str_eq(got, want, "step %zu", step);
@@ -93,9 +94,9 @@ Test(lines, every_chunking_gives_the_same_lines)
 
 Test(lines, overlong_lines_are_skipped_and_the_next_is_kept)
 {
-	struct buf	in;
-	size_t		step, i;
-	uint64_t	toolong, consumed;
+	struct buf in;
+	size_t	   step, i;
+	uint64_t   toolong, consumed;
 
 	buf_init(&in);
 	buf_puts(&in, "short\n");
@@ -106,11 +107,10 @@ Test(lines, overlong_lines_are_skipped_and_the_next_is_kept)
 		buf_putc(&in, 'y');
 	buf_puts(&in, "\nexactly-10\nend\n");
 	for (step = 7; step < 400000; step *= 13) {
-		char	*got = split(in.p, in.len, step, 10, &toolong,
-		    &consumed);
+		char *got = split(in.p, in.len, step, 10, &toolong, &consumed);
 
-		cr_assert_str_eq(got, "short|after|exactly-10|end|",
-		    "step %zu", step);
+		cr_assert_str_eq(got, "short|after|exactly-10|end|", "step %zu",
+		    step);
 		cr_assert_eq(toolong, 2, "step %zu: %llu", step,
 		    (unsigned long long)toolong);
 		cr_assert_eq(consumed, in.len);
@@ -121,10 +121,10 @@ Test(lines, overlong_lines_are_skipped_and_the_next_is_kept)
 
 Test(lines, memory_stays_bounded_without_newlines)
 {
-	struct lines	 l;
-	char		*space;
-	const char	*line;
-	size_t		 avail, i, len;
+	struct lines l;
+	char	    *space;
+	const char  *line;
+	size_t	     avail, i, len;
 
 	lines_init(&l, 1000);
 	for (i = 0; i < 1000; i++) {
@@ -147,10 +147,10 @@ Test(lines, memory_stays_bounded_without_newlines)
 
 Test(lines, reset_forgets_a_partial_line)
 {
-	struct lines	 l;
-	char		*space;
-	const char	*line;
-	size_t		 avail, len;
+	struct lines l;
+	char	    *space;
+	const char  *line;
+	size_t	     avail, len;
 
 	lines_init(&l, 100);
 	space = lines_space(&l, &avail);
@@ -172,10 +172,10 @@ Test(lines, reset_forgets_a_partial_line)
 
 Test(lines, lent_bytes_bounded_without_newlines)
 {
-	struct lines	 l;
-	const char	*line;
-	char		*chunk;
-	size_t		 i, len;
+	struct lines l;
+	const char  *line;
+	char	    *chunk;
+	size_t	     i, len;
 
 	lines_init(&l, 1000);
 	chunk = xmalloc(300 * 1024);

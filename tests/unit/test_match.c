@@ -11,21 +11,22 @@
 
 struct env {
 	struct ruleset	*rs;
-	struct registry	*reg;
+	struct registry *reg;
 	struct matcher	*m;
 };
 
 static void
 env_new(struct env *e, const char *text)
 {
-	char	err[2048];
+	char err[2048];
 
 	e->rs = rules_parse("t.rules", text, strlen(text), err, sizeof(err));
 	cr_assert_not_null(e->rs, "%s", err);
 	e->reg = registry_new();
 	registry_lock(e->reg);
 	cr_assert_eq(registry_sync(e->reg, e->rs->decls, e->rs->ndecls, err,
-	    sizeof(err)), 0, "%s", err);
+			 sizeof(err)),
+	    0, "%s", err);
 	registry_unlock(e->reg);
 	e->m = matcher_new(e->rs, e->reg, 0, 0, err, sizeof(err));
 	cr_assert_not_null(e->m, "%s", err);
@@ -51,8 +52,8 @@ feed(struct env *e, const char *line)
 static char *
 samples(struct env *e, double now)
 {
-	struct buf	 out, s;
-	char		*line, *save = NULL;
+	struct buf out, s;
+	char	  *line, *save = NULL;
 
 	buf_init(&out);
 	buf_init(&s);
@@ -60,7 +61,7 @@ samples(struct env *e, double now)
 	expose_render(&e->reg, 1, &out, EXPOSE_TEXT, now);
 	registry_unlock(e->reg);
 	for (line = strtok_r(out.p, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
+	     line = strtok_r(NULL, "\n", &save))
 		if (line[0] != '#') {
 			buf_puts(&s, line);
 			buf_putc(&s, '\n');
@@ -69,31 +70,34 @@ samples(struct env *e, double now)
 	return buf_release(&s);
 }
 
-static const char events_rules[] =
-    "counter events_total\n"
-    "  help \"Events.\"\n"
-    "  labels severity type symbol\n"
-    "rule event\n"
-    "  match severity /^(?<severity>.*)$/s\n"
-    "  match type /^(?<type>.*)$/s\n"
-    "  optional symbol /^(?<symbol>.*)$/s\n"
-    "  inc events_total\n";
+static const char events_rules[] = "counter events_total\n"
+				   "  help \"Events.\"\n"
+				   "  labels severity type symbol\n"
+				   "rule event\n"
+				   "  match severity /^(?<severity>.*)$/s\n"
+				   "  match type /^(?<type>.*)$/s\n"
+				   "  optional symbol /^(?<symbol>.*)$/s\n"
+				   "  inc events_total\n";
 
 Test(match, only_top_level_fields_of_complete_objects_count)
 {
-	struct env	 e;
-	char		*got;
+	struct env e;
+	char	  *got;
 
 	env_new(&e, events_rules);
 	/* Counted: key order, escapes, extra keys. */
-	feed(&e, "{\"severity\":\"ERROR\",\"type\":\"ORDER_FAILURE\","
+	feed(&e,
+	    "{\"severity\":\"ERROR\",\"type\":\"ORDER_FAILURE\","
 	    "\"symbol\":\"BTC/USDT\"}");
-	feed(&e, "{\"type\":\"ORDER_FAILURE\",\"x\":{\"a\":[1,2]},"
+	feed(&e,
+	    "{\"type\":\"ORDER_FAILURE\",\"x\":{\"a\":[1,2]},"
 	    "\"symbol\":\"BTC/USDT\",\"severity\":\"ERROR\"}");
-	feed(&e, "  {\"severity\":\"INFO\",\"type\":\"A\\\"B\","
+	feed(&e,
+	    "  {\"severity\":\"INFO\",\"type\":\"A\\\"B\","
 	    "\"symbol\":\"caf\\u00e9\"}  ");
 	/* Not counted: nested event, cut lines, plain text, arrays. */
-	feed(&e, "{\"msg\":\"x\",\"event\":{\"severity\":\"ERROR\","
+	feed(&e,
+	    "{\"msg\":\"x\",\"event\":{\"severity\":\"ERROR\","
 	    "\"type\":\"ORDER_FAILURE\"}}");
 	feed(&e, "{\"severity\":\"ERROR\",\"type\":\"T\",\"order\":{\"a\":1}");
 	feed(&e, "{\"severity\":\"ERROR\",\"type\":\"T\"");
@@ -101,7 +105,8 @@ Test(match, only_top_level_fields_of_complete_objects_count)
 	feed(&e, "[{\"severity\":\"ERROR\",\"type\":\"T\"}]");
 	feed(&e, "");
 	/* A nested symbol is not the event's symbol. */
-	feed(&e, "{\"severity\":\"WARNING\",\"type\":\"RISK\","
+	feed(&e,
+	    "{\"severity\":\"WARNING\",\"type\":\"RISK\","
 	    "\"order\":{\"symbol\":\"ETHUSDT\"}}");
 	got = samples(&e, 0);
 	cr_assert_str_eq(got,
@@ -141,26 +146,32 @@ static const char cycle_rules[] =
 
 Test(match, arithmetic_conditions_and_log_time)
 {
-	struct env	 e;
-	char		*got;
+	struct env e;
+	char	  *got;
 
 	env_new(&e, cycle_rules);
-	feed(&e, "{\"time\":1764020763412,\"component\":\"scheduler\","
+	feed(&e,
+	    "{\"time\":1764020763412,\"component\":\"scheduler\","
 	    "\"subsystem\":\"trading\",\"durationMs\":412.7,"
 	    "\"outcome\":\"ok\"}");
-	feed(&e, "{\"component\":\"scheduler\",\"subsystem\":\"trading\","
+	feed(&e,
+	    "{\"component\":\"scheduler\",\"subsystem\":\"trading\","
 	    "\"durationMs\":100,\"outcome\":\"ok\","
 	    "\"time\":\"2025-11-24T21:46:05.000Z\"}");
-	feed(&e, "{\"component\":\"scheduler\",\"subsystem\":\"monitor\","
+	feed(&e,
+	    "{\"component\":\"scheduler\",\"subsystem\":\"monitor\","
 	    "\"durationMs\":1500,\"outcome\":\"error\",\"time\":1}");
 	/* No time at all: the wall clock given to matcher_line. */
-	feed(&e, "{\"component\":\"scheduler\",\"subsystem\":\"recon\","
+	feed(&e,
+	    "{\"component\":\"scheduler\",\"subsystem\":\"recon\","
 	    "\"durationMs\":50,\"outcome\":\"ok\"}");
 	/* Not a number: the observe is skipped and counted. */
-	feed(&e, "{\"component\":\"scheduler\",\"subsystem\":\"recon\","
+	feed(&e,
+	    "{\"component\":\"scheduler\",\"subsystem\":\"recon\","
 	    "\"durationMs\":\"fast\",\"outcome\":\"ok\"}");
 	/* Nested component: not a cycle. */
-	feed(&e, "{\"request\":{\"component\":\"scheduler\"},"
+	feed(&e,
+	    "{\"request\":{\"component\":\"scheduler\"},"
 	    "\"subsystem\":\"trading\",\"durationMs\":5}");
 	got = samples(&e, 0);
 	cr_assert_str_eq(got,
@@ -191,10 +202,10 @@ Test(match, arithmetic_conditions_and_log_time)
 
 Test(match, hostile_line_hits_the_match_limit_and_is_counted)
 {
-	struct env	 e;
-	struct buf	 line;
-	char		*got;
-	size_t		 i, n;
+	struct env e;
+	struct buf line;
+	char	  *got;
+	size_t	   i, n;
 
 	env_new(&e,
 	    "counter hits_total\n"
@@ -222,8 +233,8 @@ Test(match, hostile_line_hits_the_match_limit_and_is_counted)
 
 Test(match, plain_text_rules_and_prefilters)
 {
-	struct env	 e;
-	char		*got;
+	struct env e;
+	char	  *got;
 
 	env_new(&e,
 	    "counter warnings_total\n"
@@ -247,10 +258,10 @@ Test(match, plain_text_rules_and_prefilters)
 
 Test(match, explain_describes_without_counting)
 {
-	struct env	 e;
-	struct buf	 out;
-	const char	*line = "{\"severity\":\"ERROR\",\"type\":\"X\"}";
-	char		*got;
+	struct env  e;
+	struct buf  out;
+	const char *line = "{\"severity\":\"ERROR\",\"type\":\"X\"}";
+	char	   *got;
 
 	env_new(&e, events_rules);
 	buf_init(&out);

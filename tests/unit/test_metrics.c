@@ -16,24 +16,23 @@
 /* clang-format on */
 
 static struct str
-S(const char *s)
-{
-	struct str	v;
+S(const char *s) {
+	struct str v;
 
 	v.p = s;
 	v.n = strlen(s);
 	return v;
 }
 
-static char	*sub_labels[] = { "subsystem" };
-static char	*two_labels[] = { "severity", "type" };
-static double	 five_buckets[] = { 0.1, 0.25, 0.5, 1, 2 };
-static double	 three_buckets[] = { 1, 2, 3 };
+static char  *sub_labels[] = { "subsystem" };
+static char  *two_labels[] = { "severity", "type" };
+static double five_buckets[] = { 0.1, 0.25, 0.5, 1, 2 };
+static double three_buckets[] = { 1, 2, 3 };
 
 static struct metric_decl
 decl(const char *name, enum metric_type type, char **labels, size_t nlabels)
 {
-	struct metric_decl	d;
+	struct metric_decl d;
 
 	memset(&d, 0, sizeof(d));
 	d.name = (char *)(uintptr_t)name;
@@ -49,7 +48,7 @@ decl(const char *name, enum metric_type type, char **labels, size_t nlabels)
 static struct registry *
 synced(const struct metric_decl *d, size_t n)
 {
-	struct registry	*reg;
+	struct registry *reg;
 	char		 err[256];
 
 	reg = registry_new();
@@ -60,7 +59,7 @@ synced(const struct metric_decl *d, size_t n)
 static double
 value_of(struct metric *m, const struct str *v)
 {
-	struct series	*s;
+	struct series *s;
 
 	s = metric_series(m, v);
 	cr_assert_not_null(s);
@@ -75,26 +74,26 @@ TestSuite(metrics);
  */
 Test(metrics, sync_errors_leave_registry_untouched)
 {
-	static char	*le_label[] = { "le" };
-	static char	*dup_labels[] = { "a", "a" };
-	static char	*bad_label[] = { "__reserved" };
-	static char	*env_label[] = { "env" };
-	static char	*init2[] = { "x", "y", NULL };
-	static double	 flat[] = { 1, 2, 2 };
-	static double	 down[] = { 1, 0.5 };
-	static double	 nan_b[] = { 1, NAN };
-	static double	 inf_b[] = { 1, INFINITY };
+	static char	       *le_label[] = { "le" };
+	static char	       *dup_labels[] = { "a", "a" };
+	static char	       *bad_label[] = { "__reserved" };
+	static char	       *env_label[] = { "env" };
+	static char	       *init2[] = { "x", "y", NULL };
+	static double		flat[] = { 1, 2, 2 };
+	static double		down[] = { 1, 0.5 };
+	static double		nan_b[] = { 1, NAN };
+	static double		inf_b[] = { 1, INFINITY };
 	static struct threshold th_bad[] = { { "nope", "x", 5 } };
 	struct {
-		struct metric_decl	 d[3];
-		size_t			 n;
-		const char		*want;
+		struct metric_decl d[3];
+		size_t		   n;
+		const char	  *want;
 	} cases[14];
-	struct registry	*reg;
-	struct metric	*keep;
+	struct registry	  *reg;
+	struct metric	  *keep;
 	struct metric_decl base;
-	char		 err[256], *dln[] = { "env" }, *dlv[] = { "prod" };
-	size_t		 i, nc = 0;
+	char		   err[256], *dln[] = { "env" }, *dlv[] = { "prod" };
+	size_t		   i, nc = 0;
 
 	memset(cases, 0, sizeof(cases));
 	/* A duplicate name, reported at the second declaration. */
@@ -103,14 +102,14 @@ Test(metrics, sync_errors_leave_registry_untouched)
 	cases[nc].d[1].line = 7;
 	cases[nc].n = 2;
 	cases[nc++].want = "test.rules:7: duplicate metric \"a_total\", first "
-	    "declared at test.rules:1";
+			   "declared at test.rules:1";
 	/* Freshness: source missing. */
 	cases[nc].d[0] = decl("alive", METRIC_FRESHNESS, NULL, 0);
 	cases[nc].d[0].source = "last_run";
 	cases[nc].d[0].line = 3;
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:3: freshness gauge \"alive\": source "
-	    "\"last_run\" is not declared";
+			   "\"last_run\" is not declared";
 	/* Freshness: source not a gauge. */
 	cases[nc].d[0] = decl("last_run", METRIC_COUNTER, NULL, 0);
 	cases[nc].d[1] = decl("alive", METRIC_FRESHNESS, NULL, 0);
@@ -118,12 +117,12 @@ Test(metrics, sync_errors_leave_registry_untouched)
 	cases[nc].d[1].line = 4;
 	cases[nc].n = 2;
 	cases[nc++].want = "test.rules:4: freshness gauge \"alive\": source "
-	    "\"last_run\" is not a gauge";
+			   "\"last_run\" is not a gauge";
 	/* Freshness: no source at all, and a threshold on an unknown label. */
 	cases[nc].d[0] = decl("alive", METRIC_FRESHNESS, NULL, 0);
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:1: freshness gauge \"alive\": no "
-	    "source gauge";
+			   "source gauge";
 	cases[nc].d[0] = decl("last_run", METRIC_GAUGE, sub_labels, 1);
 	cases[nc].d[1] = decl("alive", METRIC_FRESHNESS, NULL, 0);
 	cases[nc].d[1].source = "last_run";
@@ -131,45 +130,45 @@ Test(metrics, sync_errors_leave_registry_untouched)
 	cases[nc].d[1].nth = 1;
 	cases[nc].n = 2;
 	cases[nc++].want = "test.rules:1: freshness gauge \"alive\": threshold "
-	    "on unknown label \"nope\"";
+			   "on unknown label \"nope\"";
 	/* Buckets not strictly increasing, NaN or +Inf. */
 	cases[nc].d[0] = decl("h_seconds", METRIC_HISTOGRAM, NULL, 0);
 	cases[nc].d[0].buckets = flat;
 	cases[nc].d[0].nbuckets = 3;
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:1: histogram \"h_seconds\": buckets not "
-	    "strictly increasing (2 after 2)";
+			   "strictly increasing (2 after 2)";
 	cases[nc].d[0] = decl("h_seconds", METRIC_HISTOGRAM, NULL, 0);
 	cases[nc].d[0].buckets = down;
 	cases[nc].d[0].nbuckets = 2;
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:1: histogram \"h_seconds\": buckets not "
-	    "strictly increasing (0.5 after 1)";
+			   "strictly increasing (0.5 after 1)";
 	cases[nc].d[0] = decl("h_seconds", METRIC_HISTOGRAM, NULL, 0);
 	cases[nc].d[0].buckets = nan_b;
 	cases[nc].d[0].nbuckets = 2;
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:1: histogram \"h_seconds\": bucket 2 is "
-	    "not a finite number (+Inf is implicit)";
+			   "not a finite number (+Inf is implicit)";
 	cases[nc].d[0] = decl("h_seconds", METRIC_HISTOGRAM, NULL, 0);
 	cases[nc].d[0].buckets = inf_b;
 	cases[nc].d[0].nbuckets = 2;
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:1: histogram \"h_seconds\": bucket 2 is "
-	    "not a finite number (+Inf is implicit)";
+			   "not a finite number (+Inf is implicit)";
 	/* Initial series of the wrong size. */
 	cases[nc].d[0] = decl("g", METRIC_GAUGE, two_labels, 2);
 	cases[nc].d[0].initial = init2;
 	cases[nc].d[0].ninitial = 2;
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:1: metric \"g\": initial series 2 has "
-	    "0 values, expected 2";
+			   "0 values, expected 2";
 	cases[nc].d[0] = decl("g", METRIC_GAUGE, NULL, 0);
 	cases[nc].d[0].initial = init2;
 	cases[nc].d[0].ninitial = 1;
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:1: metric \"g\": initial series of a "
-	    "metric without labels";
+			   "metric without labels";
 	/* Label names: reserved, duplicated, "le", a default label. */
 	cases[nc].d[0] = decl("g", METRIC_GAUGE, dup_labels, 2);
 	cases[nc].n = 1;
@@ -178,12 +177,12 @@ Test(metrics, sync_errors_leave_registry_untouched)
 	cases[nc].d[1] = decl("h", METRIC_HISTOGRAM, le_label, 1);
 	cases[nc].n = 2;
 	cases[nc++].want = "test.rules:1: metric \"g\": invalid label name "
-	    "\"__reserved\"";
+			   "\"__reserved\"";
 	cases[nc].d[0] = decl("g", METRIC_GAUGE, env_label, 1);
 	cases[nc].d[0].line = 9;
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:9: metric \"g\": label \"env\" is a "
-	    "default label";
+			   "default label";
 	cr_assert_eq(nc, NELEM(cases));
 
 	base = decl("kept_total", METRIC_COUNTER, NULL, 0);
@@ -195,7 +194,8 @@ Test(metrics, sync_errors_leave_registry_untouched)
 		cr_assert_eq(metric_add(keep, NULL, 5), 0);
 		/* A valid first declaration must not be applied either. */
 		cr_assert_eq(registry_sync(reg, cases[i].d, cases[i].n, err,
-		    sizeof(err)), -1, "case %zu", i);
+				 sizeof(err)),
+		    -1, "case %zu", i);
 		cr_assert_str_eq(err, cases[i].want, "case %zu", i);
 		cr_assert_eq(reg->n, 1);
 		cr_assert_eq(reg->m[0], keep);
@@ -207,7 +207,8 @@ Test(metrics, sync_errors_leave_registry_untouched)
 	reg = registry_new();
 	cases[0].d[0] = decl("h", METRIC_HISTOGRAM, le_label, 1);
 	cr_assert_eq(registry_sync(reg, cases[0].d, 1, err, sizeof(err)), -1);
-	cr_assert_str_eq(err, "test.rules:1: histogram \"h\": label \"le\" is "
+	cr_assert_str_eq(err,
+	    "test.rules:1: histogram \"h\": label \"le\" is "
 	    "reserved");
 	cases[0].d[0] = decl("9lives", METRIC_GAUGE, NULL, 0);
 	cr_assert_eq(registry_sync(reg, cases[0].d, 1, err, sizeof(err)), -1);
@@ -229,35 +230,33 @@ Test(metrics, sync_errors_leave_registry_untouched)
 Test(metrics, name_checks)
 {
 	static const struct {
-		const char	*name;
-		enum name_fault	 metric;
-		enum name_fault	 label;		/* of a counter */
-		enum name_fault	 hist;		/* of a histogram */
-		enum name_fault	 dflt;		/* a default label */
+		const char     *name;
+		enum name_fault metric;
+		enum name_fault label; /* of a counter */
+		enum name_fault hist;  /* of a histogram */
+		enum name_fault dflt;  /* a default label */
 	} t[] = {
 		{ "", NAME_INVALID, NAME_INVALID, NAME_INVALID, NAME_INVALID },
 		{ "0abc", NAME_INVALID, NAME_INVALID, NAME_INVALID,
-		  NAME_INVALID },
+		    NAME_INVALID },
 		{ "a-b", NAME_INVALID, NAME_INVALID, NAME_INVALID,
-		  NAME_INVALID },
+		    NAME_INVALID },
 		{ "a b", NAME_INVALID, NAME_INVALID, NAME_INVALID,
-		  NAME_INVALID },
+		    NAME_INVALID },
 		{ "a.b", NAME_INVALID, NAME_INVALID, NAME_INVALID,
-		  NAME_INVALID },
+		    NAME_INVALID },
 		{ "caf\xc3\xa9", NAME_INVALID, NAME_INVALID, NAME_INVALID,
-		  NAME_INVALID },
+		    NAME_INVALID },
 		{ "a\nb", NAME_INVALID, NAME_INVALID, NAME_INVALID,
-		  NAME_INVALID },
+		    NAME_INVALID },
 		{ "__-", NAME_INVALID, NAME_INVALID, NAME_INVALID,
-		  NAME_INVALID },
+		    NAME_INVALID },
 		{ "__name__", NAME_OK, NAME_RESERVED, NAME_RESERVED,
-		  NAME_RESERVED },
-		{ "__x", NAME_OK, NAME_RESERVED, NAME_RESERVED,
-		  NAME_RESERVED },
+		    NAME_RESERVED },
+		{ "__x", NAME_OK, NAME_RESERVED, NAME_RESERVED, NAME_RESERVED },
 		{ ":ns:sub", NAME_OK, NAME_INVALID, NAME_INVALID,
-		  NAME_INVALID },
-		{ "ns:sub", NAME_OK, NAME_INVALID, NAME_INVALID,
-		  NAME_INVALID },
+		    NAME_INVALID },
+		{ "ns:sub", NAME_OK, NAME_INVALID, NAME_INVALID, NAME_INVALID },
 		{ "_x", NAME_OK, NAME_OK, NAME_OK, NAME_OK },
 		{ "a_b_", NAME_OK, NAME_OK, NAME_OK, NAME_OK },
 		{ "A9", NAME_OK, NAME_OK, NAME_OK, NAME_OK },
@@ -265,7 +264,7 @@ Test(metrics, name_checks)
 		{ "lex", NAME_OK, NAME_OK, NAME_OK, NAME_OK },
 		{ "x", NAME_OK, NAME_OK, NAME_OK, NAME_OK },
 	};
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < NELEM(t); i++) {
 		cr_assert_eq(metric_name_check(t[i].name), t[i].metric,
@@ -293,13 +292,13 @@ Test(metrics, type_names)
 
 Test(metrics, sync_keep_replace_drop)
 {
-	static char	*init[] = { "trading", "monitor" };
-	struct metric_decl	 d1[5], d2[6];
-	struct registry		*reg;
-	struct metric		*events, *gauge, *hist, *hist2, *gone, *m;
-	struct str		 v[2] = { L("ERROR"), L("FAIL") };
-	struct str		 t = L("trading");
-	char			 err[256];
+	static char	  *init[] = { "trading", "monitor" };
+	struct metric_decl d1[5], d2[6];
+	struct registry	  *reg;
+	struct metric	  *events, *gauge, *hist, *hist2, *gone, *m;
+	struct str	   v[2] = { L("ERROR"), L("FAIL") };
+	struct str	   t = L("trading");
+	char		   err[256];
 
 	d1[0] = decl("events_total", METRIC_COUNTER, two_labels, 2);
 	d1[1] = decl("last_run", METRIC_GAUGE, sub_labels, 1);
@@ -323,7 +322,8 @@ Test(metrics, sync_keep_replace_drop)
 	cr_assert_eq(hist2->nseries, 1);
 	cr_assert_eq(hist2->nbuckets, metrics_ndefault_buckets);
 	cr_assert_eq(memcmp(hist2->buckets, metrics_default_buckets,
-	    metrics_ndefault_buckets * sizeof(double)), 0);
+			 metrics_ndefault_buckets * sizeof(double)),
+	    0);
 	cr_assert_eq(gone->nseries, 1);
 
 	cr_assert_eq(metric_add(events, v, 3), 0);
@@ -334,19 +334,18 @@ Test(metrics, sync_keep_replace_drop)
 	/* Same metrics in a new order, help changed, defaults now explicit. */
 	d2[0] = decl("new_total", METRIC_COUNTER, NULL, 0);
 	d2[1] = d1[2];
-	d2[1].buckets = three_buckets;		/* buckets changed: replaced */
+	d2[1].buckets = three_buckets; /* buckets changed: replaced */
 	d2[1].nbuckets = 3;
 	d2[2] = d1[1];
-	d2[2].type = METRIC_COUNTER;		/* type changed: replaced */
+	d2[2].type = METRIC_COUNTER; /* type changed: replaced */
 	d2[2].name = "last_run";
 	d2[3] = d1[0];
-	d2[3].help = "new help";		/* kept */
+	d2[3].help = "new help"; /* kept */
 	d2[4] = d1[3];
 	d2[4].buckets = (double *)(uintptr_t)metrics_default_buckets;
-	d2[4].nbuckets = metrics_ndefault_buckets;	/* same buckets: kept */
+	d2[4].nbuckets = metrics_ndefault_buckets; /* same buckets: kept */
 	d2[5] = decl("alive", METRIC_GAUGE, NULL, 0);
-	cr_assert_eq(registry_sync(reg, d2, 6, err, sizeof(err)), 0, "%s",
-	    err);
+	cr_assert_eq(registry_sync(reg, d2, 6, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(reg->n, 6);
 	cr_assert_str_eq(reg->m[0]->name, "new_total");
 	cr_assert_eq(reg->m[0]->nseries, 1);
@@ -379,10 +378,10 @@ Test(metrics, sync_keep_replace_drop)
 /* A freshness gauge points at its source and inherits its labels. */
 Test(metrics, sync_freshness_source)
 {
-	static struct threshold	th[] = { { "subsystem", "monitor", 300 } };
-	struct metric_decl	 d[2];
-	struct registry		*reg;
-	char			 err[256];
+	static struct threshold th[] = { { "subsystem", "monitor", 300 } };
+	struct metric_decl	d[2];
+	struct registry	       *reg;
+	char			err[256];
 
 	d[0] = decl("alive", METRIC_FRESHNESS, NULL, 0);
 	d[0].source = "last_run";
@@ -408,7 +407,8 @@ Test(metrics, sync_freshness_source)
 	d[0].labels = two_labels;
 	d[0].nlabels = 2;
 	cr_assert_eq(registry_sync(reg, d, 2, err, sizeof(err)), -1);
-	cr_assert_str_eq(err, "test.rules:1: freshness gauge \"alive\": "
+	cr_assert_str_eq(err,
+	    "test.rules:1: freshness gauge \"alive\": "
 	    "labels differ from those of \"last_run\"");
 	registry_free(reg);
 }
@@ -416,13 +416,13 @@ Test(metrics, sync_freshness_source)
 /* Past the cap, new series are refused and each refusal is counted. */
 Test(metrics, series_cap)
 {
-	struct metric_decl	 d = decl("events_total", METRIC_COUNTER,
-	    sub_labels, 1);
-	struct registry		*reg;
-	struct metric		*m;
-	char			 err[256], name[16];
-	struct str		 v;
-	int			 i;
+	struct metric_decl d = decl("events_total", METRIC_COUNTER, sub_labels,
+	    1);
+	struct registry	  *reg;
+	struct metric	  *m;
+	char		   err[256], name[16];
+	struct str	   v;
+	int		   i;
 
 	reg = registry_new();
 	reg->maxseries = 3;
@@ -455,18 +455,18 @@ Test(metrics, series_cap)
  */
 Test(metrics, hash_growth)
 {
-	struct metric_decl	 d = decl("g", METRIC_GAUGE, two_labels, 2);
-	struct registry		*reg;
-	struct metric		*m;
-	struct series		*s;
-	char			 a[32], b[32];
-	struct str		 v[2];
-	struct str		 nul1[2] = { L("a\0b"), L("") };
-	struct str		 nul2[2] = { L("a\0c"), L("") };
-	struct str		 nul3[2] = { L("a"), L("") };
-	struct str		 split1[2] = { L("ab"), L("c") };
-	struct str		 split2[2] = { L("a"), L("bc") };
-	int			 i;
+	struct metric_decl d = decl("g", METRIC_GAUGE, two_labels, 2);
+	struct registry	  *reg;
+	struct metric	  *m;
+	struct series	  *s;
+	char		   a[32], b[32];
+	struct str	   v[2];
+	struct str	   nul1[2] = { L("a\0b"), L("") };
+	struct str	   nul2[2] = { L("a\0c"), L("") };
+	struct str	   nul3[2] = { L("a"), L("") };
+	struct str	   split1[2] = { L("ab"), L("c") };
+	struct str	   split2[2] = { L("a"), L("bc") };
+	int		   i;
 
 	reg = synced(&d, 1);
 	m = reg->m[0];
@@ -517,9 +517,9 @@ Test(metrics, hash_growth)
 /* Counters refuse negative and NaN; gauges add anything; types hold. */
 Test(metrics, add_set_types)
 {
-	struct metric_decl	 d[3];
-	struct registry		*reg;
-	struct str		 v = L("x");
+	struct metric_decl d[3];
+	struct registry	  *reg;
+	struct str	   v = L("x");
 
 	d[0] = decl("c_total", METRIC_COUNTER, sub_labels, 1);
 	d[1] = decl("g", METRIC_GAUGE, sub_labels, 1);
@@ -554,20 +554,29 @@ Test(metrics, add_set_types)
 Test(metrics, observe_buckets)
 {
 	static const struct {
-		double		v;
-		int		bucket;		/* -1: above every bound */
+		double v;
+		int    bucket; /* -1: above every bound */
 	} obs[] = {
-		{ -INFINITY, 0 }, { -5, 0 }, { 0.1, 0 }, { 0.10000001, 1 },
-		{ 0.25, 1 }, { 0.3, 2 }, { 0.5, 2 }, { 1, 3 }, { 1.5, 4 },
-		{ 2, 4 }, { 2.0000001, -1 }, { 1e300, -1 }, { INFINITY, -1 },
+		{ -INFINITY, 0 },
+		{ -5, 0 },
+		{ 0.1, 0 },
+		{ 0.10000001, 1 },
+		{ 0.25, 1 },
+		{ 0.3, 2 },
+		{ 0.5, 2 },
+		{ 1, 3 },
+		{ 1.5, 4 },
+		{ 2, 4 },
+		{ 2.0000001, -1 },
+		{ 1e300, -1 },
+		{ INFINITY, -1 },
 	};
-	struct metric_decl	 d = decl("h_seconds", METRIC_HISTOGRAM, NULL,
-	    0);
-	struct registry		*reg;
-	struct metric		*m;
-	struct series		*s;
-	uint64_t		 want[5] = { 0 };
-	size_t			 i;
+	struct metric_decl d = decl("h_seconds", METRIC_HISTOGRAM, NULL, 0);
+	struct registry	  *reg;
+	struct metric	  *m;
+	struct series	  *s;
+	uint64_t	   want[5] = { 0 };
+	size_t		   i;
 
 	d.buckets = five_buckets;
 	d.nbuckets = 5;
@@ -588,14 +597,14 @@ Test(metrics, observe_buckets)
 }
 
 struct collect {
-	struct buf	out;
+	struct buf out;
 };
 
 static void
 collect(struct metric *m, struct series *s, void *arg)
 {
-	struct collect	*c = arg;
-	size_t		 i;
+	struct collect *c = arg;
+	size_t		i;
 
 	for (i = 0; i < m->nlabels; i++) {
 		buf_append(&c->out, s->values[i], s->lens[i]);
@@ -606,18 +615,25 @@ collect(struct metric *m, struct series *s, void *arg)
 /* Series come label by label, bytewise, a prefix before its extensions. */
 Test(metrics, foreach_order)
 {
-	static const struct str	in[][2] = {
-		{ L("b"), L("1") }, { L("\xff"), L("1") }, { L("ab"), L("") },
-		{ L("a"), L("z") }, { L("a\0"), L("1") }, { L(""), L("1") },
-		{ L("A"), L("1") }, { L("a"), L("") }, { L("a"), L("za") },
-		{ L("a"), L("\x80") }, { L("a"), L("Z") },
+	static const struct str in[][2] = {
+		{ L("b"), L("1") },
+		{ L("\xff"), L("1") },
+		{ L("ab"), L("") },
+		{ L("a"), L("z") },
+		{ L("a\0"), L("1") },
+		{ L(""), L("1") },
+		{ L("A"), L("1") },
+		{ L("a"), L("") },
+		{ L("a"), L("za") },
+		{ L("a"), L("\x80") },
+		{ L("a"), L("Z") },
 	};
-	static const char	want[] = "|1;A|1;a|;a|Z;a|z;a|za;a|\x80;"
-	    "a\0|1;ab|;b|1;\xff|1;";
-	struct metric_decl	 d = decl("g", METRIC_GAUGE, two_labels, 2);
-	struct registry		*reg;
-	struct collect		 c;
-	size_t			 i;
+	static const char  want[] = "|1;A|1;a|;a|Z;a|z;a|za;a|\x80;"
+				    "a\0|1;ab|;b|1;\xff|1;";
+	struct metric_decl d = decl("g", METRIC_GAUGE, two_labels, 2);
+	struct registry	  *reg;
+	struct collect	   c;
+	size_t		   i;
 
 	reg = synced(&d, 1);
 	for (i = 0; i < NELEM(in); i++)
@@ -625,8 +641,7 @@ Test(metrics, foreach_order)
 	buf_init(&c.out);
 	metric_foreach(reg->m[0], collect, &c);
 	cr_assert_eq(c.out.len, sizeof(want) - 1, "%zu", c.out.len);
-	cr_assert_eq(memcmp(c.out.p, want, sizeof(want) - 1), 0, "%s",
-	    c.out.p);
+	cr_assert_eq(memcmp(c.out.p, want, sizeof(want) - 1), 0, "%s", c.out.p);
 	buf_free(&c.out);
 	registry_free(reg);
 }
@@ -634,7 +649,7 @@ Test(metrics, foreach_order)
 /* The default labels are copied and replaced as a whole. */
 Test(metrics, default_labels)
 {
-	struct registry	*reg;
+	struct registry *reg;
 	char		 n1[] = "env", v1[] = "prod";
 	char		*names[] = { n1, "app" }, *values[] = { v1, "bot" };
 
@@ -656,14 +671,14 @@ Test(metrics, default_labels)
 /* Limits: a label value over the cap is refused and counted; expiry. */
 Test(metrics, label_cap_and_expiry)
 {
-	struct registry		*reg = registry_new();
-	struct metric_decl	 d;
-	struct metric		*m;
-	struct series		*s;
-	char			*labels[] = { "symbol" };
-	char			*initial[] = { "kept" };
-	char			 err[256], big[300];
-	struct str		 v;
+	struct registry	  *reg = registry_new();
+	struct metric_decl d;
+	struct metric	  *m;
+	struct series	  *s;
+	char		  *labels[] = { "symbol" };
+	char		  *initial[] = { "kept" };
+	char		   err[256], big[300];
+	struct str	   v;
 
 	memset(&d, 0, sizeof(d));
 	d.name = "x_total";
@@ -710,12 +725,12 @@ Test(metrics, label_cap_and_expiry)
 /* A metric's own expire overrides the registry-wide one, 0 included. */
 Test(metrics, per_metric_expire)
 {
-	struct registry		*reg = registry_new();
-	struct metric_decl	 d[2];
-	struct metric		*a, *b;
-	char			*labels[] = { "k" };
-	char			 err[256];
-	struct str		 v = { "x", 1 };
+	struct registry	  *reg = registry_new();
+	struct metric_decl d[2];
+	struct metric	  *a, *b;
+	char		  *labels[] = { "k" };
+	char		   err[256];
+	struct str	   v = { "x", 1 };
 
 	memset(d, 0, sizeof(d));
 	d[0].name = "a_total";

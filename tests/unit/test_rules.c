@@ -14,7 +14,7 @@
 #include "rules.h"
 #include "util.h"
 
-static char	errbuf[1 << 16];
+static char errbuf[1 << 16];
 
 static struct ruleset *
 parse_len(const char *text, size_t len)
@@ -33,12 +33,14 @@ parse(const char *text)
 static void
 reject_n(const char *text, size_t len, const char *want)
 {
-	struct ruleset	*rs;
+	struct ruleset *rs;
 
 	rs = parse_len(text, len);
 	cr_expect_null(rs, "accepted: %.200s", text);
-	cr_expect_str_eq(errbuf, want, "for input:\n%.200s\ngot:\n%s\n"
-	    "want:\n%s", text, errbuf, want);
+	cr_expect_str_eq(errbuf, want,
+	    "for input:\n%.200s\ngot:\n%s\n"
+	    "want:\n%s",
+	    text, errbuf, want);
 	rules_free(rs);
 }
 
@@ -52,7 +54,7 @@ reject(const char *text, const char *want)
 static struct ruleset *
 accept(const char *text)
 {
-	struct ruleset	*rs;
+	struct ruleset *rs;
 
 	rs = parse(text);
 	cr_assert_not_null(rs, "rejected:\n%s\nwith:\n%s", text, errbuf);
@@ -63,8 +65,8 @@ accept(const char *text)
 static char *
 repeat(const char *head, int c, size_t n, const char *tail)
 {
-	size_t	hl = strlen(head), tl = strlen(tail);
-	char	*s;
+	size_t hl = strlen(head), tl = strlen(tail);
+	char  *s;
 
 	s = xmalloc(hl + n + tl + 1);
 	memcpy(s, head, hl);
@@ -93,15 +95,15 @@ Test(rules_hostile, unterminated_string_and_regex)
 
 Test(rules_hostile, nul_bytes)
 {
-	static const char	top[] = "counter c\0\n";
-	static const char	str[] = "counter c\n  help \"a\0b\"\n";
-	static const char	re[] = "counter c\nrule r\n  match /a\0b/\n"
-				    "  inc c\n";
-	static const char	esc[] = "counter c\nrule r\n  match /a\\\0b/\n"
-				    "  inc c\n";
-	static const char	sesc[] = "counter c\n  help \"a\\\0\"\n";
-	static const char	cmt[] = "counter c # a \0 in a comment\n";
-	struct ruleset		*rs;
+	static const char top[] = "counter c\0\n";
+	static const char str[] = "counter c\n  help \"a\0b\"\n";
+	static const char re[] = "counter c\nrule r\n  match /a\0b/\n"
+				 "  inc c\n";
+	static const char esc[] = "counter c\nrule r\n  match /a\\\0b/\n"
+				  "  inc c\n";
+	static const char sesc[] = "counter c\n  help \"a\\\0\"\n";
+	static const char cmt[] = "counter c # a \0 in a comment\n";
+	struct ruleset	 *rs;
 
 	reject_n(top, sizeof(top) - 1, "t.rules:1:10: unexpected byte 0x00");
 	reject_n(str, sizeof(str) - 1, "t.rules:2:10: NUL byte in string");
@@ -116,25 +118,21 @@ Test(rules_hostile, nul_bytes)
 
 Test(rules_hostile, one_mebibyte_lines)
 {
-	const size_t	 mib = 1 << 20;
-	struct ruleset	*rs;
-	char		*s;
+	const size_t	mib = 1 << 20;
+	struct ruleset *rs;
+	char	       *s;
 
 	s = repeat("counter ", 'a', mib, "\n");
-	reject(s,
-	    "t.rules:1:9: word too long (1048576 bytes, at most 255)");
+	reject(s, "t.rules:1:9: word too long (1048576 bytes, at most 255)");
 	free(s);
 	s = repeat("counter c\n  help \"", 'a', mib, "\"\n");
-	reject(s,
-	    "t.rules:2:8: string too long (at most 65536 bytes)");
+	reject(s, "t.rules:2:8: string too long (at most 65536 bytes)");
 	free(s);
 	s = repeat("counter c\nrule r\n  match /", 'a', mib, "/\n  inc c\n");
-	reject(s,
-	    "t.rules:3:9: regex too long (at most 65536 bytes)");
+	reject(s, "t.rules:3:9: regex too long (at most 65536 bytes)");
 	free(s);
 	s = repeat("histogram h\n  buckets ", '9', mib, "\n");
-	reject(s,
-	    "t.rules:2:11: number too long (1048576 bytes, at most 255)");
+	reject(s, "t.rules:2:11: number too long (1048576 bytes, at most 255)");
 	free(s);
 	s = repeat("counter c ", '%', mib, "\n");
 	reject(s, "t.rules:1:11: unexpected character '%'");
@@ -155,9 +153,9 @@ Test(rules_hostile, one_mebibyte_lines)
 /* A long flat expression is fine: only nesting is bounded. */
 Test(rules_hostile, long_flat_expression)
 {
-	struct buf	 b;
-	struct ruleset	*rs;
-	size_t		 i;
+	struct buf	b;
+	struct ruleset *rs;
+	size_t		i;
 
 	buf_init(&b);
 	buf_puts(&b, "counter c\nrule r\n  match /(?<n>x)/\n  add c 1");
@@ -175,11 +173,11 @@ Test(rules_hostile, long_flat_expression)
 
 Test(rules_hostile, deep_nesting)
 {
-	static const char	head[] = "counter c\nrule r\n  match /x/\n"
-				    "  add c ";
-	struct ruleset		*rs;
-	char			*s, *t;
-	size_t			 n;
+	static const char head[] = "counter c\nrule r\n  match /x/\n"
+				   "  add c ";
+	struct ruleset	 *rs;
+	char		 *s, *t;
+	size_t		  n;
 
 	/* 64 levels of parentheses are fine, 65 are not. */
 	s = repeat(head, '(', 64, "1");
@@ -191,18 +189,21 @@ Test(rules_hostile, deep_nesting)
 	free(t);
 	s = repeat(head, '(', 65, "1");
 	t = repeat(s, ')', 65, "\n");
-	reject(t, "t.rules:4:73: expression nested too deeply "
+	reject(t,
+	    "t.rules:4:73: expression nested too deeply "
 	    "(at most 64 levels)");
 	free(s);
 	free(t);
 	/* A million of them, and a million minus signs. */
 	n = 1 << 20;
 	s = repeat(head, '(', n, "1\n");
-	reject(s, "t.rules:4:73: expression nested too deeply "
+	reject(s,
+	    "t.rules:4:73: expression nested too deeply "
 	    "(at most 64 levels)");
 	free(s);
 	s = repeat(head, '-', n, "1\n");
-	reject(s, "t.rules:4:73: expression nested too deeply "
+	reject(s,
+	    "t.rules:4:73: expression nested too deeply "
 	    "(at most 64 levels)");
 	free(s);
 	s = repeat(head, '-', 64, "1\n");
@@ -212,15 +213,16 @@ Test(rules_hostile, deep_nesting)
 	rules_free(rs);
 	free(s);
 	s = repeat(head, '-', 65, "1\n");
-	reject(s, "t.rules:4:73: expression nested too deeply "
+	reject(s,
+	    "t.rules:4:73: expression nested too deeply "
 	    "(at most 64 levels)");
 	free(s);
 }
 
 Test(rules_hostile, huge_numbers)
 {
-	struct ruleset	*rs;
-	char		*s;
+	struct ruleset *rs;
+	char	       *s;
 
 	reject("histogram h\n  buckets 1e999\n",
 	    "t.rules:2:11: number out of range: '1e999'");
@@ -233,7 +235,8 @@ Test(rules_hostile, huge_numbers)
 	reject("counter c\nrule r\n  match /x/\n  add c 1e400\n",
 	    "t.rules:4:9: number out of range: '1e400'");
 	s = repeat("histogram h\n  buckets 1", '0', 400, "\n");
-	reject(s, "t.rules:2:11: number too long (401 bytes, "
+	reject(s,
+	    "t.rules:2:11: number too long (401 bytes, "
 	    "at most 255)");
 	free(s);
 	/* 255 bytes are fine. */
@@ -273,12 +276,11 @@ Test(rules_hostile, invalid_regexes)
 
 Test(rules_hostile, names_too_long)
 {
-	struct ruleset	*rs;
-	char		*s, *t;
+	struct ruleset *rs;
+	char	       *s, *t;
 
 	s = repeat("counter ", 'm', 256, "\n");
-	reject(s,
-	    "t.rules:1:9: word too long (256 bytes, at most 255)");
+	reject(s, "t.rules:1:9: word too long (256 bytes, at most 255)");
 	free(s);
 	s = repeat("counter ", 'm', 255, "\n");
 	rs = parse(s);
@@ -287,24 +289,24 @@ Test(rules_hostile, names_too_long)
 	free(s);
 	s = repeat("counter c\nrule r\n  match /(?<n>x)/\n  add c $", 'n', 256,
 	    "\n");
-	reject(s,
-	    "t.rules:4:9: word too long (256 bytes, at most 255)");
+	reject(s, "t.rules:4:9: word too long (256 bytes, at most 255)");
 	free(s);
-	s = repeat("counter c\nrule r\n  match \"", 'f', 256, "\" /x/\n"
+	s = repeat("counter c\nrule r\n  match \"", 'f', 256,
+	    "\" /x/\n"
 	    "  inc c\n");
-	reject(s,
-	    "t.rules:3:9: field name too long (256 bytes, at most 255)");
+	reject(s, "t.rules:3:9: field name too long (256 bytes, at most 255)");
 	free(s);
 	s = repeat("counter c\n  labels ", 'l', 300, "\n");
-	reject(s,
-	    "t.rules:2:10: word too long (300 bytes, at most 255)");
+	reject(s, "t.rules:2:10: word too long (300 bytes, at most 255)");
 	free(s);
 	/* A named group name longer than PCRE2 takes. */
-	s = repeat("counter c\nrule r\n  match /(?<", 'g', 200, ">x)/\n"
+	s = repeat("counter c\nrule r\n  match /(?<", 'g', 200,
+	    ">x)/\n"
 	    "  inc c\n");
 	rs = parse(s);
 	cr_expect_null(rs);
-	t = strstr(errbuf, "t.rules:3:9: invalid regex: subpattern name is "
+	t = strstr(errbuf,
+	    "t.rules:3:9: invalid regex: subpattern name is "
 	    "too long");
 	cr_expect_not_null(t, "%s", errbuf);
 	rules_free(rs);
@@ -314,14 +316,14 @@ Test(rules_hostile, names_too_long)
 /* ---- every error message, whole ----------------------------------------- */
 
 struct errcase {
-	const char	*text;
-	const char	*err;
+	const char *text;
+	const char *err;
 };
 
 static void
 reject_table(const struct errcase *c, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		reject(c[i].text, c[i].err);
@@ -331,30 +333,28 @@ TestSuite(rules_errors);
 
 Test(rules_errors, lexical)
 {
-	static const struct errcase	c[] = {
+	static const struct errcase c[] = {
 		{ "counter c\n  help \"a\\qb\"\n",
-		  "t.rules:2:10: invalid escape '\\q' in string" },
+		    "t.rules:2:10: invalid escape '\\q' in string" },
 		{ "counter c\n  help \"a\\'b\"\n",
-		  "t.rules:2:10: invalid escape '\\'' in string" },
+		    "t.rules:2:10: invalid escape '\\'' in string" },
 		{ "counter c\n  help \"\\\xff\"\n",
-		  "t.rules:2:9: invalid escape '\\\\xff' in string" },
-		{ "counter c%\n",
-		  "t.rules:1:10: unexpected character '%'" },
-		{ "counter \xff\n",
-		  "t.rules:1:9: unexpected byte 0xff" },
+		    "t.rules:2:9: invalid escape '\\\\xff' in string" },
+		{ "counter c%\n", "t.rules:1:10: unexpected character '%'" },
+		{ "counter \xff\n", "t.rules:1:9: unexpected byte 0xff" },
 		{ "counter c\n  help \"x\" !\n",
-		  "t.rules:2:12: unexpected character '!'" },
+		    "t.rules:2:12: unexpected character '!'" },
 		{ "counter c\nrule r\n  match /(?<n>x)/\n  add c $ + 1\n",
-		  "t.rules:4:9: expected capture name after '$'" },
+		    "t.rules:4:9: expected capture name after '$'" },
 		{ "counter c\nrule r\n  match /(?<n>x)/\n  add c $1\n",
-		  "t.rules:4:9: expected capture name after '$'" },
+		    "t.rules:4:9: expected capture name after '$'" },
 		{ "counter c\nrule r\n  match /x/\n  add c @now\n",
-		  "t.rules:4:9: unknown variable '@now': the only one is "
-		  "@time" },
+		    "t.rules:4:9: unknown variable '@now': the only one is "
+		    "@time" },
 		{ "counter c\nrule r\n  match /x/\n  add c @\n",
-		  "t.rules:4:9: unknown variable '@': the only one is @time" },
+		    "t.rules:4:9: unknown variable '@': the only one is @time" },
 		{ "counter c\nrule r\n  match /x/m5\n  inc c\n",
-		  "t.rules:3:13: expected end of line, found '5'" },
+		    "t.rules:3:13: expected end of line, found '5'" },
 	};
 
 	reject_table(c, NELEM(c));
@@ -362,184 +362,183 @@ Test(rules_errors, lexical)
 
 Test(rules_errors, syntax)
 {
-	static const struct errcase	c[] = {
+	static const struct errcase c[] = {
 		{ "frobnicate x\n",
-		  "t.rules:1:1: expected statement, found 'frobnicate'" },
+		    "t.rules:1:1: expected statement, found 'frobnicate'" },
 		{ "\"counter\" x\n",
-		  "t.rules:1:1: expected statement, found string "
-		  "\"counter\"" },
-		{ "  env x\n",
-		  "t.rules:1:3: expected statement, found 'env'" },
+		    "t.rules:1:1: expected statement, found string "
+		    "\"counter\"" },
+		{ "  env x\n", "t.rules:1:3: expected statement, found 'env'" },
 		{ "counter c\n  42\n",
-		  "t.rules:2:3: expected statement, found '42'" },
+		    "t.rules:2:3: expected statement, found '42'" },
 		{ "label\ncounter c\n",
-		  "t.rules:1:6: expected label name, found end of line" },
+		    "t.rules:1:6: expected label name, found end of line" },
 		{ "label a \"x\"\ncounter c\n",
-		  "t.rules:1:9: expected '=', found string \"x\"" },
+		    "t.rules:1:9: expected '=', found string \"x\"" },
 		{ "label a = x\ncounter c\n",
-		  "t.rules:1:11: expected string or 'env', found 'x'" },
+		    "t.rules:1:11: expected string or 'env', found 'x'" },
 		{ "label a = env\ncounter c\n",
-		  "t.rules:1:14: expected environment variable name, found "
-		  "end of line" },
+		    "t.rules:1:14: expected environment variable name, found "
+		    "end of line" },
 		{ "label a = env V maps\ncounter c\n",
-		  "t.rules:1:17: expected 'map' or end of line, found 'maps'" },
+		    "t.rules:1:17: expected 'map' or end of line, found 'maps'" },
 		{ "label a = env V map\ncounter c\n",
-		  "t.rules:1:20: expected map key, found end of line" },
+		    "t.rules:1:20: expected map key, found end of line" },
 		{ "label a = env V map x=y,\ncounter c\n",
-		  "t.rules:1:25: expected map key, found end of line" },
+		    "t.rules:1:25: expected map key, found end of line" },
 		{ "label a = env V map x=y, (\ncounter c\n",
-		  "t.rules:1:26: expected map key, found '('" },
+		    "t.rules:1:26: expected map key, found '('" },
 		{ "label a = env V map x y\ncounter c\n",
-		  "t.rules:1:23: expected '=', found 'y'" },
+		    "t.rules:1:23: expected '=', found 'y'" },
 		{ "label a = env V map x=*\ncounter c\n",
-		  "t.rules:1:23: expected map value, found '*'" },
+		    "t.rules:1:23: expected map value, found '*'" },
 		{ "label a = \"x\" y\ncounter c\n",
-		  "t.rules:1:15: expected end of line, found 'y'" },
+		    "t.rules:1:15: expected end of line, found 'y'" },
 		{ "timestamp\ncounter c\n",
-		  "t.rules:1:10: expected field name or regex, found end of "
-		  "line" },
+		    "t.rules:1:10: expected field name or regex, found end of "
+		    "line" },
 		{ "timestamp time\ncounter c\n",
-		  "t.rules:1:15: expected timestamp format, found end of "
-		  "line" },
+		    "t.rules:1:15: expected timestamp format, found end of "
+		    "line" },
 		{ "timestamp time epoch_ms x\ncounter c\n",
-		  "t.rules:1:25: expected end of line, found 'x'" },
+		    "t.rules:1:25: expected end of line, found 'x'" },
 		{ "counter\n",
-		  "t.rules:1:8: expected metric name, found end of line" },
+		    "t.rules:1:8: expected metric name, found end of line" },
 		{ "counter \"c\"\n",
-		  "t.rules:1:9: expected metric name, found string \"c\"" },
+		    "t.rules:1:9: expected metric name, found string \"c\"" },
 		{ "counter c d\n",
-		  "t.rules:1:11: expected end of line, found 'd'" },
+		    "t.rules:1:11: expected end of line, found 'd'" },
 		{ "gauge g\nfreshness f\n",
-		  "t.rules:2:12: expected 'of', found end of line" },
+		    "t.rules:2:12: expected 'of', found end of line" },
 		{ "gauge g\nfreshness f from g\n",
-		  "t.rules:2:13: expected 'of', found 'from'" },
+		    "t.rules:2:13: expected 'of', found 'from'" },
 		{ "gauge g\nfreshness f of\n",
-		  "t.rules:2:15: expected gauge name, found end of line" },
+		    "t.rules:2:15: expected gauge name, found end of line" },
 		{ "gauge g\nfreshness f of g h\n",
-		  "t.rules:2:18: expected end of line, found 'h'" },
+		    "t.rules:2:18: expected end of line, found 'h'" },
 		{ "counter c\n  help\n",
-		  "t.rules:2:7: expected string, found end of line" },
+		    "t.rules:2:7: expected string, found end of line" },
 		{ "counter c\n  help text\n",
-		  "t.rules:2:8: expected string, found 'text'" },
+		    "t.rules:2:8: expected string, found 'text'" },
 		{ "counter c\n  help \"a\" \"b\"\n",
-		  "t.rules:2:12: expected end of line, found string \"b\"" },
+		    "t.rules:2:12: expected end of line, found string \"b\"" },
 		{ "counter c\n  labels\n",
-		  "t.rules:2:9: expected label name, found end of line" },
+		    "t.rules:2:9: expected label name, found end of line" },
 		{ "counter c\n  labels a, b\n",
-		  "t.rules:2:11: expected label name or end of line, found "
-		  "','" },
+		    "t.rules:2:11: expected label name or end of line, found "
+		    "','" },
 		{ "histogram h\n  buckets\n",
-		  "t.rules:2:10: expected number, found end of line" },
+		    "t.rules:2:10: expected number, found end of line" },
 		{ "histogram h\n  buckets 1 two\n",
-		  "t.rules:2:13: expected number or end of line, found "
-		  "'two'" },
+		    "t.rules:2:13: expected number or end of line, found "
+		    "'two'" },
 		{ "histogram h\n  buckets 1 2xx\n",
-		  "t.rules:2:13: expected number or end of line, found "
-		  "'2xx'" },
+		    "t.rules:2:13: expected number or end of line, found "
+		    "'2xx'" },
 		{ "histogram h\n  buckets 1 5s\n",
-		  "t.rules:2:13: expected number or end of line, found '5s'" },
+		    "t.rules:2:13: expected number or end of line, found '5s'" },
 		{ "gauge g\n  labels a\n  series\n",
-		  "t.rules:3:9: expected label name, found end of line" },
+		    "t.rules:3:9: expected label name, found end of line" },
 		{ "gauge g\n  labels a\n  series a\n",
-		  "t.rules:3:11: expected '=', found end of line" },
+		    "t.rules:3:11: expected '=', found end of line" },
 		{ "gauge g\n  labels a\n  series a=\n",
-		  "t.rules:3:12: expected label value, found end of line" },
+		    "t.rules:3:12: expected label value, found end of line" },
 		{ "gauge g\n  labels a\n  series a=x,\n",
-		  "t.rules:3:13: expected label name or end of line, found "
-		  "','" },
+		    "t.rules:3:13: expected label name or end of line, found "
+		    "','" },
 		{ "gauge g\nfreshness f of g\n  stale_after\n",
-		  "t.rules:3:14: expected duration, found end of line" },
+		    "t.rules:3:14: expected duration, found end of line" },
 		{ "gauge g\nfreshness f of g\n  stale_after soon\n",
-		  "t.rules:3:15: expected duration, found 'soon'" },
+		    "t.rules:3:15: expected duration, found 'soon'" },
 		{ "gauge g\nfreshness f of g\n  stale_after -5m\n",
-		  "t.rules:3:15: expected duration, found '-'" },
+		    "t.rules:3:15: expected duration, found '-'" },
 		{ "gauge g\nfreshness f of g\n  stale_after 5m 6m\n",
-		  "t.rules:3:18: expected end of line, found '6m'" },
+		    "t.rules:3:18: expected end of line, found '6m'" },
 		{ "gauge g\nfreshness f of g\n  stale_after 5x\n",
-		  "t.rules:3:15: expected duration, found '5x'" },
+		    "t.rules:3:15: expected duration, found '5x'" },
 		{ "gauge g\nfreshness f of g\n  threshold\n",
-		  "t.rules:3:12: expected label name, found end of line" },
+		    "t.rules:3:12: expected label name, found end of line" },
 		{ "gauge g\nfreshness f of g\n  threshold a 5s\n",
-		  "t.rules:3:15: expected '=', found '5s'" },
+		    "t.rules:3:15: expected '=', found '5s'" },
 		{ "gauge g\nfreshness f of g\n  threshold a=\n",
-		  "t.rules:3:15: expected label value, found end of line" },
+		    "t.rules:3:15: expected label value, found end of line" },
 		{ "gauge g\nfreshness f of g\n  threshold a= 5s\n",
-		  "t.rules:3:18: expected duration, found end of line" },
+		    "t.rules:3:18: expected duration, found end of line" },
 		{ "gauge g\nfreshness f of g\n  threshold a=b\n",
-		  "t.rules:3:16: expected duration, found end of line" },
+		    "t.rules:3:16: expected duration, found end of line" },
 		{ "gauge g\nfreshness f of g\n  threshold a=b 5s 6s\n",
-		  "t.rules:3:20: expected end of line, found '6s'" },
+		    "t.rules:3:20: expected end of line, found '6s'" },
 		{ "rule\n",
-		  "t.rules:1:5: expected rule name, found end of line" },
+		    "t.rules:1:5: expected rule name, found end of line" },
 		{ "counter c\nrule r s\n",
-		  "t.rules:2:8: expected end of line, found 's'" },
+		    "t.rules:2:8: expected end of line, found 's'" },
 		{ "counter c\nrule r\n  match /x/\n  inc c\n  prefilter\n",
-		  "t.rules:5:12: expected string, found end of line" },
+		    "t.rules:5:12: expected string, found end of line" },
 		{ "counter c\nrule r\n  match /x/\n  inc c\n  prefilter x\n",
-		  "t.rules:5:13: expected string, found 'x'" },
+		    "t.rules:5:13: expected string, found 'x'" },
 		{ "counter c\nrule r\n  match /x/\n  inc c\n"
 		  "  prefilter \"x\" y\n",
-		  "t.rules:5:17: expected end of line, found 'y'" },
+		    "t.rules:5:17: expected end of line, found 'y'" },
 		{ "counter c\nrule r\n  match /x/\n  match\n  inc c\n",
-		  "t.rules:4:8: expected field name or regex, found end of "
-		  "line" },
+		    "t.rules:4:8: expected field name or regex, found end of "
+		    "line" },
 		{ "counter c\nrule r\n  match /x/\n  match f\n  inc c\n",
-		  "t.rules:4:10: expected regex, found end of line" },
+		    "t.rules:4:10: expected regex, found end of line" },
 		{ "counter c\nrule r\n  match /x/\n  match f \"x\"\n  inc c\n",
-		  "t.rules:4:11: expected regex, found string \"x\"" },
+		    "t.rules:4:11: expected regex, found string \"x\"" },
 		{ "counter c\nrule r\n  match /x/\n  match $f /x/\n  inc c\n",
-		  "t.rules:4:9: expected field name or regex, found '$f'" },
+		    "t.rules:4:9: expected field name or regex, found '$f'" },
 		{ "counter c\nrule r\n  match /x/ y\n  inc c\n",
-		  "t.rules:3:13: expected end of line, found 'y'" },
+		    "t.rules:3:13: expected end of line, found 'y'" },
 		{ "counter c\nrule r\n  match /x/\n  inc\n",
-		  "t.rules:4:6: expected metric name, found end of line" },
+		    "t.rules:4:6: expected metric name, found end of line" },
 		{ "counter c\nrule r\n  match /x/\n  inc c 1\n",
-		  "t.rules:4:9: expected label, 'if' or end of line, found "
-		  "'1'" },
+		    "t.rules:4:9: expected label, 'if' or end of line, found "
+		    "'1'" },
 		{ "counter c\nrule r\n  match /x/\n  add c\n",
-		  "t.rules:4:8: expected number, $capture, @time, '(' or '-', "
-		  "found end of line" },
+		    "t.rules:4:8: expected number, $capture, @time, '(' or '-', "
+		    "found end of line" },
 		{ "counter c\nrule r\n  match /x/\n  add c +1\n",
-		  "t.rules:4:9: expected number, $capture, @time, '(' or '-', "
-		  "found '+'" },
+		    "t.rules:4:9: expected number, $capture, @time, '(' or '-', "
+		    "found '+'" },
 		{ "counter c\nrule r\n  match /x/\n  add c 2 *\n",
-		  "t.rules:4:12: expected number, $capture, @time, '(' or '-', "
-		  "found end of line" },
+		    "t.rules:4:12: expected number, $capture, @time, '(' or '-', "
+		    "found end of line" },
 		{ "counter c\nrule r\n  match /x/\n  add c 5m\n",
-		  "t.rules:4:9: expected number, $capture, @time, '(' or '-', "
-		  "found '5m'" },
+		    "t.rules:4:9: expected number, $capture, @time, '(' or '-', "
+		    "found '5m'" },
 		{ "counter c\nrule r\n  match /x/\n  add c (1 + 2\n",
-		  "t.rules:4:15: expected operator or ')', found end of "
-		  "line" },
+		    "t.rules:4:15: expected operator or ')', found end of "
+		    "line" },
 		{ "counter c\nrule r\n  match /x/\n  add c 1 2\n",
-		  "t.rules:4:11: expected operator, label, 'if' or end of "
-		  "line, found '2'" },
+		    "t.rules:4:11: expected operator, label, 'if' or end of "
+		    "line, found '2'" },
 		{ "counter c\nrule r\n  match /x/\n  add c 1)\n",
-		  "t.rules:4:10: expected operator, label, 'if' or end of "
-		  "line, found ')'" },
+		    "t.rules:4:10: expected operator, label, 'if' or end of "
+		    "line, found ')'" },
 		{ "counter c\nrule r\n  match /x/\n  inc c a\n",
-		  "t.rules:4:10: expected '=', found end of line" },
+		    "t.rules:4:10: expected '=', found end of line" },
 		{ "counter c\nrule r\n  match /x/\n  inc c a=\n",
-		  "t.rules:4:11: expected $capture, string or word, found end "
-		  "of line" },
+		    "t.rules:4:11: expected $capture, string or word, found end "
+		    "of line" },
 		{ "counter c\nrule r\n  match /x/\n  inc c a=(\n",
-		  "t.rules:4:11: expected $capture, string or word, found "
-		  "'('" },
+		    "t.rules:4:11: expected $capture, string or word, found "
+		    "'('" },
 		{ "counter c\nrule r\n  match /x/\n  inc c if\n",
-		  "t.rules:4:11: expected $capture, found end of line" },
+		    "t.rules:4:11: expected $capture, found end of line" },
 		{ "counter c\nrule r\n  match /x/\n  inc c if \"a\" == \"b\"\n",
-		  "t.rules:4:12: expected $capture, found string \"a\"" },
+		    "t.rules:4:12: expected $capture, found string \"a\"" },
 		{ "counter c\nrule r\n  match /(?<a>x)/\n"
 		  "  inc c if $a = \"b\"\n",
-		  "t.rules:4:15: expected '==' or '!=', found '='" },
+		    "t.rules:4:15: expected '==' or '!=', found '='" },
 		{ "counter c\nrule r\n  match /(?<a>x)/\n  inc c if $a ==\n",
-		  "t.rules:4:17: expected string or word, found end of line" },
+		    "t.rules:4:17: expected string or word, found end of line" },
 		{ "counter c\nrule r\n  match /(?<a>x)/\n"
 		  "  inc c if $a == b c\n",
-		  "t.rules:4:20: expected end of line, found 'c'" },
+		    "t.rules:4:20: expected end of line, found 'c'" },
 		{ "counter c\nrule r\n  match /(?<a>x)/\n"
 		  "  inc c if $a == b a=\"x\"\n",
-		  "t.rules:4:20: expected end of line, found 'a'" },
+		    "t.rules:4:20: expected end of line, found 'a'" },
 	};
 
 	reject_table(c, NELEM(c));
@@ -547,10 +546,12 @@ Test(rules_errors, syntax)
 
 Test(rules_errors, found_is_quoted_and_cut)
 {
-	static const char	text[] = "counter c\n  help "
+	static const char text[] =
+	    "counter c\n  help "
 	    "\"0123456789012345678901234567890123456789\" \"\x01\"\n";
 
-	reject_n(text, sizeof(text) - 1, "t.rules:2:51: expected end of line, "
+	reject_n(text, sizeof(text) - 1,
+	    "t.rules:2:51: expected end of line, "
 	    "found string \"\\x01\"");
 	reject("counter c\n  help x0123456789012345678901234567890123456789\n",
 	    "t.rules:2:8: expected string, found "
@@ -559,43 +560,43 @@ Test(rules_errors, found_is_quoted_and_cut)
 
 Test(rules_errors, statements_in_the_wrong_block)
 {
-	static const struct errcase	c[] = {
+	static const struct errcase c[] = {
 		{ "help \"x\"\ncounter c\n",
-		  "t.rules:1:1: 'help' outside a metric or freshness block" },
+		    "t.rules:1:1: 'help' outside a metric or freshness block" },
 		{ "counter c\nrule r\n  match /x/\n  inc c\n  help \"x\"\n",
-		  "t.rules:5:3: 'help' outside a metric or freshness block" },
+		    "t.rules:5:3: 'help' outside a metric or freshness block" },
 		{ "counter c\nlabel a = \"b\"\n  help \"x\"\n",
-		  "t.rules:3:3: 'help' outside a metric or freshness block" },
+		    "t.rules:3:3: 'help' outside a metric or freshness block" },
 		{ "gauge g\nfreshness f of g\n  labels a\n",
-		  "t.rules:3:3: 'labels' outside a counter, gauge or histogram "
-		  "block" },
+		    "t.rules:3:3: 'labels' outside a counter, gauge or histogram "
+		    "block" },
 		{ "gauge g\n  labels a\nfreshness f of g\n  series a=b\n",
-		  "t.rules:4:3: 'series' outside a counter, gauge or "
-		  "histogram block" },
+		    "t.rules:4:3: 'series' outside a counter, gauge or "
+		    "histogram block" },
 		{ "counter c\n  buckets 1 2\nrule r\n  match /x/\n  inc c\n"
 		  "  buckets 1\n",
-		  "t.rules:2:3: 'c' is a counter: only a histogram has "
-		  "buckets\n"
-		  "t.rules:6:3: 'buckets' outside a counter, gauge or "
-		  "histogram block" },
+		    "t.rules:2:3: 'c' is a counter: only a histogram has "
+		    "buckets\n"
+		    "t.rules:6:3: 'buckets' outside a counter, gauge or "
+		    "histogram block" },
 		{ "gauge g\n  stale_after 5m\n",
-		  "t.rules:2:3: 'stale_after' outside a freshness block" },
+		    "t.rules:2:3: 'stale_after' outside a freshness block" },
 		{ "gauge g\n  threshold a=b 5m\n",
-		  "t.rules:2:3: 'threshold' outside a freshness block" },
+		    "t.rules:2:3: 'threshold' outside a freshness block" },
 		{ "counter c\n  match /x/\n",
-		  "t.rules:2:3: 'match' outside a rule block" },
+		    "t.rules:2:3: 'match' outside a rule block" },
 		{ "counter c\n  optional /x/\n",
-		  "t.rules:2:3: 'optional' outside a rule block" },
+		    "t.rules:2:3: 'optional' outside a rule block" },
 		{ "counter c\n  prefilter \"x\"\n",
-		  "t.rules:2:3: 'prefilter' outside a rule block" },
+		    "t.rules:2:3: 'prefilter' outside a rule block" },
 		{ "counter c\n  inc c\n",
-		  "t.rules:2:3: 'inc' outside a rule block" },
+		    "t.rules:2:3: 'inc' outside a rule block" },
 		{ "gauge g\n  add g 1\n  set g 1\n  observe g 1\n",
-		  "t.rules:2:3: 'add' outside a rule block\n"
-		  "t.rules:3:3: 'set' outside a rule block\n"
-		  "t.rules:4:3: 'observe' outside a rule block" },
+		    "t.rules:2:3: 'add' outside a rule block\n"
+		    "t.rules:3:3: 'set' outside a rule block\n"
+		    "t.rules:4:3: 'observe' outside a rule block" },
 		{ "counter c\ntimestamp t epoch_s\n  inc c\n",
-		  "t.rules:3:3: 'inc' outside a rule block" },
+		    "t.rules:3:3: 'inc' outside a rule block" },
 	};
 
 	reject_table(c, NELEM(c));
@@ -613,99 +614,99 @@ Test(rules_errors, broken_block)
 
 Test(rules_errors, declarations)
 {
-	static const struct errcase	c[] = {
+	static const struct errcase c[] = {
 		{ "label a-b = \"x\"\ncounter c\n",
-		  "t.rules:1:7: invalid label name 'a-b': expected "
-		  "[a-zA-Z_][a-zA-Z0-9_]*" },
+		    "t.rules:1:7: invalid label name 'a-b': expected "
+		    "[a-zA-Z_][a-zA-Z0-9_]*" },
 		{ "label __a = \"x\"\ncounter c\n",
-		  "t.rules:1:7: label name '__a' is reserved: it starts with "
-		  "__" },
+		    "t.rules:1:7: label name '__a' is reserved: it starts with "
+		    "__" },
 		{ "label le = \"x\"\ncounter c\n",
-		  "t.rules:1:7: label name 'le' is reserved for histogram "
-		  "buckets" },
+		    "t.rules:1:7: label name 'le' is reserved for histogram "
+		    "buckets" },
 		{ "label a = \"x\"\nlabel a = \"y\"\ncounter c\n",
-		  "t.rules:2:7: default label 'a' declared twice" },
+		    "t.rules:2:7: default label 'a' declared twice" },
 		{ "counter c\n  labels x a\nlabel a = \"x\"\n",
-		  "t.rules:3:7: default label 'a' is also a label of metric "
-		  "'c'" },
+		    "t.rules:3:7: default label 'a' is also a label of metric "
+		    "'c'" },
 		{ "label a = \"x\"\ncounter c\n  labels x a\n",
-		  "t.rules:3:12: 'a' is a default label: it is on every "
-		  "series already" },
+		    "t.rules:3:12: 'a' is a default label: it is on every "
+		    "series already" },
 		{ "counter c\n  labels a b.c\n",
-		  "t.rules:2:12: invalid label name 'b.c': expected "
-		  "[a-zA-Z_][a-zA-Z0-9_]*" },
+		    "t.rules:2:12: invalid label name 'b.c': expected "
+		    "[a-zA-Z_][a-zA-Z0-9_]*" },
 		{ "counter c\n  labels __name__\n",
-		  "t.rules:2:10: label name '__name__' is reserved: it starts "
-		  "with __" },
+		    "t.rules:2:10: label name '__name__' is reserved: it starts "
+		    "with __" },
 		{ "histogram h\n  labels le\n",
-		  "t.rules:2:10: label name 'le' is reserved for histogram "
-		  "buckets" },
+		    "t.rules:2:10: label name 'le' is reserved for histogram "
+		    "buckets" },
 		{ "counter c\n  labels a b a\n",
-		  "t.rules:2:14: label 'a' listed twice" },
+		    "t.rules:2:14: label 'a' listed twice" },
 		{ "counter c\n  labels a\n  labels b\n",
-		  "t.rules:3:3: labels given twice for 'c'" },
+		    "t.rules:3:3: labels given twice for 'c'" },
 		{ "counter c\n  help \"a\"\n  help \"b\"\n",
-		  "t.rules:3:3: help given twice for 'c'" },
+		    "t.rules:3:3: help given twice for 'c'" },
 		{ "gauge g\nfreshness f of g\n  help \"a\"\n  help \"b\"\n",
-		  "t.rules:4:3: help given twice for 'f'" },
+		    "t.rules:4:3: help given twice for 'f'" },
 		{ "counter a.b\n",
-		  "t.rules:1:9: invalid metric name 'a.b': expected "
-		  "[a-zA-Z_:][a-zA-Z0-9_:]*" },
+		    "t.rules:1:9: invalid metric name 'a.b': expected "
+		    "[a-zA-Z_:][a-zA-Z0-9_:]*" },
 		{ "gauge a-b\n",
-		  "t.rules:1:7: invalid metric name 'a-b': expected "
-		  "[a-zA-Z_:][a-zA-Z0-9_:]*" },
+		    "t.rules:1:7: invalid metric name 'a-b': expected "
+		    "[a-zA-Z_:][a-zA-Z0-9_:]*" },
 		{ "counter c\ngauge c\n",
-		  "t.rules:2:7: metric 'c' already declared at t.rules:1" },
+		    "t.rules:2:7: metric 'c' already declared at t.rules:1" },
 		{ "gauge g\nfreshness g of g\n",
-		  "t.rules:2:11: metric 'g' already declared at t.rules:1" },
+		    "t.rules:2:11: metric 'g' already declared at t.rules:1" },
 		{ "gauge g\n  help \"x\"\nhistogram h\n  buckets 1 1\n",
-		  "t.rules:4:13: bucket 1 is not greater than 1" },
+		    "t.rules:4:13: bucket 1 is not greater than 1" },
 		{ "histogram h\n  buckets -1 0.5 .25\n",
-		  "t.rules:2:18: bucket .25 is not greater than 0.5" },
+		    "t.rules:2:18: bucket .25 is not greater than 0.5" },
 		{ "histogram h\n  buckets 1\n  buckets 2\n",
-		  "t.rules:3:3: buckets given twice for 'h'" },
+		    "t.rules:3:3: buckets given twice for 'h'" },
 		{ "gauge g\n  series a=b\n",
-		  "t.rules:2:3: series before the labels of 'g': write its "
-		  "labels statement first" },
+		    "t.rules:2:3: series before the labels of 'g': write its "
+		    "labels statement first" },
 		{ "gauge g\n  labels a b\n  series a=x c=y\n",
-		  "t.rules:3:14: metric 'g' has no label 'c'" },
+		    "t.rules:3:14: metric 'g' has no label 'c'" },
 		{ "gauge g\n  labels a b\n  series a=x a=y\n",
-		  "t.rules:3:14: label 'a' given twice" },
+		    "t.rules:3:14: label 'a' given twice" },
 		{ "gauge g\n  labels a b\n  series b=x\n",
-		  "t.rules:3:3: series of 'g' has no value for label 'a'" },
+		    "t.rules:3:3: series of 'g' has no value for label 'a'" },
 		{ "gauge g\n  labels a b\n  series a=x b=\"y\"\n"
 		  "  series b=y a=x\n",
-		  "t.rules:4:3: series given twice for 'g'" },
+		    "t.rules:4:3: series given twice for 'g'" },
 		{ "gauge g\nfreshness f of g\n  stale_after 0\n",
-		  "t.rules:3:15: duration must be greater than 0" },
+		    "t.rules:3:15: duration must be greater than 0" },
 		{ "gauge g\nfreshness f of g\n  stale_after 0ms\n",
-		  "t.rules:3:15: duration must be greater than 0" },
+		    "t.rules:3:15: duration must be greater than 0" },
 		{ "gauge g\nfreshness f of g\n  stale_after 1m\n"
 		  "  stale_after 2m\n",
-		  "t.rules:4:3: stale_after given twice for 'f'" },
+		    "t.rules:4:3: stale_after given twice for 'f'" },
 		{ "counter c_total\n  expire 1h\n  expire 2h\n",
-		  "t.rules:3:3: expire given twice for 'c_total'" },
+		    "t.rules:3:3: expire given twice for 'c_total'" },
 		{ "counter c_total\n  expire 0s\n",
-		  "t.rules:2:10: duration must be greater than 0" },
+		    "t.rules:2:10: duration must be greater than 0" },
 		{ "gauge g\nfreshness f of g\n  expire 1h\n",
-		  "t.rules:3:3: 'expire' outside a counter, gauge or histogram "
-		  "block" },
+		    "t.rules:3:3: 'expire' outside a counter, gauge or histogram "
+		    "block" },
 		{ "gauge g\n  labels a\nfreshness f of g\n  threshold a=b 0\n",
-		  "t.rules:4:17: duration must be greater than 0" },
+		    "t.rules:4:17: duration must be greater than 0" },
 		{ "gauge g\n  labels a\nfreshness f of g\n"
 		  "  threshold a=b 1m\n  threshold a=\"b\" 2m\n",
-		  "t.rules:5:13: threshold a=b given twice" },
+		    "t.rules:5:13: threshold a=b given twice" },
 		{ "gauge g\n  labels a\nfreshness f of g\n"
 		  "  threshold a=\"\\n\" 1m\n  threshold a=\"\\n\" 2m\n",
-		  "t.rules:5:13: threshold a=\\x0a given twice" },
+		    "t.rules:5:13: threshold a=\\x0a given twice" },
 		{ "timestamp t unix\ncounter c\n",
-		  "t.rules:1:13: unknown timestamp format 'unix': expected "
-		  "epoch_s, epoch_ms, epoch_us, epoch_ns or rfc3339" },
+		    "t.rules:1:13: unknown timestamp format 'unix': expected "
+		    "epoch_s, epoch_ms, epoch_us, epoch_ns or rfc3339" },
 		{ "timestamp /\\d+/ epoch_s\ncounter c\n",
-		  "t.rules:1:11: timestamp regex has no group: write "
-		  "(?<ts>...) around the time" },
+		    "t.rules:1:11: timestamp regex has no group: write "
+		    "(?<ts>...) around the time" },
 		{ "timestamp \"\" epoch_s\ncounter c\n",
-		  "t.rules:1:11: empty field name" },
+		    "t.rules:1:11: empty field name" },
 	};
 
 	reject_table(c, NELEM(c));
@@ -713,72 +714,72 @@ Test(rules_errors, declarations)
 
 Test(rules_errors, rules_and_actions)
 {
-	static const struct errcase	c[] = {
+	static const struct errcase c[] = {
 		{ "counter c\nrule r\n  match /x/\n  inc c\nrule r\n"
 		  "  match /y/\n  inc c\n",
-		  "t.rules:5:6: rule 'r' already declared at t.rules:2" },
+		    "t.rules:5:6: rule 'r' already declared at t.rules:2" },
 		{ "counter c\nrule r\n  match /x/\n  inc c\n  prefilter \"\"\n",
-		  "t.rules:5:13: empty prefilter" },
+		    "t.rules:5:13: empty prefilter" },
 		{ "counter c\nrule r\n  match a /(?<v>x)/\n"
 		  "  match b /(?<w>y)(?<v>z)/\n  inc c\n",
-		  "t.rules:4:11: capture 'v' is already defined by the "
-		  "pattern at line 3" },
+		    "t.rules:4:11: capture 'v' is already defined by the "
+		    "pattern at line 3" },
 		{ "counter c\nrule r\n  match \"\" /x/\n  inc c\n",
-		  "t.rules:3:9: empty field name" },
+		    "t.rules:3:9: empty field name" },
 		{ "counter c\nrule r\n  optional /x/\n  inc c\n",
-		  "t.rules:2:6: rule 'r' has no required pattern: add a match "
-		  "statement" },
+		    "t.rules:2:6: rule 'r' has no required pattern: add a match "
+		    "statement" },
 		{ "counter c\nrule r\n  prefilter \"x\"\n  inc c\n",
-		  "t.rules:2:6: rule 'r' has no required pattern: add a match "
-		  "statement" },
+		    "t.rules:2:6: rule 'r' has no required pattern: add a match "
+		    "statement" },
 		{ "counter c\nrule r\n  match /x/\n",
-		  "t.rules:2:6: rule 'r' has no action" },
+		    "t.rules:2:6: rule 'r' has no action" },
 		{ "counter c\nrule r\n  match /x/\n  inc d\n",
-		  "t.rules:4:7: unknown metric 'd'" },
+		    "t.rules:4:7: unknown metric 'd'" },
 		{ "counter c\nrule r\n  match /(?<a>x)/\n  add c $b * 2\n",
-		  "t.rules:4:9: unknown capture '$b' in rule 'r'" },
+		    "t.rules:4:9: unknown capture '$b' in rule 'r'" },
 		{ "counter c\n  labels l\nrule r\n  match /(?<a>x)/\n"
 		  "  inc c l=$b if $d == x\n",
-		  "t.rules:5:11: unknown capture '$b' in rule 'r'\n"
-		  "t.rules:5:17: unknown capture '$d' in rule 'r'" },
+		    "t.rules:5:11: unknown capture '$b' in rule 'r'\n"
+		    "t.rules:5:17: unknown capture '$d' in rule 'r'" },
 		{ "histogram h\nrule r\n  match /x/\n  inc h\n",
-		  "t.rules:4:7: inc needs a counter or a gauge: 'h' is a "
-		  "histogram" },
+		    "t.rules:4:7: inc needs a counter or a gauge: 'h' is a "
+		    "histogram" },
 		{ "histogram h\nrule r\n  match /x/\n  add h 1\n",
-		  "t.rules:4:7: add needs a counter or a gauge: 'h' is a "
-		  "histogram" },
+		    "t.rules:4:7: add needs a counter or a gauge: 'h' is a "
+		    "histogram" },
 		{ "counter c\nrule r\n  match /x/\n  set c 1\n",
-		  "t.rules:4:7: set needs a gauge: 'c' is a counter" },
+		    "t.rules:4:7: set needs a gauge: 'c' is a counter" },
 		{ "gauge g\nrule r\n  match /x/\n  observe g 1\n",
-		  "t.rules:4:11: observe needs a histogram: 'g' is a gauge" },
+		    "t.rules:4:11: observe needs a histogram: 'g' is a gauge" },
 		{ "gauge g\nfreshness f of g\nrule r\n  match /x/\n"
 		  "  set f 1\n",
-		  "t.rules:5:7: 'f' is a freshness gauge, computed from 'g': "
-		  "no action may change it" },
+		    "t.rules:5:7: 'f' is a freshness gauge, computed from 'g': "
+		    "no action may change it" },
 		{ "label env = \"x\"\ncounter c\nrule r\n  match /x/\n"
 		  "  inc c env=y\n",
-		  "t.rules:5:9: 'env' is a default label: a rule cannot set "
-		  "it" },
+		    "t.rules:5:9: 'env' is a default label: a rule cannot set "
+		    "it" },
 		{ "counter c\n  labels a\nrule r\n  match /(?<a>x)/\n"
 		  "  inc c b=y\n",
-		  "t.rules:5:9: metric 'c' has no label 'b'" },
+		    "t.rules:5:9: metric 'c' has no label 'b'" },
 		{ "counter c\n  labels a\nrule r\n  match /(?<a>x)/\n"
 		  "  inc c a=y a=z\n",
-		  "t.rules:5:13: label 'a' given twice" },
+		    "t.rules:5:13: label 'a' given twice" },
 		{ "counter x\n  labels severity symbol\nrule y\n"
 		  "  match /(?<severity>\\w+)/\n  inc x\n",
-		  "t.rules:5:3: label 'symbol' of metric 'x' has no value: no "
-		  "capture named 'symbol' in rule 'y'; write symbol=$capture" },
+		    "t.rules:5:3: label 'symbol' of metric 'x' has no value: no "
+		    "capture named 'symbol' in rule 'y'; write symbol=$capture" },
 		{ "gauge g\n  labels a\nfreshness f of h\n",
-		  "t.rules:3:16: unknown gauge 'h'" },
+		    "t.rules:3:16: unknown gauge 'h'" },
 		{ "counter c\nfreshness f of c\n",
-		  "t.rules:2:16: 'c' is a counter, not a gauge" },
+		    "t.rules:2:16: 'c' is a counter, not a gauge" },
 		{ "freshness f of h\nhistogram h\n",
-		  "t.rules:1:16: 'h' is a histogram, not a gauge" },
+		    "t.rules:1:16: 'h' is a histogram, not a gauge" },
 		{ "gauge g\nfreshness f of g\nfreshness f2 of f\n",
-		  "t.rules:3:17: 'f' is a freshness gauge, not a gauge" },
+		    "t.rules:3:17: 'f' is a freshness gauge, not a gauge" },
 		{ "gauge g\n  labels a\nfreshness f of g\n  threshold b=x 5s\n",
-		  "t.rules:4:13: gauge 'g' has no label 'b'" },
+		    "t.rules:4:13: gauge 'g' has no label 'b'" },
 	};
 
 	reject_table(c, NELEM(c));
@@ -787,7 +788,7 @@ Test(rules_errors, rules_and_actions)
 /* Every error of a file, in order; the ruleset is rejected as a whole. */
 Test(rules_errors, all_errors_reported)
 {
-	static const char	text[] =
+	static const char text[] =
 	    "% stray\n"
 	    "label env = env NODE_ENV map production=production *=dev\n"
 	    "counter ok_total\n"
@@ -831,13 +832,13 @@ Test(rules_errors, all_errors_reported)
 Test(rules_errors, no_follow_on_errors)
 {
 	reject("counter c\n  labels a b-c\n  series a=x\n"
-	    "rule r\n  match /(?<a>x)/\n  inc c a=$a z=y\n"
-	    "gauge g\nfreshness f of g\n  threshold q=1 5s\n",
+	       "rule r\n  match /(?<a>x)/\n  inc c a=$a z=y\n"
+	       "gauge g\nfreshness f of g\n  threshold q=1 5s\n",
 	    "t.rules:2:12: invalid label name 'b-c': expected "
 	    "[a-zA-Z_][a-zA-Z0-9_]*\n"
 	    "t.rules:9:13: gauge 'g' has no label 'q'");
 	reject("counter c\n  labels k\nrule r\n  match /(?<k>x)/\n"
-	    "  match f /(/\n  inc c\n  add c $gone\n  inc d\n",
+	       "  match f /(/\n  inc c\n  add c $gone\n  inc d\n",
 	    "t.rules:5:11: invalid regex: missing closing parenthesis at "
 	    "offset 1\n"
 	    "t.rules:8:7: unknown metric 'd'");
@@ -847,14 +848,14 @@ Test(rules_errors, no_follow_on_errors)
 Test(rules_errors, one_error_rejects_all)
 {
 	reject("counter a\ncounter b\ngauge c\nrule r\n  match /x/\n  inc a\n"
-	    "  inc b\n  set c 1\n  set c 2 x=1\n",
+	       "  inc b\n  set c 1\n  set c 2 x=1\n",
 	    "t.rules:9:11: metric 'c' has no label 'x'");
 }
 
 Test(rules_errors, truncated_to_errlen)
 {
-	struct ruleset	*rs;
-	char		 small[24];
+	struct ruleset *rs;
+	char		small[24];
 
 	memset(small, 'z', sizeof(small));
 	rs = rules_parse("t.rules", "frob\nfrob\n", 10, small, sizeof(small));
@@ -879,7 +880,7 @@ TestSuite(rules_parse);
 static void
 expect_expr(const struct expr *e, const struct expr_node *want, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	cr_assert_eq(e->len, n, "length %zu, want %zu", e->len, n);
 	for (i = 0; i < n; i++) {
@@ -893,33 +894,47 @@ expect_expr(const struct expr *e, const struct expr_node *want, size_t n)
 
 Test(rules_parse, expressions_in_rpn)
 {
-	static const struct expr_node	e0[] = {
-		{ EXPR_NUM, 1, 0 }, { EXPR_NUM, 2, 0 }, { EXPR_CAP, 0, 1 },
-		{ EXPR_NEG, 0, 0 }, { EXPR_MUL, 0, 0 }, { EXPR_NUM, 3, 0 },
-		{ EXPR_TIME, 0, 0 }, { EXPR_SUB, 0, 0 }, { EXPR_DIV, 0, 0 },
+	static const struct expr_node e0[] = {
+		{ EXPR_NUM, 1, 0 },
+		{ EXPR_NUM, 2, 0 },
+		{ EXPR_CAP, 0, 1 },
+		{ EXPR_NEG, 0, 0 },
+		{ EXPR_MUL, 0, 0 },
+		{ EXPR_NUM, 3, 0 },
+		{ EXPR_TIME, 0, 0 },
+		{ EXPR_SUB, 0, 0 },
+		{ EXPR_DIV, 0, 0 },
 		{ EXPR_ADD, 0, 0 },
 	};
-	static const struct expr_node	e1[] = {
-		{ EXPR_NUM, 10, 0 }, { EXPR_NUM, 4, 0 }, { EXPR_SUB, 0, 0 },
-		{ EXPR_NUM, 3, 0 }, { EXPR_SUB, 0, 0 },
+	static const struct expr_node e1[] = {
+		{ EXPR_NUM, 10, 0 },
+		{ EXPR_NUM, 4, 0 },
+		{ EXPR_SUB, 0, 0 },
+		{ EXPR_NUM, 3, 0 },
+		{ EXPR_SUB, 0, 0 },
 	};
-	static const struct expr_node	e2[] = {
-		{ EXPR_CAP, 0, 0 }, { EXPR_NUM, 1000, 0 }, { EXPR_DIV, 0, 0 },
-		{ EXPR_NUM, 0.5, 0 }, { EXPR_MUL, 0, 0 },
+	static const struct expr_node e2[] = {
+		{ EXPR_CAP, 0, 0 },
+		{ EXPR_NUM, 1000, 0 },
+		{ EXPR_DIV, 0, 0 },
+		{ EXPR_NUM, 0.5, 0 },
+		{ EXPR_MUL, 0, 0 },
 	};
-	static const struct expr_node	e3[] = {
-		{ EXPR_NUM, 2.5e-3, 0 }, { EXPR_NEG, 0, 0 }, { EXPR_NEG, 0, 0 },
+	static const struct expr_node e3[] = {
+		{ EXPR_NUM, 2.5e-3, 0 },
+		{ EXPR_NEG, 0, 0 },
+		{ EXPR_NEG, 0, 0 },
 	};
-	struct ruleset	*rs;
-	struct rule	*r;
+	struct ruleset *rs;
+	struct rule    *r;
 
 	rs = accept("counter c\ngauge g\nhistogram h\nrule r\n"
-	    "  match /(?<a>\\d+) (?<b>\\d+)/\n"
-	    "  add c 1 + 2 * -$b / (3 - @time)\n"
-	    "  set g 10-4-3\n"
-	    "  observe h $a/1000*.5\n"
-	    "  set g --2.5e-3\n"
-	    "  inc c\n");
+		    "  match /(?<a>\\d+) (?<b>\\d+)/\n"
+		    "  add c 1 + 2 * -$b / (3 - @time)\n"
+		    "  set g 10-4-3\n"
+		    "  observe h $a/1000*.5\n"
+		    "  set g --2.5e-3\n"
+		    "  inc c\n");
 	r = &rs->rules[0];
 	cr_assert_eq(r->nacts, 5);
 	expect_expr(&r->acts[0].value, e0, NELEM(e0));
@@ -940,15 +955,15 @@ Test(rules_parse, expressions_in_rpn)
 /* Labels in the metric's order: explicit first, else the same-named capture. */
 Test(rules_parse, action_labels_and_conditions)
 {
-	struct ruleset	*rs;
-	struct action	*a;
+	struct ruleset *rs;
+	struct action  *a;
 
 	rs = accept("gauge g\n  labels c b a\nrule r\n"
-	    "  match f /(?<a>x)(?<b>y)/\n"
-	    "  optional /(?<z>q)/\n"
-	    "  set g 1 c=$z b=\"lit \\\"q\\\"\" if $a != \"x y\"\n"
-	    "  set g 2 c=2xx if $b == word\n"
-	    "  set g 3 c=w.o:r-d\n");
+		    "  match f /(?<a>x)(?<b>y)/\n"
+		    "  optional /(?<z>q)/\n"
+		    "  set g 1 c=$z b=\"lit \\\"q\\\"\" if $a != \"x y\"\n"
+		    "  set g 2 c=2xx if $b == word\n"
+		    "  set g 3 c=w.o:r-d\n");
 	cr_assert_eq(rs->rules[0].ncaps, 3);
 	a = &rs->rules[0].acts[0];
 	cr_assert_eq(a->nlabels, 3);
@@ -974,14 +989,14 @@ Test(rules_parse, action_labels_and_conditions)
 
 Test(rules_parse, patterns_and_captures)
 {
-	struct ruleset	*rs;
-	struct rule	*r;
+	struct ruleset *rs;
+	struct rule    *r;
 
 	rs = accept("counter c\nrule r\n"
-	    "  match    \"odd key\" /^(x)(?<late>y)(?<early>z)?$/i\n"
-	    "  optional plain /(?<opt>.*)/s\n"
-	    "  match    /a\\/b\\d(?<w>\\/)/\n"
-	    "  inc c\n");
+		    "  match    \"odd key\" /^(x)(?<late>y)(?<early>z)?$/i\n"
+		    "  optional plain /(?<opt>.*)/s\n"
+		    "  match    /a\\/b\\d(?<w>\\/)/\n"
+		    "  inc c\n");
 	r = &rs->rules[0];
 	cr_assert_eq(r->npats, 3);
 	cr_expect_str_eq(r->pats[0].field, "odd key");
@@ -1013,8 +1028,8 @@ Test(rules_parse, patterns_and_captures)
 static int
 re_matches(const pcre2_code *re, const char *s)
 {
-	pcre2_match_data	*md;
-	int			 rc;
+	pcre2_match_data *md;
+	int		  rc;
 
 	md = pcre2_match_data_create_from_pattern(re, NULL);
 	rc = pcre2_match(re, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL);
@@ -1026,9 +1041,9 @@ re_matches(const pcre2_code *re, const char *s)
 Test(rules_parse, regex_compilation)
 {
 	static const struct {
-		const char	*re;
-		const char	*subject;
-		int		 match;
+		const char *re;
+		const char *subject;
+		int	    match;
 	} c[] = {
 		{ "/^a\\/b$/", "a/b", 1 },
 		{ "/^a\\\\/", "a\\", 1 },
@@ -1043,9 +1058,9 @@ Test(rules_parse, regex_compilation)
 		{ "/^.$/", "\xff", 1 },
 		{ "/^a$/smxi", "A", 1 },
 	};
-	struct buf	 b;
-	struct ruleset	*rs;
-	size_t		 i;
+	struct buf	b;
+	struct ruleset *rs;
+	size_t		i;
 
 	buf_init(&b);
 	for (i = 0; i < NELEM(c); i++) {
@@ -1065,15 +1080,15 @@ Test(rules_parse, regex_compilation)
 Test(rules_parse, prefilters)
 {
 	static const struct {
-		const char	*pats;
-		const char	*want;	/* prefilters joined by | */
+		const char *pats;
+		const char *want; /* prefilters joined by | */
 	} c[] = {
 		{ "  match f /x/\n", "\"f\"" },
 		{ "  match f /x/\n  match g /y/\n  optional h /z/\n",
-		  "\"f\"|\"g\"" },
+		    "\"f\"|\"g\"" },
 		{ "  prefilter \"\\\"f\\\"\"\n  match f /x/\n", "\"f\"" },
 		{ "  prefilter \"one\"\n  match f /x/\n  prefilter \"two\"\n",
-		  "one|two|\"f\"" },
+		    "one|two|\"f\"" },
 		{ "  match \"a/b\" /x/\n", "" },
 		{ "  match \"a\\\"b\" /x/\n", "" },
 		{ "  match \"a\\\\b\" /x/\n", "" },
@@ -1101,9 +1116,9 @@ Test(rules_parse, prefilters)
 		{ "  optional /^abcdef/\n  match /x/\n", "" },
 		{ "  prefilter \"abc\"\n  match /^abc/\n", "abc" },
 	};
-	struct buf	 b, got;
-	struct ruleset	*rs;
-	size_t		 i, j;
+	struct buf	b, got;
+	struct ruleset *rs;
+	size_t		i, j;
 
 	buf_init(&b);
 	buf_init(&got);
@@ -1127,8 +1142,8 @@ Test(rules_parse, prefilters)
 Test(rules_parse, default_labels_from_the_environment)
 {
 	static const struct {
-		const char	*value;		/* NULL: unset */
-		const char	*want;
+		const char *value; /* NULL: unset */
+		const char *want;
 	} c[] = {
 		{ NULL, "unset" },
 		{ "", "empty" },
@@ -1137,15 +1152,15 @@ Test(rules_parse, default_labels_from_the_environment)
 		{ "two words", "quoted" },
 		{ "x", "any" },
 	};
-	static const char	text[] =
+	static const char text[] =
 	    "label a = env LM_TEST_VAR map 0=zero, yes=yes \"\"=empty\n"
 	    "label b = env LM_TEST_VAR map \"two words\"=\"quoted\" *=any\n"
 	    "label c = env LM_TEST_VAR\n"
 	    "label d = env LM_TEST_VAR map nothing=matches\n"
 	    "label e = \"lit\\tx\"\n"
 	    "counter c\n";
-	struct ruleset		*rs;
-	size_t			 i;
+	struct ruleset *rs;
+	size_t		i;
 
 	for (i = 0; i < NELEM(c); i++) {
 		if (c[i].value == NULL)
@@ -1181,14 +1196,14 @@ Test(rules_parse, default_labels_from_the_environment)
 
 Test(rules_parse, timestamps)
 {
-	struct ruleset	*rs;
+	struct ruleset *rs;
 
 	rs = accept("timestamp time epoch_ms\n"
-	    "timestamp \"ts field\" rfc3339\n"
-	    "timestamp /^(\\d+) (?<ts>\\S+)/ epoch_s\n"
-	    "timestamp /^\\[([^\\]]+)\\]/ epoch_ns\n"
-	    "timestamp t epoch_us\n"
-	    "counter c\n");
+		    "timestamp \"ts field\" rfc3339\n"
+		    "timestamp /^(\\d+) (?<ts>\\S+)/ epoch_s\n"
+		    "timestamp /^\\[([^\\]]+)\\]/ epoch_ns\n"
+		    "timestamp t epoch_us\n"
+		    "counter c\n");
 	cr_assert_eq(rs->nts, 5);
 	cr_expect_str_eq(rs->ts[0].field, "time");
 	cr_expect_eq(rs->ts[0].fieldlen, 4);
@@ -1208,26 +1223,26 @@ Test(rules_parse, timestamps)
 
 Test(rules_parse, metric_declarations)
 {
-	struct ruleset		*rs;
-	struct metric_decl	*d;
+	struct ruleset	   *rs;
+	struct metric_decl *d;
 
 	rs = accept("# a comment\n"
-	    "counter a_total # trailing comment\n"
-	    "      help \"with \\\\ and \\n\"\n"
-	    "histogram b:seconds\n"
-	    "labels x\n"
-	    "   buckets -1 +0.5 1e1 20\n"
-	    "gauge g\n"
-	    "  labels p q\n"
-	    "  series q=1 p=\"one\"\n"
-	    "  series p=2.5 q=5m\n"
-	    "freshness g_fresh of g\n"
-	    "  threshold q=1 250ms\n"
-	    "  threshold p=x 2\n"
-	    "  threshold p=y 1.5h\n"
-	    "  threshold p=z 1d\n"
-	    "freshness g_default of g\n"
-	    "histogram h2\n");
+		    "counter a_total # trailing comment\n"
+		    "      help \"with \\\\ and \\n\"\n"
+		    "histogram b:seconds\n"
+		    "labels x\n"
+		    "   buckets -1 +0.5 1e1 20\n"
+		    "gauge g\n"
+		    "  labels p q\n"
+		    "  series q=1 p=\"one\"\n"
+		    "  series p=2.5 q=5m\n"
+		    "freshness g_fresh of g\n"
+		    "  threshold q=1 250ms\n"
+		    "  threshold p=x 2\n"
+		    "  threshold p=y 1.5h\n"
+		    "  threshold p=z 1d\n"
+		    "freshness g_default of g\n"
+		    "histogram h2\n");
 	cr_assert_eq(rs->ndecls, 6);
 	d = &rs->decls[0];
 	cr_expect_str_eq(d->name, "a_total");
@@ -1282,11 +1297,11 @@ Test(rules_parse, metric_declarations)
 /* Keywords are only keywords where a statement begins. */
 Test(rules_parse, keywords_as_names)
 {
-	struct ruleset	*rs;
+	struct ruleset *rs;
 
 	rs = accept("counter rule\n  labels match of\n"
-	    "rule counter\n  match match /(?<match>x)/\n"
-	    "  inc rule of=label\n");
+		    "rule counter\n  match match /(?<match>x)/\n"
+		    "  inc rule of=label\n");
 	cr_expect_str_eq(rs->decls[0].name, "rule");
 	cr_expect_str_eq(rs->rules[0].name, "counter");
 	cr_expect_str_eq(rs->rules[0].pats[0].field, "match");
@@ -1297,10 +1312,10 @@ Test(rules_parse, keywords_as_names)
 
 Test(rules_parse, crlf_and_no_final_newline)
 {
-	struct ruleset	*rs;
+	struct ruleset *rs;
 
 	rs = accept("counter c\r\n  help \"h\"\r\nrule r\r\n  match /x/\r\n"
-	    "  inc c");
+		    "  inc c");
 	cr_expect_str_eq(rs->decls[0].help, "h");
 	cr_expect_eq(rs->rules[0].nacts, 1);
 	rules_free(rs);
@@ -1315,7 +1330,7 @@ TestSuite(rules_load);
 static void
 write_text(const char *path, const char *text)
 {
-	FILE	*fp;
+	FILE *fp;
 
 	fp = fopen(path, "w");
 	cr_assert_not_null(fp, "%s", path);
@@ -1325,9 +1340,9 @@ write_text(const char *path, const char *text)
 
 Test(rules_load, directory_in_name_order_across_files)
 {
-	char		 dir[] = "/tmp/test_rules.XXXXXX", p[256];
-	const char	*paths[1];
-	struct ruleset	*rs;
+	char		dir[] = "/tmp/test_rules.XXXXXX", p[256];
+	const char     *paths[1];
+	struct ruleset *rs;
 
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(p, sizeof(p), "%s/10-rules.rules", dir);
@@ -1358,10 +1373,12 @@ Test(rules_load, directory_in_name_order_across_files)
 	rs = rules_load(paths, 1, errbuf, sizeof(errbuf));
 	cr_expect_null(rs);
 	{
-		char	want[1024];
+		char want[1024];
 
-		snprintf(want, sizeof(want), "%s:2:9: metric 'c_total' already "
-		    "declared at %s/20-metrics.rules:1", p, dir);
+		snprintf(want, sizeof(want),
+		    "%s:2:9: metric 'c_total' already "
+		    "declared at %s/20-metrics.rules:1",
+		    p, dir);
 		cr_expect_str_eq(errbuf, want);
 	}
 	unlink(p);
@@ -1380,10 +1397,12 @@ Test(rules_load, directory_in_name_order_across_files)
 
 Test(rules_load, unreadable_paths)
 {
-	const char	*paths[] = {
-		"/nonexistent/a.rules", "rules/bytelyst.rules", "/nonexistent",
+	const char *paths[] = {
+		"/nonexistent/a.rules",
+		"rules/bytelyst.rules",
+		"/nonexistent",
 	};
-	struct ruleset	*rs;
+	struct ruleset *rs;
 
 	rs = rules_load(paths, NELEM(paths), errbuf, sizeof(errbuf));
 	cr_expect_null(rs);
@@ -1397,17 +1416,16 @@ Test(rules_load, unreadable_paths)
 
 Test(rules_load, empty_directory)
 {
-	char		 dir[] = "/tmp/test_rules.XXXXXX";
-	const char	*paths[1];
-	struct ruleset	*rs;
-	char		 want[256];
+	char		dir[] = "/tmp/test_rules.XXXXXX";
+	const char     *paths[1];
+	struct ruleset *rs;
+	char		want[256];
 
 	cr_assert_not_null(mkdtemp(dir));
 	paths[0] = dir;
 	rs = rules_load(paths, 1, errbuf, sizeof(errbuf));
 	cr_expect_null(rs);
-	snprintf(want, sizeof(want), "%s: no metric and no rule declared",
-	    dir);
+	snprintf(want, sizeof(want), "%s: no metric and no rule declared", dir);
 	cr_expect_str_eq(errbuf, want);
 	rmdir(dir);
 }
@@ -1419,8 +1437,8 @@ TestSuite(rules_shipped);
 static struct ruleset *
 load_one(const char *path)
 {
-	const char	*paths[1] = { path };
-	struct ruleset	*rs;
+	const char     *paths[1] = { path };
+	struct ruleset *rs;
 
 	rs = rules_load(paths, 1, errbuf, sizeof(errbuf));
 	cr_assert_not_null(rs, "%s: %s", path, errbuf);
@@ -1431,8 +1449,8 @@ load_one(const char *path)
 static const char *
 joined(char *const *v, size_t n)
 {
-	static char	out[512];
-	size_t		i;
+	static char out[512];
+	size_t	    i;
 
 	out[0] = '\0';
 	for (i = 0; i < n; i++) {
@@ -1446,34 +1464,34 @@ joined(char *const *v, size_t n)
 Test(rules_shipped, bytelyst_declarations)
 {
 	static const struct {
-		const char		*name;
-		enum metric_type	 type;
-		const char		*labels;
-		int			 line;
+		const char	*name;
+		enum metric_type type;
+		const char	*labels;
+		int		 line;
 	} want[] = {
 		{ "bytelyst_bot_operational_events_total", METRIC_COUNTER,
-		  "severity type profile_id symbol", 17 },
+		    "severity type profile_id symbol", 17 },
 		{ "bytelyst_bot_subsystem_duration_seconds", METRIC_HISTOGRAM,
-		  "subsystem", 21 },
+		    "subsystem", 21 },
 		{ "bytelyst_bot_subsystem_last_run_timestamp", METRIC_GAUGE,
-		  "subsystem", 26 },
-		{ "bytelyst_bot_subsystem_alive", METRIC_FRESHNESS,
-		  "subsystem", 35 },
-		{ "bytelyst_bot_exchange_api_latency_seconds",
-		  METRIC_HISTOGRAM, "exchange operation", 42 },
+		    "subsystem", 26 },
+		{ "bytelyst_bot_subsystem_alive", METRIC_FRESHNESS, "subsystem",
+		    35 },
+		{ "bytelyst_bot_exchange_api_latency_seconds", METRIC_HISTOGRAM,
+		    "exchange operation", 42 },
 		{ "bytelyst_bot_capital_invariant_violations_total",
-		  METRIC_COUNTER, "profile_id", 46 },
+		    METRIC_COUNTER, "profile_id", 46 },
 		{ "bytelyst_bot_profile_utilization_percent", METRIC_GAUGE,
-		  "profile_id", 50 },
+		    "profile_id", 50 },
 		{ "bytelyst_bot_reconciliation_mismatches_total",
-		  METRIC_COUNTER, "", 54 },
+		    METRIC_COUNTER, "", 54 },
 		{ "bytelyst_bot_reconciliation_missing_items_count",
-		  METRIC_GAUGE, "source", 57 },
+		    METRIC_GAUGE, "source", 57 },
 	};
-	static const double	dur[] = { 0.1, 0.25, 0.5, 1, 2, 5, 10 };
-	struct ruleset		*rs;
-	struct metric_decl	*d;
-	size_t			 i;
+	static const double dur[] = { 0.1, 0.25, 0.5, 1, 2, 5, 10 };
+	struct ruleset	   *rs;
+	struct metric_decl *d;
+	size_t		    i;
 
 	rs = load_one("rules/bytelyst.rules");
 	cr_assert_eq(rs->nfiles, 1);
@@ -1483,13 +1501,14 @@ Test(rules_shipped, bytelyst_declarations)
 		d = &rs->decls[i];
 		cr_expect_str_eq(d->name, want[i].name);
 		cr_expect_eq(d->type, want[i].type, "%s", d->name);
-		cr_expect_str_eq(joined(d->labels, d->nlabels),
-		    want[i].labels, "%s", d->name);
+		cr_expect_str_eq(joined(d->labels, d->nlabels), want[i].labels,
+		    "%s", d->name);
 		cr_expect_eq(d->line, want[i].line, "%s", d->name);
 		cr_expect_eq(d->file, rs->files[0]);
 		cr_expect_not_null(d->help, "%s", d->name);
 	}
-	cr_expect_str_eq(rs->decls[0].help, "Cumulative count of system "
+	cr_expect_str_eq(rs->decls[0].help,
+	    "Cumulative count of system "
 	    "events (orders, errors, warnings).");
 	d = &rs->decls[1];
 	cr_assert_eq(d->nbuckets, NELEM(dur));
@@ -1530,42 +1549,46 @@ Test(rules_shipped, bytelyst_declarations)
 Test(rules_shipped, bytelyst_rules)
 {
 	static const struct {
-		const char	*name;
-		const char	*caps;
-		size_t		 npats;
-		const char	*acts;	/* kind:metric per action */
+		const char *name;
+		const char *caps;
+		size_t	    npats;
+		const char *acts; /* kind:metric per action */
 	} want[] = {
 		{ "operational_event", "severity type profile_id symbol", 4,
-		  "inc:bytelyst_bot_operational_events_total" },
+		    "inc:bytelyst_bot_operational_events_total" },
 		{ "subsystem_cycle", "subsystem ms outcome", 4,
-		  "observe:bytelyst_bot_subsystem_duration_seconds "
-		  "set:bytelyst_bot_subsystem_last_run_timestamp" },
+		    "observe:bytelyst_bot_subsystem_duration_seconds "
+		    "set:bytelyst_bot_subsystem_last_run_timestamp" },
 		{ "exchange_call", "exchange operation ms", 4,
-		  "observe:bytelyst_bot_exchange_api_latency_seconds" },
+		    "observe:bytelyst_bot_exchange_api_latency_seconds" },
 		{ "capital_invariant_violation", "profile_id", 2,
-		  "inc:bytelyst_bot_capital_invariant_violations_total" },
+		    "inc:bytelyst_bot_capital_invariant_violations_total" },
 		{ "capital_snapshot", "profile_id pct", 3,
-		  "set:bytelyst_bot_profile_utilization_percent" },
+		    "set:bytelyst_bot_profile_utilization_percent" },
 		{ "reconciliation_mismatches", "n", 2,
-		  "add:bytelyst_bot_reconciliation_mismatches_total" },
+		    "add:bytelyst_bot_reconciliation_mismatches_total" },
 		{ "reconciliation_missing_in_db", "n", 2,
-		  "set:bytelyst_bot_reconciliation_missing_items_count" },
+		    "set:bytelyst_bot_reconciliation_missing_items_count" },
 		{ "reconciliation_missing_on_exchange", "n", 2,
-		  "set:bytelyst_bot_reconciliation_missing_items_count" },
+		    "set:bytelyst_bot_reconciliation_missing_items_count" },
 	};
-	static const char *const	kinds[] = {
-		[ACT_INC] = "inc", [ACT_ADD] = "add", [ACT_SET] = "set",
+	static const char *const kinds[] = {
+		[ACT_INC] = "inc",
+		[ACT_ADD] = "add",
+		[ACT_SET] = "set",
 		[ACT_OBSERVE] = "observe",
 	};
-	static const struct expr_node	ms[] = {
-		{ EXPR_CAP, 0, 1 }, { EXPR_NUM, 1000, 0 }, { EXPR_DIV, 0, 0 },
+	static const struct expr_node ms[] = {
+		{ EXPR_CAP, 0, 1 },
+		{ EXPR_NUM, 1000, 0 },
+		{ EXPR_DIV, 0, 0 },
 	};
-	static const struct expr_node	now[] = { { EXPR_TIME, 0, 0 } };
-	struct ruleset	*rs;
-	struct rule	*r;
-	struct buf	 b;
-	char		*names[8];
-	size_t		 i, j;
+	static const struct expr_node now[] = { { EXPR_TIME, 0, 0 } };
+	struct ruleset		     *rs;
+	struct rule		     *r;
+	struct buf		      b;
+	char			     *names[8];
+	size_t			      i, j;
 
 	rs = load_one("rules/bytelyst.rules");
 	cr_assert_eq(rs->nrules, NELEM(want));
@@ -1577,8 +1600,7 @@ Test(rules_shipped, bytelyst_rules)
 		cr_expect_eq(r->npats, want[i].npats, "%s", r->name);
 		for (j = 0; j < r->ncaps && j < NELEM(names); j++)
 			names[j] = r->caps[j].name;
-		cr_expect_str_eq(joined(names, j), want[i].caps, "%s",
-		    r->name);
+		cr_expect_str_eq(joined(names, j), want[i].caps, "%s", r->name);
 		buf_reset(&b);
 		buf_puts(&b, "");
 		for (j = 0; j < r->nacts; j++)
@@ -1625,10 +1647,10 @@ Test(rules_shipped, bytelyst_rules)
 Test(rules_shipped, bytelyst_default_labels)
 {
 	static const struct {
-		const char	*node_env;	/* NULL: unset */
-		const char	*paper;
-		const char	*env;
-		const char	*mode;
+		const char *node_env; /* NULL: unset */
+		const char *paper;
+		const char *env;
+		const char *mode;
 	} c[] = {
 		{ NULL, NULL, "development", "paper" },
 		{ "production", NULL, "production", "paper" },
@@ -1640,8 +1662,8 @@ Test(rules_shipped, bytelyst_default_labels)
 		{ "development", "False", "development", "live" },
 		{ NULL, "1", "development", "paper" },
 	};
-	struct ruleset	*rs;
-	size_t		 i;
+	struct ruleset *rs;
+	size_t		i;
 
 	for (i = 0; i < NELEM(c); i++) {
 		if (c[i].node_env)
@@ -1657,8 +1679,7 @@ Test(rules_shipped, bytelyst_default_labels)
 		cr_expect_str_eq(rs->labels[0].name, "env");
 		cr_expect_str_eq(rs->labels[0].value, c[i].env, "case %zu", i);
 		cr_expect_str_eq(rs->labels[1].name, "mode");
-		cr_expect_str_eq(rs->labels[1].value, c[i].mode, "case %zu",
-		    i);
+		cr_expect_str_eq(rs->labels[1].value, c[i].mode, "case %zu", i);
 		cr_expect_str_eq(rs->labels[2].name, "app");
 		cr_expect_str_eq(rs->labels[2].value,
 		    "bytelyst-trading-bot-service");
@@ -1672,23 +1693,23 @@ Test(rules_shipped, bytelyst_default_labels)
 static void
 match_caps(const struct rule *r, const char *subject, struct buf *out)
 {
-	pcre2_match_data	*md;
-	PCRE2_SIZE		*ov;
-	size_t			 i;
-	int			 rc;
+	pcre2_match_data *md;
+	PCRE2_SIZE	 *ov;
+	size_t		  i;
+	int		  rc;
 
 	buf_reset(out);
 	buf_puts(out, "");
 	md = pcre2_match_data_create_from_pattern(r->pats[0].re, NULL);
-	rc = pcre2_match(r->pats[0].re, (PCRE2_SPTR)subject, strlen(subject),
-	    0, 0, md, NULL);
+	rc = pcre2_match(r->pats[0].re, (PCRE2_SPTR)subject, strlen(subject), 0,
+	    0, md, NULL);
 	if (rc > 0) {
 		ov = pcre2_get_ovector_pointer(md);
 		for (i = 0; i < r->ncaps; i++)
 			buf_printf(out, "%s%s=%.*s", i ? " " : "",
 			    r->caps[i].name,
 			    (int)(ov[2 * r->caps[i].group + 1] -
-			    ov[2 * r->caps[i].group]),
+				ov[2 * r->caps[i].group]),
 			    subject + ov[2 * r->caps[i].group]);
 	} else
 		buf_puts(out, "no match");
@@ -1698,33 +1719,33 @@ match_caps(const struct rule *r, const char *subject, struct buf *out)
 Test(rules_shipped, nginx)
 {
 	static const struct {
-		const char	*line;
-		const char	*request;
-		const char	*timed;
+		const char *line;
+		const char *request;
+		const char *timed;
 	} c[] = {
 		{ "203.0.113.7 - - [25/Nov/2025:14:02:11 +0000] \"GET "
 		  "/api/orders?id=7 HTTP/1.1\" 200 1534 \"-\" \"curl/8.5.0\"",
-		  "method=GET status=200 bytes=1534", "no match" },
+		    "method=GET status=200 bytes=1534", "no match" },
 		{ "::1 - alice [25/Nov/2025:14:02:11 +0100] \"POST /a\\x22b "
 		  "HTTP/2.0\" 502 0 \"https://x/\" \"Mozilla/5.0 (X11)\" "
 		  "0.042",
-		  "method=POST status=502 bytes=0",
-		  "method=POST seconds=0.042" },
+		    "method=POST status=502 bytes=0",
+		    "method=POST seconds=0.042" },
 		{ "10.0.0.1 - - [25/Nov/2025:14:02:11 +0000] \"\\x16\\x03\\x01"
 		  "\" 400 157 \"-\" \"-\" 0.000",
-		  "no match", "no match" },
+		    "no match", "no match" },
 		{ "10.0.0.1 - - [25/Nov/2025:14:02:11 +0000] \"-\" 400 0 "
 		  "\"-\" \"-\"",
-		  "no match", "no match" },
+		    "no match", "no match" },
 		{ "10.0.0.1 - - [25/Nov/2025:14:02:11 +0000] \"HEAD / "
 		  "HTTP/1.0\" 304 0 \"-\" \"probe\" 12",
-		  "method=HEAD status=304 bytes=0",
-		  "method=HEAD seconds=12" },
+		    "method=HEAD status=304 bytes=0",
+		    "method=HEAD seconds=12" },
 	};
-	struct ruleset	*rs;
-	struct buf	 b;
-	const char	*pf;
-	size_t		 i;
+	struct ruleset *rs;
+	struct buf	b;
+	const char     *pf;
+	size_t		i;
 
 	rs = load_one("rules/nginx.rules");
 	cr_assert_eq(rs->ndecls, 3);
@@ -1755,7 +1776,7 @@ Test(rules_shipped, nginx)
 /* Both shipped files load together as one directory. */
 Test(rules_shipped, whole_directory)
 {
-	struct ruleset	*rs;
+	struct ruleset *rs;
 
 	rs = load_one("rules");
 	cr_expect_eq(rs->nfiles, 2);

@@ -13,12 +13,12 @@
 
 /* Built with ISA-L's header, the library is there when the tests run. */
 #ifdef HAVE_ISAL
-#define INFLATER	"ISA-L"
+#define INFLATER "ISA-L"
 #else
-#define INFLATER	"zlib"
+#define INFLATER "zlib"
 #endif
 
-static char	dir[] = "/tmp/test_source.XXXXXX";
+static char dir[] = "/tmp/test_source.XXXXXX";
 
 static void
 setup(void)
@@ -29,7 +29,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char	cmd[128];
+	char cmd[128];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	cr_assert_eq(system(cmd), 0);
@@ -40,8 +40,8 @@ TestSuite(source, .init = setup, .fini = teardown);
 static void
 sorted(const char *const *in, const char *const *want, size_t n)
 {
-	char	*p[16];
-	size_t	 i;
+	char  *p[16];
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		p[i] = (char *)(uintptr_t)in[i];
@@ -52,23 +52,35 @@ sorted(const char *const *in, const char *const *want, size_t n)
 
 Test(source, rotations_sort_oldest_first)
 {
-	static const char *const	in[] = {
-		"/l/bot.log", "/l/bot.log.1", "/l/bot.log.10.gz",
-		"/l/bot.log.2.gz", "/l/other.log", "/l/bot.log.3.gz",
+	static const char *const in[] = {
+		"/l/bot.log",
+		"/l/bot.log.1",
+		"/l/bot.log.10.gz",
+		"/l/bot.log.2.gz",
+		"/l/other.log",
+		"/l/bot.log.3.gz",
 		"/l/other.log.1",
 	};
-	static const char *const	want[] = {
-		"/l/bot.log.10.gz", "/l/bot.log.3.gz", "/l/bot.log.2.gz",
-		"/l/bot.log.1", "/l/bot.log", "/l/other.log.1",
+	static const char *const want[] = {
+		"/l/bot.log.10.gz",
+		"/l/bot.log.3.gz",
+		"/l/bot.log.2.gz",
+		"/l/bot.log.1",
+		"/l/bot.log",
+		"/l/other.log.1",
 		"/l/other.log",
 	};
-	static const char *const	dated[] = {
-		"app.log", "app.log-20251124.gz", "app.log-20251122.gz",
+	static const char *const dated[] = {
+		"app.log",
+		"app.log-20251124.gz",
+		"app.log-20251122.gz",
 		"app.log-20251123",
 	};
-	static const char *const	datedwant[] = {
-		"app.log-20251122.gz", "app.log-20251123",
-		"app.log-20251124.gz", "app.log",
+	static const char *const datedwant[] = {
+		"app.log-20251122.gz",
+		"app.log-20251123",
+		"app.log-20251124.gz",
+		"app.log",
 	};
 
 	sorted(in, want, NELEM(in));
@@ -78,7 +90,7 @@ Test(source, rotations_sort_oldest_first)
 static void
 collect(void *arg, const char *line, size_t len)
 {
-	struct buf	*b = arg;
+	struct buf *b = arg;
 
 	buf_append(b, line, len);
 	buf_putc(b, '|');
@@ -87,7 +99,7 @@ collect(void *arg, const char *line, size_t len)
 static char *
 path(const char *name)
 {
-	static char	p[256];
+	static char p[256];
 
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
 	return p;
@@ -96,7 +108,7 @@ path(const char *name)
 static void
 write_file(const char *name, const char *data, size_t n)
 {
-	FILE	*f = fopen(path(name), "wb");
+	FILE *f = fopen(path(name), "wb");
 
 	cr_assert_not_null(f);
 	cr_assert_eq(fwrite(data, 1, n, f), n);
@@ -106,7 +118,7 @@ write_file(const char *name, const char *data, size_t n)
 static void
 write_gz(const char *name, const char *data, size_t n)
 {
-	gzFile	gz = gzopen(path(name), "wb");
+	gzFile gz = gzopen(path(name), "wb");
 
 	cr_assert_not_null(gz);
 	cr_assert_eq(gzwrite(gz, data, (unsigned)n), (int)n);
@@ -115,20 +127,21 @@ write_gz(const char *name, const char *data, size_t n)
 
 Test(source, plain_and_gzip_read_alike)
 {
-	static const char	 data[] = "one\r\ntwo\n\nthree-no-newline";
-	struct source_stats	 st;
-	struct buf		 b;
-	char			 err[256];
-	const char		*names[] = { "plain.log", "packed.log.1.gz" };
-	size_t			 i;
+	static const char   data[] = "one\r\ntwo\n\nthree-no-newline";
+	struct source_stats st;
+	struct buf	    b;
+	char		    err[256];
+	const char	   *names[] = { "plain.log", "packed.log.1.gz" };
+	size_t		    i;
 
 	write_file(names[0], data, sizeof(data) - 1);
 	write_gz(names[1], data, sizeof(data) - 1);
 	for (i = 0; i < 2; i++) {
 		memset(&st, 0, sizeof(st));
 		buf_init(&b);
-		cr_assert_eq(source_read(path(names[i]), 1000, collect, &b,
-		    &st, err, sizeof(err)), 0, "%s", err);
+		cr_assert_eq(source_read(path(names[i]), 1000, collect, &b, &st,
+				 err, sizeof(err)),
+		    0, "%s", err);
 		cr_assert_str_eq(b.p, "one|two||three-no-newline|");
 		if (i == 0)
 			cr_assert_null(st.inflater);
@@ -149,11 +162,11 @@ Test(source, plain_and_gzip_read_alike)
  */
 Test(source, lines_across_slots_read_alike)
 {
-	struct source_stats	 st;
-	struct buf		 data, want, b;
-	char			 err[256];
-	const char		*names[] = { "big.log", "big.log.2.gz" };
-	size_t			 i, j, n, left, lines = 40000;
+	struct source_stats st;
+	struct buf	    data, want, b;
+	char		    err[256];
+	const char	   *names[] = { "big.log", "big.log.2.gz" };
+	size_t		    i, j, n, left, lines = 40000;
 
 	buf_init(&data);
 	buf_init(&want);
@@ -193,15 +206,17 @@ Test(source, lines_across_slots_read_alike)
 	for (i = 0; i < 2; i++) {
 		memset(&st, 0, sizeof(st));
 		buf_init(&b);
-		cr_assert_eq(source_read(path(names[i]), 1000, collect, &b,
-		    &st, err, sizeof(err)), 0, "%s", err);
+		cr_assert_eq(source_read(path(names[i]), 1000, collect, &b, &st,
+				 err, sizeof(err)),
+		    0, "%s", err);
 		cr_assert(b.len == want.len && memcmp(b.p, want.p, b.len) == 0,
 		    "%s: lines differ", names[i]);
 		cr_assert_eq(st.lines, lines, "%s", names[i]);
 		cr_assert_eq(st.toolong, 1, "%s", names[i]);
 		cr_assert_eq(st.bytes, data.len, "%s", names[i]);
 		cr_assert(st.last.len == 13 &&
-		    memcmp(st.last.p, "the last line", 13) == 0, "%s", names[i]);
+			memcmp(st.last.p, "the last line", 13) == 0,
+		    "%s", names[i]);
 		buf_free(&b);
 		buf_free(&st.last);
 	}
@@ -213,13 +228,14 @@ Test(source, lines_across_slots_read_alike)
 static void
 gz_member(struct buf *out, const char *data, size_t n)
 {
-	z_stream	zs;
-	unsigned char	chunk[4096];
-	int		rc;
+	z_stream      zs;
+	unsigned char chunk[4096];
+	int	      rc;
 
 	memset(&zs, 0, sizeof(zs));
 	cr_assert_eq(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8,
-	    Z_DEFAULT_STRATEGY), Z_OK);
+			 Z_DEFAULT_STRATEGY),
+	    Z_OK);
 	zs.next_in = (unsigned char *)(uintptr_t)data;
 	zs.avail_in = (unsigned)n;
 	do {
@@ -236,8 +252,8 @@ gz_member(struct buf *out, const char *data, size_t n)
 static int
 read_lines(const char *name, struct buf *b, char *err, size_t errlen)
 {
-	struct source_stats	st;
-	int			rc;
+	struct source_stats st;
+	int		    rc;
 
 	memset(&st, 0, sizeof(st));
 	buf_reset(b);
@@ -254,9 +270,9 @@ read_lines(const char *name, struct buf *b, char *err, size_t errlen)
 Test(source, gzip_members_and_what_follows_them)
 {
 	static const struct {
-		const char	*name;
-		const char	*want;
-		int		 rc;
+		const char *name;
+		const char *want;
+		int	    rc;
 	} t[] = {
 		{ "two.gz", "a|b|c|", 0 },
 		{ "empty-first.gz", "x|", 0 },
@@ -266,9 +282,9 @@ Test(source, gzip_members_and_what_follows_them)
 		{ "only-magic.gz", "", -1 },
 		{ "empty.gz", "", 0 },
 	};
-	struct buf	f, b;
-	char		err[256];
-	size_t		i;
+	struct buf f, b;
+	char	   err[256];
+	size_t	   i;
 
 	buf_init(&f);
 	buf_init(&b);
@@ -296,8 +312,7 @@ Test(source, gzip_members_and_what_follows_them)
 		err[0] = '\0';
 		cr_expect_eq(read_lines(t[i].name, &b, err, sizeof(err)),
 		    t[i].rc, "%s: %s", t[i].name, err);
-		cr_expect_str_eq(b.len ? b.p : "", t[i].want, "%s",
-		    t[i].name);
+		cr_expect_str_eq(b.len ? b.p : "", t[i].want, "%s", t[i].name);
 		if (t[i].rc == -1)
 			cr_expect_not_null(strstr(err, "offset 0: "), "%s: %s",
 			    t[i].name, err);
@@ -313,10 +328,10 @@ Test(source, gzip_members_and_what_follows_them)
  */
 Test(source, damaged_gzip_is_reported_or_read)
 {
-	struct buf	data, f, b;
-	char		err[256];
-	size_t		i, bad = 0;
-	int		rc;
+	struct buf data, f, b;
+	char	   err[256];
+	size_t	   i, bad = 0;
+	int	   rc;
 
 	buf_init(&data);
 	buf_init(&f);
@@ -347,13 +362,13 @@ Test(source, damaged_gzip_is_reported_or_read)
 
 Test(source, truncated_gzip_is_reported_after_its_lines)
 {
-	struct source_stats	 st;
-	struct buf		 b, data;
-	char			 err[256];
-	FILE			*f;
-	char			*whole;
-	long			 size;
-	int			 i;
+	struct source_stats st;
+	struct buf	    b, data;
+	char		    err[256];
+	FILE		   *f;
+	char		   *whole;
+	long		    size;
+	int		    i;
 
 	buf_init(&data);
 	for (i = 0; i < 20000; i++)
@@ -372,7 +387,8 @@ Test(source, truncated_gzip_is_reported_after_its_lines)
 	memset(&st, 0, sizeof(st));
 	buf_init(&b);
 	cr_assert_eq(source_read(path("cut.gz"), 1000, collect, &b, &st, err,
-	    sizeof(err)), -1);
+			 sizeof(err)),
+	    -1);
 	cr_assert_not_null(strstr(err, "cut.gz: offset "), "%s", err);
 	cr_assert_gt(st.lines, 1000);
 	cr_assert_lt(st.lines, 20000);
@@ -384,21 +400,22 @@ Test(source, truncated_gzip_is_reported_after_its_lines)
 
 Test(source, missing_file_is_named)
 {
-	struct source_stats	st;
-	char			err[256];
+	struct source_stats st;
+	char		    err[256];
 
 	memset(&st, 0, sizeof(st));
 	cr_assert_eq(source_read(path("nope.log"), 1000, collect, NULL, &st,
-	    err, sizeof(err)), -1);
+			 err, sizeof(err)),
+	    -1);
 	cr_assert_not_null(strstr(err, "nope.log: No such file"), "%s", err);
 }
 
 Test(source, overlong_lines_counted)
 {
-	struct source_stats	 st;
-	struct buf		 b, data;
-	char			 err[256];
-	int			 i;
+	struct source_stats st;
+	struct buf	    b, data;
+	char		    err[256];
+	int		    i;
 
 	buf_init(&data);
 	buf_puts(&data, "a\n");
@@ -409,7 +426,8 @@ Test(source, overlong_lines_counted)
 	memset(&st, 0, sizeof(st));
 	buf_init(&b);
 	cr_assert_eq(source_read(path("long.log"), 100, collect, &b, &st, err,
-	    sizeof(err)), 0);
+			 sizeof(err)),
+	    0);
 	cr_assert_str_eq(b.p, "a|b|");
 	cr_assert_eq(st.toolong, 1);
 	buf_free(&b);
@@ -424,23 +442,25 @@ Test(source, overlong_lines_counted)
  */
 Test(source, read_at_every_line_end)
 {
-	struct source_stats	 st;
-	struct buf		 text, b, want;
-	char			 err[256], head[64];
-	const char		*names[] = { "at.log", "at.log.1.gz" };
-	size_t			 i, k, lines = 0, *ends;
-	const char		*nl;
+	struct source_stats st;
+	struct buf	    text, b, want;
+	char		    err[256], head[64];
+	const char	   *names[] = { "at.log", "at.log.1.gz" };
+	size_t		    i, k, lines = 0, *ends;
+	const char	   *nl;
 
 	buf_init(&text);
 	for (k = 0; k < 30000; k++)
-		buf_printf(&text, "line %zu %.*s\n", k, (int)(k % 97), "xxxxxxxx"
+		buf_printf(&text, "line %zu %.*s\n", k, (int)(k % 97),
+		    "xxxxxxxx"
 		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 	write_file(names[0], text.p, text.len);
 	write_gz(names[1], text.p, text.len);
 	ends = xcalloc(30001, sizeof(*ends));
-	for (nl = text.p; (nl = memchr(nl, '\n', text.len -
-	    (size_t)(nl - text.p))) != NULL; nl++)
+	for (nl = text.p;
+	     (nl = memchr(nl, '\n', text.len - (size_t)(nl - text.p))) != NULL;
+	     nl++)
 		ends[++lines] = (size_t)(nl - text.p) + 1;
 	cr_assert_eq(lines, 30000);
 	for (i = 0; i < 2; i++) {
@@ -449,8 +469,9 @@ Test(source, read_at_every_line_end)
 			buf_init(&b);
 			buf_init(&want);
 			cr_assert_eq(source_read_at(path(names[i]), ends[k],
-			    1000, collect, &b, &st, err, sizeof(err)), 0, "%s",
-			    err);
+					 1000, collect, &b, &st, err,
+					 sizeof(err)),
+			    0, "%s", err);
 			for (nl = text.p + ends[k]; nl < text.p + text.len;) {
 				const char *e = memchr(nl, '\n',
 				    text.len - (size_t)(nl - text.p));
@@ -460,7 +481,8 @@ Test(source, read_at_every_line_end)
 			}
 			cr_assert_eq(b.len, want.len, "%s from line %zu",
 			    names[i], k);
-			cr_assert(b.len == 0 || memcmp(b.p, want.p, b.len) == 0);
+			cr_assert(
+			    b.len == 0 || memcmp(b.p, want.p, b.len) == 0);
 			cr_assert_eq(st.lines, lines - k);
 			cr_assert_eq(st.bytes, text.len);
 			buf_free(&b);

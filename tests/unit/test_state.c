@@ -17,29 +17,30 @@
 #include "tail.h"
 #include "util.h"
 
-static char	*sm_labels[] = { "severity", "type" };
-static char	*h_labels[] = { "subsystem" };
-static double	 h_bounds[] = { 0.1, 0.5, 1 };
+static char  *sm_labels[] = { "severity", "type" };
+static char  *h_labels[] = { "subsystem" };
+static double h_bounds[] = { 0.1, 0.5, 1 };
 
 /* A state with the nasty values: binary labels, NaN, -0, infinities. */
 static void
 nasty_state(struct state *st)
 {
-	static char		 v0[] = "a\0b \"q\"\\\n\xff", v1[] = "";
-	static char		 v2[] = "trading", v3[] = "x y";
-	static char		*vals0[] = { v0, v1 }, *vals1[] = { v3, v2 };
-	static size_t		 lens0[] = { sizeof(v0) - 1, 0 };
-	static size_t		 lens1[] = { 3, 7 };
-	static char		*hvals[] = { v2 };
-	static size_t		 hlens[] = { 7 };
-	static uint64_t		 hb[] = { 1, 0, 5 };
-	static struct state_series	cs[2], hs[1];
-	static struct state_metric	m[3];
-	static struct state_pos		f[2];
-	static char	k0[] = "file", k1[] = "journal_2";
-	static char	d0[] = " \"/var/log/bot\\x20one.log\" 2049 "
+	static char		   v0[] = "a\0b \"q\"\\\n\xff", v1[] = "";
+	static char		   v2[] = "trading", v3[] = "x y";
+	static char		  *vals0[] = { v0, v1 }, *vals1[] = { v3, v2 };
+	static size_t		   lens0[] = { sizeof(v0) - 1, 0 };
+	static size_t		   lens1[] = { 3, 7 };
+	static char		  *hvals[] = { v2 };
+	static size_t		   hlens[] = { 7 };
+	static uint64_t		   hb[] = { 1, 0, 5 };
+	static struct state_series cs[2], hs[1];
+	static struct state_metric m[3];
+	static struct state_pos	   f[2];
+	static char		   k0[] = "file", k1[] = "journal_2";
+	static char		   d0[] =
+	    " \"/var/log/bot\\x20one.log\" 2049 "
 	    "18446744073709551615 123456789 256 fedcba9876543210";
-	static char	d1[] = " \"s=0a;i=\\x22\" x";
+	static char d1[] = " \"s=0a;i=\\x22\" x";
 
 	state_init(st);
 	st->rules = 0x0123456789abcdefULL;
@@ -89,7 +90,7 @@ nasty_state(struct state *st)
 static char *
 formatted(const struct state *st, size_t *len)
 {
-	struct buf	b;
+	struct buf b;
 
 	buf_init(&b);
 	state_format(st, &b);
@@ -102,9 +103,9 @@ TestSuite(state);
 /* Cut anywhere, a state file is refused, never half-read. */
 Test(state, every_truncation_refused)
 {
-	struct state	 st, got;
-	char		*text, *copy, err[256];
-	size_t		 len, n;
+	struct state st, got;
+	char	    *text, *copy, err[256];
+	size_t	     len, n;
 
 	nasty_state(&st);
 	text = formatted(&st, &len);
@@ -128,10 +129,10 @@ Test(state, every_truncation_refused)
 /* Any single bit flipped anywhere is refused: the checksum or the parser. */
 Test(state, every_bit_flip_refused)
 {
-	struct state	 st, got;
-	char		*text, err[256];
-	size_t		 len, i;
-	int		 bit;
+	struct state st, got;
+	char	    *text, err[256];
+	size_t	     len, i;
+	int	     bit;
 
 	nasty_state(&st);
 	text = formatted(&st, &len);
@@ -139,8 +140,8 @@ Test(state, every_bit_flip_refused)
 		for (bit = 0; bit < 8; bit++) {
 			text[i] ^= (char)(1 << bit);
 			cr_assert_eq(state_parse(text, len, &got, err,
-			    sizeof(err)), -1, "bit %d of byte %zu accepted", bit,
-			    i);
+					 sizeof(err)),
+			    -1, "bit %d of byte %zu accepted", bit, i);
 			text[i] ^= (char)(1 << bit);
 		}
 	free(text);
@@ -149,9 +150,9 @@ Test(state, every_bit_flip_refused)
 /* Anything after the checksum line, even a second copy, is refused. */
 Test(state, trailing_data_refused)
 {
-	struct state	 st, got;
-	struct buf	 b;
-	char		 err[256];
+	struct state st, got;
+	struct buf   b;
+	char	     err[256];
 
 	nasty_state(&st);
 	buf_init(&b);
@@ -171,10 +172,10 @@ Test(state, trailing_data_refused)
 /* The round trip keeps every byte and every bit of every double. */
 Test(state, round_trip)
 {
-	struct state	 st, got;
-	char		*text, *again, err[256];
-	size_t		 len, len2;
-	double		 d;
+	struct state st, got;
+	char	    *text, *again, err[256];
+	size_t	     len, len2;
+	double	     d;
 
 	nasty_state(&st);
 	text = formatted(&st, &len);
@@ -198,7 +199,8 @@ Test(state, round_trip)
 	cr_assert_eq(got.nmetrics, 3);
 	cr_assert_eq(got.metrics[0].series[0].lens[0], 10);
 	cr_assert_eq(memcmp(got.metrics[0].series[0].values[0],
-	    "a\0b \"q\"\\\n\xff", 10), 0);
+			 "a\0b \"q\"\\\n\xff", 10),
+	    0);
 	cr_assert_eq(got.metrics[0].series[0].lens[1], 0);
 	cr_assert(isnan(got.metrics[0].series[1].value));
 	d = got.metrics[0].series[1].updated;
@@ -216,18 +218,18 @@ Test(state, round_trip)
 /* The exact bytes of a small state. */
 Test(state, exact_format)
 {
-	static char	*v[] = { "a b" };
-	static size_t	 l[] = { 3 };
-	static char	*lab[] = { "k" };
-	struct state_series	s = { v, l, 2, 0.5, 0, NULL };
-	struct state_metric	m = { "c_total", METRIC_COUNTER, lab, 1, NULL,
-	    0, &s, 1 };
-	static char		 kind[] = "file";
-	static char		 data[] = " \"/l/x.log\" 1 2 3 4 0000000000000005";
-	struct state_pos	 f = { kind, 1, data, sizeof(data) - 1, 0, 0, 0 };
-	struct state		 st = { 0xabc, &f, 1, &m, 1, 0 };
-	char			*text;
-	size_t			 len;
+	static char	   *v[] = { "a b" };
+	static size_t	    l[] = { 3 };
+	static char	   *lab[] = { "k" };
+	struct state_series s = { v, l, 2, 0.5, 0, NULL };
+	struct state_metric m = { "c_total", METRIC_COUNTER, lab, 1, NULL, 0,
+		&s, 1 };
+	static char	    kind[] = "file";
+	static char	    data[] = " \"/l/x.log\" 1 2 3 4 0000000000000005";
+	struct state_pos    f = { kind, 1, data, sizeof(data) - 1, 0, 0, 0 };
+	struct state	    st = { 0xabc, &f, 1, &m, 1, 0 };
+	char		   *text;
+	size_t		    len;
 
 	text = formatted(&st, &len);
 	cr_assert_str_eq(text,
@@ -242,36 +244,44 @@ Test(state, exact_format)
 }
 
 struct bad {
-	const char	*in;
-	const char	*err;
+	const char *in;
+	const char *err;
 };
 
 /* Hostile records, each refused with its place and what is wrong. */
 Test(state, errors_named)
 {
-	static const struct bad	cases[] = {
+	static const struct bad cases[] = {
 		{ "", "byte 0 (line 0): empty file" },
 		{ "GIF89a\n", "byte 0 (line 1): not a logmetrics state file" },
-		{ "logmetr", "byte 7 (line 1): the last line is not terminated "
+		{ "logmetr",
+		    "byte 7 (line 1): the last line is not terminated "
 		    "(truncated file)" },
-		{ "logmetrics-state 3\n", "byte 17 (line 1): format version 3; "
+		{ "logmetrics-state 3\n",
+		    "byte 17 (line 1): format version 3; "
 		    "this logmetrics reads versions 1 and 2" },
-		{ "logmetrics-state 01\n", "byte 17 (line 1): expected a "
+		{ "logmetrics-state 01\n",
+		    "byte 17 (line 1): expected a "
 		    "decimal number" },
 		{ "logmetrics-state  1\n", "byte 17 (line 1): empty field" },
-		{ "logmetrics-state 1\n", "byte 19 (line 1): truncated: no "
+		{ "logmetrics-state 1\n",
+		    "byte 19 (line 1): truncated: no "
 		    "rules record" },
-		{ "logmetrics-state 1\nrules 0\n", "byte 25 (line 2): expected "
+		{ "logmetrics-state 1\nrules 0\n",
+		    "byte 25 (line 2): expected "
 		    "16 hex digits" },
-		{ "logmetrics-state 1\nrules 000000000000000A\n", "byte 25 "
+		{ "logmetrics-state 1\nrules 000000000000000A\n",
+		    "byte 25 "
 		    "(line 2): expected 16 hex digits" },
-		{ "logmetrics-state 1\nrules 0000000000000000\n", "byte 42 "
+		{ "logmetrics-state 1\nrules 0000000000000000\n",
+		    "byte 42 "
 		    "(line 2): truncated: no end record" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nfile\n",
 		    "byte 42 (line 3): file record: expected at least 2 fields, "
 		    "found 1" },
 		{ "logmetrics-state 2\nrules 0000000000000000\nfile \"x\" 1 2 "
-		    "3 4 0000000000000000\n", "byte 42 (line 3): unknown "
+		  "3 4 0000000000000000\n",
+		    "byte 42 (line 3): unknown "
 		    "record" },
 		{ "logmetrics-state 2\nrules 0000000000000000\npos file 1\n",
 		    "byte 42 (line 3): pos record: expected at least 4 fields, "
@@ -285,34 +295,43 @@ Test(state, errors_named)
 		{ "logmetrics-state 2\nrules 0000000000000000\npos file v1 x\n",
 		    "byte 51 (line 3): expected a decimal number" },
 		{ "logmetrics-state 2\nrules 0000000000000000\npos file 1 x  "
-		    "y\n", "byte 55 (line 3): empty field" },
+		  "y\n",
+		    "byte 55 (line 3): empty field" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nseries \"x\"\n",
 		    "byte 42 (line 3): series record before any metric" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"m\" "
-		    "freshness 0 0\n", "byte 53 (line 3): expected counter, "
+		  "freshness 0 0\n",
+		    "byte 53 (line 3): expected counter, "
 		    "gauge or histogram" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"m\" "
-		    "gauge 18446744073709551615 0\n", "byte 59 (line 3): "
+		  "gauge 18446744073709551615 0\n",
+		    "byte 59 (line 3): "
 		    "18446744073709551615 labels announced, the line has room "
 		    "for 0" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"m\" "
-		    "gauge 1 \"l\" 2\n", "byte 65 (line 3): 2 bounds announced, "
+		  "gauge 1 \"l\" 2\n",
+		    "byte 65 (line 3): 2 bounds announced, "
 		    "the line has 0" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"m\" "
-		    "gauge 0 1 3ff0000000000000\n", "byte 61 (line 3): bounds "
+		  "gauge 0 1 3ff0000000000000\n",
+		    "byte 61 (line 3): bounds "
 		    "on a gauge" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"m\" "
-		    "gauge 0 0\nmetric \"m\" counter 0 0\n", "byte 70 (line 4): "
+		  "gauge 0 0\nmetric \"m\" counter 0 0\n",
+		    "byte 70 (line 4): "
 		    "metric \"m\" listed twice" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"m\" "
-		    "gauge 0 0\nfile \"x\" 1 2 3 4 0000000000000000\n", "byte "
+		  "gauge 0 0\nfile \"x\" 1 2 3 4 0000000000000000\n",
+		    "byte "
 		    "63 (line 4): position record after the metrics" },
 		{ "logmetrics-state 2\nrules 0000000000000000\nmetric \"m\" "
-		    "gauge 0 0\npos file 1 x\n", "byte 63 (line 4): position "
+		  "gauge 0 0\npos file 1 x\n",
+		    "byte 63 (line 4): position "
 		    "record after the metrics" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"m\" "
-		    "histogram 0 1 3ff0000000000000\nseries 0000000000000000 "
-		    "0000000000000000 1\n", "byte 84 (line 4): series record: "
+		  "histogram 0 1 3ff0000000000000\nseries 0000000000000000 "
+		  "0000000000000000 1\n",
+		    "byte 84 (line 4): series record: "
 		    "expected 5 fields, found 4" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nwhat\n",
 		    "byte 42 (line 3): unknown record" },
@@ -322,29 +341,36 @@ Test(state, errors_named)
 		{ "logmetrics-state 1\nrules 0000000000000000\nend 0 0 0\n",
 		    "byte 52 (line 3): truncated: no checksum line" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nend 0 0 0\n"
-		    "crc32 00000000\n", "byte 52 (line 4): checksum mismatch: "
+		  "crc32 00000000\n",
+		    "byte 52 (line 4): checksum mismatch: "
 		    "the file says 00000000, its bytes give 48b127af" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nend 0 0 0\n"
-		    "end 0 0 0\n", "byte 52 (line 4): expected the checksum "
+		  "end 0 0 0\n",
+		    "byte 52 (line 4): expected the checksum "
 		    "line" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"a\tb\" "
-		    "gauge 0 0\n", "byte 51 (line 3): byte 0x09 must be escaped "
+		  "gauge 0 0\n",
+		    "byte 51 (line 3): byte 0x09 must be escaped "
 		    "in a string" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"a\\x0\" "
-		    "gauge 0 0\n", "byte 51 (line 3): bad escape in a string" },
+		  "gauge 0 0\n",
+		    "byte 51 (line 3): bad escape in a string" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nmetric \"a\\x00\" "
-		    "gauge 0 0\n", "byte 51 (line 3): NUL byte in a name" },
+		  "gauge 0 0\n",
+		    "byte 51 (line 3): NUL byte in a name" },
 		{ "logmetrics-state 1\nrules 0000000000000000\nmetric m "
-		    "gauge 0 0\n", "byte 49 (line 3): expected a quoted string" },
+		  "gauge 0 0\n",
+		    "byte 49 (line 3): expected a quoted string" },
 	};
-	struct state	st;
-	char		err[256];
-	size_t		i;
+	struct state st;
+	char	     err[256];
+	size_t	     i;
 
 	for (i = 0; i < NELEM(cases); i++) {
 		err[0] = '\0';
 		cr_assert_eq(state_parse(cases[i].in, strlen(cases[i].in), &st,
-		    err, sizeof(err)), -1, "case %zu accepted", i);
+				 err, sizeof(err)),
+		    -1, "case %zu accepted", i);
 		cr_expect_str_eq(err, cases[i].err, "case %zu: %s", i, err);
 	}
 }
@@ -352,13 +378,14 @@ Test(state, errors_named)
 /* A good file with the right checksum and nothing in it parses. */
 Test(state, empty_state_accepted)
 {
-	static const char	in[] = "logmetrics-state 1\n"
+	static const char in[] =
+	    "logmetrics-state 1\n"
 	    "rules 0000000000000000\nend 0 0 0\ncrc32 48b127af\n";
-	struct state		st;
-	char			err[256];
+	struct state st;
+	char	     err[256];
 
-	cr_assert_eq(state_parse(in, sizeof(in) - 1, &st, err, sizeof(err)),
-	    0, "%s", err);
+	cr_assert_eq(state_parse(in, sizeof(in) - 1, &st, err, sizeof(err)), 0,
+	    "%s", err);
 	cr_assert_eq(st.npos + st.nmetrics, 0);
 	state_free(&st);
 }
@@ -366,7 +393,7 @@ Test(state, empty_state_accepted)
 static struct metric_decl
 decl(const char *name, enum metric_type type, char **labels, size_t n)
 {
-	struct metric_decl	d;
+	struct metric_decl d;
 
 	memset(&d, 0, sizeof(d));
 	d.name = (char *)(uintptr_t)name;
@@ -382,7 +409,7 @@ decl(const char *name, enum metric_type type, char **labels, size_t n)
 static struct registry *
 reg_of(const struct metric_decl *d, size_t n)
 {
-	struct registry	*reg = registry_new();
+	struct registry *reg = registry_new();
 	char		 err[256];
 
 	cr_assert_eq(registry_sync(reg, d, n, err, sizeof(err)), 0, "%s", err);
@@ -394,8 +421,8 @@ static int
 load(const char *path, struct registry *reg, struct state_report *rep,
     char *err, size_t errlen)
 {
-	struct state	st;
-	int		rc;
+	struct state st;
+	int	     rc;
 
 	if ((rc = state_read(path, &st, err, errlen)) == 0)
 		rc = state_apply(path, &st, reg, rep, err, errlen);
@@ -406,7 +433,7 @@ load(const char *path, struct registry *reg, struct state_report *rep,
 static void
 write_file(const char *path, const char *p, size_t n)
 {
-	FILE	*f = fopen(path, "wb");
+	FILE *f = fopen(path, "wb");
 
 	cr_assert_not_null(f);
 	cr_assert_eq(fwrite(p, 1, n, f), n);
@@ -419,16 +446,16 @@ write_file(const char *path, const char *p, size_t n)
  */
 Test(state, restore_into_registry)
 {
-	static char		*one[] = { "k" };
-	struct metric_decl	 d[3], d2[3];
-	struct registry		*a, *b;
-	struct state_report	 rep;
-	struct series		*s;
-	struct str		 v = { "x\0y", 3 };
-	struct buf		 out;
-	char			 path[64] = "/tmp/test_state.XXXXXX";
-	char			 err[512];
-	int			 fd;
+	static char	   *one[] = { "k" };
+	struct metric_decl  d[3], d2[3];
+	struct registry	   *a, *b;
+	struct state_report rep;
+	struct series	   *s;
+	struct str	    v = { "x\0y", 3 };
+	struct buf	    out;
+	char		    path[64] = "/tmp/test_state.XXXXXX";
+	char		    err[512];
+	int		    fd;
 
 	d[0] = decl("c_total", METRIC_COUNTER, one, 1);
 	d[1] = decl("h_seconds", METRIC_HISTOGRAM, one, 1);
@@ -449,8 +476,7 @@ Test(state, restore_into_registry)
 
 	/* Same rules: everything comes back. */
 	b = reg_of(d, 3);
-	cr_assert_eq(load(path, b, &rep, err, sizeof(err)), 0,
-	    "%s", err);
+	cr_assert_eq(load(path, b, &rep, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(rep.metrics, 3);
 	cr_assert_eq(rep.series, 3);
 	cr_assert_eq(rep.rules_changed, 0);
@@ -472,8 +498,7 @@ Test(state, restore_into_registry)
 	d2[1].nbuckets = 2;
 	d2[2] = decl("new_total", METRIC_COUNTER, NULL, 0);
 	b = reg_of(d2, 3);
-	cr_assert_eq(load(path, b, &rep, err, sizeof(err)), 0,
-	    "%s", err);
+	cr_assert_eq(load(path, b, &rep, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(rep.rules_changed, 1);
 	cr_assert_eq(rep.metrics, 1);
 	cr_assert_eq(rep.ignored, 2);
@@ -508,14 +533,14 @@ Test(state, restore_into_registry)
  */
 Test(state, version_1_fixture)
 {
-	struct state	 st, again;
-	struct tail_pos	 p;
-	struct buf	 data, out;
-	char		 err[256], *path;
-	size_t		 at, i, n = 0;
-	FILE		*f;
-	char		 chunk[4096];
-	size_t		 got;
+	struct state	st, again;
+	struct tail_pos p;
+	struct buf	data, out;
+	char		err[256], *path;
+	size_t		at, i, n = 0;
+	FILE	       *f;
+	char		chunk[4096];
+	size_t		got;
 
 	f = fopen("tests/fixtures/state-v1.state", "rb");
 	cr_assert_not_null(f);
@@ -530,7 +555,8 @@ Test(state, version_1_fixture)
 	cr_assert_eq(st.pos[0].version, 1);
 	cr_assert_eq(st.pos[0].line, 3);
 	cr_assert_eq(tail_pos_decode(1, st.pos[0].data, st.pos[0].len, &p,
-	    &path, &at, err, sizeof(err)), 0, "%s", err);
+			 &path, &at, err, sizeof(err)),
+	    0, "%s", err);
 	cr_assert_eq(p.saved, 0);
 	cr_assert_str_eq(p.path, "/var/tmp/logmetrics-v1/bot.log");
 	cr_assert_eq(p.offset, 291700);
@@ -543,7 +569,8 @@ Test(state, version_1_fixture)
 	buf_init(&out);
 	state_format(&st, &out);
 	cr_assert(strncmp(out.p, "logmetrics-state 2\n", 19) == 0);
-	cr_assert_not_null(strstr(out.p, "\npos file 1 \"/var/tmp/"
+	cr_assert_not_null(strstr(out.p,
+	    "\npos file 1 \"/var/tmp/"
 	    "logmetrics-v1/bot.log\" "));
 	cr_assert_eq(state_parse(out.p, out.len, &again, err, sizeof(err)), 0,
 	    "%s", err);

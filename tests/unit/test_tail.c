@@ -30,23 +30,23 @@
 #include "util.h"
 
 struct got {
-	char	**v;
-	size_t	  n;
-	size_t	  cap;
+	char **v;
+	size_t n;
+	size_t cap;
 };
 
 struct fx {
-	char		 dir[64];
-	struct tail	*t;
-	struct got	 got;
-	int		 inotify;
-	const char	*name;		/* scenario, for messages */
+	char	     dir[64];
+	struct tail *t;
+	struct got   got;
+	int	     inotify;
+	const char  *name; /* scenario, for messages */
 };
 
 static double
 mono(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
@@ -55,9 +55,9 @@ mono(void)
 static void
 collect(void *arg, struct tail_file *tf, const char *line, size_t len)
 {
-	struct got	*g = arg;
-	const char	*base;
-	char		*s;
+	struct got *g = arg;
+	const char *base;
+	char	   *s;
 
 	base = strrchr(tf->path, '/');
 	base = base ? base + 1 : tf->path;
@@ -75,7 +75,7 @@ collect(void *arg, struct tail_file *tf, const char *line, size_t len)
 static void
 got_clear(struct got *g)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < g->n; i++)
 		free(g->v[i]);
@@ -85,7 +85,7 @@ got_clear(struct got *g)
 }
 
 /* The test's directory, removed after the test even when it fails. */
-static char	live_dir[64];
+static char live_dir[64];
 
 static void
 tmpdir_make(char *dir, size_t len)
@@ -136,8 +136,8 @@ fx_fini(struct fx *f)
 static const char *
 fx_path(const struct fx *f, const char *name)
 {
-	static char	buf[4][PATH_MAX];
-	static int	i;
+	static char buf[4][PATH_MAX];
+	static int  i;
 
 	i = (i + 1) % 4;
 	snprintf(buf[i], sizeof(buf[i]), "%s/%s", f->dir, name);
@@ -148,7 +148,7 @@ fx_path(const struct fx *f, const char *name)
 static struct tail_opts
 fx_opts(const struct fx *f)
 {
-	struct tail_opts	o;
+	struct tail_opts o;
 
 	memset(&o, 0, sizeof(o));
 	o.no_inotify = !f->inotify;
@@ -160,11 +160,11 @@ static void
 fx_start(struct fx *f, const struct tail_opts *o, const char *const *names,
     size_t n)
 {
-	char			*own[8];
-	const char		*pats[8];
-	char			 err[256];
-	struct tail_stats	 st;
-	size_t			 i;
+	char		 *own[8];
+	const char	 *pats[8];
+	char		  err[256];
+	struct tail_stats st;
+	size_t		  i;
 
 	cr_assert(n <= 8);
 	for (i = 0; i < n; i++)
@@ -177,9 +177,10 @@ fx_start(struct fx *f, const struct tail_opts *o, const char *const *names,
 	cr_assert_eq(st.inotify, f->inotify, "%s: inotify mode", f->name);
 }
 
-#define START(f, o, ...) fx_start((f), (o), (const char *const[]){ \
-	__VA_ARGS__ }, sizeof((const char *const[]){ __VA_ARGS__ }) / \
-	sizeof(const char *))
+#define START(f, o, ...)                                         \
+	fx_start((f), (o), (const char *const[]){ __VA_ARGS__ }, \
+	    sizeof((const char *const[]){ __VA_ARGS__ }) /       \
+		sizeof(const char *))
 
 static void
 step(struct fx *f)
@@ -191,7 +192,7 @@ step(struct fx *f)
 static void
 put(const struct fx *f, const char *name, const char *s)
 {
-	int	fd;
+	int fd;
 
 	fd = open(fx_path(f, name), O_WRONLY | O_APPEND | O_CREAT, 0644);
 	cr_assert(fd >= 0, "open %s: %s", name, strerror(errno));
@@ -202,7 +203,7 @@ put(const struct fx *f, const char *name, const char *s)
 static int
 wopen(const struct fx *f, const char *name)
 {
-	int	fd;
+	int fd;
 
 	fd = open(fx_path(f, name), O_WRONLY | O_APPEND | O_CREAT, 0644);
 	cr_assert(fd >= 0, "open %s: %s", name, strerror(errno));
@@ -218,8 +219,8 @@ wput(int fd, const char *s)
 static char *
 join(char *const *v, size_t n)
 {
-	size_t	 i, len = 3;
-	char	*s;
+	size_t i, len = 3;
+	char  *s;
 
 	for (i = 0; i < n; i++)
 		len += strlen(v[i]) + 3;
@@ -237,9 +238,9 @@ join(char *const *v, size_t n)
 static void
 expect(struct fx *f, const char *const *want, size_t n)
 {
-	char	*a, *b;
-	size_t	 i;
-	int	 same = f->got.n == n;
+	char  *a, *b;
+	size_t i;
+	int    same = f->got.n == n;
 
 	for (i = 0; same && i < n; i++)
 		same = strcmp(f->got.v[i], want[i]) == 0;
@@ -252,19 +253,20 @@ expect(struct fx *f, const char *const *want, size_t n)
 	got_clear(&f->got);
 }
 
-#define EXPECT(f, ...) expect((f), (const char *const[]){ __VA_ARGS__ }, \
-	sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
+#define EXPECT(f, ...)                                     \
+	expect((f), (const char *const[]){ __VA_ARGS__ },  \
+	    sizeof((const char *const[]){ __VA_ARGS__ }) / \
+		sizeof(const char *))
 #define EXPECT_NONE(f) expect((f), NULL, 0)
 
 /* Lines of one file, in the order delivered, then forgets them. */
 static void
-expect_file(struct fx *f, const char *name, const char *const *want,
-    size_t n)
+expect_file(struct fx *f, const char *name, const char *const *want, size_t n)
 {
-	struct got	 mine = { NULL, 0, 0 }, rest = { NULL, 0, 0 };
-	size_t		 i, nl = strlen(name);
-	char		*a, *b;
-	int		 same;
+	struct got mine = { NULL, 0, 0 }, rest = { NULL, 0, 0 };
+	size_t	   i, nl = strlen(name);
+	char	  *a, *b;
+	int	   same;
 
 	mine.v = calloc(f->got.n + 1, sizeof(*mine.v));
 	rest.v = calloc(f->got.n + 1, sizeof(*rest.v));
@@ -291,20 +293,21 @@ expect_file(struct fx *f, const char *name, const char *const *want,
 	got_clear(&mine);
 }
 
-#define EXPECT_FILE(f, name, ...) expect_file((f), (name), \
-	(const char *const[]){ __VA_ARGS__ }, \
-	sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
+#define EXPECT_FILE(f, name, ...)                                      \
+	expect_file((f), (name), (const char *const[]){ __VA_ARGS__ }, \
+	    sizeof((const char *const[]){ __VA_ARGS__ }) /             \
+		sizeof(const char *))
 
 struct finfo_arg {
-	const char		*path;
-	struct tail_file	 out;
-	int			 found;
+	const char	*path;
+	struct tail_file out;
+	int		 found;
 };
 
 static void
 finfo_one(const struct tail_file *tf, void *arg)
 {
-	struct finfo_arg	*a = arg;
+	struct finfo_arg *a = arg;
 
 	if (strcmp(tf->path, a->path) == 0) {
 		a->out = *tf;
@@ -315,7 +318,7 @@ finfo_one(const struct tail_file *tf, void *arg)
 static struct tail_file
 finfo(struct fx *f, const char *name)
 {
-	struct finfo_arg	a;
+	struct finfo_arg a;
 
 	memset(&a, 0, sizeof(a));
 	a.path = fx_path(f, name);
@@ -331,10 +334,10 @@ finfo(struct fx *f, const char *name)
 static void
 count_fds(const struct fx *f, int *all, int *deleted)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		 link[PATH_MAX], target[PATH_MAX];
-	ssize_t		 n;
+	DIR	      *d;
+	struct dirent *de;
+	char	       link[PATH_MAX], target[PATH_MAX];
+	ssize_t	       n;
 
 	*all = *deleted = 0;
 	d = opendir("/proc/self/fd");
@@ -348,7 +351,7 @@ count_fds(const struct fx *f, int *all, int *deleted)
 		if (strncmp(target, f->dir, strlen(f->dir)) != 0)
 			continue;
 		if (strcmp(target, f->dir) == 0)
-			continue;	/* a directory stream, not ours */
+			continue; /* a directory stream, not ours */
 		(*all)++;
 		if (strstr(target, " (deleted)") != NULL)
 			(*deleted)++;
@@ -361,8 +364,8 @@ count_fds(const struct fx *f, int *all, int *deleted)
 static void
 sc_start_at_end(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
-	struct tail_file	tf;
+	struct tail_opts o = fx_opts(f);
+	struct tail_file tf;
 
 	put(f, "a.log", "old1\nold2\npart");
 	START(f, &o, "a.log");
@@ -381,7 +384,7 @@ sc_start_at_end(struct fx *f)
 static void
 sc_from_start_crlf(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
+	struct tail_opts o = fx_opts(f);
 
 	o.from_start = 1;
 	put(f, "a.log", "l1\r\nl2\n\nr\rx\r\nl3");
@@ -396,7 +399,7 @@ sc_from_start_crlf(struct fx *f)
 static void
 sc_half_line(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
+	struct tail_opts o = fx_opts(f);
 
 	put(f, "a.log", "");
 	START(f, &o, "a.log");
@@ -418,8 +421,8 @@ sc_half_line(struct fx *f)
 static void
 sc_rename_create(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
-	int			w;
+	struct tail_opts o = fx_opts(f);
+	int		 w;
 
 	w = wopen(f, "a.log");
 	START(f, &o, "a.log");
@@ -445,8 +448,8 @@ sc_rename_create(struct fx *f)
 static void
 sc_rotate_at_cap(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
-	int			w;
+	struct tail_opts o = fx_opts(f);
+	int		 w;
 
 	/* The new file needs the only descriptor: the old is read first. */
 	o.max_open = 1;
@@ -470,8 +473,8 @@ sc_rotate_at_cap(struct fx *f)
 static void
 sc_rename_let_go(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
-	int			all, del;
+	struct tail_opts o = fx_opts(f);
+	int		 all, del;
 
 	o.rotate_wait = 0.1;
 	put(f, "a.log", "");
@@ -496,7 +499,7 @@ sc_rename_let_go(struct fx *f)
 static void
 sc_copytruncate(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
+	struct tail_opts o = fx_opts(f);
 
 	o.from_start = 1;
 	put(f, "a.log", "aaaa\nbbbb\n");
@@ -517,7 +520,7 @@ sc_copytruncate(struct fx *f)
 static void
 sc_truncate_refill(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
+	struct tail_opts o = fx_opts(f);
 
 	o.from_start = 1;
 	put(f, "a.log", "aaaa\n");
@@ -535,8 +538,8 @@ sc_truncate_refill(struct fx *f)
 static void
 sc_delete_recreate(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
-	int			w, all, del;
+	struct tail_opts o = fx_opts(f);
+	int		 w, all, del;
 
 	w = wopen(f, "a.log");
 	START(f, &o, "a.log");
@@ -560,8 +563,8 @@ sc_delete_recreate(struct fx *f)
 static void
 sc_vanish_return(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
-	int			all, del;
+	struct tail_opts o = fx_opts(f);
+	int		 all, del;
 
 	put(f, "a.log", "x\n");
 	START(f, &o, "a.log");
@@ -582,7 +585,7 @@ sc_vanish_return(struct fx *f)
 static void
 sc_dir_later(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
+	struct tail_opts o = fx_opts(f);
 
 	/* Nothing to watch yet: only the periodic check can see it. */
 	o.poll_interval = 0.05;
@@ -605,7 +608,7 @@ sc_dir_later(struct fx *f)
 static void
 sc_glob_later(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
+	struct tail_opts o = fx_opts(f);
 
 	put(f, "a.log", "old\n");
 	put(f, ".hidden.log", "no\n");
@@ -625,8 +628,8 @@ sc_glob_later(struct fx *f)
 static void
 sc_rename_in_glob(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
-	int			w;
+	struct tail_opts o = fx_opts(f);
+	int		 w;
 
 	w = wopen(f, "a.log");
 	START(f, &o, "a.log*");
@@ -648,8 +651,8 @@ sc_rename_in_glob(struct fx *f)
 static void
 sc_long_lines(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
-	char			buf[128];
+	struct tail_opts o = fx_opts(f);
+	char		 buf[128];
 
 	o.max_line = 10;
 	put(f, "a.log", "");
@@ -674,7 +677,7 @@ sc_long_lines(struct fx *f)
 static void
 sc_start_in_long_line(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
+	struct tail_opts o = fx_opts(f);
 
 	o.max_line = 10;
 	put(f, "a.log", "ok\nzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz");
@@ -688,12 +691,12 @@ sc_start_in_long_line(struct fx *f)
 static void
 sc_max_open(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
-	struct tail_stats	st;
-	int			i, all, del;
+	struct tail_opts  o = fx_opts(f);
+	struct tail_stats st;
+	int		  i, all, del;
 
 	o.max_open = 1;
-	o.poll_interval = 0.05;		/* closed files are found by it */
+	o.poll_interval = 0.05; /* closed files are found by it */
 	put(f, "a.log", "");
 	put(f, "b.log", "");
 	put(f, "c.log", "");
@@ -726,10 +729,10 @@ sc_max_open(struct fx *f)
 static void
 sc_many_lines(struct fx *f)
 {
-	struct tail_opts	 o = fx_opts(f);
-	char			*big, want[32];
-	size_t			 i, len = 0, n = 200000;
-	int			 fd;
+	struct tail_opts o = fx_opts(f);
+	char		*big, want[32];
+	size_t		 i, len = 0, n = 200000;
+	int		 fd;
 
 	o.from_start = 1;
 	big = malloc(n * 16);
@@ -761,7 +764,7 @@ mklink(const struct fx *f, const char *target, const char *name)
 static void
 relink(const struct fx *f, const char *target, const char *name)
 {
-	char	tmp[PATH_MAX];
+	char tmp[PATH_MAX];
 
 	snprintf(tmp, sizeof(tmp), "%s.new", fx_path(f, name));
 	cr_assert_eq(symlink(target, tmp), 0);
@@ -782,8 +785,8 @@ mkdir_in(const struct fx *f, const char *name)
 static void
 sc_link_repoint(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
-	int			w;
+	struct tail_opts o = fx_opts(f);
+	int		 w;
 
 	mkdir_in(f, "sub");
 	put(f, "sub/x.1.log", "0\n");
@@ -830,8 +833,8 @@ sc_link_repoint(struct fx *f)
 static void
 sc_link_target_rotated(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
-	int			w;
+	struct tail_opts o = fx_opts(f);
+	int		 w;
 
 	mkdir_in(f, "pods");
 	mkdir_in(f, "containers");
@@ -842,7 +845,8 @@ sc_link_target_rotated(struct fx *f)
 	step(f);
 	EXPECT(f, "app.log|1");
 	cr_assert_eq(rename(fx_path(f, "pods/0.log"),
-	    fx_path(f, "pods/0.log.20261206-101010")), 0);
+			 fx_path(f, "pods/0.log.20261206-101010")),
+	    0);
 	step(f);
 	EXPECT_NONE(f);
 	wput(w, "2\n");
@@ -862,7 +866,7 @@ sc_link_target_rotated(struct fx *f)
 static void
 sc_link_dirs(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
+	struct tail_opts o = fx_opts(f);
 
 	mkdir_in(f, "g1");
 	put(f, "g1/bot.log", "");
@@ -902,7 +906,7 @@ sc_link_dirs(struct fx *f)
 static void
 sc_link_burst(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
+	struct tail_opts o = fx_opts(f);
 
 	put(f, "x.1.log", "");
 	mklink(f, "x.1.log", "a.log");
@@ -941,7 +945,7 @@ sc_link_burst(struct fx *f)
 static void
 sc_rename_burst(struct fx *f)
 {
-	struct tail_opts	o = fx_opts(f);
+	struct tail_opts o = fx_opts(f);
 
 	put(f, "a.log", "");
 	START(f, &o, "a.log");
@@ -970,8 +974,8 @@ sc_rename_burst(struct fx *f)
 }
 
 static const struct scenario {
-	const char	*name;
-	void		(*run)(struct fx *);
+	const char *name;
+	void (*run)(struct fx *);
 } scenarios[] = {
 	{ "start_at_end", sc_start_at_end },
 	{ "from_start_crlf", sc_from_start_crlf },
@@ -997,17 +1001,17 @@ static const struct scenario {
 	{ "rename_burst", sc_rename_burst },
 };
 
-#define NSCEN	(sizeof(scenarios) / sizeof(scenarios[0]))
+#define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 
 struct sc_param {
-	int	idx;
-	int	inotify;
+	int idx;
+	int inotify;
 };
 
 ParameterizedTestParameters(tail, scenario)
 {
-	static struct sc_param	p[2 * NSCEN];
-	size_t			i;
+	static struct sc_param p[2 * NSCEN];
+	size_t		       i;
 
 	for (i = 0; i < 2 * NSCEN; i++) {
 		p[i].idx = (int)(i / 2);
@@ -1018,7 +1022,7 @@ ParameterizedTestParameters(tail, scenario)
 
 ParameterizedTest(struct sc_param *p, tail, scenario)
 {
-	struct fx	f;
+	struct fx f;
 
 	fx_init(&f, p->inotify, scenarios[p->idx].name);
 	scenarios[p->idx].run(&f);
@@ -1030,7 +1034,7 @@ ParameterizedTest(struct sc_param *p, tail, scenario)
 static double
 cpu_seconds(void)
 {
-	struct rusage	ru;
+	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
@@ -1040,10 +1044,10 @@ cpu_seconds(void)
 static void
 idle_sleeps(int inotify)
 {
-	struct fx		f;
-	struct tail_opts	o;
-	double			t0, c0, wall, cpu;
-	int			i;
+	struct fx	 f;
+	struct tail_opts o;
+	double		 t0, c0, wall, cpu;
+	int		 i;
 
 	fx_init(&f, inotify, "idle");
 	o = fx_opts(&f);
@@ -1084,12 +1088,12 @@ Test(tail, idle_poll_sleeps_polling)
 
 Test(tail, big_backlog_no_wait)
 {
-	struct fx		 f;
-	struct tail_opts	 o;
-	char			*line;
-	size_t			 i, n = 20000, first;
-	double			 t0, wall;
-	int			 fd;
+	struct fx	 f;
+	struct tail_opts o;
+	char		*line;
+	size_t		 i, n = 20000, first;
+	double		 t0, wall;
+	int		 fd;
 
 	/* 20 MB: more than one poll reads of a file; the rest comes next. */
 	fx_init(&f, 1, "backlog");
@@ -1149,8 +1153,10 @@ Test(tail, every_fd_cloexec)
 		    strcmp(target, f.dir) == 0)
 			continue;
 		checked++;
-		cr_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC, "%s lacks "
-		    "close-on-exec", target);
+		cr_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC,
+		    "%s lacks "
+		    "close-on-exec",
+		    target);
 	}
 	closedir(d);
 	cr_assert_eq(inot, 1);
@@ -1160,12 +1166,12 @@ Test(tail, every_fd_cloexec)
 
 Test(tail, queue_overflow_rescans)
 {
-	struct fx		 f;
-	struct tail_opts	 o;
-	struct tail_stats	 st;
-	FILE			*fp;
-	int			 max = 0, i, wa, wb;
-	size_t			 na = 0, nb = 0, k;
+	struct fx	  f;
+	struct tail_opts  o;
+	struct tail_stats st;
+	FILE		 *fp;
+	int		  max = 0, i, wa, wb;
+	size_t		  na = 0, nb = 0, k;
 
 	fp = fopen("/proc/sys/fs/inotify/max_queued_events", "r");
 	cr_assert_not_null(fp);
@@ -1174,7 +1180,7 @@ Test(tail, queue_overflow_rescans)
 	cr_assert(max > 0 && max <= 1 << 20);
 
 	fx_init(&f, 1, "overflow");
-	o = fx_opts(&f);		/* no periodic check: events only */
+	o = fx_opts(&f); /* no periodic check: events only */
 	put(&f, "a.log", "");
 	put(&f, "b.log", "");
 	START(&f, &o, "*.log");
@@ -1206,11 +1212,11 @@ Test(tail, queue_overflow_rescans)
 
 Test(tail, one_instance)
 {
-	struct fx		 f;
-	struct tail_opts	 o;
-	struct tail		*t2;
-	const char		*pats[1];
-	char			 err[128];
+	struct fx	 f;
+	struct tail_opts o;
+	struct tail	*t2;
+	const char	*pats[1];
+	char		 err[128];
 
 	fx_init(&f, 1, "one");
 	o = fx_opts(&f);
@@ -1229,20 +1235,22 @@ Test(tail, one_instance)
 Test(tail, bad_patterns)
 {
 	static const struct {
-		const char	*pat;
-		const char	*err;
+		const char *pat;
+		const char *err;
 	} cases[] = {
-		{ "/var/log/*/bot.log", "/var/log/*/bot.log: the directory "
+		{ "/var/log/*/bot.log",
+		    "/var/log/*/bot.log: the directory "
 		    "part must not be a glob pattern" },
-		{ "logs[12]/a.log", "logs[12]/a.log: the directory part must "
+		{ "logs[12]/a.log",
+		    "logs[12]/a.log: the directory part must "
 		    "not be a glob pattern" },
 		{ "/var/log/", "/var/log/: not a file name" },
 		{ "", ": not a file name" },
 	};
-	struct tail_opts	o;
-	const char		*pats[2];
-	char			 err[128];
-	size_t			 i;
+	struct tail_opts o;
+	const char	*pats[2];
+	char		 err[128];
+	size_t		 i;
 
 	memset(&o, 0, sizeof(o));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -1260,12 +1268,12 @@ Test(tail, bad_patterns)
 static int
 new_inotify_fd(void (*init)(void))
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		 link[PATH_MAX], target[64];
-	int		 before[64], nb = 0, fd = -1, i, f;
-	ssize_t		 n;
-	int		 pass;
+	DIR	      *d;
+	struct dirent *de;
+	char	       link[PATH_MAX], target[64];
+	int	       before[64], nb = 0, fd = -1, i, f;
+	ssize_t	       n;
+	int	       pass;
 
 	for (pass = 0; pass < 2; pass++) {
 		if (pass == 1)
@@ -1304,7 +1312,7 @@ lib_init(void)
 
 Test(inotifytools, descriptor_lacks_cloexec)
 {
-	int	fd;
+	int fd;
 
 	fd = new_inotify_fd(lib_init);
 	cr_assert(fd >= 0);
@@ -1320,10 +1328,10 @@ on_alarm(int sig)
 
 Test(inotifytools, waits_in_whole_seconds)
 {
-	struct sigaction	sa;
-	struct itimerval	it;
-	char			dir[64];
-	double			t0, dt;
+	struct sigaction sa;
+	struct itimerval it;
+	char		 dir[64];
+	double		 t0, dt;
 
 	tmpdir_make(dir, sizeof(dir));
 	cr_assert(inotifytools_initialize());
@@ -1353,9 +1361,9 @@ Test(inotifytools, waits_in_whole_seconds)
 
 Test(inotifytools, one_watch_per_name)
 {
-	struct inotify_event	*ev;
-	char			 dir[64], a[96], a1[96];
-	int			 fd, wd_old;
+	struct inotify_event *ev;
+	char		      dir[64], a[96], a1[96];
+	int		      fd, wd_old;
 
 	tmpdir_make(dir, sizeof(dir));
 	snprintf(a, sizeof(a), "%s/a.log", dir);
@@ -1385,11 +1393,11 @@ Test(inotifytools, one_watch_per_name)
 /* Positions for restart state: every byte of a path comes back. */
 Test(tail, pos_codec)
 {
-	static const char	 odd[] = "/var/log/a b\"c\\d\n\xff.log";
-	struct tail_pos		 p, q;
-	struct buf		 b;
-	char			 err[128], *path;
-	size_t			 at;
+	static const char odd[] = "/var/log/a b\"c\\d\n\xff.log";
+	struct tail_pos	  p, q;
+	struct buf	  b;
+	char		  err[128], *path;
+	size_t		  at;
 
 	memset(&p, 0, sizeof(p));
 	p.path = odd;
@@ -1402,11 +1410,13 @@ Test(tail, pos_codec)
 	p.size = 123456789013ULL;
 	buf_init(&b);
 	tail_pos_encode(&p, &b);
-	cr_assert_str_eq(b.p, " \"/var/log/a\\x20b\\x22c\\x5cd\\x0a\\xff.log\" "
+	cr_assert_str_eq(b.p,
+	    " \"/var/log/a\\x20b\\x22c\\x5cd\\x0a\\xff.log\" "
 	    "18446744073709551615 0 123456789012 256 0123456789abcdef "
 	    "1796523456123456789 123456789013");
 	cr_assert_eq(tail_pos_decode(TAIL_POS_VERSION, b.p, b.len, &q, &path,
-	    &at, err, sizeof(err)), 0, "%s", err);
+			 &at, err, sizeof(err)),
+	    0, "%s", err);
 	cr_assert_eq(q.saved, p.saved);
 	cr_assert_eq(q.size, p.size);
 	cr_assert_str_eq(q.path, odd);
@@ -1420,16 +1430,16 @@ Test(tail, pos_codec)
 }
 
 struct bad_pos {
-	const char	*in;
-	size_t		 at;
-	const char	*err;
-	uint64_t	 version;
+	const char *in;
+	size_t	    at;
+	const char *err;
+	uint64_t    version;
 };
 
 /* A position that cannot be used says where in its fields and why. */
 Test(tail, pos_decode_errors)
 {
-	static const struct bad_pos	cases[] = {
+	static const struct bad_pos cases[] = {
 		{ " \"x\" 1 2 3 257 0000000000000000", 11,
 		    "head length over 256", 1 },
 		{ " \"\" 1 2 3 4 0000000000000000", 1, "empty path", 1 },
@@ -1439,8 +1449,8 @@ Test(tail, pos_decode_errors)
 		    "bad escape in a string", 1 },
 		{ " \"a\tb\" 1 2 3 4 0000000000000000", 3,
 		    "byte 0x09 must be escaped in a string", 1 },
-		{ " x 1 2 3 4 0000000000000000", 1,
-		    "expected a quoted string", 1 },
+		{ " x 1 2 3 4 0000000000000000", 1, "expected a quoted string",
+		    1 },
 		{ " \"x\" 18446744073709551616 2 3 4 0000000000000000", 5,
 		    "expected a decimal number", 1 },
 		{ " \"x\" 1 2 03 4 0000000000000000", 9,
@@ -1471,15 +1481,16 @@ Test(tail, pos_decode_errors)
 		{ " \"x\" 1 2 3 4 0000000000000000 5 x", 32,
 		    "expected a decimal number", 3 },
 	};
-	struct tail_pos	 p;
-	char		 err[128], *path;
-	size_t		 i, at;
+	struct tail_pos p;
+	char		err[128], *path;
+	size_t		i, at;
 
 	for (i = 0; i < NELEM(cases); i++) {
 		err[0] = '\0';
 		cr_assert_eq(tail_pos_decode(cases[i].version, cases[i].in,
-		    strlen(cases[i].in), &p, &path, &at, err, sizeof(err)), -1,
-		    "case %zu", i);
+				 strlen(cases[i].in), &p, &path, &at, err,
+				 sizeof(err)),
+		    -1, "case %zu", i);
 		cr_assert_null(path);
 		cr_expect_str_eq(err, cases[i].err, "case %zu: %s", i, err);
 		cr_expect_eq(at, cases[i].at, "case %zu: at %zu", i, at);
@@ -1494,9 +1505,9 @@ Test(tail, pos_decode_errors)
  */
 Test(tail, closed_reader_renamed_away_counted)
 {
-	struct fx		f;
-	struct tail_opts	o;
-	struct tail_file	tf;
+	struct fx	 f;
+	struct tail_opts o;
+	struct tail_file tf;
 
 	fx_init(&f, 0, "capped");
 	o = fx_opts(&f);

@@ -18,9 +18,9 @@
 static int
 parse_copy(enum ts_format fmt, const char *s, double *out)
 {
-	size_t	 n = strlen(s);
-	char	*p = xmalloc(n ? n : 1);
-	int	 rc;
+	size_t n = strlen(s);
+	char  *p = xmalloc(n ? n : 1);
+	int    rc;
 
 	if (n > 0)
 		memcpy(p, s, n);
@@ -33,7 +33,7 @@ TestSuite(ts_bad);
 
 Test(ts_bad, rfc3339)
 {
-	static const char	*bad[] = {
+	static const char *bad[] = {
 		"",
 		"Z",
 		"2025-11-24",
@@ -99,8 +99,8 @@ Test(ts_bad, rfc3339)
 		"1764020763412",
 		"1764020763.412",
 	};
-	size_t	i;
-	double	v;
+	size_t i;
+	double v;
 
 	for (i = 0; i < NELEM(bad); i++)
 		cr_expect_eq(parse_copy(TS_RFC3339, bad[i], &v), -1,
@@ -109,7 +109,7 @@ Test(ts_bad, rfc3339)
 
 Test(ts_bad, epoch)
 {
-	static const char	*bad[] = {
+	static const char *bad[] = {
 		"",
 		"-",
 		"+1",
@@ -142,11 +142,14 @@ Test(ts_bad, epoch)
 		"\"1764020763412\"",
 		"2025-11-24T21:46:03.412Z",
 	};
-	static const enum ts_format	fmts[] = {
-		TS_EPOCH_S, TS_EPOCH_MS, TS_EPOCH_US, TS_EPOCH_NS,
+	static const enum ts_format fmts[] = {
+		TS_EPOCH_S,
+		TS_EPOCH_MS,
+		TS_EPOCH_US,
+		TS_EPOCH_NS,
 	};
-	size_t	i, k;
-	double	v;
+	size_t i, k;
+	double v;
 
 	for (k = 0; k < NELEM(fmts); k++)
 		for (i = 0; i < NELEM(bad); i++)
@@ -157,7 +160,7 @@ Test(ts_bad, epoch)
 
 Test(ts_bad, unknown_format)
 {
-	double	v;
+	double v;
 
 	cr_expect_eq(ts_parse((enum ts_format)0, "1", 1, &v), -1);
 	cr_expect_eq(ts_parse((enum ts_format)99, "1", 1, &v), -1);
@@ -168,16 +171,18 @@ TestSuite(ts_good);
 /* Exact doubles: each must equal the correctly rounded literal. */
 Test(ts_good, table)
 {
-	static const char	longfrac[] = "2025-11-24T21:46:03.412"
+	static const char longfrac[] =
+	    "2025-11-24T21:46:03.412"
 	    "000000000000000000000000000000000000000000000000000000000000"
 	    "000000000000000000000000000000000000000000000000000000000000Z";
-	static const char	longms[] = "1764020763412."
+	static const char longms[] =
+	    "1764020763412."
 	    "000000000000000000000000000000000000000000000000000000000000"
 	    "000000000000000000000000000000000000000000000000000000000001";
 	static const struct {
-		enum ts_format	 fmt;
-		const char	*s;
-		double		 want;
+		enum ts_format fmt;
+		const char    *s;
+		double	       want;
 	} t[] = {
 		{ TS_RFC3339, "2025-11-24T21:46:03.412Z", 1764020763.412 },
 		{ TS_RFC3339, "2025-11-24t21:46:03.412z", 1764020763.412 },
@@ -247,8 +252,8 @@ Test(ts_good, table)
 		{ TS_EPOCH_S, "123456789012345678901234567890",
 		    123456789012345678901234567890.0 },
 	};
-	size_t	i;
-	double	v;
+	size_t i;
+	double v;
 
 	for (i = 0; i < NELEM(t); i++) {
 		v = -12345.0;
@@ -265,56 +270,74 @@ Test(ts_good, table)
  */
 Test(ts_good, every_day_and_offset)
 {
-	static const int	mdays[] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
+	static const int mdays[] = {
+		31,
+		28,
+		31,
+		30,
+		31,
+		30,
+		31,
+		31,
+		30,
+		31,
+		30,
+		31,
 	};
-	char	s[64];
-	double	v, want;
-	long	day = -3653;		/* 1960-01-01 */
-	int	y, m, d, n, off;
+	char   s[64];
+	double v, want;
+	long   day = -3653; /* 1960-01-01 */
+	int    y, m, d, n, off;
 
 	for (y = 1960; y <= 2100; y++) {
 		for (m = 1; m <= 12; m++) {
-			n = mdays[m - 1] + (m == 2 && y % 4 == 0 &&
-			    (y % 100 != 0 || y % 400 == 0));
+			n = mdays[m - 1] +
+			    (m == 2 && y % 4 == 0 &&
+				(y % 100 != 0 || y % 400 == 0));
 			for (d = 1; d <= n; d++, day++) {
 				snprintf(s, sizeof(s),
 				    "%04d-%02d-%02dT12:34:56Z", y, m, d);
 				cr_assert_eq(parse_copy(TS_RFC3339, s, &v), 0,
 				    "rejected %s", s);
 				want = (double)day * 86400 + 45296;
-				cr_assert(v == want, "%s: got %.17g, want "
-				    "%.17g", s, v, want);
+				cr_assert(v == want,
+				    "%s: got %.17g, want "
+				    "%.17g",
+				    s, v, want);
 			}
-			snprintf(s, sizeof(s), "%04d-%02d-%02dT00:00:00Z",
-			    y, m, n + 1);
+			snprintf(s, sizeof(s), "%04d-%02d-%02dT00:00:00Z", y, m,
+			    n + 1);
 			cr_assert_eq(parse_copy(TS_RFC3339, s, &v), -1,
 			    "accepted %s", s);
 		}
 	}
-	cr_assert_eq(day, 47847);	/* 2101-01-01 */
+	cr_assert_eq(day, 47847); /* 2101-01-01 */
 
 	for (off = -(23 * 60 + 45); off <= 23 * 60 + 45; off += 15) {
-		int	a = off < 0 ? -off : off;
-		double	base = 1764020763.0;
-		long	local = 1764020763 + off * 60;
-		long	ld = local / 86400, ls = local % 86400;
+		int    a = off < 0 ? -off : off;
+		double base = 1764020763.0;
+		long   local = 1764020763 + off * 60;
+		long   ld = local / 86400, ls = local % 86400;
 
 		/* Days since 1970 back to a civil date, the slow way. */
-		for (y = 1970; ld >= 365 + (y % 4 == 0 && (y % 100 != 0 ||
-		    y % 400 == 0)); y++)
-			ld -= 365 + (y % 4 == 0 && (y % 100 != 0 ||
-			    y % 400 == 0));
-		for (m = 1; ; m++) {
-			n = mdays[m - 1] + (m == 2 && y % 4 == 0 &&
-			    (y % 100 != 0 || y % 400 == 0));
+		for (y = 1970;
+		     ld >= 365 + (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+		     y++)
+			ld -= 365 +
+			    (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+		for (m = 1;; m++) {
+			n = mdays[m - 1] +
+			    (m == 2 && y % 4 == 0 &&
+				(y % 100 != 0 || y % 400 == 0));
 			if (ld < n)
 				break;
 			ld -= n;
 		}
-		snprintf(s, sizeof(s), "%04d-%02d-%02dT%02ld:%02ld:%02ld%c"
-		    "%02d:%02d", y, m, (int)ld + 1, ls / 3600, ls / 60 % 60,
-		    ls % 60, off < 0 ? '-' : '+', a / 60, a % 60);
+		snprintf(s, sizeof(s),
+		    "%04d-%02d-%02dT%02ld:%02ld:%02ld%c"
+		    "%02d:%02d",
+		    y, m, (int)ld + 1, ls / 3600, ls / 60 % 60, ls % 60,
+		    off < 0 ? '-' : '+', a / 60, a % 60);
 		cr_assert_eq(parse_copy(TS_RFC3339, s, &v), 0, "rejected %s",
 		    s);
 		cr_assert(v == base, "%s: got %.17g", s, v);
@@ -326,8 +349,8 @@ TestSuite(ts_names);
 Test(ts_names, round_trip)
 {
 	static const struct {
-		const char	*name;
-		enum ts_format	 fmt;
+		const char    *name;
+		enum ts_format fmt;
 	} t[] = {
 		{ "epoch_s", TS_EPOCH_S },
 		{ "epoch_ms", TS_EPOCH_MS },
@@ -335,11 +358,20 @@ Test(ts_names, round_trip)
 		{ "epoch_ns", TS_EPOCH_NS },
 		{ "rfc3339", TS_RFC3339 },
 	};
-	static const char	*unknown[] = {
-		"", "epoch", "epoch_", "epoch_S", "EPOCH_MS", "epoch_ms ",
-		" rfc3339", "rfc3339x", "rfc", "iso8601", "epoch_sec",
+	static const char *unknown[] = {
+		"",
+		"epoch",
+		"epoch_",
+		"epoch_S",
+		"EPOCH_MS",
+		"epoch_ms ",
+		" rfc3339",
+		"rfc3339x",
+		"rfc",
+		"iso8601",
+		"epoch_sec",
 	};
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < NELEM(t); i++) {
 		cr_expect_eq(ts_format_byname(t[i].name), t[i].fmt, "%s",

@@ -24,53 +24,53 @@
 #endif
 
 static const char cert_pem[] =
-	"-----BEGIN CERTIFICATE-----\n"
-	"MIIBmzCCAUGgAwIBAgIUYqFGAtSUN1gOK5qIrByIWINw7P0wCgYIKoZIzj0EAwIw\n"
-	"FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNTE1NTgzM1oYDzIxMjYxMTAx\n"
-	"MTU1ODMzWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO\n"
-	"PQMBBwNCAARiWmrJ8vQn+ExU1qaRFX6/g+FmNykzFPW7uuP9ZE7IlP0k9VuNFG3a\n"
-	"F7EVPV+M9u91vZH7cJIBzyKiMwtRziA0o28wbTAdBgNVHQ4EFgQUU1t7rurMRZNF\n"
-	"0NQFMwJRO1IGNe8wHwYDVR0jBBgwFoAUU1t7rurMRZNF0NQFMwJRO1IGNe8wDwYD\n"
-	"VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwCgYIKoZI\n"
-	"zj0EAwIDSAAwRQIhAPvpJCGPH3mr7XyqBXFNhsKBWA3oZcmzF2rxLrTvjyT6AiBk\n"
-	"i71Dkyz7nGIUg/Cz74tLRqb/+wuE7DbtYqP31vpzHQ==\n"
-	"-----END CERTIFICATE-----\n";
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBmzCCAUGgAwIBAgIUYqFGAtSUN1gOK5qIrByIWINw7P0wCgYIKoZIzj0EAwIw\n"
+    "FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNTE1NTgzM1oYDzIxMjYxMTAx\n"
+    "MTU1ODMzWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO\n"
+    "PQMBBwNCAARiWmrJ8vQn+ExU1qaRFX6/g+FmNykzFPW7uuP9ZE7IlP0k9VuNFG3a\n"
+    "F7EVPV+M9u91vZH7cJIBzyKiMwtRziA0o28wbTAdBgNVHQ4EFgQUU1t7rurMRZNF\n"
+    "0NQFMwJRO1IGNe8wHwYDVR0jBBgwFoAUU1t7rurMRZNF0NQFMwJRO1IGNe8wDwYD\n"
+    "VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwCgYIKoZI\n"
+    "zj0EAwIDSAAwRQIhAPvpJCGPH3mr7XyqBXFNhsKBWA3oZcmzF2rxLrTvjyT6AiBk\n"
+    "i71Dkyz7nGIUg/Cz74tLRqb/+wuE7DbtYqP31vpzHQ==\n"
+    "-----END CERTIFICATE-----\n";
 
 static const char key_pem[] =
-	"-----BEGIN PRIVATE KEY-----\n"
-	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgBd9h25klyiGMrpin\n"
-	"s3I/yo8Y0CXM5PNZtE62EfaT26WhRANCAARiWmrJ8vQn+ExU1qaRFX6/g+FmNykz\n"
-	"FPW7uuP9ZE7IlP0k9VuNFG3aF7EVPV+M9u91vZH7cJIBzyKiMwtRziA0\n"
-	"-----END PRIVATE KEY-----\n";
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgBd9h25klyiGMrpin\n"
+    "s3I/yo8Y0CXM5PNZtE62EfaT26WhRANCAARiWmrJ8vQn+ExU1qaRFX6/g+FmNykz\n"
+    "FPW7uuP9ZE7IlP0k9VuNFG3aF7EVPV+M9u91vZH7cJIBzyKiMwtRziA0\n"
+    "-----END PRIVATE KEY-----\n";
 
 static const char enc_key_pem[] =
-	"-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
-	"MIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAhHq3n8oZ2WhAICCAAw\n"
-	"-----END ENCRYPTED PRIVATE KEY-----\n";
+    "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
+    "MIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAhHq3n8oZ2WhAICCAAw\n"
+    "-----END ENCRYPTED PRIVATE KEY-----\n";
 
 static const char old_enc_key_pem[] =
-	"-----BEGIN EC PRIVATE KEY-----\n"
-	"Proc-Type: 4,ENCRYPTED\n"
-	"DEK-Info: AES-128-CBC,0A5E4E0B3C51A9A1D3D2C4B0E3B1F1AA\n"
-	"\n"
-	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgBd9h25klyiGMrpin\n"
-	"-----END EC PRIVATE KEY-----\n";
+    "-----BEGIN EC PRIVATE KEY-----\n"
+    "Proc-Type: 4,ENCRYPTED\n"
+    "DEK-Info: AES-128-CBC,0A5E4E0B3C51A9A1D3D2C4B0E3B1F1AA\n"
+    "\n"
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgBd9h25klyiGMrpin\n"
+    "-----END EC PRIVATE KEY-----\n";
 
 /* Cost 4 (the least) keeps the tests fast; the format is the same. */
-#define HASH_2Y	"$2y$04$YTQMbyNItbDN8MylPJOiMe6oZoWJMIyIp47y5xfTv7DtiK/VxfING"
-#define PASS_2Y	"s3cret"
-#define HASH_2A	"$2a$04$1nZ5Z7pAbSEfrYdKN3r0POA0x10Xo6.9sgiEXAgyZA4/FZJiggTf2"
-#define PASS_2A	"pa:ss w\xc3\xb6rd"
-#define HASH_2B	"$2b$04$Pk..Pj7VsyNkigf0RW5ty.J3aHOZ6.bBI.E/paQg5KR/qBDh3cNEm"
-#define PASS_2B	""
+#define HASH_2Y "$2y$04$YTQMbyNItbDN8MylPJOiMe6oZoWJMIyIp47y5xfTv7DtiK/VxfING"
+#define PASS_2Y "s3cret"
+#define HASH_2A "$2a$04$1nZ5Z7pAbSEfrYdKN3r0POA0x10Xo6.9sgiEXAgyZA4/FZJiggTf2"
+#define PASS_2A "pa:ss w\xc3\xb6rd"
+#define HASH_2B "$2b$04$Pk..Pj7VsyNkigf0RW5ty.J3aHOZ6.bBI.E/paQg5KR/qBDh3cNEm"
+#define PASS_2B ""
 
-static char	dir[64];
+static char dir[64];
 
 static void
 put(const char *name, const void *data, size_t len)
 {
-	char	path[256];
-	int	fd;
+	char path[256];
+	int  fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	cr_assert_neq(fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), -1,
@@ -89,8 +89,8 @@ puts_file(const char *name, const char *text)
 static void
 setup(void)
 {
-	static const char	bin[] = "\x30\x82\x01\x00\0\0\x01";
-	char			path[256];
+	static const char bin[] = "\x30\x82\x01\x00\0\0\x01";
+	char		  path[256];
 
 	strcpy(dir, "/tmp/test_webconfig.XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
@@ -131,7 +131,7 @@ TestSuite(webconfig, .init = setup, .fini = teardown, .timeout = 60);
 static char *
 expand(const char *tmpl, const char *path)
 {
-	struct buf	b;
+	struct buf b;
 
 	buf_init(&b);
 	for (; *tmpl != '\0'; tmpl++)
@@ -159,108 +159,107 @@ load_text(const char *yaml, char *path, size_t pathlen, char *err,
 Test(webconfig, bad_files_name_every_error_and_its_place)
 {
 	static const struct {
-		const char	*yaml;
-		const char	*err;
+		const char *yaml;
+		const char *err;
 	} cases[] = {
 		/* the encoding, the syntax */
 		{ "basic_auth_users:\n  a\xc3\xa9: \"\xff\xfe\"\n",
-		  "@:2:8: invalid leading UTF-8 octet" },
-		{ "x: \xc3\xa9\xc3\n",
-		  "@:1:6: invalid trailing UTF-8 octet" },
+		    "@:2:8: invalid leading UTF-8 octet" },
+		{ "x: \xc3\xa9\xc3\n", "@:1:6: invalid trailing UTF-8 octet" },
 		{ "tls_server_config:\n\tcert_file: c.pem\n",
-		  "@:2:1: found character that cannot start any token (while "
-		  "scanning for the next token at line 2)" },
+		    "@:2:1: found character that cannot start any token (while "
+		    "scanning for the next token at line 2)" },
 		{ "tls_server_config:\n  cert_file: [a\n",
-		  "@:3:1: did not find expected ',' or ']' (while parsing a "
-		  "flow sequence at line 2)" },
+		    "@:3:1: did not find expected ',' or ']' (while parsing a "
+		    "flow sequence at line 2)" },
 		{ "tls_server_config:\n  cert_file: *nothere\n",
-		  "@:2:14: found undefined alias" },
+		    "@:2:14: found undefined alias" },
 		{ "tls_server_config: {\n",
-		  "@:2:1: did not find expected node content (while parsing a "
-		  "flow node at line 2)" },
+		    "@:2:1: did not find expected node content (while parsing a "
+		    "flow node at line 2)" },
 		{ "basic_auth_users: {}\n---\nbasic_auth_users: {}\n",
-		  "@:2:1: a second YAML document; only one is read" },
+		    "@:2:1: a second YAML document; only one is read" },
 		/* the root */
 		{ "just some text\n",
-		  "@:1:1: web configuration: expected a mapping, found a "
-		  "scalar" },
+		    "@:1:1: web configuration: expected a mapping, found a "
+		    "scalar" },
 		{ "- tls_server_config\n",
-		  "@:1:1: web configuration: expected a mapping, found a "
-		  "sequence" },
+		    "@:1:1: web configuration: expected a mapping, found a "
+		    "sequence" },
 		{ "basic_auth_users: {}\ntls_server_confg: {}\n",
-		  "@:2:1: unknown key \"tls_server_confg\" (expected "
-		  "basic_auth_users, http_server_config or "
-		  "tls_server_config)" },
+		    "@:2:1: unknown key \"tls_server_confg\" (expected "
+		    "basic_auth_users, http_server_config or "
+		    "tls_server_config)" },
 		{ "? [basic_auth_users]\n: {}\n",
-		  "@:1:3: web configuration: expected a string key, found a "
-		  "sequence" },
+		    "@:1:3: web configuration: expected a string key, found a "
+		    "sequence" },
 		{ "basic_auth_users: {}\n\nbasic_auth_users: {}\n",
-		  "@:3:1: web configuration: \"basic_auth_users\" repeated "
-		  "(first at line 1)" },
+		    "@:3:1: web configuration: \"basic_auth_users\" repeated "
+		    "(first at line 1)" },
 		/* tls_server_config */
 		{ "tls_server_config: [c.pem, k.pem]\n",
-		  "@:1:20: tls_server_config: expected a mapping, found a "
-		  "sequence" },
+		    "@:1:20: tls_server_config: expected a mapping, found a "
+		    "sequence" },
 		{ "tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n"
 		  "  min_version: TLS13\n",
-		  "@:4:3: tls_server_config: \"min_version\" is not supported" },
+		    "@:4:3: tls_server_config: \"min_version\" is not supported" },
 		{ "tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n"
 		  "  client_ca_file: c.pem\n",
-		  "@:4:3: tls_server_config: \"client_ca_file\" is not "
-		  "supported" },
+		    "@:4:3: tls_server_config: \"client_ca_file\" is not "
+		    "supported" },
 		{ "tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n"
 		  "  client_auth_type: RequireAndVerifyClientCert\n",
-		  "@:4:21: client_auth_type \"RequireAndVerifyClientCert\" is "
-		  "not supported: client certificates are not checked, only "
-		  "NoClientCert is accepted" },
+		    "@:4:21: client_auth_type \"RequireAndVerifyClientCert\" is "
+		    "not supported: client certificates are not checked, only "
+		    "NoClientCert is accepted" },
 		{ "tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n"
 		  "  client_auth_type: [NoClientCert]\n",
-		  "@:4:21: client_auth_type: expected a string, found a "
-		  "sequence" },
+		    "@:4:21: client_auth_type: expected a string, found a "
+		    "sequence" },
 		{ "tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n"
 		  "  certfile: c.pem\n",
-		  "@:4:3: tls_server_config: unknown key \"certfile\" (expected "
-		  "cert_file, key_file or client_auth_type)" },
+		    "@:4:3: tls_server_config: unknown key \"certfile\" (expected "
+		    "cert_file, key_file or client_auth_type)" },
 		{ "tls_server_config:\n  cert_file: c.pem\n  cert_file: k.pem\n"
 		  "  key_file: k.pem\n",
-		  "@:3:3: tls_server_config: \"cert_file\" repeated (first at "
-		  "line 2)" },
+		    "@:3:3: tls_server_config: \"cert_file\" repeated (first at "
+		    "line 2)" },
 		{ "tls_server_config:\n  cert_file: c.pem\n",
-		  "@:2:3: tls_server_config: missing key_file" },
+		    "@:2:3: tls_server_config: missing key_file" },
 		{ "tls_server_config:\n  cert_file:\n  key_file: k.pem\n",
-		  "@:2:3: tls_server_config: missing cert_file" },
+		    "@:2:3: tls_server_config: missing cert_file" },
 		{ "tls_server_config:\n  cert_file: nosuch.pem\n"
 		  "  key_file: k.pem\n",
-		  "@:2:14: cert_file \"^/nosuch.pem\": No such file or "
-		  "directory" },
+		    "@:2:14: cert_file \"^/nosuch.pem\": No such file or "
+		    "directory" },
 		{ "tls_server_config:\n  cert_file: sub\n  key_file: k.pem\n",
-		  "@:2:14: cert_file \"^/sub\": not a regular file" },
+		    "@:2:14: cert_file \"^/sub\": not a regular file" },
 		{ "tls_server_config:\n  cert_file: der.bin\n"
 		  "  key_file: k.pem\n",
-		  "@:2:14: cert_file \"^/der.bin\": not PEM (binary data)" },
+		    "@:2:14: cert_file \"^/der.bin\": not PEM (binary data)" },
 		{ "tls_server_config:\n  cert_file: junk.pem\n"
 		  "  key_file: k.pem\n",
-		  "@:2:14: cert_file \"^/junk.pem\": no PEM certificate in it" },
+		    "@:2:14: cert_file \"^/junk.pem\": no PEM certificate in it" },
 		{ "tls_server_config:\n  cert_file: k.pem\n"
 		  "  key_file: c.pem\n",
-		  "@:2:14: cert_file \"^/k.pem\": no PEM certificate in it\n"
-		  "@:3:13: key_file \"^/c.pem\": no PEM private key in it" },
+		    "@:2:14: cert_file \"^/k.pem\": no PEM certificate in it\n"
+		    "@:3:13: key_file \"^/c.pem\": no PEM private key in it" },
 		{ "tls_server_config:\n  cert_file: c.pem\n"
 		  "  key_file: enc.pem\n",
-		  "@:3:13: key_file \"^/enc.pem\": encrypted keys are not "
-		  "supported" },
+		    "@:3:13: key_file \"^/enc.pem\": encrypted keys are not "
+		    "supported" },
 		{ "tls_server_config:\n  cert_file: c.pem\n"
 		  "  key_file: oldenc.pem\n",
-		  "@:3:13: key_file \"^/oldenc.pem\": encrypted keys are not "
-		  "supported" },
+		    "@:3:13: key_file \"^/oldenc.pem\": encrypted keys are not "
+		    "supported" },
 		{ "tls_server_config:\n  cert_file: \"c.pem\\0x\"\n"
 		  "  key_file: {a: b}\n",
-		  "@:2:14: cert_file: contains a NUL byte\n"
-		  "@:3:13: key_file: expected a string, found a mapping" },
+		    "@:2:14: cert_file: contains a NUL byte\n"
+		    "@:3:13: key_file: expected a string, found a mapping" },
 		/* basic_auth_users */
 		{ "basic_auth_users:\n  - alice\n",
-		  "@:2:3: basic_auth_users: expected a mapping, found a "
-		  "sequence" },
+		    "@:2:3: basic_auth_users: expected a mapping, found a "
+		    "sequence" },
 		{ "basic_auth_users:\n"
 		  "  bob: x\n"
 		  "  \"a:b\": " HASH_2Y "\n"
@@ -278,40 +277,40 @@ Test(webconfig, bad_files_name_every_error_and_its_place)
 		  "  j: $2y$04$YTQMbyNItbDN8MylPJOiMe6oZoWJMIyIp47y5xfTv7DtiK/"
 		  "VxfIN!\n"
 		  "  k: $6$rounds=5000$abc$def\n",
-		  "@:2:8: basic_auth_users: \"bob\": not a bcrypt hash "
-		  "(expected \"$2y$\", \"$2b$\" or \"$2a$\", a cost, \"$\" and "
-		  "53 characters)\n"
-		  "@:3:3: basic_auth_users: user name \"a:b\" contains \":\", "
-		  "which basic authentication cannot carry\n"
-		  "@:4:3: basic_auth_users: \"bob\" repeated (first at line 2)\n"
-		  "@:5:6: basic_auth_users: \"c\": expected a bcrypt hash, "
-		  "found a mapping\n"
-		  "@:6:5: basic_auth_users: \"e\": expected a bcrypt hash, "
-		  "found nothing\n"
-		  "@:7:3: basic_auth_users: expected a string key, found a "
-		  "sequence\n"
-		  "@:8:6: basic_auth_users: \"f\": not a bcrypt hash (expected "
-		  "\"$2y$\", \"$2b$\" or \"$2a$\", a cost, \"$\" and 53 "
-		  "characters)\n"
-		  "@:9:6: basic_auth_users: \"g\": not a bcrypt hash (expected "
-		  "\"$2y$\", \"$2b$\" or \"$2a$\", a cost, \"$\" and 53 "
-		  "characters)\n"
-		  "@:10:6: basic_auth_users: \"h\": not a bcrypt hash (expected "
-		  "\"$2y$\", \"$2b$\" or \"$2a$\", a cost, \"$\" and 53 "
-		  "characters)\n"
-		  "@:11:6: basic_auth_users: \"i\": not a bcrypt hash (expected "
-		  "\"$2y$\", \"$2b$\" or \"$2a$\", a cost, \"$\" and 53 "
-		  "characters)\n"
-		  "@:12:6: basic_auth_users: \"j\": not a bcrypt hash (expected "
-		  "\"$2y$\", \"$2b$\" or \"$2a$\", a cost, \"$\" and 53 "
-		  "characters)\n"
-		  "@:13:6: basic_auth_users: \"k\": not a bcrypt hash (expected "
-		  "\"$2y$\", \"$2b$\" or \"$2a$\", a cost, \"$\" and 53 "
-		  "characters)" },
+		    "@:2:8: basic_auth_users: \"bob\": not a bcrypt hash "
+		    "(expected \"$2y$\", \"$2b$\" or \"$2a$\", a cost, \"$\" and "
+		    "53 characters)\n"
+		    "@:3:3: basic_auth_users: user name \"a:b\" contains \":\", "
+		    "which basic authentication cannot carry\n"
+		    "@:4:3: basic_auth_users: \"bob\" repeated (first at line 2)\n"
+		    "@:5:6: basic_auth_users: \"c\": expected a bcrypt hash, "
+		    "found a mapping\n"
+		    "@:6:5: basic_auth_users: \"e\": expected a bcrypt hash, "
+		    "found nothing\n"
+		    "@:7:3: basic_auth_users: expected a string key, found a "
+		    "sequence\n"
+		    "@:8:6: basic_auth_users: \"f\": not a bcrypt hash (expected "
+		    "\"$2y$\", \"$2b$\" or \"$2a$\", a cost, \"$\" and 53 "
+		    "characters)\n"
+		    "@:9:6: basic_auth_users: \"g\": not a bcrypt hash (expected "
+		    "\"$2y$\", \"$2b$\" or \"$2a$\", a cost, \"$\" and 53 "
+		    "characters)\n"
+		    "@:10:6: basic_auth_users: \"h\": not a bcrypt hash (expected "
+		    "\"$2y$\", \"$2b$\" or \"$2a$\", a cost, \"$\" and 53 "
+		    "characters)\n"
+		    "@:11:6: basic_auth_users: \"i\": not a bcrypt hash (expected "
+		    "\"$2y$\", \"$2b$\" or \"$2a$\", a cost, \"$\" and 53 "
+		    "characters)\n"
+		    "@:12:6: basic_auth_users: \"j\": not a bcrypt hash (expected "
+		    "\"$2y$\", \"$2b$\" or \"$2a$\", a cost, \"$\" and 53 "
+		    "characters)\n"
+		    "@:13:6: basic_auth_users: \"k\": not a bcrypt hash (expected "
+		    "\"$2y$\", \"$2b$\" or \"$2a$\", a cost, \"$\" and 53 "
+		    "characters)" },
 		{ "basic_auth_users:\n  \"\": " HASH_2Y "\n  ~: " HASH_2Y "\n",
-		  "@:2:3: basic_auth_users: empty user name\n"
-		  "@:3:3: basic_auth_users: user name: expected a string, "
-		  "found nothing" },
+		    "@:2:3: basic_auth_users: empty user name\n"
+		    "@:3:3: basic_auth_users: user name: expected a string, "
+		    "found nothing" },
 		/* every section at once: all reported, in order */
 		{ "foo: 1\n"
 		  "tls_server_config:\n"
@@ -319,17 +318,17 @@ Test(webconfig, bad_files_name_every_error_and_its_place)
 		  "  max_version: TLS12\n"
 		  "basic_auth_users:\n"
 		  "  alice: secret\n",
-		  "@:1:1: unknown key \"foo\" (expected basic_auth_users, "
-		  "http_server_config or tls_server_config)\n"
-		  "@:4:3: tls_server_config: \"max_version\" is not supported\n"
-		  "@:3:3: tls_server_config: missing cert_file\n"
-		  "@:6:10: basic_auth_users: \"alice\": not a bcrypt hash "
-		  "(expected \"$2y$\", \"$2b$\" or \"$2a$\", a cost, \"$\" and "
-		  "53 characters)" },
+		    "@:1:1: unknown key \"foo\" (expected basic_auth_users, "
+		    "http_server_config or tls_server_config)\n"
+		    "@:4:3: tls_server_config: \"max_version\" is not supported\n"
+		    "@:3:3: tls_server_config: missing cert_file\n"
+		    "@:6:10: basic_auth_users: \"alice\": not a bcrypt hash "
+		    "(expected \"$2y$\", \"$2b$\" or \"$2a$\", a cost, \"$\" and "
+		    "53 characters)" },
 	};
-	struct webconfig	*wc;
-	char			 path[256], err[4096], *want;
-	size_t			 i;
+	struct webconfig *wc;
+	char		  path[256], err[4096], *want;
+	size_t		  i;
 
 	for (i = 0; i < NELEM(cases); i++) {
 		strcpy(err, "untouched");
@@ -345,7 +344,7 @@ Test(webconfig, bad_files_name_every_error_and_its_place)
 
 Test(webconfig, missing_file_and_short_error_buffer)
 {
-	char	path[256], err[4096], small[16], *want;
+	char path[256], err[4096], small[16], *want;
 
 	snprintf(path, sizeof(path), "%s/nosuch.yml", dir);
 	cr_assert_null(webconfig_load(path, err, sizeof(err)));
@@ -382,9 +381,9 @@ Test(webconfig, empty_and_null_sections_mean_plain_http)
 		"tls_server_config:\n  client_auth_type: NoClientCert\n",
 		"tls_server_config:\n  cert_file: ~\n  key_file:\n",
 	};
-	struct webconfig	*wc;
-	char			 path[256], err[4096];
-	size_t			 i;
+	struct webconfig *wc;
+	char		  path[256], err[4096];
+	size_t		  i;
 
 	for (i = 0; i < NELEM(files); i++) {
 		wc = load_text(files[i], path, sizeof(path), err, sizeof(err));
@@ -401,20 +400,19 @@ Test(webconfig, empty_and_null_sections_mean_plain_http)
 
 Test(webconfig, full_file)
 {
-	static const char	yaml[] =
-	    "# as the exporter toolkit documents it\n"
-	    "tls_server_config:\n"
-	    "  cert_file: c.pem\n"
-	    "  key_file: \"k.pem\"\n"
-	    "  client_auth_type: \"NoClientCert\"\n"
-	    "http_server_config:\n"
-	    "  http2: false\n"
-	    "basic_auth_users:\n"
-	    "  zoe: '" HASH_2B "'\n"
-	    "  alice: " HASH_2Y "\n"
-	    "  \"bob smith\": " HASH_2A "\n";
-	struct webconfig	*wc;
-	char			 path[256], err[4096], *want;
+	static const char yaml[] = "# as the exporter toolkit documents it\n"
+				   "tls_server_config:\n"
+				   "  cert_file: c.pem\n"
+				   "  key_file: \"k.pem\"\n"
+				   "  client_auth_type: \"NoClientCert\"\n"
+				   "http_server_config:\n"
+				   "  http2: false\n"
+				   "basic_auth_users:\n"
+				   "  zoe: '" HASH_2B "'\n"
+				   "  alice: " HASH_2Y "\n"
+				   "  \"bob smith\": " HASH_2A "\n";
+	struct webconfig *wc;
+	char		  path[256], err[4096], *want;
 
 	wc = load_text(yaml, path, sizeof(path), err, sizeof(err));
 	cr_assert_not_null(wc, "%s", err);
@@ -441,12 +439,14 @@ Test(webconfig, full_file)
 
 Test(webconfig, paths_are_relative_to_the_file)
 {
-	char			 path[512], err[4096], cwd[512], *want;
-	struct webconfig	*wc;
+	char		  path[512], err[4096], cwd[512], *want;
+	struct webconfig *wc;
 
 	/* In a subdirectory: "../c.pem" is the directory's c.pem. */
-	snprintf(path, sizeof(path), "tls_server_config:\n"
-	    "  cert_file: ../c.pem\n  key_file: %s/k.pem\n", dir);
+	snprintf(path, sizeof(path),
+	    "tls_server_config:\n"
+	    "  cert_file: ../c.pem\n  key_file: %s/k.pem\n",
+	    dir);
 	puts_file("sub/web.yml", path);
 	snprintf(path, sizeof(path), "%s/sub/web.yml", dir);
 	wc = webconfig_load(path, err, sizeof(err));
@@ -461,7 +461,8 @@ Test(webconfig, paths_are_relative_to_the_file)
 	webconfig_free(wc);
 
 	/* A file named without a directory: relative to the current one. */
-	puts_file("web2.yml", "tls_server_config:\n  cert_file: c.pem\n"
+	puts_file("web2.yml",
+	    "tls_server_config:\n  cert_file: c.pem\n"
 	    "  key_file: k.pem\n");
 	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
 	cr_assert_eq(chdir(dir), 0);
@@ -482,13 +483,14 @@ Test(webconfig, paths_are_relative_to_the_file)
 static struct webconfig *
 users_config(void)
 {
-	struct webconfig	*wc;
-	char			 path[256], err[4096];
+	struct webconfig *wc;
+	char		  path[256], err[4096];
 
 	wc = load_text("basic_auth_users:\n"
-	    "  alice: " HASH_2Y "\n"
-	    "  bob: " HASH_2A "\n"
-	    "  carol: " HASH_2B "\n", path, sizeof(path), err, sizeof(err));
+		       "  alice: " HASH_2Y "\n"
+		       "  bob: " HASH_2A "\n"
+		       "  carol: " HASH_2B "\n",
+	    path, sizeof(path), err, sizeof(err));
 	cr_assert_not_null(wc, "%s", err);
 	cr_assert_eq(wc->auth_rate, WEBCONFIG_AUTH_RATE);
 	cr_assert_eq(wc->auth_burst, WEBCONFIG_AUTH_BURST);
@@ -499,9 +501,9 @@ users_config(void)
 Test(webconfig, passwords_against_bcrypt)
 {
 	static const struct {
-		const char	*user;
-		const char	*pass;
-		int		 ok;
+		const char *user;
+		const char *pass;
+		int	    ok;
 	} cases[] = {
 		{ "alice", "s3cre", 0 },
 		{ "alice", "s3cret ", 0 },
@@ -510,9 +512,9 @@ Test(webconfig, passwords_against_bcrypt)
 		{ "Alice", PASS_2Y, 0 },
 		{ "alice ", PASS_2Y, 0 },
 		{ "", PASS_2Y, 0 },
-		{ "mallory", PASS_2Y, 0 },	/* alice's password */
+		{ "mallory", PASS_2Y, 0 }, /* alice's password */
 		{ "bob", "pa", 0 },
-		{ "bob", "pa:ss w\xf6rd", 0 },	/* Latin-1, not UTF-8 */
+		{ "bob", "pa:ss w\xf6rd", 0 }, /* Latin-1, not UTF-8 */
 		{ "carol", " ", 0 },
 		{ "carol", PASS_2Y, 0 },
 		{ "alice", PASS_2Y, 1 },
@@ -526,8 +528,8 @@ Test(webconfig, passwords_against_bcrypt)
 		{ "carol", PASS_2B, 1 },
 		{ "carol", "x", 0 },
 	};
-	struct webconfig	*wc = users_config();
-	size_t			 i;
+	struct webconfig *wc = users_config();
+	size_t		  i;
 
 	for (i = 0; i < NELEM(cases); i++)
 		cr_assert_eq(webconfig_auth(wc, cases[i].user, cases[i].pass),
@@ -540,7 +542,7 @@ Test(webconfig, passwords_against_bcrypt)
 
 Test(webconfig, memo_only_after_success)
 {
-	struct webconfig	*wc = users_config();
+	struct webconfig *wc = users_config();
 
 	cr_assert_eq(strncmp(wc->memo_salt, "$5$rounds=1000$", 15), 0, "%s",
 	    wc->memo_salt);
@@ -548,7 +550,8 @@ Test(webconfig, memo_only_after_success)
 	cr_assert_str_eq(wc->users[0].memo, "");
 	cr_assert_eq(webconfig_auth(wc, "alice", PASS_2Y), 1);
 	cr_assert_eq(strncmp(wc->users[0].memo, wc->memo_salt,
-	    strlen(wc->memo_salt)), 0, "%s", wc->users[0].memo);
+			 strlen(wc->memo_salt)),
+	    0, "%s", wc->users[0].memo);
 	cr_assert_null(strstr(wc->users[0].memo, PASS_2Y));
 	cr_assert_str_eq(wc->users[1].memo, "");
 	/* A wrong password after the right one is still wrong. */
@@ -563,15 +566,15 @@ Test(webconfig, memo_only_after_success)
 }
 
 struct worker {
-	struct webconfig	*wc;
-	int			 bad;
+	struct webconfig *wc;
+	int		  bad;
 };
 
 static void *
 hammer(void *arg)
 {
-	struct worker	*w = arg;
-	int		 i;
+	struct worker *w = arg;
+	int	       i;
 
 	for (i = 0; i < 40; i++) {
 		if (webconfig_auth(w->wc, "alice", PASS_2Y) != 1)
@@ -586,10 +589,10 @@ hammer(void *arg)
 
 Test(webconfig, checks_from_several_threads)
 {
-	struct webconfig	*wc = users_config();
-	struct worker		 w[4];
-	pthread_t		 t[4];
-	int			 i;
+	struct webconfig *wc = users_config();
+	struct worker	  w[4];
+	pthread_t	  t[4];
+	int		  i;
 
 	for (i = 0; i < 4; i++) {
 		w[i].wc = wc;
@@ -611,18 +614,18 @@ Test(webconfig, checks_from_several_threads)
  */
 Test(webconfig, auth_throttle)
 {
-	struct webconfig	*wc = users_config();
-	uint64_t		 refused, throttled;
-	char			 pass[32];
-	int			 i;
+	struct webconfig *wc = users_config();
+	uint64_t	  refused, throttled;
+	char		  pass[32];
+	int		  i;
 
 	wc->auth_rate = WEBCONFIG_AUTH_RATE;
 	wc->auth_burst = wc->tokens = WEBCONFIG_AUTH_BURST;
 	cr_assert_eq(webconfig_auth(wc, "alice", PASS_2Y), 1);
 	for (i = 0; i < 40; i++) {
 		snprintf(pass, sizeof(pass), "guess %d", i);
-		cr_assert_eq(webconfig_auth(wc, i % 2 ? "alice" : "eve",
-		    pass), 0);
+		cr_assert_eq(webconfig_auth(wc, i % 2 ? "alice" : "eve", pass),
+		    0);
 	}
 	webconfig_auth_counts(wc, &refused, &throttled);
 	cr_assert_eq(refused + throttled, 40);
@@ -635,7 +638,7 @@ Test(webconfig, auth_throttle)
 	cr_assert_eq(webconfig_auth(wc, "bob", PASS_2A), 0);
 	webconfig_auth_counts(wc, &refused, &throttled);
 	cr_assert_eq(refused + throttled, 41);
-	usleep(300 * 1000);	/* more than one token at 4 a second */
+	usleep(300 * 1000); /* more than one token at 4 a second */
 	cr_assert_eq(webconfig_auth(wc, "bob", PASS_2A), 1);
 	webconfig_free(wc);
 }
