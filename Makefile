@@ -110,7 +110,7 @@ check-build: logmetrics $(B)/logmetrics-san $(B)/genlog \
 	$(UNITS:%=$(B)/test/test_%) $(UNITS:%=$(B)/santest/test_%) \
 	$(ZUNITS:%=$(B)/test/test_%) $(ZUNITS:%=$(B)/santest/test_%)
 
-check-run:
+check-run: style
 	@tests/run-units.sh $(B)/test $(UNITS) $(ZUNITS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -122,6 +122,24 @@ check-run:
 	@$(MAKE) --no-print-directory check-packaging
 	@$(MAKE) --no-print-directory bench-smoke
 	@$(MAKE) --no-print-directory check-fuzz
+
+# One style: every C file as clang-format 14 (Debian 12's) writes it with
+# .clang-format. `make format` rewrites them so.
+STYLE_FILES = $(wildcard src/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] \
+	      tests/bench/*.c)
+
+style:
+	@v=$$(clang-format --version 2>/dev/null); \
+	case "$$v" in \
+	*" version 14."*) ;; \
+	*) echo "style: needs clang-format 14, found: $${v:-none}" >&2; \
+	   exit 1 ;; \
+	esac
+	@clang-format --dry-run -Werror $(STYLE_FILES)
+	@echo "style: $(words $(STYLE_FILES)) files as .clang-format writes them"
+
+format:
+	clang-format -i $(STYLE_FILES)
 
 demo: deps-test logmetrics
 	@tests/demo.sh ./logmetrics
@@ -138,7 +156,8 @@ install: logmetrics
 clean:
 	rm -rf $(B) logmetrics logmetrics_*.deb
 
-.PHONY: all check check-build check-run clean demo deps deps-test install
+.PHONY: all check check-build check-run clean demo deps deps-test format \
+	install style
 
 include packaging/packaging.mk
 include tests/fuzz/fuzz.mk
