@@ -57,13 +57,24 @@ $(B)/san/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
 
-$(B)/test/test_%: tests/unit/test_%.c $(OBJS)
+# Every unit test links the tests' shared scaffolding, tests/unit/testutil.c.
+$(B)/test/test_%: tests/unit/test_%.c $(OBJS) $(B)/test/testutil.o
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(OBJS) $(LIBS) -lcriterion
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(B)/test/testutil.o $(OBJS) \
+	    $(LIBS) -lcriterion
 
-$(B)/santest/test_%: tests/unit/test_%.c $(SOBJS)
+$(B)/santest/test_%: tests/unit/test_%.c $(SOBJS) $(B)/santest/testutil.o
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -o $@ $< $(SOBJS) $(LIBS) -lcriterion
+	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -o $@ $< $(B)/santest/testutil.o \
+	    $(SOBJS) $(LIBS) -lcriterion
+
+$(B)/test/testutil.o: tests/unit/testutil.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/santest/testutil.o: tests/unit/testutil.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
 
 # With ISA-L, the zlib fallback of src/source.c is built and tested too.
 ifeq ($(ISAL),1)
@@ -80,15 +91,17 @@ $(B)/zlib/san/source.o: src/source.c
 	@mkdir -p $(@D)
 	$(CC) $(filter-out -DHAVE_ISAL,$(ALL_CFLAGS)) $(SAN) -MMD -MP -c -o $@ $<
 
-$(B)/test/test_source_zlib: tests/unit/test_source.c $(ZOBJS)
+$(B)/test/test_source_zlib: tests/unit/test_source.c $(ZOBJS) \
+    $(B)/test/testutil.o
 	@mkdir -p $(@D)
-	$(CC) $(filter-out -DHAVE_ISAL,$(ALL_CFLAGS)) -o $@ $< $(ZOBJS) \
-	    $(LIBS) -lcriterion
+	$(CC) $(filter-out -DHAVE_ISAL,$(ALL_CFLAGS)) -o $@ $< \
+	    $(B)/test/testutil.o $(ZOBJS) $(LIBS) -lcriterion
 
-$(B)/santest/test_source_zlib: tests/unit/test_source.c $(ZSOBJS)
+$(B)/santest/test_source_zlib: tests/unit/test_source.c $(ZSOBJS) \
+    $(B)/santest/testutil.o
 	@mkdir -p $(@D)
 	$(CC) $(filter-out -DHAVE_ISAL,$(ALL_CFLAGS)) $(SAN) -o $@ $< \
-	    $(ZSOBJS) $(LIBS) -lcriterion
+	    $(B)/santest/testutil.o $(ZSOBJS) $(LIBS) -lcriterion
 
 $(B)/genlog: tests/bench/genlog.c
 	@mkdir -p $(@D)
@@ -164,4 +177,5 @@ include tests/fuzz/fuzz.mk
 include tests/bench/bench.mk
 
 -include $(OBJS:.o=.d) $(SOBJS:.o=.d) $(B)/obj/main.d $(B)/san/main.d \
-	 $(B)/zlib/obj/source.d $(B)/zlib/san/source.d
+	 $(B)/zlib/obj/source.d $(B)/zlib/san/source.d \
+	 $(B)/test/testutil.d $(B)/santest/testutil.d

@@ -21,6 +21,7 @@
 
 /* Longest decimal text converted on the stack; longer goes to the heap. */
 #define DECIMAL_STACKBUF 96
+#define DECIMAL_MAXEXP	 (1L << 50) /* exponents are read up to */
 
 /* Powers of ten that a double holds exactly. */
 static const double pow10tab[] = {
@@ -457,8 +458,12 @@ decimal_parse(const char *s, size_t n, int scale, double *out)
 		if (p < end && (*p == '+' || *p == '-'))
 			eneg = *p++ == '-';
 		q = p;
+		/*
+		 * The digits before it can move the point as far as there
+		 * are digits, so the cap is far past any line's length.
+		 */
 		for (; p < end && ISDIGIT(*p); p++)
-			if (e < 100000) /* far past any double */
+			if (e < DECIMAL_MAXEXP)
 				e = e * 10 + (*p - '0');
 		if (p == q)
 			return -1;

@@ -12,6 +12,7 @@
 
 #include "expose.h"
 #include "metrics.h"
+#include "testutil.h"
 #include "util.h"
 
 /* clang-format off */
@@ -37,23 +38,6 @@ assert_bytes(const char *got, size_t gotlen, const char *want, size_t wantlen)
 	    i, gotlen, wantlen,
 	    (int)((gotlen - from) < 120 ? gotlen - from : 120), got + from,
 	    (int)((wantlen - from) < 120 ? wantlen - from : 120), want + from);
-}
-
-static struct metric_decl
-decl(const char *name, const char *help, enum metric_type type, char **labels,
-    size_t nlabels)
-{
-	struct metric_decl d;
-
-	memset(&d, 0, sizeof(d));
-	d.name = (char *)(uintptr_t)name;
-	d.help = (char *)(uintptr_t)help;
-	d.type = type;
-	d.labels = labels;
-	d.nlabels = nlabels;
-	d.file = "test.rules";
-	d.line = 1;
-	return d;
 }
 
 static void
@@ -123,34 +107,34 @@ build(void)
 	struct str	   v[2];
 	size_t		   i;
 
-	d[0] = decl("events_total", "Operational events.", METRIC_COUNTER,
+	d[0] = tu_decl("events_total", "Operational events.", METRIC_COUNTER,
 	    sev_type, 2);
-	d[1] = decl("mismatches_total", "Reconciliation mismatches.",
+	d[1] = tu_decl("mismatches_total", "Reconciliation mismatches.",
 	    METRIC_COUNTER, NULL, 0);
-	d[2] = decl("reconciliation_missing_items",
+	d[2] = tu_decl("reconciliation_missing_items",
 	    "Missing items in the last sync.", METRIC_GAUGE, source_l, 1);
 	d[2].initial = initial_src;
 	d[2].ninitial = 2;
-	d[3] = decl("subsystem_duration_seconds", "Execution time of loops.",
+	d[3] = tu_decl("subsystem_duration_seconds", "Execution time of loops.",
 	    METRIC_HISTOGRAM, subsystem_l, 1);
 	d[3].buckets = loop_buckets;
 	d[3].nbuckets = NELEM(loop_buckets);
-	d[4] = decl("api_latency_seconds",
+	d[4] = tu_decl("api_latency_seconds",
 	    "Latency of \"exchange\" calls\\ with a\nnewline.",
 	    METRIC_HISTOGRAM, NULL, 0);
-	d[5] = decl("subsystem_last_run_timestamp",
+	d[5] = tu_decl("subsystem_last_run_timestamp",
 	    "Unix time of the last run.", METRIC_GAUGE, subsystem_l, 1);
 	d[5].initial = initial_sub;
 	d[5].ninitial = 1;
-	d[6] = decl("subsystem_alive", "Whether each subsystem ran lately.",
+	d[6] = tu_decl("subsystem_alive", "Whether each subsystem ran lately.",
 	    METRIC_FRESHNESS, NULL, 0);
 	d[6].source = "subsystem_last_run_timestamp";
 	d[6].stale_after = 60;
 	d[6].th = alive_th;
 	d[6].nth = NELEM(alive_th);
-	d[7] = decl("hostile_labels", "Label values that need care.",
+	d[7] = tu_decl("hostile_labels", "Label values that need care.",
 	    METRIC_GAUGE, k_l, 1);
-	d[8] = decl("empty_gauge", "Declared, never set.", METRIC_GAUGE, x_l,
+	d[8] = tu_decl("empty_gauge", "Declared, never set.", METRIC_GAUGE, x_l,
 	    1);
 
 	reg = registry_new();
@@ -307,7 +291,7 @@ static const char want_text[] =
     "# HELP empty_gauge Declared, never set.\n"
     "# TYPE empty_gauge gauge\n";
 
-TestSuite(expose);
+TestSuite(expose, .fini = tu_cleanup);
 
 /* Label values: the hostile ones first, each whole output compared. */
 Test(expose, label_value_table)
@@ -432,9 +416,9 @@ Test(expose, text_after_resync)
 	char		   err[256];
 
 	reg = build();
-	d[0] = decl("events_total", "Operational events.", METRIC_COUNTER,
+	d[0] = tu_decl("events_total", "Operational events.", METRIC_COUNTER,
 	    sev_type, 2);
-	d[1] = decl("reconciliation_missing_items", "Now a counter.",
+	d[1] = tu_decl("reconciliation_missing_items", "Now a counter.",
 	    METRIC_COUNTER, source_l, 1);
 	d[1].initial = initial_src;
 	d[1].ninitial = 2;
@@ -472,12 +456,12 @@ Test(expose, text_no_labels)
 	struct str	   v;
 	char		   err[256];
 
-	d[0] = decl("up_total", "Starts.", METRIC_COUNTER, NULL, 0);
-	d[1] = decl("temp", "Temperature.", METRIC_GAUGE, NULL, 0);
-	d[2] = decl("wait_seconds", "Waits.", METRIC_HISTOGRAM, NULL, 0);
+	d[0] = tu_decl("up_total", "Starts.", METRIC_COUNTER, NULL, 0);
+	d[1] = tu_decl("temp", "Temperature.", METRIC_GAUGE, NULL, 0);
+	d[2] = tu_decl("wait_seconds", "Waits.", METRIC_HISTOGRAM, NULL, 0);
 	d[2].buckets = buckets;
 	d[2].nbuckets = 2;
-	d[3] = decl("nohelp", NULL, METRIC_GAUGE, x_l, 1);
+	d[3] = tu_decl("nohelp", NULL, METRIC_GAUGE, x_l, 1);
 	reg = registry_new();
 	cr_assert_eq(registry_sync(reg, d, 4, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(metric_add(reg->m[0], NULL, 3), 0);
@@ -532,14 +516,14 @@ Test(expose, openmetrics_whole)
 	struct str	   v;
 	char		   err[256];
 
-	d[0] = decl("events_total", "Operational \"events\".", METRIC_COUNTER,
-	    k_l, 1);
-	d[1] = decl("restarts", "Restarts.", METRIC_COUNTER, NULL, 0);
-	d[2] = decl("last_run", "Last run.", METRIC_GAUGE, k_l, 1);
-	d[3] = decl("alive", "Freshness.", METRIC_FRESHNESS, k_l, 1);
+	d[0] = tu_decl("events_total", "Operational \"events\".",
+	    METRIC_COUNTER, k_l, 1);
+	d[1] = tu_decl("restarts", "Restarts.", METRIC_COUNTER, NULL, 0);
+	d[2] = tu_decl("last_run", "Last run.", METRIC_GAUGE, k_l, 1);
+	d[3] = tu_decl("alive", "Freshness.", METRIC_FRESHNESS, k_l, 1);
 	d[3].source = "last_run";
 	d[3].stale_after = 10;
-	d[4] = decl("wait_seconds", "Waits.", METRIC_HISTOGRAM, k_l, 1);
+	d[4] = tu_decl("wait_seconds", "Waits.", METRIC_HISTOGRAM, k_l, 1);
 	d[4].buckets = buckets;
 	d[4].nbuckets = 1;
 	reg = registry_new();
@@ -588,7 +572,7 @@ Test(expose, huge_label_value)
 	cr_assert_eq(raw.len, 100 * 1024);
 	buf_puts(&want, "\"," DL "} 42\n");
 
-	d = decl("big_labels", "Big.", METRIC_GAUGE, k_l, 1);
+	d = tu_decl("big_labels", "Big.", METRIC_GAUGE, k_l, 1);
 	reg = registry_new();
 	set_defaults(reg);
 	cr_assert_eq(registry_sync(reg, &d, 1, err, sizeof(err)), 0, "%s", err);
@@ -609,22 +593,19 @@ Test(expose, promtool_check_metrics)
 {
 	struct registry *reg;
 	struct buf	 out;
-	char		 path[] = "/tmp/test_expose.XXXXXX", cmd[128];
-	int		 fd, rc;
+	char		 path[128], cmd[192];
+	int		 rc;
 
 	if (access("/usr/bin/promtool", X_OK) != 0)
 		cr_skip_test("/usr/bin/promtool is not installed");
 	reg = build();
 	buf_init(&out);
 	expose_render(&reg, 1, &out, EXPOSE_TEXT, NOW);
-	fd = mkstemp(path);
-	cr_assert_neq(fd, -1);
-	cr_assert_eq(write(fd, out.p, out.len), (ssize_t)out.len);
-	close(fd);
+	tu_path(path, sizeof(path), tu_tmpdir("test_expose"), "out.prom");
+	tu_write(path, out.p, out.len);
 	snprintf(cmd, sizeof(cmd), "/usr/bin/promtool check metrics < %s",
 	    path);
 	rc = system(cmd);
-	unlink(path);
 	cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0,
 	    "promtool check metrics: status %d", rc);
 	buf_free(&out);
@@ -669,8 +650,8 @@ Test(expose, write_in_pieces)
 	size_t		   i;
 	enum expose_format fmt;
 
-	d[0] = decl("calls_total", "Calls.", METRIC_COUNTER, x_l, 1);
-	d[1] = decl("wait_seconds", "Waits.", METRIC_HISTOGRAM, x_l, 1);
+	d[0] = tu_decl("calls_total", "Calls.", METRIC_COUNTER, x_l, 1);
+	d[1] = tu_decl("wait_seconds", "Waits.", METRIC_HISTOGRAM, x_l, 1);
 	d[1].buckets = buckets;
 	d[1].nbuckets = NELEM(buckets);
 	reg = registry_new();
@@ -741,7 +722,7 @@ Test(expose, two_registries)
 	char		   err[256];
 	int		   pass;
 
-	d = decl("a_total", "A.", METRIC_COUNTER, k_l, 1);
+	d = tu_decl("a_total", "A.", METRIC_COUNTER, k_l, 1);
 	regs[0] = registry_new();
 	set_defaults(regs[0]);
 	regs[0]->cache_labels = 1;
@@ -749,7 +730,7 @@ Test(expose, two_registries)
 	    err);
 	v = (struct str)L("x");
 	cr_assert_eq(metric_add(regs[0]->m[0], &v, 2), 0);
-	d = decl("self_lines_total", "Lines.", METRIC_COUNTER, k_l, 1);
+	d = tu_decl("self_lines_total", "Lines.", METRIC_COUNTER, k_l, 1);
 	regs[1] = registry_new();
 	cr_assert_eq(registry_sync(regs[1], &d, 1, err, sizeof(err)), 0, "%s",
 	    err);

@@ -11,7 +11,6 @@
 #include <netinet/in.h>
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 
 #include "expose.h"
 #include "http.h"
+#include "testutil.h"
 #include "util.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -354,21 +354,6 @@ gunzip(const char *in, size_t n, size_t *outlen)
 	inflateEnd(&z);
 	*outlen = out.len;
 	return buf_release(&out);
-}
-
-static int
-count_fds(void)
-{
-	DIR	      *d;
-	struct dirent *e;
-	int	       n = 0;
-
-	cr_assert_not_null(d = opendir("/proc/self/fd"));
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* ---- servers ---- */
@@ -1233,7 +1218,7 @@ CHECKED_TEST(http_listen, bad_addresses_give_precise_errors)
 	struct http	*h;
 	char		 err[256];
 	size_t		 i;
-	int		 fds = count_fds();
+	int		 fds = tu_count_fds();
 
 	for (i = 0; i < NELEM(cases); i++) {
 		o.listen = cases[i].listen;
@@ -1243,7 +1228,7 @@ CHECKED_TEST(http_listen, bad_addresses_give_precise_errors)
 		cr_assert_null(h, "\"%s\" accepted", cases[i].listen);
 		cr_assert_str_eq(err, cases[i].err);
 	}
-	cr_assert_eq(count_fds(), fds, "descriptor leaked");
+	cr_assert_eq(tu_count_fds(), fds, "descriptor leaked");
 }
 
 CHECKED_TEST(http_listen, unresolvable_host)
@@ -1295,7 +1280,7 @@ CHECKED_TEST(http_listen, start_and_stop_release_everything)
 	/* Criterion's own descriptors settle after the first server. */
 	h = start(&o, NULL);
 	http_stop(h);
-	fds = count_fds();
+	fds = tu_count_fds();
 	for (i = 0; i < 20; i++) {
 		h = start(&o, NULL);
 		port = http_port(h);
@@ -1304,7 +1289,7 @@ CHECKED_TEST(http_listen, start_and_stop_release_everything)
 		/* Nothing listens on the port any more. */
 		cr_assert_eq(fd = dial(port), -1, "port %d still open", port);
 	}
-	cr_assert_eq(count_fds(), fds, "descriptor leaked");
+	cr_assert_eq(tu_count_fds(), fds, "descriptor leaked");
 	http_stop(NULL);
 }
 
@@ -1313,56 +1298,23 @@ CHECKED_TEST(http_listen, start_and_stop_release_everything)
 #define USER_HASH "$2y$04$YTQMbyNItbDN8MylPJOiMe6oZoWJMIyIp47y5xfTv7DtiK/VxfING"
 #define USER_PASS "s3cret"
 
-static const char tls_cert[] =
-    "-----BEGIN CERTIFICATE-----\n"
-    "MIIBmzCCAUGgAwIBAgIUYqFGAtSUN1gOK5qIrByIWINw7P0wCgYIKoZIzj0EAwIw\n"
-    "FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNTE1NTgzM1oYDzIxMjYxMTAx\n"
-    "MTU1ODMzWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO\n"
-    "PQMBBwNCAARiWmrJ8vQn+ExU1qaRFX6/g+FmNykzFPW7uuP9ZE7IlP0k9VuNFG3a\n"
-    "F7EVPV+M9u91vZH7cJIBzyKiMwtRziA0o28wbTAdBgNVHQ4EFgQUU1t7rurMRZNF\n"
-    "0NQFMwJRO1IGNe8wHwYDVR0jBBgwFoAUU1t7rurMRZNF0NQFMwJRO1IGNe8wDwYD\n"
-    "VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwCgYIKoZI\n"
-    "zj0EAwIDSAAwRQIhAPvpJCGPH3mr7XyqBXFNhsKBWA3oZcmzF2rxLrTvjyT6AiBk\n"
-    "i71Dkyz7nGIUg/Cz74tLRqb/+wuE7DbtYqP31vpzHQ==\n"
-    "-----END CERTIFICATE-----\n";
-
-static const char tls_key[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgBd9h25klyiGMrpin\n"
-    "s3I/yo8Y0CXM5PNZtE62EfaT26WhRANCAARiWmrJ8vQn+ExU1qaRFX6/g+FmNykz\n"
-    "FPW7uuP9ZE7IlP0k9VuNFG3aF7EVPV+M9u91vZH7cJIBzyKiMwtRziA0\n"
-    "-----END PRIVATE KEY-----\n";
-
-/* A valid key, but not the certificate's. */
-static const char other_key[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg+cWwqgtiGtci7nbk\n"
-    "DKNN36AXlvm6fYtzMoidJjBbu7KhRANCAAQotiDS8jRea4YUriX/u//W0wFBTIT9\n"
-    "AoeROZSKgHx6I5taiMQUrKXkocmIN/W+tc1bIKSy+oVFSFbcRYuBJUYh\n"
-    "-----END PRIVATE KEY-----\n";
-
-static char webdir[64];
+static const char *webdir;
 
 static void
 web_file(const char *name, const char *text)
 {
-	char  path[256];
-	FILE *fp;
+	char path[256];
 
-	snprintf(path, sizeof(path), "%s/%s", webdir, name);
-	cr_assert_not_null(fp = fopen(path, "w"), "%s", path);
-	fputs(text, fp);
-	fclose(fp);
+	tu_write_str(tu_path(path, sizeof(path), webdir, name), text);
 }
 
 static void
 web_setup(void)
 {
-	strcpy(webdir, "/tmp/test_http.XXXXXX");
-	cr_assert_not_null(mkdtemp(webdir));
-	web_file("c.pem", tls_cert);
-	web_file("k.pem", tls_key);
-	web_file("other.pem", other_key);
+	webdir = tu_tmpdir("test_http");
+	web_file("c.pem", tu_tls_cert);
+	web_file("k.pem", tu_tls_key);
+	web_file("other.pem", tu_other_key);
 	web_file("users.yml",
 	    "basic_auth_users:\n  alice: " USER_HASH "\n"
 	    "  bob: $2y$04$YTQMbyNItbDN8MylPJOiMe6oZoWJMIyIp47y5xfTv7DtiK/"
@@ -1375,28 +1327,7 @@ web_setup(void)
 	    "  key_file: other.pem\n");
 }
 
-static void
-web_teardown(void)
-{
-	static const char *const names[] = {
-		"c.pem",
-		"k.pem",
-		"other.pem",
-		"users.yml",
-		"tls.yml",
-		"mismatch.yml",
-	};
-	char   path[256];
-	size_t i;
-
-	for (i = 0; i < NELEM(names); i++) {
-		snprintf(path, sizeof(path), "%s/%s", webdir, names[i]);
-		unlink(path);
-	}
-	rmdir(webdir);
-}
-
-TestSuite(http_auth, .init = web_setup, .fini = web_teardown, .timeout = 30);
+TestSuite(http_auth, .init = web_setup, .fini = tu_cleanup, .timeout = 30);
 
 static struct webconfig *
 web_load(const char *name)
@@ -1686,7 +1617,7 @@ CHECKED_TEST(http_auth, key_not_matching_the_certificate)
 	int		 fds, saved, devnull;
 
 	/* libmicrohttpd's own message goes to the log: keep it quiet. */
-	fds = count_fds();
+	fds = tu_count_fds();
 	fflush(stderr);
 	saved = dup(STDERR_FILENO);
 	devnull = open("/dev/null", O_WRONLY);
@@ -1703,7 +1634,7 @@ CHECKED_TEST(http_auth, key_not_matching_the_certificate)
 	    "message above)",
 	    webdir, webdir, webdir);
 	cr_assert_str_eq(err, want);
-	cr_assert_eq(count_fds(), fds, "descriptor leaked");
+	cr_assert_eq(tu_count_fds(), fds, "descriptor leaked");
 
 	/* A bad metrics path frees the configuration too. */
 	o.web = web_load("users.yml");

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "testutil.h"
 #include "util.h"
 
 /* clang-format off */
@@ -28,33 +29,6 @@ static char  *sub_labels[] = { "subsystem" };
 static char  *two_labels[] = { "severity", "type" };
 static double five_buckets[] = { 0.1, 0.25, 0.5, 1, 2 };
 static double three_buckets[] = { 1, 2, 3 };
-
-static struct metric_decl
-decl(const char *name, enum metric_type type, char **labels, size_t nlabels)
-{
-	struct metric_decl d;
-
-	memset(&d, 0, sizeof(d));
-	d.name = (char *)(uintptr_t)name;
-	d.help = "help text";
-	d.type = type;
-	d.labels = labels;
-	d.nlabels = nlabels;
-	d.file = "test.rules";
-	d.line = 1;
-	return d;
-}
-
-static struct registry *
-synced(const struct metric_decl *d, size_t n)
-{
-	struct registry *reg;
-	char		 err[256];
-
-	reg = registry_new();
-	cr_assert_eq(registry_sync(reg, d, n, err, sizeof(err)), 0, "%s", err);
-	return reg;
-}
 
 static double
 value_of(struct metric *m, const struct str *v)
@@ -97,34 +71,41 @@ Test(metrics, sync_errors_leave_registry_untouched)
 
 	memset(cases, 0, sizeof(cases));
 	/* A duplicate name, reported at the second declaration. */
-	cases[nc].d[0] = decl("a_total", METRIC_COUNTER, NULL, 0);
-	cases[nc].d[1] = decl("a_total", METRIC_GAUGE, NULL, 0);
+	cases[nc].d[0] = tu_decl("a_total", "help text", METRIC_COUNTER, NULL,
+	    0);
+	cases[nc].d[1] = tu_decl("a_total", "help text", METRIC_GAUGE, NULL, 0);
 	cases[nc].d[1].line = 7;
 	cases[nc].n = 2;
 	cases[nc++].want = "test.rules:7: duplicate metric \"a_total\", first "
 			   "declared at test.rules:1";
 	/* Freshness: source missing. */
-	cases[nc].d[0] = decl("alive", METRIC_FRESHNESS, NULL, 0);
+	cases[nc].d[0] = tu_decl("alive", "help text", METRIC_FRESHNESS, NULL,
+	    0);
 	cases[nc].d[0].source = "last_run";
 	cases[nc].d[0].line = 3;
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:3: freshness gauge \"alive\": source "
 			   "\"last_run\" is not declared";
 	/* Freshness: source not a gauge. */
-	cases[nc].d[0] = decl("last_run", METRIC_COUNTER, NULL, 0);
-	cases[nc].d[1] = decl("alive", METRIC_FRESHNESS, NULL, 0);
+	cases[nc].d[0] = tu_decl("last_run", "help text", METRIC_COUNTER, NULL,
+	    0);
+	cases[nc].d[1] = tu_decl("alive", "help text", METRIC_FRESHNESS, NULL,
+	    0);
 	cases[nc].d[1].source = "last_run";
 	cases[nc].d[1].line = 4;
 	cases[nc].n = 2;
 	cases[nc++].want = "test.rules:4: freshness gauge \"alive\": source "
 			   "\"last_run\" is not a gauge";
 	/* Freshness: no source at all, and a threshold on an unknown label. */
-	cases[nc].d[0] = decl("alive", METRIC_FRESHNESS, NULL, 0);
+	cases[nc].d[0] = tu_decl("alive", "help text", METRIC_FRESHNESS, NULL,
+	    0);
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:1: freshness gauge \"alive\": no "
 			   "source gauge";
-	cases[nc].d[0] = decl("last_run", METRIC_GAUGE, sub_labels, 1);
-	cases[nc].d[1] = decl("alive", METRIC_FRESHNESS, NULL, 0);
+	cases[nc].d[0] = tu_decl("last_run", "help text", METRIC_GAUGE,
+	    sub_labels, 1);
+	cases[nc].d[1] = tu_decl("alive", "help text", METRIC_FRESHNESS, NULL,
+	    0);
 	cases[nc].d[1].source = "last_run";
 	cases[nc].d[1].th = th_bad;
 	cases[nc].d[1].nth = 1;
@@ -132,60 +113,65 @@ Test(metrics, sync_errors_leave_registry_untouched)
 	cases[nc++].want = "test.rules:1: freshness gauge \"alive\": threshold "
 			   "on unknown label \"nope\"";
 	/* Buckets not strictly increasing, NaN or +Inf. */
-	cases[nc].d[0] = decl("h_seconds", METRIC_HISTOGRAM, NULL, 0);
+	cases[nc].d[0] = tu_decl("h_seconds", "help text", METRIC_HISTOGRAM,
+	    NULL, 0);
 	cases[nc].d[0].buckets = flat;
 	cases[nc].d[0].nbuckets = 3;
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:1: histogram \"h_seconds\": buckets not "
 			   "strictly increasing (2 after 2)";
-	cases[nc].d[0] = decl("h_seconds", METRIC_HISTOGRAM, NULL, 0);
+	cases[nc].d[0] = tu_decl("h_seconds", "help text", METRIC_HISTOGRAM,
+	    NULL, 0);
 	cases[nc].d[0].buckets = down;
 	cases[nc].d[0].nbuckets = 2;
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:1: histogram \"h_seconds\": buckets not "
 			   "strictly increasing (0.5 after 1)";
-	cases[nc].d[0] = decl("h_seconds", METRIC_HISTOGRAM, NULL, 0);
+	cases[nc].d[0] = tu_decl("h_seconds", "help text", METRIC_HISTOGRAM,
+	    NULL, 0);
 	cases[nc].d[0].buckets = nan_b;
 	cases[nc].d[0].nbuckets = 2;
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:1: histogram \"h_seconds\": bucket 2 is "
 			   "not a finite number (+Inf is implicit)";
-	cases[nc].d[0] = decl("h_seconds", METRIC_HISTOGRAM, NULL, 0);
+	cases[nc].d[0] = tu_decl("h_seconds", "help text", METRIC_HISTOGRAM,
+	    NULL, 0);
 	cases[nc].d[0].buckets = inf_b;
 	cases[nc].d[0].nbuckets = 2;
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:1: histogram \"h_seconds\": bucket 2 is "
 			   "not a finite number (+Inf is implicit)";
 	/* Initial series of the wrong size. */
-	cases[nc].d[0] = decl("g", METRIC_GAUGE, two_labels, 2);
+	cases[nc].d[0] = tu_decl("g", "help text", METRIC_GAUGE, two_labels, 2);
 	cases[nc].d[0].initial = init2;
 	cases[nc].d[0].ninitial = 2;
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:1: metric \"g\": initial series 2 has "
 			   "0 values, expected 2";
-	cases[nc].d[0] = decl("g", METRIC_GAUGE, NULL, 0);
+	cases[nc].d[0] = tu_decl("g", "help text", METRIC_GAUGE, NULL, 0);
 	cases[nc].d[0].initial = init2;
 	cases[nc].d[0].ninitial = 1;
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:1: metric \"g\": initial series of a "
 			   "metric without labels";
 	/* Label names: reserved, duplicated, "le", a default label. */
-	cases[nc].d[0] = decl("g", METRIC_GAUGE, dup_labels, 2);
+	cases[nc].d[0] = tu_decl("g", "help text", METRIC_GAUGE, dup_labels, 2);
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:1: metric \"g\": duplicate label \"a\"";
-	cases[nc].d[0] = decl("g", METRIC_GAUGE, bad_label, 1);
-	cases[nc].d[1] = decl("h", METRIC_HISTOGRAM, le_label, 1);
+	cases[nc].d[0] = tu_decl("g", "help text", METRIC_GAUGE, bad_label, 1);
+	cases[nc].d[1] = tu_decl("h", "help text", METRIC_HISTOGRAM, le_label,
+	    1);
 	cases[nc].n = 2;
 	cases[nc++].want = "test.rules:1: metric \"g\": invalid label name "
 			   "\"__reserved\"";
-	cases[nc].d[0] = decl("g", METRIC_GAUGE, env_label, 1);
+	cases[nc].d[0] = tu_decl("g", "help text", METRIC_GAUGE, env_label, 1);
 	cases[nc].d[0].line = 9;
 	cases[nc].n = 1;
 	cases[nc++].want = "test.rules:9: metric \"g\": label \"env\" is a "
 			   "default label";
 	cr_assert_eq(nc, NELEM(cases));
 
-	base = decl("kept_total", METRIC_COUNTER, NULL, 0);
+	base = tu_decl("kept_total", "help text", METRIC_COUNTER, NULL, 0);
 	for (i = 0; i < nc; i++) {
 		reg = registry_new();
 		registry_set_default_labels(reg, dln, dlv, 1);
@@ -205,12 +191,13 @@ Test(metrics, sync_errors_leave_registry_untouched)
 
 	/* The "le" label of a histogram, and an invalid metric name. */
 	reg = registry_new();
-	cases[0].d[0] = decl("h", METRIC_HISTOGRAM, le_label, 1);
+	cases[0].d[0] = tu_decl("h", "help text", METRIC_HISTOGRAM, le_label,
+	    1);
 	cr_assert_eq(registry_sync(reg, cases[0].d, 1, err, sizeof(err)), -1);
 	cr_assert_str_eq(err,
 	    "test.rules:1: histogram \"h\": label \"le\" is "
 	    "reserved");
-	cases[0].d[0] = decl("9lives", METRIC_GAUGE, NULL, 0);
+	cases[0].d[0] = tu_decl("9lives", "help text", METRIC_GAUGE, NULL, 0);
 	cr_assert_eq(registry_sync(reg, cases[0].d, 1, err, sizeof(err)), -1);
 	cr_assert_str_eq(err, "test.rules:1: invalid metric name \"9lives\"");
 	/* A short error buffer is truncated, not overrun. */
@@ -300,16 +287,19 @@ Test(metrics, sync_keep_replace_drop)
 	struct str	   t = L("trading");
 	char		   err[256];
 
-	d1[0] = decl("events_total", METRIC_COUNTER, two_labels, 2);
-	d1[1] = decl("last_run", METRIC_GAUGE, sub_labels, 1);
+	d1[0] = tu_decl("events_total", "help text", METRIC_COUNTER, two_labels,
+	    2);
+	d1[1] = tu_decl("last_run", "help text", METRIC_GAUGE, sub_labels, 1);
 	d1[1].initial = init;
 	d1[1].ninitial = 2;
-	d1[2] = decl("dur_seconds", METRIC_HISTOGRAM, sub_labels, 1);
+	d1[2] = tu_decl("dur_seconds", "help text", METRIC_HISTOGRAM,
+	    sub_labels, 1);
 	d1[2].buckets = five_buckets;
 	d1[2].nbuckets = 5;
-	d1[3] = decl("other_seconds", METRIC_HISTOGRAM, NULL, 0);
-	d1[4] = decl("gone_total", METRIC_COUNTER, NULL, 0);
-	reg = synced(d1, 5);
+	d1[3] = tu_decl("other_seconds", "help text", METRIC_HISTOGRAM, NULL,
+	    0);
+	d1[4] = tu_decl("gone_total", "help text", METRIC_COUNTER, NULL, 0);
+	reg = tu_registry(d1, 5);
 	cr_assert_eq(reg->n, 5);
 	events = reg->m[0];
 	gauge = reg->m[1];
@@ -332,7 +322,7 @@ Test(metrics, sync_keep_replace_drop)
 	cr_assert_eq(metric_observe(hist2, NULL, 0.3), 0);
 
 	/* Same metrics in a new order, help changed, defaults now explicit. */
-	d2[0] = decl("new_total", METRIC_COUNTER, NULL, 0);
+	d2[0] = tu_decl("new_total", "help text", METRIC_COUNTER, NULL, 0);
 	d2[1] = d1[2];
 	d2[1].buckets = three_buckets; /* buckets changed: replaced */
 	d2[1].nbuckets = 3;
@@ -344,7 +334,7 @@ Test(metrics, sync_keep_replace_drop)
 	d2[4] = d1[3];
 	d2[4].buckets = (double *)(uintptr_t)metrics_default_buckets;
 	d2[4].nbuckets = metrics_ndefault_buckets; /* same buckets: kept */
-	d2[5] = decl("alive", METRIC_GAUGE, NULL, 0);
+	d2[5] = tu_decl("alive", "help text", METRIC_GAUGE, NULL, 0);
 	cr_assert_eq(registry_sync(reg, d2, 6, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(reg->n, 6);
 	cr_assert_str_eq(reg->m[0]->name, "new_total");
@@ -383,13 +373,13 @@ Test(metrics, sync_freshness_source)
 	struct registry	       *reg;
 	char			err[256];
 
-	d[0] = decl("alive", METRIC_FRESHNESS, NULL, 0);
+	d[0] = tu_decl("alive", "help text", METRIC_FRESHNESS, NULL, 0);
 	d[0].source = "last_run";
 	d[0].stale_after = 60;
 	d[0].th = th;
 	d[0].nth = 1;
-	d[1] = decl("last_run", METRIC_GAUGE, sub_labels, 1);
-	reg = synced(d, 2);
+	d[1] = tu_decl("last_run", "help text", METRIC_GAUGE, sub_labels, 1);
+	reg = tu_registry(d, 2);
 	cr_assert_eq(reg->m[0]->source, reg->m[1]);
 	cr_assert_eq(reg->m[0]->nlabels, 1);
 	cr_assert_str_eq(reg->m[0]->labels[0], "subsystem");
@@ -416,8 +406,8 @@ Test(metrics, sync_freshness_source)
 /* Past the cap, new series are refused and each refusal is counted. */
 Test(metrics, series_cap)
 {
-	struct metric_decl d = decl("events_total", METRIC_COUNTER, sub_labels,
-	    1);
+	struct metric_decl d = tu_decl("events_total", "help text",
+	    METRIC_COUNTER, sub_labels, 1);
 	struct registry	  *reg;
 	struct metric	  *m;
 	char		   err[256], name[16];
@@ -455,7 +445,8 @@ Test(metrics, series_cap)
  */
 Test(metrics, hash_growth)
 {
-	struct metric_decl d = decl("g", METRIC_GAUGE, two_labels, 2);
+	struct metric_decl d = tu_decl("g", "help text", METRIC_GAUGE,
+	    two_labels, 2);
 	struct registry	  *reg;
 	struct metric	  *m;
 	struct series	  *s;
@@ -468,7 +459,7 @@ Test(metrics, hash_growth)
 	struct str	   split2[2] = { L("a"), L("bc") };
 	int		   i;
 
-	reg = synced(&d, 1);
+	reg = tu_registry(&d, 1);
 	m = reg->m[0];
 	for (i = 0; i < 100000; i++) {
 		snprintf(a, sizeof(a), "host-%d", i);
@@ -521,10 +512,10 @@ Test(metrics, add_set_types)
 	struct registry	  *reg;
 	struct str	   v = L("x");
 
-	d[0] = decl("c_total", METRIC_COUNTER, sub_labels, 1);
-	d[1] = decl("g", METRIC_GAUGE, sub_labels, 1);
-	d[2] = decl("h", METRIC_HISTOGRAM, sub_labels, 1);
-	reg = synced(d, 3);
+	d[0] = tu_decl("c_total", "help text", METRIC_COUNTER, sub_labels, 1);
+	d[1] = tu_decl("g", "help text", METRIC_GAUGE, sub_labels, 1);
+	d[2] = tu_decl("h", "help text", METRIC_HISTOGRAM, sub_labels, 1);
+	reg = tu_registry(d, 3);
 	cr_assert_eq(metric_add(reg->m[0], &v, -1), -1);
 	cr_assert_eq(metric_add(reg->m[0], &v, NAN), -1);
 	cr_assert_eq(reg->m[0]->nseries, 0, "a refused add creates nothing");
@@ -571,7 +562,8 @@ Test(metrics, observe_buckets)
 		{ 1e300, -1 },
 		{ INFINITY, -1 },
 	};
-	struct metric_decl d = decl("h_seconds", METRIC_HISTOGRAM, NULL, 0);
+	struct metric_decl d = tu_decl("h_seconds", "help text",
+	    METRIC_HISTOGRAM, NULL, 0);
 	struct registry	  *reg;
 	struct metric	  *m;
 	struct series	  *s;
@@ -580,7 +572,7 @@ Test(metrics, observe_buckets)
 
 	d.buckets = five_buckets;
 	d.nbuckets = 5;
-	reg = synced(&d, 1);
+	reg = tu_registry(&d, 1);
 	m = reg->m[0];
 	s = metric_series(m, NULL);
 	for (i = 0; i < NELEM(obs); i++) {
@@ -630,12 +622,13 @@ Test(metrics, foreach_order)
 	};
 	static const char  want[] = "|1;A|1;a|;a|Z;a|z;a|za;a|\x80;"
 				    "a\0|1;ab|;b|1;\xff|1;";
-	struct metric_decl d = decl("g", METRIC_GAUGE, two_labels, 2);
+	struct metric_decl d = tu_decl("g", "help text", METRIC_GAUGE,
+	    two_labels, 2);
 	struct registry	  *reg;
 	struct collect	   c;
 	size_t		   i;
 
-	reg = synced(&d, 1);
+	reg = tu_registry(&d, 1);
 	for (i = 0; i < NELEM(in); i++)
 		cr_assert_eq(metric_set(reg->m[0], in[i], (double)i), 0);
 	buf_init(&c.out);

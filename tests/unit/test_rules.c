@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "rules.h"
+#include "testutil.h"
 #include "util.h"
 
 static char errbuf[1 << 16];
@@ -1325,42 +1326,28 @@ Test(rules_parse, crlf_and_no_final_newline)
 
 /* ---- files and directories --------------------------------------------- */
 
-TestSuite(rules_load);
-
-static void
-write_text(const char *path, const char *text)
-{
-	FILE *fp;
-
-	fp = fopen(path, "w");
-	cr_assert_not_null(fp, "%s", path);
-	fputs(text, fp);
-	fclose(fp);
-}
+TestSuite(rules_load, .fini = tu_cleanup);
 
 Test(rules_load, directory_in_name_order_across_files)
 {
-	char		dir[] = "/tmp/test_rules.XXXXXX", p[256];
-	const char     *paths[1];
+	const char     *dir = tu_tmpdir("test_rules"), *paths[1];
+	char		p[256], want[1024];
 	struct ruleset *rs;
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(p, sizeof(p), "%s/10-rules.rules", dir);
-	write_text(p, "rule r\n  match /(?<k>x)/\n  inc c_total\n");
-	snprintf(p, sizeof(p), "%s/20-metrics.rules", dir);
-	write_text(p, "counter c_total\n  labels k\n");
-	snprintf(p, sizeof(p), "%s/.hidden.rules", dir);
-	write_text(p, "this is not read\n");
-	snprintf(p, sizeof(p), "%s/notes.txt", dir);
-	write_text(p, "nor is this\n");
-	snprintf(p, sizeof(p), "%s/sub.rules", dir);
-	cr_assert_eq(mkdir(p, 0700), 0);
+	tu_write_str(tu_path(p, sizeof(p), dir, "10-rules.rules"),
+	    "rule r\n  match /(?<k>x)/\n  inc c_total\n");
+	tu_write_str(tu_path(p, sizeof(p), dir, "20-metrics.rules"),
+	    "counter c_total\n  labels k\n");
+	tu_write_str(tu_path(p, sizeof(p), dir, ".hidden.rules"),
+	    "this is not read\n");
+	tu_write_str(tu_path(p, sizeof(p), dir, "notes.txt"), "nor is this\n");
+	cr_assert_eq(mkdir(tu_path(p, sizeof(p), dir, "sub.rules"), 0700), 0);
 	paths[0] = dir;
 	rs = rules_load(paths, 1, errbuf, sizeof(errbuf));
 	cr_assert_not_null(rs, "%s", errbuf);
 	cr_assert_eq(rs->nfiles, 2);
-	snprintf(p, sizeof(p), "%s/10-rules.rules", dir);
-	cr_expect_str_eq(rs->files[0], p);
+	cr_expect_str_eq(rs->files[0],
+	    tu_path(p, sizeof(p), dir, "10-rules.rules"));
 	cr_expect_eq(rs->rules[0].file, rs->files[0]);
 	cr_expect_eq(rs->rules[0].acts[0].file, rs->files[0]);
 	cr_expect_eq(rs->decls[0].file, rs->files[1]);
@@ -1368,31 +1355,15 @@ Test(rules_load, directory_in_name_order_across_files)
 	rules_free(rs);
 
 	/* An error in a later file names that file. */
-	snprintf(p, sizeof(p), "%s/30-bad.rules", dir);
-	write_text(p, "\ncounter c_total\n");
+	tu_write_str(tu_path(p, sizeof(p), dir, "30-bad.rules"),
+	    "\ncounter c_total\n");
 	rs = rules_load(paths, 1, errbuf, sizeof(errbuf));
 	cr_expect_null(rs);
-	{
-		char want[1024];
-
-		snprintf(want, sizeof(want),
-		    "%s:2:9: metric 'c_total' already "
-		    "declared at %s/20-metrics.rules:1",
-		    p, dir);
-		cr_expect_str_eq(errbuf, want);
-	}
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/10-rules.rules", dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/20-metrics.rules", dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/.hidden.rules", dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/notes.txt", dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/sub.rules", dir);
-	rmdir(p);
-	rmdir(dir);
+	snprintf(want, sizeof(want),
+	    "%s:2:9: metric 'c_total' already declared at "
+	    "%s/20-metrics.rules:1",
+	    p, dir);
+	cr_expect_str_eq(errbuf, want);
 }
 
 Test(rules_load, unreadable_paths)
@@ -1416,18 +1387,15 @@ Test(rules_load, unreadable_paths)
 
 Test(rules_load, empty_directory)
 {
-	char		dir[] = "/tmp/test_rules.XXXXXX";
-	const char     *paths[1];
+	const char     *dir = tu_tmpdir("test_rules"), *paths[1];
 	struct ruleset *rs;
 	char		want[256];
 
-	cr_assert_not_null(mkdtemp(dir));
 	paths[0] = dir;
 	rs = rules_load(paths, 1, errbuf, sizeof(errbuf));
 	cr_expect_null(rs);
 	snprintf(want, sizeof(want), "%s: no metric and no rule declared", dir);
 	cr_expect_str_eq(errbuf, want);
-	rmdir(dir);
 }
 
 /* ---- the shipped rule sets --------------------------------------------- */

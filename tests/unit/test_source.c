@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "source.h"
+#include "testutil.h"
 #include "util.h"
 
 /* Built with ISA-L's header, the library is there when the tests run. */
@@ -18,24 +19,15 @@
 #define INFLATER "zlib"
 #endif
 
-static char dir[] = "/tmp/test_source.XXXXXX";
+static const char *dir;
 
 static void
 setup(void)
 {
-	cr_assert_not_null(mkdtemp(dir));
+	dir = tu_tmpdir("test_source");
 }
 
-static void
-teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(source, .init = setup, .fini = teardown);
+TestSuite(source, .init = setup, .fini = tu_cleanup);
 
 static void
 sorted(const char *const *in, const char *const *want, size_t n)
@@ -101,18 +93,13 @@ path(const char *name)
 {
 	static char p[256];
 
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return p;
+	return tu_path(p, sizeof(p), dir, name);
 }
 
 static void
 write_file(const char *name, const char *data, size_t n)
 {
-	FILE *f = fopen(path(name), "wb");
-
-	cr_assert_not_null(f);
-	cr_assert_eq(fwrite(data, 1, n, f), n);
-	fclose(f);
+	tu_write(path(name), data, n);
 }
 
 static void

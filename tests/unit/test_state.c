@@ -14,6 +14,7 @@
 
 #include "metrics.h"
 #include "state.h"
+#include "testutil.h"
 #include "tail.h"
 #include "util.h"
 
@@ -98,7 +99,7 @@ formatted(const struct state *st, size_t *len)
 	return buf_release(&b);
 }
 
-TestSuite(state);
+TestSuite(state, .fini = tu_cleanup);
 
 /* Cut anywhere, a state file is refused, never half-read. */
 Test(state, every_truncation_refused)
@@ -390,32 +391,6 @@ Test(state, empty_state_accepted)
 	state_free(&st);
 }
 
-static struct metric_decl
-decl(const char *name, enum metric_type type, char **labels, size_t n)
-{
-	struct metric_decl d;
-
-	memset(&d, 0, sizeof(d));
-	d.name = (char *)(uintptr_t)name;
-	d.help = "h";
-	d.type = type;
-	d.labels = labels;
-	d.nlabels = n;
-	d.file = "t.rules";
-	d.line = 1;
-	return d;
-}
-
-static struct registry *
-reg_of(const struct metric_decl *d, size_t n)
-{
-	struct registry *reg = registry_new();
-	char		 err[256];
-
-	cr_assert_eq(registry_sync(reg, d, n, err, sizeof(err)), 0, "%s", err);
-	return reg;
-}
-
 /* state_read() then state_apply(), as follow mode does. */
 static int
 load(const char *path, struct registry *reg, struct state_report *rep,
@@ -428,16 +403,6 @@ load(const char *path, struct registry *reg, struct state_report *rep,
 		rc = state_apply(path, &st, reg, rep, err, errlen);
 	state_free(&st);
 	return rc;
-}
-
-static void
-write_file(const char *path, const char *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	cr_assert_not_null(f);
-	cr_assert_eq(fwrite(p, 1, n, f), n);
-	fclose(f);
 }
 
 /*
@@ -453,29 +418,26 @@ Test(state, restore_into_registry)
 	struct series	   *s;
 	struct str	    v = { "x\0y", 3 };
 	struct buf	    out;
-	char		    path[64] = "/tmp/test_state.XXXXXX";
+	char		    path[128];
 	char		    err[512];
-	int		    fd;
 
-	d[0] = decl("c_total", METRIC_COUNTER, one, 1);
-	d[1] = decl("h_seconds", METRIC_HISTOGRAM, one, 1);
+	d[0] = tu_decl("c_total", "h", METRIC_COUNTER, one, 1);
+	d[1] = tu_decl("h_seconds", "h", METRIC_HISTOGRAM, one, 1);
 	d[1].buckets = h_bounds;
 	d[1].nbuckets = 3;
-	d[2] = decl("g", METRIC_GAUGE, NULL, 0);
-	a = reg_of(d, 3);
+	d[2] = tu_decl("g", "h", METRIC_GAUGE, NULL, 0);
+	a = tu_registry(d, 3);
 	cr_assert_eq(metric_add(registry_find(a, "c_total"), &v, 7), 0);
 	cr_assert_eq(metric_observe(registry_find(a, "h_seconds"), &v, 0.3), 0);
 	cr_assert_eq(metric_observe(registry_find(a, "h_seconds"), &v, 9), 0);
 	cr_assert_eq(metric_set(registry_find(a, "g"), NULL, 42), 0);
 	buf_init(&out);
 	state_snapshot(&out, a, NULL, 0);
-	fd = mkstemp(path);
-	cr_assert_neq(fd, -1);
-	close(fd);
-	write_file(path, out.p, out.len);
+	tu_path(path, sizeof(path), tu_tmpdir("test_state"), "state");
+	tu_write(path, out.p, out.len);
 
 	/* Same rules: everything comes back. */
-	b = reg_of(d, 3);
+	b = tu_registry(d, 3);
 	cr_assert_eq(load(path, b, &rep, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(rep.metrics, 3);
 	cr_assert_eq(rep.series, 3);
@@ -496,8 +458,8 @@ Test(state, restore_into_registry)
 	d2[0] = d[0];
 	d2[1] = d[1];
 	d2[1].nbuckets = 2;
-	d2[2] = decl("new_total", METRIC_COUNTER, NULL, 0);
-	b = reg_of(d2, 3);
+	d2[2] = tu_decl("new_total", "h", METRIC_COUNTER, NULL, 0);
+	b = tu_registry(d2, 3);
 	cr_assert_eq(load(path, b, &rep, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(rep.rules_changed, 1);
 	cr_assert_eq(rep.metrics, 1);
@@ -509,8 +471,8 @@ Test(state, restore_into_registry)
 	registry_free(b);
 
 	/* Nothing in common: foreign, set aside untouched. */
-	d2[0] = decl("other_total", METRIC_COUNTER, NULL, 0);
-	b = reg_of(d2, 1);
+	d2[0] = tu_decl("other_total", "h", METRIC_COUNTER, NULL, 0);
+	b = tu_registry(d2, 1);
 	cr_assert_eq(load(path, b, &rep, err, sizeof(err)), -1);
 	cr_assert(strstr(err, "another rule set") != NULL, "%s", err);
 	cr_assert(strstr(err, "; renamed to ") != NULL, "%s", err);

@@ -10,10 +10,8 @@
 #include <sys/time.h>
 #include <sys/types.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +25,7 @@
 #include <inotifytools/inotifytools.h>
 
 #include "tail.h"
+#include "testutil.h"
 #include "util.h"
 
 struct got {
@@ -84,42 +83,14 @@ got_clear(struct got *g)
 	g->n = g->cap = 0;
 }
 
-/* The test's directory, removed after the test even when it fails. */
-static char live_dir[64];
-
-static void
-tmpdir_make(char *dir, size_t len)
-{
-	snprintf(dir, len, "/tmp/tailtest.XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(live_dir, sizeof(live_dir), "%s", dir);
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-tmpdir_remove(void)
-{
-	if (live_dir[0] != '\0')
-		nftw(live_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	live_dir[0] = '\0';
-}
-
-TestSuite(tail, .fini = tmpdir_remove);
-TestSuite(inotifytools, .fini = tmpdir_remove);
+TestSuite(tail, .fini = tu_cleanup);
+TestSuite(inotifytools, .fini = tu_cleanup);
 
 static void
 fx_init(struct fx *f, int inotify, const char *name)
 {
 	memset(f, 0, sizeof(*f));
-	tmpdir_make(f->dir, sizeof(f->dir));
+	snprintf(f->dir, sizeof(f->dir), "%s", tu_tmpdir("tailtest"));
 	f->inotify = inotify;
 	f->name = name;
 }
@@ -130,7 +101,7 @@ fx_fini(struct fx *f)
 	tail_free(f->t);
 	f->t = NULL;
 	got_clear(&f->got);
-	tmpdir_remove();
+	tu_cleanup();
 }
 
 static const char *
@@ -327,6 +298,26 @@ finfo(struct fx *f, const char *name)
 	return a.out;
 }
 
+struct fdcount {
+	const char *dir;
+	int	    all;
+	int	    deleted;
+};
+
+static void
+fd_under(int fd, const char *target, void *arg)
+{
+	struct fdcount *c = arg;
+	size_t		n = strlen(c->dir);
+
+	(void)fd;
+	if (strncmp(target, c->dir, n) != 0 || target[n] == '\0')
+		return; /* elsewhere, or a directory stream, not ours */
+	c->all++;
+	if (strstr(target, " (deleted)") != NULL)
+		c->deleted++;
+}
+
 /*
  * Descriptors of this process on files under the test directory: all of
  * them, and those on deleted files.
@@ -334,29 +325,11 @@ finfo(struct fx *f, const char *name)
 static void
 count_fds(const struct fx *f, int *all, int *deleted)
 {
-	DIR	      *d;
-	struct dirent *de;
-	char	       link[PATH_MAX], target[PATH_MAX];
-	ssize_t	       n;
+	struct fdcount c = { f->dir, 0, 0 };
 
-	*all = *deleted = 0;
-	d = opendir("/proc/self/fd");
-	cr_assert_not_null(d);
-	while ((de = readdir(d)) != NULL) {
-		snprintf(link, sizeof(link), "/proc/self/fd/%s", de->d_name);
-		n = readlink(link, target, sizeof(target) - 1);
-		if (n <= 0)
-			continue;
-		target[n] = '\0';
-		if (strncmp(target, f->dir, strlen(f->dir)) != 0)
-			continue;
-		if (strcmp(target, f->dir) == 0)
-			continue; /* a directory stream, not ours */
-		(*all)++;
-		if (strstr(target, " (deleted)") != NULL)
-			(*deleted)++;
-	}
-	closedir(d);
+	tu_fds(fd_under, &c);
+	*all = c.all;
+	*deleted = c.deleted;
 }
 
 /* ---- scenarios, each run in both modes ---- */
@@ -1122,45 +1095,43 @@ Test(tail, big_backlog_no_wait)
 	fx_fini(&f);
 }
 
+struct cloexec {
+	const char *dir;
+	int	    checked;
+	int	    inotify;
+};
+
+static void
+fd_cloexec(int fd, const char *target, void *arg)
+{
+	struct cloexec *c = arg;
+	size_t		n = strlen(c->dir);
+
+	if (strcmp(target, "anon_inode:inotify") == 0)
+		c->inotify++;
+	else if (strncmp(target, c->dir, n) != 0 || target[n] == '\0')
+		return;
+	c->checked++;
+	cr_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC, "%s lacks close-on-exec",
+	    target);
+}
+
 Test(tail, every_fd_cloexec)
 {
 	struct fx	 f;
 	struct tail_opts o;
-	DIR		*d;
-	struct dirent	*de;
-	char		 link[PATH_MAX], target[PATH_MAX];
-	ssize_t		 n;
-	int		 fd, checked = 0, inot = 0;
+	struct cloexec	 c;
 
 	fx_init(&f, 1, "cloexec");
 	o = fx_opts(&f);
 	put(&f, "a.log", "x\n");
 	put(&f, "b.log", "x\n");
 	START(&f, &o, "*.log");
-	d = opendir("/proc/self/fd");
-	cr_assert_not_null(d);
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		fd = atoi(de->d_name);
-		snprintf(link, sizeof(link), "/proc/self/fd/%s", de->d_name);
-		if ((n = readlink(link, target, sizeof(target) - 1)) <= 0)
-			continue;
-		target[n] = '\0';
-		if (strcmp(target, "anon_inode:inotify") == 0)
-			inot++;
-		else if (strncmp(target, f.dir, strlen(f.dir)) != 0 ||
-		    strcmp(target, f.dir) == 0)
-			continue;
-		checked++;
-		cr_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC,
-		    "%s lacks "
-		    "close-on-exec",
-		    target);
-	}
-	closedir(d);
-	cr_assert_eq(inot, 1);
-	cr_assert_eq(checked, 3);
+	c.dir = f.dir;
+	c.checked = c.inotify = 0;
+	tu_fds(fd_cloexec, &c);
+	cr_assert_eq(c.inotify, 1);
+	cr_assert_eq(c.checked, 3);
 	fx_fini(&f);
 }
 
@@ -1265,43 +1236,37 @@ Test(tail, bad_patterns)
 
 /* ---- what libinotifytools cannot do (why tail.c works around it) ---- */
 
+struct inofds {
+	int fd[64];
+	int n;
+};
+
+static void
+fd_inotify(int fd, const char *target, void *arg)
+{
+	struct inofds *s = arg;
+
+	if (strcmp(target, "anon_inode:inotify") == 0 && s->n < 64)
+		s->fd[s->n++] = fd;
+}
+
+/* The inotify descriptor init() opens. */
 static int
 new_inotify_fd(void (*init)(void))
 {
-	DIR	      *d;
-	struct dirent *de;
-	char	       link[PATH_MAX], target[64];
-	int	       before[64], nb = 0, fd = -1, i, f;
-	ssize_t	       n;
-	int	       pass;
+	struct inofds before = { { 0 }, 0 }, after = { { 0 }, 0 };
+	int	      i, j;
 
-	for (pass = 0; pass < 2; pass++) {
-		if (pass == 1)
-			init();
-		d = opendir("/proc/self/fd");
-		cr_assert_not_null(d);
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(link, sizeof(link), "/proc/self/fd/%s",
-			    de->d_name);
-			n = readlink(link, target, sizeof(target) - 1);
-			if (n <= 0)
-				continue;
-			target[n] = '\0';
-			if (strcmp(target, "anon_inode:inotify") != 0)
-				continue;
-			f = atoi(de->d_name);
-			if (pass == 0 && nb < 64)
-				before[nb++] = f;
-			for (i = 0; pass == 1 && i < nb && before[i] != f; i++)
-				;
-			if (pass == 1 && i == nb)
-				fd = f;
-		}
-		closedir(d);
+	tu_fds(fd_inotify, &before);
+	init();
+	tu_fds(fd_inotify, &after);
+	for (i = 0; i < after.n; i++) {
+		for (j = 0; j < before.n && before.fd[j] != after.fd[i]; j++)
+			;
+		if (j == before.n)
+			return after.fd[i];
 	}
-	return fd;
+	return -1;
 }
 
 static void
@@ -1333,7 +1298,7 @@ Test(inotifytools, waits_in_whole_seconds)
 	char		 dir[64];
 	double		 t0, dt;
 
-	tmpdir_make(dir, sizeof(dir));
+	snprintf(dir, sizeof(dir), "%s", tu_tmpdir("tailtest"));
 	cr_assert(inotifytools_initialize());
 	cr_assert(inotifytools_watch_file(dir, IN_CREATE));
 	/* The only non-blocking read is next_events with 0. */
@@ -1365,7 +1330,7 @@ Test(inotifytools, one_watch_per_name)
 	char		      dir[64], a[96], a1[96];
 	int		      fd, wd_old;
 
-	tmpdir_make(dir, sizeof(dir));
+	snprintf(dir, sizeof(dir), "%s", tu_tmpdir("tailtest"));
 	snprintf(a, sizeof(a), "%s/a.log", dir);
 	snprintf(a1, sizeof(a1), "%s/a.log.1", dir);
 	cr_assert((fd = open(a, O_WRONLY | O_CREAT, 0644)) >= 0);

@@ -9,39 +9,19 @@
 #include <crypt.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "util.h"
 #include "webconfig.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
 #endif
-
-static const char cert_pem[] =
-    "-----BEGIN CERTIFICATE-----\n"
-    "MIIBmzCCAUGgAwIBAgIUYqFGAtSUN1gOK5qIrByIWINw7P0wCgYIKoZIzj0EAwIw\n"
-    "FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNTE1NTgzM1oYDzIxMjYxMTAx\n"
-    "MTU1ODMzWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO\n"
-    "PQMBBwNCAARiWmrJ8vQn+ExU1qaRFX6/g+FmNykzFPW7uuP9ZE7IlP0k9VuNFG3a\n"
-    "F7EVPV+M9u91vZH7cJIBzyKiMwtRziA0o28wbTAdBgNVHQ4EFgQUU1t7rurMRZNF\n"
-    "0NQFMwJRO1IGNe8wHwYDVR0jBBgwFoAUU1t7rurMRZNF0NQFMwJRO1IGNe8wDwYD\n"
-    "VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwCgYIKoZI\n"
-    "zj0EAwIDSAAwRQIhAPvpJCGPH3mr7XyqBXFNhsKBWA3oZcmzF2rxLrTvjyT6AiBk\n"
-    "i71Dkyz7nGIUg/Cz74tLRqb/+wuE7DbtYqP31vpzHQ==\n"
-    "-----END CERTIFICATE-----\n";
-
-static const char key_pem[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgBd9h25klyiGMrpin\n"
-    "s3I/yo8Y0CXM5PNZtE62EfaT26WhRANCAARiWmrJ8vQn+ExU1qaRFX6/g+FmNykz\n"
-    "FPW7uuP9ZE7IlP0k9VuNFG3aF7EVPV+M9u91vZH7cJIBzyKiMwtRziA0\n"
-    "-----END PRIVATE KEY-----\n";
 
 static const char enc_key_pem[] =
     "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
@@ -64,19 +44,14 @@ static const char old_enc_key_pem[] =
 #define HASH_2B "$2b$04$Pk..Pj7VsyNkigf0RW5ty.J3aHOZ6.bBI.E/paQg5KR/qBDh3cNEm"
 #define PASS_2B ""
 
-static char dir[64];
+static const char *dir;
 
 static void
 put(const char *name, const void *data, size_t len)
 {
 	char path[256];
-	int  fd;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	cr_assert_neq(fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), -1,
-	    "%s: %s", path, strerror(errno));
-	cr_assert_eq(write(fd, data, len), (ssize_t)len);
-	close(fd);
+	tu_write(tu_path(path, sizeof(path), dir, name), data, len);
 }
 
 static void
@@ -92,10 +67,9 @@ setup(void)
 	static const char bin[] = "\x30\x82\x01\x00\0\0\x01";
 	char		  path[256];
 
-	strcpy(dir, "/tmp/test_webconfig.XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	puts_file("c.pem", cert_pem);
-	puts_file("k.pem", key_pem);
+	dir = tu_tmpdir("test_webconfig");
+	puts_file("c.pem", tu_tls_cert);
+	puts_file("k.pem", tu_tls_key);
 	puts_file("enc.pem", enc_key_pem);
 	puts_file("oldenc.pem", old_enc_key_pem);
 	puts_file("junk.pem", "not a certificate\n");
@@ -104,19 +78,10 @@ setup(void)
 	cr_assert_eq(mkdir(path, 0700), 0);
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 teardown(void)
 {
-	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	tu_cleanup();
 #if defined(__SANITIZE_ADDRESS__)
 	cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "memory leaked");
 #endif
@@ -416,8 +381,8 @@ Test(webconfig, full_file)
 
 	wc = load_text(yaml, path, sizeof(path), err, sizeof(err));
 	cr_assert_not_null(wc, "%s", err);
-	cr_assert_str_eq(wc->cert_pem, cert_pem);
-	cr_assert_str_eq(wc->key_pem, key_pem);
+	cr_assert_str_eq(wc->cert_pem, tu_tls_cert);
+	cr_assert_str_eq(wc->key_pem, tu_tls_key);
 	want = expand("^/c.pem", path);
 	cr_assert_str_eq(wc->cert_file, want);
 	free(want);
@@ -457,7 +422,7 @@ Test(webconfig, paths_are_relative_to_the_file)
 	want = expand("^/k.pem", path);
 	cr_assert_str_eq(wc->key_file, want, "absolute paths stay");
 	free(want);
-	cr_assert_str_eq(wc->cert_pem, cert_pem);
+	cr_assert_str_eq(wc->cert_pem, tu_tls_cert);
 	webconfig_free(wc);
 
 	/* A file named without a directory: relative to the current one. */
