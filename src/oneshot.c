@@ -585,9 +585,7 @@ typedef int output_fn(void *arg, FILE *out);
 static int
 output_atomic(const char *path, output_fn *fn, void *arg)
 {
-	FILE *out;
-	char *tmp = NULL, *copy;
-	int   fd, rc = -1;
+	struct atomic a;
 
 	if (path == NULL) {
 		if (fn(arg, stdout) == -1)
@@ -598,46 +596,19 @@ output_atomic(const char *path, output_fn *fn, void *arg)
 		}
 		return 0;
 	}
-	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) == -1) {
-		log_warn("asprintf");
-		return -1;
-	}
-	if ((out = fopen(tmp, "we")) == NULL) {
-		log_warn("%s", tmp);
-		free(tmp);
-		return -1;
-	}
-	if (fn(arg, out) == -1) {
-		fclose(out);
-		goto fail;
-	}
-	if (fflush(out) == EOF || ferror(out) || fsync(fileno(out)) == -1) {
-		log_warn("%s", tmp);
-		fclose(out);
-		goto fail;
-	}
-	if (fclose(out) == EOF) {
-		log_warn("%s", tmp);
-		goto fail;
-	}
-	if (rename(tmp, path) == -1) {
+	if (atomic_open(&a, path) == -1) {
 		log_warn("%s", path);
-		goto fail;
+		return -1;
 	}
-	copy = xstrdup(path);
-	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) !=
-	    -1) {
-		(void)fsync(fd);
-		close(fd);
+	if (fn(arg, a.fp) == -1) {
+		atomic_abort(&a);
+		return -1;
 	}
-	free(copy);
-	rc = 0;
-	goto done;
-fail:
-	unlink(tmp);
-done:
-	free(tmp);
-	return rc;
+	if (atomic_commit(&a) == -1) {
+		log_warn("%s", path);
+		return -1;
+	}
+	return 0;
 }
 
 static int

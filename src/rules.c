@@ -2449,42 +2449,13 @@ rules_parse(const char *name, const char *text, size_t len, char *err,
 	return load_finish(&ld, name, err, errlen);
 }
 
-/* Reads a whole file into b. Returns 0, or -1 with errno set. */
-static int
-read_file(const char *path, struct buf *b)
-{
-	char	chunk[65536];
-	ssize_t n;
-	int	fd, saved;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	buf_reserve(b, 0);
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			saved = errno;
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		buf_append(b, chunk, (size_t)n);
-	}
-	close(fd);
-	return 0;
-}
-
 static void
 load_file(struct load *ld, const char *path)
 {
 	struct buf b;
 
 	buf_init(&b);
-	if (read_file(path, &b) == -1)
+	if (read_file(path, 0, 0, &b, NULL) == -1)
 		lderr(ld, NULL, 0, 0, "%s: %s", path, strerror(errno));
 	else
 		parse_text(ld, add_file(ld->rs, path), b.p, b.len);

@@ -769,51 +769,6 @@ restore_metric(struct metric *m, const struct state_metric *sm,
 }
 
 /*
- * Reads the whole regular file at path into a new buffer. Returns 0, or
- * -1 with errno set (EFBIG when too large, EINVAL when not a regular
- * file).
- */
-static int
-read_all(const char *path, struct buf *out, double *mtime)
-{
-	struct stat st;
-	char	    chunk[65536];
-	ssize_t	    n;
-	int	    fd, saved;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return -1;
-	if (fstat(fd, &st) == -1)
-		goto fail;
-	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
-		goto fail;
-	}
-	*mtime = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			goto fail;
-		if (n == 0)
-			break;
-		if (out->len + (size_t)n > STATE_MAXREAD) {
-			errno = EFBIG;
-			goto fail;
-		}
-		buf_append(out, chunk, (size_t)n);
-	}
-	close(fd);
-	return 0;
-fail:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
-}
-
-/*
  * Removes PATH.tmp.PID files left by a writer that died between creating
  * and renaming them (write_atomic's temporary names), when that process
  * is gone.
@@ -896,22 +851,22 @@ state_pos_err(const char *path, const struct state_pos *p, size_t at,
 int
 state_read(const char *path, struct state *st, char *err, size_t errlen)
 {
-	struct buf data;
-	char	   why[512];
-	double	   mtime = 0;
+	struct buf  data;
+	struct stat sb;
+	char	    why[512];
+	int	    e;
 
 	state_init(st);
 	tmp_cleanup(path);
 	buf_init(&data);
-	if (read_all(path, &data, &mtime) == -1) {
-		if (errno == ENOENT) {
-			buf_free(&data);
-			return 1;
-		}
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (read_file(path, STATE_MAXREAD, READ_REGULAR, &data, &sb) == -1) {
+		e = errno;
 		buf_free(&data);
+		if (e == ENOENT)
+			return 1;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
 		/* A directory or a device is not ours to move. */
-		if (errno == EINVAL)
+		if (e == EINVAL)
 			return -1;
 		return state_set_aside(path, err, errlen);
 	}
@@ -921,7 +876,7 @@ state_read(const char *path, struct state *st, char *err, size_t errlen)
 		return state_set_aside(path, err, errlen);
 	}
 	buf_free(&data);
-	st->saved = mtime;
+	st->saved = (double)sb.st_mtim.tv_sec + sb.st_mtim.tv_nsec / 1e9;
 	return 0;
 }
 

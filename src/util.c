@@ -277,40 +277,111 @@ fmt_double(char *out, double v)
 }
 
 int
-write_atomic(const char *path, const void *data, size_t len)
+read_file(const char *path, size_t max, int flags, struct buf *out,
+    struct stat *st)
 {
-	char	   *tmp, *dircopy;
-	const char *p;
-	size_t	    off;
-	ssize_t	    w;
-	int	    fd, dfd, saved;
+	struct stat sb;
+	char	    chunk[65536];
+	size_t	    got = 0;
+	ssize_t	    n;
+	int	    fd, saved;
 
-	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1)
+	if (fstat(fd, &sb) == -1)
 		goto fail;
-	for (p = data, off = 0; off < len; off += (size_t)w) {
-		w = write(fd, p + off, len - off);
-		if (w == -1) {
-			if (errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			goto fail_fd;
+	if ((flags & READ_REGULAR) && !S_ISREG(sb.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	buf_append(out, "", 0); /* NUL-terminated, even when empty */
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto fail;
+		if (n == 0)
+			break;
+		if (max > 0 && (size_t)n > max - got) {
+			errno = EFBIG;
+			goto fail;
 		}
+		got += (size_t)n;
+		buf_append(out, chunk, (size_t)n);
 	}
-	if (fsync(fd) == -1)
-		goto fail_fd;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail_fd;
+	close(fd);
+	if (st != NULL)
+		*st = sb;
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+int
+atomic_open(struct atomic *a, const char *path)
+{
+	int fd, saved;
+
+	memset(a, 0, sizeof(*a));
+	a->path = path;
+	if (asprintf(&a->tmp, "%s.tmp.%ld", path, (long)getpid()) == -1) {
+		a->tmp = NULL;
+		return -1;
 	}
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto fail_fd;
-	free(tmp);
-	dircopy = xstrdup(path);
+	fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1 || (a->fp = fdopen(fd, "w")) == NULL) {
+		saved = errno;
+		if (fd != -1) {
+			close(fd);
+			unlink(a->tmp);
+		}
+		free(a->tmp);
+		a->tmp = NULL;
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+void
+atomic_abort(struct atomic *a)
+{
+	int saved = errno;
+
+	if (a->fp != NULL)
+		fclose(a->fp);
+	if (a->tmp != NULL) {
+		unlink(a->tmp);
+		free(a->tmp);
+	}
+	a->fp = NULL;
+	a->tmp = NULL;
+	errno = saved;
+}
+
+int
+atomic_commit(struct atomic *a)
+{
+	char *dircopy;
+	int   dfd, rc;
+
+	if (fflush(a->fp) == EOF || ferror(a->fp) || fsync(fileno(a->fp)) == -1)
+		goto fail;
+	rc = fclose(a->fp);
+	a->fp = NULL;
+	if (rc == EOF || rename(a->tmp, a->path) == -1)
+		goto fail;
+	free(a->tmp);
+	a->tmp = NULL;
+	/*
+	 * The directory too, so that the rename outlives a crash; where it
+	 * cannot be opened, the file is in place all the same.
+	 */
+	dircopy = xstrdup(a->path);
 	dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	free(dircopy);
 	if (dfd != -1) {
@@ -318,17 +389,23 @@ write_atomic(const char *path, const void *data, size_t len)
 		close(dfd);
 	}
 	return 0;
-fail_fd:
-	saved = errno;
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	errno = saved;
 fail:
-	saved = errno;
-	free(tmp);
-	errno = saved;
+	atomic_abort(a);
 	return -1;
+}
+
+int
+write_atomic(const char *path, const void *data, size_t len)
+{
+	struct atomic a;
+
+	if (atomic_open(&a, path) == -1)
+		return -1;
+	if (len > 0 && fwrite(data, 1, len, a.fp) != len) {
+		atomic_abort(&a);
+		return -1;
+	}
+	return atomic_commit(&a);
 }
 
 /*

@@ -4,8 +4,11 @@
 #ifndef LOGMETRICS_UTIL_H
 #define LOGMETRICS_UTIL_H
 
+#include <sys/stat.h>
+
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -113,10 +116,33 @@ int field_str(const struct str *, int binary, char **out, size_t *outlen,
     size_t *at, const char **why);
 
 /*
- * Writes data to path atomically: a temporary file in the same directory,
- * fsync, rename over path, fsync of the directory. Returns 0 or -1 with
- * errno set.
+ * Appends the whole file at path to out: at most max bytes (0: no limit;
+ * EFBIG past it), and only a regular file with READ_REGULAR (EINVAL for
+ * anything else, which is not even read). st, when not NULL, receives the
+ * file's fstat. Returns 0, or -1 with errno set.
  */
+#define READ_REGULAR 0x01
+int read_file(const char *path, size_t max, int flags, struct buf *out,
+    struct stat *st);
+
+/*
+ * A file replaced atomically, written as a stream: atomic_open() creates
+ * PATH.tmp.PID beside path, for the caller to write to a->fp;
+ * atomic_commit() flushes and syncs it, renames it over path and syncs
+ * the directory; atomic_abort() removes it. atomic_open and atomic_commit
+ * return 0, or -1 with errno set and nothing left behind.
+ */
+struct atomic {
+	FILE	   *fp;
+	char	   *tmp;
+	const char *path;
+};
+
+int  atomic_open(struct atomic *, const char *path);
+int  atomic_commit(struct atomic *);
+void atomic_abort(struct atomic *);
+
+/* The whole of data as the file at path, atomically. Returns 0 or -1. */
 int write_atomic(const char *path, const void *data, size_t len);
 
 #endif

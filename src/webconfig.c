@@ -204,12 +204,9 @@ static char *
 read_pem(struct loader *l, const yaml_node_t *n, const char *what,
     char **resolved)
 {
-	struct stat st;
+	struct buf  b;
 	const char *name;
-	char	   *path, *data = NULL;
-	ssize_t	    r;
-	size_t	    len = 0;
-	int	    fd;
+	char	   *path;
 
 	*resolved = NULL;
 	if ((name = string(l, n, what)) == NULL)
@@ -219,45 +216,25 @@ read_pem(struct loader *l, const yaml_node_t *n, const char *what,
 		sprintf(path, "%s/%s", l->dir, name);
 	} else
 		path = xstrdup(name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1) {
-		ERR(l, n, "%s \"%s\": %s", what, path, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ERR(l, n, "%s \"%s\": not a regular file", what, path);
-		goto fail;
-	}
-	if (st.st_size > MAX_PEM) {
-		ERR(l, n, "%s \"%s\": larger than %d bytes", what, path,
-		    MAX_PEM);
-		goto fail;
-	}
-	data = xmalloc((size_t)st.st_size + 1);
-	while (len < (size_t)st.st_size) {
-		r = read(fd, data + len, (size_t)st.st_size - len);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
+	buf_init(&b);
+	if (read_file(path, MAX_PEM, READ_REGULAR, &b, NULL) == -1) {
+		if (errno == EINVAL)
+			ERR(l, n, "%s \"%s\": not a regular file", what, path);
+		else if (errno == EFBIG)
+			ERR(l, n, "%s \"%s\": larger than %d bytes", what, path,
+			    MAX_PEM);
+		else
 			ERR(l, n, "%s \"%s\": %s", what, path, strerror(errno));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		len += r;
+		goto fail;
 	}
-	data[len] = '\0';
-	if (strlen(data) != len) {
+	if (strlen(b.p) != b.len) {
 		ERR(l, n, "%s \"%s\": not PEM (binary data)", what, path);
 		goto fail;
 	}
-	close(fd);
 	*resolved = path;
-	return data;
+	return buf_release(&b);
 fail:
-	if (fd != -1)
-		close(fd);
-	free(data);
+	buf_free(&b);
 	free(path);
 	return NULL;
 }

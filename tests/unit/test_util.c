@@ -4,13 +4,17 @@
  * ties, overflow and underflow, exponents far out of range.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "testutil.h"
 #include "util.h"
 
 TestSuite(util);
@@ -297,4 +301,116 @@ Test(util, decimal_parse_reads_fmt_double)
 		cr_assert(same_double(got, v) || (v == 0 && got == 0),
 		    "%s read as %.17g", out, got);
 	}
+}
+
+/* ---- whole files in, atomic files out ---- */
+
+Test(util, read_file_kinds, .fini = tu_cleanup)
+{
+	const char *dir = tu_tmpdir("test_util");
+	char	    path[256];
+	struct buf  b;
+	struct stat st;
+
+	buf_init(&b);
+	/* A file, appended to what b holds, its stat given. */
+	tu_write_str(tu_path(path, sizeof(path), dir, "a"), "hello\n");
+	buf_puts(&b, ">");
+	cr_assert_eq(read_file(path, 0, READ_REGULAR, &b, &st), 0);
+	cr_assert_str_eq(b.p, ">hello\n");
+	cr_assert_eq(st.st_size, 6);
+	/* Exactly at the limit, and one byte past it. */
+	buf_reset(&b);
+	cr_assert_eq(read_file(path, 6, 0, &b, NULL), 0);
+	cr_assert_eq(b.len, 6);
+	buf_reset(&b);
+	errno = 0;
+	cr_assert_eq(read_file(path, 5, 0, &b, NULL), -1);
+	cr_assert_eq(errno, EFBIG);
+	/* An empty file is an empty string. */
+	buf_free(&b);
+	tu_write(tu_path(path, sizeof(path), dir, "empty"), "", 0);
+	cr_assert_eq(read_file(path, 0, READ_REGULAR, &b, NULL), 0);
+	cr_assert_not_null(b.p);
+	cr_assert_eq(b.len, 0);
+	cr_assert_str_eq(b.p, "");
+	/* A directory and a device are refused with READ_REGULAR. */
+	errno = 0;
+	cr_assert_eq(read_file(dir, 0, READ_REGULAR, &b, NULL), -1);
+	cr_assert_eq(errno, EINVAL);
+	errno = 0;
+	cr_assert_eq(read_file("/dev/zero", 0, READ_REGULAR, &b, NULL), -1);
+	cr_assert_eq(errno, EINVAL);
+	/* Without it, a device is read; a missing file is ENOENT. */
+	cr_assert_eq(read_file("/dev/null", 0, 0, &b, NULL), 0);
+	errno = 0;
+	cr_assert_eq(read_file(tu_path(path, sizeof(path), dir, "nope"), 0, 0,
+			 &b, NULL),
+	    -1);
+	cr_assert_eq(errno, ENOENT);
+	buf_free(&b);
+}
+
+/* Nothing but the file itself in dir. */
+static void
+assert_alone(const char *dir, const char *name)
+{
+	DIR	      *d;
+	struct dirent *e;
+	int	       n = 0;
+
+	cr_assert_not_null(d = opendir(dir));
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		cr_assert(strcmp(e->d_name, name) == 0, "%s left in %s",
+		    e->d_name, dir);
+		n++;
+	}
+	closedir(d);
+	cr_assert_eq(n, 1, "%s missing from %s", name, dir);
+}
+
+Test(util, atomic_files, .fini = tu_cleanup)
+{
+	const char   *dir = tu_tmpdir("test_util");
+	char	      path[256];
+	struct atomic a;
+	struct buf    b;
+	size_t	      i;
+
+	tu_path(path, sizeof(path), dir, "out");
+	buf_init(&b);
+	/* Streamed, a megabyte and more, then in place whole. */
+	cr_assert_eq(atomic_open(&a, path), 0);
+	for (i = 0; i < 100000; i++)
+		fprintf(a.fp, "line %zu\n", i);
+	cr_assert_eq(access(path, F_OK), -1, "in place before its commit");
+	cr_assert_eq(atomic_commit(&a), 0);
+	assert_alone(dir, "out");
+	cr_assert_eq(read_file(path, 0, 0, &b, NULL), 0);
+	cr_assert_eq(b.len, 1088890);
+	cr_assert_str_eq(b.p + b.len - 11, "line 99999\n");
+	/* Abandoned: the old file stays as it was. */
+	cr_assert_eq(atomic_open(&a, path), 0);
+	fputs("half", a.fp);
+	atomic_abort(&a);
+	assert_alone(dir, "out");
+	buf_reset(&b);
+	cr_assert_eq(read_file(path, 0, 0, &b, NULL), 0);
+	cr_assert_eq(b.len, 1088890);
+	/* Replaced whole. */
+	cr_assert_eq(write_atomic(path, "new\n", 4), 0);
+	buf_reset(&b);
+	cr_assert_eq(read_file(path, 0, 0, &b, NULL), 0);
+	cr_assert_str_eq(b.p, "new\n");
+	assert_alone(dir, "out");
+	/* Where it cannot be made, nothing is left. */
+	errno = 0;
+	cr_assert_eq(atomic_open(&a,
+			 tu_path(path, sizeof(path), dir, "no/such/dir")),
+	    -1);
+	cr_assert_eq(errno, ENOENT);
+	assert_alone(dir, "out");
+	buf_free(&b);
 }
