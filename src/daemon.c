@@ -323,24 +323,13 @@ load_state(struct daemon *d)
 	save_state(d);
 }
 
-int
-daemon_run(struct engine *e, const struct daemon_opts *o)
+/* Opens the followed paths. Returns 0, or -1 with the reason logged. */
+static int
+follow_open(struct daemon *d)
 {
-	struct daemon	 d;
-	struct tail_opts to;
-	struct http_opts ho;
-	struct http	*h = NULL;
-	struct sigaction sa;
-	sigset_t	 block, old;
-	char		 err[1024];
-	int		 rc = 1;
-
-	memset(&d, 0, sizeof(d));
-	d.o = o;
-	d.e = e;
-	/* Scraped again and again: keep each series' labels escaped. */
-	e->reg->cache_labels = 1;
-	d.st = status_new();
+	const struct daemon_opts *o = d->o;
+	struct tail_opts	  to;
+	char			  err[1024];
 
 	memset(&to, 0, sizeof(to));
 	to.from_start = o->from_start;
@@ -348,14 +337,20 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 	to.max_line = o->max_line;
 	to.max_open = o->max_open;
 	to.no_inotify = o->no_inotify;
-	d.t = tail_new(&to, (const char *const *)o->paths, o->npaths, err,
+	d->t = tail_new(&to, (const char *const *)o->paths, o->npaths, err,
 	    sizeof(err));
-	if (d.t == NULL) {
+	if (d->t == NULL) {
 		log_warnx("%s", err);
-		goto end;
+		return -1;
 	}
-	if (o->state_file != NULL)
-		load_state(&d);
+	return 0;
+}
+
+/* SIGTERM and SIGINT stop, SIGHUP reloads, SIGPIPE is ignored. */
+static void
+signals_catch(void)
+{
+	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -364,6 +359,20 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/*
+ * Starts the HTTP server, with the web configuration when there is one.
+ * Returns 0, or the exit status with the reason logged: 2 for a bad web
+ * configuration, 1 when the server cannot start.
+ */
+static int
+serve(struct daemon *d, struct http **h)
+{
+	const struct daemon_opts *o = d->o;
+	struct http_opts	  ho;
+	sigset_t		  block, old;
+	char			  err[1024];
 
 	/* The server's threads inherit a mask without our signals. */
 	sigemptyset(&block);
@@ -377,8 +386,7 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 		NULL) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		log_warnx("%s", err);
-		rc = 2;
-		goto end;
+		return 2;
 	}
 	if (ho.web != NULL && ho.web->warnings != NULL)
 		log_warnx("%s", ho.web->warnings);
@@ -387,37 +395,70 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 	ho.max_conns = o->max_conns;
 	ho.per_ip_conns = o->per_ip_conns;
 	ho.timeout_s = o->timeout_s;
-	h = http_start(&ho, render, ready, &d, err, sizeof(err));
+	*h = http_start(&ho, render, ready, d, err, sizeof(err));
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (h == NULL) {
+	if (*h == NULL) {
 		log_warnx("%s", err);
-		goto end;
+		return 1;
 	}
-	d.web = ho.web; /* the server's until http_stop() */
+	d->web = ho.web; /* the server's until http_stop() */
 	log_info("listening on %s, port %d; following %zu path%s", o->listen,
-	    http_port(h), o->npaths, o->npaths == 1 ? "" : "s");
+	    http_port(*h), o->npaths, o->npaths == 1 ? "" : "s");
+	return 0;
+}
+
+/*
+ * The follow loop, until SIGTERM or SIGINT: lines, reloads, expiry,
+ * state saves and the status after each poll. Returns 0, or -1 when
+ * following failed.
+ */
+static int
+follow(struct daemon *d)
+{
+	struct registry *reg = d->e->reg;
 
 	while (!got_stop) {
-		if (tail_poll(d.t, POLL_MS, on_line, &d) == -1) {
+		if (tail_poll(d->t, POLL_MS, on_line, d) == -1) {
 			log_warnx("following files failed");
-			goto end;
+			return -1;
 		}
 		if (got_hup) {
 			got_hup = 0;
-			reload(&d);
+			reload(d);
 		}
 		/* Metrics may also expire series by their own rule. */
-		registry_lock(e->reg);
-		registry_expire(e->reg, now_wall(), o->eng.series_expiry);
-		registry_unlock(e->reg);
-		if (d.state_on && now_mono() >= d.state_next)
-			save_state(&d);
-		status(&d);
-		d.ready = 1;
+		registry_lock(reg);
+		registry_expire(reg, now_wall(), d->o->eng.series_expiry);
+		registry_unlock(reg);
+		if (d->state_on && now_mono() >= d->state_next)
+			save_state(d);
+		status(d);
+		d->ready = 1;
 	}
 	log_info("stopping");
-	rc = 0;
-end:
+	return 0;
+}
+
+int
+daemon_run(struct engine *e, const struct daemon_opts *o)
+{
+	struct daemon d;
+	struct http  *h = NULL;
+	int	      rc = 1;
+
+	memset(&d, 0, sizeof(d));
+	d.o = o;
+	d.e = e;
+	/* Scraped again and again: keep each series' labels escaped. */
+	e->reg->cache_labels = 1;
+	d.st = status_new();
+	if (follow_open(&d) == 0) {
+		if (o->state_file != NULL)
+			load_state(&d);
+		signals_catch();
+		if ((rc = serve(&d, &h)) == 0)
+			rc = follow(&d) == 0 ? 0 : 1;
+	}
 	if (h != NULL)
 		http_stop(h);
 	if (d.state_on)

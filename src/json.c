@@ -394,79 +394,69 @@ grow_fields(struct json_index *ix)
 	ix->cap = cap;
 }
 
-/*
- * Validates the whole line and records each top-level field; escaped keys
- * are unescaped into scratch now, values only by json_value(). Returns 0,
- * or -1 with the index emptied. Every string body of the line fits in
- * scratch at once unescaped, as unescaping never lengthens: scratch grows
- * only with the longest line seen, the field array only with the widest.
- * Cost: one pass, sixteen bytes a step inside strings.
- */
-int
-json_scan(struct json_index *ix, const char *line, size_t len)
+/* Room in the scratch buffer for every key of a line of len bytes. */
+static void
+scratch_reserve(struct json_index *ix, size_t len)
 {
-	const char	  *p, *end = line + len, *k, *v;
-	struct json_field *f;
-	int		   esc;
+	size_t cap;
 
-	ix->n = 0;
-	ix->keys = 0;
 	ix->scratchlen = 0;
-	if (ix->scratchcap < len) {
-		size_t cap = ix->scratchcap ? ix->scratchcap : 256;
+	if (ix->scratchcap >= len)
+		return;
+	cap = ix->scratchcap ? ix->scratchcap : 256;
+	while (cap < len)
+		cap *= 2;
+	free(ix->scratch);
+	ix->scratch = xmalloc(cap);
+	ix->scratchcap = cap;
+}
 
-		while (cap < len)
-			cap *= 2;
-		free(ix->scratch);
-		ix->scratch = xmalloc(cap);
-		ix->scratchcap = cap;
-	}
+/*
+ * The key at p (blanks before it allowed) into f: as it stands in the
+ * line, or unescaped into the scratch buffer. Returns the byte after its
+ * closing quote, or NULL.
+ */
+static const char *
+scan_key(struct json_index *ix, struct json_field *f, const char *p,
+    const char *end)
+{
+	const char *k;
+	int	    esc = 0;
 
-	p = skip_ws(line, end);
-	if (p == end || *p != '{')
-		goto fail;
-	p = skip_ws(p + 1, end);
-	if (p == end)
-		goto fail;
-	if (*p == '}') {
-		p++;
-		goto tail;
+	if (*p != '"') {
+		p = skip_ws(p, end);
+		if (p == end || *p != '"')
+			return NULL;
 	}
-	/*
-	 * Blanks between tokens are rare in log lines: each step tests for
-	 * the expected byte first and skips blanks only when it is not there.
-	 */
+	k = p + 1;
+	if ((p = scan_string(k, end, &esc)) == NULL)
+		return NULL;
+	if (esc) {
+		f->key = ix->scratch + ix->scratchlen;
+		f->keylen = json_unescape(k, (size_t)(p - 1 - k),
+		    ix->scratch + ix->scratchlen);
+		ix->scratchlen += f->keylen;
+	} else {
+		f->key = k;
+		f->keylen = (size_t)(p - 1 - k);
+	}
+	return p;
+}
+
+/*
+ * The value at p (blanks before it allowed) into f: a string's bytes
+ * without its quotes, anything else as it stands, a container skipped
+ * whole. Returns the byte after it, or NULL.
+ */
+static const char *
+scan_value(struct json_field *f, const char *p, const char *end)
+{
+	const char *v;
+	int	    esc;
+
 	for (;;) {
-		if (*p != '"') {
-			p = skip_ws(p, end);
-			if (p == end || *p != '"')
-				goto fail;
-		}
-		k = p + 1;
-		esc = 0;
-		if ((p = scan_string(k, end, &esc)) == NULL)
-			goto fail;
-		if (ix->n == ix->cap)
-			grow_fields(ix);
-		f = &ix->f[ix->n];
-		if (esc) {
-			f->key = ix->scratch + ix->scratchlen;
-			f->keylen = json_unescape(k, (size_t)(p - 1 - k),
-			    ix->scratch + ix->scratchlen);
-			ix->scratchlen += f->keylen;
-		} else {
-			f->key = k;
-			f->keylen = (size_t)(p - 1 - k);
-		}
-		ix->keys |= json_key_bit(f->key, f->keylen);
-		if (p == end || *p != ':') {
-			p = skip_ws(p, end);
-			if (p == end || *p != ':')
-				goto fail;
-		}
-		if (++p == end)
-			goto fail;
-value:
+		if (p == end)
+			return NULL;
 		v = p;
 		switch (*p) {
 		case ' ':
@@ -474,20 +464,18 @@ value:
 		case '\r':
 		case '\n':
 			p = skip_ws(p, end);
-			if (p == end)
-				goto fail;
-			goto value;
+			continue;
 		case '"':
 			esc = 0;
 			if ((p = scan_string(v + 1, end, &esc)) == NULL)
-				goto fail;
+				return NULL;
 			f->type = JSON_STRING;
 			f->raw = v + 1;
 			f->rawlen = (size_t)(p - 1 - f->raw);
 			f->escaped = (unsigned char)esc;
 			f->val = esc ? NULL : f->raw;
 			f->vallen = esc ? 0 : f->rawlen;
-			goto stored;
+			return p;
 		case '{':
 			f->type = JSON_OBJECT;
 			p = skip_container(p, end);
@@ -513,14 +501,62 @@ value:
 			p = scan_number(p, end);
 			break;
 		}
-		if (p == NULL)
-			goto fail;
-		f->raw = f->val = v;
-		f->rawlen = f->vallen = (size_t)(p - v);
-		f->escaped = 0;
-stored:
-		ix->n++;
+		break;
+	}
+	if (p == NULL)
+		return NULL;
+	f->raw = f->val = v;
+	f->rawlen = f->vallen = (size_t)(p - v);
+	f->escaped = 0;
+	return p;
+}
 
+/*
+ * Validates the whole line and records each top-level field; escaped keys
+ * are unescaped into scratch now, values only by json_value(). Returns 0,
+ * or -1 with the index emptied. Every string body of the line fits in
+ * scratch at once unescaped, as unescaping never lengthens: scratch grows
+ * only with the longest line seen, the field array only with the widest.
+ * Cost: one pass, sixteen bytes a step inside strings.
+ */
+int
+json_scan(struct json_index *ix, const char *line, size_t len)
+{
+	const char	  *p, *end = line + len;
+	struct json_field *f;
+
+	ix->n = 0;
+	ix->keys = 0;
+	scratch_reserve(ix, len);
+	p = skip_ws(line, end);
+	if (p == end || *p != '{')
+		goto fail;
+	p = skip_ws(p + 1, end);
+	if (p == end)
+		goto fail;
+	if (*p == '}') {
+		p++;
+		goto tail;
+	}
+	/*
+	 * Blanks between tokens are rare in log lines: each step tests for
+	 * the expected byte first and skips blanks only when it is not there.
+	 */
+	for (;;) {
+		if (ix->n == ix->cap)
+			grow_fields(ix);
+		f = &ix->f[ix->n];
+		if ((p = scan_key(ix, f, p, end)) == NULL)
+			goto fail;
+		ix->keys |= json_key_bit(f->key, f->keylen);
+		if (p == end || *p != ':') {
+			p = skip_ws(p, end);
+			if (p == end || *p != ':')
+				goto fail;
+		}
+		if ((p = scan_value(f, p + 1, end)) == NULL)
+			goto fail;
+		ix->n++;
 		if (p == end || *p != ',') {
 			p = skip_ws(p, end);
 			if (p == end)
