@@ -1,9 +1,9 @@
 /*
- * rules.c: the rules language (man/logmetrics.rules.5). A hand-written
- * lexer that knows each token's line and column, a recursive-descent
- * parser with one token of lookahead, and a resolution pass once every
- * file of a ruleset is read: metrics used by actions, captures, labels and
- * freshness sources may be declared anywhere in the ruleset.
+ * rules.c: the rules language (man/logmetrics.rules.5). A recursive-descent
+ * parser with one token of lookahead over the tokens of lex.c, each with
+ * its line and column, and a resolution pass once every file of a ruleset
+ * is read: metrics used by actions, captures, labels and freshness sources
+ * may be declared anywhere in the ruleset.
  *
  * After an error the parser skips to the next line, so every error of a
  * file is reported; any error rejects the whole ruleset.
@@ -21,127 +21,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lex.h"
 #include "rules.h"
 #include "util.h"
 
-#define NAME_MAX_LEN   255   /* words, numbers, field names */
-#define TEXT_MAX_LEN   65536 /* strings and regexes */
 #define EXPR_MAX_DEPTH 64    /* nested parentheses and minus signs */
-#define FOUND_MAX      32    /* bytes of a token shown in messages */
 #define STALE_DEFAULT  300.0 /* stale_after when absent: 5m */
-
-#define IS_ALPHA(c) ((unsigned char)(((c) | 0x20) - 'a') < 26)
-#define IS_DIGIT(c) ((unsigned char)((c) - '0') < 10)
-#define IS_WORD0(c) (IS_ALPHA(c) || (c) == '_')
-#define IS_IDENT(c) (IS_WORD0(c) || IS_DIGIT(c))
-#define IS_WORD(c)  (IS_IDENT(c) || (c) == '.' || (c) == ':' || (c) == '-')
-
-enum tok {
-	T_EOF = 0,
-	T_EOL,
-	T_ERROR, /* a lexical error, already reported */
-	T_WORD,
-	T_BARE, /* a word that starts with a digit: 2xx, 1.2.3 */
-	T_NUMBER,
-	T_DURATION,
-	T_STRING,
-	T_REGEX,
-	T_CAP,	/* $name */
-	T_TIME, /* @time */
-	T_STAR,
-	T_EQ,
-	T_EQEQ,
-	T_NE,
-	T_PLUS,
-	T_MINUS,
-	T_SLASH,
-	T_LPAREN,
-	T_RPAREN,
-	T_COMMA,
-};
-
-/* What the lexer may read next besides the ordinary tokens. */
-#define LX_REGEX  0x01 /* a '/' opens a regex */
-#define LX_SIGNED 0x02 /* a sign sticks to the number after it */
-
-struct token {
-	enum tok    kind;
-	const char *s; /* raw text in the source */
-	size_t	    n;
-	size_t	    body; /* regex: bytes between the slashes */
-	int	    line;
-	int	    col;
-	double	    num;   /* number; duration in seconds */
-	uint32_t    flags; /* regex: PCRE2 options */
-};
-
-enum kw {
-	KW_NONE = 0,
-	KW_ADD,
-	KW_BUCKETS,
-	KW_COUNTER,
-	KW_ENV,
-	KW_EXPIRE,
-	KW_FRESHNESS,
-	KW_GAUGE,
-	KW_HELP,
-	KW_HISTOGRAM,
-	KW_IF,
-	KW_INC,
-	KW_LABEL,
-	KW_LABELS,
-	KW_MAP,
-	KW_MATCH,
-	KW_OBSERVE,
-	KW_OF,
-	KW_OPTIONAL,
-	KW_PREFILTER,
-	KW_RULE,
-	KW_SERIES,
-	KW_SET,
-	KW_STALE_AFTER,
-	KW_THRESHOLD,
-	KW_TIMESTAMP,
-};
-
-/* Where a statement keyword may stand. */
-#define IN_TOP	  0x01
-#define IN_METRIC 0x02
-#define IN_FRESH  0x04
-#define IN_RULE	  0x08
-
-/* Every keyword of the language, sorted by name for bsearch. */
-static const struct keyword {
-	const char *name;
-	enum kw	    kw;
-	int	    where;
-} keywords[] = {
-	{ "add", KW_ADD, IN_RULE },
-	{ "buckets", KW_BUCKETS, IN_METRIC },
-	{ "counter", KW_COUNTER, IN_TOP },
-	{ "env", KW_ENV, 0 },
-	{ "expire", KW_EXPIRE, IN_METRIC },
-	{ "freshness", KW_FRESHNESS, IN_TOP },
-	{ "gauge", KW_GAUGE, IN_TOP },
-	{ "help", KW_HELP, IN_METRIC | IN_FRESH },
-	{ "histogram", KW_HISTOGRAM, IN_TOP },
-	{ "if", KW_IF, 0 },
-	{ "inc", KW_INC, IN_RULE },
-	{ "label", KW_LABEL, IN_TOP },
-	{ "labels", KW_LABELS, IN_METRIC },
-	{ "map", KW_MAP, 0 },
-	{ "match", KW_MATCH, IN_RULE },
-	{ "observe", KW_OBSERVE, IN_RULE },
-	{ "of", KW_OF, 0 },
-	{ "optional", KW_OPTIONAL, IN_RULE },
-	{ "prefilter", KW_PREFILTER, IN_RULE },
-	{ "rule", KW_RULE, IN_TOP },
-	{ "series", KW_SERIES, IN_METRIC },
-	{ "set", KW_SET, IN_RULE },
-	{ "stale_after", KW_STALE_AFTER, IN_FRESH },
-	{ "threshold", KW_THRESHOLD, IN_FRESH },
-	{ "timestamp", KW_TIMESTAMP, IN_TOP },
-};
 
 enum block {
 	BLK_NONE = 0,
@@ -214,12 +99,7 @@ struct load {
 struct parser {
 	struct load *ld;
 	const char  *file;
-	const char  *p; /* the lexer's cursor */
-	const char  *end;
-	const char  *bol; /* where the cursor's line begins */
-	int	     line;
-	struct token tok;
-	struct buf   sval; /* the current string or regex, unescaped */
+	struct lexer lx;
 	enum block   blk;
 	size_t	     cur; /* the block's decl or rule */
 };
@@ -272,6 +152,15 @@ lderr(struct load *ld, const char *file, int line, int col, const char *fmt,
 	va_end(ap);
 }
 
+/* The lexer's errors, at their place in the file being parsed. */
+static void
+lex_error(void *arg, int line, int col, const char *fmt, va_list ap)
+{
+	struct parser *P = arg;
+
+	vlderr(P->ld, P->file, line, col, fmt, ap);
+}
+
 /* An error at line:col of the file being parsed; returns -1. */
 static int
 perr(struct parser *P, int line, int col, const char *fmt, ...)
@@ -284,531 +173,17 @@ perr(struct parser *P, int line, int col, const char *fmt, ...)
 	return -1;
 }
 
-/*
- * Writes at most max bytes of s into out for a message: printable ASCII
- * as is, other bytes as \xNN, "..." when cut. out holds 4 * max + 4.
- */
-static void
-quote_bytes(char *out, const char *s, size_t n, size_t max)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t		  i;
-	unsigned char	  c;
-
-	for (i = 0; i < n && i < max; i++) {
-		c = (unsigned char)s[i];
-		if (c >= 0x20 && c < 0x7f)
-			*out++ = (char)c;
-		else {
-			*out++ = '\\';
-			*out++ = 'x';
-			*out++ = hex[c >> 4];
-			*out++ = hex[c & 15];
-		}
-	}
-	if (n > max) {
-		memcpy(out, "...", 3);
-		out += 3;
-	}
-	*out = '\0';
-}
-
-/* How a token is named after "found" in a message. */
-static void
-describe(const struct token *t, char *out, size_t outlen)
-{
-	char q[4 * FOUND_MAX + 4];
-
-	if (t->kind == T_EOF || t->kind == T_EOL) {
-		snprintf(out, outlen, "end of line");
-		return;
-	}
-	quote_bytes(q, t->s, t->n, FOUND_MAX);
-	if (t->kind == T_STRING)
-		snprintf(out, outlen, "string %s", q);
-	else if (t->kind == T_REGEX)
-		snprintf(out, outlen, "regex %s", q);
-	else
-		snprintf(out, outlen, "'%s'", q);
-}
-
 /* Reports "expected what, found <token>" unless the lexer already did. */
 static int
 expected(struct parser *P, const char *what)
 {
 	char found[4 * FOUND_MAX + 16];
 
-	if (P->tok.kind == T_ERROR)
+	if (P->lx.tok.kind == T_ERROR)
 		return -1;
-	describe(&P->tok, found, sizeof(found));
-	return perr(P, P->tok.line, P->tok.col, "expected %s, found %s", what,
-	    found);
-}
-
-/* Turns the current token into a lexical error at line:col. */
-static void lexerr(struct parser *P, int line, int col, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-lexerr(struct parser *P, int line, int col, const char *fmt, ...)
-{
-	va_list ap;
-
-	P->tok.kind = T_ERROR;
-	va_start(ap, fmt);
-	vlderr(P->ld, P->file, line, col, fmt, ap);
-	va_end(ap);
-}
-
-static int
-colof(const struct parser *P, const char *p)
-{
-	return (int)(p - P->bol) + 1;
-}
-
-/*
- * A number at p (a sign first when signed): digits, a fraction, an
- * exponent, then a unit makes it a duration, any other word characters a
- * bare word (a label value such as 2xx).
- */
-static void
-lex_number(struct parser *P, const char *p)
-{
-	struct token *t = &P->tok;
-	const char   *end = P->end, *q, *numend;
-	char	      tmp[NAME_MAX_LEN + 1];
-	size_t	      ulen;
-	double	      unit = 0;
-
-	q = p;
-	if (*q == '+' || *q == '-')
-		q++;
-	while (q < end && IS_DIGIT(*q))
-		q++;
-	if (q + 1 < end && *q == '.' && IS_DIGIT(q[1]))
-		for (q++; q < end && IS_DIGIT(*q); q++)
-			;
-	if (q < end && (*q == 'e' || *q == 'E')) {
-		const char *r = q + 1;
-
-		if (r < end && (*r == '+' || *r == '-'))
-			r++;
-		if (r < end && IS_DIGIT(*r))
-			for (q = r; q < end && IS_DIGIT(*q); q++)
-				;
-	}
-	numend = q;
-	while (q < end && (IS_IDENT(*q) || *q == '.' || *q == ':'))
-		q++;
-	P->p = q;
-	t->n = (size_t)(q - t->s);
-	if (t->n > NAME_MAX_LEN) {
-		lexerr(P, t->line, t->col,
-		    "number too long (%zu bytes, at "
-		    "most %d)",
-		    t->n, NAME_MAX_LEN);
-		return;
-	}
-	ulen = (size_t)(q - numend);
-	if (ulen == 0)
-		t->kind = T_NUMBER;
-	else if (ulen == 2 && memcmp(numend, "ms", 2) == 0)
-		unit = 0.001;
-	else if (ulen == 1 && *numend == 's')
-		unit = 1;
-	else if (ulen == 1 && *numend == 'm')
-		unit = 60;
-	else if (ulen == 1 && *numend == 'h')
-		unit = 3600;
-	else if (ulen == 1 && *numend == 'd')
-		unit = 86400;
-	else {
-		t->kind = T_BARE;
-		return;
-	}
-	if (unit != 0)
-		t->kind = T_DURATION;
-	memcpy(tmp, t->s, (size_t)(numend - t->s));
-	tmp[numend - t->s] = '\0';
-	errno = 0;
-	t->num = strtod(tmp, NULL);
-	if (unit != 0)
-		t->num *= unit;
-	if (errno == ERANGE || !isfinite(t->num)) {
-		char q2[4 * FOUND_MAX + 4];
-
-		quote_bytes(q2, t->s, t->n, FOUND_MAX);
-		lexerr(P, t->line, t->col, "number out of range: '%s'", q2);
-	}
-}
-
-/* A string at p: escapes \\ \" \n \t, on one line. */
-static void
-lex_string(struct parser *P, const char *p)
-{
-	struct token *t = &P->tok;
-	const char   *end = P->end;
-	char	      q[8];
-	int	      c;
-
-	buf_reset(&P->sval);
-	buf_reserve(&P->sval, 0);
-	for (p++;;) {
-		if (p == end || *p == '\n') {
-			P->p = p;
-			lexerr(P, t->line, t->col, "unterminated string");
-			return;
-		}
-		c = (unsigned char)*p;
-		if (c == '"') {
-			p++;
-			break;
-		}
-		if (c == '\0') {
-			P->p = p + 1;
-			lexerr(P, t->line, colof(P, p), "NUL byte in string");
-			return;
-		}
-		if (c == '\\') {
-			if (p + 1 == end || p[1] == '\n') {
-				P->p = p + 1;
-				lexerr(P, t->line, t->col,
-				    "unterminated string");
-				return;
-			}
-			switch (p[1]) {
-			case '\\':
-			case '"':
-				c = p[1];
-				break;
-			case 'n':
-				c = '\n';
-				break;
-			case 't':
-				c = '\t';
-				break;
-			default:
-				quote_bytes(q, p + 1, 1, 1);
-				P->p = p + 2;
-				lexerr(P, t->line, colof(P, p),
-				    "invalid "
-				    "escape '\\%s' in string",
-				    q);
-				return;
-			}
-			p++;
-		}
-		buf_putc(&P->sval, c);
-		p++;
-		if (P->sval.len > TEXT_MAX_LEN) {
-			P->p = p;
-			lexerr(P, t->line, t->col,
-			    "string too long (at most "
-			    "%d bytes)",
-			    TEXT_MAX_LEN);
-			return;
-		}
-	}
-	P->p = p;
-	t->kind = T_STRING;
-	t->n = (size_t)(p - t->s);
-}
-
-/* A regex at p: /.../FLAGS, where \/ is a slash. */
-static void
-lex_regex(struct parser *P, const char *p)
-{
-	struct token *t = &P->tok;
-	const char   *end = P->end;
-	char	      q[8];
-
-	buf_reset(&P->sval);
-	buf_reserve(&P->sval, 0);
-	for (p++;;) {
-		if (p == end || *p == '\n') {
-			P->p = p;
-			lexerr(P, t->line, t->col, "unterminated regex");
-			return;
-		}
-		if (*p == '/')
-			break;
-		if (*p == '\0') {
-			P->p = p + 1;
-			lexerr(P, t->line, colof(P, p), "NUL byte in regex");
-			return;
-		}
-		if (*p == '\\') {
-			if (p + 1 == end || p[1] == '\n') {
-				P->p = p + 1;
-				lexerr(P, t->line, t->col,
-				    "unterminated regex");
-				return;
-			}
-			if (p[1] == '\0') {
-				P->p = p + 2;
-				lexerr(P, t->line, colof(P, p + 1),
-				    "NUL byte in regex");
-				return;
-			}
-			/* \/ is the slash; any other pair is PCRE2's. */
-			if (p[1] != '/')
-				buf_putc(&P->sval, '\\');
-			buf_putc(&P->sval, p[1]);
-			p += 2;
-		} else
-			buf_putc(&P->sval, *p++);
-		if (P->sval.len > TEXT_MAX_LEN) {
-			P->p = p;
-			lexerr(P, t->line, t->col,
-			    "regex too long (at most "
-			    "%d bytes)",
-			    TEXT_MAX_LEN);
-			return;
-		}
-	}
-	t->body = (size_t)(p - t->s) - 1;
-	t->flags = 0;
-	for (p++; p < end && IS_ALPHA(*p); p++) {
-		if (*p == 'i')
-			t->flags |= PCRE2_CASELESS;
-		else if (*p == 's')
-			t->flags |= PCRE2_DOTALL;
-		else if (*p == 'x')
-			t->flags |= PCRE2_EXTENDED;
-		else if (*p == 'm')
-			t->flags |= PCRE2_MULTILINE;
-		else {
-			quote_bytes(q, p, 1, 1);
-			P->p = p + 1;
-			lexerr(P, t->line, colof(P, p),
-			    "unknown regex flag "
-			    "'%s': expected i, s, x or m",
-			    q);
-			return;
-		}
-	}
-	P->p = p;
-	t->kind = T_REGEX;
-	t->n = (size_t)(p - t->s);
-}
-
-/*
- * Reads the next token into P->tok. mode says whether a '/' opens a regex
- * and whether a sign belongs to the number after it. Lexical errors are
- * reported here and leave a T_ERROR token.
- */
-static void
-advance(struct parser *P, int mode)
-{
-	struct token *t = &P->tok;
-	const char   *p = P->p, *end = P->end;
-	char	      q[4 * FOUND_MAX + 4];
-	unsigned char c;
-
-	while (p < end &&
-	    (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\f' || *p == '\v'))
-		p++;
-	t->s = p;
-	t->n = 0;
-	t->line = P->line;
-	t->col = colof(P, p);
-	t->num = 0;
-	if (p < end && *p == '#')
-		while (p < end && *p != '\n')
-			p++;
-	if (p == end) {
-		P->p = p;
-		t->kind = T_EOF;
-		return;
-	}
-	c = (unsigned char)*p;
-	if (c == '\n') {
-		t->kind = T_EOL;
-		P->p = P->bol = p + 1;
-		P->line++;
-		return;
-	}
-	if ((mode & LX_REGEX) && c == '/') {
-		lex_regex(P, p);
-		return;
-	}
-	if (IS_WORD0(c)) {
-		while (p < end && IS_WORD(*p))
-			p++;
-		P->p = p;
-		t->kind = T_WORD;
-		t->n = (size_t)(p - t->s);
-		if (t->n > NAME_MAX_LEN)
-			lexerr(P, t->line, t->col,
-			    "word too long (%zu bytes, "
-			    "at most %d)",
-			    t->n, NAME_MAX_LEN);
-		return;
-	}
-	if (IS_DIGIT(c) || (c == '.' && p + 1 < end && IS_DIGIT(p[1])) ||
-	    ((mode & LX_SIGNED) && (c == '-' || c == '+') && p + 1 < end &&
-		(IS_DIGIT(p[1]) ||
-		    (p[1] == '.' && p + 2 < end && IS_DIGIT(p[2]))))) {
-		lex_number(P, p);
-		return;
-	}
-	if (c == '"') {
-		lex_string(P, p);
-		return;
-	}
-	if (c == '$' || c == '@') {
-		for (p++; p < end && IS_IDENT(*p); p++)
-			;
-		P->p = p;
-		t->n = (size_t)(p - t->s);
-		if (c == '$' && (t->n == 1 || IS_DIGIT(t->s[1])))
-			lexerr(P, t->line, t->col,
-			    "expected capture name "
-			    "after '$'");
-		else if (t->n > NAME_MAX_LEN + 1)
-			lexerr(P, t->line, t->col,
-			    "word too long (%zu bytes, "
-			    "at most %d)",
-			    t->n - 1, NAME_MAX_LEN);
-		else if (c == '$')
-			t->kind = T_CAP;
-		else if (t->n == 5 && memcmp(t->s, "@time", 5) == 0)
-			t->kind = T_TIME;
-		else {
-			quote_bytes(q, t->s, t->n, FOUND_MAX);
-			lexerr(P, t->line, t->col,
-			    "unknown variable '%s': "
-			    "the only one is @time",
-			    q);
-		}
-		return;
-	}
-	P->p = p + 1;
-	t->n = 1;
-	switch (c) {
-	case '*':
-		t->kind = T_STAR;
-		return;
-	case '=':
-		t->kind = T_EQ;
-		if (p + 1 < end && p[1] == '=') {
-			t->kind = T_EQEQ;
-			t->n = 2;
-			P->p = p + 2;
-		}
-		return;
-	case '!':
-		if (p + 1 < end && p[1] == '=') {
-			t->kind = T_NE;
-			t->n = 2;
-			P->p = p + 2;
-			return;
-		}
-		break;
-	case '+':
-		t->kind = T_PLUS;
-		return;
-	case '-':
-		t->kind = T_MINUS;
-		return;
-	case '/':
-		t->kind = T_SLASH;
-		return;
-	case '(':
-		t->kind = T_LPAREN;
-		return;
-	case ')':
-		t->kind = T_RPAREN;
-		return;
-	case ',':
-		t->kind = T_COMMA;
-		return;
-	}
-	if (c >= 0x20 && c < 0x7f)
-		lexerr(P, t->line, t->col, "unexpected character '%c'", c);
-	else
-		lexerr(P, t->line, t->col, "unexpected byte 0x%02x", c);
-}
-
-/* After an error: drops the rest of the line. */
-static void
-skip_line(struct parser *P)
-{
-	const char *p;
-
-	if (P->tok.kind == T_EOL || P->tok.kind == T_EOF)
-		return;
-	p = memchr(P->p, '\n', (size_t)(P->end - P->p));
-	if (p == NULL) {
-		P->p = P->end;
-		P->tok.kind = T_EOF;
-		return;
-	}
-	P->p = P->bol = p + 1;
-	P->line++;
-	P->tok.kind = T_EOL;
-}
-
-static int
-at_eol(const struct parser *P)
-{
-	return P->tok.kind == T_EOL || P->tok.kind == T_EOF;
-}
-
-static int
-tok_is(const struct parser *P, const char *word)
-{
-	size_t n = strlen(word);
-
-	return P->tok.kind == T_WORD && P->tok.n == n &&
-	    memcmp(P->tok.s, word, n) == 0;
-}
-
-/* A token that can stand for a literal value: word, number or string. */
-static int
-tok_value(const struct parser *P)
-{
-	switch (P->tok.kind) {
-	case T_WORD:
-	case T_BARE:
-	case T_NUMBER:
-	case T_DURATION:
-	case T_STRING:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-/* The current value token as a new string (a string unescaped). */
-static char *
-tok_dup(const struct parser *P)
-{
-	if (P->tok.kind == T_STRING)
-		return xstrndup(P->sval.p, P->sval.len);
-	return xstrndup(P->tok.s, P->tok.n);
-}
-
-static int
-kwcmp(const void *key, const void *elem)
-{
-	const struct token   *t = key;
-	const struct keyword *k = elem;
-	int		      c;
-
-	c = strncmp(t->s, k->name, t->n);
-	if (c != 0)
-		return c;
-	return k->name[t->n] == '\0' ? 0 : -1;
-}
-
-static const struct keyword *
-keyword(const struct token *t)
-{
-	if (t->kind != T_WORD)
-		return NULL;
-	return bsearch(t, keywords, NELEM(keywords), sizeof(keywords[0]),
-	    kwcmp);
+	lex_describe(&P->lx.tok, found, sizeof(found));
+	return perr(P, P->lx.tok.line, P->lx.tok.col, "expected %s, found %s",
+	    what, found);
 }
 
 /* What a declaration is, in messages. */
@@ -904,68 +279,68 @@ stmt_label(struct parser *P)
 	size_t		i, j;
 	int		hit;
 
-	advance(P, 0);
-	if (P->tok.kind != T_WORD)
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_WORD)
 		return expected(P, "label name");
-	at.line = P->tok.line;
-	at.col = P->tok.col;
-	name = tok_dup(P);
-	advance(P, 0);
-	if (P->tok.kind != T_EQ) {
+	at.line = P->lx.tok.line;
+	at.col = P->lx.tok.col;
+	name = lex_dup(&P->lx);
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_EQ) {
 		expected(P, "'='");
 		goto fail;
 	}
-	advance(P, 0);
-	if (P->tok.kind == T_STRING) {
-		value = tok_dup(P);
-		advance(P, 0);
-	} else if (tok_is(P, "env")) {
-		advance(P, 0);
-		if (P->tok.kind != T_WORD) {
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind == T_STRING) {
+		value = lex_dup(&P->lx);
+		lex_advance(&P->lx, 0);
+	} else if (lex_is(&P->lx, "env")) {
+		lex_advance(&P->lx, 0);
+		if (P->lx.tok.kind != T_WORD) {
 			expected(P, "environment variable name");
 			goto fail;
 		}
-		key = tok_dup(P);
+		key = lex_dup(&P->lx);
 		var = getenv(key);
 		free(key);
 		if (var == NULL)
 			var = "";
-		advance(P, 0);
-		if (!at_eol(P)) {
-			if (!tok_is(P, "map")) {
+		lex_advance(&P->lx, 0);
+		if (!lex_at_eol(&P->lx)) {
+			if (!lex_is(&P->lx, "map")) {
 				expected(P, "'map' or end of line");
 				goto fail;
 			}
-			advance(P, 0);
-			if (at_eol(P)) {
+			lex_advance(&P->lx, 0);
+			if (lex_at_eol(&P->lx)) {
 				expected(P, "map key");
 				goto fail;
 			}
 		}
-		while (!at_eol(P)) {
-			if (P->tok.kind != T_STAR && !tok_value(P)) {
+		while (!lex_at_eol(&P->lx)) {
+			if (P->lx.tok.kind != T_STAR && !lex_value(&P->lx)) {
 				expected(P, "map key");
 				goto fail;
 			}
-			key = P->tok.kind == T_STAR ? NULL : tok_dup(P);
+			key = P->lx.tok.kind == T_STAR ? NULL : lex_dup(&P->lx);
 			hit = key == NULL || strcmp(key, var) == 0;
 			free(key);
-			advance(P, 0);
-			if (P->tok.kind != T_EQ) {
+			lex_advance(&P->lx, 0);
+			if (P->lx.tok.kind != T_EQ) {
 				expected(P, "'='");
 				goto fail;
 			}
-			advance(P, 0);
-			if (!tok_value(P)) {
+			lex_advance(&P->lx, 0);
+			if (!lex_value(&P->lx)) {
 				expected(P, "map value");
 				goto fail;
 			}
 			if (hit && value == NULL)
-				value = tok_dup(P);
-			advance(P, 0);
-			if (P->tok.kind == T_COMMA) {
-				advance(P, 0);
-				if (at_eol(P)) {
+				value = lex_dup(&P->lx);
+			lex_advance(&P->lx, 0);
+			if (P->lx.tok.kind == T_COMMA) {
+				lex_advance(&P->lx, 0);
+				if (lex_at_eol(&P->lx)) {
 					expected(P, "map key");
 					goto fail;
 				}
@@ -977,7 +352,7 @@ stmt_label(struct parser *P)
 		expected(P, "string or 'env'");
 		goto fail;
 	}
-	if (!at_eol(P)) {
+	if (!lex_at_eol(&P->lx)) {
 		expected(P, "end of line");
 		goto fail;
 	}
@@ -1021,12 +396,12 @@ compile_regex(struct parser *P)
 	PCRE2_SIZE  off;
 	int	    code;
 
-	re = pcre2_compile((PCRE2_SPTR)P->sval.p, P->sval.len,
-	    PCRE2_DOLLAR_ENDONLY | P->tok.flags, &code, &off, NULL);
+	re = pcre2_compile((PCRE2_SPTR)P->lx.sval.p, P->lx.sval.len,
+	    PCRE2_DOLLAR_ENDONLY | P->lx.tok.flags, &code, &off, NULL);
 	if (re == NULL) {
 		if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
 			snprintf((char *)msg, sizeof(msg), "error %d", code);
-		perr(P, P->tok.line, P->tok.col,
+		perr(P, P->lx.tok.line, P->lx.tok.col,
 		    "invalid regex: %s at offset "
 		    "%zu",
 		    (const char *)msg, (size_t)off);
@@ -1043,15 +418,16 @@ compile_regex(struct parser *P)
 static int
 field_name(struct parser *P, char **field, size_t *len)
 {
-	if (P->tok.kind == T_STRING && P->sval.len == 0)
-		return perr(P, P->tok.line, P->tok.col, "empty field name");
-	if (P->tok.kind == T_STRING && P->sval.len > NAME_MAX_LEN)
-		return perr(P, P->tok.line, P->tok.col,
+	if (P->lx.tok.kind == T_STRING && P->lx.sval.len == 0)
+		return perr(P, P->lx.tok.line, P->lx.tok.col,
+		    "empty field name");
+	if (P->lx.tok.kind == T_STRING && P->lx.sval.len > NAME_MAX_LEN)
+		return perr(P, P->lx.tok.line, P->lx.tok.col,
 		    "field name too long "
 		    "(%zu bytes, at most %d)",
-		    P->sval.len, NAME_MAX_LEN);
-	*field = tok_dup(P);
-	*len = P->tok.kind == T_STRING ? P->sval.len : P->tok.n;
+		    P->lx.sval.len, NAME_MAX_LEN);
+	*field = lex_dup(&P->lx);
+	*len = P->lx.tok.kind == T_STRING ? P->lx.sval.len : P->lx.tok.n;
 	return 0;
 }
 
@@ -1069,8 +445,8 @@ stmt_timestamp(struct parser *P)
 	int		n;
 
 	memset(&ts, 0, sizeof(ts));
-	advance(P, LX_REGEX);
-	if (P->tok.kind == T_REGEX) {
+	lex_advance(&P->lx, LX_REGEX);
+	if (P->lx.tok.kind == T_REGEX) {
 		if ((ts.re = compile_regex(P)) == NULL)
 			return -1;
 		n = pcre2_substring_number_from_name(ts.re, (PCRE2_SPTR) "ts");
@@ -1081,37 +457,37 @@ stmt_timestamp(struct parser *P)
 		    ncap > 0)
 			ts.group = 1;
 		else {
-			perr(P, P->tok.line, P->tok.col,
+			perr(P, P->lx.tok.line, P->lx.tok.col,
 			    "timestamp regex has "
 			    "no group: write (?<ts>...) around the time");
 			goto fail;
 		}
-	} else if (P->tok.kind == T_WORD || P->tok.kind == T_STRING) {
+	} else if (P->lx.tok.kind == T_WORD || P->lx.tok.kind == T_STRING) {
 		if (field_name(P, &ts.field, &ts.fieldlen) == -1)
 			return -1;
 	} else
 		return expected(P, "field name or regex");
-	advance(P, 0);
-	if (P->tok.kind != T_WORD) {
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_WORD) {
 		expected(P, "timestamp format");
 		goto fail;
 	}
-	fmt = tok_dup(P);
+	fmt = lex_dup(&P->lx);
 	ts.fmt = ts_format_byname(fmt);
 	free(fmt);
 	if (ts.fmt == 0) {
 		char q[4 * FOUND_MAX + 4];
 
-		quote_bytes(q, P->tok.s, P->tok.n, FOUND_MAX);
-		perr(P, P->tok.line, P->tok.col,
+		lex_quote(q, P->lx.tok.s, P->lx.tok.n, FOUND_MAX);
+		perr(P, P->lx.tok.line, P->lx.tok.col,
 		    "unknown timestamp format "
 		    "'%s': expected epoch_s, epoch_ms, epoch_us, epoch_ns or "
 		    "rfc3339",
 		    q);
 		goto fail;
 	}
-	advance(P, 0);
-	if (!at_eol(P)) {
+	lex_advance(&P->lx, 0);
+	if (!lex_at_eol(&P->lx)) {
 		expected(P, "end of line");
 		goto fail;
 	}
@@ -1142,29 +518,29 @@ stmt_metric(struct parser *P, enum metric_type type)
 	int		    oline = 0;
 
 	P->blk = BLK_BROKEN;
-	advance(P, 0);
-	if (P->tok.kind != T_WORD)
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_WORD)
 		return expected(P, "metric name");
-	at.line = P->tok.line;
-	at.col = P->tok.col;
-	name = tok_dup(P);
-	advance(P, 0);
+	at.line = P->lx.tok.line;
+	at.col = P->lx.tok.col;
+	name = lex_dup(&P->lx);
+	lex_advance(&P->lx, 0);
 	if (type == METRIC_FRESHNESS) {
-		if (!tok_is(P, "of")) {
+		if (!lex_is(&P->lx, "of")) {
 			free(name);
 			return expected(P, "'of'");
 		}
-		advance(P, 0);
-		if (P->tok.kind != T_WORD) {
+		lex_advance(&P->lx, 0);
+		if (P->lx.tok.kind != T_WORD) {
 			free(name);
 			return expected(P, "gauge name");
 		}
-		src.line = P->tok.line;
-		src.col = P->tok.col;
-		source = tok_dup(P);
-		advance(P, 0);
+		src.line = P->lx.tok.line;
+		src.col = P->lx.tok.col;
+		source = lex_dup(&P->lx);
+		lex_advance(&P->lx, 0);
 	}
-	if (!at_eol(P)) {
+	if (!lex_at_eol(&P->lx)) {
 		free(name);
 		free(source);
 		return expected(P, "end of line");
@@ -1216,18 +592,18 @@ stmt_help(struct parser *P)
 {
 	struct metric_decl *d = &P->ld->rs->decls[P->cur];
 	struct pdecl	   *pd = &P->ld->pd[P->cur];
-	struct pos	    at = { P->tok.line, P->tok.col };
+	struct pos	    at = { P->lx.tok.line, P->lx.tok.col };
 
-	advance(P, 0);
-	if (P->tok.kind != T_STRING)
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_STRING)
 		return expected(P, "string");
 	if (pd->seen & SEEN_HELP)
 		return perr(P, at.line, at.col, "help given twice for '%s'",
 		    d->name);
-	d->help = tok_dup(P);
+	d->help = lex_dup(&P->lx);
 	pd->seen |= SEEN_HELP;
-	advance(P, 0);
-	if (!at_eol(P))
+	lex_advance(&P->lx, 0);
+	if (!lex_at_eol(&P->lx))
 		return expected(P, "end of line");
 	return 0;
 }
@@ -1238,22 +614,22 @@ stmt_labels(struct parser *P)
 {
 	struct metric_decl *d = &P->ld->rs->decls[P->cur];
 	struct pdecl	   *pd = &P->ld->pd[P->cur];
-	struct pos	    at = { P->tok.line, P->tok.col };
+	struct pos	    at = { P->lx.tok.line, P->lx.tok.col };
 	char		  **v = NULL, *name;
 	size_t		    n = 0;
 
-	advance(P, 0);
-	if (P->tok.kind != T_WORD)
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_WORD)
 		return expected(P, "label name");
-	while (P->tok.kind == T_WORD) {
-		name = tok_dup(P);
-		if (check_label_name(P, P->tok.line, P->tok.col, name,
+	while (P->lx.tok.kind == T_WORD) {
+		name = lex_dup(&P->lx);
+		if (check_label_name(P, P->lx.tok.line, P->lx.tok.col, name,
 			d->type) == -1) {
 			free(name);
 			goto fail;
 		}
 		if (find_str(v, n, name) >= 0) {
-			perr(P, P->tok.line, P->tok.col,
+			perr(P, P->lx.tok.line, P->lx.tok.col,
 			    "label '%s' listed "
 			    "twice",
 			    name);
@@ -1262,9 +638,9 @@ stmt_labels(struct parser *P)
 		}
 		v = grow(v, n, sizeof(*v));
 		v[n++] = name;
-		advance(P, 0);
+		lex_advance(&P->lx, 0);
 	}
-	if (!at_eol(P)) {
+	if (!lex_at_eol(&P->lx)) {
 		expected(P, "label name or end of line");
 		goto fail;
 	}
@@ -1288,7 +664,7 @@ stmt_buckets(struct parser *P)
 {
 	struct metric_decl *d = &P->ld->rs->decls[P->cur];
 	struct pdecl	   *pd = &P->ld->pd[P->cur];
-	struct pos	    at = { P->tok.line, P->tok.col };
+	struct pos	    at = { P->lx.tok.line, P->lx.tok.col };
 	double		   *v = NULL;
 	const char	   *prev = NULL;
 	size_t		    n = 0, prevlen = 0;
@@ -1298,24 +674,24 @@ stmt_buckets(struct parser *P)
 		    "'%s' is a %s: only a "
 		    "histogram has buckets",
 		    d->name, kind_name(d->type));
-	advance(P, LX_SIGNED);
-	if (P->tok.kind != T_NUMBER)
+	lex_advance(&P->lx, LX_SIGNED);
+	if (P->lx.tok.kind != T_NUMBER)
 		return expected(P, "number");
-	while (P->tok.kind == T_NUMBER) {
-		if (n > 0 && !(P->tok.num > v[n - 1])) {
-			perr(P, P->tok.line, P->tok.col,
+	while (P->lx.tok.kind == T_NUMBER) {
+		if (n > 0 && !(P->lx.tok.num > v[n - 1])) {
+			perr(P, P->lx.tok.line, P->lx.tok.col,
 			    "bucket %.*s is not "
 			    "greater than %.*s",
-			    (int)P->tok.n, P->tok.s, (int)prevlen, prev);
+			    (int)P->lx.tok.n, P->lx.tok.s, (int)prevlen, prev);
 			goto fail;
 		}
 		v = grow(v, n, sizeof(*v));
-		v[n++] = P->tok.num;
-		prev = P->tok.s;
-		prevlen = P->tok.n;
-		advance(P, LX_SIGNED);
+		v[n++] = P->lx.tok.num;
+		prev = P->lx.tok.s;
+		prevlen = P->lx.tok.n;
+		lex_advance(&P->lx, LX_SIGNED);
 	}
-	if (!at_eol(P)) {
+	if (!lex_at_eol(&P->lx)) {
 		expected(P, "number or end of line");
 		goto fail;
 	}
@@ -1342,19 +718,19 @@ static int
 label_value(struct parser *P, const char *metric, char *const *names, size_t n,
     char **vals)
 {
-	struct pos at = { P->tok.line, P->tok.col };
+	struct pos at = { P->lx.tok.line, P->lx.tok.col };
 	char	  *name;
 	ssize_t	   i;
 
-	name = tok_dup(P);
+	name = lex_dup(&P->lx);
 	i = find_str(names, n, name);
-	advance(P, 0);
-	if (P->tok.kind != T_EQ) {
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_EQ) {
 		free(name);
 		return expected(P, "'='");
 	}
-	advance(P, 0);
-	if (!tok_value(P)) {
+	lex_advance(&P->lx, 0);
+	if (!lex_value(&P->lx)) {
 		free(name);
 		return expected(P, "label value");
 	}
@@ -1366,8 +742,8 @@ label_value(struct parser *P, const char *metric, char *const *names, size_t n,
 	free(name);
 	if (i < 0 || vals[i] != NULL)
 		return -1;
-	vals[i] = tok_dup(P);
-	advance(P, 0);
+	vals[i] = lex_dup(&P->lx);
+	lex_advance(&P->lx, 0);
 	return 0;
 }
 
@@ -1377,7 +753,7 @@ stmt_series(struct parser *P)
 {
 	struct metric_decl *d = &P->ld->rs->decls[P->cur];
 	struct pdecl	   *pd = &P->ld->pd[P->cur];
-	struct pos	    at = { P->tok.line, P->tok.col };
+	struct pos	    at = { P->lx.tok.line, P->lx.tok.col };
 	char		  **vals;
 	size_t		    i, j;
 
@@ -1390,15 +766,15 @@ stmt_series(struct parser *P)
 		    d->name);
 	}
 	vals = xcalloc(d->nlabels, sizeof(*vals));
-	advance(P, 0);
-	if (P->tok.kind != T_WORD) {
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_WORD) {
 		expected(P, "label name");
 		goto fail;
 	}
-	while (P->tok.kind == T_WORD)
+	while (P->lx.tok.kind == T_WORD)
 		if (label_value(P, d->name, d->labels, d->nlabels, vals) == -1)
 			goto fail;
-	if (!at_eol(P)) {
+	if (!lex_at_eol(&P->lx)) {
 		expected(P, "label name or end of line");
 		goto fail;
 	}
@@ -1437,13 +813,13 @@ fail:
 static int
 duration(struct parser *P, double *out)
 {
-	if (P->tok.kind != T_DURATION && P->tok.kind != T_NUMBER)
+	if (P->lx.tok.kind != T_DURATION && P->lx.tok.kind != T_NUMBER)
 		return expected(P, "duration");
-	if (!(P->tok.num > 0))
-		return perr(P, P->tok.line, P->tok.col,
+	if (!(P->lx.tok.num > 0))
+		return perr(P, P->lx.tok.line, P->lx.tok.col,
 		    "duration must be "
 		    "greater than 0");
-	*out = P->tok.num;
+	*out = P->lx.tok.num;
 	return 0;
 }
 
@@ -1457,14 +833,14 @@ stmt_block_duration(struct parser *P, const char *kw, int seen, double *out)
 {
 	struct metric_decl *d = &P->ld->rs->decls[P->cur];
 	struct pdecl	   *pd = &P->ld->pd[P->cur];
-	struct pos	    at = { P->tok.line, P->tok.col };
+	struct pos	    at = { P->lx.tok.line, P->lx.tok.col };
 	double		    v = 0;
 
-	advance(P, 0);
+	lex_advance(&P->lx, 0);
 	if (duration(P, &v) == -1)
 		return -1;
-	advance(P, 0);
-	if (!at_eol(P))
+	lex_advance(&P->lx, 0);
+	if (!lex_at_eol(&P->lx))
 		return expected(P, "end of line");
 	if (pd->seen & seen)
 		return perr(P, at.line, at.col, "%s given twice for '%s'", kw,
@@ -1484,28 +860,28 @@ stmt_threshold(struct parser *P)
 	struct pos	    at;
 	size_t		    i;
 
-	advance(P, 0);
-	if (P->tok.kind != T_WORD)
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_WORD)
 		return expected(P, "label name");
-	at.line = P->tok.line;
-	at.col = P->tok.col;
-	th.label = tok_dup(P);
-	advance(P, 0);
-	if (P->tok.kind != T_EQ) {
+	at.line = P->lx.tok.line;
+	at.col = P->lx.tok.col;
+	th.label = lex_dup(&P->lx);
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_EQ) {
 		expected(P, "'='");
 		goto fail;
 	}
-	advance(P, 0);
-	if (!tok_value(P)) {
+	lex_advance(&P->lx, 0);
+	if (!lex_value(&P->lx)) {
 		expected(P, "label value");
 		goto fail;
 	}
-	th.value = tok_dup(P);
-	advance(P, 0);
+	th.value = lex_dup(&P->lx);
+	lex_advance(&P->lx, 0);
 	if (duration(P, &th.seconds) == -1)
 		goto fail;
-	advance(P, 0);
-	if (!at_eol(P)) {
+	lex_advance(&P->lx, 0);
+	if (!lex_at_eol(&P->lx)) {
 		expected(P, "end of line");
 		goto fail;
 	}
@@ -1514,7 +890,7 @@ stmt_threshold(struct parser *P)
 		    strcmp(d->th[i].value, th.value) == 0) {
 			char q[4 * FOUND_MAX + 4];
 
-			quote_bytes(q, th.value, strlen(th.value), FOUND_MAX);
+			lex_quote(q, th.value, strlen(th.value), FOUND_MAX);
 			perr(P, at.line, at.col, "threshold %s=%s given twice",
 			    th.label, q);
 			goto fail;
@@ -1554,14 +930,14 @@ stmt_rule(struct parser *P)
 	int		oline = 0;
 
 	P->blk = BLK_BROKEN;
-	advance(P, 0);
-	if (P->tok.kind != T_WORD)
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_WORD)
 		return expected(P, "rule name");
-	at.line = P->tok.line;
-	at.col = P->tok.col;
-	name = tok_dup(P);
-	advance(P, 0);
-	if (!at_eol(P)) {
+	at.line = P->lx.tok.line;
+	at.col = P->lx.tok.col;
+	name = lex_dup(&P->lx);
+	lex_advance(&P->lx, 0);
+	if (!lex_at_eol(&P->lx)) {
 		free(name);
 		return expected(P, "end of line");
 	}
@@ -1595,14 +971,15 @@ stmt_prefilter(struct parser *P)
 	struct rule *r = &P->ld->rs->rules[P->cur];
 	char	    *lit;
 
-	advance(P, 0);
-	if (P->tok.kind != T_STRING)
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_STRING)
 		return expected(P, "string");
-	if (P->sval.len == 0)
-		return perr(P, P->tok.line, P->tok.col, "empty prefilter");
-	lit = tok_dup(P);
-	advance(P, 0);
-	if (!at_eol(P)) {
+	if (P->lx.sval.len == 0)
+		return perr(P, P->lx.tok.line, P->lx.tok.col,
+		    "empty prefilter");
+	lit = lex_dup(&P->lx);
+	lex_advance(&P->lx, 0);
+	if (!lex_at_eol(&P->lx)) {
 		free(lit);
 		return expected(P, "end of line");
 	}
@@ -1677,24 +1054,24 @@ stmt_pattern(struct parser *P, int optional)
 
 	memset(&pat, 0, sizeof(pat));
 	pat.optional = optional;
-	advance(P, LX_REGEX);
-	if (P->tok.kind == T_WORD || P->tok.kind == T_STRING) {
+	lex_advance(&P->lx, LX_REGEX);
+	if (P->lx.tok.kind == T_WORD || P->lx.tok.kind == T_STRING) {
 		if (field_name(P, &pat.field, &pat.fieldlen) == -1)
 			return -1;
-		advance(P, LX_REGEX);
-		if (P->tok.kind != T_REGEX) {
+		lex_advance(&P->lx, LX_REGEX);
+		if (P->lx.tok.kind != T_REGEX) {
 			expected(P, "regex");
 			goto fail;
 		}
-	} else if (P->tok.kind != T_REGEX)
+	} else if (P->lx.tok.kind != T_REGEX)
 		return expected(P, "field name or regex");
-	pat.line = P->tok.line;
-	pat.col = P->tok.col;
+	pat.line = P->lx.tok.line;
+	pat.col = P->lx.tok.col;
 	if ((pat.re = compile_regex(P)) == NULL)
 		goto fail;
-	pat.src = xstrndup(P->tok.s + 1, P->tok.body);
-	advance(P, 0);
-	if (!at_eol(P)) {
+	pat.src = xstrndup(P->lx.tok.s + 1, P->lx.tok.body);
+	lex_advance(&P->lx, 0);
+	if (!lex_at_eol(&P->lx)) {
 		expected(P, "end of line");
 		goto fail;
 	}
@@ -1717,9 +1094,9 @@ add_ref(struct parser *P)
 	struct prule *pr = &P->ld->pr[P->cur];
 
 	pr->refs = grow(pr->refs, pr->nrefs, sizeof(*pr->refs));
-	pr->refs[pr->nrefs].name = xstrndup(P->tok.s + 1, P->tok.n - 1);
-	pr->refs[pr->nrefs].line = P->tok.line;
-	pr->refs[pr->nrefs].col = P->tok.col;
+	pr->refs[pr->nrefs].name = xstrndup(P->lx.tok.s + 1, P->lx.tok.n - 1);
+	pr->refs[pr->nrefs].line = P->lx.tok.line;
+	pr->refs[pr->nrefs].col = P->lx.tok.col;
 	return (int)pr->nrefs++;
 }
 
@@ -1739,15 +1116,15 @@ static int expr_sum(struct parser *, struct expr *, int);
 static int
 expr_factor(struct parser *P, struct expr *e, int depth)
 {
-	if ((P->tok.kind == T_LPAREN || P->tok.kind == T_MINUS) &&
+	if ((P->lx.tok.kind == T_LPAREN || P->lx.tok.kind == T_MINUS) &&
 	    depth >= EXPR_MAX_DEPTH)
-		return perr(P, P->tok.line, P->tok.col,
+		return perr(P, P->lx.tok.line, P->lx.tok.col,
 		    "expression nested "
 		    "too deeply (at most %d levels)",
 		    EXPR_MAX_DEPTH);
-	switch (P->tok.kind) {
+	switch (P->lx.tok.kind) {
 	case T_NUMBER:
-		expr_push(e, EXPR_NUM, P->tok.num, 0);
+		expr_push(e, EXPR_NUM, P->lx.tok.num, 0);
 		break;
 	case T_CAP:
 		expr_push(e, EXPR_CAP, 0, add_ref(P));
@@ -1756,14 +1133,14 @@ expr_factor(struct parser *P, struct expr *e, int depth)
 		expr_push(e, EXPR_TIME, 0, 0);
 		break;
 	case T_LPAREN:
-		advance(P, 0);
+		lex_advance(&P->lx, 0);
 		if (expr_sum(P, e, depth + 1) == -1)
 			return -1;
-		if (P->tok.kind != T_RPAREN)
+		if (P->lx.tok.kind != T_RPAREN)
 			return expected(P, "operator or ')'");
 		break;
 	case T_MINUS:
-		advance(P, 0);
+		lex_advance(&P->lx, 0);
 		if (expr_factor(P, e, depth + 1) == -1)
 			return -1;
 		expr_push(e, EXPR_NEG, 0, 0);
@@ -1771,7 +1148,7 @@ expr_factor(struct parser *P, struct expr *e, int depth)
 	default:
 		return expected(P, "number, $capture, @time, '(' or '-'");
 	}
-	advance(P, 0);
+	lex_advance(&P->lx, 0);
 	return 0;
 }
 
@@ -1783,9 +1160,9 @@ expr_term(struct parser *P, struct expr *e, int depth)
 
 	if (expr_factor(P, e, depth) == -1)
 		return -1;
-	while (P->tok.kind == T_STAR || P->tok.kind == T_SLASH) {
-		op = P->tok.kind == T_STAR ? EXPR_MUL : EXPR_DIV;
-		advance(P, 0);
+	while (P->lx.tok.kind == T_STAR || P->lx.tok.kind == T_SLASH) {
+		op = P->lx.tok.kind == T_STAR ? EXPR_MUL : EXPR_DIV;
+		lex_advance(&P->lx, 0);
 		if (expr_factor(P, e, depth) == -1)
 			return -1;
 		expr_push(e, op, 0, 0);
@@ -1801,9 +1178,9 @@ expr_sum(struct parser *P, struct expr *e, int depth)
 
 	if (expr_term(P, e, depth) == -1)
 		return -1;
-	while (P->tok.kind == T_PLUS || P->tok.kind == T_MINUS) {
-		op = P->tok.kind == T_PLUS ? EXPR_ADD : EXPR_SUB;
-		advance(P, 0);
+	while (P->lx.tok.kind == T_PLUS || P->lx.tok.kind == T_MINUS) {
+		op = P->lx.tok.kind == T_PLUS ? EXPR_ADD : EXPR_SUB;
+		lex_advance(&P->lx, 0);
 		if (expr_term(P, e, depth) == -1)
 			return -1;
 		expr_push(e, op, 0, 0);
@@ -1843,74 +1220,74 @@ stmt_action(struct parser *P, enum action_kind kind)
 	memset(&pa, 0, sizeof(pa));
 	a.kind = kind;
 	a.file = P->file;
-	a.line = P->tok.line;
-	a.col = P->tok.col;
+	a.line = P->lx.tok.line;
+	a.col = P->lx.tok.col;
 	a.condcap = -1;
-	advance(P, 0);
-	if (P->tok.kind != T_WORD)
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_WORD)
 		return expected(P, "metric name");
-	pa.mcol = P->tok.col;
-	a.metric = tok_dup(P);
-	advance(P, 0);
+	pa.mcol = P->lx.tok.col;
+	a.metric = lex_dup(&P->lx);
+	lex_advance(&P->lx, 0);
 	if (kind != ACT_INC && expr_sum(P, &a.value, 0) == -1)
 		goto fail;
-	while (P->tok.kind == T_WORD && !tok_is(P, "if")) {
+	while (P->lx.tok.kind == T_WORD && !lex_is(&P->lx, "if")) {
 		pa.lab = grow(pa.lab, pa.nlab, sizeof(*pa.lab));
 		pl = &pa.lab[pa.nlab++];
-		pl->name = tok_dup(P);
-		pl->col = P->tok.col;
+		pl->name = lex_dup(&P->lx);
+		pl->col = P->lx.tok.col;
 		pl->ref = -1;
 		pl->lit = NULL;
 		for (i = 0; i + 1 < pa.nlab; i++)
 			if (strcmp(pa.lab[i].name, pl->name) == 0) {
-				perr(P, P->tok.line, P->tok.col,
+				perr(P, P->lx.tok.line, P->lx.tok.col,
 				    "label '%s' "
 				    "given twice",
 				    pl->name);
 				goto fail;
 			}
-		advance(P, 0);
-		if (P->tok.kind != T_EQ) {
+		lex_advance(&P->lx, 0);
+		if (P->lx.tok.kind != T_EQ) {
 			expected(P, "'='");
 			goto fail;
 		}
-		advance(P, 0);
-		if (P->tok.kind == T_CAP)
+		lex_advance(&P->lx, 0);
+		if (P->lx.tok.kind == T_CAP)
 			pl->ref = add_ref(P);
-		else if (tok_value(P))
-			pl->lit = tok_dup(P);
+		else if (lex_value(&P->lx))
+			pl->lit = lex_dup(&P->lx);
 		else {
 			expected(P, "$capture, string or word");
 			goto fail;
 		}
-		advance(P, 0);
+		lex_advance(&P->lx, 0);
 	}
-	if (tok_is(P, "if")) {
-		advance(P, 0);
-		if (P->tok.kind != T_CAP) {
+	if (lex_is(&P->lx, "if")) {
+		lex_advance(&P->lx, 0);
+		if (P->lx.tok.kind != T_CAP) {
 			expected(P, "$capture");
 			goto fail;
 		}
 		a.condcap = add_ref(P);
-		advance(P, 0);
-		if (P->tok.kind != T_EQEQ && P->tok.kind != T_NE) {
+		lex_advance(&P->lx, 0);
+		if (P->lx.tok.kind != T_EQEQ && P->lx.tok.kind != T_NE) {
 			expected(P, "'==' or '!='");
 			goto fail;
 		}
-		a.cond = P->tok.kind == T_EQEQ ? COND_EQ : COND_NE;
-		advance(P, 0);
-		if (!tok_value(P)) {
+		a.cond = P->lx.tok.kind == T_EQEQ ? COND_EQ : COND_NE;
+		lex_advance(&P->lx, 0);
+		if (!lex_value(&P->lx)) {
 			expected(P, "string or word");
 			goto fail;
 		}
-		a.condval = tok_dup(P);
-		advance(P, 0);
-		if (!at_eol(P)) {
+		a.condval = lex_dup(&P->lx);
+		lex_advance(&P->lx, 0);
+		if (!lex_at_eol(&P->lx)) {
 			expected(P, "end of line");
 			goto fail;
 		}
 	}
-	if (!at_eol(P)) {
+	if (!lex_at_eol(&P->lx)) {
 		expected(P,
 		    kind == ACT_INC ? "label, 'if' or end of line" :
 				      "operator, label, 'if' or end of line");
@@ -1936,7 +1313,7 @@ statement(struct parser *P)
 	const struct keyword *k;
 	int		      in;
 
-	k = keyword(&P->tok);
+	k = lex_keyword(&P->lx.tok);
 	if (k == NULL || k->where == 0)
 		return expected(P, "statement");
 	if (k->where & IN_TOP)
@@ -1950,22 +1327,22 @@ statement(struct parser *P)
 					    0;
 		if (!(k->where & in)) {
 			if (k->where == (IN_METRIC | IN_FRESH))
-				return perr(P, P->tok.line, P->tok.col,
+				return perr(P, P->lx.tok.line, P->lx.tok.col,
 				    "'%s' "
 				    "outside a metric or freshness block",
 				    k->name);
 			if (k->where == IN_METRIC)
-				return perr(P, P->tok.line, P->tok.col,
+				return perr(P, P->lx.tok.line, P->lx.tok.col,
 				    "'%s' "
 				    "outside a counter, gauge or histogram "
 				    "block",
 				    k->name);
 			if (k->where == IN_FRESH)
-				return perr(P, P->tok.line, P->tok.col,
+				return perr(P, P->lx.tok.line, P->lx.tok.col,
 				    "'%s' "
 				    "outside a freshness block",
 				    k->name);
-			return perr(P, P->tok.line, P->tok.col,
+			return perr(P, P->lx.tok.line, P->lx.tok.col,
 			    "'%s' outside "
 			    "a rule block",
 			    k->name);
@@ -2043,25 +1420,22 @@ parse_text(struct load *ld, const char *file, const char *text, size_t len)
 	memset(&P, 0, sizeof(P));
 	P.ld = ld;
 	P.file = file;
-	P.p = P.bol = text;
-	P.end = text + len;
-	P.line = 1;
-	buf_init(&P.sval);
-	advance(&P, 0);
-	while (P.tok.kind != T_EOF) {
-		if (P.tok.kind != T_EOL) {
+	lex_init(&P.lx, text, len, lex_error, &P);
+	lex_advance(&P.lx, 0);
+	while (P.lx.tok.kind != T_EOF) {
+		if (P.lx.tok.kind != T_EOL) {
 			if (statement(&P) == -1 ||
-			    (!at_eol(&P) &&
+			    (!lex_at_eol(&P.lx) &&
 				expected(&P, "end of line") == -1)) {
 				block_broken(&P);
-				skip_line(&P);
+				lex_skip_line(&P.lx);
 			}
-			if (P.tok.kind == T_EOF)
+			if (P.lx.tok.kind == T_EOF)
 				break;
 		}
-		advance(&P, 0);
+		lex_advance(&P.lx, 0);
 	}
-	buf_free(&P.sval);
+	lex_free(&P.lx);
 }
 
 /*
