@@ -182,25 +182,22 @@ sample_head(struct render *r, const char *name, size_t namelen,
 	buf_putc(o, ' ');
 }
 
+/* A sample's value, then the end of its line. */
 static void
 put_double(struct buf *o, double v)
 {
-	char   num[32];
-	size_t n;
+	char num[32];
 
-	n = fmt_double(num, v);
-	buf_append(o, num, n);
+	buf_append(o, num, fmt_double(num, v));
 	buf_putc(o, '\n');
 }
 
 static void
 put_u64(struct buf *o, uint64_t v)
 {
-	char   num[24];
-	size_t n;
+	char num[24];
 
-	n = fmt_u64(num, v);
-	buf_append(o, num, n);
+	buf_append(o, num, fmt_u64(num, v));
 	buf_putc(o, '\n');
 }
 

@@ -265,6 +265,15 @@ scan_literal(const char *p, const char *end)
 	return NULL;
 }
 
+/* The type of the literal true, false or null that starts with c. */
+static inline enum json_type
+literal_type(int c)
+{
+	if (c == 't')
+		return JSON_TRUE;
+	return c == 'f' ? JSON_FALSE : JSON_NULL;
+}
+
 /*
  * Validates and skips one nested object or array at p ('{' or '['), the
  * containing object being at depth 1. Returns the byte after its closing
@@ -454,53 +463,39 @@ scan_value(struct json_field *f, const char *p, const char *end)
 	const char *v;
 	int	    esc;
 
-	for (;;) {
-		if (p == end)
+	p = skip_ws(p, end);
+	if (p == end)
+		return NULL;
+	v = p;
+	switch (*p) {
+	case '"':
+		esc = 0;
+		if ((p = scan_string(v + 1, end, &esc)) == NULL)
 			return NULL;
-		v = p;
-		switch (*p) {
-		case ' ':
-		case '\t':
-		case '\r':
-		case '\n':
-			p = skip_ws(p, end);
-			continue;
-		case '"':
-			esc = 0;
-			if ((p = scan_string(v + 1, end, &esc)) == NULL)
-				return NULL;
-			f->type = JSON_STRING;
-			f->raw = v + 1;
-			f->rawlen = (size_t)(p - 1 - f->raw);
-			f->escaped = (unsigned char)esc;
-			f->val = esc ? NULL : f->raw;
-			f->vallen = esc ? 0 : f->rawlen;
-			return p;
-		case '{':
-			f->type = JSON_OBJECT;
-			p = skip_container(p, end);
-			break;
-		case '[':
-			f->type = JSON_ARRAY;
-			p = skip_container(p, end);
-			break;
-		case 't':
-			f->type = JSON_TRUE;
-			p = scan_literal(p, end);
-			break;
-		case 'f':
-			f->type = JSON_FALSE;
-			p = scan_literal(p, end);
-			break;
-		case 'n':
-			f->type = JSON_NULL;
-			p = scan_literal(p, end);
-			break;
-		default:
-			f->type = JSON_NUMBER;
-			p = scan_number(p, end);
-			break;
-		}
+		f->type = JSON_STRING;
+		f->raw = v + 1;
+		f->rawlen = (size_t)(p - 1 - f->raw);
+		f->escaped = (unsigned char)esc;
+		f->val = esc ? NULL : f->raw;
+		f->vallen = esc ? 0 : f->rawlen;
+		return p;
+	case '{':
+		f->type = JSON_OBJECT;
+		p = skip_container(p, end);
+		break;
+	case '[':
+		f->type = JSON_ARRAY;
+		p = skip_container(p, end);
+		break;
+	case 't':
+	case 'f':
+	case 'n':
+		f->type = literal_type(*p);
+		p = scan_literal(p, end);
+		break;
+	default:
+		f->type = JSON_NUMBER;
+		p = scan_number(p, end);
 		break;
 	}
 	if (p == NULL)

@@ -18,19 +18,8 @@
 #include "metrics.h"
 #include "util.h"
 
-const double metrics_default_buckets[] = {
-	0.005,
-	0.01,
-	0.025,
-	0.05,
-	0.1,
-	0.25,
-	0.5,
-	1,
-	2.5,
-	5,
-	10,
-};
+const double metrics_default_buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+	0.5, 1, 2.5, 5, 10 };
 const size_t metrics_ndefault_buckets = NELEM(metrics_default_buckets);
 
 #define TABLE_MIN 8

@@ -85,20 +85,8 @@ days_from_civil(int64_t y, int m, int d)
 static int
 days_in_month(int y, int m)
 {
-	static const int mdays[12] = {
-		31,
-		28,
-		31,
-		30,
-		31,
-		30,
-		31,
-		31,
-		30,
-		31,
-		30,
-		31,
-	};
+	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+		30, 31 };
 
 	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
 		return 29;

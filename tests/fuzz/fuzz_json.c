@@ -393,14 +393,6 @@ check(struct json_index *ix, const unsigned char *s, size_t n)
 }
 
 int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
-int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct json_index ix;

@@ -13,6 +13,19 @@ fail() {
 	exit 1
 }
 
+# source_log N SEED: N whole lines of the bot's log, every hazard in it,
+# from build/genlog with that seed, in $T/source.log. The bot's
+# environment is unset, as tests/oracle.py assumes (env "development",
+# mode "paper").
+source_log() {
+	[ -x "$TOP/build/genlog" ] ||
+	    fail "build/genlog missing (make check builds it)"
+	unset NODE_ENV PAPER_TRADING
+	# The generator's last line has no newline: one more, then dropped.
+	"$TOP/build/genlog" -n $(($1 + 1)) -s "$2" --hazards |
+	    head -n "$1" >"$T/source.log"
+}
+
 track_pid() {
 	PIDS="$PIDS $1"
 }

@@ -4,11 +4,8 @@
 # JSON parser derives from every line written: none lost, none twice.
 . "$TOP/tests/integration/lib.sh"
 rules=$TOP/rules/bytelyst.rules
-unset NODE_ENV PAPER_TRADING
-gen=$TOP/build/genlog
-[ -x "$gen" ] || fail "build/genlog missing (make check builds it)"
 mkdir -p "$T/log"
-"$gen" -n 12000 -s 11 --hazards >"$T/source.log"
+source_log 12000 11
 
 daemon_start -r "$rules" --poll-interval 200ms "$T/log/*.log"
 caught_up() {

@@ -6,11 +6,7 @@
 # Then logmetrics_file_polled: 0 with inotify, 1 when polling only.
 . "$TOP/tests/integration/lib.sh"
 rules=$TOP/rules/bytelyst.rules
-unset NODE_ENV PAPER_TRADING
-gen=$TOP/build/genlog
-[ -x "$gen" ] || fail "build/genlog missing (make check builds it)"
-# The generator's last line has no newline: 3,000 whole lines of 3,001.
-"$gen" -n 3001 -s 37 --hazards | head -n 3000 >"$T/source.log"
+source_log 3000 37
 max=$(cat /proc/sys/fs/inotify/max_queued_events)
 mkdir -p "$T/log"
 : >"$T/log/bot.log"

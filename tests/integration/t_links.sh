@@ -13,13 +13,11 @@
 # dangling link, waited for until its target appears.
 . "$TOP/tests/integration/lib.sh"
 rules=$TOP/rules/bytelyst.rules
-unset NODE_ENV PAPER_TRADING
-gen=$TOP/build/genlog
-[ -x "$gen" ] || fail "build/genlog missing (make check builds it)"
 # Lines over 64 KiB make files of a line or two, rolled at once: bursts of
 # rolls, tested apart.
-"$gen" -n 30000 -s 23 --hazards | LC_ALL=C awk 'length($0) < 65536' \
-    >"$T/source.log"
+source_log 30000 23
+LC_ALL=C awk 'length($0) < 65536' "$T/source.log" >"$T/short.log"
+mv "$T/short.log" "$T/source.log"
 
 caught_up() {
 	[ "$(sample_sum logmetrics_lines_read_total)" -eq "$1" ]

@@ -8,11 +8,9 @@
 # every file it points to, rolled at a high rate: each file read once.
 . "$TOP/tests/integration/lib.sh"
 rules=$TOP/rules/bytelyst.rules
-unset NODE_ENV PAPER_TRADING
-gen=$TOP/build/genlog
-[ -x "$gen" ] || fail "build/genlog missing (make check builds it)"
-"$gen" -n 20000 -s 29 --hazards | LC_ALL=C awk 'length($0) < 65536' \
-    >"$T/source.log"
+source_log 20000 29
+LC_ALL=C awk 'length($0) < 65536' "$T/source.log" >"$T/short.log"
+mv "$T/short.log" "$T/source.log"
 head -n 700 "$T/source.log" >"$T/part1"
 sed -n '701,1000p' "$T/source.log" >"$T/part2"
 sed -n '1001,1600p' "$T/source.log" >"$T/part3"

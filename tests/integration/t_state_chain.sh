@@ -11,11 +11,7 @@
 # read again.
 . "$TOP/tests/integration/lib.sh"
 rules=$TOP/rules/bytelyst.rules
-unset NODE_ENV PAPER_TRADING
-gen=$TOP/build/genlog
-[ -x "$gen" ] || fail "build/genlog missing (make check builds it)"
-# Whole lines only: the generator's last line has no newline.
-"$gen" -n 9001 -s 43 --hazards | head -n 9000 >"$T/source.log"
+source_log 9000 43
 
 # take N: the next N lines of the source, appended to $T/expect.log and
 # written to standard output.
@@ -23,6 +19,18 @@ next=1
 take() {
 	sed -n "${next},$((next + $1 - 1))p" "$T/source.log" | tee -a "$T/expect.log"
 	next=$((next + $1))
+}
+
+# start DIR: the daemon on an empty DIR/bot.log with its state beside
+# DIR, then 50 lines written to it; $log and $state name them.
+start() {
+	log=$1
+	mkdir -p "$log"
+	: >"$log/bot.log"
+	: >"$T/expect.log"
+	state="--state-file $log.state"
+	daemon_start -r "$rules" $state "$log/bot.log"
+	take 50 >>"$log/bot.log"
 }
 
 # shift: bot.log.N[.gz] to bot.log.N+1[.gz], oldest first.
@@ -73,14 +81,8 @@ for kind in create copytruncate dateext create+compress \
     create+delaycompress copytruncate+compress dateext+compress; do
 	for n in 2 3 5; do
 		name="$kind x$n"
-		log=$T/$kind-$n
-		mkdir -p "$log"
-		: >"$log/bot.log"
-		: >"$T/expect.log"
 		stamp=2026120600
-		state="--state-file $log.state"
-		daemon_start -r "$rules" $state "$log/bot.log"
-		take 50 >>"$log/bot.log"
+		start "$T/$kind-$n"
 		expect_oracle "$name, first run" "$T/expect.log"
 		daemon_stop
 		down "$kind" "$n"
@@ -101,13 +103,7 @@ done
 # file can be read, from its start; the file the state knew is counted
 # lost (the ones in between were never known: nothing can count them).
 for n in 2 3 5; do
-	log=$T/delete-$n
-	mkdir -p "$log"
-	: >"$log/bot.log"
-	: >"$T/expect.log"
-	state="--state-file $log.state"
-	daemon_start -r "$rules" $state "$log/bot.log"
-	take 50 >>"$log/bot.log"
+	start "$T/delete-$n"
 	expect_oracle "delete x$n, first run" "$T/expect.log"
 	daemon_stop
 	next=$((next + 40))	# written to the file deleted: never read
@@ -135,13 +131,7 @@ done
 # written to it after the save cannot be read. The loss is said and
 # counted, with the bytes it held unread at the save (a line not ended
 # then); the new file is read from its start.
-log=$T/delete
-mkdir -p "$log"
-: >"$log/bot.log"
-: >"$T/expect.log"
-state="--state-file $log.state"
-daemon_start -r "$rules" $state "$log/bot.log"
-take 50 >>"$log/bot.log"
+start "$T/delete"
 printf '{"level":30,"msg":"cut' >>"$log/bot.log"
 expect_oracle "delete, first run" "$T/expect.log"
 daemon_stop

@@ -5,11 +5,8 @@
 # from it after kill -9 is exact.
 . "$TOP/tests/integration/lib.sh"
 rules=$TOP/rules/bytelyst.rules
-unset NODE_ENV PAPER_TRADING
-gen=$TOP/build/genlog
-[ -x "$gen" ] || fail "build/genlog missing (make check builds it)"
 [ "$(id -u)" -eq 0 ] || fail "mounting a tmpfs needs root, as CI runs"
-"$gen" -n 2001 -s 47 --hazards | head -n 2000 >"$T/source.log"
+source_log 2000 47
 head -n 1000 "$T/source.log" >"$T/part1"
 sed -n '1001,1500p' "$T/source.log" >"$T/part2"
 sed -n '1501,2000p' "$T/source.log" >"$T/part3"

@@ -6,12 +6,9 @@
 # counted twice.
 . "$TOP/tests/integration/lib.sh"
 rules=$TOP/rules/bytelyst.rules
-unset NODE_ENV PAPER_TRADING
-gen=$TOP/build/genlog
-[ -x "$gen" ] || fail "build/genlog missing (make check builds it)"
 kills=${STATE_KILLS:-8}
 mkdir -p "$T/log"
-"$gen" -n 12000 -s 23 --hazards >"$T/source.log"
+source_log 12000 23
 
 start() {
 	daemon_spawn -r "$rules" --poll-interval 200ms --state-file "$T/state" \

@@ -8,12 +8,9 @@
 # none lost, none counted twice, none out of order.
 . "$TOP/tests/integration/lib.sh"
 rules=$TOP/rules/bytelyst.rules
-unset NODE_ENV PAPER_TRADING
-gen=$TOP/build/genlog
-[ -x "$gen" ] || fail "build/genlog missing (make check builds it)"
 kills=${STATE_KILLS:-6}
 lines=30000
-"$gen" -n $((lines + 1)) -s 29 --hazards | head -n $lines >"$T/source.log"
+source_log $lines 29
 
 cat >"$T/roll.py" <<'PY'
 import gzip, os, random, shutil, sys, time

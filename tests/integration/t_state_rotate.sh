@@ -6,11 +6,8 @@
 # keeps every counter and the last-run timestamps (no false stall).
 . "$TOP/tests/integration/lib.sh"
 rules=$TOP/rules/bytelyst.rules
-unset NODE_ENV PAPER_TRADING
-gen=$TOP/build/genlog
-[ -x "$gen" ] || fail "build/genlog missing (make check builds it)"
 mkdir -p "$T/log"
-"$gen" -n 4000 -s 31 --hazards >"$T/source.log"
+source_log 4000 31
 head -n 1000 "$T/source.log" >"$T/part1"
 sed -n '1001,2500p' "$T/source.log" >"$T/part2"
 sed -n '2501,3500p' "$T/source.log" >"$T/part3"

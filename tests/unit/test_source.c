@@ -112,23 +112,38 @@ write_gz(const char *name, const char *data, size_t n)
 	gzclose(gz);
 }
 
+/* data as a plain file, names[0], and as its gzip twin, names[1]. */
+static void
+write_twins(const char *names[2], const char *data, size_t n)
+{
+	write_file(names[0], data, n);
+	write_gz(names[1], data, n);
+}
+
+/* Reads name whole: its lines in *b, each ended by '|', and *st. */
+static void
+read_whole(const char *name, struct buf *b, struct source_stats *st)
+{
+	char err[256];
+
+	memset(st, 0, sizeof(*st));
+	buf_init(b);
+	cr_assert_eq(source_read(path(name), 1000, collect, b, st, err,
+			 sizeof(err)),
+	    0, "%s: %s", name, err);
+}
+
 Test(source, plain_and_gzip_read_alike)
 {
 	static const char   data[] = "one\r\ntwo\n\nthree-no-newline";
 	struct source_stats st;
 	struct buf	    b;
-	char		    err[256];
 	const char	   *names[] = { "plain.log", "packed.log.1.gz" };
 	size_t		    i;
 
-	write_file(names[0], data, sizeof(data) - 1);
-	write_gz(names[1], data, sizeof(data) - 1);
+	write_twins(names, data, sizeof(data) - 1);
 	for (i = 0; i < 2; i++) {
-		memset(&st, 0, sizeof(st));
-		buf_init(&b);
-		cr_assert_eq(source_read(path(names[i]), 1000, collect, &b, &st,
-				 err, sizeof(err)),
-		    0, "%s", err);
+		read_whole(names[i], &b, &st);
 		cr_assert_str_eq(b.p, "one|two||three-no-newline|");
 		if (i == 0)
 			cr_assert_null(st.inflater);
@@ -151,7 +166,6 @@ Test(source, lines_across_slots_read_alike)
 {
 	struct source_stats st;
 	struct buf	    data, want, b;
-	char		    err[256];
 	const char	   *names[] = { "big.log", "big.log.2.gz" };
 	size_t		    i, j, n, left, lines = 40000;
 
@@ -188,14 +202,9 @@ Test(source, lines_across_slots_read_alike)
 	}
 	buf_puts(&data, "the last line\n");
 	buf_puts(&want, "the last line|");
-	write_file(names[0], data.p, data.len);
-	write_gz(names[1], data.p, data.len);
+	write_twins(names, data.p, data.len);
 	for (i = 0; i < 2; i++) {
-		memset(&st, 0, sizeof(st));
-		buf_init(&b);
-		cr_assert_eq(source_read(path(names[i]), 1000, collect, &b, &st,
-				 err, sizeof(err)),
-		    0, "%s", err);
+		read_whole(names[i], &b, &st);
 		cr_assert(b.len == want.len && memcmp(b.p, want.p, b.len) == 0,
 		    "%s: lines differ", names[i]);
 		cr_assert_eq(st.lines, lines, "%s", names[i]);
@@ -442,8 +451,7 @@ Test(source, read_at_every_line_end)
 		    "xxxxxxxx"
 		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
-	write_file(names[0], text.p, text.len);
-	write_gz(names[1], text.p, text.len);
+	write_twins(names, text.p, text.len);
 	ends = xcalloc(30001, sizeof(*ends));
 	for (nl = text.p;
 	     (nl = memchr(nl, '\n', text.len - (size_t)(nl - text.p))) != NULL;

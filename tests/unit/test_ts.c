@@ -270,24 +270,12 @@ Test(ts_good, table)
  */
 Test(ts_good, every_day_and_offset)
 {
-	static const int mdays[] = {
-		31,
-		28,
-		31,
-		30,
-		31,
-		30,
-		31,
-		31,
-		30,
-		31,
-		30,
-		31,
-	};
-	char   s[64];
-	double v, want;
-	long   day = -3653; /* 1960-01-01 */
-	int    y, m, d, n, off;
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+		31 };
+	char		 s[64];
+	double		 v, want;
+	long		 day = -3653; /* 1960-01-01 */
+	int		 y, m, d, n, off;
 
 	for (y = 1960; y <= 2100; y++) {
 		for (m = 1; m <= 12; m++) {
