@@ -1110,7 +1110,7 @@ expr_push(struct expr *e, enum expr_op op, double num, int cap)
 	e->len++;
 }
 
-static int expr_sum(struct parser *, struct expr *, int);
+static int expr_level(struct parser *, struct expr *, int, int);
 
 /* factor: NUMBER | $capture | @time | ( EXPR ) | - factor */
 static int
@@ -1134,7 +1134,7 @@ expr_factor(struct parser *P, struct expr *e, int depth)
 		break;
 	case T_LPAREN:
 		lex_advance(&P->lx, 0);
-		if (expr_sum(P, e, depth + 1) == -1)
+		if (expr_level(P, e, depth + 1, 1) == -1)
 			return -1;
 		if (P->lx.tok.kind != T_RPAREN)
 			return expected(P, "operator or ')'");
@@ -1152,38 +1152,40 @@ expr_factor(struct parser *P, struct expr *e, int depth)
 	return 0;
 }
 
-/* term: factor {(*|/) factor} */
+/* The operator a token is at a level (1: + -, 0: * /), or -1. */
 static int
-expr_term(struct parser *P, struct expr *e, int depth)
+binary_op(enum tok k, int level)
 {
-	enum expr_op op;
-
-	if (expr_factor(P, e, depth) == -1)
-		return -1;
-	while (P->lx.tok.kind == T_STAR || P->lx.tok.kind == T_SLASH) {
-		op = P->lx.tok.kind == T_STAR ? EXPR_MUL : EXPR_DIV;
-		lex_advance(&P->lx, 0);
-		if (expr_factor(P, e, depth) == -1)
-			return -1;
-		expr_push(e, op, 0, 0);
-	}
-	return 0;
+	if (level > 0)
+		return k == T_PLUS ? EXPR_ADD : k == T_MINUS ? EXPR_SUB : -1;
+	return k == T_STAR ? EXPR_MUL : k == T_SLASH ? EXPR_DIV : -1;
 }
 
-/* EXPR: term {(+|-) term}, in reverse Polish notation into e. */
+/* A factor at level 0, else the level below. */
 static int
-expr_sum(struct parser *P, struct expr *e, int depth)
+expr_operand(struct parser *P, struct expr *e, int depth, int level)
 {
-	enum expr_op op;
+	if (level > 0)
+		return expr_level(P, e, depth, level - 1);
+	return expr_factor(P, e, depth);
+}
 
-	if (expr_term(P, e, depth) == -1)
+/*
+ * EXPR: term {(+|-) term} at level 1; term: factor {(*|/) factor} at
+ * level 0. In reverse Polish notation into e.
+ */
+static int
+expr_level(struct parser *P, struct expr *e, int depth, int level)
+{
+	int op;
+
+	if (expr_operand(P, e, depth, level) == -1)
 		return -1;
-	while (P->lx.tok.kind == T_PLUS || P->lx.tok.kind == T_MINUS) {
-		op = P->lx.tok.kind == T_PLUS ? EXPR_ADD : EXPR_SUB;
+	while ((op = binary_op(P->lx.tok.kind, level)) != -1) {
 		lex_advance(&P->lx, 0);
-		if (expr_term(P, e, depth) == -1)
+		if (expr_operand(P, e, depth, level) == -1)
 			return -1;
-		expr_push(e, op, 0, 0);
+		expr_push(e, (enum expr_op)op, 0, 0);
 	}
 	return 0;
 }
@@ -1229,7 +1231,7 @@ stmt_action(struct parser *P, enum action_kind kind)
 	pa.mcol = P->lx.tok.col;
 	a.metric = lex_dup(&P->lx);
 	lex_advance(&P->lx, 0);
-	if (kind != ACT_INC && expr_sum(P, &a.value, 0) == -1)
+	if (kind != ACT_INC && expr_level(P, &a.value, 0, 1) == -1)
 		goto fail;
 	while (P->lx.tok.kind == T_WORD && !lex_is(&P->lx, "if")) {
 		pa.lab = grow(pa.lab, pa.nlab, sizeof(*pa.lab));
