@@ -137,7 +137,9 @@ check-run: style
 	@$(MAKE) --no-print-directory check-fuzz
 
 # One style: every C file as clang-format 14 (Debian 12's) writes it with
-# .clang-format. `make format` rewrites them so.
+# .clang-format, and the continuation lines of trailing comments, which
+# clang-format leaves where they were, under their first line
+# (tests/style.py). `make format` rewrites them so.
 STYLE_FILES = $(wildcard src/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] \
 	      tests/bench/*.c)
 
@@ -149,10 +151,12 @@ style:
 	   exit 1 ;; \
 	esac
 	@clang-format --dry-run -Werror $(STYLE_FILES)
+	@tests/style.py $(STYLE_FILES)
 	@echo "style: $(words $(STYLE_FILES)) files as .clang-format writes them"
 
 format:
 	clang-format -i $(STYLE_FILES)
+	tests/style.py --fix $(STYLE_FILES)
 
 demo: deps-test logmetrics
 	@tests/demo.sh ./logmetrics
