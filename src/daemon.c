@@ -31,13 +31,9 @@ struct daemon {
 	int			  ready;
 	struct buf		  state_last; /* bytes of the last save */
 	double			  state_next; /* monotonic time of the next */
-	int			  state_on;
 	int			  state_failing;
-	uint64_t		  state_ok; /* saves that reached the disk */
-	uint64_t		  state_err;
-	double			  state_time;  /* wall time of the last good */
 	int64_t			  state_stamp; /* its positions' time */
-	struct webconfig	 *web;	       /* the server's, or NULL */
+	struct status_facts	  facts; /* state saves, the server's users */
 };
 
 static void
@@ -67,20 +63,6 @@ render(void *arg, enum http_page page, enum expose_format fmt, struct buf *out)
 	expose_render(regs, 2, out, fmt, now_wall());
 	registry_unlock(regs[0]);
 	registry_unlock(regs[1]);
-}
-
-/* Tells the status what the loop knows, and refreshes it. */
-static void
-status(struct daemon *d)
-{
-	struct status_facts f;
-
-	f.state_on = d->state_on;
-	f.state_ok = d->state_ok;
-	f.state_err = d->state_err;
-	f.state_time = d->state_time;
-	f.web = d->web;
-	status_update(d->st, d->e, d->t, &f);
 }
 
 static int
@@ -185,8 +167,8 @@ save_state(struct daemon *d)
 	if (!d->state_failing && b.len == d->state_last.len &&
 	    memcmp(b.p, d->state_last.p, b.len) == 0) {
 		buf_free(&b);
-		d->state_ok++;
-		d->state_time = now_wall();
+		d->facts.state_ok++;
+		d->facts.state_time = now_wall();
 		return;
 	}
 	if (write_atomic(d->o->state_file, b.p, b.len) == -1) {
@@ -194,12 +176,12 @@ save_state(struct daemon *d)
 			log_warn("cannot save the state to %s",
 			    d->o->state_file);
 		d->state_failing = 1;
-		d->state_err++;
+		d->facts.state_err++;
 		buf_free(&b);
 		return;
 	}
-	d->state_ok++;
-	d->state_time = now_wall();
+	d->facts.state_ok++;
+	d->facts.state_time = now_wall();
 	d->state_stamp = stamp;
 	if (d->state_failing)
 		log_info("state saved to %s again", d->o->state_file);
@@ -319,7 +301,7 @@ load_state(struct daemon *d)
 				  "series limits",
 			    rep.refused);
 	}
-	d->state_on = 1;
+	d->facts.state_on = 1;
 	save_state(d);
 }
 
@@ -401,7 +383,7 @@ serve(struct daemon *d, struct http **h)
 		log_warnx("%s", err);
 		return 1;
 	}
-	d->web = ho.web; /* the server's until http_stop() */
+	d->facts.web = ho.web; /* the server's until http_stop() */
 	log_info("listening on %s, port %d; following %zu path%s", o->listen,
 	    http_port(*h), o->npaths, o->npaths == 1 ? "" : "s");
 	return 0;
@@ -430,9 +412,9 @@ follow(struct daemon *d)
 		registry_lock(reg);
 		registry_expire(reg, now_wall(), d->o->eng.series_expiry);
 		registry_unlock(reg);
-		if (d->state_on && now_mono() >= d->state_next)
+		if (d->facts.state_on && now_mono() >= d->state_next)
 			save_state(d);
-		status(d);
+		status_update(d->st, d->e, d->t, &d->facts);
 		d->ready = 1;
 	}
 	log_info("stopping");
@@ -461,7 +443,7 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 	}
 	if (h != NULL)
 		http_stop(h);
-	if (d.state_on)
+	if (d.facts.state_on)
 		save_state(&d);
 	buf_free(&d.state_last);
 	if (d.t != NULL)

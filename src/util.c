@@ -19,6 +19,9 @@
 
 #define ISDIGIT(c) ((unsigned char)((c) - '0') < 10)
 
+/* Bytes read_file asks for at a time. */
+#define READ_CHUNK 65536
+
 /* Longest decimal text converted on the stack; longer goes to the heap. */
 #define DECIMAL_STACKBUF 96
 #define DECIMAL_MAXEXP	 (1L << 50) /* exponents are read up to */
@@ -259,7 +262,6 @@ read_file(const char *path, size_t max, int flags, struct buf *out,
     struct stat *st)
 {
 	struct stat sb;
-	char	    chunk[65536];
 	size_t	    got = 0;
 	ssize_t	    n;
 	int	    fd, saved;
@@ -272,9 +274,10 @@ read_file(const char *path, size_t max, int flags, struct buf *out,
 		errno = EINVAL;
 		goto fail;
 	}
-	buf_append(out, "", 0); /* NUL-terminated, even when empty */
+	/* Straight into out, which stays NUL-terminated, even when empty. */
 	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
+		buf_reserve(out, READ_CHUNK);
+		n = read(fd, out->p + out->len, READ_CHUNK);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
@@ -282,12 +285,14 @@ read_file(const char *path, size_t max, int flags, struct buf *out,
 		if (n == 0)
 			break;
 		if (max > 0 && (size_t)n > max - got) {
+			out->p[out->len] = '\0';
 			errno = EFBIG;
 			goto fail;
 		}
 		got += (size_t)n;
-		buf_append(out, chunk, (size_t)n);
+		out->len += (size_t)n;
 	}
+	out->p[out->len] = '\0';
 	close(fd);
 	if (st != NULL)
 		*st = sb;
