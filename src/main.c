@@ -209,7 +209,7 @@ main(int argc, char *argv[])
 	char		    err[8192];
 	size_t		    nrules = 0, nlabels = 0;
 	int		    ch, check = 0, explain_mode = 0, oneshot = 0;
-	int		    lvl, rc;
+	int		    lvl, rc, i, n;
 	enum name_fault	    nf;
 
 	log_init("logmetrics", LOG_LVL_INFO);
@@ -413,6 +413,14 @@ main(int argc, char *argv[])
 	if (!check && !explain_mode && argc == 0) {
 		fprintf(stderr, "logmetrics: no log files given\n");
 		usage(2);
+	}
+	for (i = 0, n = 0; i < argc; i++)
+		n += strcmp(argv[i], "-") == 0;
+	if (n > 1 || (n > 0 && !oneshot)) {
+		fprintf(stderr, "logmetrics: %s\n",
+		    n > 1 ? "standard input (-) is read once" :
+			    "standard input (-) is read in --one-shot mode");
+		exit(2);
 	}
 	if (!oneshot && (oo.output != NULL || oo.now >= 0 || oo.step > 0)) {
 		fprintf(stderr,

@@ -510,7 +510,7 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 			rc = 1;
 		}
 		log_debug("%s: %llu lines, %llu bytes%s%s, %llu too long",
-		    o->files[i], (unsigned long long)st.lines,
+		    source_name(o->files[i]), (unsigned long long)st.lines,
 		    (unsigned long long)st.bytes,
 		    st.inflater != NULL ? " inflated with " : "",
 		    st.inflater != NULL ? st.inflater : "",
@@ -518,8 +518,8 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 		if (st.toolong > 0)
 			log_warnx("%s: %llu lines longer than %zu bytes "
 				  "skipped",
-			    o->files[i], (unsigned long long)st.toolong,
-			    o->max_line);
+			    source_name(o->files[i]),
+			    (unsigned long long)st.toolong, o->max_line);
 		/* The newest time of a file is its last line's. */
 		if (st.last.len > 0) {
 			t = matcher_line_time(r->e->m, st.last.p, st.last.len);

@@ -111,14 +111,15 @@ source_sort(char **paths, size_t n)
 #define GZ_IN	 (128 * 1024) /* compressed bytes read at once */
 
 struct inflater {
-	int    fd;
-	gzFile gz; /* zlib's, or NULL with ISA-L */
+	int	       fd;
+	unsigned char *in;     /* GZ_IN compressed bytes */
+	int	       eof;    /* nothing more to read */
+	int	       done;   /* the last member ended */
+	int	       failed; /* msg says why */
+	int	       ended;  /* a member ended (zlib) */
+	z_stream       zs;     /* zlib's, when is is NULL */
 #ifdef HAVE_ISAL
 	struct inflate_state *is;
-	unsigned char	     *in;     /* GZ_IN compressed bytes */
-	int		      eof;    /* nothing more to read */
-	int		      done;   /* the last member ended */
-	int		      failed; /* z->msg says why */
 #endif
 	pthread_t	thread;
 	pthread_mutex_t lock;
@@ -129,6 +130,110 @@ struct inflater {
 	unsigned	tail;	       /* slots used up */
 	char		msg[256];
 };
+
+/*
+ * Reads more compressed bytes after the avail bytes still unused at
+ * *next, which move to the start of z->in. Returns 0, or -1 with z->msg
+ * set.
+ */
+static int
+inflate_feed(struct inflater *z, unsigned char **next, unsigned *avail)
+{
+	ssize_t n;
+
+	if (*avail > 0 && *next != z->in)
+		memmove(z->in, *next, *avail);
+	while ((n = read(z->fd, z->in + *avail, GZ_IN - *avail)) == -1 &&
+	    errno == EINTR)
+		;
+	if (n == -1) {
+		snprintf(z->msg, sizeof(z->msg), "%s", strerror(errno));
+		z->failed = 1;
+		return -1;
+	}
+	if (n == 0)
+		z->eof = 1;
+	*next = z->in;
+	*avail += (unsigned)n;
+	return 0;
+}
+
+/*
+ * After a member ended: 1 when another begins at *next, 0 when the
+ * stream is done (bytes after a member that do not start another are
+ * ignored, as gzread() ignores them), -1 when reading failed.
+ */
+static int
+member_follows(struct inflater *z, unsigned char **next, unsigned *avail)
+{
+	while (*avail < 2 && !z->eof)
+		if (inflate_feed(z, next, avail) == -1)
+			return -1;
+	if (*avail < 2 || (*next)[0] != 0x1f || (*next)[1] != 0x8b) {
+		z->done = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Inflating made no way on with avail bytes in: more are read when there
+ * is room, else the input ended inside a member or is not gzip. Returns
+ * 0 to try again, or -1 with z->msg set.
+ */
+static int
+inflate_stalled(struct inflater *z, unsigned char **next, unsigned *avail)
+{
+	if (!z->eof && *avail < GZ_IN)
+		return inflate_feed(z, next, avail);
+	snprintf(z->msg, sizeof(z->msg), "%s",
+	    z->eof ? "unexpected end of file" : "invalid compressed data");
+	z->failed = 1;
+	return -1;
+}
+
+/*
+ * Inflates up to cap bytes into out with zlib. Members follow one another
+ * as gzread() reads them. A file that ends inside a member, or damaged
+ * data, is an error reported once the bytes before it are out.
+ */
+static int
+zlib_slot(struct inflater *z, char *out, size_t cap)
+{
+	z_stream *s = &z->zs;
+	unsigned  in, left;
+	int	  rc;
+
+	if (z->failed)
+		return -1;
+	s->next_out = (unsigned char *)out;
+	s->avail_out = (unsigned)cap;
+	while (s->avail_out > 0 && !z->done && !z->failed) {
+		if (z->ended) {
+			if (member_follows(z, &s->next_in, &s->avail_in) != 1)
+				break;
+			inflateReset(s);
+			z->ended = 0;
+		}
+		if (s->avail_in == 0 && !z->eof &&
+		    inflate_feed(z, &s->next_in, &s->avail_in) == -1)
+			break;
+		in = s->avail_in;
+		left = s->avail_out;
+		rc = inflate(s, Z_NO_FLUSH);
+		if (rc == Z_STREAM_END)
+			z->ended = 1;
+		else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			snprintf(z->msg, sizeof(z->msg), "%s",
+			    s->msg != NULL ? s->msg : zError(rc));
+			z->failed = 1;
+		} else if (s->avail_in == in && s->avail_out == left)
+			(void)inflate_stalled(z, &s->next_in, &s->avail_in);
+	}
+	if (z->failed && s->avail_out == cap)
+		return -1;
+	return (int)(cap - s->avail_out);
+}
 
 #ifdef HAVE_ISAL
 /* The ISA-L functions used, once loaded. */
@@ -182,44 +287,13 @@ isal_strerror(int rc)
 	return "invalid compressed data";
 }
 
-/*
- * Reads more compressed bytes after keep bytes still unused at next_in.
- * Returns 0, or -1 with z->msg set.
- */
-static int
-inflate_feed(struct inflater *z, uint32_t keep)
-{
-	struct inflate_state *is = z->is;
-	ssize_t		      n;
-
-	if (keep > 0)
-		memmove(z->in, is->next_in, keep);
-	while ((n = read(z->fd, z->in + keep, GZ_IN - keep)) == -1 &&
-	    errno == EINTR)
-		;
-	if (n == -1) {
-		snprintf(z->msg, sizeof(z->msg), "%s", strerror(errno));
-		return -1;
-	}
-	if (n == 0)
-		z->eof = 1;
-	is->next_in = z->in;
-	is->avail_in = keep + (uint32_t)n;
-	return 0;
-}
-
-/*
- * Inflates up to cap bytes into out with ISA-L. Members follow one another
- * as gzread() reads them; bytes after a member that do not start another
- * are ignored, as zlib ignores them. A file that ends inside a member, or
- * damaged data, is an error reported once the bytes before it are out.
- */
+/* zlib_slot() with ISA-L, which reads the same files to the same end. */
 static int
 isal_slot(struct inflater *z, char *out, size_t cap)
 {
 	struct inflate_state *is = z->is;
 	enum isal_block_state state;
-	uint8_t		     *next_in;
+	unsigned char	     *next_in;
 	uint32_t	      in, left;
 	int		      rc;
 
@@ -229,19 +303,8 @@ isal_slot(struct inflater *z, char *out, size_t cap)
 	is->avail_out = (uint32_t)cap;
 	while (is->avail_out > 0 && !z->done && !z->failed) {
 		if (is->block_state == ISAL_BLOCK_FINISH) {
-			/* A member ended: does another begin? */
-			if (is->avail_in < 2 && !z->eof) {
-				if (inflate_feed(z, is->avail_in) == -1) {
-					z->failed = 1;
-					break;
-				}
-				continue;
-			}
-			if (is->avail_in < 2 || is->next_in[0] != 0x1f ||
-			    is->next_in[1] != 0x8b) {
-				z->done = 1;
+			if (member_follows(z, &is->next_in, &is->avail_in) != 1)
 				break;
-			}
 			next_in = is->next_in;
 			in = is->avail_in;
 			isal.reset(is);
@@ -249,10 +312,9 @@ isal_slot(struct inflater *z, char *out, size_t cap)
 			is->next_in = next_in;
 			is->avail_in = in;
 		}
-		if (is->avail_in == 0 && !z->eof && inflate_feed(z, 0) == -1) {
-			z->failed = 1;
+		if (is->avail_in == 0 && !z->eof &&
+		    inflate_feed(z, &is->next_in, &is->avail_in) == -1)
 			break;
-		}
 		in = is->avail_in;
 		left = is->avail_out;
 		state = is->block_state;
@@ -261,13 +323,8 @@ isal_slot(struct inflater *z, char *out, size_t cap)
 			    isal_strerror(rc));
 			z->failed = 1;
 		} else if (is->avail_in == in && is->avail_out == left &&
-		    is->block_state == state) {
-			/* No way on: the input ended inside a member. */
-			snprintf(z->msg, sizeof(z->msg), "%s",
-			    z->eof ? "unexpected end of file" :
-				     "invalid compressed data");
-			z->failed = 1;
-		}
+		    is->block_state == state)
+			(void)inflate_stalled(z, &is->next_in, &is->avail_in);
 	}
 	if (z->failed && is->avail_out == cap)
 		return -1;
@@ -285,7 +342,6 @@ isal_start(struct inflater *z)
 		z->is = xmalloc(sizeof(*z->is));
 		isal.init(z->is);
 		z->is->crc_flag = ISAL_GZIP;
-		z->in = xmalloc(GZ_IN);
 		return 0;
 	}
 #else
@@ -301,24 +357,11 @@ isal_start(struct inflater *z)
 static int
 inflate_slot(struct inflater *z, char *out, size_t cap)
 {
-	const char *msg;
-	int	    n, errnum;
-
 #ifdef HAVE_ISAL
-	if (z->gz == NULL)
+	if (z->is != NULL)
 		return isal_slot(z, out, cap);
 #endif
-	n = gzread(z->gz, out, (unsigned)cap);
-	if (n <= 0) {
-		/* A truncated archive reads as a short one: say so. */
-		msg = gzerror(z->gz, &errnum);
-		if (n < 0 || errnum != Z_OK) {
-			snprintf(z->msg, sizeof(z->msg), "%s",
-			    errnum == Z_ERRNO ? strerror(errno) : msg);
-			n = -1;
-		}
-	}
-	return n;
+	return zlib_slot(z, out, cap);
 }
 
 static void *
@@ -353,34 +396,46 @@ inflater_free(struct inflater *z)
 		free(z->buf[i]);
 	pthread_mutex_destroy(&z->lock);
 	pthread_cond_destroy(&z->cond);
-	if (z->gz != NULL)
-		gzclose(z->gz); /* closes fd */
-	else
-		close(z->fd);
-#ifdef HAVE_ISAL
-	free(z->is);
+	close(z->fd);
 	free(z->in);
+#ifdef HAVE_ISAL
+	if (z->is != NULL) {
+		free(z->is);
+		return;
+	}
 #endif
+	inflateEnd(&z->zs);
 }
 
 /*
- * Starts inflating the gzip file open on fd, which the inflater owns from
- * now on, even when it fails (-1, z->msg says why).
+ * Starts inflating the gzip stream open on fd, which the inflater owns
+ * from now on, even when it fails (-1, z->msg says why). The n bytes at
+ * start were read from fd already.
  */
 static int
-inflater_start(struct inflater *z, int fd)
+inflater_start(struct inflater *z, int fd, const void *start, unsigned n)
 {
 	int i;
 
 	memset(z, 0, sizeof(*z));
 	z->fd = fd;
-	if (isal_start(z) == -1) {
-		if ((z->gz = gzdopen(fd, "rb")) == NULL) {
-			snprintf(z->msg, sizeof(z->msg), "%s", strerror(errno));
+	z->in = xmalloc(GZ_IN);
+	memcpy(z->in, start, n);
+	if (isal_start(z) == 0) {
+#ifdef HAVE_ISAL
+		z->is->next_in = z->in;
+		z->is->avail_in = n;
+#endif
+	} else {
+		z->zs.next_in = z->in;
+		z->zs.avail_in = n;
+		if (inflateInit2(&z->zs, 16 + MAX_WBITS) != Z_OK) {
+			snprintf(z->msg, sizeof(z->msg), "%s",
+			    z->zs.msg != NULL ? z->zs.msg : "out of memory");
 			close(fd);
+			free(z->in);
 			return -1;
 		}
-		gzbuffer(z->gz, 256 * 1024);
 	}
 	for (i = 0; i < GZ_SLOTS; i++)
 		z->buf[i] = xmalloc(GZ_SLOT);
@@ -467,11 +522,38 @@ source_read(const char *path, size_t maxline, source_line_fn *fn, void *arg,
 	return source_read_at(path, 0, maxline, fn, arg, st, err, errlen);
 }
 
+const char *
+source_name(const char *path)
+{
+	return strcmp(path, "-") == 0 ? "standard input" : path;
+}
+
+/* Reads up to n bytes, fewer only at the end. Returns how many, or -1. */
+static ssize_t
+read_full(int fd, void *buf, size_t n)
+{
+	size_t	got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		if ((r = read(fd, (char *)buf + got, n - got)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
 int
 source_read_at(const char *path, uint64_t skip, size_t maxline,
     source_line_fn *fn, void *arg, struct source_stats *st, char *err,
     size_t errlen)
 {
+	const char     *name = source_name(path);
 	uint64_t	before;
 	size_t		off;
 	struct lines	l;
@@ -486,25 +568,44 @@ source_read_at(const char *path, uint64_t skip, size_t maxline,
 	const char     *msg;
 
 	lines_init(&l, maxline);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (strcmp(path, "-") == 0)
+		fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+	else
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
 		goto end;
 	}
-	n = pread(fd, magic, 2, 0);
+	/* Read, not peeked: standard input may be a pipe. */
+	if ((n = read_full(fd, magic, sizeof(magic))) == -1) {
+		snprintf(err, errlen, "%s: offset 0: %s", name,
+		    strerror(errno));
+		close(fd);
+		goto end;
+	}
 	if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-		if (inflater_start(&z, fd) == -1) {
-			snprintf(err, errlen, "%s: %s", path, z.msg);
+		if (inflater_start(&z, fd, magic, 2) == -1) {
+			snprintf(err, errlen, "%s: %s", name, z.msg);
 			goto end;
 		}
 		gz = 1;
-		st->inflater = z.gz != NULL ? "zlib" : "ISA-L";
+#ifdef HAVE_ISAL
+		st->inflater = z.is != NULL ? "ISA-L" : "zlib";
+#else
+		st->inflater = "zlib";
+#endif
 	} else if (skip > 0) {
 		if (lseek(fd, (off_t)skip, SEEK_SET) == -1) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			snprintf(err, errlen, "%s: %s", name, strerror(errno));
 			close(fd);
 			goto end;
 		}
 		st->bytes += skip;
+	} else if (n > 0) {
+		space = lines_space(&l, &avail);
+		memcpy(space, magic, (size_t)n);
+		st->bytes += (uint64_t)n;
+		lines_commit(&l, (size_t)n);
 	}
 	for (;;) {
 		if (gz) {
@@ -540,7 +641,7 @@ source_read_at(const char *path, uint64_t skip, size_t maxline,
 		}
 		if (n == 0)
 			break;
-		snprintf(err, errlen, "%s: offset %llu: %s", path,
+		snprintf(err, errlen, "%s: offset %llu: %s", name,
 		    (unsigned long long)st->bytes, msg);
 		goto out;
 	}

@@ -26,22 +26,28 @@ typedef void source_line_fn(void *arg, const char *line, size_t len);
  * Orders paths oldest first, in place: files of one log together, higher
  * rotation numbers first ("bot.log.3.gz", "bot.log.2.gz", "bot.log.1",
  * "bot.log"), dated rotations ("bot.log-20251124") by date before the live
- * file. Different logs keep the order of their first mention.
+ * file. Different logs keep the order of their first mention; "-"
+ * (standard input) is a log of its own.
  */
 void source_sort(char **paths, size_t n);
 
 /*
  * Reads path to its end, gzip or plain (by its magic bytes), calling fn
- * for every line, a last line without newline included. Lines longer than
- * maxline are skipped and counted. Returns 0, or -1 with "path: offset N:
- * reason" in err; lines before the failure have been delivered.
+ * for every line, a last line without newline included; "-" is standard
+ * input, read as it comes. Lines longer than maxline are skipped and
+ * counted. Returns 0, or -1 with "path: offset N: reason" in err; lines
+ * before the failure have been delivered.
  */
 int source_read(const char *path, size_t maxline, source_line_fn *fn, void *arg,
     struct source_stats *, char *err, size_t errlen);
 
+/* How messages name path: "standard input" for "-". */
+const char *source_name(const char *path);
+
 /*
  * source_read() from byte skip of the text (inflated, for gzip), the end
- * of a complete line. Offsets in err count from the start of the text.
+ * of a complete line (a file, not standard input). Offsets in err count
+ * from the start of the text.
  */
 int source_read_at(const char *path, uint64_t skip, size_t maxline,
     source_line_fn *fn, void *arg, struct source_stats *, char *err,

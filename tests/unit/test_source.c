@@ -2,6 +2,9 @@
  * test_source.c: rotation order and reading plain and gzip files.
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,8 +78,16 @@ Test(source, rotations_sort_oldest_first)
 		"app.log",
 	};
 
+	static const char *const stdin1[] = { "bot.log", "-", "bot.log.1" };
+	static const char *const stdin1want[] = { "bot.log.1", "bot.log", "-" };
+	static const char *const stdin2[] = { "-", "a.log", "a.log.1" };
+	static const char *const stdin2want[] = { "-", "a.log.1", "a.log" };
+
 	sorted(in, want, NELEM(in));
 	sorted(dated, datedwant, NELEM(dated));
+	/* Standard input is a log of its own, where it stands. */
+	sorted(stdin1, stdin1want, NELEM(stdin1));
+	sorted(stdin2, stdin2want, NELEM(stdin2));
 }
 
 static void
@@ -490,4 +501,116 @@ Test(source, read_at_every_line_end)
 	}
 	free(ends);
 	buf_free(&text);
+}
+
+/* Writes bytes to a pipe, the first ones a few at a time. */
+struct feeder {
+	int	    fd;
+	const char *p;
+	size_t	    n;
+};
+
+static void *
+feed(void *arg)
+{
+	struct feeder *f = arg;
+	size_t	       off = 0, k, step = 1;
+
+	while (off < f->n) {
+		k = off < 300 ? step++ % 13 + 1 : 4096;
+		if (k > f->n - off)
+			k = f->n - off;
+		if (write(f->fd, f->p + off, k) != (ssize_t)k)
+			break; /* the reader stopped at an error */
+		off += k;
+		if (off < 300)
+			usleep(300);
+	}
+	close(f->fd);
+	return NULL;
+}
+
+/*
+ * "-" reads standard input, here a pipe written a few bytes at a time:
+ * the lines, counts and errors are those of the same bytes in a file.
+ */
+Test(source, standard_input_reads_as_the_same_file)
+{
+	struct buf text, f, gzbad;
+	struct {
+		const char *what;
+		const char *p;
+		size_t	    n;
+	} in[6];
+	struct source_stats st[2];
+	struct buf	    b[2];
+	char		    err[2][256], *msg;
+	struct feeder	    fe;
+	pthread_t	    th;
+	int		    fds[2], rc[2];
+	size_t		    i, k, ni = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	buf_init(&text);
+	buf_init(&f);
+	buf_init(&gzbad);
+	for (k = 0; k < 20000; k++)
+		buf_printf(&text, "{\"n\":%zu,\"msg\":\"line %zu\"}\n", k,
+		    k * 31);
+	buf_puts(&text, "last line without newline");
+	gz_member(&f, text.p, text.len);
+	gz_member(&f, "a\nb\n", 4);
+	buf_append(&gzbad, f.p, f.len / 2);
+	in[ni].what = "plain", in[ni].p = text.p, in[ni++].n = text.len;
+	in[ni].what = "gzip", in[ni].p = f.p, in[ni++].n = f.len;
+	in[ni].what = "cut gzip", in[ni].p = gzbad.p, in[ni++].n = gzbad.len;
+	in[ni].what = "magic only", in[ni].p = "\x1f\x8b", in[ni++].n = 2;
+	in[ni].what = "one byte", in[ni].p = "x", in[ni++].n = 1;
+	in[ni].what = "empty", in[ni].p = "", in[ni++].n = 0;
+	for (i = 0; i < ni; i++) {
+		write_file("stdin-twin", in[i].p, in[i].n);
+		for (k = 0; k < 2; k++) {
+			memset(&st[k], 0, sizeof(st[k]));
+			buf_init(&b[k]);
+			err[k][0] = '\0';
+		}
+		rc[0] = source_read(path("stdin-twin"), 1000, collect, &b[0],
+		    &st[0], err[0], sizeof(err[0]));
+		cr_assert_eq(pipe(fds), 0);
+		cr_assert_eq(dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
+		close(fds[0]);
+		fe.fd = fds[1];
+		fe.p = in[i].p;
+		fe.n = in[i].n;
+		cr_assert_eq(pthread_create(&th, NULL, feed, &fe), 0);
+		rc[1] = source_read("-", 1000, collect, &b[1], &st[1], err[1],
+		    sizeof(err[1]));
+		/* The writer sees EPIPE if the reader stopped early. */
+		close(STDIN_FILENO);
+		cr_assert_eq(open("/dev/null", O_RDONLY), STDIN_FILENO);
+		pthread_join(th, NULL);
+		cr_expect_eq(rc[1], rc[0], "%s: %s", in[i].what, err[1]);
+		cr_expect_eq(b[1].len, b[0].len, "%s", in[i].what);
+		cr_expect(b[0].len == 0 ||
+			(b[1].len == b[0].len &&
+			    memcmp(b[0].p, b[1].p, b[0].len) == 0),
+		    "%s", in[i].what);
+		cr_expect_eq(st[1].lines, st[0].lines, "%s", in[i].what);
+		cr_expect_eq(st[1].bytes, st[0].bytes, "%s", in[i].what);
+		if (rc[0] == -1) {
+			/* The same offset and reason, with its own name. */
+			msg = strstr(err[0], ": offset ");
+			cr_assert_not_null(msg, "%s", err[0]);
+			cr_expect_eq(strncmp(err[1], "standard input", 14), 0,
+			    "%s", err[1]);
+			cr_expect_str_eq(err[1] + 14, msg, "%s", in[i].what);
+		}
+		for (k = 0; k < 2; k++) {
+			buf_free(&b[k]);
+			buf_free(&st[k].last);
+		}
+	}
+	buf_free(&text);
+	buf_free(&f);
+	buf_free(&gzbad);
 }
