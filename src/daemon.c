@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "expose.h"
 #include "http.h"
+#include "input.h"
 #include "log.h"
 #include "state.h"
 #include "status.h"
@@ -26,8 +27,11 @@ static volatile sig_atomic_t got_stop, got_hup;
 struct daemon {
 	const struct daemon_opts *o;
 	struct engine		 *e;
-	struct tail		 *t;
-	struct status		 *st; /* self-metrics, page */
+	struct tail		 *t; /* the files, in[0] when any */
+	struct input		  in[INPUTS_MAX];
+	size_t			  nin;
+	int			  stdin_too; /* "-" among the paths */
+	struct status		 *st;	     /* self-metrics, page */
 	int			  ready;
 	struct buf		  state_last; /* bytes of the last save */
 	double			  state_next; /* monotonic time of the next */
@@ -111,23 +115,23 @@ struct positions {
 	size_t		  n;
 };
 
-/* Adds a file's position, encoded by the tail, to the state's. */
+/* Adds a position, encoded by its input, to the state's. */
 static void
-position_add(const struct tail_pos *p, void *arg)
+position_add(void *arg, const char *kind, uint64_t version, const char *data,
+    size_t len)
 {
 	struct positions *ps = arg;
 	struct state_pos *sp;
-	struct buf	  b;
 
-	buf_init(&b);
-	tail_pos_encode(p, &b);
 	ps->v = xreallocarray(ps->v, ps->n + 1, sizeof(*ps->v));
 	sp = &ps->v[ps->n++];
 	memset(sp, 0, sizeof(*sp));
-	sp->kind = xstrdup(TAIL_POS_KIND);
-	sp->version = TAIL_POS_VERSION;
-	sp->len = b.len;
-	sp->data = buf_release(&b);
+	sp->kind = xstrdup(kind);
+	sp->version = version;
+	sp->len = len;
+	sp->data = xmalloc(len + 1);
+	memcpy(sp->data, data, len);
+	sp->data[len] = '\0';
 }
 
 /* The snapshot of now in b, its positions stamped with stamp. */
@@ -135,9 +139,13 @@ static void
 snapshot(struct daemon *d, struct buf *b, int64_t stamp)
 {
 	struct positions ps = { NULL, 0 };
+	size_t		 i;
 
 	registry_lock(d->e->reg);
-	tail_positions(d->t, stamp, position_add, &ps);
+	for (i = 0; i < d->nin; i++)
+		if (d->in[i].positions != NULL)
+			d->in[i].positions(d->in[i].self, stamp, position_add,
+			    &ps);
 	state_snapshot(b, d->e->reg, ps.v, ps.n);
 	registry_unlock(d->e->reg);
 	state_pos_free(ps.v, ps.n);
@@ -261,7 +269,7 @@ load_state(struct daemon *d)
 		    sizeof(err));
 	registry_unlock(d->e->reg);
 	/* Files found in their rotations are read now, before any other. */
-	if (rc == 0)
+	if (rc == 0 && d->t != NULL)
 		tail_restore(d->t, pos, (size_t)n, st.saved, on_line, d, &tr);
 	for (i = 0; i < n; i++)
 		free(paths[i]);
@@ -305,27 +313,50 @@ load_state(struct daemon *d)
 	save_state(d);
 }
 
-/* Opens the followed paths. Returns 0, or -1 with the reason logged. */
+/*
+ * Opens the inputs: the followed paths, and standard input when one is
+ * "-". Returns 0, or -1 with the reason logged.
+ */
 static int
 follow_open(struct daemon *d)
 {
 	const struct daemon_opts *o = d->o;
 	struct tail_opts	  to;
+	const char		**paths;
 	char			  err[1024];
+	size_t			  i, n = 0;
+	int			  rc = 0;
 
+	paths = xcalloc(o->npaths + 1, sizeof(*paths));
+	for (i = 0; i < o->npaths; i++) {
+		if (strcmp(o->paths[i], "-") == 0)
+			d->stdin_too = 1;
+		else
+			paths[n++] = o->paths[i];
+	}
 	memset(&to, 0, sizeof(to));
 	to.from_start = o->from_start;
 	to.poll_interval = o->poll_interval;
 	to.max_line = o->max_line;
 	to.max_open = o->max_open;
 	to.no_inotify = o->no_inotify;
-	d->t = tail_new(&to, (const char *const *)o->paths, o->npaths, err,
-	    sizeof(err));
-	if (d->t == NULL) {
-		log_warnx("%s", err);
-		return -1;
+	if (n > 0) {
+		d->t = tail_new(&to, paths, n, err, sizeof(err));
+		if (d->t == NULL) {
+			log_warnx("%s", err);
+			rc = -1;
+		} else
+			d->in[d->nin++] = input_files(d->t);
 	}
-	return 0;
+	if (rc == 0 && d->stdin_too) {
+		if (input_stdin(&d->in[d->nin], o->max_line) == -1) {
+			log_warn("standard input");
+			rc = -1;
+		} else
+			d->nin++;
+	}
+	free(paths);
+	return rc;
 }
 
 /* SIGTERM and SIGINT stop, SIGHUP reloads, SIGPIPE is ignored. */
@@ -355,6 +386,7 @@ serve(struct daemon *d, struct http **h)
 	struct http_opts	  ho;
 	sigset_t		  block, old;
 	char			  err[1024];
+	size_t			  n;
 
 	/* The server's threads inherit a mask without our signals. */
 	sigemptyset(&block);
@@ -384,8 +416,14 @@ serve(struct daemon *d, struct http **h)
 		return 1;
 	}
 	d->facts.web = ho.web; /* the server's until http_stop() */
-	log_info("listening on %s, port %d; following %zu path%s", o->listen,
-	    http_port(*h), o->npaths, o->npaths == 1 ? "" : "s");
+	n = o->npaths - (size_t)d->stdin_too;
+	if (n == 0)
+		log_info("listening on %s, port %d; following standard input",
+		    o->listen, http_port(*h));
+	else
+		log_info("listening on %s, port %d; following %zu path%s%s",
+		    o->listen, http_port(*h), n, n == 1 ? "" : "s",
+		    d->stdin_too ? " and standard input" : "");
 	return 0;
 }
 
@@ -398,10 +436,12 @@ static int
 follow(struct daemon *d)
 {
 	struct registry *reg = d->e->reg;
+	const char	*failed = NULL;
 
 	while (!got_stop) {
-		if (tail_poll(d->t, POLL_MS, on_line, d) == -1) {
-			log_warnx("following files failed");
+		if (inputs_poll(d->in, d->nin, POLL_MS, on_line, d, &failed) ==
+		    -1) {
+			log_warn("following: %s failed", failed);
 			return -1;
 		}
 		if (got_hup) {
@@ -414,7 +454,7 @@ follow(struct daemon *d)
 		registry_unlock(reg);
 		if (d->facts.state_on && now_mono() >= d->state_next)
 			save_state(d);
-		status_update(d->st, d->e, d->t, &d->facts);
+		status_update(d->st, d->e, d->in, d->nin, &d->facts);
 		d->ready = 1;
 	}
 	log_info("stopping");
@@ -426,6 +466,7 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 {
 	struct daemon d;
 	struct http  *h = NULL;
+	size_t	      i;
 	int	      rc = 1;
 
 	memset(&d, 0, sizeof(d));
@@ -446,8 +487,8 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 	if (d.facts.state_on)
 		save_state(&d);
 	buf_free(&d.state_last);
-	if (d.t != NULL)
-		tail_free(d.t);
+	for (i = 0; i < d.nin; i++)
+		d.in[i].free(d.in[i].self);
 	status_free(d.st);
 	return rc;
 }

@@ -416,10 +416,15 @@ main(int argc, char *argv[])
 	}
 	for (i = 0, n = 0; i < argc; i++)
 		n += strcmp(argv[i], "-") == 0;
-	if (n > 1 || (n > 0 && !oneshot)) {
-		fprintf(stderr, "logmetrics: %s\n",
-		    n > 1 ? "standard input (-) is read once" :
-			    "standard input (-) is read in --one-shot mode");
+	if (n > 1) {
+		fprintf(stderr,
+		    "logmetrics: standard input (-) is read once\n");
+		exit(2);
+	}
+	if (n > 0 && dopts.state_file != NULL) {
+		fprintf(stderr,
+		    "logmetrics: --state-file cannot resume standard input "
+		    "(-): follow files to keep state\n");
 		exit(2);
 	}
 	if (!oneshot && (oo.output != NULL || oo.now >= 0 || oo.step > 0)) {

@@ -55,6 +55,7 @@ enum self_metric {
 	SM_START,
 	SM_FILE_POLLED,
 	SM_INOTIFY_OVERFLOWS,
+	SM_SOURCE_ENDED,
 	SM_STATE_SAVES,
 	SM_STATE_TIME,
 	SM_COUNT,
@@ -91,6 +92,9 @@ static const struct self_decl self_decls[SM_COUNT] = {
 	    METRIC_COUNTER, NULL,
 	    "Times the inotify queue overflowed: events were lost and every "
 	    "path was checked again." },
+	[SM_SOURCE_ENDED] = { "logmetrics_source_ended", METRIC_GAUGE, "source",
+	    "1 once a source that can end (standard input, \"stdin\") has "
+	    "ended: nothing more comes from it." },
 	[SM_BYTES_LOST] = { "logmetrics_bytes_lost_total", METRIC_COUNTER,
 	    "file",
 	    "Bytes known unread in the files lost (at least; lines "
@@ -312,14 +316,15 @@ warn_refusals(struct metric *m)
 }
 
 void
-status_update(struct status *st, struct engine *e, struct tail *t,
+status_update(struct status *st, struct engine *e, struct input *in, size_t nin,
     const struct status_facts *f)
 {
 	const struct matcher_stats *ms = matcher_stats(e->m);
 	const struct rule_stats	   *rst;
 	struct registry		   *reg = e->reg;
-	struct tail_stats	    ts;
+	struct input_stats	    is;
 	struct filewalk		    w;
+	uint64_t		    overflows = 0;
 	size_t			    i, n;
 
 	registry_lock(st->reg);
@@ -327,7 +332,13 @@ status_update(struct status *st, struct engine *e, struct tail *t,
 		free(st->files[i].path);
 	w.st = st;
 	w.n = 0;
-	tail_foreach(t, self_file, &w);
+	for (i = 0; i < nin; i++) {
+		in[i].files(in[i].self, self_file, &w);
+		in[i].stats(in[i].self, &is);
+		overflows += is.overflows;
+		if (strcmp(in[i].name, "stdin") == 0)
+			self_set(st, SM_SOURCE_ENDED, in[i].name, is.ended);
+	}
 	st->nfiles = w.n;
 	rst = matcher_rule_stats(e->m, &n);
 	for (i = 0; i < n; i++) {
@@ -340,9 +351,8 @@ status_update(struct status *st, struct engine *e, struct tail *t,
 		self_set(st, SM_RULE_ERRORS, name, (double)rst[i].errors);
 	}
 	self_set(st, SM_UNMATCHED, NULL, (double)ms->unmatched);
-	tail_stats(t, &ts);
-	self_set(st, SM_INOTIFY_OVERFLOWS, NULL, (double)ts.overflows);
-	if (ts.overflows > 0 && !st->overflow_told) {
+	self_set(st, SM_INOTIFY_OVERFLOWS, NULL, (double)overflows);
+	if (overflows > 0 && !st->overflow_told) {
 		st->overflow_told = 1;
 		log_warnx(
 		    "inotify queue overflow: events were lost, every "

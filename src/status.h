@@ -14,7 +14,7 @@
 
 #include "engine.h"
 #include "metrics.h"
-#include "tail.h"
+#include "input.h"
 #include "util.h"
 #include "webconfig.h"
 
@@ -39,12 +39,12 @@ struct registry *status_registry(struct status *);
 void status_reload(struct status *, const char *err);
 
 /*
- * Refreshes the self-metrics from the tail, the engine's matcher and
+ * Refreshes the self-metrics from the inputs, the engine's matcher and
  * registry, and f. Called by the main thread, the only one that changes
  * those numbers; takes the locks of both registries (its own first).
  */
-void status_update(struct status *, struct engine *, struct tail *,
-    const struct status_facts *f);
+void status_update(struct status *, struct engine *, struct input *,
+    size_t ninputs, const struct status_facts *f);
 
 /*
  * The landing page: version, a link to metrics_path, the files, the

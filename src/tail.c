@@ -184,7 +184,7 @@ struct tail {
 	size_t		 nopen;
 	uint64_t	 overflows;
 	uint64_t	 scans;
-	tail_line_fn	*fn; /* set during tail_poll() */
+	tail_line_fn	*fn; /* set during tail_read() */
 	void		*arg;
 };
 
@@ -1712,31 +1712,25 @@ tail_new(const struct tail_opts *opts, const char *const *patterns, size_t n,
 }
 
 int
-tail_poll(struct tail *t, int timeout_ms, tail_line_fn *fn, void *arg)
+tail_fd(const struct tail *t)
 {
-	struct pollfd pfd;
-	double	      now, due;
-	int	      wait, rc;
+	return t->ifd;
+}
 
-	now = now_mono();
-	wait = timeout_ms < 0 ? INT_MAX : timeout_ms;
-	if (t->need_sync || t->backlog)
-		wait = 0;
-	due = (t->next_scan - now) * 1000;
-	if (due < wait)
-		wait = due <= 0 ? 0 : (int)due + 1;
-	if (t->ifd >= 0) {
-		pfd.fd = t->ifd;
-		pfd.events = POLLIN;
-		rc = poll(&pfd, 1, wait);
-	} else
-		rc = wait > 0 ? poll(NULL, 0, wait) : 0;
-	if (rc == -1)
-		return errno == EINTR ? 0 : -1;
+double
+tail_due(const struct tail *t)
+{
+	return t->need_sync || t->backlog ? 0 : t->next_scan;
+}
+
+int
+tail_read(struct tail *t, tail_line_fn *fn, void *arg)
+{
+	double now;
+	int    rc = 0;
 
 	t->fn = fn;
 	t->arg = arg;
-	rc = 0;
 	if (t->ifd >= 0 && drain_events(t) == -1)
 		rc = -1;
 	now = now_mono();
@@ -1750,6 +1744,26 @@ tail_poll(struct tail *t, int timeout_ms, tail_line_fn *fn, void *arg)
 	t->fn = NULL;
 	t->arg = NULL;
 	return rc;
+}
+
+int
+tail_poll(struct tail *t, int timeout_ms, tail_line_fn *fn, void *arg)
+{
+	struct pollfd pfd;
+	double	      due;
+	int	      wait, rc;
+
+	wait = timeout_ms < 0 ? INT_MAX : timeout_ms;
+	due = (tail_due(t) - now_mono()) * 1000;
+	if (due < wait)
+		wait = due <= 0 ? 0 : (int)due + 1;
+	pfd.fd = t->ifd;
+	pfd.events = POLLIN;
+	/* A negative descriptor is ignored: a plain sleep. */
+	rc = wait > 0 || t->ifd >= 0 ? poll(&pfd, 1, wait) : 0;
+	if (rc == -1)
+		return errno == EINTR ? 0 : -1;
+	return tail_read(t, fn, arg);
 }
 
 void

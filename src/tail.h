@@ -84,11 +84,27 @@ struct tail *tail_new(const struct tail_opts *, const char *const *patterns,
     size_t n, char *err, size_t errlen);
 
 /*
+ * The wait, for a loop that waits on more than files: the descriptor that
+ * becomes readable on file activity (-1 when polling), and the monotonic
+ * time by which tail_read() is due without activity (the next stat check;
+ * 0 when work is pending now).
+ */
+int    tail_fd(const struct tail *);
+double tail_due(const struct tail *);
+
+/*
+ * Reads what is ready, without waiting: inotify events, the stat check
+ * when it is due, then the new data of every file, calling fn for each
+ * complete line. Returns 0, or -1 with errno set when events could not be
+ * read.
+ */
+int tail_read(struct tail *, tail_line_fn *fn, void *arg);
+
+/*
  * Waits up to timeout_ms (negative: until the next stat check) for file
- * activity, never longer than the next periodic stat check, then reads
- * the new data of every file and calls fn for each complete line. Returns
- * 0, or -1 with errno set on a fatal error of the wait itself. An
- * interrupted wait returns 0 early.
+ * activity, never longer than the next periodic stat check, then
+ * tail_read(). Returns 0, or -1 with errno set on a fatal error of the
+ * wait itself. An interrupted wait returns 0 early.
  */
 int tail_poll(struct tail *, int timeout_ms, tail_line_fn *fn, void *arg);
 

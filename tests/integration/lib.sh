@@ -123,6 +123,7 @@ promcheck() {
 # listening on 127.0.0.1:$PORT (chosen at the first start and kept across
 # restarts), its stderr appended to $DERR ($T/daemon.err unless set), and
 # waits until it is ready; daemon_spawn does not wait. DPID is its PID.
+# Its standard input is $DSTDIN when set (a FIFO, say), else /dev/null.
 # daemon_stop sends SIGTERM and fails unless it exits, with status 0,
 # within 10 s; daemon_kill sends SIGKILL. Both reap it.
 PORT=
@@ -131,7 +132,8 @@ DERR=${DERR:-$T/daemon.err}
 
 daemon_spawn() {
 	[ -n "$PORT" ] || PORT=$(free_port)
-	"$LOGMETRICS" -l "127.0.0.1:$PORT" "$@" 2>>"$DERR" &
+	"$LOGMETRICS" -l "127.0.0.1:$PORT" "$@" <"${DSTDIN:-/dev/null}" \
+	    2>>"$DERR" &
 	DPID=$!
 	track_pid $DPID
 }

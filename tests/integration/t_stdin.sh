@@ -2,7 +2,7 @@
 # gzip (one member or several), alone or after the rotations of its log,
 # in final and backfill output, byte-identical to the same bytes read from
 # a file; a cut gzip stream names standard input and its offset and keeps
-# what was read; "-" twice, or in follow mode, is refused.
+# what was read; "-" twice, or with a state file, is refused.
 . "$TOP/tests/integration/lib.sh"
 lm=$LOGMETRICS
 rules=$TOP/rules/bytelyst.rules
@@ -83,7 +83,8 @@ rc=0
 expect_eq "- twice: status" 2 "$rc"
 grep -q 'standard input (-) is read once' "$T/err" || fail "- twice: $(cat "$T/err")"
 rc=0
-"$lm" -r "$rules" - </dev/null 2>"$T/err" || rc=$?
-expect_eq "- in follow mode: status" 2 "$rc"
-grep -q 'standard input (-) is read in --one-shot mode' "$T/err" ||
-    fail "- in follow mode: $(cat "$T/err")"
+"$lm" -r "$rules" --state-file "$T/state" - </dev/null 2>"$T/err" || rc=$?
+expect_eq "- with a state file: status" 2 "$rc"
+grep -q -- '--state-file cannot resume standard input' "$T/err" ||
+    fail "- with a state file: $(cat "$T/err")"
+[ ! -e "$T/state" ] || fail "- with a state file: a state file was written"

@@ -1,0 +1,452 @@
+/*
+ * input.c: the inputs of follow mode (the followed files, standard input)
+ * and the one wait over all of them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "input.h"
+#include "lines.h"
+#include "log.h"
+#include "util.h"
+
+#define STDIN_READ   (256 * 1024) /* bytes read at once */
+#define STDIN_BUDGET (4u << 20)	  /* bytes read per call: others get turns */
+
+/* The followed files: the tail, as it is. */
+
+static int
+files_fd(void *self)
+{
+	return tail_fd(self);
+}
+
+static double
+files_due(void *self)
+{
+	return tail_due(self);
+}
+
+static int
+files_read(void *self, tail_line_fn *fn, void *arg)
+{
+	return tail_read(self, fn, arg);
+}
+
+static void
+files_files(void *self, void (*fn)(const struct tail_file *, void *), void *arg)
+{
+	tail_foreach(self, fn, arg);
+}
+
+static void
+files_stats(void *self, struct input_stats *st)
+{
+	struct tail_stats ts;
+
+	tail_stats(self, &ts);
+	memset(st, 0, sizeof(*st));
+	st->overflows = ts.overflows;
+}
+
+struct posenc {
+	input_pos_fn *fn;
+	void	     *arg;
+};
+
+static void
+files_pos(const struct tail_pos *p, void *arg)
+{
+	struct posenc *pe = arg;
+	struct buf     b;
+
+	buf_init(&b);
+	tail_pos_encode(p, &b);
+	pe->fn(pe->arg, TAIL_POS_KIND, TAIL_POS_VERSION, b.p, b.len);
+	buf_free(&b);
+}
+
+static void
+files_positions(void *self, int64_t stamp, input_pos_fn *fn, void *arg)
+{
+	struct posenc pe = { fn, arg };
+
+	tail_positions(self, stamp, files_pos, &pe);
+}
+
+static void
+files_free(void *self)
+{
+	tail_free(self);
+}
+
+struct input
+input_files(struct tail *t)
+{
+	struct input in;
+
+	memset(&in, 0, sizeof(in));
+	in.name = "files";
+	in.self = t;
+	in.fd = files_fd;
+	in.due = files_due;
+	in.read = files_read;
+	in.files = files_files;
+	in.stats = files_stats;
+	in.positions = files_positions;
+	in.free = files_free;
+	return in;
+}
+
+/*
+ * Standard input. Read only when poll(2) says it is ready, one read(2) at
+ * a time, so that it never blocks and its file status flags (shared with
+ * whoever else holds it, a terminal say) are left alone. Plain or gzip,
+ * by its first two bytes, as in one-shot mode: gzip members one after
+ * another are one stream, bytes after the last that start no other are
+ * ignored, a stream that ends inside a member is an error.
+ */
+struct stdin_in {
+	int		 fd; /* -1 once ended */
+	struct lines	 l;
+	struct tail_file pub;  /* "-", as the self-metrics show it */
+	int		 more; /* the budget stopped a read */
+	int		 ended;
+	unsigned char	 head[2]; /* the first bytes, until decided */
+	size_t		 nhead;
+	int		 decided; /* plain or gzip */
+	int		 gz;
+	z_stream	 zs;
+	unsigned char	*raw;	   /* compressed bytes, STDIN_READ */
+	int		 member;   /* inside a gzip member */
+	int		 trailing; /* after the last member: ignored */
+};
+
+static int
+stdin_fd(void *self)
+{
+	struct stdin_in *s = self;
+
+	return s->fd;
+}
+
+static double
+stdin_due(void *self)
+{
+	struct stdin_in *s = self;
+
+	return s->more ? 0 : HUGE_VAL;
+}
+
+static void
+stdin_drain(struct stdin_in *s, tail_line_fn *fn, void *arg)
+{
+	const char *line;
+	size_t	    len;
+
+	while ((line = lines_next(&s->l, &len)) != NULL) {
+		s->pub.lines++;
+		s->pub.last_read = now_wall();
+		fn(arg, &s->pub, line, len);
+	}
+	s->pub.offset = s->l.consumed;
+	s->pub.toolong = s->l.toolong;
+}
+
+/* n bytes of text: split into lines. */
+static void
+stdin_text(struct stdin_in *s, const void *p, size_t n, tail_line_fn *fn,
+    void *arg)
+{
+	size_t avail, k;
+	char  *space;
+
+	while (n > 0) {
+		space = lines_space(&s->l, &avail);
+		k = n < avail ? n : avail;
+		memcpy(space, p, k);
+		lines_commit(&s->l, k);
+		s->pub.bytes += k;
+		s->pub.size += k;
+		stdin_drain(s, fn, arg);
+		p = (const char *)p + k;
+		n -= k;
+	}
+}
+
+/*
+ * The stream ended (why NULL), its last line without a newline counted;
+ * or failed (why says how), a partial line left uncounted.
+ */
+static void
+stdin_end(struct stdin_in *s, tail_line_fn *fn, void *arg, const char *why)
+{
+	size_t avail;
+	char  *space;
+
+	if (why == NULL && lines_pending(&s->l) > 0) {
+		space = lines_space(&s->l, &avail);
+		space[0] = '\n';
+		lines_commit(&s->l, 1);
+		stdin_drain(s, fn, arg);
+		s->pub.offset = s->pub.size; /* the newline was not read */
+	}
+	close(s->fd);
+	s->fd = -1;
+	s->ended = 1;
+	s->pub.open = 0;
+	if (why == NULL)
+		log_info("standard input ended after %llu lines; the metrics "
+			 "are served on",
+		    (unsigned long long)s->pub.lines);
+	else
+		log_warnx("standard input: offset %llu: %s; the metrics are "
+			  "served on",
+		    (unsigned long long)s->pub.size, why);
+}
+
+/*
+ * Inflates the compressed bytes in s->zs. Returns NULL, or why the stream
+ * cannot be read on. Bytes of a member header cut by the read stay for
+ * the next one.
+ */
+static const char *
+stdin_inflate(struct stdin_in *s, tail_line_fn *fn, void *arg)
+{
+	z_stream *z = &s->zs;
+	size_t	  avail;
+	char	 *space;
+	int	  rc;
+
+	while (z->avail_in > 0 && !s->trailing) {
+		if (!s->member) {
+			/* A member begins here, or the stream is over. */
+			if (z->avail_in < 2 && z->next_in[0] == 0x1f)
+				break; /* decided by the next byte */
+			if (z->next_in[0] != 0x1f || z->avail_in < 2 ||
+			    z->next_in[1] != 0x8b) {
+				s->trailing = 1;
+				break;
+			}
+			inflateReset(z);
+			s->member = 1;
+		}
+		space = lines_space(&s->l, &avail);
+		z->next_out = (unsigned char *)space;
+		z->avail_out = (unsigned)avail;
+		rc = inflate(z, Z_NO_FLUSH);
+		lines_commit(&s->l, avail - z->avail_out);
+		s->pub.bytes += avail - z->avail_out;
+		s->pub.size += avail - z->avail_out;
+		stdin_drain(s, fn, arg);
+		if (rc == Z_STREAM_END)
+			s->member = 0;
+		else if (rc == Z_BUF_ERROR)
+			break; /* needs more input */
+		else if (rc != Z_OK)
+			return z->msg != NULL ? z->msg : zError(rc);
+	}
+	return NULL;
+}
+
+/* n more compressed bytes at s->raw + kept ones. */
+static const char *
+stdin_gz(struct stdin_in *s, size_t n, tail_line_fn *fn, void *arg)
+{
+	s->zs.next_in = s->raw;
+	s->zs.avail_in += (unsigned)n;
+	return stdin_inflate(s, fn, arg);
+}
+
+/* Reads into where the bytes go: the splitter, or the raw buffer. */
+static ssize_t
+stdin_get(struct stdin_in *s)
+{
+	size_t avail, keep;
+	char  *space;
+
+	if (!s->decided)
+		return read(s->fd, s->head + s->nhead, 2 - s->nhead);
+	if (s->gz) {
+		keep = s->zs.avail_in;
+		if (keep > 0 && s->zs.next_in != s->raw)
+			memmove(s->raw, s->zs.next_in, keep);
+		s->zs.next_in = s->raw;
+		if (s->trailing)
+			keep = 0; /* read to the end, ignored */
+		return read(s->fd, s->raw + keep, STDIN_READ - keep);
+	}
+	space = lines_space(&s->l, &avail);
+	if (avail > STDIN_READ)
+		avail = STDIN_READ;
+	return read(s->fd, space, avail);
+}
+
+/* Plain or gzip, by the first two bytes (or fewer at the end). */
+static void
+stdin_decide(struct stdin_in *s, tail_line_fn *fn, void *arg)
+{
+	s->decided = 1;
+	if (s->nhead == 2 && s->head[0] == 0x1f && s->head[1] == 0x8b) {
+		s->gz = 1;
+		s->raw = xmalloc(STDIN_READ);
+		memcpy(s->raw, s->head, 2);
+		s->zs.next_in = s->raw;
+		s->zs.avail_in = 0;
+		if (inflateInit2(&s->zs, 16 + MAX_WBITS) != Z_OK)
+			fatalx("zlib: out of memory");
+		return;
+	}
+	stdin_text(s, s->head, s->nhead, fn, arg);
+}
+
+static int
+stdin_read(void *self, tail_line_fn *fn, void *arg)
+{
+	struct stdin_in *s = self;
+	struct pollfd	 pfd;
+	size_t		 got = 0;
+	ssize_t		 n;
+	const char	*why;
+
+	s->more = 0;
+	while (s->fd >= 0) {
+		if (got >= STDIN_BUDGET) {
+			s->more = 1;
+			break;
+		}
+		pfd.fd = s->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) <= 0)
+			break; /* nothing ready, or a signal: next time */
+		if ((n = stdin_get(s)) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				break;
+			stdin_end(s, fn, arg, strerror(errno));
+			break;
+		}
+		got += (size_t)n;
+		why = NULL;
+		if (!s->decided) {
+			s->nhead += (size_t)n;
+			if (s->nhead == 2 || n == 0)
+				stdin_decide(s, fn, arg);
+			if (s->gz)
+				why = stdin_gz(s, 2, fn, arg);
+		} else if (n > 0 && s->gz)
+			why = stdin_gz(s, (size_t)n, fn, arg);
+		else if (n > 0) {
+			lines_commit(&s->l, (size_t)n);
+			s->pub.bytes += (uint64_t)n;
+			s->pub.size += (uint64_t)n;
+			stdin_drain(s, fn, arg);
+		}
+		/* A byte left at the end that might have begun a member
+		 * is ignored, as gzread() ignores it. */
+		if (why == NULL && n == 0 && s->gz && s->member)
+			why = "unexpected end of file";
+		if (why != NULL || n == 0)
+			stdin_end(s, fn, arg, why);
+	}
+	return 0;
+}
+
+static void
+stdin_files(void *self, void (*fn)(const struct tail_file *, void *), void *arg)
+{
+	struct stdin_in *s = self;
+
+	fn(&s->pub, arg);
+}
+
+static void
+stdin_stats(void *self, struct input_stats *st)
+{
+	struct stdin_in *s = self;
+
+	memset(st, 0, sizeof(*st));
+	st->ended = s->ended;
+}
+
+static void
+stdin_free(void *self)
+{
+	struct stdin_in *s = self;
+
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->gz)
+		inflateEnd(&s->zs);
+	free(s->raw);
+	lines_free(&s->l);
+	free(s->pub.path);
+	free(s);
+}
+
+int
+input_stdin(struct input *in, size_t maxline)
+{
+	struct stdin_in *s;
+	int		 fd;
+
+	if ((fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)) == -1)
+		return -1;
+	s = xcalloc(1, sizeof(*s));
+	s->fd = fd;
+	lines_init(&s->l, maxline);
+	s->pub.path = xstrdup("-");
+	s->pub.open = 1;
+	memset(in, 0, sizeof(*in));
+	in->name = "stdin";
+	in->self = s;
+	in->fd = stdin_fd;
+	in->due = stdin_due;
+	in->read = stdin_read;
+	in->files = stdin_files;
+	in->stats = stdin_stats;
+	in->free = stdin_free;
+	return 0;
+}
+
+int
+inputs_poll(struct input *v, size_t n, int timeout_ms, tail_line_fn *fn,
+    void *arg, const char **failed)
+{
+	struct pollfd pfd[INPUTS_MAX];
+	double	      now = now_mono(), due;
+	int	      wait, fd, rc;
+	size_t	      i, np = 0;
+
+	wait = timeout_ms < 0 ? INT_MAX : timeout_ms;
+	for (i = 0; i < n && i < INPUTS_MAX; i++) {
+		due = (v[i].due(v[i].self) - now) * 1000;
+		if (due < wait)
+			wait = due <= 0 ? 0 : (int)due + 1;
+		if ((fd = v[i].fd(v[i].self)) >= 0) {
+			pfd[np].fd = fd;
+			pfd[np].events = POLLIN;
+			pfd[np].revents = 0;
+			np++;
+		}
+	}
+	rc = np > 0 || wait > 0 ? poll(pfd, np, wait) : 0;
+	if (rc == -1) {
+		*failed = "the wait";
+		return errno == EINTR ? 0 : -1;
+	}
+	for (i = 0; i < n && i < INPUTS_MAX; i++)
+		if (v[i].read(v[i].self, fn, arg) == -1) {
+			*failed = v[i].name;
+			return -1;
+		}
+	return 0;
+}

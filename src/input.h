@@ -1,0 +1,66 @@
+/*
+ * input.h: what follow mode reads lines from. Each source of lines (the
+ * followed files, standard input) is an input: a descriptor to wait on,
+ * a time by which it wants to be read without one, a read of what is
+ * ready that never blocks, its files as the self-metrics show them, and
+ * the positions it saves in the state file. The follow loop waits on
+ * every input at once.
+ */
+#ifndef LOGMETRICS_INPUT_H
+#define LOGMETRICS_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tail.h"
+
+#define INPUTS_MAX 8 /* inputs of one wait */
+
+struct input_stats {
+	uint64_t overflows; /* inotify queue overflows */
+	int	 ended;	    /* the stream ended: nothing more comes */
+};
+
+/* A saved position, encoded by its input: kind, version, fields. */
+typedef void input_pos_fn(void *arg, const char *kind, uint64_t version,
+    const char *data, size_t len);
+
+struct input {
+	const char *name; /* "files", "stdin" */
+	void	   *self;
+	/* The descriptor to wait on, or -1. */
+	int (*fd)(void *self);
+	/* Monotonic seconds by which read is due anyway; 0: now. */
+	double (*due)(void *self);
+	/* Reads what is ready, without waiting. 0, or -1: errno. */
+	int (*read)(void *self, tail_line_fn *fn, void *arg);
+	void (*files)(void *self, void (*fn)(const struct tail_file *, void *),
+	    void	   *arg);
+	void (*stats)(void *self, struct input_stats *);
+	/* Positions stamped with stamp (see tail_positions()); or NULL. */
+	void (
+	    *positions)(void *self, int64_t stamp, input_pos_fn *fn, void *arg);
+	void (*free)(void *self);
+};
+
+/* The followed files as an input; it owns t from now on. */
+struct input input_files(struct tail *t);
+
+/*
+ * Standard input as an input: lines as they come, a last one without a
+ * newline once the stream ends; then the exporter serves on and stats
+ * say it ended. maxline as for the files. Returns -1 with errno set when
+ * standard input is closed.
+ */
+int input_stdin(struct input *, size_t maxline);
+
+/*
+ * Waits up to timeout_ms (negative: until one is due), never past the time an input is due, for any
+ * input's descriptor, then has every input read what is ready. Returns
+ * 0 (also when a signal cut the wait short), or -1 with errno set and
+ * the input's name in *failed when one failed.
+ */
+int inputs_poll(struct input *, size_t n /* <= INPUTS_MAX */, int timeout_ms,
+    tail_line_fn *fn, void *arg, const char **failed);
+
+#endif
