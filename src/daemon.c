@@ -339,6 +339,7 @@ follow_open(struct daemon *d)
 	to.poll_interval = o->poll_interval;
 	to.max_line = o->max_line;
 	to.max_open = o->max_open;
+	to.max_dirs = o->max_dirs;
 	to.no_inotify = o->no_inotify;
 	if (n > 0) {
 		d->t = tail_new(&to, paths, n, err, sizeof(err));

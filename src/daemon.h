@@ -19,6 +19,7 @@ struct daemon_opts {
 	double		   poll_interval;
 	size_t		   max_line;
 	size_t		   max_open;
+	size_t		   max_dirs; /* watched for deep globs */
 	unsigned	   max_conns;
 	unsigned	   per_ip_conns;
 	unsigned	   timeout_s;

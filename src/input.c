@@ -55,6 +55,14 @@ files_stats(void *self, struct input_stats *st)
 	tail_stats(self, &ts);
 	memset(st, 0, sizeof(*st));
 	st->overflows = ts.overflows;
+	st->dirs = ts.dirs;
+	st->dirs_left_out = ts.dirs_left_out;
+}
+
+static void
+files_dirs(void *self, void (*fn)(const char *, int, void *), void *arg)
+{
+	tail_foreach_dir(self, fn, arg);
 }
 
 struct posenc {
@@ -101,6 +109,7 @@ input_files(struct tail *t)
 	in.read = files_read;
 	in.files = files_files;
 	in.stats = files_stats;
+	in.dirs = files_dirs;
 	in.positions = files_positions;
 	in.free = files_free;
 	return in;

@@ -17,8 +17,10 @@
 #define INPUTS_MAX 8 /* inputs of one wait */
 
 struct input_stats {
-	uint64_t overflows; /* inotify queue overflows */
-	int	 ended;	    /* the stream ended: nothing more comes */
+	uint64_t overflows;	/* inotify queue overflows */
+	int	 ended;		/* the stream ended: nothing more comes */
+	size_t	 dirs;		/* directories found for globs */
+	size_t	 dirs_left_out; /* beyond the cap */
 };
 
 /* A saved position, encoded by its input: kind, version, fields. */
@@ -37,6 +39,9 @@ struct input {
 	void (*files)(void *self, void (*fn)(const struct tail_file *, void *),
 	    void	   *arg);
 	void (*stats)(void *self, struct input_stats *);
+	/* The directories it watches for globs; or NULL. */
+	void (*dirs)(void *self, void (*fn)(const char *, int, void *),
+	    void	  *arg);
 	/* Positions stamped with stamp (see tail_positions()); or NULL. */
 	void (
 	    *positions)(void *self, int64_t stamp, input_pos_fn *fn, void *arg);

@@ -33,6 +33,7 @@ enum {
 	OPT_MAX_LABEL,
 	OPT_MAX_LINE,
 	OPT_MAX_OPEN,
+	OPT_MAX_DIRS,
 	OPT_MAX_SERIES,
 	OPT_METRICS_PATH,
 	OPT_NO_INOTIFY,
@@ -64,6 +65,7 @@ static const struct option longopts[] = {
 	{ "max-label-bytes", required_argument, NULL, OPT_MAX_LABEL },
 	{ "max-line-bytes", required_argument, NULL, OPT_MAX_LINE },
 	{ "max-open-files", required_argument, NULL, OPT_MAX_OPEN },
+	{ "max-watched-dirs", required_argument, NULL, OPT_MAX_DIRS },
 	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 	{ "metrics-path", required_argument, NULL, OPT_METRICS_PATH },
 	{ "no-inotify", no_argument, NULL, OPT_NO_INOTIFY },
@@ -94,7 +96,8 @@ static void __attribute__((noreturn)) usage(int status)
 	    "                  [--match-limit N] [--max-connections N]\n"
 	    "                  [--max-label-bytes N] [--max-line-bytes N]\n"
 	    "                  [--max-open-files N] [--max-series N]\n"
-	    "                  [--metrics-path path] [--no-inotify] [--now time]\n"
+	    "                  [--max-watched-dirs N] [--metrics-path path]\n"
+	    "                  [--no-inotify] [--now time]\n"
 	    "                  [--one-shot] [-o file] [--per-ip-connections N]\n"
 	    "                  [--poll-interval duration] -r rules\n"
 	    "                  [--series-expiry duration] [--state-file file]\n"
@@ -330,6 +333,10 @@ main(int argc, char *argv[])
 		case OPT_MAX_OPEN:
 			dopts.max_open = (size_t)number("--max-open-files",
 			    optarg, 1, 1 << 20);
+			break;
+		case OPT_MAX_DIRS:
+			dopts.max_dirs = (size_t)number("--max-watched-dirs",
+			    optarg, 1, 1 << 24);
 			break;
 		case OPT_MAX_SERIES:
 			eo.max_series = (size_t)number("--max-series", optarg,

@@ -56,6 +56,8 @@ enum self_metric {
 	SM_FILE_POLLED,
 	SM_INOTIFY_OVERFLOWS,
 	SM_SOURCE_ENDED,
+	SM_DIRS,
+	SM_DIRS_LEFT_OUT,
 	SM_STATE_SAVES,
 	SM_STATE_TIME,
 	SM_COUNT,
@@ -95,6 +97,13 @@ static const struct self_decl self_decls[SM_COUNT] = {
 	[SM_SOURCE_ENDED] = { "logmetrics_source_ended", METRIC_GAUGE, "source",
 	    "1 once a source that can end (standard input, \"stdin\") has "
 	    "ended: nothing more comes from it." },
+	[SM_DIRS] = { "logmetrics_watched_directories", METRIC_GAUGE, NULL,
+	    "Directories found for the patterns with a glob before their "
+	    "last part, where matches may appear." },
+	[SM_DIRS_LEFT_OUT] = { "logmetrics_directories_left_out", METRIC_GAUGE,
+	    NULL,
+	    "Directories left out at the last check, with the files in "
+	    "them, for --max-watched-dirs." },
 	[SM_BYTES_LOST] = { "logmetrics_bytes_lost_total", METRIC_COUNTER,
 	    "file",
 	    "Bytes known unread in the files lost (at least; lines "
@@ -165,6 +174,8 @@ struct status {
 	struct metric	*sm[SM_COUNT]; /* by enum self_metric */
 	struct filesnap *files;	       /* under reg's lock */
 	size_t		 nfiles;
+	struct filesnap *dirs; /* path and open (watched) only */
+	size_t		 ndirs;
 	uint64_t	 reload_ok;
 	uint64_t	 reload_fail;
 	double		 reload_time;
@@ -298,6 +309,19 @@ self_file(const struct tail_file *tf, void *arg)
 	fs->open = tf->open;
 }
 
+static void
+self_dir(const char *path, int watched, void *arg)
+{
+	struct status	*st = arg;
+	struct filesnap *fs;
+
+	st->dirs = xreallocarray(st->dirs, st->ndirs + 1, sizeof(*st->dirs));
+	fs = &st->dirs[st->ndirs++];
+	memset(fs, 0, sizeof(*fs));
+	fs->path = xstrdup(path);
+	fs->open = watched;
+}
+
 /* Logs, once per metric, the first update a limit refused. */
 static void
 warn_refusals(struct metric *m)
@@ -325,17 +349,25 @@ status_update(struct status *st, struct engine *e, struct input *in, size_t nin,
 	struct input_stats	    is;
 	struct filewalk		    w;
 	uint64_t		    overflows = 0;
+	size_t			    dirs = 0, left_out = 0;
 	size_t			    i, n;
 
 	registry_lock(st->reg);
 	for (i = 0; i < st->nfiles; i++)
 		free(st->files[i].path);
+	for (i = 0; i < st->ndirs; i++)
+		free(st->dirs[i].path);
+	st->ndirs = 0;
 	w.st = st;
 	w.n = 0;
 	for (i = 0; i < nin; i++) {
 		in[i].files(in[i].self, self_file, &w);
 		in[i].stats(in[i].self, &is);
 		overflows += is.overflows;
+		dirs += is.dirs;
+		left_out += is.dirs_left_out;
+		if (in[i].dirs != NULL)
+			in[i].dirs(in[i].self, self_dir, st);
 		if (strcmp(in[i].name, "stdin") == 0)
 			self_set(st, SM_SOURCE_ENDED, in[i].name, is.ended);
 	}
@@ -352,6 +384,8 @@ status_update(struct status *st, struct engine *e, struct input *in, size_t nin,
 	}
 	self_set(st, SM_UNMATCHED, NULL, (double)ms->unmatched);
 	self_set(st, SM_INOTIFY_OVERFLOWS, NULL, (double)overflows);
+	self_set(st, SM_DIRS, NULL, (double)dirs);
+	self_set(st, SM_DIRS_LEFT_OUT, NULL, (double)left_out);
 	if (overflows > 0 && !st->overflow_told) {
 		st->overflow_told = 1;
 		log_warnx(
@@ -480,6 +514,18 @@ status_page(struct status *st, struct engine *e, const char *metrics_path,
 		    st->files[i].open ? "open" : "missing");
 	}
 	buf_puts(out, "</table>\n");
+	if (st->ndirs > 0) {
+		buf_puts(out,
+		    "<h2>Directories watched</h2>\n<table>\n"
+		    "<tr><th>directory</th><th>state</th></tr>\n");
+		for (i = 0; i < st->ndirs; i++) {
+			buf_puts(out, "<tr><td>");
+			html_escape(out, st->dirs[i].path);
+			buf_printf(out, "</td><td>%s</td></tr>\n",
+			    st->dirs[i].open ? "watched" : "polled");
+		}
+		buf_puts(out, "</table>\n");
+	}
 	if (st->reload_err[0]) {
 		buf_puts(out, "<p><b>The last reload failed:</b> <pre>");
 		html_escape(out, st->reload_err);
@@ -546,6 +592,9 @@ status_free(struct status *st)
 	for (i = 0; i < st->nfiles; i++)
 		free(st->files[i].path);
 	free(st->files);
+	for (i = 0; i < st->ndirs; i++)
+		free(st->dirs[i].path);
+	free(st->dirs);
 	registry_free(st->reg);
 	free(st);
 }

@@ -72,6 +72,8 @@
 #include <inotifytools/inotifytools.h>
 
 #include "lines.h"
+#include "log.h"
+#include "pathpat.h"
 #include "source.h"
 #include "tail.h"
 #include "util.h"
@@ -155,10 +157,12 @@ struct via {
 };
 
 struct pattern {
-	char	   *pat;
-	const char *base; /* in pat, after the last '/' */
-	size_t	    dir;  /* index in dirs */
-	int	    glob;
+	char	       *pat;
+	const char     *base; /* in pat, after the last '/' */
+	size_t		dir;  /* index in dirs; not when deep */
+	int		glob;
+	int		deep; /* a glob before the last part */
+	struct pathpat *pp;
 };
 
 struct tail {
@@ -171,7 +175,12 @@ struct tail {
 	size_t		 nvia;
 	struct wdir	*vdirs; /* the directories of via */
 	size_t		 nvdirs;
-	uint32_t	 cookie; /* of a last name moved away */
+	struct wdir	*gdirs; /* where deep patterns may match */
+	size_t		 ngdirs;
+	size_t		 gused;	   /* of them, found at the last check */
+	size_t		 grefused; /* left out then for max_dirs */
+	int		 gtold;	   /* the cap was logged */
+	uint32_t	 cookie;   /* of a last name moved away */
 	size_t		 cookie_via;
 	int		 cookie_missed; /* its file was missed */
 	struct tfile   **files;
@@ -190,8 +199,9 @@ struct tail {
 
 static int tail_live;
 
-static void orphan_end(struct tail *, struct tfile *, size_t);
-static void head_capture(struct reader *);
+static void  orphan_end(struct tail *, struct tfile *, size_t);
+static char *path_in(const char *, const char *);
+static void  head_capture(struct reader *);
 
 /*
  * Lists the inotify descriptors of this process. Returns how many were
@@ -273,30 +283,37 @@ has_glob(const char *s, size_t n)
 
 /*
  * Splits a pattern into its directory (shared between patterns) and its
- * base. Returns 0, or -1 with a message when the directory part holds
- * glob characters or the base is empty.
+ * base; a pattern with a glob before its last part (deep) is walked
+ * instead (see pathpat.h). Returns 0, or -1 with a message when it names
+ * no file.
  */
 static int
 pattern_add(struct tail *t, const char *pat, char *err, size_t errlen)
 {
 	struct pattern *p;
+	struct pathpat *pp;
 	const char     *slash;
 	char	       *dir;
 	size_t		i, dlen;
 
 	slash = strrchr(pat, '/');
 	dlen = slash ? (size_t)(slash - pat) : 0;
-	if (*pat == '\0' || (slash && slash[1] == '\0')) {
-		snprintf(err, errlen, "%s: not a file name", pat);
+	if ((pp = pathpat_new(pat, err, errlen)) == NULL)
 		return -1;
+	if (pathpat_deep(pp) || has_glob(pat, dlen)) {
+		/* Its directories are found by walking: see sync_all(). */
+		t->pats = xreallocarray(t->pats, t->npats + 1,
+		    sizeof(*t->pats));
+		p = &t->pats[t->npats++];
+		memset(p, 0, sizeof(*p));
+		p->pat = xstrdup(pat);
+		p->base = p->pat + (slash ? dlen + 1 : 0);
+		p->glob = 1;
+		p->deep = 1;
+		p->pp = pp;
+		return 0;
 	}
-	if (has_glob(pat, dlen)) {
-		snprintf(err, errlen,
-		    "%s: the directory part must not be a "
-		    "glob pattern",
-		    pat);
-		return -1;
-	}
+	pathpat_free(pp);
 	if (slash == NULL)
 		dir = xstrdup(".");
 	else if (dlen == 0)
@@ -306,6 +323,7 @@ pattern_add(struct tail *t, const char *pat, char *err, size_t errlen)
 
 	t->pats = xreallocarray(t->pats, t->npats + 1, sizeof(*t->pats));
 	p = &t->pats[t->npats++];
+	memset(p, 0, sizeof(*p));
 	p->pat = xstrdup(pat);
 	p->base = p->pat + (slash ? dlen + 1 : 0);
 	p->glob = has_glob(p->base, strlen(p->base));
@@ -1119,6 +1137,9 @@ wd_release(struct tail *t, struct wdir *d)
 	for (i = 0; i < t->nvdirs; i++)
 		if (t->vdirs[i].wd == wd)
 			return;
+	for (i = 0; i < t->ngdirs; i++)
+		if (t->gdirs[i].wd == wd)
+			return;
 	inotify_rm_watch(t->ifd, wd);
 }
 
@@ -1175,24 +1196,143 @@ vdirs_sync(struct tail *t)
 }
 
 /*
- * Whether inotify watches cover path: its pattern's directory, and the
- * directory of every link on its way and of the name it leads to.
+ * A directory where a deep pattern may match, found by the walk: kept,
+ * or added while fewer than max_dirs are; -1 when it is left out.
+ */
+static int
+deep_dir(void *arg, const char *path)
+{
+	struct tail *t = arg;
+	struct wdir *d;
+	size_t	     i;
+
+	for (i = 0; i < t->ngdirs; i++)
+		if (strcmp(t->gdirs[i].path, path) == 0) {
+			if (!t->gdirs[i].used)
+				t->gused++;
+			t->gdirs[i].used = 1;
+			return 0;
+		}
+	if (t->gused >= t->o.max_dirs) {
+		t->grefused++;
+		return -1;
+	}
+	t->gdirs = xreallocarray(t->gdirs, t->ngdirs + 1, sizeof(*t->gdirs));
+	d = &t->gdirs[t->ngdirs++];
+	memset(d, 0, sizeof(*d));
+	d->path = xstrdup(path);
+	d->wd = -1;
+	d->used = 1;
+	t->gused++;
+	return 0;
+}
+
+/* A name a deep pattern matches: followed like a glob's. */
+static void
+deep_file(void *arg, const char *path)
+{
+	struct tail *t = arg;
+	struct stat  st;
+
+	if (t->ifd >= 0 && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		via_resolve(t, path, path, 1);
+	visit(t, path, 1);
+}
+
+/*
+ * Keeps a watch on every directory the walks found, and on no other: a
+ * directory gone, or no longer on a pattern's way, releases its watch. A
+ * watch newly put asks for another check, as in vdirs_sync().
+ */
+static void
+gdirs_sync(struct tail *t)
+{
+	struct wdir *d;
+	struct stat  st;
+	size_t	     k;
+
+	for (k = 0; k < t->ngdirs;) {
+		d = &t->gdirs[k];
+		if (!d->used) {
+			wd_release(t, d);
+			free(d->path);
+			*d = t->gdirs[--t->ngdirs];
+			continue;
+		}
+		k++;
+		if (t->ifd < 0)
+			continue;
+		if (stat(d->path, &st) == -1 || !S_ISDIR(st.st_mode)) {
+			wd_release(t, d);
+			continue;
+		}
+		if (d->wd >= 0 && d->dev == st.st_dev && d->ino == st.st_ino)
+			continue;
+		wd_release(t, d);
+		d->wd = inotify_add_watch(t->ifd, d->path, DIR_EVENTS);
+		d->dev = st.st_dev;
+		d->ino = st.st_ino;
+		if (d->wd >= 0)
+			t->need_sync = 1;
+	}
+	if (t->grefused > 0 && !t->gtold) {
+		t->gtold = 1;
+		log_warnx("more directories to watch than --max-watched-dirs "
+			  "(%zu): %zu left out, with the files in them; "
+			  "counted in logmetrics_directories_left_out",
+		    t->o.max_dirs, t->grefused);
+	}
+}
+
+/* Whether a name appearing in or leaving d, a walk's directory, matters. */
+static int
+deep_wants(struct tail *t, const struct wdir *d, const char *name)
+{
+	const struct pattern *p;
+	char		     *path = path_in(d->path, name);
+	size_t		      i;
+	int		      rc = 0;
+
+	for (i = 0; i < t->npats && !rc; i++) {
+		p = &t->pats[i];
+		rc = p->deep &&
+		    (pathpat_match(p->pp, path) || pathpat_leads(p->pp, path));
+	}
+	free(path);
+	return rc;
+}
+
+/* Whether dir is the directory of path (dlen bytes before slash). */
+static int
+dir_is(const char *dir, const char *path, const char *slash, size_t dlen)
+{
+	if (slash == NULL)
+		return strcmp(dir, ".") == 0;
+	return strlen(dir) == dlen && strncmp(dir, path, dlen) == 0;
+}
+
+/*
+ * Whether inotify watches cover path: its pattern's directory (or the
+ * walk's), and the directory of every link on its way and of the name it
+ * leads to.
  */
 static int
 watched(const struct tail *t, const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	size_t	    i, k, dlen;
-	int	    found = 0;
+	const struct wdir *d = NULL;
+	const char	  *slash = strrchr(path, '/');
+	size_t		   i, k, dlen;
 
 	if (t->ifd < 0)
 		return 0;
 	dlen = slash == NULL ? 0 : slash == path ? 1 : (size_t)(slash - path);
-	for (i = 0; i < t->ndirs && !found; i++)
-		found = slash == NULL ? strcmp(t->dirs[i].path, ".") == 0 :
-					strlen(t->dirs[i].path) == dlen &&
-			strncmp(t->dirs[i].path, path, dlen) == 0;
-	if (!found || t->dirs[i - 1].wd < 0)
+	for (i = 0; i < t->ndirs && d == NULL; i++)
+		if (dir_is(t->dirs[i].path, path, slash, dlen))
+			d = &t->dirs[i];
+	for (i = 0; i < t->ngdirs && d == NULL; i++)
+		if (dir_is(t->gdirs[i].path, path, slash, dlen))
+			d = &t->gdirs[i];
+	if (d == NULL || d->wd < 0)
 		return 0;
 	for (i = 0; i < t->nvia; i++) {
 		if (t->via[i].path == NULL || strcmp(t->via[i].path, path) != 0)
@@ -1215,10 +1355,11 @@ watched(const struct tail *t, const char *path)
 static void
 sync_all(struct tail *t)
 {
-	struct pattern *p;
-	struct stat	st;
-	glob_t		g;
-	size_t		i, j;
+	struct pathpat_walk w;
+	struct pattern	   *p;
+	struct stat	    st;
+	glob_t		    g;
+	size_t		    i, j;
 
 	t->scans++;
 	t->need_sync = 0;
@@ -1232,8 +1373,19 @@ sync_all(struct tail *t)
 		t->files[i]->seen = 0;
 		t->files[i]->created = 0;
 	}
+	for (i = 0; i < t->ngdirs; i++)
+		t->gdirs[i].used = 0;
+	t->gused = 0;
+	t->grefused = 0;
+	w.file = deep_file;
+	w.dir = deep_dir;
+	w.arg = t;
 	for (i = 0; i < t->npats; i++) {
 		p = &t->pats[i];
+		if (p->deep) {
+			pathpat_walk(p->pp, &w);
+			continue;
+		}
 		if (!p->glob) {
 			if (t->ifd >= 0)
 				via_resolve(t, p->pat, p->pat, 0);
@@ -1261,6 +1413,7 @@ sync_all(struct tail *t)
 		demote(t, t->files[i]);
 		(void)pend_take(t, t->files[i], 0, 0, 0);
 	}
+	gdirs_sync(t);
 	if (t->ifd >= 0)
 		vdirs_sync(t);
 	for (i = 0; i < t->nfiles; i++)
@@ -1294,7 +1447,7 @@ dir_wants(struct tail *t, const struct wdir *d, const char *name)
 
 	for (i = 0; i < t->npats; i++) {
 		p = &t->pats[i];
-		if (&t->dirs[p->dir] != d)
+		if (p->deep || &t->dirs[p->dir] != d)
 			continue;
 		if (p->glob ? fnmatch(p->base, name, FNM_PERIOD) == 0 :
 			      strcmp(p->base, name) == 0)
@@ -1582,6 +1735,23 @@ dir_event(struct tail *t, const struct inotify_event *ev)
 			d->wd = -1;
 		t->need_sync = 1;
 	}
+	for (i = 0; i < t->ngdirs; i++) {
+		d = &t->gdirs[i];
+		if (d->wd != ev->wd)
+			continue;
+		found = 1;
+		if (ev->len > 0) {
+			if (deep_wants(t, d, ev->name))
+				t->need_sync = 1;
+			continue;
+		}
+		/* Moved: the watch went with it; put again where it was. */
+		if (ev->mask & IN_MOVE_SELF)
+			wd_release(t, d);
+		if (ev->mask & IN_IGNORED)
+			d->wd = -1;
+		t->need_sync = 1;
+	}
 	return found;
 }
 
@@ -1690,6 +1860,8 @@ tail_new(const struct tail_opts *opts, const char *const *patterns, size_t n,
 		t->o.max_open = 128;
 	if (t->o.rotate_wait <= 0)
 		t->o.rotate_wait = 5;
+	if (t->o.max_dirs == 0)
+		t->o.max_dirs = TAIL_MAXDIRS;
 	t->ifd = -1;
 	for (i = 0; i < n; i++) {
 		if (pattern_add(t, patterns[i], err, errlen) == -1) {
@@ -1777,6 +1949,16 @@ tail_foreach(struct tail *t, void (*fn)(const struct tail_file *, void *),
 }
 
 void
+tail_foreach_dir(struct tail *t, void (*fn)(const char *, int, void *),
+    void		     *arg)
+{
+	size_t i;
+
+	for (i = 0; i < t->ngdirs; i++)
+		fn(t->gdirs[i].path, t->gdirs[i].wd >= 0, arg);
+}
+
+void
 tail_stats(const struct tail *t, struct tail_stats *st)
 {
 	st->overflows = t->overflows;
@@ -1784,6 +1966,8 @@ tail_stats(const struct tail *t, struct tail_stats *st)
 	st->files = t->nfiles;
 	st->open = t->nopen;
 	st->inotify = t->ifd >= 0;
+	st->dirs = t->gused;
+	st->dirs_left_out = t->grefused;
 }
 
 uint64_t
@@ -1987,6 +2171,13 @@ path_wanted(struct tail *t, const char *path, int *fromglob)
 
 	for (i = 0; i < t->npats; i++) {
 		p = &t->pats[i];
+		if (p->deep) {
+			if (pathpat_match(p->pp, path)) {
+				*fromglob = 1;
+				return 1;
+			}
+			continue;
+		}
 		if (!p->glob) {
 			if (strcmp(p->pat, path) == 0) {
 				*fromglob = 0;
@@ -2640,9 +2831,14 @@ tail_free(struct tail *t)
 	for (i = 0; i < t->nfiles; i++)
 		file_free(t, t->files[i]);
 	free(t->files);
-	for (i = 0; i < t->npats; i++)
+	for (i = 0; i < t->npats; i++) {
 		free(t->pats[i].pat);
+		pathpat_free(t->pats[i].pp);
+	}
 	free(t->pats);
+	for (i = 0; i < t->ngdirs; i++)
+		free(t->gdirs[i].path);
+	free(t->gdirs);
 	for (i = 0; i < t->ndirs; i++)
 		free(t->dirs[i].path);
 	free(t->dirs);

@@ -26,7 +26,12 @@ struct tail_opts {
 	int    no_inotify;    /* pure polling */
 	double rotate_wait;   /* seconds a renamed file is still
 				 read while it grows; 0: 5 */
+	size_t max_dirs;      /* directories watched for globs
+				 before the last part; 0: the
+				 default, TAIL_MAXDIRS */
 };
+
+#define TAIL_MAXDIRS 4096
 
 /*
  * One followed path. Read-only to callers; dev, ino, offset and size
@@ -54,11 +59,14 @@ struct tail_file {
 };
 
 struct tail_stats {
-	uint64_t overflows; /* inotify queue overflows */
-	uint64_t scans;	    /* full checks of every path */
-	size_t	 files;	    /* paths followed */
-	size_t	 open;	    /* descriptors held on log files */
-	int	 inotify;   /* 1 when inotify is in use */
+	uint64_t overflows;	/* inotify queue overflows */
+	uint64_t scans;		/* full checks of every path */
+	size_t	 files;		/* paths followed */
+	size_t	 open;		/* descriptors held on log files */
+	int	 inotify;	/* 1 when inotify is in use */
+	size_t	 dirs;		/* found by the walks of globs before
+				   the last part (see max_dirs) */
+	size_t	 dirs_left_out; /* and left out for max_dirs */
 };
 
 /*
@@ -72,9 +80,11 @@ typedef void tail_line_fn(void *arg, struct tail_file *, const char *line,
 struct tail;
 
 /*
- * Starts following patterns: plain paths or glob(3) patterns whose
- * directory part holds no glob characters. Neither the files nor their
- * directories need exist yet. Files present now are positioned at their
+ * Starts following patterns: plain paths or patterns with globs in any
+ * part (see pathpat.h). Neither the files nor their directories need
+ * exist yet. The directories of a glob before the last part are found by
+ * walking at each check and watched, opts->max_dirs at most; files in
+ * a directory that appears later are read from their start. Files present now are positioned at their
  * end (after their last complete line) unless opts->from_start. Returns
  * NULL with a message in err when a pattern is invalid or another
  * instance is live. When inotify cannot be set up, falls back to polling
@@ -113,6 +123,10 @@ void tail_foreach(struct tail *, void (*fn)(const struct tail_file *, void *),
     void *arg);
 
 void tail_stats(const struct tail *, struct tail_stats *);
+
+/* Calls fn for each directory the walks found, watched or not. */
+void tail_foreach_dir(struct tail *,
+    void (*fn)(const char *dir, int watched, void *arg), void *arg);
 
 /*
  * One open file as restart state sees it: the followed path it belongs to
