@@ -21,6 +21,7 @@
 #include "tail.h"
 
 #define POLL_MS 200
+#define PV_MAX	4096 /* paths whose path labels are kept */
 
 static volatile sig_atomic_t got_stop, got_hup;
 
@@ -38,6 +39,14 @@ struct daemon {
 	int			  state_failing;
 	int64_t			  state_stamp; /* its positions' time */
 	struct status_facts	  facts; /* state saves, the server's users */
+	struct pvcache		 *pv;	 /* path labels, per path */
+	size_t			  npv;
+	size_t			  pvlast; /* the last one used */
+};
+
+struct pvcache {
+	char	   *path;
+	struct str *v;
 };
 
 static void
@@ -78,12 +87,59 @@ ready(void *arg)
 }
 
 static void
+pv_clear(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->npv; i++) {
+		free(d->pv[i].path);
+		free(d->pv[i].v);
+	}
+	d->npv = 0;
+}
+
+/*
+ * The values of the path labels of a path: matched once, then kept (up to
+ * PV_MAX paths, then matched afresh). Lines come in runs per file, so the
+ * last one used is tried first.
+ */
+static const struct str *
+path_values(struct daemon *d, const char *path, int *fresh)
+{
+	size_t i;
+
+	*fresh = 0;
+	if (d->npv > 0 && strcmp(d->pv[d->pvlast].path, path) == 0)
+		return d->pv[d->pvlast].v;
+	for (i = 0; i < d->npv; i++)
+		if (strcmp(d->pv[i].path, path) == 0) {
+			d->pvlast = i;
+			return d->pv[i].v;
+		}
+	if (d->npv == PV_MAX)
+		pv_clear(d);
+	d->pv = xreallocarray(d->pv, d->npv + 1, sizeof(*d->pv));
+	d->pv[d->npv].path = xstrdup(path);
+	d->pv[d->npv].v = engine_path_values(d->e, path);
+	d->pvlast = d->npv++;
+	*fresh = 1;
+	return d->pv[d->pvlast].v;
+}
+
+static void
 on_line(void *arg, struct tail_file *tf, const char *line, size_t len)
 {
-	struct daemon *d = arg;
+	struct daemon	 *d = arg;
+	const struct str *pv = NULL;
+	int		  fresh = 0;
 
-	(void)tf;
+	if (d->e->npl > 0) {
+		pv = path_values(d, tf->path, &fresh);
+		matcher_source(d->e->m, pv, d->e->npl);
+	}
 	registry_lock(d->e->reg);
+	if (fresh)
+		engine_source(d->e, pv);
 	matcher_line(d->e->m, line, len, now_wall());
 	registry_unlock(d->e->reg);
 }
@@ -100,6 +156,7 @@ reload(struct daemon *d)
 		return;
 	}
 	status_reload(d->st, NULL);
+	pv_clear(d); /* the initial series of each source made again */
 	log_info("rules reloaded: %zu metrics, %zu rules", d->e->rs->ndecls,
 	    d->e->rs->nrules);
 }
@@ -488,6 +545,8 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 	if (d.facts.state_on)
 		save_state(&d);
 	buf_free(&d.state_last);
+	pv_clear(&d);
+	free(d.pv);
 	for (i = 0; i < d.nin; i++)
 		d.in[i].free(d.in[i].self);
 	status_free(d.st);

@@ -24,12 +24,19 @@ struct engine_opts {
 	double		   series_expiry; /* seconds, 0: never */
 	uint32_t	   match_limit;
 	uint32_t	   depth_limit;
+	const char	  *path_labels; /* --path-labels regex, or NULL */
 };
 
 struct engine {
 	struct ruleset	*rs;
 	struct registry *reg;
 	struct matcher	*m;
+	/* --path-labels: named groups over a file's path, as labels. */
+	pcre2_code	 *pl;
+	pcre2_match_data *plmd;
+	char		**plnames; /* by group number */
+	uint32_t	 *plgroups;
+	size_t		  npl;
 };
 
 /*
@@ -48,5 +55,18 @@ int engine_reload(struct engine *, const struct engine_opts *, char *err,
     size_t errlen);
 
 void engine_free(struct engine *);
+
+/*
+ * The values of the path labels for a file's path: e->npl of them, one
+ * block to free(); "" for a group the regex leaves unset, every one ""
+ * when it does not match. NULL when there are no path labels.
+ */
+struct str *engine_path_values(struct engine *, const char *path);
+
+/*
+ * A source with these path label values begins: the initial series of
+ * the rules' metrics are made for it. The caller holds the registry lock.
+ */
+void engine_source(struct engine *, const struct str *values);
 
 #endif

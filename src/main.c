@@ -34,6 +34,7 @@ enum {
 	OPT_MAX_LINE,
 	OPT_MAX_OPEN,
 	OPT_MAX_DIRS,
+	OPT_PATH_LABELS,
 	OPT_MAX_SERIES,
 	OPT_METRICS_PATH,
 	OPT_NO_INOTIFY,
@@ -66,6 +67,7 @@ static const struct option longopts[] = {
 	{ "max-line-bytes", required_argument, NULL, OPT_MAX_LINE },
 	{ "max-open-files", required_argument, NULL, OPT_MAX_OPEN },
 	{ "max-watched-dirs", required_argument, NULL, OPT_MAX_DIRS },
+	{ "path-labels", required_argument, NULL, OPT_PATH_LABELS },
 	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 	{ "metrics-path", required_argument, NULL, OPT_METRICS_PATH },
 	{ "no-inotify", no_argument, NULL, OPT_NO_INOTIFY },
@@ -98,7 +100,8 @@ static void __attribute__((noreturn)) usage(int status)
 	    "                  [--max-open-files N] [--max-series N]\n"
 	    "                  [--max-watched-dirs N] [--metrics-path path]\n"
 	    "                  [--no-inotify] [--now time]\n"
-	    "                  [--one-shot] [-o file] [--per-ip-connections N]\n"
+	    "                  [--one-shot] [-o file] [--path-labels regex]\n"
+	    "                  [--per-ip-connections N]\n"
 	    "                  [--poll-interval duration] -r rules\n"
 	    "                  [--series-expiry duration] [--state-file file]\n"
 	    "                  [--state-interval duration] [--step duration]\n"
@@ -337,6 +340,9 @@ main(int argc, char *argv[])
 		case OPT_MAX_DIRS:
 			dopts.max_dirs = (size_t)number("--max-watched-dirs",
 			    optarg, 1, 1 << 24);
+			break;
+		case OPT_PATH_LABELS:
+			eo.path_labels = optarg;
 			break;
 		case OPT_MAX_SERIES:
 			eo.max_series = (size_t)number("--max-series", optarg,

@@ -67,6 +67,8 @@ struct matcher {
 	size_t		      nrules;
 	struct str	     *caps;  /* the current rule's captures */
 	struct str	     *lvals; /* label values of one action */
+	const struct str     *pvals; /* the source's, after them */
+	size_t		      npvals;
 	struct buf	      fix;   /* lvals made valid UTF-8 */
 	double		     *stack; /* expression evaluation */
 	struct matcher_stats  st;
@@ -223,8 +225,8 @@ matcher_new(const struct ruleset *rs, struct registry *reg,
 				goto fail;
 			}
 			m->rst[i].act[j] = mt;
-			if (a->nlabels > maxlabels)
-				maxlabels = a->nlabels;
+			if (mt->nlabels > maxlabels)
+				maxlabels = mt->nlabels;
 			if (a->value.len > maxexpr)
 				maxexpr = a->value.len;
 		}
@@ -565,7 +567,16 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai, const char *line,
 			m->lvals[i].n = strlen(a->labels[i].lit);
 		}
 	}
-	fix_labels(m, a->nlabels);
+	/* Labels the metric has beyond the rule's: the source's. */
+	for (i = a->nlabels; i < mt->nlabels; i++) {
+		if (i - a->nlabels < m->npvals)
+			m->lvals[i] = m->pvals[i - a->nlabels];
+		else {
+			m->lvals[i].p = "";
+			m->lvals[i].n = 0;
+		}
+	}
+	fix_labels(m, mt->nlabels);
 	if (mt->type == METRIC_COUNTER && v < 0) {
 		static const struct str none = { "", 0 };
 
@@ -796,6 +807,13 @@ run_line(struct matcher *m, const char *line, size_t len, double now,
 	} else if (matched == 0)
 		buf_puts(explain, "no rule matches\n");
 	return matched;
+}
+
+void
+matcher_source(struct matcher *m, const struct str *values, size_t n)
+{
+	m->pvals = values;
+	m->npvals = values != NULL ? n : 0;
 }
 
 int

@@ -50,6 +50,13 @@ void		matcher_free(struct matcher *);
 int matcher_line(struct matcher *, const char *line, size_t len, double now);
 
 /*
+ * The values of the labels every metric has after the rules' own (the
+ * path labels of the file the lines come from), for the lines fed from
+ * now on; borrowed until the next call. NULL: all "".
+ */
+void matcher_source(struct matcher *, const struct str *values, size_t n);
+
+/*
  * The line's log time by the ruleset's timestamp rules, or -1 when none
  * applies. Used for the newest time of a file.
  */

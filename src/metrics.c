@@ -788,7 +788,7 @@ metric_initial(struct metric *m, const struct metric_decl *d)
 	struct series *s;
 	size_t	       i, j;
 
-	if (m->type == METRIC_FRESHNESS)
+	if (m->type == METRIC_FRESHNESS || d->nsource > 0)
 		return;
 	if (m->nlabels == 0) {
 		if ((s = metric_series(m, NULL)) != NULL)
@@ -798,6 +798,32 @@ metric_initial(struct metric *m, const struct metric_decl *d)
 	v = xreallocarray(NULL, m->nlabels, sizeof(*v));
 	for (i = 0; i < d->ninitial; i++) {
 		for (j = 0; j < m->nlabels; j++) {
+			v[j].p = d->initial[i * m->nlabels + j];
+			v[j].n = strlen(v[j].p);
+		}
+		if ((s = metric_series(m, v)) != NULL)
+			s->pinned = 1;
+	}
+	free(v);
+}
+
+void
+metric_initial_source(struct metric *m, const struct metric_decl *d,
+    const struct str *values)
+{
+	struct str    *v;
+	struct series *s;
+	size_t	       i, j, own;
+
+	if (m->type == METRIC_FRESHNESS || d->nsource == 0 ||
+	    d->nsource > m->nlabels)
+		return;
+	own = m->nlabels - d->nsource;
+	v = xreallocarray(NULL, m->nlabels, sizeof(*v));
+	for (j = 0; j < d->nsource; j++)
+		v[own + j] = values[j];
+	for (i = 0; i < (own == 0 ? 1 : d->ninitial); i++) {
+		for (j = 0; j < own; j++) {
 			v[j].p = d->initial[i * m->nlabels + j];
 			v[j].n = strlen(v[j].p);
 		}

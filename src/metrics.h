@@ -53,8 +53,12 @@ struct metric_decl {
 	double		  stale_after; /* freshness: default seconds */
 	struct threshold *th;
 	size_t		  nth;
-	double		  expire; /* seconds, 0: the registry's */
-	const char	 *file;	  /* where it was declared */
+	double		  expire;  /* seconds, 0: the registry's */
+	size_t		  nsource; /* trailing labels each source gives
+				      (path labels): the initial series are
+				      made per source, by
+				      metric_initial_source() */
+	const char	 *file;	   /* where it was declared */
 	int		  line;
 };
 
@@ -168,6 +172,15 @@ struct metric *registry_find(struct registry *, const char *name);
  * label values valid before the lookup).
  */
 struct series *metric_series(struct metric *, const struct str *values);
+
+/*
+ * The initial series of m (declared by d, with d->nsource > 0) for one
+ * source: each with the source's values of the trailing labels, at 0
+ * where they do not exist yet; the lone series of a metric without labels
+ * of its own likewise.
+ */
+void metric_initial_source(struct metric *, const struct metric_decl *d,
+    const struct str *values);
 
 /* Counter += v (v < 0 is ignored and returns -1); gauge += v. */
 int metric_add(struct metric *, const struct str *values, double);

@@ -54,6 +54,9 @@ struct history {
 
 struct run {
 	struct engine	  *e;
+	char *const	  *files;  /* all, oldest first */
+	size_t		   fileno; /* the one being read */
+	struct str	  *pv;	   /* its path labels' values */
 	const char	  *file;   /* being read */
 	unsigned long long lineno; /* lines of it read */
 	double		   wall;   /* log time of lines without one */
@@ -387,18 +390,33 @@ step_out(struct run *r, double ts)
 	expose_history_points(r->e->reg, ts, history_add, r);
 }
 
+/*
+ * The lines held before the first log time, each with the path labels of
+ * the file it came from (an earlier one, maybe).
+ */
 static void
 replay_early(struct run *r)
 {
 	const char *p = r->early.p, *end = p + r->early.len;
-	size_t	    len;
+	struct str *pv = NULL;
+	size_t	    len, fileno, cur = r->fileno;
 
 	while (p < end) {
+		memcpy(&fileno, p, sizeof(fileno));
+		p += sizeof(fileno);
 		memcpy(&len, p, sizeof(len));
 		p += sizeof(len);
+		if (fileno != cur) {
+			free(pv);
+			pv = engine_path_values(r->e, r->files[fileno]);
+			matcher_source(r->e->m, pv, r->e->npl);
+			cur = fileno;
+		}
 		matcher_line(r->e->m, p, len, r->latest);
 		p += len;
 	}
+	matcher_source(r->e->m, r->pv, r->e->npl);
+	free(pv);
 	buf_free(&r->early);
 }
 
@@ -423,7 +441,7 @@ backfill_line(struct run *r, const char *line, size_t len)
 			matcher_line(m, line, len, r->latest);
 			return;
 		}
-		if (r->early.len + sizeof(len) + len > EARLY_MAX) {
+		if (r->early.len + 2 * sizeof(len) + len > EARLY_MAX) {
 			log_warnx("%s: line %llu: no log time in the first "
 				  "%u MiB of lines (--step needs the times the "
 				  "rules' timestamp statements read)",
@@ -431,6 +449,7 @@ backfill_line(struct run *r, const char *line, size_t len)
 			r->stop = 1;
 			return;
 		}
+		buf_append(&r->early, &r->fileno, sizeof(r->fileno));
 		buf_append(&r->early, &len, sizeof(len));
 		buf_append(&r->early, line, len);
 		return;
@@ -492,6 +511,7 @@ static int
 read_files(struct run *r, struct oneshot_opts *o, double *newest)
 {
 	struct source_stats st;
+	struct str	   *pv;
 	char		    err[512];
 	size_t		    i;
 	double		    t;
@@ -502,8 +522,13 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 	for (i = 0; i < o->nfiles && !r->stop; i++) {
 		memset(&st, 0, sizeof(st));
 		buf_init(&st.last);
+		r->files = o->files;
+		r->fileno = i;
 		r->file = o->files[i];
 		r->lineno = 0;
+		r->pv = pv = engine_path_values(r->e, o->files[i]);
+		matcher_source(r->e->m, pv, r->e->npl);
+		engine_source(r->e, pv);
 		if (source_read(o->files[i], o->max_line, run_line, r, &st, err,
 			sizeof(err)) == -1) {
 			log_warnx("%s", err);
@@ -520,6 +545,9 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 				  "skipped",
 			    source_name(o->files[i]),
 			    (unsigned long long)st.toolong, o->max_line);
+		matcher_source(r->e->m, NULL, 0);
+		free(pv);
+		r->pv = NULL;
 		/* The newest time of a file is its last line's. */
 		if (st.last.len > 0) {
 			t = matcher_line_time(r->e->m, st.last.p, st.last.len);
