@@ -128,9 +128,16 @@ check-run: style
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	 tests/run-units.sh $(B)/santest $(UNITS) $(ZUNITS)
-	@tests/integration/run.sh ./logmetrics
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
-	 tests/integration/run.sh $(B)/logmetrics-san
+	@# The two passes mostly wait: side by side, each test's output
+	@# kept apart and shown once both are done.
+	@tests/integration/run.sh ./logmetrics >$(B)/integration.out 2>&1 & \
+	 p=$$!; \
+	 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
+	 tests/integration/run.sh $(B)/logmetrics-san \
+	     >$(B)/integration-san.out 2>&1; s=$$?; \
+	 wait $$p; r=$$?; \
+	 cat $(B)/integration.out $(B)/integration-san.out; \
+	 [ $$r -eq 0 ] && [ $$s -eq 0 ]
 	@tests/lint.sh
 	@$(MAKE) --no-print-directory check-packaging
 	@$(MAKE) --no-print-directory bench-smoke
