@@ -20,56 +20,81 @@
 #include "lines.h"
 #include "source.h"
 
+static int
+suffix_char(char c)
+{
+	return (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+}
+
+void
+source_rotname(const char *name, struct rotname *r)
+{
+	size_t n = strlen(name), end = n, i, k;
+
+	memset(r, 0, sizeof(*r));
+	r->stemlen = n;
+	if (end > 3 && strcmp(name + end - 3, ".gz") == 0) {
+		r->gz = 1;
+		end -= 3;
+	}
+	if (end == 0 || !isdigit((unsigned char)name[end - 1]))
+		return;
+	for (i = end; i > 0 && suffix_char(name[i - 1]); i--)
+		;
+	/* The suffix starts at the first separator before a digit. */
+	for (k = i; k + 1 < end; k++)
+		if ((name[k] == '.' || name[k] == '-') &&
+		    isdigit((unsigned char)name[k + 1]))
+			break;
+	if (k + 1 >= end || k == 0)
+		return;
+	r->rotated = 1;
+	r->stemlen = k;
+	r->suffix = name + k;
+	r->suffixlen = end - k;
+	for (i = k + 1; i < end && isdigit((unsigned char)name[i]); i++)
+		;
+	if (name[k] == '.' && i == end && end - k - 1 <= 18) {
+		r->numbered = 1;
+		r->num = strtoull(name + k + 1, NULL, 10);
+	}
+}
+
 /* What orders one path among the rotations of its log. */
 struct rotkey {
-	char	 *path;
-	size_t	  stemlen; /* the live file's name */
-	int	  group;   /* first mention of the stem */
-	int	  kind;	   /* 0 numbered or dated, 1 live */
-	long long num;	   /* rotation number, negated date */
-	size_t	  pos;	   /* original position */
+	char	      *path;
+	struct rotname rn;
+	int	       group; /* first mention of the stem */
+	size_t	       pos;   /* original position */
 };
 
 /*
- * Splits "bot.log.3.gz" into stem "bot.log" and 3, "bot.log-20251124.gz"
- * into stem "bot.log" and date 20251124, "bot.log" into itself.
+ * Rotations before the live file; numbered ones by decreasing number,
+ * dated ones by their suffix (their date), numbered before dated.
  */
-static void
-rotkey_parse(struct rotkey *k)
-{
-	const char *p = k->path;
-	size_t	    n = strlen(p), end = n, i;
-
-	k->kind = 1;
-	k->num = 0;
-	if (end > 3 && strcmp(p + end - 3, ".gz") == 0)
-		end -= 3;
-	i = end;
-	while (i > 0 && isdigit((unsigned char)p[i - 1]))
-		i--;
-	if (i < end && i > 1 && (p[i - 1] == '.' || p[i - 1] == '-') &&
-	    end - i <= 14) {
-		k->kind = 0;
-		k->num = strtoll(p + i, NULL, 10);
-		if (p[i - 1] == '-')
-			k->num = -k->num; /* dates: older is smaller */
-		k->stemlen = i - 1;
-		return;
-	}
-	k->stemlen = n;
-}
-
 static int
 rotkey_cmp(const void *a, const void *b)
 {
 	const struct rotkey *x = a, *y = b;
+	size_t		     n;
+	int		     c;
 
 	if (x->group != y->group)
 		return x->group < y->group ? -1 : 1;
-	if (x->kind != y->kind)
-		return x->kind < y->kind ? -1 : 1;
-	if (x->num != y->num)
-		return x->num > y->num ? -1 : 1; /* .3 before .2 */
+	if (x->rn.rotated != y->rn.rotated)
+		return x->rn.rotated ? -1 : 1;
+	if (x->rn.rotated && x->rn.numbered != y->rn.numbered)
+		return x->rn.numbered ? -1 : 1;
+	if (x->rn.numbered && x->rn.num != y->rn.num)
+		return x->rn.num > y->rn.num ? -1 : 1; /* .3 before .2 */
+	if (x->rn.rotated && !x->rn.numbered) {
+		n = x->rn.suffixlen < y->rn.suffixlen ? x->rn.suffixlen :
+							y->rn.suffixlen;
+		if ((c = memcmp(x->rn.suffix, y->rn.suffix, n)) != 0)
+			return c;
+		if (x->rn.suffixlen != y->rn.suffixlen)
+			return x->rn.suffixlen < y->rn.suffixlen ? -1 : 1;
+	}
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
@@ -83,11 +108,12 @@ source_sort(char **paths, size_t n)
 	for (i = 0; i < n; i++) {
 		k[i].path = paths[i];
 		k[i].pos = i;
-		rotkey_parse(&k[i]);
+		source_rotname(paths[i], &k[i].rn);
 		k[i].group = (int)i;
 		for (j = 0; j < i; j++)
-			if (k[j].stemlen == k[i].stemlen &&
-			    memcmp(k[j].path, k[i].path, k[i].stemlen) == 0) {
+			if (k[j].rn.stemlen == k[i].rn.stemlen &&
+			    memcmp(k[j].path, k[i].path, k[i].rn.stemlen) ==
+				0) {
 				k[i].group = k[j].group;
 				break;
 			}

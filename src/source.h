@@ -32,6 +32,25 @@ typedef void source_line_fn(void *arg, const char *line, size_t len);
 void source_sort(char **paths, size_t n);
 
 /*
+ * A file name (or path) read as a rotation: the live file's name, then
+ * '.' or '-' and a suffix of digits with '-', '_' or '.' between them,
+ * then ".gz" when gzipped. "bot.log.3.gz" is "bot.log" numbered 3;
+ * "bot.log-20261206" and "bot.log-2026-12-06-1700" are dated (suffixes
+ * of one format sort as their dates); "bot.log" is no rotation.
+ */
+struct rotname {
+	size_t		   stemlen; /* the live file's name: [0, stemlen) */
+	int		   rotated;
+	int		   numbered; /* ".N": num is N */
+	unsigned long long num;
+	const char	  *suffix; /* from the '.' or '-', ".gz" aside */
+	size_t		   suffixlen;
+	int		   gz;
+};
+
+void source_rotname(const char *name, struct rotname *);
+
+/*
  * Reads path to its end, gzip or plain (by its magic bytes), calling fn
  * for every line, a last line without newline included; "-" is standard
  * input, read as it comes. Lines longer than maxline are skipped and

@@ -2341,30 +2341,19 @@ reader_restore(struct tail *t, struct reader *r, const struct tail_pos *p)
 }
 
 /*
- * Whether name is a rotation of base: base, then '.' or '-', then a
- * suffix of digits with '-', '_' or '.' between them (bot.log.1,
- * bot.log-20261206, bot.log-2026-12-06-1700), then ".gz" when gzipped
- * (*gz set).
+ * Whether name is a rotation of base (see source_rotname()): bot.log.1,
+ * bot.log-20261206, bot.log-2026-12-06-1700, each maybe gzipped (*gz
+ * set).
  */
 static int
 rotation_of(const char *name, const char *base, int *gz)
 {
-	size_t	    n = strlen(base), len = strlen(name);
-	const char *c, *end = name + len;
+	struct rotname rn;
 
-	*gz = len > 3 && strcmp(name + len - 3, ".gz") == 0;
-	if (*gz)
-		end -= 3;
-	if (strncmp(name, base, n) != 0 || (name[n] != '.' && name[n] != '-'))
-		return 0;
-	c = name + n + 1;
-	if (c >= end || *c < '0' || *c > '9')
-		return 0;
-	for (; c < end; c++)
-		if ((*c < '0' || *c > '9') && *c != '-' && *c != '_' &&
-		    *c != '.')
-			return 0;
-	return c[-1] >= '0' && c[-1] <= '9';
+	source_rotname(name, &rn);
+	*gz = rn.gz;
+	return rn.rotated && rn.stemlen == strlen(base) &&
+	    memcmp(name, base, rn.stemlen) == 0;
 }
 
 /* One file to read at restart, in order: a reader, or a gzip text. */

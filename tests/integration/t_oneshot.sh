@@ -36,6 +36,21 @@ compare rotated "$r/bot.log.3.gz" "$r/bot.log.2.gz" "$r/bot.log.1" \
     "$r/bot.log" -- "$r/bot.log" "$r/bot.log.2.gz" "$r/bot.log.1" \
     "$r/bot.log.3.gz"
 
+# Dated rotations with hyphens inside the date (logrotate's dateformat
+# -%Y-%m-%d-%H) are rotations of one log, read in date order.
+d=$T/dated
+mkdir "$d"
+cp "$r/bot.log.3.gz" "$d/bot.log-2026-12-05-2300.gz"
+cp "$r/bot.log.2.gz" "$d/bot.log-2026-12-06-0500.gz"
+cp "$r/bot.log.1" "$d/bot.log-2026-12-06-1700"
+cp "$r/bot.log" "$d/bot.log"
+compare dated "$d/bot.log-2026-12-05-2300.gz" "$d/bot.log-2026-12-06-0500.gz" \
+    "$d/bot.log-2026-12-06-1700" "$d/bot.log" -- "$d/bot.log" \
+    "$d/bot.log-2026-12-06-1700" "$d/bot.log-2026-12-05-2300.gz" \
+    "$d/bot.log-2026-12-06-0500.gz"
+cmp "$T/rotated.got" "$T/dated.got" ||
+    fail "dated: the same lines in the same order count otherwise"
+
 # All nine metrics of the bot's guide are there, with their types.
 for m in bytelyst_bot_operational_events_total:counter \
     bytelyst_bot_subsystem_duration_seconds:histogram \

@@ -78,6 +78,18 @@ Test(source, rotations_sort_oldest_first)
 		"app.log",
 	};
 
+	static const char *const hyph[] = {
+		"bot.log",
+		"bot.log-2026-12-06-1700.gz",
+		"bot.log-2026-12-05-2300",
+		"bot.log-2026-12-06-0500",
+	};
+	static const char *const hyphwant[] = {
+		"bot.log-2026-12-05-2300",
+		"bot.log-2026-12-06-0500",
+		"bot.log-2026-12-06-1700.gz",
+		"bot.log",
+	};
 	static const char *const stdin1[] = { "bot.log", "-", "bot.log.1" };
 	static const char *const stdin1want[] = { "bot.log.1", "bot.log", "-" };
 	static const char *const stdin2[] = { "-", "a.log", "a.log.1" };
@@ -85,6 +97,8 @@ Test(source, rotations_sort_oldest_first)
 
 	sorted(in, want, NELEM(in));
 	sorted(dated, datedwant, NELEM(dated));
+	/* Dates with hyphens inside: one log, in date order. */
+	sorted(hyph, hyphwant, NELEM(hyph));
 	/* Standard input is a log of its own, where it stands. */
 	sorted(stdin1, stdin1want, NELEM(stdin1));
 	sorted(stdin2, stdin2want, NELEM(stdin2));
@@ -613,4 +627,43 @@ Test(source, standard_input_reads_as_the_same_file)
 	buf_free(&text);
 	buf_free(&f);
 	buf_free(&gzbad);
+}
+
+Test(source, rotation_names)
+{
+	static const struct {
+		const char *name;
+		int	    rotated;
+		size_t	    stemlen;
+		int	    numbered;
+		unsigned    num;
+		int	    gz;
+	} t[] = {
+		{ "bot.log", 0, 7, 0, 0, 0 },
+		{ "bot.log.gz", 0, 10, 0, 0, 1 },
+		{ "bot.log.1", 1, 7, 1, 1, 0 },
+		{ "bot.log.12.gz", 1, 7, 1, 12, 1 },
+		{ "bot.log-20261206", 1, 7, 0, 0, 0 },
+		{ "bot.log-20261206.gz", 1, 7, 0, 0, 1 },
+		{ "bot.log-2026-12-06-1700", 1, 7, 0, 0, 0 },
+		{ "bot.log-2026_12_06", 1, 7, 0, 0, 0 },
+		{ "bot.log.2026.12.06", 1, 7, 0, 0, 0 },
+		{ "/var/log/2026-12-06/bot.log", 0, 27, 0, 0, 0 },
+		{ "/var/log/b1/bot.log.3", 1, 19, 1, 3, 0 },
+		{ "/l/123", 0, 6, 0, 0, 0 },
+		{ "bot.log.1-", 0, 10, 0, 0, 0 },
+		{ "-", 0, 1, 0, 0, 0 },
+		{ ".1", 0, 2, 0, 0, 0 },
+	};
+	struct rotname rn;
+	size_t	       i;
+
+	for (i = 0; i < NELEM(t); i++) {
+		source_rotname(t[i].name, &rn);
+		cr_expect_eq(rn.rotated, t[i].rotated, "%s", t[i].name);
+		cr_expect_eq(rn.stemlen, t[i].stemlen, "%s", t[i].name);
+		cr_expect_eq(rn.numbered, t[i].numbered, "%s", t[i].name);
+		cr_expect_eq(rn.num, t[i].num, "%s", t[i].name);
+		cr_expect_eq(rn.gz, t[i].gz, "%s", t[i].name);
+	}
 }
