@@ -434,6 +434,14 @@ main(int argc, char *argv[])
 		    "logmetrics: standard input (-) is read once\n");
 		exit(2);
 	}
+	for (i = 0; i < argc && !oneshot; i++)
+		if (strncmp(argv[i], "docker:", 7) == 0) {
+			fprintf(stderr,
+			    "logmetrics: %s: Docker's files are read in "
+			    "--one-shot mode only, for now\n",
+			    argv[i]);
+			exit(2);
+		}
 	if (n > 0 && dopts.state_file != NULL) {
 		fprintf(stderr,
 		    "logmetrics: --state-file cannot resume standard input "

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "oneshot.h"
+#include "record.h"
 #include "source.h"
 
 /*
@@ -54,12 +55,14 @@ struct history {
 
 struct run {
 	struct engine	  *e;
-	char *const	  *files;  /* all, oldest first */
-	size_t		   fileno; /* the one being read */
-	struct str	  *pv;	   /* its path labels' values */
-	const char	  *file;   /* being read */
-	unsigned long long lineno; /* lines of it read */
-	double		   wall;   /* log time of lines without one */
+	char *const	  *files;   /* all, oldest first */
+	size_t		   fileno;  /* the one being read */
+	struct str	  *pv;	    /* its path labels' values */
+	const char	  *file;    /* being read */
+	unsigned long long lineno;  /* lines of it read */
+	struct record	   rec;	    /* its runtime's wrapper, if any */
+	struct buf	   lastrec; /* the last record of a wrapped file */
+	double		   wall;    /* log time of lines without one */
 	int		   backfill;
 	int		   stop; /* a fatal error was reported */
 
@@ -397,9 +400,10 @@ step_out(struct run *r, double ts)
 static void
 replay_early(struct run *r)
 {
-	const char *p = r->early.p, *end = p + r->early.len;
-	struct str *pv = NULL;
-	size_t	    len, fileno, cur = r->fileno;
+	const char	  *p = r->early.p, *end = p + r->early.len;
+	struct str	  *pv = NULL;
+	enum record_format fmt;
+	size_t		   len, fileno, cur = r->fileno;
 
 	while (p < end) {
 		memcpy(&fileno, p, sizeof(fileno));
@@ -408,7 +412,8 @@ replay_early(struct run *r)
 		p += sizeof(len);
 		if (fileno != cur) {
 			free(pv);
-			pv = engine_path_values(r->e, r->files[fileno]);
+			pv = engine_path_values(r->e,
+			    record_prefix(r->files[fileno], &fmt));
 			matcher_source(r->e->m, pv, r->e->npl);
 			cur = fileno;
 		}
@@ -487,19 +492,60 @@ backfill_line(struct run *r, const char *line, size_t len)
 	matcher_line(m, line, len, r->latest);
 }
 
-/* source_line_fn for both modes. */
+/* One record, for both modes. */
+static void
+run_record(void *arg, const char *line, size_t len)
+{
+	struct run *r = arg;
+
+	if (r->stop)
+		return;
+	if (r->rec.fmt != RECORD_PLAIN) {
+		buf_reset(&r->lastrec);
+		buf_append(&r->lastrec, line, len);
+	}
+	if (r->backfill)
+		backfill_line(r, line, len);
+	else
+		matcher_line(r->e->m, line, len, r->wall);
+}
+
+/* source_line_fn for both modes: a line, through the record stage. */
 static void
 run_line(void *arg, const char *line, size_t len)
 {
 	struct run *r = arg;
 
 	r->lineno++;
-	if (r->stop)
-		return;
-	if (r->backfill)
-		backfill_line(r, line, len);
+	if (r->rec.fmt == RECORD_PLAIN)
+		run_record(r, line, len);
 	else
-		matcher_line(r->e->m, line, len, r->wall);
+		record_line(&r->rec, line, len, run_record, r);
+}
+
+/* Whether b is a rotation of the same log as a, in the same format. */
+static int
+same_log(const char *a, const char *b)
+{
+	struct rotname ra, rb;
+
+	source_rotname(a, &ra);
+	source_rotname(b, &rb);
+	return ra.stemlen == rb.stemlen && memcmp(a, b, ra.stemlen) == 0;
+}
+
+/* What the record stage did with a file, when it skipped or dropped. */
+static void
+record_report(const char *name, const struct record_stats *was,
+    const struct record_stats *now, size_t maxline)
+{
+	if (now->bad > was->bad)
+		log_warnx("%s: %llu lines not in the runtime's format, skipped",
+		    name, (unsigned long long)(now->bad - was->bad));
+	if (now->toolong > was->toolong)
+		log_warnx("%s: %llu records longer than %zu bytes dropped",
+		    name, (unsigned long long)(now->toolong - was->toolong),
+		    maxline);
 }
 
 /*
@@ -511,7 +557,10 @@ static int
 read_files(struct run *r, struct oneshot_opts *o, double *newest)
 {
 	struct source_stats st;
+	struct record_stats was;
+	enum record_format  fmt;
 	struct str	   *pv;
+	const char	   *path;
 	char		    err[512];
 	size_t		    i;
 	double		    t;
@@ -519,23 +568,37 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 
 	*newest = -1;
 	source_sort(o->files, o->nfiles);
+	record_init(&r->rec, RECORD_PLAIN, o->max_line);
+	buf_init(&r->lastrec);
 	for (i = 0; i < o->nfiles && !r->stop; i++) {
 		memset(&st, 0, sizeof(st));
 		buf_init(&st.last);
+		path = record_prefix(o->files[i], &fmt);
+		if (i == 0 || !same_log(o->files[i - 1], o->files[i])) {
+			record_free(&r->rec);
+			record_init(&r->rec, fmt, o->max_line);
+		}
+		was = r->rec.st;
+		buf_reset(&r->lastrec);
 		r->files = o->files;
 		r->fileno = i;
-		r->file = o->files[i];
+		r->file = path;
 		r->lineno = 0;
-		r->pv = pv = engine_path_values(r->e, o->files[i]);
+		r->pv = pv = engine_path_values(r->e, path);
 		matcher_source(r->e->m, pv, r->e->npl);
 		engine_source(r->e, pv);
-		if (source_read(o->files[i], o->max_line, run_line, r, &st, err,
+		if (source_read(path, o->max_line, run_line, r, &st, err,
 			sizeof(err)) == -1) {
 			log_warnx("%s", err);
 			rc = 1;
 		}
+		/* A record cut at the end of its log's last file counts. */
+		if (i + 1 == o->nfiles ||
+		    !same_log(o->files[i], o->files[i + 1]))
+			record_flush(&r->rec, run_record, r);
+		record_report(source_name(path), &was, &r->rec.st, o->max_line);
 		log_debug("%s: %llu lines, %llu bytes%s%s, %llu too long",
-		    source_name(o->files[i]), (unsigned long long)st.lines,
+		    source_name(path), (unsigned long long)st.lines,
 		    (unsigned long long)st.bytes,
 		    st.inflater != NULL ? " inflated with " : "",
 		    st.inflater != NULL ? st.inflater : "",
@@ -543,12 +606,18 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 		if (st.toolong > 0)
 			log_warnx("%s: %llu lines longer than %zu bytes "
 				  "skipped",
-			    source_name(o->files[i]),
-			    (unsigned long long)st.toolong, o->max_line);
+			    source_name(path), (unsigned long long)st.toolong,
+			    o->max_line);
 		matcher_source(r->e->m, NULL, 0);
 		free(pv);
 		r->pv = NULL;
-		/* The newest time of a file is its last line's. */
+		/* The newest time of a file is its last record's. */
+		if (r->rec.fmt != RECORD_PLAIN) {
+			struct buf b = st.last;
+
+			st.last = r->lastrec;
+			r->lastrec = b;
+		}
 		if (st.last.len > 0) {
 			t = matcher_line_time(r->e->m, st.last.p, st.last.len);
 			if (t > *newest)
@@ -556,6 +625,8 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 		}
 		buf_free(&st.last);
 	}
+	record_free(&r->rec);
+	buf_free(&r->lastrec);
 	return rc;
 }
 

@@ -38,6 +38,7 @@ FUZZ_MAXLEN_rules	= 4096
 FUZZ_MAXLEN_pipeline	= 8192
 FUZZ_MAXLEN_state	= 8192
 FUZZ_MAXLEN_gz		= 8192
+FUZZ_MAXLEN_record	= 4096
 
 fuzz: $(FUZZ_BINS)
 

@@ -1,0 +1,130 @@
+/*
+ * record.c: container runtimes' wrappers removed, split pieces joined.
+ */
+#include <string.h>
+
+#include "record.h"
+
+static const struct {
+	const char	  *prefix;
+	enum record_format fmt;
+} prefixes[] = {
+	{ "docker:", RECORD_DOCKER },
+};
+
+void
+record_init(struct record *r, enum record_format fmt, size_t maxline)
+{
+	memset(r, 0, sizeof(*r));
+	r->fmt = fmt;
+	r->maxline = maxline;
+	buf_init(&r->join);
+	json_init(&r->ix);
+}
+
+void
+record_free(struct record *r)
+{
+	buf_free(&r->join);
+	json_free(&r->ix);
+}
+
+/* A whole record: without the line end, unless dropped for its length. */
+static void
+deliver(struct record *r, const char *p, size_t n, record_fn *fn, void *arg)
+{
+	if (n > 0 && p[n - 1] == '\n')
+		n--;
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	if (r->dropping || n > r->maxline) {
+		r->st.toolong++;
+		r->dropping = 0;
+		return;
+	}
+	r->st.records++;
+	fn(arg, p, n);
+}
+
+/* One piece of a record: joined until the one that ends in "\n". */
+static void
+piece(struct record *r, const char *p, size_t n, record_fn *fn, void *arg)
+{
+	int end = n > 0 && p[n - 1] == '\n';
+
+	if (!r->open && end) {
+		deliver(r, p, n, fn, arg); /* nearly every line */
+		return;
+	}
+	if (r->open)
+		r->st.pieces++;
+	r->open = 1;
+	if (!r->dropping) {
+		if (r->join.len + n > r->maxline + 2) {
+			/* Memory stays bounded: the rest is counted only. */
+			r->dropping = 1;
+			buf_reset(&r->join);
+		} else
+			buf_append(&r->join, p, n);
+	}
+	if (end) {
+		deliver(r, r->join.p, r->join.len, fn, arg);
+		buf_reset(&r->join);
+		r->open = 0;
+	}
+}
+
+void
+record_line(struct record *r, const char *line, size_t len, record_fn *fn,
+    void *arg)
+{
+	struct json_field *f;
+	const char	  *v;
+	size_t		   n;
+
+	if (r->fmt == RECORD_PLAIN) {
+		r->st.records++;
+		fn(arg, line, len);
+		return;
+	}
+	if (json_scan(&r->ix, line, len) == -1 ||
+	    (f = json_get(&r->ix, "log", 3)) == NULL ||
+	    f->type != JSON_STRING) {
+		r->st.bad++;
+		return;
+	}
+	v = json_value(&r->ix, f, &n);
+	piece(r, v, n, fn, arg);
+}
+
+void
+record_flush(struct record *r, record_fn *fn, void *arg)
+{
+	if (!r->open)
+		return;
+	deliver(r, r->join.p != NULL ? r->join.p : "", r->join.len, fn, arg);
+	buf_reset(&r->join);
+	r->open = 0;
+}
+
+const char *
+record_prefix(const char *arg, enum record_format *fmt)
+{
+	size_t i, n;
+
+	for (i = 0; i < NELEM(prefixes); i++) {
+		n = strlen(prefixes[i].prefix);
+		if (strncmp(arg, prefixes[i].prefix, n) == 0) {
+			*fmt = prefixes[i].fmt;
+			return arg + n;
+		}
+	}
+	*fmt = RECORD_PLAIN;
+	return arg;
+}
+
+const char *
+record_format_name(enum record_format fmt)
+{
+	return fmt == RECORD_DOCKER ? "docker" : "plain";
+}

@@ -1,0 +1,130 @@
+/*
+ * fuzz_record.c: the record stage on Docker's json-file lines, against a
+ * model written here. The input is a list of pieces, each a control byte
+ * (bit 0: a newline ends the value; bit 1: the wrapper line is cut, as a
+ * crash leaves it; bits 2-7: the length) then its bytes, any bytes. Each
+ * piece is written as the driver writes it (quotes, backslashes and
+ * control characters escaped, <, > and & as \u003c-style escapes, other
+ * bytes as they are), cut where bit 1 says. The records must be exactly
+ * the model's: cut lines skipped, values joined until one ends in a
+ * newline, the newline and a CR before it dropped, records over the cap
+ * dropped whole, a record left open delivered by the flush.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "record.h"
+#include "util.h"
+
+#define MAXLINE 100
+
+static void
+collect(void *arg, const char *rec, size_t len)
+{
+	struct buf *b = arg;
+
+	buf_append(b, &len, sizeof(len));
+	buf_append(b, rec, len);
+}
+
+/* The model's record: stripped, then kept or dropped for its length. */
+static void
+model_record(struct buf *want, const char *p, size_t n, uint64_t *dropped)
+{
+	if (n > 0 && p[n - 1] == '\n')
+		n--;
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	if (n > MAXLINE) {
+		(*dropped)++;
+		return;
+	}
+	collect(want, p, n);
+}
+
+static void
+escape(struct buf *out, const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '"' || p[i] == '\\') {
+			buf_putc(out, '\\');
+			buf_putc(out, (char)p[i]);
+		} else if (p[i] < 0x20 || p[i] == '<' || p[i] == '>' ||
+		    p[i] == '&')
+			buf_printf(out, "\\u%04x", p[i]);
+		else
+			buf_putc(out, (char)p[i]);
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct record r;
+	struct buf    line, join, want, got;
+	uint64_t      dropped = 0, bad = 0;
+	size_t	      i = 0, n, cut;
+	int	      ctl, open = 0;
+
+	record_init(&r, RECORD_DOCKER, MAXLINE);
+	buf_init(&line);
+	buf_init(&join);
+	buf_init(&want);
+	buf_init(&got);
+	while (i < size) {
+		ctl = data[i++];
+		n = (size_t)(ctl >> 2);
+		if (n > size - i)
+			n = size - i;
+		buf_reset(&line);
+		buf_puts(&line, "{\"log\":\"");
+		escape(&line, data + i, n);
+		if (ctl & 1)
+			buf_puts(&line, "\\n");
+		buf_puts(&line, "\",\"stream\":\"stdout\"}");
+		if (ctl & 2) {
+			/* Cut before the closing brace: never an object. */
+			cut = (line.len - 1) * (size_t)(ctl >> 2) / 64;
+			record_line(&r, line.p, cut, collect, &got);
+			bad++;
+		} else {
+			record_line(&r, line.p, line.len, collect, &got);
+			buf_append(&join, data + i, n);
+			if (ctl & 1)
+				buf_putc(&join, '\n');
+			open = 1;
+			if (join.len > 0 && join.p[join.len - 1] == '\n') {
+				model_record(&want, join.p, join.len, &dropped);
+				buf_reset(&join);
+				open = 0;
+			}
+		}
+		i += n;
+	}
+	record_flush(&r, collect, &got);
+	if (open)
+		model_record(&want, join.p != NULL ? join.p : "", join.len,
+		    &dropped);
+	if (got.len != want.len ||
+	    (got.len > 0 && memcmp(got.p, want.p, got.len) != 0))
+		fuzz_fail("records differ from the model's (%zu bytes, want "
+			  "%zu)",
+		    got.len, want.len);
+	if (r.st.bad != bad)
+		fuzz_fail("%llu wrapper lines counted bad, %llu cut",
+		    (unsigned long long)r.st.bad, (unsigned long long)bad);
+	if (r.st.toolong != dropped)
+		fuzz_fail("%llu records dropped, the model %llu",
+		    (unsigned long long)r.st.toolong,
+		    (unsigned long long)dropped);
+	buf_free(&line);
+	buf_free(&join);
+	buf_free(&want);
+	buf_free(&got);
+	record_free(&r);
+	return 0;
+}

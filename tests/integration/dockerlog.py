@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Docker's json-file driver, as it writes a container's output, and a
+reader of its files that shares no code with logmetrics.
+
+usage: dockerlog.py write SOURCE DIR [MAX-SIZE MAX-FILE]
+       dockerlog.py records FILE...
+
+write: every line of SOURCE as the driver writes it to DIR/c-json.log:
+{"log":"...","stream":"stdout","time":"..."} per piece of at most 16 KiB
+(a longer line is cut; only its last piece ends in "\\n"; each piece is
+encoded alone, so a UTF-8 sequence cut in two, like any invalid byte,
+becomes U+FFFD, and <, > and & are escaped as Go escapes them), a stderr
+line now and then, and rotation by size: past MAX-SIZE bytes (default
+1 MiB) c-json.log becomes c-json.log.1, .1 becomes .2 and so on, gzipped
+from .2 on, and files beyond MAX-FILE (default 5) are deleted.
+
+records: the records of FILEs read in the order given (gzip by name),
+pieces joined, line ends dropped, one per line on standard output.
+"""
+import gzip
+import json
+import os
+import random
+import sys
+
+
+def encode(piece, stream, n):
+    text = piece.decode("utf-8", "replace")
+    s = json.dumps({"log": text, "stream": stream,
+                    "time": "2026-12-06T10:%02d:%02d.%09dZ" %
+                    (n // 60000 % 60, n // 1000 % 60, n % 1000 * 1000)},
+                   ensure_ascii=False, separators=(",", ":"))
+    s = s.replace("<", "\\u003c").replace(">", "\\u003e")
+    s = s.replace("&", "\\u0026")
+    return (s + "\n").encode("utf-8")
+
+
+def write(source, d, max_size, max_file):
+    with open(source, "rb") as f:
+        lines = f.read().split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    rnd = random.Random(11)
+    path = os.path.join(d, "c-json.log")
+    out = open(path, "ab")
+    size = 0
+
+    def rotate():
+        nonlocal out, size
+        out.close()
+        for k in range(max_file - 1, 0, -1):
+            for ext in ("", ".gz"):
+                p = "%s.%d%s" % (path, k, ext)
+                if os.path.exists(p):
+                    if k + 1 >= max_file:
+                        os.unlink(p)
+                    else:
+                        os.rename(p, "%s.%d%s" % (path, k + 1, ext))
+        os.rename(path, path + ".1")
+        old = path + ".2"
+        if os.path.exists(old):
+            with open(old, "rb") as f, gzip.open(old + ".gz", "wb") as g:
+                g.write(f.read())
+            os.unlink(old)
+        out = open(path, "ab")
+        size = 0
+
+    for n, line in enumerate(lines):
+        data = line + b"\n"
+        for k in range(0, len(data), 16384):
+            rec = encode(data[k:k + 16384], "stdout", n)
+            out.write(rec)
+            size += len(rec)
+            if size > max_size:
+                rotate()
+        if rnd.random() < 0.01:
+            rec = encode(b"(node:4242) Warning: a stderr line <&>\n",
+                         "stderr", n)
+            out.write(rec)
+            size += len(rec)
+    out.close()
+
+
+def records(files):
+    out = sys.stdout.buffer
+    join = ""
+    for name in files:
+        opener = gzip.open if name.endswith(".gz") else open
+        with opener(name, "rt", encoding="utf-8") as f:
+            for line in f:
+                join += json.loads(line)["log"]
+                if join.endswith("\n"):
+                    rec = join[:-1]
+                    if rec.endswith("\r"):
+                        rec = rec[:-1]
+                    out.write(rec.encode("utf-8") + b"\n")
+                    join = ""
+    if join:
+        out.write(join.encode("utf-8") + b"\n")
+
+
+if sys.argv[1] == "write":
+    write(sys.argv[2], sys.argv[3],
+          int(sys.argv[4]) if len(sys.argv) > 4 else 1 << 20,
+          int(sys.argv[5]) if len(sys.argv) > 5 else 5)
+else:
+    records(sys.argv[2:])

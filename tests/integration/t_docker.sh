@@ -1,0 +1,62 @@
+# Docker's json-file in one-shot mode: a log of every hazard written as
+# the driver writes it (16 KiB pieces, stderr lines among them, rotation
+# by size with gzip from .2 on, the oldest deleted), read as
+# "docker:FILES" in any order: every metric equals the oracle's over the
+# records of the files left (decoded by tests/integration/dockerlog.py),
+# and the backfill history is byte for byte that of those records as a
+# plain file. Lines that are no wrapper are skipped and said.
+. "$TOP/tests/integration/lib.sh"
+rules=$TOP/rules/bytelyst.rules
+dl=$TOP/tests/integration/dockerlog.py
+source_log 20000 61
+# Lines longer than a piece, so that records are joined.
+python3 -c '
+import json, sys
+for i in range(30):
+    print(json.dumps({"level": 40, "time": 1764020763000 + i,
+        "severity": "WARNING", "type": "RATE_LIMITED",
+        "msg": "long " + "x" * (16384 * (1 + i % 3) + i)}))
+' >>"$T/source.log"
+mkdir "$T/d"
+python3 "$dl" write "$T/source.log" "$T/d" 2000000 4
+ls "$T/d" >"$T/files"
+grep -q 'c-json.log.3.gz' "$T/files" || fail "no gzipped rotation: $(cat "$T/files")"
+python3 "$dl" records "$T/d/c-json.log.3.gz" "$T/d/c-json.log.2.gz" \
+    "$T/d/c-json.log.1" "$T/d/c-json.log" >"$T/records.log"
+[ "$(wc -l <"$T/records.log")" -gt 5000 ] || fail "too few records"
+
+"$LOGMETRICS" --one-shot -r "$rules" "docker:$T/d/c-json.log" \
+    "docker:$T/d/c-json.log.1" "docker:$T/d/c-json.log.3.gz" \
+    "docker:$T/d/c-json.log.2.gz" >"$T/got.prom" 2>"$T/err" ||
+    fail "exit status $?: $(cat "$T/err")"
+promcheck "$T/got.prom"
+python3 "$TOP/tests/oracle.py" "$T/records.log" >"$T/expected"
+canon "$T/got.prom" >"$T/got"
+diff -u "$T/expected" "$T/got" | head -n 30
+cmp -s "$T/expected" "$T/got" || fail "metrics differ from the records'"
+[ "$(grep -c . "$T/got")" -gt 50 ] || fail "only a few samples"
+[ ! -s "$T/err" ] || fail "messages on good files: $(cat "$T/err")"
+
+# Backfill: the same history as the records in a plain file.
+bf="--one-shot --format openmetrics --step 60s -r $rules"
+# shellcheck disable=SC2086
+"$LOGMETRICS" $bf "docker:$T/d/c-json.log" "docker:$T/d/c-json.log.1" \
+    "docker:$T/d/c-json.log.2.gz" "docker:$T/d/c-json.log.3.gz" \
+    >"$T/docker.om" || fail "backfill: exit status $?"
+# shellcheck disable=SC2086
+"$LOGMETRICS" $bf "$T/records.log" >"$T/records.om"
+cmp "$T/records.om" "$T/docker.om" || fail "backfill: histories differ"
+
+# A line that is no wrapper (a crash cut it) is skipped and said.
+head -c 100 "$T/d/c-json.log" >"$T/bad-json.log"
+echo >>"$T/bad-json.log"
+cat "$T/d/c-json.log" >>"$T/bad-json.log"
+"$LOGMETRICS" --one-shot -r "$rules" "docker:$T/bad-json.log" \
+    >/dev/null 2>"$T/err" || fail "bad line: exit status $?"
+grep -q "bad-json.log: 1 lines not in the runtime's format, skipped" \
+    "$T/err" || fail "bad line: $(cat "$T/err")"
+
+# Follow mode does not read them yet, and says so.
+rc=0
+"$LOGMETRICS" -r "$rules" "docker:$T/d/c-json.log" 2>"$T/err" || rc=$?
+expect_eq "follow: status" 2 "$rc"

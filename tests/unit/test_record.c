@@ -1,0 +1,143 @@
+/*
+ * test_record.c: the record stage on Docker's json-file lines, hostile
+ * ones included: escapes, pieces joined, cut lines, a piece without its
+ * end, bad UTF-8, records over the cap.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "record.h"
+#include "util.h"
+
+static void
+collect(void *arg, const char *rec, size_t len)
+{
+	struct buf *b = arg;
+
+	buf_append(b, rec, len);
+	buf_putc(b, '|');
+}
+
+/* Feeds lines separated by '\n' in in; returns the records, '|'-ended. */
+static char *
+run(const char *in, size_t maxline, int flush, struct record_stats *st)
+{
+	struct record r;
+	struct buf    b;
+	const char   *p = in, *nl;
+
+	record_init(&r, RECORD_DOCKER, maxline);
+	buf_init(&b);
+	while ((nl = strchr(p, '\n')) != NULL) {
+		record_line(&r, p, (size_t)(nl - p), collect, &b);
+		p = nl + 1;
+	}
+	if (flush)
+		record_flush(&r, collect, &b);
+	*st = r.st;
+	record_free(&r);
+	buf_putc(&b, '\0');
+	return buf_release(&b);
+}
+
+Test(record, docker)
+{
+	static const struct {
+		const char *what;
+		const char *in;
+		size_t	    maxline;
+		int	    flush;
+		const char *want;
+		unsigned    records, pieces, bad, toolong;
+	} t[] = {
+		{ "one line", "{\"log\":\"a b\\n\",\"stream\":\"stdout\"}\n",
+		    100, 0, "a b|", 1, 0, 0, 0 },
+		{ "CR LF dropped", "{\"log\":\"a\\r\\n\"}\n", 100, 0, "a|", 1,
+		    0, 0, 0 },
+		{ "escapes",
+		    "{\"log\":\"\\\"q\\\" \\u003c\\u0026\\u003e \\t\\\\\\n\"}\n",
+		    100, 0, "\"q\" <&> \t\\|", 1, 0, 0, 0 },
+		{ "pieces joined",
+		    "{\"log\":\"ab\"}\n{\"log\":\"cd\"}\n{\"log\":\"ef\\n\"}\n",
+		    100, 0, "abcdef|", 1, 2, 0, 0 },
+		{ "keys in any order, the last log wins",
+		    "{\"time\":\"t\",\"log\":\"x\\n\",\"stream\":\"stderr\"}\n"
+		    "{\"log\":\"no\\n\",\"log\":\"yes\\n\"}\n",
+		    100, 0, "x|yes|", 2, 0, 0, 0 },
+		{ "cut wrapper skipped, next read",
+		    "{\"log\":\"a\\n\",\"str\n{\"log\":\"b\\n\"}\n", 100, 0,
+		    "b|", 1, 0, 1, 0 },
+		{ "not a wrapper", "plain text\n[1,2]\n{\"log\":1}\n{}\n", 100,
+		    0, "", 0, 0, 4, 0 },
+		{ "a piece without its end, flushed",
+		    "{\"log\":\"a\\n\"}\n{\"log\":\"tail\"}\n", 100, 1,
+		    "a|tail|", 2, 0, 0, 0 },
+		{ "a piece without its end, not flushed",
+		    "{\"log\":\"tail\"}\n", 100, 0, "", 0, 0, 0, 0 },
+		{ "bad UTF-8 kept as it is", "{\"log\":\"\xff\xc3(\\n\"}\n",
+		    100, 0, "\xff\xc3(|", 1, 0, 0, 0 },
+		{ "lone surrogate to U+FFFD", "{\"log\":\"\\ud800\\n\"}\n", 100,
+		    0, "\xef\xbf\xbd|", 1, 0, 0, 0 },
+		{ "over the cap: dropped whole, memory bounded",
+		    "{\"log\":\"0123\"}\n{\"log\":\"4567\"}\n"
+		    "{\"log\":\"89\\n\"}\n{\"log\":\"ok\\n\"}\n",
+		    6, 0, "ok|", 1, 2, 0, 1 },
+		{ "one line over the cap", "{\"log\":\"0123456789\\n\"}\n", 6,
+		    0, "", 0, 0, 0, 1 },
+		{ "at the cap", "{\"log\":\"012345\\n\"}\n", 6, 0, "012345|", 1,
+		    0, 0, 0 },
+		{ "empty record", "{\"log\":\"\\n\"}\n", 6, 0, "|", 1, 0, 0,
+		    0 },
+	};
+	struct record_stats st;
+	char		   *got;
+	size_t		    i;
+
+	for (i = 0; i < NELEM(t); i++) {
+		got = run(t[i].in, t[i].maxline, t[i].flush, &st);
+		cr_expect_str_eq(got, t[i].want, "%s", t[i].what);
+		cr_expect_eq(st.records, t[i].records, "%s: records",
+		    t[i].what);
+		cr_expect_eq(st.pieces, t[i].pieces, "%s: pieces", t[i].what);
+		cr_expect_eq(st.bad, t[i].bad, "%s: bad", t[i].what);
+		cr_expect_eq(st.toolong, t[i].toolong, "%s: too long",
+		    t[i].what);
+		free(got);
+	}
+}
+
+Test(record, plain_and_prefixes)
+{
+	static const struct {
+		const char	  *arg;
+		enum record_format fmt;
+		const char	  *path;
+	} t[] = {
+		{ "docker:/var/lib/docker/c/c-json.log", RECORD_DOCKER,
+		    "/var/lib/docker/c/c-json.log" },
+		{ "/var/log/bot.log", RECORD_PLAIN, "/var/log/bot.log" },
+		{ "./docker:x", RECORD_PLAIN, "./docker:x" },
+		{ "docker:-", RECORD_DOCKER, "-" },
+	};
+	struct record	   r;
+	struct buf	   b;
+	enum record_format fmt;
+	size_t		   i;
+
+	for (i = 0; i < NELEM(t); i++) {
+		cr_expect_str_eq(record_prefix(t[i].arg, &fmt), t[i].path);
+		cr_expect_eq(fmt, t[i].fmt, "%s", t[i].arg);
+	}
+	record_init(&r, RECORD_PLAIN, 4);
+	buf_init(&b);
+	record_line(&r, "{\"log\":\"x\\n\"}", 13, collect, &b);
+	record_flush(&r, collect, &b);
+	buf_putc(&b, '\0');
+	cr_expect_str_eq(b.p, "{\"log\":\"x\\n\"}|");
+	cr_expect_str_eq(record_format_name(RECORD_DOCKER), "docker");
+	buf_free(&b);
+	record_free(&r);
+}
