@@ -123,21 +123,30 @@ check-build: logmetrics $(B)/logmetrics-san $(B)/genlog \
 	$(UNITS:%=$(B)/test/test_%) $(UNITS:%=$(B)/santest/test_%) \
 	$(ZUNITS:%=$(B)/test/test_%) $(ZUNITS:%=$(B)/santest/test_%)
 
+ITESTS		= $(basename $(notdir $(wildcard tests/integration/t_*.sh)))
+ITESTS_ALONE	= t_state_kill_roll
+ITESTS_SHARED	= $(filter-out $(ITESTS_ALONE),$(ITESTS))
+
 check-run: style
 	@tests/run-units.sh $(B)/test $(UNITS) $(ZUNITS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	 tests/run-units.sh $(B)/santest $(UNITS) $(ZUNITS)
 	@# The two passes mostly wait: side by side, each test's output
-	@# kept apart and shown once both are done.
-	@tests/integration/run.sh ./logmetrics >$(B)/integration.out 2>&1 & \
+	@# kept apart and shown once both are done; the kill -9 test under
+	@# rotations faster than restarts runs alone after them.
+	@tests/integration/run.sh ./logmetrics $(ITESTS_SHARED) \
+	     >$(B)/integration.out 2>&1 & \
 	 p=$$!; \
 	 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
-	 tests/integration/run.sh $(B)/logmetrics-san \
+	 tests/integration/run.sh $(B)/logmetrics-san $(ITESTS_SHARED) \
 	     >$(B)/integration-san.out 2>&1; s=$$?; \
 	 wait $$p; r=$$?; \
 	 cat $(B)/integration.out $(B)/integration-san.out; \
 	 [ $$r -eq 0 ] && [ $$s -eq 0 ]
+	@tests/integration/run.sh ./logmetrics $(ITESTS_ALONE)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
+	 tests/integration/run.sh $(B)/logmetrics-san $(ITESTS_ALONE)
 	@tests/lint.sh
 	@$(MAKE) --no-print-directory check-packaging
 	@$(MAKE) --no-print-directory bench-smoke

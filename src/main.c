@@ -435,10 +435,11 @@ main(int argc, char *argv[])
 		exit(2);
 	}
 	for (i = 0; i < argc && !oneshot; i++)
-		if (strncmp(argv[i], "docker:", 7) == 0) {
+		if (strncmp(argv[i], "docker:", 7) == 0 ||
+		    strncmp(argv[i], "cri:", 4) == 0) {
 			fprintf(stderr,
-			    "logmetrics: %s: Docker's files are read in "
-			    "--one-shot mode only, for now\n",
+			    "logmetrics: %s: container runtimes' files are "
+			    "read in --one-shot mode only, for now\n",
 			    argv[i]);
 			exit(2);
 		}

@@ -10,6 +10,7 @@ static const struct {
 	enum record_format fmt;
 } prefixes[] = {
 	{ "docker:", RECORD_DOCKER },
+	{ "cri:", RECORD_CRI },
 };
 
 void
@@ -74,6 +75,58 @@ piece(struct record *r, const char *p, size_t n, record_fn *fn, void *arg)
 	}
 }
 
+/* A CRI piece: the text of a partial one is joined as it stands. */
+static void
+cri_piece(struct record *r, const char *p, size_t n, int full, record_fn *fn,
+    void *arg)
+{
+	if (!r->open && full) {
+		deliver(r, p, n, fn, arg);
+		return;
+	}
+	if (r->open)
+		r->st.pieces++;
+	r->open = 1;
+	if (!r->dropping) {
+		if (r->join.len + n > r->maxline) {
+			r->dropping = 1;
+			buf_reset(&r->join);
+		} else
+			buf_append(&r->join, p, n);
+	}
+	if (full) {
+		deliver(r, r->join.p != NULL ? r->join.p : "", r->join.len, fn,
+		    arg);
+		buf_reset(&r->join);
+		r->open = 0;
+	}
+}
+
+/*
+ * A CRI line: "TIME STREAM P|F TEXT", one space between each; TEXT may be
+ * empty (and its space absent). Returns the text and whether it ends the
+ * record, or -1 when the line is not one.
+ */
+static int
+cri_split(const char *line, size_t len, const char **text, size_t *n)
+{
+	const char *p = line, *end = line + len, *sp;
+	int	    i;
+
+	for (i = 0; i < 2; i++) {
+		if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL || sp == p)
+			return -1;
+		p = sp + 1;
+	}
+	if (p == end || (*p != 'P' && *p != 'F'))
+		return -1;
+	if (p + 1 < end && p[1] != ' ')
+		return -1;
+	*text = p + 1 < end ? p + 2 : end;
+	*n = (size_t)(end - *text);
+	return *p == 'F';
+}
+
 void
 record_line(struct record *r, const char *line, size_t len, record_fn *fn,
     void *arg)
@@ -85,6 +138,18 @@ record_line(struct record *r, const char *line, size_t len, record_fn *fn,
 	if (r->fmt == RECORD_PLAIN) {
 		r->st.records++;
 		fn(arg, line, len);
+		return;
+	}
+	if (r->fmt == RECORD_CRI) {
+		const char *text;
+		size_t	    tn;
+		int	    full;
+
+		if ((full = cri_split(line, len, &text, &tn)) == -1) {
+			r->st.bad++;
+			return;
+		}
+		cri_piece(r, text, tn, full, fn, arg);
 		return;
 	}
 	if (json_scan(&r->ix, line, len) == -1 ||
@@ -126,5 +191,7 @@ record_prefix(const char *arg, enum record_format *fmt)
 const char *
 record_format_name(enum record_format fmt)
 {
-	return fmt == RECORD_DOCKER ? "docker" : "plain";
+	return fmt == RECORD_DOCKER ? "docker" :
+	    fmt == RECORD_CRI	    ? "cri" :
+				      "plain";
 }

@@ -5,7 +5,9 @@
  * lines whatever wrote them. Docker's json-file driver writes
  * {"log":"...","stream":"stdout","time":"..."} per piece: the log value,
  * unescaped, with a line longer than 16 KiB cut into pieces of which
- * only the last ends in "\n".
+ * only the last ends in "\n". The kubelet's CRI files hold
+ * "TIME STREAM TAG TEXT" per piece, TAG "P" for a partial piece and "F"
+ * for the last, the text as written, without its newline.
  */
 #ifndef LOGMETRICS_RECORD_H
 #define LOGMETRICS_RECORD_H
@@ -19,6 +21,7 @@
 enum record_format {
 	RECORD_PLAIN,  /* lines are records */
 	RECORD_DOCKER, /* Docker's json-file */
+	RECORD_CRI,    /* the kubelet's files (containerd, CRI-O) */
 };
 
 struct record_stats {
@@ -59,7 +62,7 @@ void record_flush(struct record *, record_fn *fn, void *arg);
  */
 const char *record_prefix(const char *arg, enum record_format *);
 
-/* The format's name, for messages: "plain", "docker". */
+/* The format's name, for messages: "plain", "docker", "cri". */
 const char *record_format_name(enum record_format);
 
 #endif

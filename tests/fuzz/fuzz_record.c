@@ -8,7 +8,10 @@
  * bytes as they are), cut where bit 1 says. The records must be exactly
  * the model's: cut lines skipped, values joined until one ends in a
  * newline, the newline and a CR before it dropped, records over the cap
- * dropped whole, a record left open delivered by the flush.
+ * dropped whole, a record left open delivered by the flush. When the
+ * first byte is odd, the same pieces are written as the kubelet's CRI
+ * lines instead ("TIME stdout P|F TEXT", bit 0 choosing F, newlines in
+ * the text made spaces, a cut line cut inside its time).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +21,8 @@
 #include "record.h"
 #include "util.h"
 
-#define MAXLINE 100
+#define MAXLINE	 100
+#define CRI_TIME "2026-12-06T10:00:00.123456789Z"
 
 static void
 collect(void *arg, const char *rec, size_t len)
@@ -67,10 +71,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct record r;
 	struct buf    line, join, want, got;
 	uint64_t      dropped = 0, bad = 0;
-	size_t	      i = 0, n, cut;
-	int	      ctl, open = 0;
+	size_t	      i = 0, n, cut, k;
+	int	      ctl, open = 0, cri;
 
-	record_init(&r, RECORD_DOCKER, MAXLINE);
+	cri = size > 0 && (data[0] & 1);
+	if (size > 0)
+		i = 1;
+	record_init(&r, cri ? RECORD_CRI : RECORD_DOCKER, MAXLINE);
 	buf_init(&line);
 	buf_init(&join);
 	buf_init(&want);
@@ -81,19 +88,36 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n > size - i)
 			n = size - i;
 		buf_reset(&line);
-		buf_puts(&line, "{\"log\":\"");
-		escape(&line, data + i, n);
-		if (ctl & 1)
-			buf_puts(&line, "\\n");
-		buf_puts(&line, "\",\"stream\":\"stdout\"}");
+		if (cri) {
+			buf_printf(&line, "%s stdout %c ", CRI_TIME,
+			    (ctl & 1) ? 'F' : 'P');
+			for (k = 0; k < n; k++)
+				buf_putc(&line,
+				    data[i + k] == '\n' ? ' ' :
+							  (char)data[i + k]);
+		} else {
+			buf_puts(&line, "{\"log\":\"");
+			escape(&line, data + i, n);
+			if (ctl & 1)
+				buf_puts(&line, "\\n");
+			buf_puts(&line, "\",\"stream\":\"stdout\"}");
+		}
 		if (ctl & 2) {
-			/* Cut before the closing brace: never an object. */
-			cut = (line.len - 1) * (size_t)(ctl >> 2) / 64;
+			/*
+			 * Cut before the closing brace, or inside the time:
+			 * never a wrapper.
+			 */
+			cut = cri ? strlen(CRI_TIME) * (size_t)(ctl >> 2) / 64 :
+				    (line.len - 1) * (size_t)(ctl >> 2) / 64;
 			record_line(&r, line.p, cut, collect, &got);
 			bad++;
 		} else {
 			record_line(&r, line.p, line.len, collect, &got);
-			buf_append(&join, data + i, n);
+			for (k = 0; k < n; k++)
+				buf_putc(&join,
+				    cri && data[i + k] == '\n' ?
+					' ' :
+					(char)data[i + k]);
 			if (ctl & 1)
 				buf_putc(&join, '\n');
 			open = 1;

@@ -23,13 +23,14 @@ collect(void *arg, const char *rec, size_t len)
 
 /* Feeds lines separated by '\n' in in; returns the records, '|'-ended. */
 static char *
-run(const char *in, size_t maxline, int flush, struct record_stats *st)
+run_fmt(enum record_format fmt, const char *in, size_t maxline, int flush,
+    struct record_stats *st)
 {
 	struct record r;
 	struct buf    b;
 	const char   *p = in, *nl;
 
-	record_init(&r, RECORD_DOCKER, maxline);
+	record_init(&r, fmt, maxline);
 	buf_init(&b);
 	while ((nl = strchr(p, '\n')) != NULL) {
 		record_line(&r, p, (size_t)(nl - p), collect, &b);
@@ -41,6 +42,12 @@ run(const char *in, size_t maxline, int flush, struct record_stats *st)
 	record_free(&r);
 	buf_putc(&b, '\0');
 	return buf_release(&b);
+}
+
+static char *
+run(const char *in, size_t maxline, int flush, struct record_stats *st)
+{
+	return run_fmt(RECORD_DOCKER, in, maxline, flush, st);
 }
 
 Test(record, docker)
@@ -109,6 +116,66 @@ Test(record, docker)
 	}
 }
 
+#define T0 "2026-12-06T10:00:00.123456789Z"
+
+Test(record, cri)
+{
+	static const struct {
+		const char *what;
+		const char *in;
+		size_t	    maxline;
+		int	    flush;
+		const char *want;
+		unsigned    records, pieces, bad, toolong;
+	} t[] = {
+		{ "one line", T0 " stdout F a b\n", 100, 0, "a b|", 1, 0, 0,
+		    0 },
+		{ "text as written", T0 " stderr F {\"log\":\"\\n\"}  \n", 100,
+		    0, "{\"log\":\"\\n\"}  |", 1, 0, 0, 0 },
+		{ "CR dropped", T0 " stdout F a\r\n", 100, 0, "a|", 1, 0, 0,
+		    0 },
+		{ "pieces joined",
+		    T0 " stdout P ab\n" T0 " stdout P cd\n" T0 " stdout F ef\n",
+		    100, 0, "abcdef|", 1, 2, 0, 0 },
+		{ "empty text, space or not",
+		    T0 " stdout F \n" T0 " stdout F\n", 100, 0, "||", 2, 0, 0,
+		    0 },
+		{ "partial then empty end", T0 " stdout P x\n" T0 " stdout F\n",
+		    100, 0, "x|", 1, 1, 0, 0 },
+		{ "bad lines skipped",
+		    "garbage\n" T0 " stdout\n" T0 " stdout X a\n" T0
+		    " stdout Pa\n"
+		    " stdout F a\n" T0 "  F a\n" T0 " stdout F ok\n",
+		    100, 0, "ok|", 1, 0, 6, 0 },
+		{ "a piece without its end, flushed",
+		    T0 " stdout F a\n" T0 " stdout P tail\n", 100, 1, "a|tail|",
+		    2, 0, 0, 0 },
+		{ "over the cap: dropped whole",
+		    T0 " stdout P 0123\n" T0 " stdout P 4567\n" T0
+		       " stdout F 89\n" T0 " stdout F ok\n",
+		    6, 0, "ok|", 1, 2, 0, 1 },
+		{ "at the cap, joined",
+		    T0 " stdout P 012\n" T0 " stdout F 345\n", 6, 0, "012345|",
+		    1, 1, 0, 0 },
+	};
+	struct record_stats st;
+	char		   *got;
+	size_t		    i;
+
+	for (i = 0; i < NELEM(t); i++) {
+		got = run_fmt(RECORD_CRI, t[i].in, t[i].maxline, t[i].flush,
+		    &st);
+		cr_expect_str_eq(got, t[i].want, "%s", t[i].what);
+		cr_expect_eq(st.records, t[i].records, "%s: records",
+		    t[i].what);
+		cr_expect_eq(st.pieces, t[i].pieces, "%s: pieces", t[i].what);
+		cr_expect_eq(st.bad, t[i].bad, "%s: bad", t[i].what);
+		cr_expect_eq(st.toolong, t[i].toolong, "%s: too long",
+		    t[i].what);
+		free(got);
+	}
+}
+
 Test(record, plain_and_prefixes)
 {
 	static const struct {
@@ -121,6 +188,8 @@ Test(record, plain_and_prefixes)
 		{ "/var/log/bot.log", RECORD_PLAIN, "/var/log/bot.log" },
 		{ "./docker:x", RECORD_PLAIN, "./docker:x" },
 		{ "docker:-", RECORD_DOCKER, "-" },
+		{ "cri:/var/log/pods/a/b/0.log", RECORD_CRI,
+		    "/var/log/pods/a/b/0.log" },
 	};
 	struct record	   r;
 	struct buf	   b;
@@ -138,6 +207,7 @@ Test(record, plain_and_prefixes)
 	buf_putc(&b, '\0');
 	cr_expect_str_eq(b.p, "{\"log\":\"x\\n\"}|");
 	cr_expect_str_eq(record_format_name(RECORD_DOCKER), "docker");
+	cr_expect_str_eq(record_format_name(RECORD_CRI), "cri");
 	buf_free(&b);
 	record_free(&r);
 }
