@@ -88,7 +88,7 @@ cri_piece(struct record *r, const char *p, size_t n, int full, record_fn *fn,
 		r->st.pieces++;
 	r->open = 1;
 	if (!r->dropping) {
-		if (r->join.len + n > r->maxline) {
+		if (r->join.len + n > r->maxline + 1) { /* a CR may go */
 			r->dropping = 1;
 			buf_reset(&r->join);
 		} else

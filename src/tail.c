@@ -1144,6 +1144,46 @@ wd_release(struct tail *t, struct wdir *d)
 }
 
 /*
+ * Drops the directories of *v no longer used, releasing their watches,
+ * and keeps a watch on each other one (with inotify): put again on a
+ * directory replaced since, released while it is missing. A watch newly
+ * put asks for another check: the names it covers may have changed
+ * before it was there.
+ */
+static void
+wdirs_keep(struct tail *t, struct wdir **v, size_t *n)
+{
+	struct wdir *d;
+	struct stat  st;
+	size_t	     k;
+
+	for (k = 0; k < *n;) {
+		d = &(*v)[k];
+		if (!d->used) {
+			wd_release(t, d);
+			free(d->path);
+			*d = (*v)[--(*n)];
+			continue;
+		}
+		k++;
+		if (t->ifd < 0)
+			continue;
+		if (stat(d->path, &st) == -1 || !S_ISDIR(st.st_mode)) {
+			wd_release(t, d);
+			continue;
+		}
+		if (d->wd >= 0 && d->dev == st.st_dev && d->ino == st.st_ino)
+			continue;
+		wd_release(t, d);
+		d->wd = inotify_add_watch(t->ifd, d->path, DIR_EVENTS);
+		d->dev = st.st_dev;
+		d->ino = st.st_ino;
+		if (d->wd >= 0)
+			t->need_sync = 1;
+	}
+}
+
+/*
  * Keeps a watch on the directory of every via, and on no other (pattern
  * directories aside). A watch newly put asks for another check: the
  * names it covers may have changed before it was there.
@@ -1152,7 +1192,6 @@ static void
 vdirs_sync(struct tail *t)
 {
 	struct wdir *d;
-	struct stat  st;
 	size_t	     i, k;
 
 	for (k = 0; k < t->nvdirs; k++)
@@ -1171,28 +1210,7 @@ vdirs_sync(struct tail *t)
 		}
 		t->vdirs[k].used = 1;
 	}
-	for (k = 0; k < t->nvdirs;) {
-		d = &t->vdirs[k];
-		if (!d->used) {
-			wd_release(t, d);
-			free(d->path);
-			*d = t->vdirs[--t->nvdirs];
-			continue;
-		}
-		k++;
-		if (stat(d->path, &st) == -1 || !S_ISDIR(st.st_mode)) {
-			wd_release(t, d);
-			continue;
-		}
-		if (d->wd >= 0 && d->dev == st.st_dev && d->ino == st.st_ino)
-			continue;
-		wd_release(t, d);
-		d->wd = inotify_add_watch(t->ifd, d->path, DIR_EVENTS);
-		d->dev = st.st_dev;
-		d->ino = st.st_ino;
-		if (d->wd >= 0)
-			t->need_sync = 1;
-	}
+	wdirs_keep(t, &t->vdirs, &t->nvdirs);
 }
 
 /*
@@ -1241,40 +1259,12 @@ deep_file(void *arg, const char *path)
 
 /*
  * Keeps a watch on every directory the walks found, and on no other: a
- * directory gone, or no longer on a pattern's way, releases its watch. A
- * watch newly put asks for another check, as in vdirs_sync().
+ * directory gone, or no longer on a pattern's way, releases its watch.
  */
 static void
 gdirs_sync(struct tail *t)
 {
-	struct wdir *d;
-	struct stat  st;
-	size_t	     k;
-
-	for (k = 0; k < t->ngdirs;) {
-		d = &t->gdirs[k];
-		if (!d->used) {
-			wd_release(t, d);
-			free(d->path);
-			*d = t->gdirs[--t->ngdirs];
-			continue;
-		}
-		k++;
-		if (t->ifd < 0)
-			continue;
-		if (stat(d->path, &st) == -1 || !S_ISDIR(st.st_mode)) {
-			wd_release(t, d);
-			continue;
-		}
-		if (d->wd >= 0 && d->dev == st.st_dev && d->ino == st.st_ino)
-			continue;
-		wd_release(t, d);
-		d->wd = inotify_add_watch(t->ifd, d->path, DIR_EVENTS);
-		d->dev = st.st_dev;
-		d->ino = st.st_ino;
-		if (d->wd >= 0)
-			t->need_sync = 1;
-	}
+	wdirs_keep(t, &t->gdirs, &t->ngdirs);
 	if (t->grefused > 0 && !t->gtold) {
 		t->gtold = 1;
 		log_warnx("more directories to watch than --max-watched-dirs "

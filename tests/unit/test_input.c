@@ -403,29 +403,6 @@ trickle(void *arg)
 }
 
 static void
-gz_member(struct buf *out, const char *data, size_t n)
-{
-	z_stream      zs;
-	unsigned char chunk[4096];
-	int	      rc;
-
-	memset(&zs, 0, sizeof(zs));
-	cr_assert_eq(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8,
-			 Z_DEFAULT_STRATEGY),
-	    Z_OK);
-	zs.next_in = (unsigned char *)(uintptr_t)data;
-	zs.avail_in = (unsigned)n;
-	do {
-		zs.next_out = chunk;
-		zs.avail_out = sizeof(chunk);
-		rc = deflate(&zs, Z_FINISH);
-		cr_assert(rc == Z_OK || rc == Z_STREAM_END);
-		buf_append(out, chunk, sizeof(chunk) - zs.avail_out);
-	} while (rc != Z_STREAM_END);
-	deflateEnd(&zs);
-}
-
-static void
 one_line(void *arg, const char *line, size_t len)
 {
 	struct buf *b = arg;
@@ -481,8 +458,8 @@ Test(input, stdin_gzip_as_one_shot_reads_it)
 		case 1:
 		case 2:
 		case 3:
-			gz_member(&in, text.p, text.len / 2);
-			gz_member(&in, text.p + text.len / 2,
+			tu_gz_member(&in, text.p, text.len / 2);
+			tu_gz_member(&in, text.p + text.len / 2,
 			    text.len - text.len / 2);
 			if (i == 2)
 				buf_puts(&in, "not a member\n");
@@ -490,14 +467,14 @@ Test(input, stdin_gzip_as_one_shot_reads_it)
 				buf_putc(&in, 0x1f);
 			break;
 		case 4:
-			gz_member(&in, text.p, text.len);
+			tu_gz_member(&in, text.p, text.len);
 			in.len /= 2;
 			break;
 		case 5:
 			buf_append(&in, "\x1f\x8b", 2);
 			break;
 		case 6:
-			gz_member(&in, "", 0);
+			tu_gz_member(&in, "", 0);
 			break;
 		case 7:
 			buf_putc(&in, 'x');

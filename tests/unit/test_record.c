@@ -44,22 +44,39 @@ run_fmt(enum record_format fmt, const char *in, size_t maxline, int flush,
 	return buf_release(&b);
 }
 
-static char *
-run(const char *in, size_t maxline, int flush, struct record_stats *st)
+/* Lines in, the records they make ('|'-ended) and the counts. */
+struct rcase {
+	const char *what;
+	const char *in;
+	size_t	    maxline;
+	int	    flush;
+	const char *want;
+	unsigned    records, pieces, bad, toolong;
+};
+
+static void
+check(enum record_format fmt, const struct rcase *t, size_t n)
 {
-	return run_fmt(RECORD_DOCKER, in, maxline, flush, st);
+	struct record_stats st;
+	char		   *got;
+	size_t		    i;
+
+	for (i = 0; i < n; i++) {
+		got = run_fmt(fmt, t[i].in, t[i].maxline, t[i].flush, &st);
+		cr_expect_str_eq(got, t[i].want, "%s", t[i].what);
+		cr_expect_eq(st.records, t[i].records, "%s: records",
+		    t[i].what);
+		cr_expect_eq(st.pieces, t[i].pieces, "%s: pieces", t[i].what);
+		cr_expect_eq(st.bad, t[i].bad, "%s: bad", t[i].what);
+		cr_expect_eq(st.toolong, t[i].toolong, "%s: too long",
+		    t[i].what);
+		free(got);
+	}
 }
 
 Test(record, docker)
 {
-	static const struct {
-		const char *what;
-		const char *in;
-		size_t	    maxline;
-		int	    flush;
-		const char *want;
-		unsigned    records, pieces, bad, toolong;
-	} t[] = {
+	static const struct rcase t[] = {
 		{ "one line", "{\"log\":\"a b\\n\",\"stream\":\"stdout\"}\n",
 		    100, 0, "a b|", 1, 0, 0, 0 },
 		{ "CR LF dropped", "{\"log\":\"a\\r\\n\"}\n", 100, 0, "a|", 1,
@@ -99,35 +116,14 @@ Test(record, docker)
 		{ "empty record", "{\"log\":\"\\n\"}\n", 6, 0, "|", 1, 0, 0,
 		    0 },
 	};
-	struct record_stats st;
-	char		   *got;
-	size_t		    i;
-
-	for (i = 0; i < NELEM(t); i++) {
-		got = run(t[i].in, t[i].maxline, t[i].flush, &st);
-		cr_expect_str_eq(got, t[i].want, "%s", t[i].what);
-		cr_expect_eq(st.records, t[i].records, "%s: records",
-		    t[i].what);
-		cr_expect_eq(st.pieces, t[i].pieces, "%s: pieces", t[i].what);
-		cr_expect_eq(st.bad, t[i].bad, "%s: bad", t[i].what);
-		cr_expect_eq(st.toolong, t[i].toolong, "%s: too long",
-		    t[i].what);
-		free(got);
-	}
+	check(RECORD_DOCKER, t, NELEM(t));
 }
 
 #define T0 "2026-12-06T10:00:00.123456789Z"
 
 Test(record, cri)
 {
-	static const struct {
-		const char *what;
-		const char *in;
-		size_t	    maxline;
-		int	    flush;
-		const char *want;
-		unsigned    records, pieces, bad, toolong;
-	} t[] = {
+	static const struct rcase t[] = {
 		{ "one line", T0 " stdout F a b\n", 100, 0, "a b|", 1, 0, 0,
 		    0 },
 		{ "text as written", T0 " stderr F {\"log\":\"\\n\"}  \n", 100,
@@ -157,23 +153,11 @@ Test(record, cri)
 		{ "at the cap, joined",
 		    T0 " stdout P 012\n" T0 " stdout F 345\n", 6, 0, "012345|",
 		    1, 1, 0, 0 },
+		{ "at the cap with a CR, joined",
+		    T0 " stdout P 012\n" T0 " stdout F 345\r\n", 6, 0,
+		    "012345|", 1, 1, 0, 0 },
 	};
-	struct record_stats st;
-	char		   *got;
-	size_t		    i;
-
-	for (i = 0; i < NELEM(t); i++) {
-		got = run_fmt(RECORD_CRI, t[i].in, t[i].maxline, t[i].flush,
-		    &st);
-		cr_expect_str_eq(got, t[i].want, "%s", t[i].what);
-		cr_expect_eq(st.records, t[i].records, "%s: records",
-		    t[i].what);
-		cr_expect_eq(st.pieces, t[i].pieces, "%s: pieces", t[i].what);
-		cr_expect_eq(st.bad, t[i].bad, "%s: bad", t[i].what);
-		cr_expect_eq(st.toolong, t[i].toolong, "%s: too long",
-		    t[i].what);
-		free(got);
-	}
+	check(RECORD_CRI, t, NELEM(t));
 }
 
 Test(record, plain_and_prefixes)

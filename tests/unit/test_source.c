@@ -245,30 +245,6 @@ Test(source, lines_across_slots_read_alike)
 	buf_free(&want);
 }
 
-/* Appends one gzip member holding data[0..n) to out. */
-static void
-gz_member(struct buf *out, const char *data, size_t n)
-{
-	z_stream      zs;
-	unsigned char chunk[4096];
-	int	      rc;
-
-	memset(&zs, 0, sizeof(zs));
-	cr_assert_eq(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8,
-			 Z_DEFAULT_STRATEGY),
-	    Z_OK);
-	zs.next_in = (unsigned char *)(uintptr_t)data;
-	zs.avail_in = (unsigned)n;
-	do {
-		zs.next_out = chunk;
-		zs.avail_out = sizeof(chunk);
-		rc = deflate(&zs, Z_FINISH);
-		cr_assert(rc == Z_OK || rc == Z_STREAM_END);
-		buf_append(out, chunk, sizeof(chunk) - zs.avail_out);
-	} while (rc != Z_STREAM_END);
-	deflateEnd(&zs);
-}
-
 /* Reads name; returns source_read()'s result, the lines in *b. */
 static int
 read_lines(const char *name, struct buf *b, char *err, size_t errlen)
@@ -309,25 +285,25 @@ Test(source, gzip_members_and_what_follows_them)
 
 	buf_init(&f);
 	buf_init(&b);
-	gz_member(&f, "a\nb\n", 4);
-	gz_member(&f, "c\n", 2);
+	tu_gz_member(&f, "a\nb\n", 4);
+	tu_gz_member(&f, "c\n", 2);
 	write_file("two.gz", f.p, f.len);
 	buf_reset(&f);
-	gz_member(&f, "", 0);
-	gz_member(&f, "x\n", 2);
+	tu_gz_member(&f, "", 0);
+	tu_gz_member(&f, "x\n", 2);
 	write_file("empty-first.gz", f.p, f.len);
 	buf_reset(&f);
-	gz_member(&f, "a\nb\n", 4);
+	tu_gz_member(&f, "a\nb\n", 4);
 	buf_puts(&f, "this is not a gzip member\n");
 	write_file("garbage-after.gz", f.p, f.len);
 	buf_reset(&f);
-	gz_member(&f, "a\nb\n", 4);
+	tu_gz_member(&f, "a\nb\n", 4);
 	buf_putc(&f, 0x1f);
 	write_file("one-byte-after.gz", f.p, f.len);
 	write_file("cut-header.gz", f.p, 6);
 	write_file("only-magic.gz", "\x1f\x8b", 2);
 	buf_reset(&f);
-	gz_member(&f, "", 0);
+	tu_gz_member(&f, "", 0);
 	write_file("empty.gz", f.p, f.len);
 	for (i = 0; i < NELEM(t); i++) {
 		err[0] = '\0';
@@ -360,7 +336,7 @@ Test(source, damaged_gzip_is_reported_or_read)
 	for (i = 0; i < 3000; i++)
 		buf_printf(&data, "{\"n\":%zu,\"msg\":\"line %zu\"}\n", i,
 		    i * 7919);
-	gz_member(&f, data.p, data.len);
+	tu_gz_member(&f, data.p, data.len);
 	for (i = 0; i < f.len; i += 1 + i / 8) {
 		f.p[i] ^= 0x5a;
 		write_file("damaged.gz", f.p, f.len);
@@ -572,8 +548,8 @@ Test(source, standard_input_reads_as_the_same_file)
 		buf_printf(&text, "{\"n\":%zu,\"msg\":\"line %zu\"}\n", k,
 		    k * 31);
 	buf_puts(&text, "last line without newline");
-	gz_member(&f, text.p, text.len);
-	gz_member(&f, "a\nb\n", 4);
+	tu_gz_member(&f, text.p, text.len);
+	tu_gz_member(&f, "a\nb\n", 4);
 	buf_append(&gzbad, f.p, f.len / 2);
 	in[ni].what = "plain", in[ni].p = text.p, in[ni++].n = text.len;
 	in[ni].what = "gzip", in[ni].p = f.p, in[ni++].n = f.len;

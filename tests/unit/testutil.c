@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "testutil.h"
 
@@ -195,3 +196,26 @@ const char tu_other_key[] =
     "DKNN36AXlvm6fYtzMoidJjBbu7KhRANCAAQotiDS8jRea4YUriX/u//W0wFBTIT9\n"
     "AoeROZSKgHx6I5taiMQUrKXkocmIN/W+tc1bIKSy+oVFSFbcRYuBJUYh\n"
     "-----END PRIVATE KEY-----\n";
+
+void
+tu_gz_member(struct buf *out, const char *data, size_t n)
+{
+	z_stream      zs;
+	unsigned char chunk[4096];
+	int	      rc;
+
+	memset(&zs, 0, sizeof(zs));
+	cr_assert_eq(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8,
+			 Z_DEFAULT_STRATEGY),
+	    Z_OK);
+	zs.next_in = (unsigned char *)(uintptr_t)data;
+	zs.avail_in = (unsigned)n;
+	do {
+		zs.next_out = chunk;
+		zs.avail_out = sizeof(chunk);
+		rc = deflate(&zs, Z_FINISH);
+		cr_assert(rc == Z_OK || rc == Z_STREAM_END);
+		buf_append(out, chunk, sizeof(chunk) - zs.avail_out);
+	} while (rc != Z_STREAM_END);
+	deflateEnd(&zs);
+}

@@ -55,4 +55,9 @@ extern const char tu_tls_cert[];
 extern const char tu_tls_key[];
 extern const char tu_other_key[];
 
+struct buf;
+
+/* Appends data[0..n) to out as one gzip member. */
+void tu_gz_member(struct buf *out, const char *data, size_t n);
+
 #endif
