@@ -68,13 +68,40 @@ part_add(struct pathpat *p, enum part_kind kind, char *s)
 	p->n++;
 }
 
+/*
+ * The next part of a path or pattern at *s, and its length: the names
+ * between slashes, "." ones skipped ("./x" is "x"). NULL at the end.
+ */
+static const char *
+part_next(const char **s, size_t *len)
+{
+	const char *p = *s, *e;
+
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0') {
+			*s = p;
+			return NULL;
+		}
+		for (e = p; *e != '\0' && *e != '/'; e++)
+			;
+		if (e - p != 1 || *p != '.')
+			break;
+		p = e;
+	}
+	*s = e;
+	*len = (size_t)(e - p);
+	return p;
+}
+
 struct pathpat *
 pathpat_new(const char *pat, char *err, size_t errlen)
 {
 	struct pathpat *p;
-	const char     *s = pat, *e;
+	const char     *s = pat, *name;
 	char	       *raw;
-	size_t		len = strlen(pat);
+	size_t		len = strlen(pat), n;
 
 	if (len == 0 || pat[len - 1] == '/') {
 		snprintf(err, errlen, "%s: not a file name", pat);
@@ -82,14 +109,8 @@ pathpat_new(const char *pat, char *err, size_t errlen)
 	}
 	p = xcalloc(1, sizeof(*p));
 	p->abs = *pat == '/';
-	while (*s != '\0') {
-		while (*s == '/')
-			s++;
-		if (*s == '\0')
-			break;
-		for (e = s; *e != '\0' && *e != '/'; e++)
-			;
-		raw = xstrndup(s, (size_t)(e - s));
+	while ((name = part_next(&s, &n)) != NULL) {
+		raw = xstrndup(name, n);
 		if (strcmp(raw, "**") == 0) {
 			/* "**" twice in a row is "**" once. */
 			if (p->n == 0 || p->parts[p->n - 1].kind != PART_ANY)
@@ -102,7 +123,11 @@ pathpat_new(const char *pat, char *err, size_t errlen)
 			part_add(p, PART_NAME, unescape(raw, strlen(raw)));
 			free(raw);
 		}
-		s = e;
+	}
+	if (p->n == 0) {
+		snprintf(err, errlen, "%s: not a file name", pat);
+		pathpat_free(p);
+		return NULL;
 	}
 	if (p->parts[p->n - 1].kind == PART_ANY)
 		part_add(p, PART_GLOB, xstrdup("*"));
@@ -165,26 +190,16 @@ struct names {
 static void
 names_split(const char *path, struct names *nm)
 {
-	const char *s = path, *e;
+	const char *s = path, *name;
+	size_t	    n;
 
 	memset(nm, 0, sizeof(*nm));
-	while (*s != '\0') {
-		while (*s == '/')
-			s++;
-		if (*s == '\0')
-			break;
-		for (e = s; *e != '\0' && *e != '/'; e++)
-			;
-		if (e - s == 1 && *s == '.') {
-			s = e; /* "./x" is "x" */
-			continue;
-		}
+	while ((name = part_next(&s, &n)) != NULL) {
 		nm->p = xreallocarray(nm->p, nm->n + 1, sizeof(*nm->p));
 		nm->len = xreallocarray(nm->len, nm->n + 1, sizeof(*nm->len));
-		nm->p[nm->n] = s;
-		nm->len[nm->n] = (size_t)(e - s);
+		nm->p[nm->n] = name;
+		nm->len[nm->n] = n;
 		nm->n++;
-		s = e;
 	}
 }
 

@@ -80,6 +80,10 @@ Test(pathpat, match)
 		{ "/l/\\*.log", "/l/*.log", 1 },
 		{ "/l/\\*.log", "/l/a.log", 0 },
 		{ "/l/x\\y/a.log", "/l/xy/a.log", 1 },
+		/* "." parts are no parts, in patterns as in paths. */
+		{ "./l/*/a.log", "l/x/a.log", 1 },
+		{ "./l/*/a.log", "./l/x/a.log", 1 },
+		{ "/l/./*/a.log", "/l/x/./a.log", 1 },
 	};
 	struct pathpat *p;
 	size_t		i;
@@ -139,7 +143,7 @@ Test(pathpat, deep_and_refused)
 		{ "/var/log/**", 1 },
 		{ "/var/l?g/bot.log", 1 },
 	};
-	static const char *const bad[] = { "", "/var/log/", "/" };
+	static const char *const bad[] = { "", "/var/log/", "/", ".", "./." };
 	struct pathpat		*p;
 	char			 err[256];
 	size_t			 i;
