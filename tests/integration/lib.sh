@@ -185,6 +185,12 @@ sample_sum() {
 	    END { printf "%.17g\n", n }'
 }
 
+# The samples exact whatever order the lines of several files are read in:
+# counters, histogram buckets and counts; for ORACLE_FILTER. Not gauges,
+# bytelyst_bot_reconciliation_missing_items_count among them though its
+# name ends in _count (the bot's histograms are all *_seconds).
+COUNTS='^[a-z_]*(_total|_bucket|_seconds_count)[{ ]'
+
 # oracle_matches LOG...: a scrape, saved in $T/scrape.prom, equals what the
 # oracle derives from these logs in this order ($T/expected, $T/got).
 # Only the samples matching the extended regex ORACLE_FILTER are compared

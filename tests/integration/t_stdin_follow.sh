@@ -51,7 +51,7 @@ wait_until 20 scrape_has \
     '^logmetrics_lines_read_total{file="[^"]*/log/bot.log"} 10000$' ||
     fail "the file is not read on after standard input ended"
 expect_eq "lines of both" 30000 "$(sample_sum logmetrics_lines_read_total)"
-ORACLE_FILTER='^[a-z_]*(_total|_bucket|_count)[{ ]' expect_oracle \
+ORACLE_FILTER=$COUNTS expect_oracle \
     "standard input beside a file" "$T/both.log"
 echo "written: $(tr '\n' ' ' <"$T/written")"
 daemon_stop
