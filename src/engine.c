@@ -44,25 +44,34 @@ set_default_labels(struct registry *reg, const struct ruleset *rs,
 	free(values);
 }
 
+/* The first metric of rs that declares a label name itself, or NULL. */
+static const struct metric_decl *
+decl_with_label(const struct ruleset *rs, const char *name)
+{
+	size_t i, k;
+
+	for (i = 0; i < rs->ndecls; i++)
+		for (k = 0; k < rs->decls[i].nlabels; k++)
+			if (strcmp(rs->decls[i].labels[k], name) == 0)
+				return &rs->decls[i];
+	return NULL;
+}
+
 /* A --label must not clash with a label some metric declares itself. */
 static int
 check_overrides(const struct ruleset *rs, const struct engine_opts *o,
     char *err, size_t errlen)
 {
-	size_t i, j, k;
+	const struct metric_decl *d;
+	size_t			  j;
 
 	for (j = 0; j < o->nlabels; j++)
-		for (i = 0; i < rs->ndecls; i++)
-			for (k = 0; k < rs->decls[i].nlabels; k++)
-				if (strcmp(rs->decls[i].labels[k],
-					o->lnames[j]) == 0) {
-					snprintf(err, errlen,
-					    "--label %s: "
-					    "metric %s has a label of that "
-					    "name",
-					    o->lnames[j], rs->decls[i].name);
-					return -1;
-				}
+		if ((d = decl_with_label(rs, o->lnames[j])) != NULL) {
+			snprintf(err, errlen,
+			    "--label %s: metric %s has a label of that name",
+			    o->lnames[j], d->name);
+			return -1;
+		}
 	return 0;
 }
 
@@ -135,24 +144,20 @@ static int
 path_labels_apply(const struct engine *e, struct ruleset *rs,
     const struct engine_opts *o, char *err, size_t errlen)
 {
-	struct metric_decl *d;
-	char		  **init;
-	size_t		    i, j, k, n;
+	const struct metric_decl *clash;
+	struct metric_decl	 *d;
+	char			**init;
+	size_t			  i, j, k, n;
 
 	for (j = 0; j < e->npl; j++) {
-		for (i = 0; i < rs->ndecls; i++)
-			for (k = 0; k < rs->decls[i].nlabels; k++)
-				if (strcmp(rs->decls[i].labels[k],
-					e->plnames[j]) == 0) {
-					snprintf(err, errlen,
-					    "--path-labels: group \"%s\": "
-					    "metric %s (%s:%d) has a label of "
-					    "that name",
-					    e->plnames[j], rs->decls[i].name,
-					    rs->decls[i].file,
-					    rs->decls[i].line);
-					return -1;
-				}
+		if ((clash = decl_with_label(rs, e->plnames[j])) != NULL) {
+			snprintf(err, errlen,
+			    "--path-labels: group \"%s\": metric %s (%s:%d) "
+			    "has a label of that name",
+			    e->plnames[j], clash->name, clash->file,
+			    clash->line);
+			return -1;
+		}
 		for (i = 0; i < rs->nlabels; i++)
 			if (strcmp(rs->labels[i].name, e->plnames[j]) == 0) {
 				snprintf(err, errlen,

@@ -126,9 +126,8 @@ input_files(struct tail *t)
 struct stdin_in {
 	int		 fd; /* -1 once ended */
 	struct lines	 l;
-	struct tail_file pub;  /* "-", as the self-metrics show it */
-	int		 more; /* the budget stopped a read */
-	int		 ended;
+	struct tail_file pub;	  /* "-", as the self-metrics show it */
+	int		 more;	  /* the budget stopped a read */
 	unsigned char	 head[2]; /* the first bytes, until decided */
 	size_t		 nhead;
 	int		 decided; /* plain or gzip */
@@ -170,7 +169,17 @@ stdin_drain(struct stdin_in *s, tail_line_fn *fn, void *arg)
 	s->pub.toolong = s->l.toolong;
 }
 
-/* n bytes of text: split into lines. */
+/* n bytes of text put in the splitter's space: counted, split. */
+static void
+stdin_took(struct stdin_in *s, size_t n, tail_line_fn *fn, void *arg)
+{
+	lines_commit(&s->l, n);
+	s->pub.bytes += n;
+	s->pub.size += n;
+	stdin_drain(s, fn, arg);
+}
+
+/* n bytes of text from elsewhere: split into lines. */
 static void
 stdin_text(struct stdin_in *s, const void *p, size_t n, tail_line_fn *fn,
     void *arg)
@@ -182,10 +191,7 @@ stdin_text(struct stdin_in *s, const void *p, size_t n, tail_line_fn *fn,
 		space = lines_space(&s->l, &avail);
 		k = n < avail ? n : avail;
 		memcpy(space, p, k);
-		lines_commit(&s->l, k);
-		s->pub.bytes += k;
-		s->pub.size += k;
-		stdin_drain(s, fn, arg);
+		stdin_took(s, k, fn, arg);
 		p = (const char *)p + k;
 		n -= k;
 	}
@@ -210,7 +216,6 @@ stdin_end(struct stdin_in *s, tail_line_fn *fn, void *arg, const char *why)
 	}
 	close(s->fd);
 	s->fd = -1;
-	s->ended = 1;
 	s->pub.open = 0;
 	if (why == NULL)
 		log_info("standard input ended after %llu lines; the metrics "
@@ -252,10 +257,7 @@ stdin_inflate(struct stdin_in *s, tail_line_fn *fn, void *arg)
 		z->next_out = (unsigned char *)space;
 		z->avail_out = (unsigned)avail;
 		rc = inflate(z, Z_NO_FLUSH);
-		lines_commit(&s->l, avail - z->avail_out);
-		s->pub.bytes += avail - z->avail_out;
-		s->pub.size += avail - z->avail_out;
-		stdin_drain(s, fn, arg);
+		stdin_took(s, avail - z->avail_out, fn, arg);
 		if (rc == Z_STREAM_END)
 			s->member = 0;
 		else if (rc == Z_BUF_ERROR)
@@ -353,12 +355,8 @@ stdin_read(void *self, tail_line_fn *fn, void *arg)
 				why = stdin_gz(s, 2, fn, arg);
 		} else if (n > 0 && s->gz)
 			why = stdin_gz(s, (size_t)n, fn, arg);
-		else if (n > 0) {
-			lines_commit(&s->l, (size_t)n);
-			s->pub.bytes += (uint64_t)n;
-			s->pub.size += (uint64_t)n;
-			stdin_drain(s, fn, arg);
-		}
+		else if (n > 0)
+			stdin_took(s, (size_t)n, fn, arg);
 		/* A byte left at the end that might have begun a member
 		 * is ignored, as gzread() ignores it. */
 		if (why == NULL && n == 0 && s->gz && s->member)
@@ -383,7 +381,8 @@ stdin_stats(void *self, struct input_stats *st)
 	struct stdin_in *s = self;
 
 	memset(st, 0, sizeof(*st));
-	st->ended = s->ended;
+	st->ends = 1;
+	st->ended = s->fd < 0;
 }
 
 static void

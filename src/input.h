@@ -18,7 +18,8 @@
 
 struct input_stats {
 	uint64_t overflows;	/* inotify queue overflows */
-	int	 ended;		/* the stream ended: nothing more comes */
+	int	 ends;		/* a stream, which can end */
+	int	 ended;		/* it ended: nothing more comes */
 	size_t	 dirs;		/* directories found for globs */
 	size_t	 dirs_left_out; /* beyond the cap */
 };

@@ -15,6 +15,7 @@
 #include "expose.h"
 #include "log.h"
 #include "oneshot.h"
+#include "record.h"
 #include "ts.h"
 
 #ifndef LOGMETRICS_VERSION
@@ -217,6 +218,7 @@ main(int argc, char *argv[])
 	int		    ch, check = 0, explain_mode = 0, oneshot = 0;
 	int		    lvl, rc, i, n;
 	enum name_fault	    nf;
+	enum record_format  fmt;
 
 	log_init("logmetrics", LOG_LVL_INFO);
 	memset(&eo, 0, sizeof(eo));
@@ -434,15 +436,16 @@ main(int argc, char *argv[])
 		    "logmetrics: standard input (-) is read once\n");
 		exit(2);
 	}
-	for (i = 0; i < argc && !oneshot; i++)
-		if (strncmp(argv[i], "docker:", 7) == 0 ||
-		    strncmp(argv[i], "cri:", 4) == 0) {
+	for (i = 0; i < argc && !oneshot; i++) {
+		(void)record_prefix(argv[i], &fmt);
+		if (fmt != RECORD_PLAIN) {
 			fprintf(stderr,
 			    "logmetrics: %s: container runtimes' files are "
 			    "read in --one-shot mode only, for now\n",
 			    argv[i]);
 			exit(2);
 		}
+	}
 	if (n > 0 && dopts.state_file != NULL) {
 		fprintf(stderr,
 		    "logmetrics: --state-file cannot resume standard input "

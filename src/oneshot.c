@@ -564,7 +564,7 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 	char		    err[512];
 	size_t		    i;
 	double		    t;
-	int		    rc = 0;
+	int		    rc = 0, cont = 0, next;
 
 	*newest = -1;
 	source_sort(o->files, o->nfiles);
@@ -574,7 +574,7 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 		memset(&st, 0, sizeof(st));
 		buf_init(&st.last);
 		path = record_prefix(o->files[i], &fmt);
-		if (i == 0 || !same_log(o->files[i - 1], o->files[i])) {
+		if (!cont) { /* another log: a record stage of its own */
 			record_free(&r->rec);
 			record_init(&r->rec, fmt, o->max_line);
 		}
@@ -593,8 +593,9 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 			rc = 1;
 		}
 		/* A record cut at the end of its log's last file counts. */
-		if (i + 1 == o->nfiles ||
-		    !same_log(o->files[i], o->files[i + 1]))
+		next = i + 1 < o->nfiles &&
+		    same_log(o->files[i], o->files[i + 1]);
+		if (!next)
 			record_flush(&r->rec, run_record, r);
 		record_report(source_name(path), &was, &r->rec.st, o->max_line);
 		log_debug("%s: %llu lines, %llu bytes%s%s, %llu too long",
@@ -624,6 +625,7 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 				*newest = t;
 		}
 		buf_free(&st.last);
+		cont = next;
 	}
 	record_free(&r->rec);
 	buf_free(&r->lastrec);

@@ -47,12 +47,15 @@ deliver(struct record *r, const char *p, size_t n, record_fn *fn, void *arg)
 	fn(arg, p, n);
 }
 
-/* One piece of a record: joined until the one that ends in "\n". */
+/*
+ * One piece of a record, the last when end: joined until then. Memory
+ * stays bounded: a record that goes over the cap (with room for the LF
+ * and CR deliver() drops) is only counted from then on.
+ */
 static void
-piece(struct record *r, const char *p, size_t n, record_fn *fn, void *arg)
+piece(struct record *r, const char *p, size_t n, int end, record_fn *fn,
+    void *arg)
 {
-	int end = n > 0 && p[n - 1] == '\n';
-
 	if (!r->open && end) {
 		deliver(r, p, n, fn, arg); /* nearly every line */
 		return;
@@ -62,39 +65,12 @@ piece(struct record *r, const char *p, size_t n, record_fn *fn, void *arg)
 	r->open = 1;
 	if (!r->dropping) {
 		if (r->join.len + n > r->maxline + 2) {
-			/* Memory stays bounded: the rest is counted only. */
 			r->dropping = 1;
 			buf_reset(&r->join);
 		} else
 			buf_append(&r->join, p, n);
 	}
 	if (end) {
-		deliver(r, r->join.p, r->join.len, fn, arg);
-		buf_reset(&r->join);
-		r->open = 0;
-	}
-}
-
-/* A CRI piece: the text of a partial one is joined as it stands. */
-static void
-cri_piece(struct record *r, const char *p, size_t n, int full, record_fn *fn,
-    void *arg)
-{
-	if (!r->open && full) {
-		deliver(r, p, n, fn, arg);
-		return;
-	}
-	if (r->open)
-		r->st.pieces++;
-	r->open = 1;
-	if (!r->dropping) {
-		if (r->join.len + n > r->maxline + 1) { /* a CR may go */
-			r->dropping = 1;
-			buf_reset(&r->join);
-		} else
-			buf_append(&r->join, p, n);
-	}
-	if (full) {
 		deliver(r, r->join.p != NULL ? r->join.p : "", r->join.len, fn,
 		    arg);
 		buf_reset(&r->join);
@@ -149,7 +125,7 @@ record_line(struct record *r, const char *line, size_t len, record_fn *fn,
 			r->st.bad++;
 			return;
 		}
-		cri_piece(r, text, tn, full, fn, arg);
+		piece(r, text, tn, full, fn, arg);
 		return;
 	}
 	if (json_scan(&r->ix, line, len) == -1 ||
@@ -158,8 +134,9 @@ record_line(struct record *r, const char *line, size_t len, record_fn *fn,
 		r->st.bad++;
 		return;
 	}
+	/* Docker's pieces: only the last ends in "\n". */
 	v = json_value(&r->ix, f, &n);
-	piece(r, v, n, fn, arg);
+	piece(r, v, n, n > 0 && v[n - 1] == '\n', fn, arg);
 }
 
 void

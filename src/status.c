@@ -368,7 +368,7 @@ status_update(struct status *st, struct engine *e, struct input *in, size_t nin,
 		left_out += is.dirs_left_out;
 		if (in[i].dirs != NULL)
 			in[i].dirs(in[i].self, self_dir, st);
-		if (strcmp(in[i].name, "stdin") == 0)
+		if (is.ends)
 			self_set(st, SM_SOURCE_ENDED, in[i].name, is.ended);
 	}
 	st->nfiles = w.n;

@@ -26,9 +26,9 @@
  * each shown by a test in test_tail.c, are done on its descriptor with
  * <sys/inotify.h> and poll(2):
  *  - Its wait takes whole seconds (inotifytools_next_event(0) even blocks
- *    until something happens), while tail_poll() waits in milliseconds.
+ *    until something happens), while the follow loop waits in milliseconds.
  *    The descriptor is not exported, so it is found in /proc/self/fd
- *    right after the library opens it; tail_poll() waits on it with
+ *    right after the library opens it; the loop waits on it (tail_fd()) with
  *    poll(2) and then drains the library with a zero timeout, which
  *    never blocks.
  *  - It opens the descriptor without close-on-exec; FD_CLOEXEC is set on
@@ -62,7 +62,6 @@
 #include <fnmatch.h>
 #include <glob.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,34 +299,26 @@ pattern_add(struct tail *t, const char *pat, char *err, size_t errlen)
 	dlen = slash ? (size_t)(slash - pat) : 0;
 	if ((pp = pathpat_new(pat, err, errlen)) == NULL)
 		return -1;
+	t->pats = xreallocarray(t->pats, t->npats + 1, sizeof(*t->pats));
+	p = &t->pats[t->npats++];
+	memset(p, 0, sizeof(*p));
+	p->pat = xstrdup(pat);
+	p->base = p->pat + (slash ? dlen + 1 : 0);
 	if (pathpat_deep(pp) || has_glob(pat, dlen)) {
 		/* Its directories are found by walking: see sync_all(). */
-		t->pats = xreallocarray(t->pats, t->npats + 1,
-		    sizeof(*t->pats));
-		p = &t->pats[t->npats++];
-		memset(p, 0, sizeof(*p));
-		p->pat = xstrdup(pat);
-		p->base = p->pat + (slash ? dlen + 1 : 0);
 		p->glob = 1;
 		p->deep = 1;
 		p->pp = pp;
 		return 0;
 	}
 	pathpat_free(pp);
+	p->glob = has_glob(p->base, strlen(p->base));
 	if (slash == NULL)
 		dir = xstrdup(".");
 	else if (dlen == 0)
 		dir = xstrdup("/");
 	else
 		dir = xstrndup(pat, dlen);
-
-	t->pats = xreallocarray(t->pats, t->npats + 1, sizeof(*t->pats));
-	p = &t->pats[t->npats++];
-	memset(p, 0, sizeof(*p));
-	p->pat = xstrdup(pat);
-	p->base = p->pat + (slash ? dlen + 1 : 0);
-	p->glob = has_glob(p->base, strlen(p->base));
-
 	for (i = 0; i < t->ndirs; i++)
 		if (strcmp(t->dirs[i].path, dir) == 0)
 			break;
@@ -587,7 +578,7 @@ deliver(struct tail *t, struct tfile *tf, const char *line, size_t len)
  * every complete line to its owner's callback. A file shorter than our
  * position, or whose first bytes changed, was truncated: it is read again
  * from 0. Sets t->backlog when the budget stopped the read. Does nothing
- * outside tail_poll() (no callback to deliver to) or when r is closed.
+ * outside tail_read() (no callback to deliver to) or when r is closed.
  */
 static void
 reader_read(struct tail *t, struct reader *r, uint64_t budget)
@@ -1906,26 +1897,6 @@ tail_read(struct tail *t, tail_line_fn *fn, void *arg)
 	t->fn = NULL;
 	t->arg = NULL;
 	return rc;
-}
-
-int
-tail_poll(struct tail *t, int timeout_ms, tail_line_fn *fn, void *arg)
-{
-	struct pollfd pfd;
-	double	      due;
-	int	      wait, rc;
-
-	wait = timeout_ms < 0 ? INT_MAX : timeout_ms;
-	due = (tail_due(t) - now_mono()) * 1000;
-	if (due < wait)
-		wait = due <= 0 ? 0 : (int)due + 1;
-	pfd.fd = t->ifd;
-	pfd.events = POLLIN;
-	/* A negative descriptor is ignored: a plain sleep. */
-	rc = wait > 0 || t->ifd >= 0 ? poll(&pfd, 1, wait) : 0;
-	if (rc == -1)
-		return errno == EINTR ? 0 : -1;
-	return tail_read(t, fn, arg);
 }
 
 void

@@ -110,14 +110,6 @@ double tail_due(const struct tail *);
  */
 int tail_read(struct tail *, tail_line_fn *fn, void *arg);
 
-/*
- * Waits up to timeout_ms (negative: until the next stat check) for file
- * activity, never longer than the next periodic stat check, then
- * tail_read(). Returns 0, or -1 with errno set on a fatal error of the
- * wait itself. An interrupted wait returns 0 early.
- */
-int tail_poll(struct tail *, int timeout_ms, tail_line_fn *fn, void *arg);
-
 /* Calls fn for each followed path, in the order they were found. */
 void tail_foreach(struct tail *, void (*fn)(const struct tail_file *, void *),
     void *arg);
@@ -167,7 +159,7 @@ struct tail_restore {
 /*
  * Calls fn for every file being read: per path, the renamed files still
  * read (oldest first), then the file the path names. Between two
- * tail_poll() calls the offsets are exactly the lines delivered.
+ * tail_read() calls the offsets are exactly the lines delivered.
  */
 void tail_positions(struct tail *, int64_t	       saved,
     void (*fn)(const struct tail_pos *, void *), void *arg);
@@ -181,7 +173,7 @@ int64_t tail_clock(void);
 
 /*
  * Puts every file where restart state says it was; call it once, after
- * tail_new() and before the first tail_poll(). Each saved file is looked
+ * tail_new() and before the first tail_read(). Each saved file is looked
  * for by (dev, ino) among the followed files, then among the files of its
  * path's directory (rotated away while down): when its head still matches
  * the fingerprint, it is read on from its offset, a renamed one to its end
