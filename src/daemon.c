@@ -261,21 +261,35 @@ save_state(struct daemon *d)
  * unknown to it, so that a restart reads it from its start.
  */
 /*
- * Decodes the file positions of st into pos (paths owned by paths). A
- * position of another kind, from a later logmetrics with more sources,
- * is skipped and said. Returns how many, or -1 with err saying where the
- * first that cannot be decoded is.
+ * Decodes the file positions of st into pos (paths owned by paths) and
+ * the records half-joined into recs (*nrecs of them, each to be freed,
+ * also on failure). A position of another kind, from a later logmetrics
+ * with more sources, is skipped and said. Returns how many files, or -1
+ * with err saying where the first that cannot be decoded is.
  */
 static ssize_t
-positions_decode(const char *path, const struct state *st, struct tail_pos *pos,
-    char **paths, char *err, size_t errlen)
+positions_decode(const char *path, const struct state *st, size_t maxline,
+    struct tail_pos *pos, char **paths, struct input_record *recs,
+    size_t *nrecs, char *err, size_t errlen)
 {
 	const struct state_pos *p;
+	struct input_record    *ir;
 	char			why[256];
 	size_t			i, n = 0, at;
 
 	for (i = 0; i < st->npos; i++) {
 		p = &st->pos[i];
+		if (strcmp(p->kind, RECORD_POS_KIND) == 0) {
+			ir = &recs[(*nrecs)++];
+			record_init(&ir->rec, RECORD_PLAIN, maxline, NULL);
+			if (record_pos_decode(p->version, p->data, p->len,
+				&ir->rec, &ir->log, &at, why,
+				sizeof(why)) == -1) {
+				state_pos_err(path, p, at, why, err, errlen);
+				return -1;
+			}
+			continue;
+		}
 		if (strcmp(p->kind, TAIL_POS_KIND) != 0) {
 			log_warnx("state file %s: byte %zu (line %zu): a "
 				  "position of kind %s, unknown here: skipped",
@@ -304,22 +318,25 @@ positions_decode(const char *path, const struct state *st, struct tail_pos *pos,
 static void
 load_state(struct daemon *d)
 {
-	struct state_report rep;
-	struct tail_restore tr, *f = &tr;
-	struct tail_pos	   *pos;
-	struct state	    st;
-	char		    err[2048], **paths;
-	ssize_t		    n = 0, i;
-	int		    rc;
+	struct state_report  rep;
+	struct tail_restore  tr, *f = &tr;
+	struct tail_pos	    *pos;
+	struct input_record *recs;
+	struct state	     st;
+	char		     err[2048], **paths;
+	ssize_t		     n = 0, i;
+	size_t		     nrecs = 0, k, resumed = 0;
+	int		     rc;
 
 	memset(&tr, 0, sizeof(tr));
 	registry_lock(d->e->reg);
 	rc = state_read(d->o->state_file, &st, err, sizeof(err));
 	pos = xcalloc(st.npos + 1, sizeof(*pos));
 	paths = xcalloc(st.npos + 1, sizeof(*paths));
+	recs = xcalloc(st.npos + 1, sizeof(*recs));
 	if (rc == 0 &&
-	    (n = positions_decode(d->o->state_file, &st, pos, paths, err,
-		 sizeof(err))) == -1)
+	    (n = positions_decode(d->o->state_file, &st, d->o->max_line, pos,
+		 paths, recs, &nrecs, err, sizeof(err))) == -1)
 		rc = state_set_aside(d->o->state_file, err, sizeof(err));
 	if (rc == 0)
 		rc = state_apply(d->o->state_file, &st, d->e->reg, &rep, err,
@@ -327,9 +344,15 @@ load_state(struct daemon *d)
 	registry_unlock(d->e->reg);
 	/* Files found in their rotations are read now, before any other. */
 	if (rc == 0 && d->t != NULL)
-		tail_restore(d->t, pos, (size_t)n, st.saved, on_line, d, &tr);
+		resumed = input_files_restore(&d->in[0], pos, (size_t)n, recs,
+		    nrecs, st.saved, on_line, d, &tr);
 	for (i = 0; i < n; i++)
 		free(paths[i]);
+	for (k = 0; k < nrecs; k++) {
+		free(recs[k].log);
+		record_free(&recs[k].rec);
+	}
+	free(recs);
 	free(paths);
 	free(pos);
 	state_free(&st);
@@ -346,6 +369,10 @@ load_state(struct daemon *d)
 		    d->o->state_file, rep.series, rep.metrics, f->resumed,
 		    f->rotated, f->copied, f->truncated, f->fresh, f->lost,
 		    f->compressed, f->later);
+		if (resumed > 0)
+			log_info("%zu record%s half-joined at the save taken "
+				 "up again",
+			    resumed, resumed == 1 ? "" : "s");
 		if (f->lost > 0)
 			log_warnx(
 			    "%zu file%s of the state gone while down, "
@@ -379,17 +406,21 @@ follow_open(struct daemon *d)
 {
 	const struct daemon_opts *o = d->o;
 	struct tail_opts	  to;
+	enum record_format	 *fmts;
 	const char		**paths;
 	char			  err[1024];
 	size_t			  i, n = 0;
 	int			  rc = 0;
 
 	paths = xcalloc(o->npaths + 1, sizeof(*paths));
+	fmts = xcalloc(o->npaths + 1, sizeof(*fmts));
 	for (i = 0; i < o->npaths; i++) {
 		if (strcmp(o->paths[i], "-") == 0)
 			d->stdin_too = 1;
-		else
-			paths[n++] = o->paths[i];
+		else {
+			paths[n] = record_prefix(o->paths[i], &fmts[n]);
+			n++;
+		}
 	}
 	memset(&to, 0, sizeof(to));
 	to.from_start = o->from_start;
@@ -404,7 +435,8 @@ follow_open(struct daemon *d)
 			log_warnx("%s", err);
 			rc = -1;
 		} else
-			d->in[d->nin++] = input_files(d->t);
+			d->in[d->nin++] = input_files(d->t, fmts, n,
+			    o->max_line);
 	}
 	if (rc == 0 && d->stdin_too) {
 		if (input_stdin(&d->in[d->nin], o->max_line) == -1) {
@@ -413,6 +445,7 @@ follow_open(struct daemon *d)
 		} else
 			d->nin++;
 	}
+	free(fmts);
 	free(paths);
 	return rc;
 }

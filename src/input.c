@@ -21,38 +21,214 @@
 #define STDIN_READ   (256 * 1024) /* bytes read at once */
 #define STDIN_BUDGET (4u << 20)	  /* bytes read per call: others get turns */
 
-/* The followed files: the tail, as it is. */
+/*
+ * The followed files: the tail, and where a pattern names a container
+ * runtime's format, a record stage per followed path (a log: the file its
+ * path names and the files it was renamed to, read in order). A record
+ * cut by a rotation is joined across the files. A log whose path is no
+ * longer followed (its file and directory gone) delivers a record left
+ * half-joined as it stands, as one-shot mode does at the end of a log.
+ */
+struct flog {
+	char	     *path;
+	struct record rec;
+	int	      seen;
+};
+
+struct files {
+	struct tail	       *t;
+	enum record_format     *fmts; /* per pattern */
+	size_t			nfmts;
+	int			wrapped; /* some pattern is not plain */
+	size_t			maxline;
+	struct json_index	ix;   /* shared by the logs' records */
+	struct flog	      **logs; /* by path */
+	size_t			nlogs;
+	struct flog	       *last; /* the last line's */
+	const struct tail_file *lasttf;
+	uint64_t		scans; /* at the last look for logs gone */
+	/* During a read: where records go, and the line's file. */
+	tail_line_fn	 *fn;
+	void		 *arg;
+	struct tail_file *tf;
+};
+
+static int
+flog_cmp(const void *key, const void *elem)
+{
+	const struct flog *const *l = elem;
+
+	return strcmp(key, (*l)->path);
+}
+
+/* The log of path, or NULL; *at is where it is or would go. */
+static struct flog *
+flog_find(const struct files *f, const char *path, size_t *at)
+{
+	size_t lo = 0, hi = f->nlogs, mid;
+	int    c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = flog_cmp(path, &f->logs[mid])) == 0) {
+			*at = mid;
+			return f->logs[mid];
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	*at = lo;
+	return NULL;
+}
+
+/* The format of a followed path: its pattern's. */
+static enum record_format
+files_format(const struct files *f, const char *path)
+{
+	int i = tail_pattern(f->t, path);
+
+	return i >= 0 && (size_t)i < f->nfmts ? f->fmts[i] : RECORD_PLAIN;
+}
+
+static struct flog *
+flog_get(struct files *f, const char *path)
+{
+	struct flog *l;
+	size_t	     at;
+
+	if ((l = flog_find(f, path, &at)) != NULL)
+		return l;
+	l = xcalloc(1, sizeof(*l));
+	l->path = xstrdup(path);
+	record_init(&l->rec, files_format(f, path), f->maxline, &f->ix);
+	f->logs = xreallocarray(f->logs, f->nlogs + 1, sizeof(*f->logs));
+	memmove(&f->logs[at + 1], &f->logs[at],
+	    (f->nlogs - at) * sizeof(*f->logs));
+	f->logs[at] = l;
+	f->nlogs++;
+	f->last = NULL;
+	return l;
+}
+
+static void
+files_record(void *arg, const char *rec, size_t len)
+{
+	struct files *f = arg;
+
+	f->fn(f->arg, f->tf, rec, len);
+}
+
+static void
+files_line(void *arg, struct tail_file *tf, const char *line, size_t len)
+{
+	struct files *f = arg;
+
+	/* Lines come in runs per file: the last log is tried first. */
+	if (f->last == NULL || f->lasttf != tf ||
+	    strcmp(f->last->path, tf->path) != 0) {
+		f->last = flog_get(f, tf->path);
+		f->lasttf = tf;
+	}
+	f->tf = tf;
+	record_line(&f->last->rec, line, len, files_record, f);
+}
+
+static void
+flog_seen(const struct tail_file *tf, void *arg)
+{
+	struct files *f = arg;
+	struct flog  *l;
+	size_t	      at;
+
+	if ((l = flog_find(f, tf->path, &at)) != NULL)
+		l->seen = 1;
+}
+
+/*
+ * After a check of every path: the logs no longer followed are let go,
+ * a record left half-joined delivered as it stands.
+ */
+static void
+files_gone(struct files *f)
+{
+	struct tail_file gone;
+	size_t		 i, k;
+
+	for (i = 0; i < f->nlogs; i++)
+		f->logs[i]->seen = 0;
+	tail_foreach(f->t, flog_seen, f);
+	for (i = k = 0; i < f->nlogs; i++) {
+		if (f->logs[i]->seen) {
+			f->logs[k++] = f->logs[i];
+			continue;
+		}
+		memset(&gone, 0, sizeof(gone));
+		gone.path = f->logs[i]->path;
+		f->tf = &gone;
+		record_flush(&f->logs[i]->rec, files_record, f);
+		record_free(&f->logs[i]->rec);
+		free(f->logs[i]->path);
+		free(f->logs[i]);
+	}
+	f->nlogs = k;
+	f->last = NULL;
+}
 
 static int
 files_fd(void *self)
 {
-	return tail_fd(self);
+	struct files *f = self;
+
+	return tail_fd(f->t);
 }
 
 static double
 files_due(void *self)
 {
-	return tail_due(self);
+	struct files *f = self;
+
+	return tail_due(f->t);
 }
 
 static int
 files_read(void *self, tail_line_fn *fn, void *arg)
 {
-	return tail_read(self, fn, arg);
+	struct files	 *f = self;
+	struct tail_stats ts;
+	int		  rc;
+
+	if (!f->wrapped)
+		return tail_read(f->t, fn, arg);
+	f->fn = fn;
+	f->arg = arg;
+	rc = tail_read(f->t, files_line, f);
+	tail_stats(f->t, &ts);
+	if (ts.scans != f->scans) {
+		f->scans = ts.scans;
+		files_gone(f);
+	}
+	f->fn = NULL;
+	f->arg = NULL;
+	return rc;
 }
 
 static void
 files_files(void *self, void (*fn)(const struct tail_file *, void *), void *arg)
 {
-	tail_foreach(self, fn, arg);
+	struct files *f = self;
+
+	tail_foreach(f->t, fn, arg);
 }
 
 static void
 files_stats(void *self, struct input_stats *st)
 {
+	struct files	 *f = self;
 	struct tail_stats ts;
 
-	tail_stats(self, &ts);
+	tail_stats(f->t, &ts);
 	memset(st, 0, sizeof(*st));
 	st->overflows = ts.overflows;
 	st->dirs = ts.dirs;
@@ -62,7 +238,9 @@ files_stats(void *self, struct input_stats *st)
 static void
 files_dirs(void *self, void (*fn)(const char *, int, void *), void *arg)
 {
-	tail_foreach_dir(self, fn, arg);
+	struct files *f = self;
+
+	tail_foreach_dir(f->t, fn, arg);
 }
 
 struct posenc {
@@ -82,28 +260,66 @@ files_pos(const struct tail_pos *p, void *arg)
 	buf_free(&b);
 }
 
+/* The files' positions, then the records half-joined in them. */
 static void
 files_positions(void *self, int64_t stamp, input_pos_fn *fn, void *arg)
 {
+	struct files *f = self;
 	struct posenc pe = { fn, arg };
+	struct buf    b;
+	size_t	      i;
 
-	tail_positions(self, stamp, files_pos, &pe);
+	tail_positions(f->t, stamp, files_pos, &pe);
+	buf_init(&b);
+	for (i = 0; i < f->nlogs; i++) {
+		if (!f->logs[i]->rec.open)
+			continue;
+		buf_reset(&b);
+		record_pos_encode(f->logs[i]->path, &f->logs[i]->rec, &b);
+		fn(arg, RECORD_POS_KIND, RECORD_POS_VERSION, b.p, b.len);
+	}
+	buf_free(&b);
 }
 
 static void
 files_free(void *self)
 {
-	tail_free(self);
+	struct files *f = self;
+	size_t	      i;
+
+	for (i = 0; i < f->nlogs; i++) {
+		record_free(&f->logs[i]->rec);
+		free(f->logs[i]->path);
+		free(f->logs[i]);
+	}
+	free(f->logs);
+	json_free(&f->ix);
+	free(f->fmts);
+	tail_free(f->t);
+	free(f);
 }
 
 struct input
-input_files(struct tail *t)
+input_files(struct tail *t, const enum record_format *fmts, size_t n,
+    size_t maxline)
 {
-	struct input in;
+	struct input  in;
+	struct files *f;
+	size_t	      i;
 
+	f = xcalloc(1, sizeof(*f));
+	f->t = t;
+	f->fmts = xcalloc(n > 0 ? n : 1, sizeof(*f->fmts));
+	for (i = 0; i < n; i++) {
+		f->fmts[i] = fmts != NULL ? fmts[i] : RECORD_PLAIN;
+		f->wrapped |= f->fmts[i] != RECORD_PLAIN;
+	}
+	f->nfmts = n;
+	f->maxline = maxline;
+	json_init(&f->ix);
 	memset(&in, 0, sizeof(in));
 	in.name = "files";
-	in.self = t;
+	in.self = f;
 	in.fd = files_fd;
 	in.due = files_due;
 	in.read = files_read;
@@ -113,6 +329,42 @@ input_files(struct tail *t)
 	in.positions = files_positions;
 	in.free = files_free;
 	return in;
+}
+
+size_t
+input_files_restore(struct input *in, const struct tail_pos *pos, size_t n,
+    struct input_record *recs, size_t nrecs, double saved, tail_line_fn *fn,
+    void *arg, struct tail_restore *rs)
+{
+	struct files *f = in->self;
+	struct flog  *l;
+	size_t	      i, got = 0;
+
+	for (i = 0; i < nrecs; i++) {
+		if (tail_pattern(f->t, recs[i].log) == -1 ||
+		    files_format(f, recs[i].log) != recs[i].rec.fmt) {
+			log_warnx("%s: a record half-joined in the state, its "
+				  "path no longer followed as %s: dropped",
+			    recs[i].log, record_format_name(recs[i].rec.fmt));
+			continue;
+		}
+		l = flog_get(f, recs[i].log);
+		l->rec.join = recs[i].rec.join;
+		l->rec.open = recs[i].rec.open;
+		l->rec.dropping = recs[i].rec.dropping;
+		buf_init(&recs[i].rec.join);
+		got++;
+	}
+	if (!f->wrapped) {
+		tail_restore(f->t, pos, n, saved, fn, arg, rs);
+		return got;
+	}
+	f->fn = fn;
+	f->arg = arg;
+	tail_restore(f->t, pos, n, saved, files_line, f, rs);
+	f->fn = NULL;
+	f->arg = NULL;
+	return got;
 }
 
 /*

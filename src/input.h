@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "record.h"
 #include "tail.h"
 
 #define INPUTS_MAX 8 /* inputs of one wait */
@@ -49,8 +50,31 @@ struct input {
 	void (*free)(void *self);
 };
 
-/* The followed files as an input; it owns t from now on. */
-struct input input_files(struct tail *t);
+/*
+ * The followed files as an input; it owns t from now on. fmts gives the
+ * format of each of the n patterns t follows, in tail_new()'s order (NULL:
+ * all plain): the files of a container runtime's pattern are read through
+ * a record stage per followed path, records over maxline dropped.
+ */
+struct input input_files(struct tail *t, const enum record_format *fmts,
+    size_t n, size_t maxline);
+
+/* A record half-joined at the save (see record_pos_decode()). */
+struct input_record {
+	char	     *log;
+	struct record rec;
+};
+
+/*
+ * Puts the followed files where restart state says (see tail_restore(),
+ * whose counts go to *rs), the records half-joined in them first: each
+ * takes the pieces of recs[i] (left empty), unless its path is no longer
+ * followed in its format (then it is dropped and said). Returns how many
+ * records were taken up.
+ */
+size_t input_files_restore(struct input *, const struct tail_pos *, size_t n,
+    struct input_record *recs, size_t nrecs, double saved, tail_line_fn *fn,
+    void *arg, struct tail_restore *rs);
 
 /*
  * Standard input as an input: lines as they come, a last one without a

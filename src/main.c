@@ -437,11 +437,12 @@ main(int argc, char *argv[])
 		exit(2);
 	}
 	for (i = 0; i < argc && !oneshot; i++) {
-		(void)record_prefix(argv[i], &fmt);
-		if (fmt != RECORD_PLAIN) {
+		if (strcmp(record_prefix(argv[i], &fmt), "-") == 0 &&
+		    fmt != RECORD_PLAIN) {
 			fprintf(stderr,
-			    "logmetrics: %s: container runtimes' files are "
-			    "read in --one-shot mode only, for now\n",
+			    "logmetrics: %s: standard input in a container "
+			    "runtime's format is read in --one-shot mode "
+			    "only\n",
 			    argv[i]);
 			exit(2);
 		}

@@ -61,6 +61,7 @@ struct run {
 	const char	  *file;    /* being read */
 	unsigned long long lineno;  /* lines of it read */
 	struct record	   rec;	    /* its runtime's wrapper, if any */
+	struct json_index  recix;   /* the wrapper's, when JSON */
 	struct buf	   lastrec; /* the last record of a wrapped file */
 	double		   wall;    /* log time of lines without one */
 	int		   backfill;
@@ -568,7 +569,8 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 
 	*newest = -1;
 	source_sort(o->files, o->nfiles);
-	record_init(&r->rec, RECORD_PLAIN, o->max_line);
+	json_init(&r->recix);
+	record_init(&r->rec, RECORD_PLAIN, o->max_line, &r->recix);
 	buf_init(&r->lastrec);
 	for (i = 0; i < o->nfiles && !r->stop; i++) {
 		memset(&st, 0, sizeof(st));
@@ -576,7 +578,7 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 		path = record_prefix(o->files[i], &fmt);
 		if (!cont) { /* another log: a record stage of its own */
 			record_free(&r->rec);
-			record_init(&r->rec, fmt, o->max_line);
+			record_init(&r->rec, fmt, o->max_line, &r->recix);
 		}
 		was = r->rec.st;
 		buf_reset(&r->lastrec);
@@ -628,6 +630,7 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 		cont = next;
 	}
 	record_free(&r->rec);
+	json_free(&r->recix);
 	buf_free(&r->lastrec);
 	return rc;
 }

@@ -1,6 +1,8 @@
 /*
  * record.c: container runtimes' wrappers removed, split pieces joined.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "record.h"
@@ -14,20 +16,20 @@ static const struct {
 };
 
 void
-record_init(struct record *r, enum record_format fmt, size_t maxline)
+record_init(struct record *r, enum record_format fmt, size_t maxline,
+    struct json_index *ix)
 {
 	memset(r, 0, sizeof(*r));
 	r->fmt = fmt;
 	r->maxline = maxline;
+	r->ix = ix;
 	buf_init(&r->join);
-	json_init(&r->ix);
 }
 
 void
 record_free(struct record *r)
 {
 	buf_free(&r->join);
-	json_free(&r->ix);
 }
 
 /* A whole record: without the line end, unless dropped for its length. */
@@ -128,14 +130,13 @@ record_line(struct record *r, const char *line, size_t len, record_fn *fn,
 		piece(r, text, tn, full, fn, arg);
 		return;
 	}
-	if (json_scan(&r->ix, line, len) == -1 ||
-	    (f = json_get(&r->ix, "log", 3)) == NULL ||
-	    f->type != JSON_STRING) {
+	if (json_scan(r->ix, line, len) == -1 ||
+	    (f = json_get(r->ix, "log", 3)) == NULL || f->type != JSON_STRING) {
 		r->st.bad++;
 		return;
 	}
 	/* Docker's pieces: only the last ends in "\n". */
-	v = json_value(&r->ix, f, &n);
+	v = json_value(r->ix, f, &n);
 	piece(r, v, n, n > 0 && v[n - 1] == '\n', fn, arg);
 }
 
@@ -171,4 +172,108 @@ record_format_name(enum record_format fmt)
 	return fmt == RECORD_DOCKER ? "docker" :
 	    fmt == RECORD_CRI	    ? "cri" :
 				      "plain";
+}
+
+void
+record_pos_encode(const char *log, const struct record *r, struct buf *out)
+{
+	const char *name = record_format_name(r->fmt);
+
+	field_put_str(out, log, strlen(log));
+	field_put_str(out, name, strlen(name));
+	field_put_u64(out, (unsigned long long)r->dropping);
+	field_put_str(out, r->join.p != NULL ? r->join.p : "", r->join.len);
+}
+
+/* A quoted field decoded; on failure *at and err say where and why. */
+static int
+pos_str(const char *data, const struct str *f, int binary, char **out,
+    size_t *outlen, size_t *at, char *err, size_t errlen)
+{
+	const char *why;
+
+	if (field_str(f, binary, out, outlen, at, &why) == 0)
+		return 0;
+	*at += (size_t)(f->p - data);
+	if (why == NULL)
+		snprintf(err, errlen, "byte 0x%02x must be escaped in a string",
+		    (unsigned char)data[*at]);
+	else
+		snprintf(err, errlen, "%s", why);
+	return -1;
+}
+
+int
+record_pos_decode(uint64_t version, const char *data, size_t len,
+    struct record *r, char **log, size_t *at, char *err, size_t errlen)
+{
+	struct str	   f[5];
+	unsigned long long dropping;
+	char		  *name = NULL, *pieces = NULL;
+	size_t		   n, i;
+	int		   nf;
+
+	*log = NULL;
+	*at = 0;
+	if (version != RECORD_POS_VERSION) {
+		snprintf(err, errlen, "version %llu; this logmetrics reads %d",
+		    (unsigned long long)version, RECORD_POS_VERSION);
+		return -1;
+	}
+	if ((nf = field_split(data, len, f, NELEM(f))) != 4) {
+		if (nf == -1)
+			snprintf(err, errlen,
+			    "expected 4 fields, found more or an empty one");
+		else
+			snprintf(err, errlen, "expected 4 fields, found %d",
+			    nf);
+		return -1;
+	}
+	if (pos_str(data, &f[0], 0, log, NULL, at, err, errlen) == -1)
+		return -1;
+	*at = (size_t)(f[0].p - data);
+	if (**log == '\0') {
+		snprintf(err, errlen, "empty log name");
+		goto bad;
+	}
+	if (pos_str(data, &f[1], 0, &name, NULL, at, err, errlen) == -1)
+		goto bad;
+	*at = (size_t)(f[1].p - data);
+	for (i = 0; i < NELEM(prefixes); i++)
+		if (strcmp(name, record_format_name(prefixes[i].fmt)) == 0)
+			break;
+	if (i == NELEM(prefixes)) {
+		snprintf(err, errlen, "unknown format %s", name);
+		goto bad;
+	}
+	*at = (size_t)(f[2].p - data);
+	if (field_u64(&f[2], &dropping) == -1 || dropping > 1) {
+		snprintf(err, errlen, "expected 0 or 1");
+		goto bad;
+	}
+	if (pos_str(data, &f[3], 1, &pieces, &n, at, err, errlen) == -1)
+		goto bad;
+	*at = (size_t)(f[3].p - data);
+	if (dropping && n > 0) {
+		snprintf(err, errlen, "pieces of a record dropped");
+		goto bad;
+	}
+	r->fmt = prefixes[i].fmt;
+	buf_reset(&r->join);
+	/* Over a cap lowered since: dropped whole, as it would have been. */
+	if (n > r->maxline + 2)
+		dropping = 1;
+	else
+		buf_append(&r->join, pieces, n);
+	r->open = 1;
+	r->dropping = (int)dropping;
+	free(name);
+	free(pieces);
+	return 0;
+bad:
+	free(name);
+	free(pieces);
+	free(*log);
+	*log = NULL;
+	return -1;
 }

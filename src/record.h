@@ -31,19 +31,25 @@ struct record_stats {
 	uint64_t toolong; /* records over maxline: dropped whole */
 };
 
+/*
+ * One log's records: what is joined between two of its lines. Docker's
+ * lines are read with ix, the caller's, which any number of records read
+ * one line at a time may share.
+ */
 struct record {
 	enum record_format  fmt;
 	size_t		    maxline;
 	struct buf	    join;     /* a record's pieces so far */
 	int		    open;     /* a record is being joined */
 	int		    dropping; /* it went over maxline */
-	struct json_index   ix;
+	struct json_index  *ix;
 	struct record_stats st;
 };
 
 typedef void record_fn(void *arg, const char *rec, size_t len);
 
-void record_init(struct record *, enum record_format, size_t maxline);
+void record_init(struct record *, enum record_format, size_t maxline,
+    struct json_index *ix);
 void record_free(struct record *);
 
 /* One line of the file (no newline): fn for each record it completes. */
@@ -64,5 +70,27 @@ const char *record_prefix(const char *arg, enum record_format *);
 
 /* The format's name, for messages: "plain", "docker", "cri". */
 const char *record_format_name(enum record_format);
+
+/*
+ * A record half-joined, as restart state keeps it with the position of
+ * its log's files (see state.h): the kind and the version of the
+ * encoding, then the fields "LOG" FORMAT DROPPING "PIECES": the log's
+ * name (a followed path), its format's name, 1 when the record went over
+ * the cap (PIECES then empty), and the pieces joined so far.
+ */
+#define RECORD_POS_KIND	   "record"
+#define RECORD_POS_VERSION 1
+
+void record_pos_encode(const char *log, const struct record *, struct buf *);
+
+/*
+ * Decodes the fields of a record position into *r, a record initialised
+ * by the caller (its format is set from the position's), and *log,
+ * allocated (the caller frees it). Pieces over r's cap, lowered since,
+ * leave the record dropping. Returns 0, or -1 with *at, the offset in
+ * data of what is wrong, and a message in err; r is then unchanged.
+ */
+int record_pos_decode(uint64_t version, const char *data, size_t len,
+    struct record *r, char **log, size_t *at, char *err, size_t errlen);
 
 #endif

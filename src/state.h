@@ -18,8 +18,9 @@
  *	crc32 CRC8
  *
  * A pos record is the position of one source, opaque here: its kind (a
- * lower-case word: "file" for tail.c's), the version of its encoding and
- * the fields its source wrote (tail_pos_encode()). Series lines follow
+ * lower-case word: "file" for tail.c's, "record" for a record half-joined
+ * by record.c), the version of its encoding and the fields its source
+ * wrote (tail_pos_encode(), record_pos_encode()). Series lines follow
  * their metric line; a histogram's series carry its sum as VALUE, then
  * its count and one count per bound (not cumulative). The checksum covers
  * every byte before its line. Version 1 of the format, still read, wrote

@@ -2120,11 +2120,11 @@ reader_seek(struct reader *r, uint64_t off)
 }
 
 /*
- * Whether path is one a pattern follows; *fromglob tells which kind. A
+ * The first pattern that follows path, or -1; *fromglob tells its kind. A
  * glob's matches carry its directory part as written.
  */
 static int
-path_wanted(struct tail *t, const char *path, int *fromglob)
+path_wanted(const struct tail *t, const char *path, int *fromglob)
 {
 	const struct pattern *p;
 	const char	     *slash = strrchr(path, '/');
@@ -2135,14 +2135,14 @@ path_wanted(struct tail *t, const char *path, int *fromglob)
 		if (p->deep) {
 			if (pathpat_match(p->pp, path)) {
 				*fromglob = 1;
-				return 1;
+				return (int)i;
 			}
 			continue;
 		}
 		if (!p->glob) {
 			if (strcmp(p->pat, path) == 0) {
 				*fromglob = 0;
-				return 1;
+				return (int)i;
 			}
 			continue;
 		}
@@ -2150,10 +2150,18 @@ path_wanted(struct tail *t, const char *path, int *fromglob)
 		    strncmp(p->pat, path, dlen) == 0 &&
 		    fnmatch(p->base, path + dlen, FNM_PERIOD) == 0) {
 			*fromglob = 1;
-			return 1;
+			return (int)i;
 		}
 	}
-	return 0;
+	return -1;
+}
+
+int
+tail_pattern(const struct tail *t, const char *path)
+{
+	int fromglob;
+
+	return path_wanted(t, path, &fromglob);
 }
 
 /*
@@ -2238,7 +2246,7 @@ pos_file(struct tail *t, const char *path)
 	int	      fromglob;
 
 	if ((tf = file_find(t, path)) == NULL) {
-		if (!path_wanted(t, path, &fromglob))
+		if (path_wanted(t, path, &fromglob) == -1)
 			return NULL;
 		tf = file_add(t, path, fromglob);
 		tf->missing = 1;

@@ -116,6 +116,12 @@ void tail_foreach(struct tail *, void (*fn)(const struct tail_file *, void *),
 
 void tail_stats(const struct tail *, struct tail_stats *);
 
+/*
+ * The index, among those given to tail_new(), of the first pattern that
+ * follows path (a followed path as tail_file names it), or -1.
+ */
+int tail_pattern(const struct tail *, const char *path);
+
 /* Calls fn for each directory the walks found, watched or not. */
 void tail_foreach_dir(struct tail *,
     void (*fn)(const char *dir, int watched, void *arg), void *arg);

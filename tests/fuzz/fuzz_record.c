@@ -11,7 +11,9 @@
  * dropped whole, a record left open delivered by the flush. When the
  * first byte is odd, the same pieces are written as the kubelet's CRI
  * lines instead ("TIME stdout P|F TEXT", bit 0 choosing F, newlines in
- * the text made spaces, a cut line cut inside its time).
+ * the text made spaces, a cut line cut inside its time). After each cut
+ * line the stage is restarted from its saved position, as the exporter
+ * is after a crash: nothing joined may be lost or doubled.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +50,29 @@ model_record(struct buf *want, const char *p, size_t n, uint64_t *dropped)
 	collect(want, p, n);
 }
 
+/* The record saved as restart state keeps it, then restored in a new one. */
+static void
+restart(struct record *r, struct json_index *ix)
+{
+	struct record_stats st = r->st;
+	struct buf	    pos;
+	char		   *log, err[256];
+	size_t		    at;
+
+	buf_init(&pos);
+	record_pos_encode("/var/log/pods/x/0.log", r, &pos);
+	record_free(r);
+	record_init(r, RECORD_PLAIN, MAXLINE, ix);
+	if (record_pos_decode(RECORD_POS_VERSION, pos.p, pos.len, r, &log, &at,
+		err, sizeof(err)) == -1)
+		fuzz_fail("a saved record is refused at %zu: %s", at, err);
+	if (strcmp(log, "/var/log/pods/x/0.log") != 0)
+		fuzz_fail("the log's name changed to %s", log);
+	r->st = st;
+	free(log);
+	buf_free(&pos);
+}
+
 static void
 escape(struct buf *out, const unsigned char *p, size_t n)
 {
@@ -68,16 +93,18 @@ escape(struct buf *out, const unsigned char *p, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct record r;
-	struct buf    line, join, want, got;
-	uint64_t      dropped = 0, bad = 0;
-	size_t	      i = 0, n, cut, k;
-	int	      ctl, open = 0, cri;
+	struct record	  r;
+	struct json_index ix;
+	struct buf	  line, join, want, got;
+	uint64_t	  dropped = 0, bad = 0;
+	size_t		  i = 0, n, cut, k;
+	int		  ctl, open = 0, cri;
 
 	cri = size > 0 && (data[0] & 1);
 	if (size > 0)
 		i = 1;
-	record_init(&r, cri ? RECORD_CRI : RECORD_DOCKER, MAXLINE);
+	json_init(&ix);
+	record_init(&r, cri ? RECORD_CRI : RECORD_DOCKER, MAXLINE, &ix);
 	buf_init(&line);
 	buf_init(&join);
 	buf_init(&want);
@@ -111,6 +138,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    (line.len - 1) * (size_t)(ctl >> 2) / 64;
 			record_line(&r, line.p, cut, collect, &got);
 			bad++;
+			if (r.open)
+				restart(&r, &ix);
 		} else {
 			record_line(&r, line.p, line.len, collect, &got);
 			for (k = 0; k < n; k++)
@@ -150,5 +179,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_free(&want);
 	buf_free(&got);
 	record_free(&r);
+	json_free(&ix);
 	return 0;
 }

@@ -2,15 +2,19 @@
 """The kubelet's CRI log files, as containerd writes them and the kubelet
 rotates them, and a reader of them that shares no code with logmetrics.
 
-usage: crilog.py write SOURCE DIR [MAX-SIZE MAX-FILES]
+usage: crilog.py write SOURCE DIR [MAX-SIZE MAX-FILES [RATE [RECORDS]]]
        crilog.py records FILE...
 
 write: every line of SOURCE to DIR/0.log as "TIME STREAM TAG TEXT", a
 line longer than 16 KiB cut into "P" pieces before its "F" one, a stderr
-line now and then; past MAX-SIZE bytes (default 1 MiB) 0.log is renamed
+line now and then; past MAX-SIZE bytes (default 1 MiB), checked after
+each piece (a record may go on in the next file), 0.log is renamed
 0.log.YYYYMMDD-HHMMSS (a later stamp each time), the rotations before
 the newest are gzipped, and beyond MAX-FILES files (default 5, 0.log
-included) the oldest are deleted.
+included) the oldest are deleted. With a RATE, about that many lines a
+second (0: as fast as it can), written out every 100 lines; with
+RECORDS, the records written go there too, one per line, as a reader of
+the files must find them.
 
 records: the records of FILEs read in the order given (gzip by name),
 P pieces joined up to their F one, one per line on standard output.
@@ -20,6 +24,7 @@ import gzip
 import os
 import random
 import sys
+import time
 
 
 def stamp(n):
@@ -27,7 +32,7 @@ def stamp(n):
                                               n // 1000 % 60, n % 1000)
 
 
-def write(source, d, max_size, max_files):
+def write(source, d, max_size, max_files, rate=0, recout=None):
     with open(source, "rb") as f:
         lines = f.read().split(b"\n")
     if lines and lines[-1] == b"":
@@ -61,15 +66,28 @@ def write(source, d, max_size, max_files):
         out.write(rec)
         size += len(rec)
 
+    rec_out = open(recout, "wb") if recout else None
+    t0 = time.monotonic()
     for n, line in enumerate(lines):
         for k in range(0, max(len(line), 1), 16384):
             last = k + 16384 >= len(line)
             put(b"stdout", b"F" if last else b"P", line[k:k + 16384], n)
-        if size > max_size:
-            rotate()
+            if size > max_size:
+                rotate()
+        if rec_out:
+            rec_out.write((line[:-1] if line.endswith(b"\r") else line) +
+                          b"\n")
         if rnd.random() < 0.01:
             put(b"stderr", b"F", b"(node:4242) Warning: a stderr line", n)
+        if rate and n % 100 == 99:
+            out.flush()
+            ahead = (n + 1) / rate - (time.monotonic() - t0)
+            if ahead > 0:
+                time.sleep(ahead)
     out.close()
+    if rec_out:
+        rec_out.close()
+    print(len(lines))
 
 
 def records(files):
@@ -93,6 +111,8 @@ def records(files):
 if sys.argv[1] == "write":
     write(sys.argv[2], sys.argv[3],
           int(sys.argv[4]) if len(sys.argv) > 4 else 1 << 20,
-          int(sys.argv[5]) if len(sys.argv) > 5 else 5)
+          int(sys.argv[5]) if len(sys.argv) > 5 else 5,
+          float(sys.argv[6]) if len(sys.argv) > 6 else 0,
+          sys.argv[7] if len(sys.argv) > 7 else None)
 else:
     records(sys.argv[2:])

@@ -2,7 +2,7 @@
 """Docker's json-file driver, as it writes a container's output, and a
 reader of its files that shares no code with logmetrics.
 
-usage: dockerlog.py write SOURCE DIR [MAX-SIZE MAX-FILE]
+usage: dockerlog.py write SOURCE DIR [MAX-SIZE MAX-FILE [RATE [RECORDS]]]
        dockerlog.py records FILE...
 
 write: every line of SOURCE as the driver writes it to DIR/c-json.log:
@@ -12,7 +12,10 @@ encoded alone, so a UTF-8 sequence cut in two, like any invalid byte,
 becomes U+FFFD, and <, > and & are escaped as Go escapes them), a stderr
 line now and then, and rotation by size: past MAX-SIZE bytes (default
 1 MiB) c-json.log becomes c-json.log.1, .1 becomes .2 and so on, gzipped
-from .2 on, and files beyond MAX-FILE (default 5) are deleted.
+from .2 on, and files beyond MAX-FILE (default 5) are deleted. With a
+RATE, about that many lines a second (0: as fast as it can), written out
+every 100 lines; with RECORDS, the records written go there too, one per
+line, as a reader of the files must find them.
 
 records: the records of FILEs read in the order given (gzip by name),
 pieces joined, line ends dropped, one per line on standard output.
@@ -22,6 +25,7 @@ import json
 import os
 import random
 import sys
+import time
 
 
 def encode(piece, stream, n):
@@ -35,7 +39,7 @@ def encode(piece, stream, n):
     return (s + "\n").encode("utf-8")
 
 
-def write(source, d, max_size, max_file):
+def write(source, d, max_size, max_file, rate=0, recout=None):
     with open(source, "rb") as f:
         lines = f.read().split(b"\n")
     if lines and lines[-1] == b"":
@@ -65,20 +69,38 @@ def write(source, d, max_size, max_file):
         out = open(path, "ab")
         size = 0
 
+    rec_out = open(recout, "wb") if recout else None
+    t0 = time.monotonic()
     for n, line in enumerate(lines):
         data = line + b"\n"
+        text = ""
         for k in range(0, len(data), 16384):
-            rec = encode(data[k:k + 16384], "stdout", n)
+            piece = data[k:k + 16384]
+            text += piece.decode("utf-8", "replace")
+            rec = encode(piece, "stdout", n)
             out.write(rec)
             size += len(rec)
             if size > max_size:
                 rotate()
+        if rec_out:
+            text = text[:-1]
+            if text.endswith("\r"):
+                text = text[:-1]
+            rec_out.write(text.encode("utf-8") + b"\n")
         if rnd.random() < 0.01:
             rec = encode(b"(node:4242) Warning: a stderr line <&>\n",
                          "stderr", n)
             out.write(rec)
             size += len(rec)
+        if rate and n % 100 == 99:
+            out.flush()
+            ahead = (n + 1) / rate - (time.monotonic() - t0)
+            if ahead > 0:
+                time.sleep(ahead)
     out.close()
+    if rec_out:
+        rec_out.close()
+    print(len(lines))
 
 
 def records(files):
@@ -102,6 +124,8 @@ def records(files):
 if sys.argv[1] == "write":
     write(sys.argv[2], sys.argv[3],
           int(sys.argv[4]) if len(sys.argv) > 4 else 1 << 20,
-          int(sys.argv[5]) if len(sys.argv) > 5 else 5)
+          int(sys.argv[5]) if len(sys.argv) > 5 else 5,
+          float(sys.argv[6]) if len(sys.argv) > 6 else 0,
+          sys.argv[7] if len(sys.argv) > 7 else None)
 else:
     records(sys.argv[2:])

@@ -18,7 +18,7 @@ for i in range(30):
         "msg": "long " + "x" * (16384 * (1 + i % 3) + i)}))
 ' >>"$T/source.log"
 mkdir "$T/d"
-python3 "$cl" write "$T/source.log" "$T/d" 2000000 4
+python3 "$cl" write "$T/source.log" "$T/d" 2000000 4 >/dev/null
 (cd "$T/d" && ls 0.log.*) >"$T/rotations"
 [ "$(wc -l <"$T/rotations")" -eq 3 ] || fail "rotations: $(cat "$T/rotations")"
 grep -q '^0.log.20261206-[0-9]*.gz$' "$T/rotations" ||

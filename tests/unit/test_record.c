@@ -1,7 +1,8 @@
 /*
  * test_record.c: the record stage on Docker's json-file lines, hostile
  * ones included: escapes, pieces joined, cut lines, a piece without its
- * end, bad UTF-8, records over the cap.
+ * end, bad UTF-8, records over the cap; and a record half-joined as
+ * restart state keeps it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,11 +27,13 @@ static char *
 run_fmt(enum record_format fmt, const char *in, size_t maxline, int flush,
     struct record_stats *st)
 {
-	struct record r;
-	struct buf    b;
-	const char   *p = in, *nl;
+	struct record	  r;
+	struct json_index ix;
+	struct buf	  b;
+	const char	 *p = in, *nl;
 
-	record_init(&r, fmt, maxline);
+	json_init(&ix);
+	record_init(&r, fmt, maxline, &ix);
 	buf_init(&b);
 	while ((nl = strchr(p, '\n')) != NULL) {
 		record_line(&r, p, (size_t)(nl - p), collect, &b);
@@ -40,6 +43,7 @@ run_fmt(enum record_format fmt, const char *in, size_t maxline, int flush,
 		record_flush(&r, collect, &b);
 	*st = r.st;
 	record_free(&r);
+	json_free(&ix);
 	buf_putc(&b, '\0');
 	return buf_release(&b);
 }
@@ -184,7 +188,7 @@ Test(record, plain_and_prefixes)
 		cr_expect_str_eq(record_prefix(t[i].arg, &fmt), t[i].path);
 		cr_expect_eq(fmt, t[i].fmt, "%s", t[i].arg);
 	}
-	record_init(&r, RECORD_PLAIN, 4);
+	record_init(&r, RECORD_PLAIN, 4, NULL);
 	buf_init(&b);
 	record_line(&r, "{\"log\":\"x\\n\"}", 13, collect, &b);
 	record_flush(&r, collect, &b);
@@ -192,6 +196,145 @@ Test(record, plain_and_prefixes)
 	cr_expect_str_eq(b.p, "{\"log\":\"x\\n\"}|");
 	cr_expect_str_eq(record_format_name(RECORD_DOCKER), "docker");
 	cr_expect_str_eq(record_format_name(RECORD_CRI), "cri");
+	buf_free(&b);
+	record_free(&r);
+}
+
+/* Lines fed to r, then its saved position restored in a new record. */
+static void
+feed(struct record *r, const char *in, struct buf *b)
+{
+	const char *p = in, *nl;
+
+	while ((nl = strchr(p, '\n')) != NULL) {
+		record_line(r, p, (size_t)(nl - p), collect, b);
+		p = nl + 1;
+	}
+}
+
+Test(record, position_round_trip)
+{
+	static const struct {
+		enum record_format fmt;
+		const char	  *before, *after, *records;
+		int		   dropping;
+	} t[] = {
+		{ RECORD_CRI, "T stdout P ab\nT stdout P \"c\\\x01\xff\n",
+		    "T stdout F d\n",
+		    "ab\"c\\\x01\xff"
+		    "d|",
+		    0 },
+		{ RECORD_CRI, "T stdout P 0123456789abc\n", "T stdout F x\n",
+		    "", 1 },
+		{ RECORD_DOCKER, "{\"log\":\"a \\u00e9\"}\n",
+		    "{\"log\":\"b\\n\"}\n",
+		    "a \xc3\xa9"
+		    "b|",
+		    0 },
+		{ RECORD_DOCKER, "{\"log\":\"\"}\n", "{\"log\":\"\\n\"}\n", "|",
+		    0 },
+	};
+	struct json_index ix;
+	struct record	  r, s;
+	struct buf	  b, pos;
+	char		 *log, err[256];
+	size_t		  i, at;
+
+	json_init(&ix);
+	for (i = 0; i < NELEM(t); i++) {
+		buf_init(&b);
+		buf_init(&pos);
+		record_init(&r, t[i].fmt, 10, &ix);
+		feed(&r, t[i].before, &b);
+		cr_assert(r.open, "case %zu: open", i);
+		record_pos_encode("/var/log/pods/ns_p_u/bot/0.log", &r, &pos);
+		record_init(&s, RECORD_PLAIN, 10, &ix);
+		cr_assert_eq(record_pos_decode(RECORD_POS_VERSION, pos.p,
+				 pos.len, &s, &log, &at, err, sizeof(err)),
+		    0, "case %zu: %s at %zu", i, err, at);
+		cr_expect_str_eq(log, "/var/log/pods/ns_p_u/bot/0.log");
+		cr_expect_eq(s.fmt, t[i].fmt);
+		cr_expect_eq(s.dropping, t[i].dropping, "case %zu", i);
+		cr_expect(s.open);
+		feed(&s, t[i].after, &b);
+		buf_putc(&b, '\0');
+		cr_expect_str_eq(b.p, t[i].records, "case %zu", i);
+		cr_expect_eq(s.st.toolong, (unsigned)t[i].dropping);
+		free(log);
+		record_free(&r);
+		record_free(&s);
+		buf_free(&b);
+		buf_free(&pos);
+	}
+	json_free(&ix);
+}
+
+Test(record, position_refused)
+{
+	static const struct {
+		uint64_t    version;
+		const char *data;
+		size_t	    at;
+		const char *why;
+	} t[] = {
+		{ 2, " \"a\" \"cri\" 0 \"\"", 0, "version 2" },
+		{ 1, " \"a\" \"cri\" 0", 0, "expected 4 fields, found 3" },
+		{ 1, " \"a\" \"cri\" 0 \"\" 1", 0, "found 5" },
+		{ 1, " \"a\" \"cri\" 0 \"\" 1 2", 0, "found more" },
+		{ 1, " \"a\"  \"cri\" 0 \"\"", 0, "an empty one" },
+		{ 1, " \"\" \"cri\" 0 \"\"", 1, "empty log name" },
+		{ 1, " a \"cri\" 0 \"\"", 1, "expected a quoted string" },
+		{ 1, " \"a\" \"plain\" 0 \"\"", 5, "unknown format plain" },
+		{ 1, " \"a\" \"cri\" 2 \"\"", 11, "expected 0 or 1" },
+		{ 1, " \"a\" \"cri\" x \"\"", 11, "expected 0 or 1" },
+		{ 1, " \"a\" \"cri\" 1 \"b\"", 13,
+		    "pieces of a record dropped" },
+		{ 1, " \"a\" \"cri\" 0 \"b c\"", 0, "found 5" },
+		{ 1, " \"a\" \"cri\" 0 \"b\\x0\"", 15, "bad escape" },
+		{ 1, " \"a\\x00\" \"cri\" 0 \"\"", 3, "NUL byte" },
+		{ 1, " \"a\" \"cri\" 0 \"\x01\"", 14,
+		    "byte 0x01 must be escaped" },
+	};
+	struct record r;
+	char	     *log, err[256];
+	size_t	      i, at;
+
+	for (i = 0; i < NELEM(t); i++) {
+		record_init(&r, RECORD_CRI, 10, NULL);
+		cr_expect_eq(record_pos_decode(t[i].version, t[i].data,
+				 strlen(t[i].data), &r, &log, &at, err,
+				 sizeof(err)),
+		    -1, "case %zu accepted", i);
+		cr_expect_null(log);
+		cr_expect_eq(at, t[i].at, "case %zu: at %zu, not %zu (%s)", i,
+		    at, t[i].at, err);
+		cr_expect(strstr(err, t[i].why) != NULL, "case %zu: %s", i,
+		    err);
+		cr_expect(!r.open);
+		record_free(&r);
+	}
+}
+
+/* Pieces over a cap lowered since the save: the record is dropped whole. */
+Test(record, position_over_a_lower_cap)
+{
+	struct record r;
+	struct buf    b;
+	char	     *log, err[256];
+	size_t	      at;
+	const char   *data = " \"a\" \"cri\" 0 \"0123456789\"";
+
+	record_init(&r, RECORD_CRI, 4, NULL);
+	cr_assert_eq(record_pos_decode(1, data, strlen(data), &r, &log, &at,
+			 err, sizeof(err)),
+	    0, "%s", err);
+	cr_expect(r.open && r.dropping && r.join.len == 0);
+	buf_init(&b);
+	feed(&r, "T stdout F x\nT stdout F y\n", &b);
+	buf_putc(&b, '\0');
+	cr_expect_str_eq(b.p, "y|");
+	cr_expect_eq(r.st.toolong, 1);
+	free(log);
 	buf_free(&b);
 	record_free(&r);
 }

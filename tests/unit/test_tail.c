@@ -38,6 +38,7 @@ struct got {
 struct fx {
 	char	     dir[64];
 	struct tail *t;
+	struct input in; /* once polled: owns t */
 	struct got   got;
 	int	     inotify;
 	const char  *name; /* scenario, for messages */
@@ -96,11 +97,22 @@ fx_init(struct fx *f, int inotify, const char *name)
 	f->name = name;
 }
 
+/* Stops following: the input polled, which owns the tail, or the tail. */
+static void
+fx_stop(struct fx *f)
+{
+	if (f->in.self != NULL)
+		f->in.free(f->in.self);
+	else
+		tail_free(f->t);
+	memset(&f->in, 0, sizeof(f->in));
+	f->t = NULL;
+}
+
 static void
 fx_fini(struct fx *f)
 {
-	tail_free(f->t);
-	f->t = NULL;
+	fx_stop(f);
 	got_clear(&f->got);
 	tu_cleanup();
 }
@@ -159,18 +171,19 @@ fx_start(struct fx *f, const struct tail_opts *o, const char *const *names,
  * read then, as the follow loop does it.
  */
 static int
-poll_once(struct tail *t, int timeout_ms, struct got *g)
+poll_once(struct fx *f, int timeout_ms, struct got *g)
 {
-	struct input in = input_files(t); /* borrowed: never freed here */
-	const char  *failed = NULL;
+	const char *failed = NULL;
 
-	return inputs_poll(&in, 1, timeout_ms, collect, g, &failed);
+	if (f->in.self == NULL)
+		f->in = input_files(f->t, NULL, 0, 0);
+	return inputs_poll(&f->in, 1, timeout_ms, collect, g, &failed);
 }
 
 static void
 step(struct fx *f)
 {
-	cr_assert_eq(poll_once(f->t, 100, &f->got), 0, "%s: poll: %s", f->name,
+	cr_assert_eq(poll_once(f, 100, &f->got), 0, "%s: poll: %s", f->name,
 	    strerror(errno));
 }
 
@@ -1110,18 +1123,18 @@ idle_sleeps(int inotify)
 	t0 = mono();
 	c0 = cpu_seconds();
 	for (i = 0; i < 3; i++)
-		cr_assert_eq(poll_once(f.t, 150, &f.got), 0);
+		cr_assert_eq(poll_once(&f, 150, &f.got), 0);
 	wall = mono() - t0;
 	cpu = cpu_seconds() - c0;
 	cr_assert(wall >= 0.44 && wall < 0.9, "3 idle polls of 150 ms: %f s",
 	    wall);
 	cr_assert(cpu < 0.05, "idle polls used %f s of CPU", cpu);
 	/* Never longer than the next periodic check. */
-	tail_free(f.t);
+	fx_stop(&f);
 	o.poll_interval = 0.2;
 	START(&f, &o, "a.log");
 	t0 = mono();
-	cr_assert_eq(poll_once(f.t, -1, &f.got), 0);
+	cr_assert_eq(poll_once(&f, -1, &f.got), 0);
 	wall = mono() - t0;
 	cr_assert(wall >= 0.18 && wall < 0.5, "wait bounded by check: %f",
 	    wall);
@@ -1161,11 +1174,11 @@ Test(tail, big_backlog_no_wait)
 		wput(fd, line);
 	close(fd);
 	START(&f, &o, "a.log");
-	cr_assert_eq(poll_once(f.t, 0, &f.got), 0);
+	cr_assert_eq(poll_once(&f, 0, &f.got), 0);
 	first = f.got.n;
 	cr_assert(first > 0 && first < n, "first poll read %zu lines", first);
 	t0 = mono();
-	cr_assert_eq(poll_once(f.t, 5000, &f.got), 0);
+	cr_assert_eq(poll_once(&f, 5000, &f.got), 0);
 	wall = mono() - t0;
 	cr_assert(wall < 1, "a poll with data pending waited %f s", wall);
 	cr_assert_eq(f.got.n, n);
@@ -1276,7 +1289,7 @@ Test(tail, one_instance)
 	t2 = tail_new(&o, pats, 1, err, sizeof(err));
 	cr_assert_null(t2);
 	cr_assert_str_eq(err, "only one file follower per process");
-	tail_free(f.t);
+	fx_stop(&f);
 	t2 = tail_new(&o, pats, 1, err, sizeof(err));
 	cr_assert_not_null(t2);
 	f.t = t2;
