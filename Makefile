@@ -124,7 +124,7 @@ check-build: logmetrics $(B)/logmetrics-san $(B)/genlog \
 	$(ZUNITS:%=$(B)/test/test_%) $(ZUNITS:%=$(B)/santest/test_%)
 
 ITESTS		= $(basename $(notdir $(wildcard tests/integration/t_*.sh)))
-ITESTS_ALONE	= t_state_kill_roll
+ITESTS_ALONE	= t_state_kill_roll t_container_kill
 ITESTS_SHARED	= $(filter-out $(ITESTS_ALONE),$(ITESTS))
 
 check-run: style
@@ -133,8 +133,8 @@ check-run: style
 	 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	 tests/run-units.sh $(B)/santest $(UNITS) $(ZUNITS)
 	@# The two passes mostly wait: side by side, each test's output
-	@# kept apart and shown once both are done; the kill -9 test under
-	@# rotations faster than restarts runs alone after them.
+	@# kept apart and shown once both are done; the kill -9 tests under
+	@# rotations faster than restarts run alone after them.
 	@tests/integration/run.sh ./logmetrics $(ITESTS_SHARED) \
 	     >$(B)/integration.out 2>&1 & \
 	 p=$$!; \

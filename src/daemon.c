@@ -296,11 +296,11 @@ positions_decode(const char *path, const struct state *st, size_t maxline,
 			    path, p->off, p->line, p->kind);
 			continue;
 		}
-		if (p->version != 1 && p->version != TAIL_POS_VERSION) {
+		if (p->version < 1 || p->version > TAIL_POS_VERSION) {
 			snprintf(err, errlen,
 			    "%s: byte %zu (line %zu): %s "
 			    "position version %llu; this logmetrics reads "
-			    "versions 1 and %d",
+			    "versions 1 to %d",
 			    path, p->voff, p->line, p->kind,
 			    (unsigned long long)p->version, TAIL_POS_VERSION);
 			return -1;

@@ -691,14 +691,25 @@ end:
 }
 
 ssize_t
-source_head(const char *path, void *buf, size_t n)
+source_pread(const char *path, void *buf, size_t n, uint64_t off)
 {
 	gzFile gz;
-	int    got;
+	int    got = -1;
 
 	if ((gz = gzopen(path, "rb")) == NULL)
 		return -1;
+	/* Forward in a gzip text: inflated up to off. */
+	if ((z_off_t)off < 0 || (uint64_t)(z_off_t)off != off ||
+	    (off > 0 && gzseek(gz, (z_off_t)off, SEEK_SET) != (z_off_t)off))
+		goto done;
 	got = gzread(gz, buf, (unsigned)n);
+done:
 	gzclose(gz);
 	return got < 0 ? -1 : (ssize_t)got;
+}
+
+ssize_t
+source_head(const char *path, void *buf, size_t n)
+{
+	return source_pread(path, buf, n, 0);
 }

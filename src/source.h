@@ -78,4 +78,10 @@ int source_read_at(const char *path, uint64_t skip, size_t maxline,
  */
 ssize_t source_head(const char *path, void *buf, size_t n);
 
+/*
+ * Up to n bytes of the text of path from byte off (inflated up to there,
+ * for gzip). Returns how many, or -1.
+ */
+ssize_t source_pread(const char *path, void *buf, size_t n, uint64_t off);
+
 #endif

@@ -90,6 +90,22 @@
 
 struct tfile;
 
+/*
+ * A file of a path read to its end and let go, by the fingerprint of its
+ * text: a compressed copy of it, made later under a new modification
+ * time (as container runtimes compress), is known at restart and not
+ * read again.
+ */
+struct done {
+	uint64_t headlen;
+	uint64_t headhash;
+	uint64_t size;
+	uint64_t dev;
+	uint64_t ino;
+};
+
+#define TAIL_DONE 16 /* kept per path */
+
 struct reader {
 	struct tfile *owner;
 	int	      fd; /* -1 while closed for max_open */
@@ -129,6 +145,9 @@ struct tfile {
 	int		 chave;
 	dev_t		 cdev;
 	ino_t		 cino;
+	struct done	*done; /* files read to their end, the
+				  last TAIL_DONE, oldest first */
+	size_t		 ndone;
 };
 
 struct wdir {
@@ -649,6 +668,37 @@ reader_read(struct tail *t, struct reader *r, uint64_t budget)
 		file_sync_pub(tf);
 }
 
+/* Remembers a file of tf read to its end (see struct done). */
+static void
+done_add(struct tfile *tf, uint64_t headlen, uint64_t headhash, uint64_t size,
+    uint64_t dev, uint64_t ino)
+{
+	struct done *d;
+	size_t	     i;
+
+	if (headlen == 0)
+		return; /* empty: nothing to read again */
+	for (i = 0; i < tf->ndone; i++)
+		if (tf->done[i].headlen == headlen &&
+		    tf->done[i].headhash == headhash) {
+			tf->done[i].size = size;
+			return;
+		}
+	if (tf->ndone == TAIL_DONE) {
+		memmove(&tf->done[0], &tf->done[1],
+		    (TAIL_DONE - 1) * sizeof(*tf->done));
+		tf->ndone--;
+	}
+	if (tf->done == NULL)
+		tf->done = xcalloc(TAIL_DONE, sizeof(*tf->done));
+	d = &tf->done[tf->ndone++];
+	d->headlen = headlen;
+	d->headhash = headhash;
+	d->size = size;
+	d->dev = dev;
+	d->ino = ino;
+}
+
 /*
  * Lets an orphan go: its unterminated last line, if any, is delivered
  * (nothing will complete it now), then it is closed and freed.
@@ -666,6 +716,8 @@ orphan_end(struct tail *t, struct tfile *tf, size_t i)
 		deliver(t, tf, r->lines.buf + r->lines.start, len);
 		tf->pub.last_read = now_wall();
 	}
+	done_add(tf, r->headlen, tail_headhash(r->head, r->headlen), r->pos,
+	    (uint64_t)r->dev, (uint64_t)r->ino);
 	reader_free(t, r);
 	memmove(&tf->orphans[i], &tf->orphans[i + 1],
 	    (tf->norphans - i - 1) * sizeof(*tf->orphans));
@@ -851,6 +903,7 @@ file_free(struct tail *t, struct tfile *tf)
 	for (i = 0; i < tf->nmissed; i++)
 		free(tf->missed[i]);
 	free(tf->missed);
+	free(tf->done);
 	free(tf->pub.path);
 	free(tf);
 }
@@ -1950,7 +2003,10 @@ pos_emit(struct tfile *tf, struct reader *r, int64_t saved,
     void (*fn)(const struct tail_pos *, void *), void *arg)
 {
 	struct tail_pos p;
+	unsigned char	mark[TAIL_HEAD];
+	size_t		n;
 
+	memset(&p, 0, sizeof(p));
 	p.saved = saved;
 	p.size = r->size;
 	p.path = tf->pub.path;
@@ -1959,6 +2015,13 @@ pos_emit(struct tfile *tf, struct reader *r, int64_t saved,
 	p.offset = r->offset;
 	p.headlen = r->headlen;
 	p.headhash = tail_headhash(r->head, r->headlen);
+	/* What was read last: tells the file from one with its head. */
+	n = r->offset < TAIL_HEAD ? (size_t)r->offset : TAIL_HEAD;
+	if (n > 0 && r->fd >= 0 &&
+	    pread(r->fd, mark, n, (off_t)(r->offset - n)) == (ssize_t)n) {
+		p.marklen = n;
+		p.markhash = tail_headhash(mark, n);
+	}
 	fn(&p, arg);
 }
 
@@ -1976,13 +2039,26 @@ void
 tail_positions(struct tail *t, int64_t		       saved,
     void (*fn)(const struct tail_pos *, void *), void *arg)
 {
-	struct tfile *tf;
-	size_t	      i, j;
+	struct tail_pos p;
+	struct tfile   *tf;
+	size_t		i, j;
 
 	if (saved == 0)
 		saved = tail_clock();
 	for (i = 0; i < t->nfiles; i++) {
 		tf = t->files[i];
+		for (j = 0; j < tf->ndone; j++) {
+			memset(&p, 0, sizeof(p));
+			p.path = tf->pub.path;
+			p.dev = tf->done[j].dev;
+			p.ino = tf->done[j].ino;
+			p.offset = p.size = tf->done[j].size;
+			p.headlen = tf->done[j].headlen;
+			p.headhash = tf->done[j].headhash;
+			p.saved = saved;
+			p.done = 1;
+			fn(&p, arg);
+		}
 		for (j = 0; j < tf->norphans; j++)
 			pos_emit(tf, tf->orphans[j], saved, fn, arg);
 		if (tf->cur != NULL)
@@ -2001,14 +2077,19 @@ tail_pos_encode(const struct tail_pos *p, struct buf *out)
 	field_put_x64(out, p->headhash);
 	field_put_u64(out, (unsigned long long)p->saved);
 	field_put_u64(out, p->size);
+	field_put_u64(out, (unsigned long long)p->done);
+	field_put_u64(out, p->marklen);
+	field_put_x64(out, p->markhash);
 }
 
 int
 tail_pos_decode(uint64_t version, const char *data, size_t len,
     struct tail_pos *p, char **path, size_t *at, char *err, size_t errlen)
 {
-	struct str	   f[9];
-	unsigned long long v[4], hash, saved = 0, size = 0;
+	static const int   nfields[] = { 0, 6, 7, 8, 11 };
+	struct str	   f[12];
+	unsigned long long v[4], hash, saved = 0, size = 0, done = 0;
+	unsigned long long marklen = 0, markhash = 0;
 	const char	  *why;
 	int		   nf, i, want;
 
@@ -2022,7 +2103,7 @@ tail_pos_decode(uint64_t version, const char *data, size_t len,
 		    (unsigned long long)version, TAIL_POS_VERSION);
 		return -1;
 	}
-	want = 5 + (int)version;
+	want = nfields[version];
 	if ((nf = field_split(data, len, f, NELEM(f))) != want) {
 		if (nf == -1)
 			snprintf(err, errlen,
@@ -2080,6 +2161,28 @@ tail_pos_decode(uint64_t version, const char *data, size_t len,
 			goto bad;
 		}
 	}
+	if (want >= 11) {
+		*at = (size_t)(f[8].p - data);
+		if (field_u64(&f[8], &done) == -1 || done > 1) {
+			snprintf(err, errlen, "expected 0 or 1");
+			goto bad;
+		}
+		*at = (size_t)(f[9].p - data);
+		if (field_u64(&f[9], &marklen) == -1) {
+			snprintf(err, errlen, "expected a decimal number");
+			goto bad;
+		}
+		if (marklen > TAIL_HEAD || marklen > v[2]) {
+			snprintf(err, errlen,
+			    "mark length over %d or the offset", TAIL_HEAD);
+			goto bad;
+		}
+		*at = (size_t)(f[10].p - data);
+		if (field_hex(&f[10], 16, &markhash) == -1) {
+			snprintf(err, errlen, "expected 16 hex digits");
+			goto bad;
+		}
+	}
 	p->path = *path;
 	p->dev = v[0];
 	p->ino = v[1];
@@ -2088,6 +2191,9 @@ tail_pos_decode(uint64_t version, const char *data, size_t len,
 	p->headhash = hash;
 	p->saved = (int64_t)saved;
 	p->size = size;
+	p->done = (int)done;
+	p->marklen = marklen;
+	p->markhash = markhash;
 	return 0;
 bad:
 	free(*path);
@@ -2095,7 +2201,11 @@ bad:
 	return -1;
 }
 
-/* Whether the file open on fd, size bytes long, has p's head. */
+/*
+ * Whether the file open on fd, size bytes long, has p's head, and when p
+ * knows them and the file is long enough, its last bytes before p's
+ * offset.
+ */
 static int
 head_matches(int fd, uint64_t size, const struct tail_pos *p)
 {
@@ -2106,7 +2216,27 @@ head_matches(int fd, uint64_t size, const struct tail_pos *p)
 	if (p->headlen > 0 &&
 	    pread(fd, buf, (size_t)p->headlen, 0) != (ssize_t)p->headlen)
 		return 0;
-	return tail_headhash(buf, (size_t)p->headlen) == p->headhash;
+	if (tail_headhash(buf, (size_t)p->headlen) != p->headhash)
+		return 0;
+	if (p->marklen == 0 || p->marklen > TAIL_HEAD ||
+	    p->marklen > p->offset || size < p->offset)
+		return 1;
+	return pread(fd, buf, (size_t)p->marklen,
+		   (off_t)(p->offset - p->marklen)) == (ssize_t)p->marklen &&
+	    tail_headhash(buf, (size_t)p->marklen) == p->markhash;
+}
+
+/* Whether the text of path (a gzip file) has p's mark before p's offset. */
+static int
+text_mark_matches(const char *path, const struct tail_pos *p)
+{
+	unsigned char buf[TAIL_HEAD];
+
+	if (p->marklen == 0 || p->marklen > TAIL_HEAD || p->marklen > p->offset)
+		return 1;
+	return source_pread(path, buf, (size_t)p->marklen,
+		   p->offset - p->marklen) == (ssize_t)p->marklen &&
+	    tail_headhash(buf, (size_t)p->marklen) == p->markhash;
 }
 
 /* Places r at off, the end of a complete line, forgetting what it holds. */
@@ -2325,11 +2455,16 @@ rotation_of(const char *name, const char *base, int *gz)
 	    memcmp(name, base, rn.stemlen) == 0;
 }
 
-/* One file to read at restart, in order: a reader, or a gzip text. */
+/*
+ * One file to read at restart, in order: a reader, or a gzip text, held
+ * open from when it is found, so that a rotation that renames or deletes
+ * it meanwhile changes nothing.
+ */
 struct step {
 	struct tfile  *tf;
 	struct reader *r;
 	char	      *gz;   /* its path, or NULL */
+	int	       fd;   /* the gzip file's */
 	uint64_t       skip; /* bytes of its text read before */
 	dev_t	       dev;
 	ino_t	       ino;
@@ -2340,23 +2475,42 @@ struct steps {
 	size_t	     n;
 };
 
-static void
+/*
+ * Adds a step: reader r, or the gzip file gz (owned from now on), which
+ * must still be the file of st. Returns 0, or -1 when gz could not be
+ * opened as that file (then freed).
+ */
+static int
 step_add(struct steps *s, struct tfile *tf, struct reader *r, char *gz,
     uint64_t skip, const struct stat *st)
 {
 	struct step *x;
+	struct stat  now;
+	int	     fd = -1;
 
+	if (gz != NULL) {
+		if ((fd = open(gz, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
+		    fstat(fd, &now) == -1 || now.st_dev != st->st_dev ||
+		    now.st_ino != st->st_ino) {
+			if (fd != -1)
+				close(fd);
+			free(gz);
+			return -1;
+		}
+	}
 	s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
 	x = &s->v[s->n++];
 	memset(x, 0, sizeof(*x));
 	x->tf = tf;
 	x->r = r;
 	x->gz = gz;
+	x->fd = fd;
 	x->skip = skip;
 	if (st != NULL) {
 		x->dev = st->st_dev;
 		x->ino = st->st_ino;
 	}
+	return 0;
 }
 
 /* Whether a gzip file of the steps is (dev, ino). */
@@ -2381,8 +2535,11 @@ struct rotated {
 };
 
 /*
- * Oldest first: by modification time, then by suffix: NAME.2 before
- * NAME.1 (logrotate's numbers grow with age), dates in their order.
+ * Oldest first: by their names where both are numbered (NAME.2 before
+ * NAME.1: the numbers grow with age) or both dated (dates in their
+ * order), since a rotation compressed later gets a later modification
+ * time than a newer one (container runtimes do not keep it); else by
+ * modification time, then by suffix.
  */
 static int
 rotated_cmp(const void *a, const void *b)
@@ -2390,15 +2547,18 @@ rotated_cmp(const void *a, const void *b)
 	const struct rotated *x = a, *y = b;
 	char		     *ex, *ey;
 	unsigned long long    nx, ny;
+	int		      dx, dy;
 
-	if (x->mtime != y->mtime)
-		return x->mtime < y->mtime ? -1 : 1;
 	nx = strtoull(x->suffix + 1, &ex, 10);
 	ny = strtoull(y->suffix + 1, &ey, 10);
-	if (x->suffix[0] == '.' && y->suffix[0] == '.' &&
-	    (*ex == '\0' || strcmp(ex, ".gz") == 0) &&
-	    (*ey == '\0' || strcmp(ey, ".gz") == 0) && nx != ny)
+	dx = !(x->suffix[0] == '.' && (*ex == '\0' || strcmp(ex, ".gz") == 0));
+	dy = !(y->suffix[0] == '.' && (*ey == '\0' || strcmp(ey, ".gz") == 0));
+	if (!dx && !dy && nx != ny)
 		return nx > ny ? -1 : 1;
+	if (dx && dy && strcmp(x->suffix, y->suffix) != 0)
+		return strcmp(x->suffix, y->suffix);
+	if (x->mtime != y->mtime)
+		return x->mtime < y->mtime ? -1 : 1;
 	return strcmp(x->suffix, y->suffix);
 }
 
@@ -2520,14 +2680,75 @@ gz_restore(struct tail *t, struct tfile *tf, const struct tail_pos *p,
 		if (!v[i].gz ||
 		    source_head(v[i].path, head, (size_t)p->headlen) !=
 			(ssize_t)p->headlen ||
-		    tail_headhash(head, (size_t)p->headlen) != p->headhash)
+		    tail_headhash(head, (size_t)p->headlen) != p->headhash ||
+		    !text_mark_matches(v[i].path, p))
 			continue;
-		step_add(steps, tf, NULL, v[i].path, p->offset, &v[i].st);
+		log_debug(
+		    "%s: the file saved at offset %llu is compressed in %s",
+		    p->path, (unsigned long long)p->offset, v[i].path);
+		if (step_add(steps, tf, NULL, v[i].path, p->offset, &v[i].st) ==
+		    0)
+			found = 0;
 		v[i].path = NULL;
-		found = 0;
 	}
 	rotated_free(v, nv);
 	return found;
+}
+
+/*
+ * The length of the text of the file at path: its size, or for gzip the
+ * length its trailer gives (of the last member, modulo 2^32: the whole
+ * text for the single member runtimes and logrotate write). -1 when it
+ * cannot be told.
+ */
+static int64_t
+text_size(const char *path, int gz)
+{
+	unsigned char t[4];
+	struct stat   st;
+	int	      fd;
+	int64_t	      n = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == 0 && !gz)
+		n = (int64_t)st.st_size;
+	else if (st.st_size >= 18 && pread(fd, t, 4, st.st_size - 4) == 4)
+		n = (int64_t)((uint32_t)t[0] | (uint32_t)t[1] << 8 |
+		    (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24);
+	close(fd);
+	return n;
+}
+
+/*
+ * Whether the file at path, plain or gzip, has the text of a file tf read
+ * to its end: its head and its length are those of one of them.
+ */
+static int
+done_has(const struct tfile *tf, const char *path, int gz)
+{
+	unsigned char head[TAIL_HEAD];
+	ssize_t	      n = -1;
+	int64_t	      len = -1;
+	uint64_t      want;
+	size_t	      i;
+
+	for (i = 0; i < tf->ndone; i++) {
+		if (n == -1) {
+			if ((n = source_head(path, head, sizeof(head))) < 0 ||
+			    (len = text_size(path, gz)) < 0)
+				return 0;
+		}
+		want = gz ? tf->done[i].size & 0xffffffffu : tf->done[i].size;
+		if (tf->done[i].headlen <= (uint64_t)n &&
+		    (tf->done[i].headlen == TAIL_HEAD ||
+			tf->done[i].headlen == (uint64_t)n) &&
+		    tail_headhash(head, (size_t)tf->done[i].headlen) ==
+			tf->done[i].headhash &&
+		    (uint64_t)len == want)
+			return 1;
+	}
+	return 0;
 }
 
 /*
@@ -2544,35 +2765,69 @@ static size_t
 chain_restore(struct tail *t, struct tfile *tf, int64_t since,
     struct steps *steps)
 {
-	struct rotated *v = NULL;
+	struct rotated *v;
 	struct reader  *r;
-	size_t		nv = 0, i, got = 0;
+	size_t		nv, i, k, got, n0 = steps->n, o0 = tf->norphans;
+	int		attempt, missed;
 
-	rotations_of(t, tf, since, steps, &v, &nv);
-	if (nv > 1)
-		qsort(v, nv, sizeof(*v), rotated_cmp);
-	for (i = 0; i < nv; i++) {
-		if (v[i].gz) {
-			step_add(steps, tf, NULL, v[i].path, 0, &v[i].st);
-			v[i].path = NULL;
+	for (attempt = 0;; attempt++) {
+		v = NULL;
+		nv = got = 0;
+		missed = 0;
+		rotations_of(t, tf, since, steps, &v, &nv);
+		if (nv > 1)
+			qsort(v, nv, sizeof(*v), rotated_cmp);
+		for (i = 0; i < nv && !missed; i++) {
+			if (done_has(tf, v[i].path, v[i].gz)) {
+				/* Read before the save, written again since. */
+				log_debug(
+				    "%s: read to its end before the save, "
+				    "not again",
+				    v[i].path);
+				continue;
+			}
+			if (v[i].gz) {
+				missed = step_add(steps, tf, NULL, v[i].path, 0,
+					     &v[i].st) == -1;
+				v[i].path = NULL;
+				got += !missed;
+				continue;
+			}
+			if ((r = reader_new(t, tf, v[i].path, 0)) == NULL) {
+				missed = 1;
+				break;
+			}
+			if (r->dev != v[i].st.st_dev ||
+			    r->ino != v[i].st.st_ino) {
+				reader_free(t, r);
+				missed = 1;
+				break;
+			}
+			r->restored = 1;
+			tf->orphans = xreallocarray(tf->orphans,
+			    tf->norphans + 1, sizeof(*tf->orphans));
+			tf->orphans[tf->norphans++] = r;
+			step_add(steps, tf, r, NULL, 0, NULL);
 			got++;
-			continue;
 		}
-		if ((r = reader_new(t, tf, v[i].path, 0)) == NULL)
-			continue;
-		if (r->dev != v[i].st.st_dev || r->ino != v[i].st.st_ino) {
-			reader_free(t, r);
-			continue;
-		}
-		r->restored = 1;
-		tf->orphans = xreallocarray(tf->orphans, tf->norphans + 1,
-		    sizeof(*tf->orphans));
-		tf->orphans[tf->norphans++] = r;
-		step_add(steps, tf, r, NULL, 0, NULL);
-		got++;
+		rotated_free(v, nv);
+		if (!missed || attempt == 3)
+			return got;
+		/*
+		 * A rotation moved on between the look and the open (renamed,
+		 * or compressed and deleted): the chain is looked at again,
+		 * so that it is read whole and in order.
+		 */
+		for (k = n0; k < steps->n; k++)
+			if (steps->v[k].gz != NULL) {
+				close(steps->v[k].fd);
+				free(steps->v[k].gz);
+			}
+		steps->n = n0;
+		for (k = o0; k < tf->norphans; k++)
+			reader_free(t, tf->orphans[k]);
+		tf->norphans = o0;
 	}
-	rotated_free(v, nv);
-	return got;
 }
 
 struct gzline {
@@ -2598,8 +2853,11 @@ steps_run(struct tail *t, struct steps *steps, struct tail_restore *rs)
 	struct source_stats st;
 	struct gzline	    g;
 	struct step	   *x;
-	char		    err[256];
-	size_t		    i;
+	unsigned char	    head[TAIL_HEAD];
+	char		    err[256], held[64];
+	const char	   *src;
+	ssize_t		    got;
+	size_t		    i, n;
 
 	for (i = 0; i < steps->n; i++) {
 		x = &steps->v[i];
@@ -2607,18 +2865,30 @@ steps_run(struct tail *t, struct steps *steps, struct tail_restore *rs)
 			reader_read(t, x->r, TAIL_NOLIMIT);
 			continue;
 		}
+		/* The file held open, whatever its name now; by its name
+		 * without /proc. */
+		snprintf(held, sizeof(held), "/proc/self/fd/%d", x->fd);
+		src = access(held, R_OK) == 0 ? held : x->gz;
 		memset(&st, 0, sizeof(st));
 		g.t = t;
 		g.tf = x->tf;
-		if (source_read_at(x->gz, x->skip, t->o.max_line, gz_line, &g,
+		if (source_read_at(src, x->skip, t->o.max_line, gz_line, &g,
 			&st, err, sizeof(err)) == -1 &&
-		    rs->gzerr[0] == '\0')
-			snprintf(rs->gzerr, sizeof(rs->gzerr), "%s", err);
+		    rs->gzerr[0] == '\0') {
+			n = strlen(src);
+			snprintf(rs->gzerr, sizeof(rs->gzerr), "%s%s", x->gz,
+			    strncmp(err, src, n) == 0 ? err + n : err);
+		}
 		x->tf->pub.bytes += st.bytes > x->skip ? st.bytes - x->skip : 0;
 		x->tf->pub.toolong += st.toolong;
 		if (st.lines > 0)
 			x->tf->pub.last_read = now_wall();
+		/* Read to its end: known if it is compressed again. */
+		if ((got = source_head(src, head, sizeof(head))) > 0)
+			done_add(x->tf, (uint64_t)got,
+			    tail_headhash(head, (size_t)got), st.bytes, 0, 0);
 		buf_free(&st.last);
+		close(x->fd);
 		free(x->gz);
 	}
 	free(steps->v);
@@ -2660,6 +2930,13 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n, double saved,
 	/* Each saved file by its identity: followed, else renamed away. */
 	for (i = 0; i < n; i++) {
 		p = &pos[i];
+		if (p->done) {
+			/* Read before the save: known again if compressed. */
+			if ((tf = pos_file(t, p->path)) != NULL)
+				done_add(tf, p->headlen, p->headhash, p->size,
+				    p->dev, p->ino);
+			continue;
+		}
 		r = reader_find(t, (dev_t)p->dev, (ino_t)p->ino);
 		if (r != NULL && r->restored)
 			continue; /* listed twice: a hard link */

@@ -140,9 +140,15 @@ struct tail_pos {
 	uint64_t    offset;
 	uint64_t    headlen;
 	uint64_t    headhash;
-	int64_t	    saved; /* ns, coarse wall clock of the
-			      snapshot; 0 when unknown */
-	uint64_t    size;  /* the file's then; 0 when unknown */
+	int64_t	    saved;    /* ns, coarse wall clock of the
+				 snapshot; 0 when unknown */
+	uint64_t    size;     /* the file's then; 0 when unknown */
+	int	    done;     /* a file of the path read to its end
+				 and let go: only its fingerprint
+				 (and offset, its size) matters */
+	uint64_t    marklen;  /* and the bytes before offset: */
+	uint64_t    markhash; /* a hash of the marklen bytes there,
+				 256 or fewer; 0: unknown */
 };
 
 /* What tail_restore() did, file by file. */
@@ -163,9 +169,10 @@ struct tail_restore {
 #define TAIL_HEAD 256 /* bytes of a file's head fingerprinted */
 
 /*
- * Calls fn for every file being read: per path, the renamed files still
- * read (oldest first), then the file the path names. Between two
- * tail_read() calls the offsets are exactly the lines delivered.
+ * Calls fn for every file being read: per path, the last 16 files it
+ * read to their end and let go (done set, oldest first), the renamed
+ * files still read (oldest first), then the file the path names. Between
+ * two tail_read() calls the offsets are exactly the lines delivered.
  */
 void tail_positions(struct tail *, int64_t	       saved,
     void (*fn)(const struct tail_pos *, void *), void *arg);
@@ -186,15 +193,18 @@ int64_t tail_clock(void);
  * before the file its path names now. One shorter than its offset or with
  * another head was truncated: it is read from 0, and a copy of it in the
  * same directory (copytruncate) with the old head is read on from the
- * offset first. Then the rotations of each saved path made since the
+ * offset first. A saved file gzipped since is read on from its offset
+ * in its text. Then the rotations of each saved path made since the
  * save (saved, Unix seconds, 0 for none: its siblings NAME.N and
- * NAME-DATE, uncompressed, last written since, that no reader holds) are
- * read whole, oldest first (by modification time, then NAME.2 before
- * NAME.1 and dates in order), after the files above. Every followed
- * file the state does not know appeared after it was saved and is read
- * from its start. Files resumed are read before files the state did not
- * know. Counts go to *rs. Cost: a stat of each entry of the directory of
- * each saved path (and of the directory it leads to).
+ * NAME-DATE, plain or gzip, last written since, that no reader holds,
+ * and whose text is not that of a file of the path done at the save:
+ * compressed again since) are read whole, oldest first (NAME.2 before
+ * NAME.1, dates in order, else by modification time), after the files
+ * above. Every followed file the state does not know appeared after it
+ * was saved and is read from its start. Files resumed are read before
+ * files the state did not know. Counts go to *rs. Cost: a stat of each
+ * entry of the directory of each saved path (and of the directory it
+ * leads to), and the head of each rotation since the save.
  */
 void tail_restore(struct tail *, const struct tail_pos *, size_t n,
     double saved, tail_line_fn *fn, void *arg, struct tail_restore *rs);
@@ -202,11 +212,12 @@ void tail_restore(struct tail *, const struct tail_pos *, size_t n,
 /*
  * A position in restart state, as text: its kind and the version of its
  * encoding, then its fields, each after one space (see field_put_str() in
- * util.h): "PATH" DEV INO OFFSET HEADLEN HEADHASH16 SAVED SIZE. Version 1
- * had neither SAVED nor SIZE, version 2 no SIZE.
+ * util.h): "PATH" DEV INO OFFSET HEADLEN HEADHASH16 SAVED SIZE DONE
+ * MARKLEN MARKHASH16. Version 1 had none of the fields after HEADHASH,
+ * version 2 only SAVED, version 3 SAVED and SIZE.
  */
 #define TAIL_POS_KIND	 "file"
-#define TAIL_POS_VERSION 3
+#define TAIL_POS_VERSION 4
 
 struct buf;
 

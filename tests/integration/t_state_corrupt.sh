@@ -82,13 +82,23 @@ body = body[:body.rindex(b'crc32 ')]
 lines = body.split(b'\n')
 i = max(k for k, l in enumerate(lines) if l.startswith(b'pos ') or
         l.startswith(b'rules '))
+added = 0
 if what == 'bad':
     lines[i] = (b'pos file 1 "/x" 1 2 3 257 0000000000000000')
+elif what in ('v2', 'v3'):
+    # The file positions as that version wrote them: fields since cut.
+    for k, l in enumerate(lines):
+        if l.startswith(b'pos file 4 '):
+            f = l.split(b' ')[3:]
+            cut = {'v2': 4, 'v3': 3}[what]
+            lines[k] = b' '.join([b'pos', b'file', what[1:].encode()] +
+                                 f[:len(f) - cut])
 else:
     lines.insert(i + 1, b'pos journal 3 "s=4f2a;i=1c"')
+    added = 1
 body = b'\n'.join(lines)
 m = re.search(rb'\nend (\d+) ', body)
-n = int(m.group(1)) + (what != 'bad')
+n = int(m.group(1)) + added
 body = body[:m.start()] + b'\nend %d ' % n + body[m.end():]
 body += b'crc32 %08x\n' % (zlib.crc32(body) & 0xffffffff)
 open(dst, 'wb').write(body)
@@ -103,6 +113,17 @@ grep -q "warn: state file $T/otherkind: byte [0-9]* (line [0-9]*): a position of
 expect_eq "the rest restored" 3 "$(mismatches)"
 daemon_stop
 [ ! -e "$T/otherkind.corrupt" ] || fail "an unknown kind set the file aside"
+
+# File positions as versions 2 and 3 wrote them are read: the file is
+# resumed where it was, nothing counted again.
+for v in 2 3; do
+	edit "pos$v" "v$v"
+	grep -q "^pos file $v " "$T/pos$v" || fail "pos$v: no position to test"
+	start "$rules" "$T/pos$v"
+	grep -q 'files: 1 resumed' "$DERR" || fail "pos$v: $(cat "$DERR")"
+	expect_eq "version $v positions" 3 "$(mismatches)"
+	daemon_stop
+done
 
 # A state file of format version 1, as logmetrics 0.1.0 wrote it
 # (tests/fixtures/state-v1.state: bot-small.log read to its last whole

@@ -488,6 +488,19 @@ Test(source, read_at_every_line_end)
 		cr_assert_eq(source_head(path(names[i]), head, sizeof(head)),
 		    (ssize_t)sizeof(head));
 		cr_assert_eq(memcmp(head, text.p, sizeof(head)), 0);
+		/* Anywhere in the text, and cut short at its end. */
+		cr_assert_eq(source_pread(path(names[i]), head, sizeof(head),
+				 text.len / 2),
+		    (ssize_t)sizeof(head));
+		cr_assert_eq(memcmp(head, text.p + text.len / 2, sizeof(head)),
+		    0);
+		cr_assert_eq(source_pread(path(names[i]), head, sizeof(head),
+				 text.len - 10),
+		    10);
+		cr_assert_eq(memcmp(head, text.p + text.len - 10, 10), 0);
+		cr_assert_eq(source_pread(path(names[i]), head, sizeof(head),
+				 text.len + 10),
+		    0);
 	}
 	free(ends);
 	buf_free(&text);

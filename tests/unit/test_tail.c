@@ -1460,12 +1460,15 @@ Test(tail, pos_codec)
 	p.headhash = 0x0123456789abcdefULL;
 	p.saved = 1796523456123456789LL;
 	p.size = 123456789013ULL;
+	p.done = 1;
+	p.marklen = 200;
+	p.markhash = 0xfedcba9876543210ULL;
 	buf_init(&b);
 	tail_pos_encode(&p, &b);
 	cr_assert_str_eq(b.p,
 	    " \"/var/log/a\\x20b\\x22c\\x5cd\\x0a\\xff.log\" "
 	    "18446744073709551615 0 123456789012 256 0123456789abcdef "
-	    "1796523456123456789 123456789013");
+	    "1796523456123456789 123456789013 1 200 fedcba9876543210");
 	cr_assert_eq(tail_pos_decode(TAIL_POS_VERSION, b.p, b.len, &q, &path,
 			 &at, err, sizeof(err)),
 	    0, "%s", err);
@@ -1477,6 +1480,9 @@ Test(tail, pos_codec)
 	cr_assert_eq(q.offset, p.offset);
 	cr_assert_eq(q.headlen, 256);
 	cr_assert_eq(q.headhash, p.headhash);
+	cr_assert_eq(q.done, 1);
+	cr_assert_eq(q.marklen, 200);
+	cr_assert_eq(q.markhash, p.markhash);
 	free(path);
 	buf_free(&b);
 }
@@ -1514,7 +1520,7 @@ Test(tail, pos_decode_errors)
 		    "expected 6 fields, found 7", 1 },
 		{ " \"x\" 1 2 3 4 0000000000000000 7 8", 0,
 		    "expected 6 fields, found 8", 1 },
-		{ " \"x\" 1 2 3 4 0000000000000000 7 8 9 10", 0,
+		{ " \"x\" 1 2 3 4 0000000000000000 7 8 9 10 11 12 13", 0,
 		    "expected 6 fields, found more or an empty one", 1 },
 		{ " \"x\"  1 2 3 4 0000000000000000", 0,
 		    "expected 6 fields, found more or an empty one", 1 },
@@ -1526,8 +1532,21 @@ Test(tail, pos_decode_errors)
 		    "expected a decimal number", 2 },
 		{ " \"x\" 1 2 3 4 0000000000000000 9223372036854775808", 30,
 		    "expected a decimal number", 2 },
+		{ " \"x\" 1 2 3 4 0000000000000000 5 6 0", 0,
+		    "version 5; this logmetrics reads 1 to 4", 5 },
 		{ " \"x\" 1 2 3 4 0000000000000000 5 6", 0,
-		    "version 4; this logmetrics reads 1 to 3", 4 },
+		    "expected 11 fields, found 8", 4 },
+		{ " \"x\" 1 2 3 4 0000000000000000 5 6 2 0 0000000000000000",
+		    34, "expected 0 or 1", 4 },
+		{ " \"x\" 1 2 3 4 0000000000000000 5 6 0 x 0000000000000000",
+		    36, "expected a decimal number", 4 },
+		{ " \"x\" 1 2 300 4 0000000000000000 5 6 0 257 "
+		  "0000000000000000",
+		    38, "mark length over 256 or the offset", 4 },
+		{ " \"x\" 1 2 3 4 0000000000000000 5 6 0 4 0000000000000000",
+		    36, "mark length over 256 or the offset", 4 },
+		{ " \"x\" 1 2 3 4 0000000000000000 5 6 0 3 000000000000000", 38,
+		    "expected 16 hex digits", 4 },
 		{ " \"x\" 1 2 3 4 0000000000000000 5", 0,
 		    "expected 8 fields, found 7", 3 },
 		{ " \"x\" 1 2 3 4 0000000000000000 5 x", 32,
