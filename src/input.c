@@ -268,16 +268,20 @@ files_positions(void *self, int64_t stamp, input_pos_fn *fn, void *arg)
 	struct posenc pe = { fn, arg };
 	struct buf    b;
 	size_t	      i;
+	int	      s;
 
 	tail_positions(f->t, stamp, files_pos, &pe);
 	buf_init(&b);
-	for (i = 0; i < f->nlogs; i++) {
-		if (!f->logs[i]->rec.open)
-			continue;
-		buf_reset(&b);
-		record_pos_encode(f->logs[i]->path, &f->logs[i]->rec, &b);
-		fn(arg, RECORD_POS_KIND, RECORD_POS_VERSION, b.p, b.len);
-	}
+	for (i = 0; i < f->nlogs; i++)
+		for (s = 0; s < RECORD_STREAMS; s++) {
+			if (!f->logs[i]->rec.j[s].open)
+				continue;
+			buf_reset(&b);
+			record_pos_encode(f->logs[i]->path, &f->logs[i]->rec,
+			    (enum record_stream)s, &b);
+			fn(arg, RECORD_POS_KIND, RECORD_POS_VERSION, b.p,
+			    b.len);
+		}
 	buf_free(&b);
 }
 
@@ -339,6 +343,7 @@ input_files_restore(struct input *in, const struct tail_pos *pos, size_t n,
 	struct files *f = in->self;
 	struct flog  *l;
 	size_t	      i, got = 0;
+	int	      s;
 
 	for (i = 0; i < nrecs; i++) {
 		if (tail_pattern(f->t, recs[i].log) == -1 ||
@@ -349,10 +354,14 @@ input_files_restore(struct input *in, const struct tail_pos *pos, size_t n,
 			continue;
 		}
 		l = flog_get(f, recs[i].log);
-		l->rec.join = recs[i].rec.join;
-		l->rec.open = recs[i].rec.open;
-		l->rec.dropping = recs[i].rec.dropping;
-		buf_init(&recs[i].rec.join);
+		for (s = 0; s < RECORD_STREAMS; s++) {
+			if (!recs[i].rec.j[s].open)
+				continue;
+			buf_free(&l->rec.j[s].buf);
+			l->rec.j[s] = recs[i].rec.j[s];
+			memset(&recs[i].rec.j[s], 0, sizeof(recs[i].rec.j[s]));
+			buf_init(&recs[i].rec.j[s].buf);
+		}
 		got++;
 	}
 	if (!f->wrapped) {

@@ -23,26 +23,35 @@ record_init(struct record *r, enum record_format fmt, size_t maxline,
 	r->fmt = fmt;
 	r->maxline = maxline;
 	r->ix = ix;
-	buf_init(&r->join);
+	buf_init(&r->j[RECORD_STDOUT].buf);
+	buf_init(&r->j[RECORD_STDERR].buf);
 }
 
 void
 record_free(struct record *r)
 {
-	buf_free(&r->join);
+	buf_free(&r->j[RECORD_STDOUT].buf);
+	buf_free(&r->j[RECORD_STDERR].buf);
+}
+
+int
+record_open(const struct record *r)
+{
+	return r->j[RECORD_STDOUT].open || r->j[RECORD_STDERR].open;
 }
 
 /* A whole record: without the line end, unless dropped for its length. */
 static void
-deliver(struct record *r, const char *p, size_t n, record_fn *fn, void *arg)
+deliver(struct record *r, struct record_join *j, const char *p, size_t n,
+    record_fn *fn, void *arg)
 {
 	if (n > 0 && p[n - 1] == '\n')
 		n--;
 	if (n > 0 && p[n - 1] == '\r')
 		n--;
-	if (r->dropping || n > r->maxline) {
+	if (j->dropping || n > r->maxline) {
 		r->st.toolong++;
-		r->dropping = 0;
+		j->dropping = 0;
 		return;
 	}
 	r->st.records++;
@@ -50,34 +59,47 @@ deliver(struct record *r, const char *p, size_t n, record_fn *fn, void *arg)
 }
 
 /*
- * One piece of a record, the last when end: joined until then. Memory
- * stays bounded: a record that goes over the cap (with room for the LF
- * and CR deliver() drops) is only counted from then on.
+ * One piece of a record of a stream, the last when end: joined until
+ * then. Memory stays bounded: a record that goes over the cap (with room
+ * for the LF and CR deliver() drops) is only counted from then on.
  */
 static void
-piece(struct record *r, const char *p, size_t n, int end, record_fn *fn,
+piece(struct record *r, int s, const char *p, size_t n, int end, record_fn *fn,
     void *arg)
 {
-	if (!r->open && end) {
-		deliver(r, p, n, fn, arg); /* nearly every line */
+	struct record_join *j = &r->j[s];
+
+	if (!j->open && end) {
+		deliver(r, j, p, n, fn, arg); /* nearly every line */
 		return;
 	}
-	if (r->open)
+	if (j->open)
 		r->st.pieces++;
-	r->open = 1;
-	if (!r->dropping) {
-		if (r->join.len + n > r->maxline + 2) {
-			r->dropping = 1;
-			buf_reset(&r->join);
+	j->open = 1;
+	if (!j->dropping) {
+		if (j->buf.len + n > r->maxline + 2) {
+			j->dropping = 1;
+			buf_reset(&j->buf);
 		} else
-			buf_append(&r->join, p, n);
+			buf_append(&j->buf, p, n);
 	}
 	if (end) {
-		deliver(r, r->join.p != NULL ? r->join.p : "", r->join.len, fn,
+		deliver(r, j, j->buf.p != NULL ? j->buf.p : "", j->buf.len, fn,
 		    arg);
-		buf_reset(&r->join);
-		r->open = 0;
+		buf_reset(&j->buf);
+		j->open = 0;
 	}
+}
+
+/* The stream a name says, or -1. */
+static int
+stream_of(const char *p, size_t n)
+{
+	if (n == 6 && memcmp(p, "stdout", 6) == 0)
+		return RECORD_STDOUT;
+	if (n == 6 && memcmp(p, "stderr", 6) == 0)
+		return RECORD_STDERR;
+	return -1;
 }
 
 /*
@@ -86,13 +108,16 @@ piece(struct record *r, const char *p, size_t n, int end, record_fn *fn,
  * record, or -1 when the line is not one.
  */
 static int
-cri_split(const char *line, size_t len, const char **text, size_t *n)
+cri_split(const char *line, size_t len, const char **text, size_t *n,
+    int *stream)
 {
 	const char *p = line, *end = line + len, *sp;
 	int	    i;
 
 	for (i = 0; i < 2; i++) {
 		if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL || sp == p)
+			return -1;
+		if (i == 1 && (*stream = stream_of(p, (size_t)(sp - p))) == -1)
 			return -1;
 		p = sp + 1;
 	}
@@ -109,9 +134,10 @@ void
 record_line(struct record *r, const char *line, size_t len, record_fn *fn,
     void *arg)
 {
-	struct json_field *f;
-	const char	  *v;
-	size_t		   n;
+	struct json_field *f, *sf;
+	const char	  *v = NULL;
+	size_t		   n = 0;
+	int		   stream;
 
 	if (r->fmt == RECORD_PLAIN) {
 		r->st.records++;
@@ -123,11 +149,11 @@ record_line(struct record *r, const char *line, size_t len, record_fn *fn,
 		size_t	    tn;
 		int	    full;
 
-		if ((full = cri_split(line, len, &text, &tn)) == -1) {
+		if ((full = cri_split(line, len, &text, &tn, &stream)) == -1) {
 			r->st.bad++;
 			return;
 		}
-		piece(r, text, tn, full, fn, arg);
+		piece(r, stream, text, tn, full, fn, arg);
 		return;
 	}
 	if (json_scan(r->ix, line, len) == -1 ||
@@ -135,19 +161,37 @@ record_line(struct record *r, const char *line, size_t len, record_fn *fn,
 		r->st.bad++;
 		return;
 	}
+	/* The stream by Docker's name for it; standard output without. */
+	stream = RECORD_STDOUT;
+	if ((sf = json_get(r->ix, "stream", 6)) != NULL) {
+		if (sf->type == JSON_STRING)
+			v = json_value(r->ix, sf, &n);
+		if (sf->type != JSON_STRING ||
+		    (stream = stream_of(v, n)) == -1) {
+			r->st.bad++;
+			return;
+		}
+	}
 	/* Docker's pieces: only the last ends in "\n". */
 	v = json_value(r->ix, f, &n);
-	piece(r, v, n, n > 0 && v[n - 1] == '\n', fn, arg);
+	piece(r, stream, v, n, n > 0 && v[n - 1] == '\n', fn, arg);
 }
 
 void
 record_flush(struct record *r, record_fn *fn, void *arg)
 {
-	if (!r->open)
-		return;
-	deliver(r, r->join.p != NULL ? r->join.p : "", r->join.len, fn, arg);
-	buf_reset(&r->join);
-	r->open = 0;
+	struct record_join *j;
+	int		    s;
+
+	for (s = 0; s < RECORD_STREAMS; s++) {
+		j = &r->j[s];
+		if (!j->open)
+			continue;
+		deliver(r, j, j->buf.p != NULL ? j->buf.p : "", j->buf.len, fn,
+		    arg);
+		buf_reset(&j->buf);
+		j->open = 0;
+	}
 }
 
 const char *
@@ -174,15 +218,20 @@ record_format_name(enum record_format fmt)
 				      "plain";
 }
 
+static const char *const stream_names[RECORD_STREAMS] = { "stdout", "stderr" };
+
 void
-record_pos_encode(const char *log, const struct record *r, struct buf *out)
+record_pos_encode(const char *log, const struct record *r,
+    enum record_stream stream, struct buf *out)
 {
-	const char *name = record_format_name(r->fmt);
+	const struct record_join *j = &r->j[stream];
+	const char		 *name = record_format_name(r->fmt);
 
 	field_put_str(out, log, strlen(log));
 	field_put_str(out, name, strlen(name));
-	field_put_u64(out, (unsigned long long)r->dropping);
-	field_put_str(out, r->join.p != NULL ? r->join.p : "", r->join.len);
+	field_put_str(out, stream_names[stream], strlen(stream_names[stream]));
+	field_put_u64(out, (unsigned long long)j->dropping);
+	field_put_str(out, j->buf.p != NULL ? j->buf.p : "", j->buf.len);
 }
 
 /* A quoted field decoded; on failure *at and err say where and why. */
@@ -207,26 +256,30 @@ int
 record_pos_decode(uint64_t version, const char *data, size_t len,
     struct record *r, char **log, size_t *at, char *err, size_t errlen)
 {
-	struct str	   f[5];
-	unsigned long long dropping;
-	char		  *name = NULL, *pieces = NULL;
-	size_t		   n, i;
-	int		   nf;
+	struct str	    f[6];
+	struct record_join *j;
+	unsigned long long  dropping;
+	char		   *name = NULL, *pieces = NULL;
+	size_t		    n, i;
+	int		    nf, want, stream = RECORD_STDOUT, k = 2;
 
 	*log = NULL;
 	*at = 0;
-	if (version != RECORD_POS_VERSION) {
-		snprintf(err, errlen, "version %llu; this logmetrics reads %d",
+	if (version < 1 || version > RECORD_POS_VERSION) {
+		snprintf(err, errlen,
+		    "version %llu; this logmetrics reads 1 to %d",
 		    (unsigned long long)version, RECORD_POS_VERSION);
 		return -1;
 	}
-	if ((nf = field_split(data, len, f, NELEM(f))) != 4) {
+	want = version == 1 ? 4 : 5;
+	if ((nf = field_split(data, len, f, NELEM(f))) != want) {
 		if (nf == -1)
 			snprintf(err, errlen,
-			    "expected 4 fields, found more or an empty one");
+			    "expected %d fields, found more or an empty one",
+			    want);
 		else
-			snprintf(err, errlen, "expected 4 fields, found %d",
-			    nf);
+			snprintf(err, errlen, "expected %d fields, found %d",
+			    want, nf);
 		return -1;
 	}
 	if (pos_str(data, &f[0], 0, log, NULL, at, err, errlen) == -1)
@@ -246,27 +299,40 @@ record_pos_decode(uint64_t version, const char *data, size_t len,
 		snprintf(err, errlen, "unknown format %s", name);
 		goto bad;
 	}
-	*at = (size_t)(f[2].p - data);
-	if (field_u64(&f[2], &dropping) == -1 || dropping > 1) {
+	if (version >= 2) {
+		free(name);
+		name = NULL;
+		if (pos_str(data, &f[2], 0, &name, &n, at, err, errlen) == -1)
+			goto bad;
+		*at = (size_t)(f[2].p - data);
+		if ((stream = stream_of(name, n)) == -1) {
+			snprintf(err, errlen, "unknown stream %s", name);
+			goto bad;
+		}
+		k = 3;
+	}
+	*at = (size_t)(f[k].p - data);
+	if (field_u64(&f[k], &dropping) == -1 || dropping > 1) {
 		snprintf(err, errlen, "expected 0 or 1");
 		goto bad;
 	}
-	if (pos_str(data, &f[3], 1, &pieces, &n, at, err, errlen) == -1)
+	if (pos_str(data, &f[k + 1], 1, &pieces, &n, at, err, errlen) == -1)
 		goto bad;
-	*at = (size_t)(f[3].p - data);
+	*at = (size_t)(f[k + 1].p - data);
 	if (dropping && n > 0) {
 		snprintf(err, errlen, "pieces of a record dropped");
 		goto bad;
 	}
 	r->fmt = prefixes[i].fmt;
-	buf_reset(&r->join);
+	j = &r->j[stream];
+	buf_reset(&j->buf);
 	/* Over a cap lowered since: dropped whole, as it would have been. */
 	if (n > r->maxline + 2)
 		dropping = 1;
 	else
-		buf_append(&r->join, pieces, n);
-	r->open = 1;
-	r->dropping = (int)dropping;
+		buf_append(&j->buf, pieces, n);
+	j->open = 1;
+	j->dropping = (int)dropping;
 	free(name);
 	free(pieces);
 	return 0;

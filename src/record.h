@@ -32,6 +32,23 @@ struct record_stats {
 };
 
 /*
+ * The runtimes copy a program's standard output and standard error each
+ * on its own, so pieces of a line of one may come between pieces of a
+ * line of the other: each stream joins its own.
+ */
+enum record_stream {
+	RECORD_STDOUT,
+	RECORD_STDERR,
+	RECORD_STREAMS
+};
+
+struct record_join {
+	struct buf buf;	     /* a record's pieces so far */
+	int	   open;     /* a record is being joined */
+	int	   dropping; /* it went over maxline */
+};
+
+/*
  * One log's records: what is joined between two of its lines. Docker's
  * lines are read with ix, the caller's, which any number of records read
  * one line at a time may share.
@@ -39,9 +56,7 @@ struct record_stats {
 struct record {
 	enum record_format  fmt;
 	size_t		    maxline;
-	struct buf	    join;     /* a record's pieces so far */
-	int		    open;     /* a record is being joined */
-	int		    dropping; /* it went over maxline */
+	struct record_join  j[RECORD_STREAMS];
 	struct json_index  *ix;
 	struct record_stats st;
 };
@@ -58,9 +73,12 @@ void record_line(struct record *, const char *line, size_t len, record_fn *fn,
 
 /*
  * The log's files are read to their end: a record whose last piece never
- * came is delivered as it stands.
+ * came is delivered as it stands, standard output's first.
  */
 void record_flush(struct record *, record_fn *fn, void *arg);
+
+/* Whether a record is being joined in a stream. */
+int record_open(const struct record *);
 
 /*
  * The format a file argument names by its prefix ("docker:"), and the
@@ -74,21 +92,26 @@ const char *record_format_name(enum record_format);
 /*
  * A record half-joined, as restart state keeps it with the position of
  * its log's files (see state.h): the kind and the version of the
- * encoding, then the fields "LOG" FORMAT DROPPING "PIECES": the log's
- * name (a followed path), its format's name, 1 when the record went over
- * the cap (PIECES then empty), and the pieces joined so far.
+ * encoding, then the fields "LOG" FORMAT STREAM DROPPING "PIECES": the
+ * log's name (a followed path), its format's name, the stream's name
+ * ("stdout", "stderr"), 1 when the record went over the cap (PIECES then
+ * empty), and the pieces joined so far. Version 1 had no STREAM: its
+ * records are standard output's.
  */
 #define RECORD_POS_KIND	   "record"
-#define RECORD_POS_VERSION 1
+#define RECORD_POS_VERSION 2
 
-void record_pos_encode(const char *log, const struct record *, struct buf *);
+/* The position of the record being joined in a stream of r. */
+void record_pos_encode(const char *log, const struct record *,
+    enum record_stream, struct buf *);
 
 /*
  * Decodes the fields of a record position into *r, a record initialised
- * by the caller (its format is set from the position's), and *log,
- * allocated (the caller frees it). Pieces over r's cap, lowered since,
- * leave the record dropping. Returns 0, or -1 with *at, the offset in
- * data of what is wrong, and a message in err; r is then unchanged.
+ * by the caller (its format is set from the position's, the stream's
+ * record opened), and *log, allocated (the caller frees it). Pieces over
+ * r's cap, lowered since, leave the record dropping. Returns 0, or -1
+ * with *at, the offset in data of what is wrong, and a message in err;
+ * r is then unchanged.
  */
 int record_pos_decode(uint64_t version, const char *data, size_t len,
     struct record *r, char **log, size_t *at, char *err, size_t errlen);

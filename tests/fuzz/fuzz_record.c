@@ -11,9 +11,12 @@
  * dropped whole, a record left open delivered by the flush. When the
  * first byte is odd, the same pieces are written as the kubelet's CRI
  * lines instead ("TIME stdout P|F TEXT", bit 0 choosing F, newlines in
- * the text made spaces, a cut line cut inside its time). After each cut
- * line the stage is restarted from its saved position, as the exporter
- * is after a crash: nothing joined may be lost or doubled.
+ * the text made spaces, a cut line cut inside its time). A piece whose
+ * length leaves 2 when divided by 3 is standard error's, the others
+ * standard output's: each stream joins its own pieces. After each cut
+ * line the stage is restarted from its saved positions (one per stream
+ * being joined), as the exporter is after a crash: nothing joined may be
+ * lost or doubled.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,22 +58,30 @@ static void
 restart(struct record *r, struct json_index *ix)
 {
 	struct record_stats st = r->st;
+	struct record	    was = *r;
 	struct buf	    pos;
 	char		   *log, err[256];
 	size_t		    at;
+	int		    k;
 
-	buf_init(&pos);
-	record_pos_encode("/var/log/pods/x/0.log", r, &pos);
-	record_free(r);
 	record_init(r, RECORD_PLAIN, MAXLINE, ix);
-	if (record_pos_decode(RECORD_POS_VERSION, pos.p, pos.len, r, &log, &at,
-		err, sizeof(err)) == -1)
-		fuzz_fail("a saved record is refused at %zu: %s", at, err);
-	if (strcmp(log, "/var/log/pods/x/0.log") != 0)
-		fuzz_fail("the log's name changed to %s", log);
+	for (k = 0; k < RECORD_STREAMS; k++) {
+		if (!was.j[k].open)
+			continue;
+		buf_init(&pos);
+		record_pos_encode("/var/log/pods/x/0.log", &was,
+		    (enum record_stream)k, &pos);
+		if (record_pos_decode(RECORD_POS_VERSION, pos.p, pos.len, r,
+			&log, &at, err, sizeof(err)) == -1)
+			fuzz_fail("a saved record is refused at %zu: %s", at,
+			    err);
+		if (strcmp(log, "/var/log/pods/x/0.log") != 0)
+			fuzz_fail("the log's name changed to %s", log);
+		free(log);
+		buf_free(&pos);
+	}
+	record_free(&was);
 	r->st = st;
-	free(log);
-	buf_free(&pos);
 }
 
 static void
@@ -95,10 +106,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct record	  r;
 	struct json_index ix;
-	struct buf	  line, join, want, got;
+	struct buf	  line, join[2], want, got;
 	uint64_t	  dropped = 0, bad = 0;
 	size_t		  i = 0, n, cut, k;
-	int		  ctl, open = 0, cri;
+	int		  ctl, open[2] = { 0, 0 }, cri, e;
 
 	cri = size > 0 && (data[0] & 1);
 	if (size > 0)
@@ -106,7 +117,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_init(&ix);
 	record_init(&r, cri ? RECORD_CRI : RECORD_DOCKER, MAXLINE, &ix);
 	buf_init(&line);
-	buf_init(&join);
+	buf_init(&join[0]);
+	buf_init(&join[1]);
 	buf_init(&want);
 	buf_init(&got);
 	while (i < size) {
@@ -115,9 +127,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n > size - i)
 			n = size - i;
 		buf_reset(&line);
+		e = n % 3 == 2;
 		if (cri) {
-			buf_printf(&line, "%s stdout %c ", CRI_TIME,
-			    (ctl & 1) ? 'F' : 'P');
+			buf_printf(&line, "%s %s %c ", CRI_TIME,
+			    e ? "stderr" : "stdout", (ctl & 1) ? 'F' : 'P');
 			for (k = 0; k < n; k++)
 				buf_putc(&line,
 				    data[i + k] == '\n' ? ' ' :
@@ -127,7 +140,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			escape(&line, data + i, n);
 			if (ctl & 1)
 				buf_puts(&line, "\\n");
-			buf_puts(&line, "\",\"stream\":\"stdout\"}");
+			buf_printf(&line, "\",\"stream\":\"%s\"}",
+			    e ? "stderr" : "stdout");
 		}
 		if (ctl & 2) {
 			/*
@@ -138,30 +152,33 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    (line.len - 1) * (size_t)(ctl >> 2) / 64;
 			record_line(&r, line.p, cut, collect, &got);
 			bad++;
-			if (r.open)
+			if (record_open(&r))
 				restart(&r, &ix);
 		} else {
 			record_line(&r, line.p, line.len, collect, &got);
 			for (k = 0; k < n; k++)
-				buf_putc(&join,
+				buf_putc(&join[e],
 				    cri && data[i + k] == '\n' ?
 					' ' :
 					(char)data[i + k]);
 			if (ctl & 1)
-				buf_putc(&join, '\n');
-			open = 1;
-			if (join.len > 0 && join.p[join.len - 1] == '\n') {
-				model_record(&want, join.p, join.len, &dropped);
-				buf_reset(&join);
-				open = 0;
+				buf_putc(&join[e], '\n');
+			open[e] = 1;
+			if (join[e].len > 0 &&
+			    join[e].p[join[e].len - 1] == '\n') {
+				model_record(&want, join[e].p, join[e].len,
+				    &dropped);
+				buf_reset(&join[e]);
+				open[e] = 0;
 			}
 		}
 		i += n;
 	}
 	record_flush(&r, collect, &got);
-	if (open)
-		model_record(&want, join.p != NULL ? join.p : "", join.len,
-		    &dropped);
+	for (e = 0; e < 2; e++)
+		if (open[e])
+			model_record(&want, join[e].p != NULL ? join[e].p : "",
+			    join[e].len, &dropped);
 	if (got.len != want.len ||
 	    (got.len > 0 && memcmp(got.p, want.p, got.len) != 0))
 		fuzz_fail("records differ from the model's (%zu bytes, want "
@@ -175,7 +192,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (unsigned long long)r.st.toolong,
 		    (unsigned long long)dropped);
 	buf_free(&line);
-	buf_free(&join);
+	buf_free(&join[0]);
+	buf_free(&join[1]);
 	buf_free(&want);
 	buf_free(&got);
 	record_free(&r);

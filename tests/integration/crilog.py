@@ -7,7 +7,8 @@ usage: crilog.py write SOURCE DIR [MAX-SIZE MAX-FILES [RATE [RECORDS]]]
 
 write: every line of SOURCE to DIR/0.log as "TIME STREAM TAG TEXT", a
 line longer than 16 KiB cut into "P" pieces before its "F" one, a stderr
-line now and then; past MAX-SIZE bytes (default 1 MiB), checked after
+line now and then, some between the pieces of a line (each stream is
+copied on its own); past MAX-SIZE bytes (default 1 MiB), checked after
 each piece (a record may go on in the next file), 0.log is renamed
 0.log.YYYYMMDD-HHMMSS (a later stamp each time), the rotations before
 the newest are gzipped, and beyond MAX-FILES files (default 5, 0.log
@@ -17,7 +18,8 @@ RECORDS, the records written go there too, one per line, as a reader of
 the files must find them.
 
 records: the records of FILEs read in the order given (gzip by name),
-P pieces joined up to their F one, one per line on standard output.
+P pieces joined up to their F one per stream, one per line on standard
+output.
 """
 import glob
 import gzip
@@ -74,6 +76,10 @@ def write(source, d, max_size, max_files, rate=0, recout=None):
             put(b"stdout", b"F" if last else b"P", line[k:k + 16384], n)
             if size > max_size:
                 rotate()
+            if not last and rnd.random() < 0.3:
+                # Standard error is copied on its own: between pieces.
+                put(b"stderr", b"F", b"(node:4242) a stderr line between",
+                    n)
         if rec_out:
             rec_out.write((line[:-1] if line.endswith(b"\r") else line) +
                           b"\n")
@@ -92,20 +98,21 @@ def write(source, d, max_size, max_files, rate=0, recout=None):
 
 def records(files):
     out = sys.stdout.buffer
-    join = b""
+    join = {b"stdout": b"", b"stderr": b""}
     for name in files:
         opener = gzip.open if name.endswith(".gz") else open
         with opener(name, "rb") as f:
             for line in f.read().split(b"\n")[:-1]:
-                _, _, tag, text = (line.split(b" ", 3) + [b""])[:4]
-                join += text
+                _, s, tag, text = (line.split(b" ", 3) + [b""])[:4]
+                join[s] += text
                 if tag == b"F":
-                    out.write(join[:-1] if join.endswith(b"\r")
-                              else join)
+                    out.write(join[s][:-1] if join[s].endswith(b"\r")
+                              else join[s])
                     out.write(b"\n")
-                    join = b""
-    if join:
-        out.write(join + b"\n")
+                    join[s] = b""
+    for s in (b"stdout", b"stderr"):
+        if join[s]:
+            out.write(join[s] + b"\n")
 
 
 if sys.argv[1] == "write":

@@ -10,7 +10,8 @@ write: every line of SOURCE as the driver writes it to DIR/c-json.log:
 (a longer line is cut; only its last piece ends in "\\n"; each piece is
 encoded alone, so a UTF-8 sequence cut in two, like any invalid byte,
 becomes U+FFFD, and <, > and & are escaped as Go escapes them), a stderr
-line now and then, and rotation by size: past MAX-SIZE bytes (default
+line now and then, some between the pieces of a line (each stream is
+copied on its own), and rotation by size: past MAX-SIZE bytes (default
 1 MiB) c-json.log becomes c-json.log.1, .1 becomes .2 and so on, gzipped
 from .2 on, and files beyond MAX-FILE (default 5) are deleted. With a
 RATE, about that many lines a second (0: as fast as it can), written out
@@ -18,7 +19,8 @@ every 100 lines; with RECORDS, the records written go there too, one per
 line, as a reader of the files must find them.
 
 records: the records of FILEs read in the order given (gzip by name),
-pieces joined, line ends dropped, one per line on standard output.
+pieces joined per stream, line ends dropped, one per line on standard
+output.
 """
 import gzip
 import json
@@ -82,6 +84,12 @@ def write(source, d, max_size, max_file, rate=0, recout=None):
             size += len(rec)
             if size > max_size:
                 rotate()
+            if k + 16384 < len(data) and rnd.random() < 0.3:
+                # Standard error is copied on its own: between pieces.
+                rec = encode(b"(node:4242) a stderr line between\n",
+                             "stderr", n)
+                out.write(rec)
+                size += len(rec)
         if rec_out:
             text = text[:-1]
             if text.endswith("\r"):
@@ -105,20 +113,23 @@ def write(source, d, max_size, max_file, rate=0, recout=None):
 
 def records(files):
     out = sys.stdout.buffer
-    join = ""
+    join = {"stdout": "", "stderr": ""}
     for name in files:
         opener = gzip.open if name.endswith(".gz") else open
         with opener(name, "rt", encoding="utf-8") as f:
             for line in f:
-                join += json.loads(line)["log"]
-                if join.endswith("\n"):
-                    rec = join[:-1]
+                w = json.loads(line)
+                s = w["stream"]
+                join[s] += w["log"]
+                if join[s].endswith("\n"):
+                    rec = join[s][:-1]
                     if rec.endswith("\r"):
                         rec = rec[:-1]
                     out.write(rec.encode("utf-8") + b"\n")
-                    join = ""
-    if join:
-        out.write(join.encode("utf-8") + b"\n")
+                    join[s] = ""
+    for s in ("stdout", "stderr"):
+        if join[s]:
+            out.write(join[s].encode("utf-8") + b"\n")
 
 
 if sys.argv[1] == "write":

@@ -246,16 +246,18 @@ Test(record, position_round_trip)
 		buf_init(&pos);
 		record_init(&r, t[i].fmt, 10, &ix);
 		feed(&r, t[i].before, &b);
-		cr_assert(r.open, "case %zu: open", i);
-		record_pos_encode("/var/log/pods/ns_p_u/bot/0.log", &r, &pos);
+		cr_assert(r.j[RECORD_STDOUT].open, "case %zu: open", i);
+		record_pos_encode("/var/log/pods/ns_p_u/bot/0.log", &r,
+		    RECORD_STDOUT, &pos);
 		record_init(&s, RECORD_PLAIN, 10, &ix);
 		cr_assert_eq(record_pos_decode(RECORD_POS_VERSION, pos.p,
 				 pos.len, &s, &log, &at, err, sizeof(err)),
 		    0, "case %zu: %s at %zu", i, err, at);
 		cr_expect_str_eq(log, "/var/log/pods/ns_p_u/bot/0.log");
 		cr_expect_eq(s.fmt, t[i].fmt);
-		cr_expect_eq(s.dropping, t[i].dropping, "case %zu", i);
-		cr_expect(s.open);
+		cr_expect_eq(s.j[RECORD_STDOUT].dropping, t[i].dropping,
+		    "case %zu", i);
+		cr_expect(s.j[RECORD_STDOUT].open && !s.j[RECORD_STDERR].open);
 		feed(&s, t[i].after, &b);
 		buf_putc(&b, '\0');
 		cr_expect_str_eq(b.p, t[i].records, "case %zu", i);
@@ -277,10 +279,16 @@ Test(record, position_refused)
 		size_t	    at;
 		const char *why;
 	} t[] = {
-		{ 2, " \"a\" \"cri\" 0 \"\"", 0, "version 2" },
+		{ 3, " \"a\" \"cri\" 0 \"\"", 0,
+		    "version 3; this logmetrics reads 1 to 2" },
+		{ 2, " \"a\" \"cri\" 0 \"\"", 0, "expected 5 fields, found 4" },
+		{ 2, " \"a\" \"cri\" \"stdin\" 0 \"\"", 11,
+		    "unknown stream stdin" },
+		{ 2, " \"a\" \"cri\" \"stderr\" 2 \"\"", 20,
+		    "expected 0 or 1" },
 		{ 1, " \"a\" \"cri\" 0", 0, "expected 4 fields, found 3" },
 		{ 1, " \"a\" \"cri\" 0 \"\" 1", 0, "found 5" },
-		{ 1, " \"a\" \"cri\" 0 \"\" 1 2", 0, "found more" },
+		{ 1, " \"a\" \"cri\" 0 \"\" 1 2 3", 0, "found more" },
 		{ 1, " \"a\"  \"cri\" 0 \"\"", 0, "an empty one" },
 		{ 1, " \"\" \"cri\" 0 \"\"", 1, "empty log name" },
 		{ 1, " a \"cri\" 0 \"\"", 1, "expected a quoted string" },
@@ -310,7 +318,7 @@ Test(record, position_refused)
 		    at, t[i].at, err);
 		cr_expect(strstr(err, t[i].why) != NULL, "case %zu: %s", i,
 		    err);
-		cr_expect(!r.open);
+		cr_expect(!record_open(&r));
 		record_free(&r);
 	}
 }
@@ -328,7 +336,8 @@ Test(record, position_over_a_lower_cap)
 	cr_assert_eq(record_pos_decode(1, data, strlen(data), &r, &log, &at,
 			 err, sizeof(err)),
 	    0, "%s", err);
-	cr_expect(r.open && r.dropping && r.join.len == 0);
+	cr_expect(r.j[RECORD_STDOUT].open && r.j[RECORD_STDOUT].dropping &&
+	    r.j[RECORD_STDOUT].buf.len == 0);
 	buf_init(&b);
 	feed(&r, "T stdout F x\nT stdout F y\n", &b);
 	buf_putc(&b, '\0');
@@ -337,4 +346,86 @@ Test(record, position_over_a_lower_cap)
 	free(log);
 	buf_free(&b);
 	record_free(&r);
+}
+
+/*
+ * The runtimes copy standard output and standard error each on its own:
+ * a line of one may come between the pieces of a line of the other.
+ */
+Test(record, streams_interleaved)
+{
+	struct record_stats st;
+	char		   *got;
+
+	got = run_fmt(RECORD_DOCKER,
+	    "{\"log\":\"ab\",\"stream\":\"stdout\"}\n"
+	    "{\"log\":\"e1\",\"stream\":\"stderr\"}\n"
+	    "{\"log\":\"E\\n\",\"stream\":\"stderr\"}\n"
+	    "{\"log\":\"c\\n\",\"stream\":\"stdout\"}\n"
+	    "{\"log\":\"d\\n\"}\n"
+	    "{\"log\":\"x\\n\",\"stream\":\"stdin\"}\n"
+	    "{\"log\":\"x\\n\",\"stream\":1}\n",
+	    100, 1, &st);
+	cr_expect_str_eq(got, "e1E|abc|d|");
+	cr_expect_eq(st.records, 3);
+	cr_expect_eq(st.pieces, 2);
+	cr_expect_eq(st.bad, 2);
+	free(got);
+	got = run_fmt(RECORD_CRI,
+	    "T stdout P ab\n"
+	    "T stderr P e1\n"
+	    "T stdout F c\n"
+	    "T stderr F E\n"
+	    "T stdin F x\n"
+	    "T stderr P left\n",
+	    100, 1, &st);
+	cr_expect_str_eq(got, "abc|e1E|left|");
+	cr_expect_eq(st.records, 3);
+	cr_expect_eq(st.bad, 1);
+	free(got);
+}
+
+/* Each stream's half-joined record is saved and restored on its own. */
+Test(record, position_of_each_stream)
+{
+	struct record r, s;
+	struct buf    b, pos;
+	char	     *log, err[256];
+	size_t	      at;
+	int	      k;
+
+	buf_init(&b);
+	record_init(&r, RECORD_CRI, 100, NULL);
+	record_init(&s, RECORD_CRI, 100, NULL);
+	feed(&r, "T stdout P ab\nT stderr P e1\n", &b);
+	for (k = 0; k < RECORD_STREAMS; k++) {
+		struct record one;
+
+		buf_init(&pos);
+		record_pos_encode("p", &r, (enum record_stream)k, &pos);
+		record_init(&one, RECORD_PLAIN, 100, NULL);
+		cr_assert_eq(record_pos_decode(RECORD_POS_VERSION, pos.p,
+				 pos.len, &one, &log, &at, err, sizeof(err)),
+		    0, "%s", err);
+		cr_assert(one.j[k].open && !one.j[1 - k].open);
+		s.j[k] = one.j[k];
+		buf_init(&one.j[k].buf);
+		record_free(&one);
+		free(log);
+		buf_free(&pos);
+	}
+	feed(&s, "T stderr F E\nT stdout F c\n", &b);
+	buf_putc(&b, '\0');
+	cr_expect_str_eq(b.p, "e1E|abc|");
+	/* Version 1 wrote no stream: standard output's. */
+	record_free(&s);
+	record_init(&s, RECORD_PLAIN, 100, NULL);
+	cr_assert_eq(record_pos_decode(1, " \"p\" \"cri\" 0 \"ab\"", 17, &s,
+			 &log, &at, err, sizeof(err)),
+	    0, "%s", err);
+	cr_expect(s.j[RECORD_STDOUT].open && !s.j[RECORD_STDERR].open);
+	free(log);
+	record_free(&r);
+	record_free(&s);
+	buf_free(&b);
 }
