@@ -33,6 +33,7 @@ struct flog {
 	char	     *path;
 	struct record rec;
 	int	      seen;
+	int	      told; /* bad lines, records dropped: said once */
 };
 
 struct files {
@@ -112,6 +113,28 @@ flog_get(struct files *f, const char *path)
 	return l;
 }
 
+/* The first bad wrapper line, and the first record dropped, are said. */
+static void
+flog_tell(struct flog *l)
+{
+	const char *fmt = record_format_name(l->rec.fmt);
+
+	if (!(l->told & 1) && l->rec.st.bad > 0) {
+		l->told |= 1;
+		log_warnx("%s: a line not in %s's format (cut by a crash?), "
+			  "skipped; such lines are counted in "
+			  "logmetrics_wrapper_lines_invalid_total",
+		    l->path, fmt);
+	}
+	if (!(l->told & 2) && l->rec.st.toolong > 0) {
+		l->told |= 2;
+		log_warnx("%s: a record joined from %s's pieces over "
+			  "--max-line-bytes, dropped whole; such records are "
+			  "counted in logmetrics_records_too_long_total",
+		    l->path, fmt);
+	}
+}
+
 static void
 files_record(void *arg, const char *rec, size_t len)
 {
@@ -133,6 +156,9 @@ files_line(void *arg, struct tail_file *tf, const char *line, size_t len)
 	}
 	f->tf = tf;
 	record_line(&f->last->rec, line, len, files_record, f);
+	if (f->last->told != 3 &&
+	    (f->last->rec.st.bad > 0 || f->last->rec.st.toolong > 0))
+		flog_tell(f->last);
 }
 
 static void
@@ -243,6 +269,18 @@ files_dirs(void *self, void (*fn)(const char *, int, void *), void *arg)
 	tail_foreach_dir(f->t, fn, arg);
 }
 
+static void
+files_records(void *self,
+    void (*fn)(const char *, const struct record_stats *, void *), void *arg)
+{
+	struct files *f = self;
+	size_t	      i;
+
+	for (i = 0; i < f->nlogs; i++)
+		if (f->logs[i]->rec.fmt != RECORD_PLAIN)
+			fn(f->logs[i]->path, &f->logs[i]->rec.st, arg);
+}
+
 struct posenc {
 	input_pos_fn *fn;
 	void	     *arg;
@@ -330,6 +368,7 @@ input_files(struct tail *t, const enum record_format *fmts, size_t n,
 	in.files = files_files;
 	in.stats = files_stats;
 	in.dirs = files_dirs;
+	in.records = files_records;
 	in.positions = files_positions;
 	in.free = files_free;
 	return in;

@@ -44,6 +44,13 @@ struct input {
 	/* The directories it watches for globs; or NULL. */
 	void (*dirs)(void *self, void (*fn)(const char *, int, void *),
 	    void	  *arg);
+	/*
+	 * The record stage of each followed path a container runtime's
+	 * pattern names: its path and numbers; or NULL.
+	 */
+	void (*records)(void *self,
+	    void (*fn)(const char *path, const struct record_stats *, void *),
+	    void *arg);
 	/* Positions stamped with stamp (see tail_positions()); or NULL. */
 	void (
 	    *positions)(void *self, int64_t stamp, input_pos_fn *fn, void *arg);

@@ -26,6 +26,10 @@ enum self_metric {
 	SM_LINES,
 	SM_BYTES,
 	SM_TOOLONG,
+	SM_RECORDS,
+	SM_RECORD_PIECES,
+	SM_WRAPPER_BAD,
+	SM_RECORDS_TOOLONG,
 	SM_ROTATIONS,
 	SM_TRUNCATIONS,
 	SM_FILES_LOST,
@@ -79,6 +83,17 @@ static const struct self_decl self_decls[SM_COUNT] = {
 	    "Bytes read per followed file." },
 	[SM_TOOLONG] = { "logmetrics_lines_too_long_total", METRIC_COUNTER,
 	    "file", "Lines over --max-line-bytes, skipped." },
+	[SM_RECORDS] = { "logmetrics_records_total", METRIC_COUNTER, "file",
+	    "Records of a container runtime's files, their pieces joined." },
+	[SM_RECORD_PIECES] = { "logmetrics_record_pieces_joined_total",
+	    METRIC_COUNTER, "file",
+	    "Pieces of a container runtime's lines joined to the first." },
+	[SM_WRAPPER_BAD] = { "logmetrics_wrapper_lines_invalid_total",
+	    METRIC_COUNTER, "file",
+	    "Lines of a container runtime's file not in its format, skipped." },
+	[SM_RECORDS_TOOLONG] = { "logmetrics_records_too_long_total",
+	    METRIC_COUNTER, "file",
+	    "Records joined over --max-line-bytes, dropped whole." },
 	[SM_ROTATIONS] = { "logmetrics_rotations_total", METRIC_COUNTER, "file",
 	    "Rotations seen: the path now names another file." },
 	[SM_TRUNCATIONS] = { "logmetrics_truncations_total", METRIC_COUNTER,
@@ -310,6 +325,17 @@ self_file(const struct tail_file *tf, void *arg)
 }
 
 static void
+self_records(const char *path, const struct record_stats *rs, void *arg)
+{
+	struct status *st = arg;
+
+	self_set(st, SM_RECORDS, path, (double)rs->records);
+	self_set(st, SM_RECORD_PIECES, path, (double)rs->pieces);
+	self_set(st, SM_WRAPPER_BAD, path, (double)rs->bad);
+	self_set(st, SM_RECORDS_TOOLONG, path, (double)rs->toolong);
+}
+
+static void
 self_dir(const char *path, int watched, void *arg)
 {
 	struct status	*st = arg;
@@ -368,6 +394,8 @@ status_update(struct status *st, struct engine *e, struct input *in, size_t nin,
 		left_out += is.dirs_left_out;
 		if (in[i].dirs != NULL)
 			in[i].dirs(in[i].self, self_dir, st);
+		if (in[i].records != NULL)
+			in[i].records(in[i].self, self_records, st);
 		if (is.ends)
 			self_set(st, SM_SOURCE_ENDED, in[i].name, is.ended);
 	}

@@ -9,6 +9,9 @@
 # .2.gz...; the kubelet: 0.log to 0.log.DATE-TIME, older ones gzipped),
 # the oldest deleted, records cut by rotations. At the end every metric
 # equals the oracle's over the records written: none lost, none twice.
+# Last, the self-metrics of a followed path: records, pieces joined,
+# wrapper lines cut by a crash and records over --max-line-bytes (each
+# kind said once in the log).
 . "$TOP/tests/integration/lib.sh"
 rules=$TOP/rules/bytelyst.rules
 dl=$TOP/tests/integration/dockerlog.py
@@ -132,3 +135,33 @@ for fmt in docker cri; do
 	daemon_stop
 	: >"$DERR"
 done
+
+d=$T/self
+mkdir "$d"
+daemon_start -r "$rules" --max-line-bytes 30000 "docker:$d/c-json.log"
+python3 - "$d/c-json.log" <<'PY'
+import json, sys
+def w(log):
+    return json.dumps({"log": log, "stream": "stdout",
+                       "time": "2026-12-06T10:00:00.5Z"}) + "\n"
+with open(sys.argv[1], "w") as f:
+    f.write(w("a\n"))
+    f.write(w("b" * 16384) + w("c\n"))
+    f.write('{"log":"cut by a cra\n')
+    f.write(w("x" * 16384) + w("y" * 16384) + w("z\n"))
+    f.write("not json\n")
+    f.write(w("q" * 16000) + w("q" * 16000) + w("\n"))
+    f.write(w("d\n"))
+PY
+wait_until 10 sh -c "curl -s http://127.0.0.1:$PORT/metrics |
+    grep -q '^logmetrics_records_total{file=\"$d/c-json.log\"} 3$'" ||
+    fail "self: $(scrape | grep '^logmetrics_rec')"
+expect_eq "self: pieces joined" 5 \
+    "$(sample_sum logmetrics_record_pieces_joined_total)"
+expect_eq "self: wrapper lines invalid" 2 \
+    "$(sample_sum logmetrics_wrapper_lines_invalid_total)"
+expect_eq "self: records too long" 2 \
+    "$(sample_sum logmetrics_records_too_long_total)"
+expect_eq "self: said once" 1 "$(grep -c "c-json.log: a line not in docker's format" "$DERR")"
+expect_eq "self: said once" 1 "$(grep -c "c-json.log: a record joined from docker's pieces over --max-line-bytes" "$DERR")"
+daemon_stop
