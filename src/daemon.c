@@ -406,19 +406,19 @@ follow_open(struct daemon *d)
 {
 	const struct daemon_opts *o = d->o;
 	struct tail_opts	  to;
-	enum record_format	 *fmts;
+	struct record_kind	 *kinds;
 	const char		**paths;
 	char			  err[1024];
 	size_t			  i, n = 0;
 	int			  rc = 0;
 
 	paths = xcalloc(o->npaths + 1, sizeof(*paths));
-	fmts = xcalloc(o->npaths + 1, sizeof(*fmts));
+	kinds = xcalloc(o->npaths + 1, sizeof(*kinds));
 	for (i = 0; i < o->npaths; i++) {
 		if (strcmp(o->paths[i], "-") == 0)
 			d->stdin_too = 1;
 		else {
-			paths[n] = record_prefix(o->paths[i], &fmts[n]);
+			paths[n] = record_prefix(o->paths[i], &kinds[n]);
 			n++;
 		}
 	}
@@ -435,7 +435,7 @@ follow_open(struct daemon *d)
 			log_warnx("%s", err);
 			rc = -1;
 		} else
-			d->in[d->nin++] = input_files(d->t, fmts, n,
+			d->in[d->nin++] = input_files(d->t, kinds, n,
 			    o->max_line);
 	}
 	if (rc == 0 && d->stdin_too) {
@@ -445,7 +445,7 @@ follow_open(struct daemon *d)
 		} else
 			d->nin++;
 	}
-	free(fmts);
+	free(kinds);
 	free(paths);
 	return rc;
 }

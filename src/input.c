@@ -38,7 +38,7 @@ struct flog {
 
 struct files {
 	struct tail	       *t;
-	enum record_format     *fmts; /* per pattern */
+	struct record_kind     *kinds; /* per pattern */
 	size_t			nfmts;
 	int			wrapped; /* some pattern is not plain */
 	size_t			maxline;
@@ -84,26 +84,30 @@ flog_find(const struct files *f, const char *path, size_t *at)
 	return NULL;
 }
 
-/* The format of a followed path: its pattern's. */
-static enum record_format
-files_format(const struct files *f, const char *path)
+/* The format and streams of a followed path: its pattern's. */
+static struct record_kind
+files_kind(const struct files *f, const char *path)
 {
-	int i = tail_pattern(f->t, path);
+	struct record_kind plain = { RECORD_PLAIN, (1u << RECORD_STREAMS) - 1 };
+	int		   i = tail_pattern(f->t, path);
 
-	return i >= 0 && (size_t)i < f->nfmts ? f->fmts[i] : RECORD_PLAIN;
+	return i >= 0 && (size_t)i < f->nfmts ? f->kinds[i] : plain;
 }
 
 static struct flog *
 flog_get(struct files *f, const char *path)
 {
-	struct flog *l;
-	size_t	     at;
+	struct record_kind k;
+	struct flog	  *l;
+	size_t		   at;
 
 	if ((l = flog_find(f, path, &at)) != NULL)
 		return l;
+	k = files_kind(f, path);
 	l = xcalloc(1, sizeof(*l));
 	l->path = xstrdup(path);
-	record_init(&l->rec, files_format(f, path), f->maxline, &f->ix);
+	record_init(&l->rec, k.fmt, f->maxline, &f->ix);
+	l->rec.streams = k.streams;
 	f->logs = xreallocarray(f->logs, f->nlogs + 1, sizeof(*f->logs));
 	memmove(&f->logs[at + 1], &f->logs[at],
 	    (f->nlogs - at) * sizeof(*f->logs));
@@ -336,13 +340,13 @@ files_free(void *self)
 	}
 	free(f->logs);
 	json_free(&f->ix);
-	free(f->fmts);
+	free(f->kinds);
 	tail_free(f->t);
 	free(f);
 }
 
 struct input
-input_files(struct tail *t, const enum record_format *fmts, size_t n,
+input_files(struct tail *t, const struct record_kind *kinds, size_t n,
     size_t maxline)
 {
 	struct input  in;
@@ -351,10 +355,13 @@ input_files(struct tail *t, const enum record_format *fmts, size_t n,
 
 	f = xcalloc(1, sizeof(*f));
 	f->t = t;
-	f->fmts = xcalloc(n > 0 ? n : 1, sizeof(*f->fmts));
+	f->kinds = xcalloc(n > 0 ? n : 1, sizeof(*f->kinds));
 	for (i = 0; i < n; i++) {
-		f->fmts[i] = fmts != NULL ? fmts[i] : RECORD_PLAIN;
-		f->wrapped |= f->fmts[i] != RECORD_PLAIN;
+		if (kinds != NULL)
+			f->kinds[i] = kinds[i];
+		else
+			(void)record_prefix("", &f->kinds[i]);
+		f->wrapped |= f->kinds[i].fmt != RECORD_PLAIN;
 	}
 	f->nfmts = n;
 	f->maxline = maxline;
@@ -386,7 +393,7 @@ input_files_restore(struct input *in, const struct tail_pos *pos, size_t n,
 
 	for (i = 0; i < nrecs; i++) {
 		if (tail_pattern(f->t, recs[i].log) == -1 ||
-		    files_format(f, recs[i].log) != recs[i].rec.fmt) {
+		    files_kind(f, recs[i].log).fmt != recs[i].rec.fmt) {
 			log_warnx("%s: a record half-joined in the state, its "
 				  "path no longer followed as %s: dropped",
 			    recs[i].log, record_format_name(recs[i].rec.fmt));
@@ -394,7 +401,8 @@ input_files_restore(struct input *in, const struct tail_pos *pos, size_t n,
 		}
 		l = flog_get(f, recs[i].log);
 		for (s = 0; s < RECORD_STREAMS; s++) {
-			if (!recs[i].rec.j[s].open)
+			if (!recs[i].rec.j[s].open ||
+			    !(l->rec.streams & 1u << s))
 				continue;
 			buf_free(&l->rec.j[s].buf);
 			l->rec.j[s] = recs[i].rec.j[s];

@@ -58,12 +58,13 @@ struct input {
 };
 
 /*
- * The followed files as an input; it owns t from now on. fmts gives the
- * format of each of the n patterns t follows, in tail_new()'s order (NULL:
- * all plain): the files of a container runtime's pattern are read through
- * a record stage per followed path, records over maxline dropped.
+ * The followed files as an input; it owns t from now on. kinds gives the
+ * format and streams of each of the n patterns t follows, in tail_new()'s
+ * order (NULL: all plain): the files of a container runtime's pattern are
+ * read through a record stage per followed path, records over maxline
+ * dropped.
  */
-struct input input_files(struct tail *t, const enum record_format *fmts,
+struct input input_files(struct tail *t, const struct record_kind *kinds,
     size_t n, size_t maxline);
 
 /* A record half-joined at the save (see record_pos_decode()). */

@@ -218,7 +218,7 @@ main(int argc, char *argv[])
 	int		    ch, check = 0, explain_mode = 0, oneshot = 0;
 	int		    lvl, rc, i, n;
 	enum name_fault	    nf;
-	enum record_format  fmt;
+	struct record_kind  kind;
 
 	log_init("logmetrics", LOG_LVL_INFO);
 	memset(&eo, 0, sizeof(eo));
@@ -437,8 +437,8 @@ main(int argc, char *argv[])
 		exit(2);
 	}
 	for (i = 0; i < argc && !oneshot; i++) {
-		if (strcmp(record_prefix(argv[i], &fmt), "-") == 0 &&
-		    fmt != RECORD_PLAIN) {
+		if (strcmp(record_prefix(argv[i], &kind), "-") == 0 &&
+		    kind.fmt != RECORD_PLAIN) {
 			fprintf(stderr,
 			    "logmetrics: %s: standard input in a container "
 			    "runtime's format is read in --one-shot mode "

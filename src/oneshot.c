@@ -403,7 +403,7 @@ replay_early(struct run *r)
 {
 	const char	  *p = r->early.p, *end = p + r->early.len;
 	struct str	  *pv = NULL;
-	enum record_format fmt;
+	struct record_kind kind;
 	size_t		   len, fileno, cur = r->fileno;
 
 	while (p < end) {
@@ -414,7 +414,7 @@ replay_early(struct run *r)
 		if (fileno != cur) {
 			free(pv);
 			pv = engine_path_values(r->e,
-			    record_prefix(r->files[fileno], &fmt));
+			    record_prefix(r->files[fileno], &kind));
 			matcher_source(r->e->m, pv, r->e->npl);
 			cur = fileno;
 		}
@@ -559,7 +559,7 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 {
 	struct source_stats st;
 	struct record_stats was;
-	enum record_format  fmt;
+	struct record_kind  kind;
 	struct str	   *pv;
 	const char	   *path;
 	char		    err[512];
@@ -575,10 +575,11 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 	for (i = 0; i < o->nfiles && !r->stop; i++) {
 		memset(&st, 0, sizeof(st));
 		buf_init(&st.last);
-		path = record_prefix(o->files[i], &fmt);
+		path = record_prefix(o->files[i], &kind);
 		if (!cont) { /* another log: a record stage of its own */
 			record_free(&r->rec);
-			record_init(&r->rec, fmt, o->max_line, &r->recix);
+			record_init(&r->rec, kind.fmt, o->max_line, &r->recix);
+			r->rec.streams = kind.streams;
 		}
 		was = r->rec.st;
 		buf_reset(&r->lastrec);

@@ -10,9 +10,14 @@
 static const struct {
 	const char	  *prefix;
 	enum record_format fmt;
+	unsigned	   streams;
 } prefixes[] = {
-	{ "docker:", RECORD_DOCKER },
-	{ "cri:", RECORD_CRI },
+	{ "docker:", RECORD_DOCKER, 3 },
+	{ "cri:", RECORD_CRI, 3 },
+	{ "docker+stdout:", RECORD_DOCKER, 1u << RECORD_STDOUT },
+	{ "docker+stderr:", RECORD_DOCKER, 1u << RECORD_STDERR },
+	{ "cri+stdout:", RECORD_CRI, 1u << RECORD_STDOUT },
+	{ "cri+stderr:", RECORD_CRI, 1u << RECORD_STDERR },
 };
 
 void
@@ -21,6 +26,7 @@ record_init(struct record *r, enum record_format fmt, size_t maxline,
 {
 	memset(r, 0, sizeof(*r));
 	r->fmt = fmt;
+	r->streams = (1u << RECORD_STREAMS) - 1;
 	r->maxline = maxline;
 	r->ix = ix;
 	buf_init(&r->j[RECORD_STDOUT].buf);
@@ -153,7 +159,8 @@ record_line(struct record *r, const char *line, size_t len, record_fn *fn,
 			r->st.bad++;
 			return;
 		}
-		piece(r, stream, text, tn, full, fn, arg);
+		if (r->streams & 1u << stream)
+			piece(r, stream, text, tn, full, fn, arg);
 		return;
 	}
 	if (json_scan(r->ix, line, len) == -1 ||
@@ -172,6 +179,8 @@ record_line(struct record *r, const char *line, size_t len, record_fn *fn,
 			return;
 		}
 	}
+	if (!(r->streams & 1u << stream))
+		return; /* the other stream's: not asked for */
 	/* Docker's pieces: only the last ends in "\n". */
 	v = json_value(r->ix, f, &n);
 	piece(r, stream, v, n, n > 0 && v[n - 1] == '\n', fn, arg);
@@ -195,18 +204,20 @@ record_flush(struct record *r, record_fn *fn, void *arg)
 }
 
 const char *
-record_prefix(const char *arg, enum record_format *fmt)
+record_prefix(const char *arg, struct record_kind *k)
 {
 	size_t i, n;
 
 	for (i = 0; i < NELEM(prefixes); i++) {
 		n = strlen(prefixes[i].prefix);
 		if (strncmp(arg, prefixes[i].prefix, n) == 0) {
-			*fmt = prefixes[i].fmt;
+			k->fmt = prefixes[i].fmt;
+			k->streams = prefixes[i].streams;
 			return arg + n;
 		}
 	}
-	*fmt = RECORD_PLAIN;
+	k->fmt = RECORD_PLAIN;
+	k->streams = (1u << RECORD_STREAMS) - 1;
 	return arg;
 }
 

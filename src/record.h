@@ -55,6 +55,8 @@ struct record_join {
  */
 struct record {
 	enum record_format  fmt;
+	unsigned	    streams; /* 1 << stream, or'ed: the streams
+					read (record_init(): both) */
 	size_t		    maxline;
 	struct record_join  j[RECORD_STREAMS];
 	struct json_index  *ix;
@@ -80,11 +82,19 @@ void record_flush(struct record *, record_fn *fn, void *arg);
 /* Whether a record is being joined in a stream. */
 int record_open(const struct record *);
 
+/* What a file argument's prefix asks for. */
+struct record_kind {
+	enum record_format fmt;
+	unsigned	   streams; /* as struct record's */
+};
+
 /*
- * The format a file argument names by its prefix ("docker:"), and the
- * path after it; a plain path is RECORD_PLAIN, itself.
+ * The format and streams a file argument names by its prefix:
+ * "docker:", "cri:", or either with "+stdout" or "+stderr" before the
+ * colon ("docker+stdout:") for one stream only; and the path after it.
+ * A plain path is RECORD_PLAIN, itself.
  */
-const char *record_prefix(const char *arg, enum record_format *);
+const char *record_prefix(const char *arg, struct record_kind *);
 
 /* The format's name, for messages: "plain", "docker", "cri". */
 const char *record_format_name(enum record_format);

@@ -138,13 +138,13 @@ done
 
 d=$T/self
 mkdir "$d"
-daemon_start -r "$rules" --max-line-bytes 30000 "docker:$d/c-json.log"
 python3 - "$d/c-json.log" <<'PY'
 import json, sys
-def w(log):
-    return json.dumps({"log": log, "stream": "stdout",
+def w(log, stream="stdout"):
+    return json.dumps({"log": log, "stream": stream,
                        "time": "2026-12-06T10:00:00.5Z"}) + "\n"
 with open(sys.argv[1], "w") as f:
+    f.write(w("e", "stderr"))
     f.write(w("a\n"))
     f.write(w("b" * 16384) + w("c\n"))
     f.write('{"log":"cut by a cra\n')
@@ -152,7 +152,10 @@ with open(sys.argv[1], "w") as f:
     f.write("not json\n")
     f.write(w("q" * 16000) + w("q" * 16000) + w("\n"))
     f.write(w("d\n"))
+    f.write(w("E\n", "stderr"))
 PY
+daemon_start -r "$rules" --max-line-bytes 30000 --from-start \
+    "docker+stdout:$d/c-json.log"
 wait_until 10 sh -c "curl -s http://127.0.0.1:$PORT/metrics |
     grep -q '^logmetrics_records_total{file=\"$d/c-json.log\"} 3$'" ||
     fail "self: $(scrape | grep '^logmetrics_rec')"
@@ -164,4 +167,14 @@ expect_eq "self: records too long" 2 \
     "$(sample_sum logmetrics_records_too_long_total)"
 expect_eq "self: said once" 1 "$(grep -c "c-json.log: a line not in docker's format" "$DERR")"
 expect_eq "self: said once" 1 "$(grep -c "c-json.log: a record joined from docker's pieces over --max-line-bytes" "$DERR")"
+daemon_stop
+# The other stream alone: its one record, joined across the others.
+daemon_start -r "$rules" --max-line-bytes 30000 --from-start \
+    "docker+stderr:$d/c-json.log"
+wait_until 10 sh -c "curl -s http://127.0.0.1:$PORT/metrics |
+    grep -q '^logmetrics_records_total{file=\"$d/c-json.log\"} 1$'" ||
+    fail "stderr: $(scrape | grep '^logmetrics_rec')"
+expect_eq "stderr: pieces joined" 1 \
+    "$(sample_sum logmetrics_record_pieces_joined_total)"
+expect_eq "stderr: unmatched" 1 "$(sample_sum logmetrics_lines_unmatched_total)"
 daemon_stop

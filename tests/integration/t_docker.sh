@@ -56,6 +56,22 @@ cat "$T/d/c-json.log" >>"$T/bad-json.log"
 grep -q "bad-json.log: 1 lines not in the runtime's format, skipped" \
     "$T/err" || fail "bad line: $(cat "$T/err")"
 
+# One stream only: standard error's lines are no bot lines, so its
+# metrics are those of an empty log; standard output's are all of them.
+"$LOGMETRICS" --one-shot -r "$rules" "docker+stdout:$T/d/c-json.log" \
+    "docker+stdout:$T/d/c-json.log.1" "docker+stdout:$T/d/c-json.log.3.gz" \
+    "docker+stdout:$T/d/c-json.log.2.gz" >"$T/stdout.prom" ||
+    fail "docker+stdout: exit status $?"
+canon "$T/stdout.prom" >"$T/stdout"
+cmp -s "$T/expected" "$T/stdout" || fail "docker+stdout: metrics differ"
+"$LOGMETRICS" --one-shot -r "$rules" "docker+stderr:$T/d/c-json.log" \
+    "docker+stderr:$T/d/c-json.log.1" >"$T/stderr.prom" ||
+    fail "docker+stderr: exit status $?"
+: >"$T/empty.log"
+"$LOGMETRICS" --one-shot -r "$rules" "$T/empty.log" >"$T/empty.prom"
+cmp -s "$T/empty.prom" "$T/stderr.prom" ||
+    fail "docker+stderr: not the metrics of an empty log"
+
 # Standard input in Docker's format is for one-shot mode only.
 rc=0
 "$LOGMETRICS" -r "$rules" "docker:-" </dev/null 2>"$T/err" || rc=$?

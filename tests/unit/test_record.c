@@ -169,24 +169,31 @@ Test(record, plain_and_prefixes)
 	static const struct {
 		const char	  *arg;
 		enum record_format fmt;
+		unsigned	   streams;
 		const char	  *path;
 	} t[] = {
-		{ "docker:/var/lib/docker/c/c-json.log", RECORD_DOCKER,
+		{ "docker:/var/lib/docker/c/c-json.log", RECORD_DOCKER, 3,
 		    "/var/lib/docker/c/c-json.log" },
-		{ "/var/log/bot.log", RECORD_PLAIN, "/var/log/bot.log" },
-		{ "./docker:x", RECORD_PLAIN, "./docker:x" },
-		{ "docker:-", RECORD_DOCKER, "-" },
-		{ "cri:/var/log/pods/a/b/0.log", RECORD_CRI,
+		{ "/var/log/bot.log", RECORD_PLAIN, 3, "/var/log/bot.log" },
+		{ "./docker:x", RECORD_PLAIN, 3, "./docker:x" },
+		{ "docker:-", RECORD_DOCKER, 3, "-" },
+		{ "cri:/var/log/pods/a/b/0.log", RECORD_CRI, 3,
 		    "/var/log/pods/a/b/0.log" },
+		{ "docker+stdout:x", RECORD_DOCKER, 1, "x" },
+		{ "docker+stderr:x", RECORD_DOCKER, 2, "x" },
+		{ "cri+stdout:x", RECORD_CRI, 1, "x" },
+		{ "cri+stderr:x", RECORD_CRI, 2, "x" },
+		{ "cri+stdin:x", RECORD_PLAIN, 3, "cri+stdin:x" },
 	};
 	struct record	   r;
 	struct buf	   b;
-	enum record_format fmt;
+	struct record_kind k;
 	size_t		   i;
 
 	for (i = 0; i < NELEM(t); i++) {
-		cr_expect_str_eq(record_prefix(t[i].arg, &fmt), t[i].path);
-		cr_expect_eq(fmt, t[i].fmt, "%s", t[i].arg);
+		cr_expect_str_eq(record_prefix(t[i].arg, &k), t[i].path);
+		cr_expect_eq(k.fmt, t[i].fmt, "%s", t[i].arg);
+		cr_expect_eq(k.streams, t[i].streams, "%s", t[i].arg);
 	}
 	record_init(&r, RECORD_PLAIN, 4, NULL);
 	buf_init(&b);
@@ -428,4 +435,40 @@ Test(record, position_of_each_stream)
 	record_free(&r);
 	record_free(&s);
 	buf_free(&b);
+}
+
+/* One stream asked for: the other's lines are left, its pieces too. */
+Test(record, one_stream)
+{
+	static const char *in[] = {
+		"T stdout P ab\nT stderr P e1\nT stdout F c\nT stderr F E\n",
+		"{\"log\":\"ab\",\"stream\":\"stdout\"}\n"
+		"{\"log\":\"e1\",\"stream\":\"stderr\"}\n"
+		"{\"log\":\"c\\n\",\"stream\":\"stdout\"}\n"
+		"{\"log\":\"E\\n\",\"stream\":\"stderr\"}\n",
+	};
+	static const char *want[2] = { "abc|", "e1E|" };
+	struct json_index  ix;
+	struct record	   r;
+	struct buf	   b;
+	int		   f, s;
+
+	json_init(&ix);
+	for (f = 0; f < 2; f++)
+		for (s = 0; s < 2; s++) {
+			record_init(&r, f == 0 ? RECORD_CRI : RECORD_DOCKER,
+			    100, &ix);
+			r.streams = 1u << s;
+			buf_init(&b);
+			feed(&r, in[f], &b);
+			record_flush(&r, collect, &b);
+			buf_putc(&b, '\0');
+			cr_expect_str_eq(b.p, want[s], "format %d stream %d", f,
+			    s);
+			cr_expect_eq(r.st.records, 1);
+			cr_expect_eq(r.st.bad, 0);
+			buf_free(&b);
+			record_free(&r);
+		}
+	json_free(&ix);
 }
