@@ -26,6 +26,26 @@ source_log() {
 	    head -n "$1" >"$T/source.log"
 }
 
+# source_log_long N SEED: source_log, then after about one line in a
+# hundred a line of the bot's longer than a container runtime's 16 KiB
+# piece (16,000 to 50,000 bytes of message).
+source_log_long() {
+	source_log "$1" "$2"
+	python3 - "$T/source.log" <<'PY'
+import json, random, sys
+rnd = random.Random(5)
+lines = open(sys.argv[1], "rb").read().split(b"\n")[:-1]
+out = []
+for i, line in enumerate(lines):
+    out.append(line)
+    if rnd.random() < 0.01:
+        out.append(json.dumps({"level": 40, "time": 1764020763000 + i,
+            "severity": "WARNING", "type": "RATE_LIMITED",
+            "msg": "long " + "z" * rnd.randrange(16000, 50000)}).encode())
+open(sys.argv[1], "wb").write(b"".join(l + b"\n" for l in out))
+PY
+}
+
 track_pid() {
 	PIDS="$PIDS $1"
 }

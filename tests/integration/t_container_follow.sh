@@ -96,21 +96,7 @@ for fmt in docker cri; do
 done
 
 # The bot's log with long lines among the others.
-lines=20000
-source_log $lines 89
-python3 - "$T/source.log" <<'PY'
-import json, random, sys
-rnd = random.Random(5)
-lines = open(sys.argv[1], "rb").read().split(b"\n")[:-1]
-out = []
-for i, line in enumerate(lines):
-    out.append(line)
-    if rnd.random() < 0.01:
-        out.append(json.dumps({"level": 40, "time": 1764020763000 + i,
-            "severity": "WARNING", "type": "RATE_LIMITED",
-            "msg": "long " + "z" * rnd.randrange(16000, 50000)}).encode())
-open(sys.argv[1], "wb").write(b"".join(l + b"\n" for l in out))
-PY
+source_log_long 20000 89
 lines=$(wc -l <"$T/source.log")
 
 for fmt in docker cri; do

@@ -52,20 +52,7 @@ grep -q '0 rotated since' "$DERR" || fail "gz: $(grep restored "$DERR")"
 daemon_stop
 : >"$DERR"
 
-source_log 20000 89
-python3 - "$T/source.log" <<'PY'
-import json, random, sys
-rnd = random.Random(5)
-lines = open(sys.argv[1], "rb").read().split(b"\n")[:-1]
-out = []
-for i, line in enumerate(lines):
-    out.append(line)
-    if rnd.random() < 0.01:
-        out.append(json.dumps({"level": 40, "time": 1764020763000 + i,
-            "severity": "WARNING", "type": "RATE_LIMITED",
-            "msg": "long " + "z" * rnd.randrange(16000, 50000)}).encode())
-open(sys.argv[1], "wb").write(b"".join(l + b"\n" for l in out))
-PY
+source_log_long 20000 89
 lines=$(wc -l <"$T/source.log")
 
 for fmt in docker cri; do
