@@ -39,7 +39,7 @@ struct flog {
 struct files {
 	struct tail	       *t;
 	struct record_kind     *kinds; /* per pattern */
-	size_t			nfmts;
+	size_t			nkinds;
 	int			wrapped; /* some pattern is not plain */
 	size_t			maxline;
 	struct json_index	ix;   /* shared by the logs' records */
@@ -88,10 +88,10 @@ flog_find(const struct files *f, const char *path, size_t *at)
 static struct record_kind
 files_kind(const struct files *f, const char *path)
 {
-	struct record_kind plain = { RECORD_PLAIN, (1u << RECORD_STREAMS) - 1 };
+	struct record_kind plain = { RECORD_PLAIN, RECORD_BOTH };
 	int		   i = tail_pattern(f->t, path);
 
-	return i >= 0 && (size_t)i < f->nfmts ? f->kinds[i] : plain;
+	return i >= 0 && (size_t)i < f->nkinds ? f->kinds[i] : plain;
 }
 
 static struct flog *
@@ -115,6 +115,14 @@ flog_get(struct files *f, const char *path)
 	f->nlogs++;
 	f->last = NULL;
 	return l;
+}
+
+static void
+flog_free(struct flog *l)
+{
+	record_free(&l->rec);
+	free(l->path);
+	free(l);
 }
 
 /* The first bad wrapper line, and the first record dropped, are said. */
@@ -198,9 +206,7 @@ files_gone(struct files *f)
 		gone.path = f->logs[i]->path;
 		f->tf = &gone;
 		record_flush(&f->logs[i]->rec, files_record, f);
-		record_free(&f->logs[i]->rec);
-		free(f->logs[i]->path);
-		free(f->logs[i]);
+		flog_free(f->logs[i]);
 	}
 	f->nlogs = k;
 	f->last = NULL;
@@ -333,11 +339,8 @@ files_free(void *self)
 	struct files *f = self;
 	size_t	      i;
 
-	for (i = 0; i < f->nlogs; i++) {
-		record_free(&f->logs[i]->rec);
-		free(f->logs[i]->path);
-		free(f->logs[i]);
-	}
+	for (i = 0; i < f->nlogs; i++)
+		flog_free(f->logs[i]);
 	free(f->logs);
 	json_free(&f->ix);
 	free(f->kinds);
@@ -357,13 +360,12 @@ input_files(struct tail *t, const struct record_kind *kinds, size_t n,
 	f->t = t;
 	f->kinds = xcalloc(n > 0 ? n : 1, sizeof(*f->kinds));
 	for (i = 0; i < n; i++) {
-		if (kinds != NULL)
-			f->kinds[i] = kinds[i];
-		else
-			(void)record_prefix("", &f->kinds[i]);
+		f->kinds[i].fmt = kinds != NULL ? kinds[i].fmt : RECORD_PLAIN;
+		f->kinds[i].streams = kinds != NULL ? kinds[i].streams :
+						      RECORD_BOTH;
 		f->wrapped |= f->kinds[i].fmt != RECORD_PLAIN;
 	}
-	f->nfmts = n;
+	f->nkinds = n;
 	f->maxline = maxline;
 	json_init(&f->ix);
 	memset(&in, 0, sizeof(in));

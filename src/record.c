@@ -12,8 +12,8 @@ static const struct {
 	enum record_format fmt;
 	unsigned	   streams;
 } prefixes[] = {
-	{ "docker:", RECORD_DOCKER, 3 },
-	{ "cri:", RECORD_CRI, 3 },
+	{ "docker:", RECORD_DOCKER, RECORD_BOTH },
+	{ "cri:", RECORD_CRI, RECORD_BOTH },
 	{ "docker+stdout:", RECORD_DOCKER, 1u << RECORD_STDOUT },
 	{ "docker+stderr:", RECORD_DOCKER, 1u << RECORD_STDERR },
 	{ "cri+stdout:", RECORD_CRI, 1u << RECORD_STDOUT },
@@ -26,7 +26,7 @@ record_init(struct record *r, enum record_format fmt, size_t maxline,
 {
 	memset(r, 0, sizeof(*r));
 	r->fmt = fmt;
-	r->streams = (1u << RECORD_STREAMS) - 1;
+	r->streams = RECORD_BOTH;
 	r->maxline = maxline;
 	r->ix = ix;
 	buf_init(&r->j[RECORD_STDOUT].buf);
@@ -217,7 +217,7 @@ record_prefix(const char *arg, struct record_kind *k)
 		}
 	}
 	k->fmt = RECORD_PLAIN;
-	k->streams = (1u << RECORD_STREAMS) - 1;
+	k->streams = RECORD_BOTH;
 	return arg;
 }
 

@@ -42,6 +42,8 @@ enum record_stream {
 	RECORD_STREAMS
 };
 
+#define RECORD_BOTH ((1u << RECORD_STREAMS) - 1) /* streams, or'ed */
+
 struct record_join {
 	struct buf buf;	     /* a record's pieces so far */
 	int	   open;     /* a record is being joined */

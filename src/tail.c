@@ -2768,9 +2768,11 @@ chain_restore(struct tail *t, struct tfile *tf, int64_t since,
 	struct rotated *v;
 	struct reader  *r;
 	size_t		nv, i, k, got, n0 = steps->n, o0 = tf->norphans;
-	int		attempt, missed;
+	int		attempt, missed, last;
 
 	for (attempt = 0;; attempt++) {
+		/* The last look reads what it can: a rotation gone is left. */
+		last = attempt == 3;
 		v = NULL;
 		nv = got = 0;
 		missed = 0;
@@ -2787,21 +2789,23 @@ chain_restore(struct tail *t, struct tfile *tf, int64_t since,
 				continue;
 			}
 			if (v[i].gz) {
-				missed = step_add(steps, tf, NULL, v[i].path, 0,
-					     &v[i].st) == -1;
+				if (step_add(steps, tf, NULL, v[i].path, 0,
+					&v[i].st) == 0)
+					got++;
+				else
+					missed = !last;
 				v[i].path = NULL;
-				got += !missed;
 				continue;
 			}
-			if ((r = reader_new(t, tf, v[i].path, 0)) == NULL) {
-				missed = 1;
-				break;
-			}
-			if (r->dev != v[i].st.st_dev ||
-			    r->ino != v[i].st.st_ino) {
+			if ((r = reader_new(t, tf, v[i].path, 0)) != NULL &&
+			    (r->dev != v[i].st.st_dev ||
+				r->ino != v[i].st.st_ino)) {
 				reader_free(t, r);
-				missed = 1;
-				break;
+				r = NULL;
+			}
+			if (r == NULL) {
+				missed = !last;
+				continue;
 			}
 			r->restored = 1;
 			tf->orphans = xreallocarray(tf->orphans,
@@ -2811,7 +2815,7 @@ chain_restore(struct tail *t, struct tfile *tf, int64_t since,
 			got++;
 		}
 		rotated_free(v, nv);
-		if (!missed || attempt == 3)
+		if (!missed)
 			return got;
 		/*
 		 * A rotation moved on between the look and the open (renamed,
