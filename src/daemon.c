@@ -127,7 +127,8 @@ path_values(struct daemon *d, const char *path, int *fresh)
 }
 
 static void
-on_line(void *arg, struct tail_file *tf, const char *line, size_t len)
+on_line(void *arg, struct tail_file *tf, const char *line, size_t len,
+    const struct str *time)
 {
 	struct daemon	 *d = arg;
 	const struct str *pv = NULL;
@@ -140,6 +141,7 @@ on_line(void *arg, struct tail_file *tf, const char *line, size_t len)
 	registry_lock(d->e->reg);
 	if (fresh)
 		engine_source(d->e, pv);
+	matcher_wrapper_time(d->e->m, time);
 	matcher_line(d->e->m, line, len, now_wall());
 	registry_unlock(d->e->reg);
 }

@@ -49,10 +49,12 @@ struct files {
 	const struct tail_file *lasttf;
 	uint64_t		scans; /* at the last look for logs gone */
 	/* During a read: where records go, and the line's file. */
-	tail_line_fn	 *fn;
+	input_line_fn	 *fn;
 	void		 *arg;
 	struct tail_file *tf;
 };
+
+static const struct str no_time = { "", 0 };
 
 static int
 flog_cmp(const void *key, const void *elem)
@@ -148,11 +150,20 @@ flog_tell(struct flog *l)
 }
 
 static void
-files_record(void *arg, const char *rec, size_t len)
+files_record(void *arg, const char *rec, size_t len, const struct str *time)
 {
 	struct files *f = arg;
 
-	f->fn(f->arg, f->tf, rec, len);
+	f->fn(f->arg, f->tf, rec, len, time);
+}
+
+/* A line of a plain file: a record as it stands, without a time. */
+static void
+files_plain(void *arg, struct tail_file *tf, const char *line, size_t len)
+{
+	struct files *f = arg;
+
+	f->fn(f->arg, tf, line, len, &no_time);
 }
 
 static void
@@ -229,16 +240,20 @@ files_due(void *self)
 }
 
 static int
-files_read(void *self, tail_line_fn *fn, void *arg)
+files_read(void *self, input_line_fn *fn, void *arg)
 {
 	struct files	 *f = self;
 	struct tail_stats ts;
 	int		  rc;
 
-	if (!f->wrapped)
-		return tail_read(f->t, fn, arg);
 	f->fn = fn;
 	f->arg = arg;
+	if (!f->wrapped) {
+		rc = tail_read(f->t, files_plain, f);
+		f->fn = NULL;
+		f->arg = NULL;
+		return rc;
+	}
 	rc = tail_read(f->t, files_line, f);
 	tail_stats(f->t, &ts);
 	if (ts.scans != f->scans) {
@@ -385,7 +400,7 @@ input_files(struct tail *t, const struct record_kind *kinds, size_t n,
 
 size_t
 input_files_restore(struct input *in, const struct tail_pos *pos, size_t n,
-    struct input_record *recs, size_t nrecs, double saved, tail_line_fn *fn,
+    struct input_record *recs, size_t nrecs, double saved, input_line_fn *fn,
     void *arg, struct tail_restore *rs)
 {
 	struct files *f = in->self;
@@ -413,13 +428,10 @@ input_files_restore(struct input *in, const struct tail_pos *pos, size_t n,
 		}
 		got++;
 	}
-	if (!f->wrapped) {
-		tail_restore(f->t, pos, n, saved, fn, arg, rs);
-		return got;
-	}
 	f->fn = fn;
 	f->arg = arg;
-	tail_restore(f->t, pos, n, saved, files_line, f, rs);
+	tail_restore(f->t, pos, n, saved, f->wrapped ? files_line : files_plain,
+	    f, rs);
 	f->fn = NULL;
 	f->arg = NULL;
 	return got;
@@ -465,7 +477,7 @@ stdin_due(void *self)
 }
 
 static void
-stdin_drain(struct stdin_in *s, tail_line_fn *fn, void *arg)
+stdin_drain(struct stdin_in *s, input_line_fn *fn, void *arg)
 {
 	const char *line;
 	size_t	    len;
@@ -473,7 +485,7 @@ stdin_drain(struct stdin_in *s, tail_line_fn *fn, void *arg)
 	while ((line = lines_next(&s->l, &len)) != NULL) {
 		s->pub.lines++;
 		s->pub.last_read = now_wall();
-		fn(arg, &s->pub, line, len);
+		fn(arg, &s->pub, line, len, &no_time);
 	}
 	s->pub.offset = s->l.consumed;
 	s->pub.toolong = s->l.toolong;
@@ -481,7 +493,7 @@ stdin_drain(struct stdin_in *s, tail_line_fn *fn, void *arg)
 
 /* n bytes of text put in the splitter's space: counted, split. */
 static void
-stdin_took(struct stdin_in *s, size_t n, tail_line_fn *fn, void *arg)
+stdin_took(struct stdin_in *s, size_t n, input_line_fn *fn, void *arg)
 {
 	lines_commit(&s->l, n);
 	s->pub.bytes += n;
@@ -491,7 +503,7 @@ stdin_took(struct stdin_in *s, size_t n, tail_line_fn *fn, void *arg)
 
 /* n bytes of text from elsewhere: split into lines. */
 static void
-stdin_text(struct stdin_in *s, const void *p, size_t n, tail_line_fn *fn,
+stdin_text(struct stdin_in *s, const void *p, size_t n, input_line_fn *fn,
     void *arg)
 {
 	size_t avail, k;
@@ -512,7 +524,7 @@ stdin_text(struct stdin_in *s, const void *p, size_t n, tail_line_fn *fn,
  * or failed (why says how), a partial line left uncounted.
  */
 static void
-stdin_end(struct stdin_in *s, tail_line_fn *fn, void *arg, const char *why)
+stdin_end(struct stdin_in *s, input_line_fn *fn, void *arg, const char *why)
 {
 	size_t avail;
 	char  *space;
@@ -543,7 +555,7 @@ stdin_end(struct stdin_in *s, tail_line_fn *fn, void *arg, const char *why)
  * the next one.
  */
 static const char *
-stdin_inflate(struct stdin_in *s, tail_line_fn *fn, void *arg)
+stdin_inflate(struct stdin_in *s, input_line_fn *fn, void *arg)
 {
 	z_stream *z = &s->zs;
 	size_t	  avail;
@@ -580,7 +592,7 @@ stdin_inflate(struct stdin_in *s, tail_line_fn *fn, void *arg)
 
 /* n more compressed bytes at s->raw + kept ones. */
 static const char *
-stdin_gz(struct stdin_in *s, size_t n, tail_line_fn *fn, void *arg)
+stdin_gz(struct stdin_in *s, size_t n, input_line_fn *fn, void *arg)
 {
 	s->zs.next_in = s->raw;
 	s->zs.avail_in += (unsigned)n;
@@ -613,7 +625,7 @@ stdin_get(struct stdin_in *s)
 
 /* Plain or gzip, by the first two bytes (or fewer at the end). */
 static void
-stdin_decide(struct stdin_in *s, tail_line_fn *fn, void *arg)
+stdin_decide(struct stdin_in *s, input_line_fn *fn, void *arg)
 {
 	s->decided = 1;
 	if (s->nhead == 2 && s->head[0] == 0x1f && s->head[1] == 0x8b) {
@@ -630,7 +642,7 @@ stdin_decide(struct stdin_in *s, tail_line_fn *fn, void *arg)
 }
 
 static int
-stdin_read(void *self, tail_line_fn *fn, void *arg)
+stdin_read(void *self, input_line_fn *fn, void *arg)
 {
 	struct stdin_in *s = self;
 	struct pollfd	 pfd;
@@ -736,7 +748,7 @@ input_stdin(struct input *in, size_t maxline)
 }
 
 int
-inputs_poll(struct input *v, size_t n, int timeout_ms, tail_line_fn *fn,
+inputs_poll(struct input *v, size_t n, int timeout_ms, input_line_fn *fn,
     void *arg, const char **failed)
 {
 	struct pollfd pfd[INPUTS_MAX];

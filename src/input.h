@@ -25,6 +25,14 @@ struct input_stats {
 	size_t	 dirs_left_out; /* beyond the cap */
 };
 
+/*
+ * A record read from a file of an input: a line, or what a container
+ * runtime's wrappers held, with the time the runtime wrote for it (see
+ * record_fn; n 0 for none).
+ */
+typedef void input_line_fn(void *arg, struct tail_file *, const char *rec,
+    size_t len, const struct str *time);
+
 /* A saved position, encoded by its input: kind, version, fields. */
 typedef void input_pos_fn(void *arg, const char *kind, uint64_t version,
     const char *data, size_t len);
@@ -37,7 +45,7 @@ struct input {
 	/* Monotonic seconds by which read is due anyway; 0: now. */
 	double (*due)(void *self);
 	/* Reads what is ready, without waiting. 0, or -1: errno. */
-	int (*read)(void *self, tail_line_fn *fn, void *arg);
+	int (*read)(void *self, input_line_fn *fn, void *arg);
 	void (*files)(void *self, void (*fn)(const struct tail_file *, void *),
 	    void	   *arg);
 	void (*stats)(void *self, struct input_stats *);
@@ -81,7 +89,7 @@ struct input_record {
  * records were taken up.
  */
 size_t input_files_restore(struct input *, const struct tail_pos *, size_t n,
-    struct input_record *recs, size_t nrecs, double saved, tail_line_fn *fn,
+    struct input_record *recs, size_t nrecs, double saved, input_line_fn *fn,
     void *arg, struct tail_restore *rs);
 
 /*
@@ -99,6 +107,6 @@ int input_stdin(struct input *, size_t maxline);
  * the input's name in *failed when one failed.
  */
 int inputs_poll(struct input *, size_t n /* <= INPUTS_MAX */, int timeout_ms,
-    tail_line_fn *fn, void *arg, const char **failed);
+    input_line_fn *fn, void *arg, const char **failed);
 
 #endif

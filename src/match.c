@@ -69,6 +69,7 @@ struct matcher {
 	struct str	     *lvals; /* label values of one action */
 	const struct str     *pvals; /* the source's, after them */
 	size_t		      npvals;
+	struct str	      wtime; /* the wrapper's time, n 0: none */
 	struct buf	      fix;   /* lvals made valid UTF-8 */
 	double		     *stack; /* expression evaluation */
 	struct matcher_stats  st;
@@ -343,9 +344,13 @@ line_time(struct matcher *m, const char *line, size_t len)
 		}
 		if (ts_parse(tr->fmt, s, n, &t) == 0) {
 			m->ltime = t;
-			break;
+			return t;
 		}
 	}
+	/* None: the time the line's wrapper gives, if it is one. */
+	if (m->wtime.n > 0 &&
+	    ts_parse(TS_RFC3339, m->wtime.p, m->wtime.n, &t) == 0)
+		m->ltime = t;
 	return m->ltime;
 }
 
@@ -799,7 +804,7 @@ run_line(struct matcher *m, const char *line, size_t len, double now,
 			m->st.unmatched++;
 		if (m->jstate == -1)
 			m->st.json_invalid++;
-		if (matched > 0 && m->rs->nts > 0) {
+		if (matched > 0 && (m->rs->nts > 0 || m->wtime.n > 0)) {
 			t = line_time(m, line, len);
 			if (t > m->st.newest_time)
 				m->st.newest_time = t;
@@ -814,6 +819,15 @@ matcher_source(struct matcher *m, const struct str *values, size_t n)
 {
 	m->pvals = values;
 	m->npvals = values != NULL ? n : 0;
+}
+
+void
+matcher_wrapper_time(struct matcher *m, const struct str *time)
+{
+	if (time != NULL)
+		m->wtime = *time;
+	else
+		m->wtime.n = 0;
 }
 
 int

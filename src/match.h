@@ -57,8 +57,16 @@ int matcher_line(struct matcher *, const char *line, size_t len, double now);
 void matcher_source(struct matcher *, const struct str *values, size_t n);
 
 /*
- * The line's log time by the ruleset's timestamp rules, or -1 when none
- * applies. Used for the newest time of a file.
+ * The time the wrapper of the lines fed from now on gives (a container
+ * runtime's, RFC 3339 text), their log time where the rules' timestamp
+ * statements find none; NULL or n 0: none. Borrowed until the next call.
+ */
+void matcher_wrapper_time(struct matcher *, const struct str *time);
+
+/*
+ * The line's log time by the ruleset's timestamp rules, else its
+ * wrapper's, or -1 when neither gives one. Used for the newest time of a
+ * file.
  */
 double matcher_line_time(struct matcher *, const char *line, size_t len);
 

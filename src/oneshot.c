@@ -55,15 +55,18 @@ struct history {
 
 struct run {
 	struct engine	  *e;
-	char *const	  *files;   /* all, oldest first */
-	size_t		   fileno;  /* the one being read */
-	struct str	  *pv;	    /* its path labels' values */
-	const char	  *file;    /* being read */
-	unsigned long long lineno;  /* lines of it read */
-	struct record	   rec;	    /* its runtime's wrapper, if any */
-	struct json_index  recix;   /* the wrapper's, when JSON */
-	struct buf	   lastrec; /* the last record of a wrapped file */
-	double		   wall;    /* log time of lines without one */
+	char *const	  *files;    /* all, oldest first */
+	size_t		   fileno;   /* the one being read */
+	struct str	  *pv;	     /* its path labels' values */
+	const char	  *file;     /* being read */
+	unsigned long long lineno;   /* lines of it read */
+	struct record	   rec;	     /* its runtime's wrapper, if any */
+	struct json_index  recix;    /* the wrapper's, when JSON */
+	struct buf	   lastrec;  /* the last record of a wrapped file */
+	const struct str  *wtime;    /* the runtime's time of the record */
+	size_t		   lasttlen; /* and of the last one */
+	char		   lasttime[RECORD_TIME_MAX];
+	double		   wall; /* log time of lines without one */
 	int		   backfill;
 	int		   stop; /* a fatal error was reported */
 
@@ -406,6 +409,8 @@ replay_early(struct run *r)
 	struct record_kind kind;
 	size_t		   len, fileno, cur = r->fileno;
 
+	/* Held for want of a time: their wrappers gave none either. */
+	matcher_wrapper_time(r->e->m, NULL);
 	while (p < end) {
 		memcpy(&fileno, p, sizeof(fileno));
 		p += sizeof(fileno);
@@ -422,6 +427,7 @@ replay_early(struct run *r)
 		p += len;
 	}
 	matcher_source(r->e->m, r->pv, r->e->npl);
+	matcher_wrapper_time(r->e->m, r->wtime);
 	free(pv);
 	buf_free(&r->early);
 }
@@ -495,7 +501,7 @@ backfill_line(struct run *r, const char *line, size_t len)
 
 /* One record, for both modes. */
 static void
-run_record(void *arg, const char *line, size_t len)
+run_record(void *arg, const char *line, size_t len, const struct str *time)
 {
 	struct run *r = arg;
 
@@ -504,7 +510,14 @@ run_record(void *arg, const char *line, size_t len)
 	if (r->rec.fmt != RECORD_PLAIN) {
 		buf_reset(&r->lastrec);
 		buf_append(&r->lastrec, line, len);
+		r->lasttlen = 0;
+		if (time->n <= sizeof(r->lasttime)) {
+			memcpy(r->lasttime, time->p, time->n);
+			r->lasttlen = time->n;
+		}
 	}
+	r->wtime = time;
+	matcher_wrapper_time(r->e->m, time);
 	if (r->backfill)
 		backfill_line(r, line, len);
 	else
@@ -518,9 +531,11 @@ run_line(void *arg, const char *line, size_t len)
 	struct run *r = arg;
 
 	r->lineno++;
-	if (r->rec.fmt == RECORD_PLAIN)
-		run_record(r, line, len);
-	else
+	if (r->rec.fmt == RECORD_PLAIN) {
+		static const struct str none = { "", 0 };
+
+		run_record(r, line, len, &none);
+	} else
 		record_line(&r->rec, line, len, run_record, r);
 }
 
@@ -583,6 +598,7 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 		}
 		was = r->rec.st;
 		buf_reset(&r->lastrec);
+		r->lasttlen = 0;
 		r->files = o->files;
 		r->fileno = i;
 		r->file = path;
@@ -623,10 +639,17 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 			r->lastrec = b;
 		}
 		if (st.last.len > 0) {
+			struct str lt = { r->lasttime, 0 };
+
+			if (r->rec.fmt != RECORD_PLAIN)
+				lt.n = r->lasttlen;
+			matcher_wrapper_time(r->e->m, &lt);
 			t = matcher_line_time(r->e->m, st.last.p, st.last.len);
 			if (t > *newest)
 				*newest = t;
 		}
+		matcher_wrapper_time(r->e->m, NULL);
+		r->wtime = NULL;
 		buf_free(&st.last);
 		cont = next;
 	}
@@ -749,6 +772,21 @@ final_put(void *arg, FILE *out)
 	return 0;
 }
 
+/* Whether a file is a container runtime's log, whose wrapper has times. */
+static int
+wrapped(const struct oneshot_opts *o)
+{
+	struct record_kind kind;
+	size_t		   i;
+
+	for (i = 0; i < o->nfiles; i++) {
+		(void)record_prefix(o->files[i], &kind);
+		if (kind.fmt != RECORD_PLAIN)
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * The history of every series at each step boundary of log time, from
  * the first line's to the last's, then written out. Returns 0, 1 when a
@@ -767,9 +805,10 @@ backfill(struct engine *e, struct oneshot_opts *o)
 			  "at each step");
 		return 2;
 	}
-	if (e->rs->nts == 0) {
+	if (e->rs->nts == 0 && !wrapped(o)) {
 		log_warnx("--step needs log times, and the rules have no "
-			  "timestamp statement");
+			  "timestamp statement (nor is any file a container "
+			  "runtime's log)");
 		return 2;
 	}
 	memset(&r, 0, sizeof(r));

@@ -49,7 +49,7 @@ record_open(const struct record *r)
 /* A whole record: without the line end, unless dropped for its length. */
 static void
 deliver(struct record *r, struct record_join *j, const char *p, size_t n,
-    record_fn *fn, void *arg)
+    const struct str *time, record_fn *fn, void *arg)
 {
 	if (n > 0 && p[n - 1] == '\n')
 		n--;
@@ -61,27 +61,51 @@ deliver(struct record *r, struct record_join *j, const char *p, size_t n,
 		return;
 	}
 	r->st.records++;
-	fn(arg, p, n);
+	fn(arg, p, n, time);
+}
+
+/* A joined record ends: delivered with its first piece's time. */
+static void
+deliver_joined(struct record *r, struct record_join *j, record_fn *fn,
+    void *arg)
+{
+	struct str time;
+
+	time.p = j->time;
+	time.n = j->tlen;
+	deliver(r, j, j->buf.p != NULL ? j->buf.p : "", j->buf.len, &time, fn,
+	    arg);
+	buf_reset(&j->buf);
+	j->open = 0;
+	j->tlen = 0;
 }
 
 /*
- * One piece of a record of a stream, the last when end: joined until
- * then. Memory stays bounded: a record that goes over the cap (with room
- * for the LF and CR deliver() drops) is only counted from then on.
+ * One piece of a record of a stream, the last when end, written at time
+ * by the runtime: joined until then. Memory stays bounded: a record that
+ * goes over the cap (with room for the LF and CR deliver() drops) is only
+ * counted from then on.
  */
 static void
-piece(struct record *r, int s, const char *p, size_t n, int end, record_fn *fn,
-    void *arg)
+piece(struct record *r, int s, const char *p, size_t n, int end,
+    const struct str *time, record_fn *fn, void *arg)
 {
 	struct record_join *j = &r->j[s];
 
 	if (!j->open && end) {
-		deliver(r, j, p, n, fn, arg); /* nearly every line */
+		deliver(r, j, p, n, time, fn, arg); /* nearly every line */
 		return;
 	}
 	if (j->open)
 		r->st.pieces++;
-	j->open = 1;
+	else {
+		j->open = 1;
+		j->tlen = 0;
+		if (time->n <= sizeof(j->time)) {
+			memcpy(j->time, time->p, time->n);
+			j->tlen = time->n;
+		}
+	}
 	if (!j->dropping) {
 		if (j->buf.len + n > r->maxline + 2) {
 			j->dropping = 1;
@@ -89,12 +113,8 @@ piece(struct record *r, int s, const char *p, size_t n, int end, record_fn *fn,
 		} else
 			buf_append(&j->buf, p, n);
 	}
-	if (end) {
-		deliver(r, j, j->buf.p != NULL ? j->buf.p : "", j->buf.len, fn,
-		    arg);
-		buf_reset(&j->buf);
-		j->open = 0;
-	}
+	if (end)
+		deliver_joined(r, j, fn, arg);
 }
 
 /* The stream a name says, or -1. */
@@ -110,12 +130,12 @@ stream_of(const char *p, size_t n)
 
 /*
  * A CRI line: "TIME STREAM P|F TEXT", one space between each; TEXT may be
- * empty (and its space absent). Returns the text and whether it ends the
- * record, or -1 when the line is not one.
+ * empty (and its space absent). Returns the text, the time as written
+ * and whether it ends the record, or -1 when the line is not one.
  */
 static int
 cri_split(const char *line, size_t len, const char **text, size_t *n,
-    int *stream)
+    int *stream, struct str *time)
 {
 	const char *p = line, *end = line + len, *sp;
 	int	    i;
@@ -123,7 +143,10 @@ cri_split(const char *line, size_t len, const char **text, size_t *n,
 	for (i = 0; i < 2; i++) {
 		if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL || sp == p)
 			return -1;
-		if (i == 1 && (*stream = stream_of(p, (size_t)(sp - p))) == -1)
+		if (i == 0) {
+			time->p = p;
+			time->n = (size_t)(sp - p);
+		} else if ((*stream = stream_of(p, (size_t)(sp - p))) == -1)
 			return -1;
 		p = sp + 1;
 	}
@@ -140,14 +163,16 @@ void
 record_line(struct record *r, const char *line, size_t len, record_fn *fn,
     void *arg)
 {
-	struct json_field *f, *sf;
-	const char	  *v = NULL;
-	size_t		   n = 0;
-	int		   stream;
+	static const struct str none = { "", 0 };
+	struct json_field      *f, *sf, *tf;
+	struct str		time = none;
+	const char	       *v = NULL;
+	size_t			n = 0;
+	int			stream;
 
 	if (r->fmt == RECORD_PLAIN) {
 		r->st.records++;
-		fn(arg, line, len);
+		fn(arg, line, len, &none);
 		return;
 	}
 	if (r->fmt == RECORD_CRI) {
@@ -155,12 +180,13 @@ record_line(struct record *r, const char *line, size_t len, record_fn *fn,
 		size_t	    tn;
 		int	    full;
 
-		if ((full = cri_split(line, len, &text, &tn, &stream)) == -1) {
+		if ((full = cri_split(line, len, &text, &tn, &stream, &time)) ==
+		    -1) {
 			r->st.bad++;
 			return;
 		}
 		if (r->streams & 1u << stream)
-			piece(r, stream, text, tn, full, fn, arg);
+			piece(r, stream, text, tn, full, &time, fn, arg);
 		return;
 	}
 	if (json_scan(r->ix, line, len) == -1 ||
@@ -181,26 +207,25 @@ record_line(struct record *r, const char *line, size_t len, record_fn *fn,
 	}
 	if (!(r->streams & 1u << stream))
 		return; /* the other stream's: not asked for */
+	/* The time as written: Docker's has nothing to unescape. */
+	if ((tf = json_get(r->ix, "time", 4)) != NULL &&
+	    tf->type == JSON_STRING) {
+		time.p = tf->raw;
+		time.n = tf->rawlen;
+	}
 	/* Docker's pieces: only the last ends in "\n". */
 	v = json_value(r->ix, f, &n);
-	piece(r, stream, v, n, n > 0 && v[n - 1] == '\n', fn, arg);
+	piece(r, stream, v, n, n > 0 && v[n - 1] == '\n', &time, fn, arg);
 }
 
 void
 record_flush(struct record *r, record_fn *fn, void *arg)
 {
-	struct record_join *j;
-	int		    s;
+	int s;
 
-	for (s = 0; s < RECORD_STREAMS; s++) {
-		j = &r->j[s];
-		if (!j->open)
-			continue;
-		deliver(r, j, j->buf.p != NULL ? j->buf.p : "", j->buf.len, fn,
-		    arg);
-		buf_reset(&j->buf);
-		j->open = 0;
-	}
+	for (s = 0; s < RECORD_STREAMS; s++)
+		if (r->j[s].open)
+			deliver_joined(r, &r->j[s], fn, arg);
 }
 
 const char *
@@ -242,6 +267,7 @@ record_pos_encode(const char *log, const struct record *r,
 	field_put_str(out, name, strlen(name));
 	field_put_str(out, stream_names[stream], strlen(stream_names[stream]));
 	field_put_u64(out, (unsigned long long)j->dropping);
+	field_put_str(out, j->time, j->tlen);
 	field_put_str(out, j->buf.p != NULL ? j->buf.p : "", j->buf.len);
 }
 
@@ -267,11 +293,11 @@ int
 record_pos_decode(uint64_t version, const char *data, size_t len,
     struct record *r, char **log, size_t *at, char *err, size_t errlen)
 {
-	struct str	    f[6];
+	struct str	    f[7];
 	struct record_join *j;
 	unsigned long long  dropping;
-	char		   *name = NULL, *pieces = NULL;
-	size_t		    n, i;
+	char		   *name = NULL, *pieces = NULL, *time = NULL;
+	size_t		    n, i, tn = 0;
 	int		    nf, want, stream = RECORD_STDOUT, k = 2;
 
 	*log = NULL;
@@ -282,7 +308,7 @@ record_pos_decode(uint64_t version, const char *data, size_t len,
 		    (unsigned long long)version, RECORD_POS_VERSION);
 		return -1;
 	}
-	want = version == 1 ? 4 : 5;
+	want = (int)version + 3;
 	if ((nf = field_split(data, len, f, NELEM(f))) != want) {
 		if (nf == -1)
 			snprintf(err, errlen,
@@ -327,6 +353,17 @@ record_pos_decode(uint64_t version, const char *data, size_t len,
 		snprintf(err, errlen, "expected 0 or 1");
 		goto bad;
 	}
+	if (version >= 3) {
+		k++;
+		if (pos_str(data, &f[k], 0, &time, &tn, at, err, errlen) == -1)
+			goto bad;
+		*at = (size_t)(f[k].p - data);
+		if (tn > RECORD_TIME_MAX) {
+			snprintf(err, errlen, "a time over %d bytes",
+			    RECORD_TIME_MAX);
+			goto bad;
+		}
+	}
 	if (pos_str(data, &f[k + 1], 1, &pieces, &n, at, err, errlen) == -1)
 		goto bad;
 	*at = (size_t)(f[k + 1].p - data);
@@ -344,11 +381,16 @@ record_pos_decode(uint64_t version, const char *data, size_t len,
 		buf_append(&j->buf, pieces, n);
 	j->open = 1;
 	j->dropping = (int)dropping;
+	j->tlen = tn;
+	if (tn > 0)
+		memcpy(j->time, time, tn);
 	free(name);
+	free(time);
 	free(pieces);
 	return 0;
 bad:
 	free(name);
+	free(time);
 	free(pieces);
 	free(*log);
 	*log = NULL;

@@ -44,10 +44,15 @@ enum record_stream {
 
 #define RECORD_BOTH ((1u << RECORD_STREAMS) - 1) /* streams, or'ed */
 
+/* The longest runtime's time kept for a record; longer ones are none. */
+#define RECORD_TIME_MAX 48
+
 struct record_join {
 	struct buf buf;	     /* a record's pieces so far */
 	int	   open;     /* a record is being joined */
 	int	   dropping; /* it went over maxline */
+	size_t	   tlen;     /* its first piece's time, as written */
+	char	   time[RECORD_TIME_MAX];
 };
 
 /*
@@ -65,7 +70,13 @@ struct record {
 	struct record_stats st;
 };
 
-typedef void record_fn(void *arg, const char *rec, size_t len);
+/*
+ * A record, and the time its runtime wrote with its first piece: RFC 3339
+ * text as written (Docker's "time", the first field of a CRI line), n 0
+ * when there is none (plain lines).
+ */
+typedef void record_fn(void *arg, const char *rec, size_t len,
+    const struct str *time);
 
 void record_init(struct record *, enum record_format, size_t maxline,
     struct json_index *ix);
@@ -104,14 +115,15 @@ const char *record_format_name(enum record_format);
 /*
  * A record half-joined, as restart state keeps it with the position of
  * its log's files (see state.h): the kind and the version of the
- * encoding, then the fields "LOG" FORMAT STREAM DROPPING "PIECES": the
- * log's name (a followed path), its format's name, the stream's name
+ * encoding, then the fields "LOG" FORMAT STREAM DROPPING "TIME" "PIECES":
+ * the log's name (a followed path), its format's name, the stream's name
  * ("stdout", "stderr"), 1 when the record went over the cap (PIECES then
- * empty), and the pieces joined so far. Version 1 had no STREAM: its
- * records are standard output's.
+ * empty), the runtime's time of its first piece ("" for none), and the
+ * pieces joined so far. Version 1 had neither STREAM (its records are
+ * standard output's) nor TIME, version 2 no TIME.
  */
 #define RECORD_POS_KIND	   "record"
-#define RECORD_POS_VERSION 2
+#define RECORD_POS_VERSION 3
 
 /* The position of the record being joined in a stream of r. */
 void record_pos_encode(const char *log, const struct record *,

@@ -12,9 +12,17 @@ value. It prints every sample in a canonical form: one per line,
 metric name, then label values, then le bound.
 
     oracle.py [--now SECONDS] [--until SECONDS] [--label NAME=VALUE]...
-              [--max-line BYTES] LOG...
+              [--max-line BYTES] [--timed] LOG...
     oracle.py --canon EXPOSITION      (a Prometheus text exposition, "-"
                                        for stdin, in the same canonical form)
+    oracle.py --fill-times LOG        (--timed records as plain lines)
+
+With --timed, each line of a LOG is a record of a container runtime's log
+after the time its runtime wrote (RFC 3339) and a tab: that time is the
+record's log time where the rules' timestamp statements find none.
+--fill-times prints such records as lines of a plain log that give the
+same log times: a JSON object the rules read no time from gets its
+runtime's time as a last "time" member (the last duplicate wins).
 
 so that `diff <(oracle.py LOG) <(oracle.py --canon OUT.prom)` compares the
 exporter's output with the expectation exactly. --canon drops comments and
@@ -257,6 +265,7 @@ class Oracle:
         self.objects = 0
         self.matched = 0
         self.no_time = 0
+        self.timed = False
         self.until = None
         self.done = False
 
@@ -275,31 +284,38 @@ class Oracle:
             for raw in f:
                 if raw.endswith(b'\n'):
                     raw = raw[:-1]
+                wtime = None
+                if self.timed:
+                    when, raw = raw.split(b'\t', 1)
+                    wtime = parse_rfc3339(when.decode('utf-8', 'replace'))
                 if len(raw) > self.maxline:
                     continue
                 if raw.endswith(b'\r'):
                     raw = raw[:-1]
-                t = self.feed_line(raw)
+                t = self.feed_line(raw, wtime)
                 if self.done:
                     break
                 if t is not None:
                     file_last = t
         self._newer(file_last)
 
-    def feed_line(self, raw):
+    def feed_line(self, raw, wtime=None):
         """Applies every rule to one line (no LF, CR stripped). Returns the
-        line's log time when it is a JSON object that has one."""
+        line's log time when it is a JSON object that has one, else wtime,
+        its wrapper's (None: none)."""
         self.lines += 1
         fields = fields_of(raw.decode('utf-8', 'surrogateescape'))
-        if fields is None:
-            return None
-        self.objects += 1
-        t = line_time(fields)
+        t = None if fields is None else line_time(fields)
+        if t is None:
+            t = wtime
         if self.until is not None and t is not None and t > self.until:
             # The history's value at a step boundary: every line before
             # the first one later than it.
             self.done = True
             return None
+        if fields is None:
+            return t
+        self.objects += 1
 
         text = fields.get
 
@@ -557,6 +573,21 @@ def write(text):
     sys.stdout.buffer.write(text.encode('utf-8', 'surrogateescape'))
 
 
+def fill_times(path):
+    """The records of a --timed log as plain lines with the same times."""
+    out = sys.stdout.buffer
+    with open(path, 'rb') as f:
+        for raw in f:
+            when, rec = raw.rstrip(b'\n').split(b'\t', 1)
+            fields = fields_of(rec.decode('utf-8', 'surrogateescape'))
+            if fields is not None and line_time(fields) is None:
+                end = rec.rindex(b'}')
+                sep = b',' if fields or rec[:end].strip() != b'{' else b''
+                rec = (rec[:end] + sep + b'"time":"' + when + b'"' +
+                       rec[end:])
+            out.write(rec + b'\n')
+
+
 def main():
     ap = argparse.ArgumentParser(
         description='Expected Bytelyst metrics of log files, or the '
@@ -573,6 +604,11 @@ def main():
     ap.add_argument('--max-line', type=int, default=MAX_LINE,
                     metavar='BYTES', help='skip longer lines (default '
                     '%d)' % MAX_LINE)
+    ap.add_argument('--fill-times', metavar='LOG',
+                    help='print the records of a --timed log as plain '
+                    'lines with the same log times')
+    ap.add_argument('--timed', action='store_true',
+                    help="each line a runtime's time, a tab, a record")
     ap.add_argument('-v', '--verbose', action='store_true',
                     help='counts on stderr')
     ap.add_argument('logs', nargs='*', metavar='LOG')
@@ -595,10 +631,14 @@ def main():
         write(canon_exposition(text, a.canon))
         return
 
+    if a.fill_times is not None:
+        fill_times(a.fill_times)
+        return
     if not a.logs:
         ap.error('no log files')
     o = Oracle(a.max_line)
     o.until = a.until
+    o.timed = a.timed
     for path in a.logs:
         if o.done:
             break

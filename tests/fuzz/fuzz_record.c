@@ -30,18 +30,26 @@
 #define CRI_TIME "2026-12-06T10:00:00.123456789Z"
 
 static void
-collect(void *arg, const char *rec, size_t len)
+collect(void *arg, const char *rec, size_t len, const struct str *time)
 {
 	struct buf *b = arg;
 
 	buf_append(b, &len, sizeof(len));
 	buf_append(b, rec, len);
+	buf_append(b, &time->n, sizeof(time->n));
+	buf_append(b, time->p, time->n);
 }
 
-/* The model's record: stripped, then kept or dropped for its length. */
+/*
+ * The model's record: stripped, then kept or dropped for its length; its
+ * time is its first piece's.
+ */
 static void
-model_record(struct buf *want, const char *p, size_t n, uint64_t *dropped)
+model_record(struct buf *want, const char *p, size_t n, const char *time,
+    uint64_t *dropped)
 {
+	struct str t = { time, strlen(time) };
+
 	if (n > 0 && p[n - 1] == '\n')
 		n--;
 	if (n > 0 && p[n - 1] == '\r')
@@ -50,7 +58,7 @@ model_record(struct buf *want, const char *p, size_t n, uint64_t *dropped)
 		(*dropped)++;
 		return;
 	}
-	collect(want, p, n);
+	collect(want, p, n, &t);
 }
 
 /* The record saved as restart state keeps it, then restored in a new one. */
@@ -110,6 +118,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t	  dropped = 0, bad = 0;
 	size_t		  i = 0, n, cut, k;
 	int		  ctl, open[2] = { 0, 0 }, cri, e;
+	char		  ts[40], jts[2][40] = { "", "" };
+	unsigned long	  seq = 0;
 
 	cri = size > 0 && (data[0] & 1);
 	if (size > 0)
@@ -128,8 +138,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n = size - i;
 		buf_reset(&line);
 		e = n % 3 == 2;
+		/* Each piece a time of its own, as long as CRI_TIME. */
+		snprintf(ts, sizeof(ts), "2026-12-06T10:00:00.%09luZ",
+		    seq++ % 1000000000);
 		if (cri) {
-			buf_printf(&line, "%s %s %c ", CRI_TIME,
+			buf_printf(&line, "%s %s %c ", ts,
 			    e ? "stderr" : "stdout", (ctl & 1) ? 'F' : 'P');
 			for (k = 0; k < n; k++)
 				buf_putc(&line,
@@ -140,8 +153,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			escape(&line, data + i, n);
 			if (ctl & 1)
 				buf_puts(&line, "\\n");
-			buf_printf(&line, "\",\"stream\":\"%s\"}",
-			    e ? "stderr" : "stdout");
+			buf_printf(&line,
+			    "\",\"stream\":\"%s\",\"time\":\"%s\"}",
+			    e ? "stderr" : "stdout", ts);
 		}
 		if (ctl & 2) {
 			/*
@@ -163,11 +177,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					(char)data[i + k]);
 			if (ctl & 1)
 				buf_putc(&join[e], '\n');
+			if (!open[e])
+				memcpy(jts[e], ts, sizeof(ts));
 			open[e] = 1;
 			if (join[e].len > 0 &&
 			    join[e].p[join[e].len - 1] == '\n') {
 				model_record(&want, join[e].p, join[e].len,
-				    &dropped);
+				    jts[e], &dropped);
 				buf_reset(&join[e]);
 				open[e] = 0;
 			}
@@ -178,7 +194,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (e = 0; e < 2; e++)
 		if (open[e])
 			model_record(&want, join[e].p != NULL ? join[e].p : "",
-			    join[e].len, &dropped);
+			    join[e].len, jts[e], &dropped);
 	if (got.len != want.len ||
 	    (got.len > 0 && memcmp(got.p, want.p, got.len) != 0))
 		fuzz_fail("records differ from the model's (%zu bytes, want "

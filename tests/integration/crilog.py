@@ -3,7 +3,7 @@
 rotates them, and a reader of them that shares no code with logmetrics.
 
 usage: crilog.py write SOURCE DIR [MAX-SIZE MAX-FILES [RATE [RECORDS]]]
-       crilog.py records FILE...
+       crilog.py records [--timed] FILE...
 
 write: every line of SOURCE to DIR/0.log as "TIME STREAM TAG TEXT", a
 line longer than 16 KiB cut into "P" pieces before its "F" one, a stderr
@@ -15,11 +15,12 @@ the newest are gzipped, and beyond MAX-FILES files (default 5, 0.log
 included) the oldest are deleted. With a RATE, about that many lines a
 second (0: as fast as it can), written out every 100 lines; with
 RECORDS, the records written go there too, one per line, as a reader of
-the files must find them.
+the files must find them, each after its time and a tab. Times come from
+a runtime's clock (rtclock.py).
 
 records: the records of FILEs read in the order given (gzip by name),
 P pieces joined up to their F one per stream, one per line on standard
-output.
+output; with --timed, each after the time of its first piece and a tab.
 """
 import glob
 import gzip
@@ -28,10 +29,7 @@ import random
 import sys
 import time
 
-
-def stamp(n):
-    return "2026-12-06T10:%02d:%02d.%09dZ" % (n // 60000 % 60,
-                                              n // 1000 % 60, n % 1000)
+from rtclock import Clock
 
 
 def write(source, d, max_size, max_files, rate=0, recout=None):
@@ -62,29 +60,36 @@ def write(source, d, max_size, max_files, rate=0, recout=None):
         out = open(path, "ab")
         size = 0
 
-    def put(stream, tag, text, n):
+    clock = Clock()
+
+    def put(stream, tag, text):
         nonlocal size
-        rec = b"%s %s %s %s\n" % (stamp(n).encode(), stream, tag, text)
+        when = clock.piece().encode()
+        rec = b"%s %s %s %s\n" % (when, stream, tag, text)
         out.write(rec)
         size += len(rec)
+        return when
 
     rec_out = open(recout, "wb") if recout else None
     t0 = time.monotonic()
     for n, line in enumerate(lines):
+        clock.line(line)
+        first = None
         for k in range(0, max(len(line), 1), 16384):
             last = k + 16384 >= len(line)
-            put(b"stdout", b"F" if last else b"P", line[k:k + 16384], n)
+            when = put(b"stdout", b"F" if last else b"P", line[k:k + 16384])
+            first = first or when
             if size > max_size:
                 rotate()
             if not last and rnd.random() < 0.3:
                 # Standard error is copied on its own: between pieces.
-                put(b"stderr", b"F", b"(node:4242) a stderr line between",
-                    n)
+                put(b"stderr", b"F", b"(node:4242) a stderr line between")
         if rec_out:
-            rec_out.write((line[:-1] if line.endswith(b"\r") else line) +
+            rec_out.write(first + b"\t" +
+                          (line[:-1] if line.endswith(b"\r") else line) +
                           b"\n")
         if rnd.random() < 0.01:
-            put(b"stderr", b"F", b"(node:4242) Warning: a stderr line", n)
+            put(b"stderr", b"F", b"(node:4242) Warning: a stderr line")
         if rate and n % 100 == 99:
             out.flush()
             ahead = (n + 1) / rate - (time.monotonic() - t0)
@@ -96,23 +101,32 @@ def write(source, d, max_size, max_files, rate=0, recout=None):
     print(len(lines))
 
 
-def records(files):
+def records(files, timed):
     out = sys.stdout.buffer
     join = {b"stdout": b"", b"stderr": b""}
+    when = {b"stdout": None, b"stderr": None}  # of a record's first piece
+
+    def put(s, rec):
+        if timed:
+            out.write(when[s] + b"\t")
+        out.write(rec + b"\n")
+
     for name in files:
         opener = gzip.open if name.endswith(".gz") else open
         with opener(name, "rb") as f:
             for line in f.read().split(b"\n")[:-1]:
-                _, s, tag, text = (line.split(b" ", 3) + [b""])[:4]
+                t, s, tag, text = (line.split(b" ", 3) + [b""])[:4]
+                if when[s] is None:
+                    when[s] = t
                 join[s] += text
                 if tag == b"F":
-                    out.write(join[s][:-1] if join[s].endswith(b"\r")
-                              else join[s])
-                    out.write(b"\n")
+                    put(s, join[s][:-1] if join[s].endswith(b"\r")
+                        else join[s])
                     join[s] = b""
+                    when[s] = None
     for s in (b"stdout", b"stderr"):
-        if join[s]:
-            out.write(join[s] + b"\n")
+        if when[s] is not None:
+            put(s, join[s])
 
 
 if sys.argv[1] == "write":
@@ -121,5 +135,7 @@ if sys.argv[1] == "write":
           int(sys.argv[5]) if len(sys.argv) > 5 else 5,
           float(sys.argv[6]) if len(sys.argv) > 6 else 0,
           sys.argv[7] if len(sys.argv) > 7 else None)
+elif sys.argv[2:3] == ["--timed"]:
+    records(sys.argv[3:], True)
 else:
-    records(sys.argv[2:])
+    records(sys.argv[2:], False)

@@ -3,7 +3,7 @@
 reader of its files that shares no code with logmetrics.
 
 usage: dockerlog.py write SOURCE DIR [MAX-SIZE MAX-FILE [RATE [RECORDS]]]
-       dockerlog.py records FILE...
+       dockerlog.py records [--timed] FILE...
 
 write: every line of SOURCE as the driver writes it to DIR/c-json.log:
 {"log":"...","stream":"stdout","time":"..."} per piece of at most 16 KiB
@@ -16,11 +16,12 @@ copied on its own), and rotation by size: past MAX-SIZE bytes (default
 from .2 on, and files beyond MAX-FILE (default 5) are deleted. With a
 RATE, about that many lines a second (0: as fast as it can), written out
 every 100 lines; with RECORDS, the records written go there too, one per
-line, as a reader of the files must find them.
+line, as a reader of the files must find them, each after its time and
+a tab. Times come from a runtime's clock (rtclock.py).
 
 records: the records of FILEs read in the order given (gzip by name),
 pieces joined per stream, line ends dropped, one per line on standard
-output.
+output; with --timed, each after the time of its first piece and a tab.
 """
 import gzip
 import json
@@ -29,12 +30,12 @@ import random
 import sys
 import time
 
+from rtclock import Clock
 
-def encode(piece, stream, n):
+
+def encode(piece, stream, when):
     text = piece.decode("utf-8", "replace")
-    s = json.dumps({"log": text, "stream": stream,
-                    "time": "2026-12-06T10:%02d:%02d.%09dZ" %
-                    (n // 60000 % 60, n // 1000 % 60, n % 1000 * 1000)},
+    s = json.dumps({"log": text, "stream": stream, "time": when},
                    ensure_ascii=False, separators=(",", ":"))
     s = s.replace("<", "\\u003c").replace(">", "\\u003e")
     s = s.replace("&", "\\u0026")
@@ -72,14 +73,19 @@ def write(source, d, max_size, max_file, rate=0, recout=None):
         size = 0
 
     rec_out = open(recout, "wb") if recout else None
+    clock = Clock()
     t0 = time.monotonic()
     for n, line in enumerate(lines):
         data = line + b"\n"
         text = ""
+        clock.line(line)
+        first = None
         for k in range(0, len(data), 16384):
             piece = data[k:k + 16384]
             text += piece.decode("utf-8", "replace")
-            rec = encode(piece, "stdout", n)
+            when = clock.piece()
+            first = first or when
+            rec = encode(piece, "stdout", when)
             out.write(rec)
             size += len(rec)
             if size > max_size:
@@ -87,17 +93,18 @@ def write(source, d, max_size, max_file, rate=0, recout=None):
             if k + 16384 < len(data) and rnd.random() < 0.3:
                 # Standard error is copied on its own: between pieces.
                 rec = encode(b"(node:4242) a stderr line between\n",
-                             "stderr", n)
+                             "stderr", clock.piece())
                 out.write(rec)
                 size += len(rec)
         if rec_out:
             text = text[:-1]
             if text.endswith("\r"):
                 text = text[:-1]
-            rec_out.write(text.encode("utf-8") + b"\n")
+            rec_out.write(first.encode() + b"\t" + text.encode("utf-8") +
+                          b"\n")
         if rnd.random() < 0.01:
             rec = encode(b"(node:4242) Warning: a stderr line <&>\n",
-                         "stderr", n)
+                         "stderr", clock.piece())
             out.write(rec)
             size += len(rec)
         if rate and n % 100 == 99:
@@ -111,25 +118,35 @@ def write(source, d, max_size, max_file, rate=0, recout=None):
     print(len(lines))
 
 
-def records(files):
+def records(files, timed):
     out = sys.stdout.buffer
     join = {"stdout": "", "stderr": ""}
+    when = {"stdout": None, "stderr": None}  # of a record's first piece
+
+    def put(s, rec):
+        if timed:
+            out.write(when[s].encode() + b"\t")
+        out.write(rec.encode("utf-8") + b"\n")
+
     for name in files:
         opener = gzip.open if name.endswith(".gz") else open
         with opener(name, "rt", encoding="utf-8") as f:
             for line in f:
                 w = json.loads(line)
                 s = w["stream"]
+                if when[s] is None:
+                    when[s] = w.get("time", "")
                 join[s] += w["log"]
                 if join[s].endswith("\n"):
                     rec = join[s][:-1]
                     if rec.endswith("\r"):
                         rec = rec[:-1]
-                    out.write(rec.encode("utf-8") + b"\n")
+                    put(s, rec)
                     join[s] = ""
+                    when[s] = None
     for s in ("stdout", "stderr"):
-        if join[s]:
-            out.write(join[s].encode("utf-8") + b"\n")
+        if when[s] is not None:
+            put(s, join[s])
 
 
 if sys.argv[1] == "write":
@@ -138,5 +155,7 @@ if sys.argv[1] == "write":
           int(sys.argv[5]) if len(sys.argv) > 5 else 5,
           float(sys.argv[6]) if len(sys.argv) > 6 else 0,
           sys.argv[7] if len(sys.argv) > 7 else None)
+elif sys.argv[2:3] == ["--timed"]:
+    records(sys.argv[3:], True)
 else:
-    records(sys.argv[2:])
+    records(sys.argv[2:], False)

@@ -28,7 +28,9 @@ source_log() {
 
 # source_log_long N SEED: source_log, then after about one line in a
 # hundred a line of the bot's longer than a container runtime's 16 KiB
-# piece (16,000 to 50,000 bytes of message).
+# piece (16,000 to 50,000 bytes of message), and after about one in a
+# hundred a successful cycle with no time the rules read (none, or not
+# one): a container runtime's time is then the line's.
 source_log_long() {
 	source_log "$1" "$2"
 	python3 - "$T/source.log" <<'PY'
@@ -42,6 +44,14 @@ for i, line in enumerate(lines):
         out.append(json.dumps({"level": 40, "time": 1764020763000 + i,
             "severity": "WARNING", "type": "RATE_LIMITED",
             "msg": "long " + "z" * rnd.randrange(16000, 50000)}).encode())
+    if rnd.random() < 0.01:
+        c = {"level": 30, "component": "scheduler",
+             "subsystem": rnd.choice(["trading", "monitor", "housekeeping"]),
+             "durationMs": rnd.randrange(1, 900), "outcome": "ok",
+             "msg": "cycle done"}
+        if rnd.random() < 0.5:
+            c["time"] = "soon"
+        out.append(json.dumps(c).encode())
 open(sys.argv[1], "wb").write(b"".join(l + b"\n" for l in out))
 PY
 }

@@ -86,9 +86,13 @@ for fmt in docker cri; do
 	    >/dev/null
 	start
 	daemon_ready
-	cat "$T/rec1" "$T/one.log" "$T/rec2" >"$T/records.log"
+	{
+		cat "$T/rec1"
+		printf '2026-12-06T10:00:00.000000001Z\t'
+		cat "$T/one.log" "$T/rec2"
+	} >"$T/records.log"
 	expect_oracle "$fmt: a record cut by kill -9 and a rotation" \
-	    "$T/records.log"
+	    --timed "$T/records.log"
 	grep -q '1 record half-joined at the save taken up again' "$DERR" ||
 	    fail "$fmt: $(cat "$DERR")"
 	daemon_stop
@@ -115,7 +119,7 @@ for fmt in docker cri; do
 	wait "$wpid" || fail "$fmt: writer failed: $(cat "$T/writer.err")"
 	forget "$wpid"
 	expect_eq "$fmt: lines written" "$lines" "$(cat "$T/written")"
-	expect_oracle "$fmt: through rotations" "$T/records-$fmt.log"
+	expect_oracle "$fmt: through rotations" --timed "$T/records-$fmt.log"
 	expect_eq "$fmt: files lost" 0 "$(sample_sum logmetrics_files_lost_total)"
 	echo "$fmt: $lines lines written at 4,000 a second through $(ls "$d" | wc -l) files left, $(sample_sum logmetrics_rotations_total) rotations: metrics exact"
 	daemon_stop

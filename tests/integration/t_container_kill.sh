@@ -47,7 +47,8 @@ os.unlink(p)' "$d/0.log.20261206-100001"
 python3 "$cl" write "$T/l3" "$d" 1000000000 5 0 "$T/r3" >/dev/null
 daemon_start -r "$rules" --state-file "$d.state" "cri:$d/0.log"
 cat "$T/r1" "$T/r2" "$T/r3" >"$T/records.log"
-expect_oracle "gz: a rotation compressed after the save" "$T/records.log"
+expect_oracle "gz: a rotation compressed after the save" --timed \
+    "$T/records.log"
 grep -q '0 rotated since' "$DERR" || fail "gz: $(grep restored "$DERR")"
 daemon_stop
 : >"$DERR"
@@ -86,7 +87,7 @@ for fmt in docker cri; do
 	forget "$wpid"
 	expect_eq "$fmt: lines written" "$lines" "$(cat "$T/written")"
 	daemon_ready 20
-	if ! wait_until 30 oracle_matches "$T/records-$fmt.log"; then
+	if ! wait_until 30 oracle_matches --timed "$T/records-$fmt.log"; then
 		diff -u "$T/expected" "$T/got" | head -n 30
 		fail "$fmt: after $kills kill -9 (seed $seed) the metrics differ from the oracle's"
 	fi

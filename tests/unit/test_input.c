@@ -42,10 +42,12 @@ struct got {
 };
 
 static void
-collect(void *arg, struct tail_file *tf, const char *line, size_t len)
+collect(void *arg, struct tail_file *tf, const char *line, size_t len,
+    const struct str *time)
 {
 	struct got *g = arg;
 
+	cr_expect_eq(time->n, 0, "a plain line with a time");
 	buf_append(&g->b, line, len);
 	buf_putc(&g->b, '|');
 	g->n++;
@@ -302,7 +304,7 @@ fake_due(void *self)
 }
 
 static int
-fake_read(void *self, tail_line_fn *fn, void *arg)
+fake_read(void *self, input_line_fn *fn, void *arg)
 {
 	(void)fn;
 	(void)arg;

@@ -284,3 +284,64 @@ Test(match, explain_describes_without_counting)
 	buf_free(&out);
 	env_free(&e);
 }
+
+/*
+ * A wrapper's time (a container runtime's) is the log time where the
+ * rules' timestamp statements find none: it never overrides theirs, one
+ * that is not RFC 3339 is none, and it counts for the newest time seen
+ * even when the rules have no timestamp statement.
+ */
+Test(match, wrapper_time)
+{
+	static const char *cases[] = {
+		"{\"time\":1764020763412,\"component\":\"scheduler\","
+		"\"subsystem\":\"trading\",\"durationMs\":1,\"outcome\":\"ok\"}",
+		"{\"component\":\"scheduler\",\"subsystem\":\"recon\","
+		"\"durationMs\":1,\"outcome\":\"ok\"}",
+		"{\"component\":\"scheduler\",\"subsystem\":\"monitor\","
+		"\"durationMs\":1,\"outcome\":\"ok\"}",
+	};
+	struct str wt[] = {
+		{ "2026-12-06T10:00:00Z", 20 },
+		{ "2026-12-06T11:00:00.5+01:00", 27 },
+		{ "yesterday", 9 },
+	};
+	struct env  e;
+	char	   *got;
+	size_t	    i;
+	const char *no_ts;
+
+	env_new(&e, cycle_rules);
+	registry_lock(e.reg);
+	for (i = 0; i < NELEM(cases); i++) {
+		matcher_wrapper_time(e.m, &wt[i]);
+		cr_expect_eq(matcher_line_time(e.m, cases[i], strlen(cases[i])),
+		    i == 0     ? 1764020763.412 :
+			i == 1 ? 1796551200.5 :
+				 -1,
+		    "case %zu", i);
+		matcher_line(e.m, cases[i], strlen(cases[i]), 1000);
+	}
+	matcher_wrapper_time(e.m, NULL);
+	registry_unlock(e.reg);
+	got = samples(&e, 0);
+	cr_expect(
+	    strstr(got, "last_ts{subsystem=\"trading\"} 1764020763.412\n"));
+	cr_expect(strstr(got, "last_ts{subsystem=\"recon\"} 1796551200.5\n"));
+	cr_expect(strstr(got, "last_ts{subsystem=\"monitor\"} 1000\n"));
+	cr_expect_eq(matcher_stats(e.m)->newest_time, 1796551200.5);
+	free(got);
+	env_free(&e);
+
+	/* No timestamp statement: the wrapper's time alone. */
+	no_ts = strstr(cycle_rules, "histogram"); /* no timestamp lines */
+	env_new(&e, no_ts);
+	registry_lock(e.reg);
+	matcher_wrapper_time(e.m, &wt[0]);
+	matcher_line(e.m, cases[1], strlen(cases[1]), 1000);
+	matcher_wrapper_time(e.m, NULL);
+	cr_expect_eq(matcher_line_time(e.m, cases[1], strlen(cases[1])), -1);
+	registry_unlock(e.reg);
+	cr_expect_eq(matcher_stats(e.m)->newest_time, 1796551200);
+	env_free(&e);
+}

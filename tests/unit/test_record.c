@@ -14,11 +14,24 @@
 #include "util.h"
 
 static void
-collect(void *arg, const char *rec, size_t len)
+collect(void *arg, const char *rec, size_t len, const struct str *time)
+{
+	struct buf *b = arg;
+
+	(void)time;
+	buf_append(b, rec, len);
+	buf_putc(b, '|');
+}
+
+/* As collect, the record's time after it: "rec@time|". */
+static void
+collect_timed(void *arg, const char *rec, size_t len, const struct str *time)
 {
 	struct buf *b = arg;
 
 	buf_append(b, rec, len);
+	buf_putc(b, '@');
+	buf_append(b, time->p, time->n);
 	buf_putc(b, '|');
 }
 
@@ -286,8 +299,17 @@ Test(record, position_refused)
 		size_t	    at;
 		const char *why;
 	} t[] = {
-		{ 3, " \"a\" \"cri\" 0 \"\"", 0,
-		    "version 3; this logmetrics reads 1 to 2" },
+		{ 4, " \"a\" \"cri\" 0 \"\"", 0,
+		    "version 4; this logmetrics reads 1 to 3" },
+		{ 3, " \"a\" \"cri\" \"stdout\" 0 \"\"", 0,
+		    "expected 6 fields, found 5" },
+		{ 3, " \"a\" \"cri\" \"stdout\" 0 T \"\"", 22,
+		    "expected a quoted string" },
+		{ 3,
+		    " \"a\" \"cri\" \"stdout\" 0 "
+		    "\"2026-12-06T10:00:00.123456789+01:00_and_more_than_that\" "
+		    "\"\"",
+		    22, "a time over 48 bytes" },
 		{ 2, " \"a\" \"cri\" 0 \"\"", 0, "expected 5 fields, found 4" },
 		{ 2, " \"a\" \"cri\" \"stdin\" 0 \"\"", 11,
 		    "unknown stream stdin" },
@@ -295,7 +317,7 @@ Test(record, position_refused)
 		    "expected 0 or 1" },
 		{ 1, " \"a\" \"cri\" 0", 0, "expected 4 fields, found 3" },
 		{ 1, " \"a\" \"cri\" 0 \"\" 1", 0, "found 5" },
-		{ 1, " \"a\" \"cri\" 0 \"\" 1 2 3", 0, "found more" },
+		{ 1, " \"a\" \"cri\" 0 \"\" 1 2 3 4", 0, "found more" },
 		{ 1, " \"a\"  \"cri\" 0 \"\"", 0, "an empty one" },
 		{ 1, " \"\" \"cri\" 0 \"\"", 1, "empty log name" },
 		{ 1, " a \"cri\" 0 \"\"", 1, "expected a quoted string" },
@@ -470,5 +492,129 @@ Test(record, one_stream)
 			buf_free(&b);
 			record_free(&r);
 		}
+	json_free(&ix);
+}
+
+/* Lines fed to r, each record with its time. */
+static char *
+feed_timed(struct record *r, const char *in, int flush)
+{
+	struct buf  b;
+	const char *p = in, *nl;
+
+	buf_init(&b);
+	while ((nl = strchr(p, '\n')) != NULL) {
+		record_line(r, p, (size_t)(nl - p), collect_timed, &b);
+		p = nl + 1;
+	}
+	if (flush)
+		record_flush(r, collect_timed, &b);
+	buf_putc(&b, '\0');
+	return buf_release(&b);
+}
+
+/*
+ * The runtime's time of a record is its first piece's, as written; a
+ * Docker line without one (or with one not a string) gives none; plain
+ * lines have none.
+ */
+Test(record, times)
+{
+	static const struct {
+		enum record_format fmt;
+		const char	  *in, *want;
+	} t[] = {
+		{ RECORD_CRI,
+		    "2026-12-06T10:00:00.1Z stdout F a\n"
+		    "2026-12-06T10:00:01.2Z stdout P b\n"
+		    "2026-12-06T10:00:01.9Z stderr F e\n"
+		    "2026-12-06T10:00:02.3Z stdout F c\n"
+		    "2026-12-06T11:00:00+01:00 stdout F d\n"
+		    "x stdout F f\n",
+		    "a@2026-12-06T10:00:00.1Z|e@2026-12-06T10:00:01.9Z|"
+		    "bc@2026-12-06T10:00:01.2Z|d@2026-12-06T11:00:00+01:00|"
+		    "f@x|" },
+		{ RECORD_DOCKER,
+		    "{\"log\":\"a\\n\",\"stream\":\"stdout\","
+		    "\"time\":\"2026-12-06T10:00:00.5Z\"}\n"
+		    "{\"time\":\"T1\",\"log\":\"b\"}\n"
+		    "{\"log\":\"c\\n\",\"time\":\"T2\"}\n"
+		    "{\"log\":\"d\\n\"}\n"
+		    "{\"log\":\"e\\n\",\"time\":5}\n",
+		    "a@2026-12-06T10:00:00.5Z|bc@T1|d@|e@|" },
+		{ RECORD_PLAIN, "{\"log\":\"a\\n\",\"time\":\"T\"}\n",
+		    "{\"log\":\"a\\n\",\"time\":\"T\"}@|" },
+		/* Cut at the end: flushed with the first piece's time. */
+		{ RECORD_CRI, "T1 stdout P a\nT2 stderr P e\nT3 stdout P b\n",
+		    "ab@T1|e@T2|" },
+	};
+	struct json_index ix;
+	struct record	  r;
+	char		 *got;
+	size_t		  i;
+
+	json_init(&ix);
+	for (i = 0; i < NELEM(t); i++) {
+		record_init(&r, t[i].fmt, 100, &ix);
+		got = feed_timed(&r, t[i].in, 1);
+		cr_expect_str_eq(got, t[i].want, "case %zu", i);
+		free(got);
+		record_free(&r);
+	}
+	json_free(&ix);
+}
+
+/*
+ * A half-joined record's time goes with it into restart state (version
+ * 3); one saved by version 2, without, is finished without a time. A time
+ * longer than a record keeps is none.
+ */
+Test(record, times_saved)
+{
+	struct json_index ix;
+	struct record	  r, s;
+	struct buf	  pos;
+	char		 *log, *got, err[256], big[80];
+	size_t		  at;
+	const char	 *v2 = " \"a\" \"cri\" \"stderr\" 0 \"x\"";
+
+	json_init(&ix);
+	record_init(&r, RECORD_DOCKER, 100, &ix);
+	got = feed_timed(&r, "{\"log\":\"a\",\"time\":\"T1\"}\n", 0);
+	cr_expect_str_eq(got, "");
+	free(got);
+	buf_init(&pos);
+	record_pos_encode("l", &r, RECORD_STDOUT, &pos);
+	record_init(&s, RECORD_PLAIN, 100, &ix);
+	cr_assert_eq(record_pos_decode(RECORD_POS_VERSION, pos.p, pos.len, &s,
+			 &log, &at, err, sizeof(err)),
+	    0, "%s at %zu", err, at);
+	got = feed_timed(&s, "{\"log\":\"b\\n\",\"time\":\"T2\"}\n", 0);
+	cr_expect_str_eq(got, "ab@T1|");
+	free(got);
+	free(log);
+	record_free(&s);
+	record_free(&r);
+
+	record_init(&s, RECORD_CRI, 100, &ix);
+	cr_assert_eq(record_pos_decode(2, v2, strlen(v2), &s, &log, &at, err,
+			 sizeof(err)),
+	    0, "%s at %zu", err, at);
+	got = feed_timed(&s, "T3 stderr F y\n", 0);
+	cr_expect_str_eq(got, "xy@|");
+	free(got);
+	free(log);
+	record_free(&s);
+
+	memset(big, '9', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	buf_reset(&pos);
+	buf_printf(&pos, "%s stdout P a\n%s stdout F b\n", big, big);
+	record_init(&s, RECORD_CRI, 100, &ix);
+	got = feed_timed(&s, pos.p, 0);
+	cr_expect_str_eq(got, "ab@|");
+	free(got);
+	record_free(&s);
+	buf_free(&pos);
 	json_free(&ix);
 }
