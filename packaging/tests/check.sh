@@ -1,7 +1,9 @@
 #!/bin/sh
 # make check-packaging: the alerting rules and their unit tests, the
-# Prometheus configuration examples, the systemd units, and every PromQL
-# expression of the dashboard and the alerts against what BINARY serves.
+# Prometheus configuration examples, the systemd units, the Kubernetes
+# DaemonSet (run here on a node's /var/log/pods of our own), and every
+# PromQL expression of the dashboard and the alerts against what BINARY
+# serves.
 # Usage: packaging/tests/check.sh BINARY
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -43,6 +45,67 @@ cp "$T/units/logmetrics@.service" "$T/units/logmetrics@paper.service"
     ./logmetrics@paper.service) >"$T/out" 2>&1 ||
     { cat "$T/out"; fail "systemd-analyze verify"; }
 [ ! -s "$T/out" ] || { cat "$T/out"; fail "systemd-analyze verify warns"; }
+
+echo "== Kubernetes DaemonSet"
+python3 "$pkg/tests/daemonset.py" "$pkg/kubernetes" "$T/ds.args" \
+    "$T/ds.env" || fail "the DaemonSet"
+# Its container's command line, run on a node's /var/log/pods under $T:
+# the kubelet's files of the bot's container in each bytelyst pod are
+# read, with their namespace, pod and container as labels; another pod's,
+# and another container's of a bot's pod, are not.
+node=$T/node
+mkdir -p "$node/rules.d" "$node/state"
+cp "$TOP/rules/bytelyst.rules" "$node/rules.d/"
+for p in prod_bytelyst-live-5d8f9c-x2x7q_0a1b2c3d/bot \
+    prod_bytelyst-paper-77c4d-h8k2p_4e5f6a7b/bot \
+    prod_bytelyst-live-5d8f9c-x2x7q_0a1b2c3d/sidecar \
+    prod_other-7f6d5-k9l8m_8c9d0e1f/bot; do
+	mkdir -p "$node/pods/$p"
+	python3 "$TOP/tests/integration/crilog.py" write \
+	    "$TOP/tests/fixtures/bot-small.log" "$node/pods/$p" >/dev/null
+done
+port=$(free_port)
+set --
+while IFS= read -r a; do
+	case $a in
+	--listen=*) a=--listen=127.0.0.1:$port ;;
+	*) a=$(printf '%s\n' "$a" | sed -e "s|/var/log/pods|$node/pods|g" \
+	    -e "s|/var/lib/logmetrics|$node/state|" \
+	    -e "s|/etc/logmetrics/rules.d|$node/rules.d|") ;;
+	esac
+	set -- "$@" "$a"
+done <"$T/ds.args"
+# shellcheck disable=SC2046
+env -i $(cat "$T/ds.env") "$bin" --from-start "$@" 2>"$T/ds.err" &
+ds=$!
+track_pid $ds
+wait_until 10 curl -sf "http://127.0.0.1:$port/-/ready" ||
+    { cat "$T/ds.err"; fail "the DaemonSet's exporter did not get ready"; }
+want=$(python3 "$TOP/tests/oracle.py" "$TOP/tests/fixtures/bot-small.log" |
+    grep '^bytelyst_bot_operational_events_total{' |
+    awk '{ s += $NF } END { print s + 0 }')
+# events_of POD: the operational events counted from POD's bot container,
+# with the labels the manifest's environment gives.
+events_of() {
+	curl -sf "http://127.0.0.1:$port/metrics" |
+	    grep '^bytelyst_bot_operational_events_total{' |
+	    grep -F "namespace=\"prod\",pod=\"$1\",container=\"bot\"" |
+	    grep -F 'env="production"' | grep -F 'mode="live"' |
+	    awk '{ s += $NF } END { print s + 0 }'
+}
+events_are() {
+	[ "$(events_of "$1")" = "$want" ]
+}
+[ "$want" -gt 0 ] || fail "the oracle counts no operational event"
+for pod in bytelyst-live-5d8f9c-x2x7q bytelyst-paper-77c4d-h8k2p; do
+	wait_until 10 events_are "$pod" ||
+	    fail "$pod: $(events_of "$pod") operational events, not $want: $(cat "$T/ds.err")"
+done
+curl -sf "http://127.0.0.1:$port/metrics" >"$T/ds.prom"
+! grep -E 'container="sidecar"|pod="other' "$T/ds.prom" >/dev/null ||
+    fail "a pod or container not the bot's was read"
+stop_pid $ds
+forget $ds
 
 echo "== dashboard and alert expressions"
 cp "$TOP/tests/fixtures/bot-small.log" "$T/bot.log"

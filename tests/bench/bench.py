@@ -29,6 +29,12 @@ alternately, on the same file):
            in /metrics, lines_total in mtail's /debug/vars) reaches the
            lines written, and the latency of every logmetrics scrape made
            meanwhile (one each --poll seconds).
+  containers  the follow case over the same corpus as a container
+           runtime writes it (tests/integration/dockerlog.py and
+           crilog.py: 16 KiB pieces, standard error lines among them),
+           read as docker:LOG and cri:LOG, beside the plain file in the
+           same runs: records read per second, all of them, and the
+           rules' metrics equal to the plain file's.
   scrape   the daemon holding about 10,000 series: scrape latency, plain
            and gzip-compressed.
 
@@ -608,22 +614,24 @@ def follow_once(cfg, c, halves, who):
         try:
             # Let the watcher settle before the clock starts.
             time.sleep(0.3)
-            return follow_measure(cfg, c, halves, log, p, port, where)
+            return follow_measure(cfg, c, halves, log, log + ".1", p, port,
+                                  where)
         finally:
             stop(p)
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
 
-def follow_measure(cfg, c, halves, log, p, port, where):
-    """Times the catch-up of the exporter p: where is the page holding its
-    line counter and the function reading it."""
+def follow_measure(cfg, c, halves, log, rotated, p, port, where):
+    """Times the catch-up of the exporter p as the halves are written to
+    log, renamed rotated between them: where is the page holding its line
+    counter and the function reading it."""
     path, lines_of = where
-    script = 'cat "$1" >>"$3" && mv "$3" "$3.1" && cat "$2" >"$3"'
+    script = 'cat "$1" >>"$3" && mv "$3" "$4" && cat "$2" >"$3"'
     cpu0 = proc_cpu(p.pid)
     t0 = time.monotonic()
     w = subprocess.Popen(["sh", "-c", script, "writer", halves[0],
-                          halves[1], log])
+                          halves[1], log, rotated])
     wdone = None
     lat = []
     seen = 0
@@ -702,6 +710,121 @@ def case_follow(cfg, res):
             row.ratio = ratio(row.lps(), m.lps(), "mtail")
             res.targets.append(("follow >= 12x mtail", row.lps() / m.lps(),
                                 12.0, ">=", "%.1fx"))
+
+
+# Container runtimes' logs ----------------------------------------------------
+
+# Each runtime: its log's name, the name a rotation gives it, its writer.
+RUNTIMES = (("docker", "c-json.log", "c-json.log.1", "dockerlog.py"),
+            ("cri", "0.log", "0.log.20261206-101500", "crilog.py"))
+
+
+def wrapped_halves(cfg, c, fmt, name, writer):
+    """Corpus c as fmt's runtime writes it (tests/integration/WRITER:
+    16 KiB pieces, standard error lines among them, no rotation), cut in
+    two at a line near the middle; made when stale. Returns the halves
+    and the records they hold (the corpus's lines and standard error's)."""
+    w = os.path.join(TOP, "tests", "integration", writer)
+    a, b = "%s.%s.1st" % (c.path, fmt), "%s.%s.2nd" % (c.path, fmt)
+    if not (fresh(a, c.path, w) and fresh(b, c.path, w)):
+        say("writing %s as %s writes it" % (os.path.basename(c.path), fmt))
+        d = tempfile.mkdtemp(prefix="wrap-", dir=cfg.work)
+        try:
+            subprocess.run([sys.executable, w, "write", c.path, d,
+                            str(1 << 62), "2"], stdout=subprocess.DEVNULL,
+                           check=True)
+            with open(os.path.join(d, name), "rb") as f:
+                data = f.read()
+            cut = data.index(b"\n", len(data) // 2) + 1
+            for path, part in ((a, data[:cut]), (b, data[cut:])):
+                with open(path + ".tmp", "wb") as out:
+                    out.write(part)
+                os.rename(path + ".tmp", path)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+    mark = b'"stream":"stderr"' if fmt == "docker" else b" stderr F "
+    extra = 0
+    for path in (a, b):
+        with open(path, "rb") as f:
+            extra += f.read().count(mark)
+    return (a, b), c.lines + extra
+
+
+def logmetrics_records(body):
+    """Records delivered by the record stages, from a logmetrics scrape."""
+    return counter_sum(body, "logmetrics_records_total")
+
+
+def bot_samples(body):
+    """The rules' samples of a scrape, sorted."""
+    return sorted(line for line in body.decode(errors="replace").splitlines()
+                  if line.startswith("bytelyst_"))
+
+
+def container_once(cfg, c, halves, fmt, name, rotated):
+    """One follow-mode run over c, a log of fmt (None: the plain corpus)
+    in halves, its lines the records it holds; returns (Run, records
+    seen, the rules' samples at the end)."""
+    d = tempfile.mkdtemp(prefix="follow-", dir=cfg.work)
+    log = os.path.join(d, name)
+    open(log, "wb").close()
+    try:
+        arg = log if fmt is None else "%s:%s" % (fmt, log)
+        p, port = start_logmetrics(cfg, [arg], "follow-" + (fmt or "plain"))
+        try:
+            time.sleep(0.3)
+            where = ("/metrics", logmetrics_lines if fmt is None
+                     else logmetrics_records)
+            run, seen, _, _ = follow_measure(cfg, c, halves, log,
+                                             os.path.join(d, rotated), p,
+                                             port, where)
+            status, body, _ = scrape(port)
+            if status != 200:
+                raise BenchError("follow %s: /metrics answered %d" %
+                                 (fmt, status))
+            return run, seen, bot_samples(body)
+        finally:
+            stop(p)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def case_containers(cfg, res):
+    c = res.plain or make_corpus(cfg, cfg.lines)
+    kinds = [(None, "bot.log", "bot.log.1", split_corpus(c), c.lines,
+              c.bytes)]
+    for fmt, name, rotated, writer in RUNTIMES:
+        halves, n = wrapped_halves(cfg, c, fmt, name, writer)
+        kinds.append((fmt, name, rotated, halves, n,
+                      sum(os.path.getsize(h) for h in halves)))
+    runs = {k[0]: [] for k in kinds}
+    want = None
+    for i in range(cfg.runs):
+        say("containers run %d/%d" % (i + 1, cfg.runs))
+        for fmt, name, rotated, halves, n, _ in kinds:
+            r, seen, got = container_once(cfg, Corpus(halves[0], n), halves,
+                                          fmt, name, rotated)
+            if seen != n:
+                raise BenchError("follow %s: %d records of %d" %
+                                 (fmt or "plain", seen, n))
+            if want is None:
+                want = got
+            elif got != want:
+                raise BenchError("follow %s: the metrics differ from the "
+                                 "plain file's" % fmt)
+            runs[fmt].append(r)
+    plain = None
+    for fmt, name, rotated, halves, n, nbytes in kinds:
+        row = Row("follow %s, catch-up" % (fmt + ":" if fmt else "plain"),
+                  c.lines, nbytes, runs[fmt])
+        if fmt is None:
+            plain = row
+            row.note = "%d lines" % c.lines
+        else:
+            row.ratio = ratio(row.lps(), plain.lps(), "plain")
+            row.note = ("%d lines written and counted (+%d stderr), "
+                        "metrics = plain's" % (c.lines, n - c.lines))
+        res.rows.append(row)
 
 
 def case_scrape(cfg, res):
@@ -819,7 +942,8 @@ def parse_args():
                     help="exit 1 when a target is missed")
     ap.add_argument("--poll", type=float, default=0.1,
                     help="seconds between scrapes in the follow case")
-    ap.add_argument("--only", default="oneshot,gz,memory,follow,scrape")
+    ap.add_argument("--only",
+                    default="oneshot,gz,memory,follow,containers,scrape")
     ap.add_argument("--logmetrics", default=os.path.join(TOP, "logmetrics"))
     ap.add_argument("--genlog", default=os.path.join(TOP, "build", "genlog"))
     ap.add_argument("--zread", default=os.path.join(TOP, "build", "zread"))
@@ -830,7 +954,8 @@ def parse_args():
     if cfg.lines < 20 or cfg.runs < 1:
         ap.error("--lines must be at least 20 and --runs at least 1")
     cfg.only = set(cfg.only.split(","))
-    unknown = cfg.only - {"oneshot", "gz", "memory", "follow", "scrape"}
+    unknown = cfg.only - {"oneshot", "gz", "memory", "follow", "containers",
+                          "scrape"}
     if unknown:
         ap.error("--only: unknown case %s" % ",".join(sorted(unknown)))
     cfg.gnutime = shutil.which("time", path="/usr/bin:/bin")
@@ -870,7 +995,7 @@ def main():
     res = Results()
     cases = (("oneshot", case_oneshot), ("gz", case_gz),
              ("memory", case_memory), ("follow", case_follow),
-             ("scrape", case_scrape))
+             ("containers", case_containers), ("scrape", case_scrape))
     try:
         for name, fn in cases:
             if name in cfg.only:
