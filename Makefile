@@ -18,7 +18,8 @@ WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 # that has one) and the fuzz targets (tests/fuzz/fuzz.mk) all derive from
 # this one list.
 MODULES	= util log lines json ts lex rules metrics expose match engine source \
-	  record oneshot pathpat tail input state webconfig http status daemon
+	  record journal oneshot pathpat tail input state webconfig http status \
+	  daemon
 UNITS	= $(foreach m,$(MODULES),$(if $(wildcard tests/unit/test_$(m).c),$(m)))
 PKGS	= libpcre2-8 libmicrohttpd zlib yaml-0.1 libcrypt
 # Built with ISA-L's header where it is installed, logmetrics loads the

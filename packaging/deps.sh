@@ -5,14 +5,15 @@
 set -eu
 
 build="gcc make pkg-config libc6-dev libpcre2-dev libmicrohttpd-dev
-	libinotifytools0-dev zlib1g-dev libyaml-dev libcrypt-dev"
+	libinotifytools0-dev zlib1g-dev libyaml-dev libcrypt-dev libsystemd-dev"
 # ISA-L inflates .gz logs about 2.5 times as fast as zlib; Debian builds it
 # for these architectures, and logmetrics builds without it elsewhere.
 case "$(dpkg --print-architecture 2>/dev/null || true)" in
 amd64|arm64) build="$build libisal-dev" ;;
 esac
-test="libcriterion-dev prometheus curl mandoc python3 clang
-	libclang-rt-14-dev clang-format procps logrotate systemd openssl time"
+test="libcriterion-dev prometheus curl mandoc python3 python3-yaml clang
+	libclang-rt-14-dev clang-format procps logrotate systemd openssl time
+	systemd-journal-remote"
 bench="mtail time python3"
 deb="debhelper dpkg-dev fakeroot lintian systemd"
 

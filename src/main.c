@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "expose.h"
+#include "journal.h"
 #include "log.h"
 #include "oneshot.h"
 #include "record.h"
@@ -28,6 +29,7 @@ enum {
 	OPT_EXPLAIN,
 	OPT_FORMAT,
 	OPT_FROM_START,
+	OPT_JOURNAL_DIR,
 	OPT_LOG_LEVEL,
 	OPT_MATCH_LIMIT,
 	OPT_MAX_CONNS,
@@ -61,6 +63,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "label", required_argument, NULL, 'L' },
 	{ "listen", required_argument, NULL, 'l' },
+	{ "journal-dir", required_argument, NULL, OPT_JOURNAL_DIR },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "match-limit", required_argument, NULL, OPT_MATCH_LIMIT },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONNS },
@@ -95,7 +98,8 @@ static void __attribute__((noreturn)) usage(int status)
 	fprintf(f,
 	    "usage: logmetrics [-h] [--check] [--depth-limit N] [--explain]\n"
 	    "                  [--format text|openmetrics] [--from-start]\n"
-	    "                  [-L name=value] [-l [addr]:port] [--log-level level]\n"
+	    "                  [--journal-dir dir] [-L name=value] [-l [addr]:port]\n"
+	    "                  [--log-level level]\n"
 	    "                  [--match-limit N] [--max-connections N]\n"
 	    "                  [--max-label-bytes N] [--max-line-bytes N]\n"
 	    "                  [--max-open-files N] [--max-series N]\n"
@@ -305,6 +309,9 @@ main(int argc, char *argv[])
 				exit(2);
 			}
 			break;
+		case OPT_JOURNAL_DIR:
+			oo.journal_dir = optarg;
+			break;
 		case OPT_FROM_START:
 			dopts.from_start = 1;
 			break;
@@ -446,6 +453,34 @@ main(int argc, char *argv[])
 			    argv[i]);
 			exit(2);
 		}
+	}
+	for (i = 0; i < argc; i++) {
+		struct journal_spec js;
+		size_t		    col;
+
+		if (!journal_arg(argv[i]))
+			continue;
+		if (journal_spec_parse(argv[i], &js, &col, err, sizeof(err)) ==
+		    -1) {
+			fprintf(stderr, "logmetrics: %s:%zu: %s\n", argv[i],
+			    col, err);
+			exit(2);
+		}
+		journal_spec_free(&js);
+	}
+	for (i = 0; i < argc && !oneshot; i++) {
+		if (journal_arg(argv[i])) {
+			fprintf(stderr,
+			    "logmetrics: %s: the journal is read in "
+			    "--one-shot mode only\n",
+			    argv[i]);
+			exit(2);
+		}
+	}
+	if (oo.journal_dir != NULL && !oneshot) {
+		fprintf(stderr,
+		    "logmetrics: --journal-dir goes with --one-shot\n");
+		exit(2);
 	}
 	if (n > 0 && dopts.state_file != NULL) {
 		fprintf(stderr,

@@ -64,6 +64,12 @@ void matcher_source(struct matcher *, const struct str *values, size_t n);
 void matcher_wrapper_time(struct matcher *, const struct str *time);
 
 /*
+ * As matcher_wrapper_time, the time already in Unix seconds (the
+ * journal's); negative: none. Either call replaces the other's time.
+ */
+void matcher_wrapper_secs(struct matcher *, double t);
+
+/*
  * The line's log time by the ruleset's timestamp rules, else its
  * wrapper's, or -1 when neither gives one. Used for the newest time of a
  * file.

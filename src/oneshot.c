@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "journal.h"
 #include "log.h"
 #include "oneshot.h"
 #include "record.h"
@@ -66,7 +67,8 @@ struct run {
 	const struct str  *wtime;    /* the runtime's time of the record */
 	size_t		   lasttlen; /* and of the last one */
 	char		   lasttime[RECORD_TIME_MAX];
-	double		   wall; /* log time of lines without one */
+	double		   wsecs; /* the journal entry's time, or -1 */
+	double		   wall;  /* log time of lines without one */
 	int		   backfill;
 	int		   stop; /* a fatal error was reported */
 
@@ -397,6 +399,16 @@ step_out(struct run *r, double ts)
 	expose_history_points(r->e->reg, ts, history_add, r);
 }
 
+/* The current record's wrapper time to the matcher again. */
+static void
+run_wrapper(struct run *r)
+{
+	if (r->wsecs >= 0)
+		matcher_wrapper_secs(r->e->m, r->wsecs);
+	else
+		matcher_wrapper_time(r->e->m, r->wtime);
+}
+
 /*
  * The lines held before the first log time, each with the path labels of
  * the file it came from (an earlier one, maybe).
@@ -427,7 +439,7 @@ replay_early(struct run *r)
 		p += len;
 	}
 	matcher_source(r->e->m, r->pv, r->e->npl);
-	matcher_wrapper_time(r->e->m, r->wtime);
+	run_wrapper(r);
 	free(pv);
 	buf_free(&r->early);
 }
@@ -499,6 +511,16 @@ backfill_line(struct run *r, const char *line, size_t len)
 	matcher_line(m, line, len, r->latest);
 }
 
+/* A record to the matcher, for both modes. */
+static void
+run_apply(struct run *r, const char *line, size_t len)
+{
+	if (r->backfill)
+		backfill_line(r, line, len);
+	else
+		matcher_line(r->e->m, line, len, r->wall);
+}
+
 /* One record, for both modes. */
 static void
 run_record(void *arg, const char *line, size_t len, const struct str *time)
@@ -518,10 +540,23 @@ run_record(void *arg, const char *line, size_t len, const struct str *time)
 	}
 	r->wtime = time;
 	matcher_wrapper_time(r->e->m, time);
-	if (r->backfill)
-		backfill_line(r, line, len);
-	else
-		matcher_line(r->e->m, line, len, r->wall);
+	run_apply(r, line, len);
+}
+
+/* A journal entry's record, at its time. */
+static void
+run_entry(void *arg, const char *rec, size_t len, double time)
+{
+	struct run *r = arg;
+
+	if (r->stop)
+		return;
+	r->lineno++;
+	buf_reset(&r->lastrec);
+	buf_append(&r->lastrec, rec, len);
+	r->wsecs = time;
+	matcher_wrapper_secs(r->e->m, time);
+	run_apply(r, rec, len);
 }
 
 /* source_line_fn for both modes: a line, through the record stage. */
@@ -565,6 +600,77 @@ record_report(const char *name, const struct record_stats *was,
 }
 
 /*
+ * Sorts the files as source_sort() does, each journal argument kept where
+ * it was given.
+ */
+static void
+sort_files(char **args, size_t n)
+{
+	char **files = xcalloc(n > 0 ? n : 1, sizeof(*files));
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (!journal_arg(args[i]))
+			files[k++] = args[i];
+	source_sort(files, k);
+	for (i = k = 0; i < n; i++)
+		if (!journal_arg(args[i]))
+			args[i] = files[k++];
+	free(files);
+}
+
+/*
+ * The entries a journal argument names, through run_entry; *newest as
+ * read_files() keeps it. Returns 0, or -1 when the journal could not be
+ * read (what was read counts).
+ */
+static int
+read_journal(struct run *r, struct oneshot_opts *o, size_t i, double *newest)
+{
+	struct journal_stats st;
+	struct str	    *pv;
+	char		     err[512];
+	double		     t;
+	int		     rc = 0;
+
+	memset(&st, 0, sizeof(st));
+	buf_reset(&r->lastrec);
+	r->files = o->files;
+	r->fileno = i;
+	r->file = o->files[i];
+	r->lineno = 0;
+	r->pv = pv = engine_path_values(r->e, o->files[i]);
+	matcher_source(r->e->m, pv, r->e->npl);
+	engine_source(r->e, pv);
+	if (journal_read(o->files[i], o->journal_dir, o->max_line, run_entry, r,
+		&st, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		rc = -1;
+	}
+	log_debug("%s: %llu entries", o->files[i],
+	    (unsigned long long)st.entries);
+	if (st.nomessage > 0)
+		log_warnx("%s: %llu entries without a MESSAGE, skipped",
+		    o->files[i], (unsigned long long)st.nomessage);
+	if (st.toolong > 0)
+		log_warnx("%s: %llu entries longer than %zu bytes skipped",
+		    o->files[i], (unsigned long long)st.toolong, o->max_line);
+	/* The newest time of a journal's entries is its last one's. */
+	if (st.entries > 0) {
+		matcher_wrapper_secs(r->e->m, r->wsecs);
+		t = matcher_line_time(r->e->m, r->lastrec.p, r->lastrec.len);
+		if (t > *newest)
+			*newest = t;
+	}
+	matcher_wrapper_time(r->e->m, NULL);
+	matcher_source(r->e->m, NULL, 0);
+	free(pv);
+	r->pv = NULL;
+	r->wsecs = -1;
+	return rc;
+}
+
+/*
  * Reads every file through run_line, oldest first, until one reports a
  * fatal error. *newest becomes the newest log time of a file's last line
  * (-1: none). Returns 0, or 1 when a file could not be read.
@@ -583,11 +689,18 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 	int		    rc = 0, cont = 0, next;
 
 	*newest = -1;
-	source_sort(o->files, o->nfiles);
+	sort_files(o->files, o->nfiles);
 	json_init(&r->recix);
 	record_init(&r->rec, RECORD_PLAIN, o->max_line, &r->recix);
 	buf_init(&r->lastrec);
+	r->wsecs = -1;
 	for (i = 0; i < o->nfiles && !r->stop; i++) {
+		if (journal_arg(o->files[i])) {
+			if (read_journal(r, o, i, newest) == -1)
+				rc = 1;
+			cont = 0;
+			continue;
+		}
 		memset(&st, 0, sizeof(st));
 		buf_init(&st.last);
 		path = record_prefix(o->files[i], &kind);
@@ -772,7 +885,10 @@ final_put(void *arg, FILE *out)
 	return 0;
 }
 
-/* Whether a file is a container runtime's log, whose wrapper has times. */
+/*
+ * Whether a file is a container runtime's log or the journal, whose
+ * records have times.
+ */
 static int
 wrapped(const struct oneshot_opts *o)
 {
@@ -781,7 +897,7 @@ wrapped(const struct oneshot_opts *o)
 
 	for (i = 0; i < o->nfiles; i++) {
 		(void)record_prefix(o->files[i], &kind);
-		if (kind.fmt != RECORD_PLAIN)
+		if (kind.fmt != RECORD_PLAIN || journal_arg(o->files[i]))
 			return 1;
 	}
 	return 0;
@@ -808,7 +924,7 @@ backfill(struct engine *e, struct oneshot_opts *o)
 	if (e->rs->nts == 0 && !wrapped(o)) {
 		log_warnx("--step needs log times, and the rules have no "
 			  "timestamp statement (nor is any file a container "
-			  "runtime's log)");
+			  "runtime's log or the journal)");
 		return 2;
 	}
 	memset(&r, 0, sizeof(r));

@@ -17,7 +17,9 @@ struct oneshot_opts {
 	enum expose_format format;
 	double		   now; /* < 0: the newest log time */
 	size_t		   max_line;
-	double		   step; /* > 0: a sample every step */
+	double		   step;	/* > 0: a sample every step */
+	const char	  *journal_dir; /* journal files, or NULL: the
+					   system's journal */
 };
 
 /*

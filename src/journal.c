@@ -1,0 +1,285 @@
+/*
+ * journal.c: the systemd journal's entries as records.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <systemd/sd-journal.h>
+
+#include "journal.h"
+#include "util.h"
+
+#define FIELD_MAX 64 /* sd-journal's longest field name */
+
+/*
+ * libsystemd is loaded for the first journal argument, so that a run over
+ * files maps none of it: it brings compression and cryptography libraries
+ * with it, about 1 MiB of resident memory.
+ */
+static struct {
+	pthread_once_t				   once;
+	int					   ok;
+	char					   why[256]; /* when not */
+	__typeof__(sd_journal_open)		  *open;
+	__typeof__(sd_journal_open_directory)	  *open_directory;
+	__typeof__(sd_journal_set_data_threshold) *set_data_threshold;
+	__typeof__(sd_journal_add_match)	  *add_match;
+	__typeof__(sd_journal_close)		  *close;
+	__typeof__(sd_journal_seek_head)	  *seek_head;
+	__typeof__(sd_journal_next)		  *next;
+	__typeof__(sd_journal_get_data)		  *get_data;
+	__typeof__(sd_journal_get_realtime_usec)  *get_realtime_usec;
+} sdj = { .once = PTHREAD_ONCE_INIT };
+
+static void
+sdj_load(void)
+{
+	const struct {
+		const char *name;
+		void	   *slot; /* a function pointer of sdj */
+	} syms[] = {
+		{ "sd_journal_open", &sdj.open },
+		{ "sd_journal_open_directory", &sdj.open_directory },
+		{ "sd_journal_set_data_threshold", &sdj.set_data_threshold },
+		{ "sd_journal_add_match", &sdj.add_match },
+		{ "sd_journal_close", &sdj.close },
+		{ "sd_journal_seek_head", &sdj.seek_head },
+		{ "sd_journal_next", &sdj.next },
+		{ "sd_journal_get_data", &sdj.get_data },
+		{ "sd_journal_get_realtime_usec", &sdj.get_realtime_usec },
+	};
+	void  *h, *f;
+	size_t i;
+
+	if ((h = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(sdj.why, sizeof(sdj.why), "%s", dlerror());
+		return;
+	}
+	for (i = 0; i < NELEM(syms); i++) {
+		if ((f = dlsym(h, syms[i].name)) == NULL) {
+			snprintf(sdj.why, sizeof(sdj.why),
+			    "libsystemd.so.0 has no %s", syms[i].name);
+			dlclose(h);
+			return;
+		}
+		/* POSIX: a symbol's address converts to a function pointer. */
+		memcpy(syms[i].slot, &f, sizeof(f));
+	}
+	sdj.ok = 1;
+}
+
+int
+journal_arg(const char *arg)
+{
+	return strncmp(arg, JOURNAL_PREFIX, strlen(JOURNAL_PREFIX)) == 0;
+}
+
+void
+journal_spec_free(struct journal_spec *js)
+{
+	size_t i;
+
+	for (i = 0; i < js->n; i++)
+		free(js->m[i].data);
+	free(js->m);
+	js->m = NULL;
+	js->n = 0;
+}
+
+/* A field name as the journal takes one: A-Z, 0-9 and _, no digit first. */
+static int
+field_ok(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > FIELD_MAX || (*p >= '0' && *p <= '9'))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((p[i] >= 'A' && p[i] <= 'Z') ||
+			(p[i] >= '0' && p[i] <= '9') || p[i] == '_'))
+			return 0;
+	return 1;
+}
+
+int
+journal_spec_parse(const char *arg, struct journal_spec *js, size_t *col,
+    char *err, size_t errlen)
+{
+	const char *s = arg + strlen(JOURNAL_PREFIX), *p, *start;
+	struct buf  b;
+
+	memset(js, 0, sizeof(*js));
+	if (*s == '\0')
+		return 0; /* every entry */
+	buf_init(&b);
+	for (p = s;;) {
+		start = p;
+		buf_reset(&b);
+		while (*p != '\0' && *p != '=' && *p != ',')
+			buf_putc(&b, *p++);
+		if (*p != '=') {
+			*col = (size_t)(p - arg) + 1;
+			snprintf(err, errlen,
+			    "expected FIELD=VALUE, found '%.*s'",
+			    (int)(p - start), start);
+			goto bad;
+		}
+		if (!field_ok(b.p, b.len)) {
+			*col = (size_t)(start - arg) + 1;
+			snprintf(err, errlen,
+			    "'%.*s' is not a journal field name (A-Z, 0-9 "
+			    "and _, not a digit first, at most %d)",
+			    (int)b.len, b.p != NULL ? b.p : "", FIELD_MAX);
+			goto bad;
+		}
+		buf_putc(&b, *p++);
+		while (*p != '\0' && *p != ',') {
+			if (*p == '\\') {
+				if (p[1] != ',' && p[1] != '\\') {
+					*col = (size_t)(p - arg) + 1;
+					snprintf(err, errlen,
+					    "'\\' in a value is written "
+					    "before ',' or '\\' only");
+					goto bad;
+				}
+				p++;
+			}
+			buf_putc(&b, *p++);
+		}
+		js->m = xreallocarray(js->m, js->n + 1, sizeof(*js->m));
+		js->m[js->n].len = b.len;
+		js->m[js->n].data = xmalloc(b.len + 1);
+		memcpy(js->m[js->n].data, b.p, b.len);
+		js->m[js->n].data[b.len] = '\0';
+		js->n++;
+		if (*p == '\0')
+			break;
+		p++; /* the ',' */
+	}
+	buf_free(&b);
+	return 0;
+bad:
+	buf_free(&b);
+	journal_spec_free(js);
+	return -1;
+}
+
+/* Opens the journal with the matches of arg. Returns 0 or -1 with err. */
+static int
+journal_open(const char *arg, const char *dir, size_t maxline, sd_journal **jp,
+    char *err, size_t errlen)
+{
+	struct journal_spec js;
+	sd_journal	   *j;
+	char		    why[256];
+	size_t		    col, i;
+	int		    rc;
+
+	if (journal_spec_parse(arg, &js, &col, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s:%zu: %s", arg, col, why);
+		return -1;
+	}
+	pthread_once(&sdj.once, sdj_load);
+	if (!sdj.ok) {
+		snprintf(err, errlen, "%s: the journal needs libsystemd: %s",
+		    arg, sdj.why);
+		journal_spec_free(&js);
+		return -1;
+	}
+	rc = dir != NULL ? sdj.open_directory(&j, dir, 0) :
+			   sdj.open(&j, SD_JOURNAL_LOCAL_ONLY);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: opening the journal%s%s: %s", arg,
+		    dir != NULL ? " in " : "", dir != NULL ? dir : "",
+		    strerror(-rc));
+		journal_spec_free(&js);
+		return -1;
+	}
+	/* Room for "MESSAGE=", the cap and one byte over it. */
+	(void)sdj.set_data_threshold(j, maxline + 10);
+	for (i = 0; i < js.n; i++) {
+		if ((rc = sdj.add_match(j, js.m[i].data, js.m[i].len)) < 0) {
+			snprintf(err, errlen, "%s: match %s: %s", arg,
+			    js.m[i].data, strerror(-rc));
+			journal_spec_free(&js);
+			sdj.close(j);
+			return -1;
+		}
+	}
+	journal_spec_free(&js);
+	*jp = j;
+	return 0;
+}
+
+/*
+ * The current entry to fn. Returns 0, or -1 with errno when the journal
+ * could not be read.
+ */
+static int
+entry(sd_journal *j, size_t maxline, journal_fn *fn, void *fnarg,
+    struct journal_stats *st)
+{
+	const void *data;
+	const char *msg;
+	size_t	    len;
+	uint64_t    usec;
+	int	    rc;
+
+	rc = sdj.get_data(j, "MESSAGE", &data, &len);
+	if (rc == -ENOENT) {
+		st->nomessage++;
+		return 0;
+	}
+	if (rc < 0 || (rc = sdj.get_realtime_usec(j, &usec)) < 0) {
+		errno = -rc;
+		return -1;
+	}
+	msg = (const char *)data + 8; /* after "MESSAGE=" */
+	len -= 8;
+	if (len > 0 && msg[len - 1] == '\n')
+		len--;
+	/* The cap as for a line of a file: its CR counts. */
+	if (len > maxline) {
+		st->toolong++;
+		return 0;
+	}
+	if (len > 0 && msg[len - 1] == '\r')
+		len--;
+	st->entries++;
+	fn(fnarg, msg, len, (double)usec / 1e6);
+	return 0;
+}
+
+int
+journal_read(const char *arg, const char *dir, size_t maxline, journal_fn *fn,
+    void *fnarg, struct journal_stats *st, char *err, size_t errlen)
+{
+	sd_journal *j;
+	int	    rc;
+
+	if (journal_open(arg, dir, maxline, &j, err, errlen) == -1)
+		return -1;
+	if ((rc = sdj.seek_head(j)) < 0) {
+		snprintf(err, errlen, "%s: %s", arg, strerror(-rc));
+		sdj.close(j);
+		return -1;
+	}
+	while ((rc = sdj.next(j)) > 0)
+		if (entry(j, maxline, fn, fnarg, st) == -1) {
+			rc = -errno;
+			break;
+		}
+	sdj.close(j);
+	if (rc < 0) {
+		snprintf(err, errlen,
+		    "%s: reading the journal after %llu "
+		    "entries: %s",
+		    arg, (unsigned long long)st->entries, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}

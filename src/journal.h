@@ -1,0 +1,60 @@
+/*
+ * journal.h: the systemd journal as a source of records, through
+ * libsystemd's sd-journal. An argument "journal:MATCH[,MATCH...]" names
+ * the entries whose fields match: each MATCH is FIELD=VALUE, matches of
+ * different fields must all hold, those of one field are alternatives
+ * (as journalctl takes them); no match at all names every entry. A ','
+ * or '\' in a value is written "\," or "\\". An entry's record is its
+ * MESSAGE, the bytes as stored (a line end dropped: "\n", "\r\n"), and its
+ * time __REALTIME_TIMESTAMP.
+ */
+#ifndef LOGMETRICS_JOURNAL_H
+#define LOGMETRICS_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define JOURNAL_PREFIX "journal:"
+
+/* Whether a file argument names journal entries. */
+int journal_arg(const char *arg);
+
+struct journal_match {
+	char  *data; /* "FIELD=VALUE", as sd_journal_add_match() takes it */
+	size_t len;
+};
+
+struct journal_spec {
+	struct journal_match *m;
+	size_t		      n;
+};
+
+/*
+ * Parses the matches of a journal argument (its text after the prefix).
+ * Returns 0, or -1 with *col (1-based, in the argument, prefix included)
+ * and a message in err.
+ */
+int  journal_spec_parse(const char *arg, struct journal_spec *, size_t *col,
+     char *err, size_t errlen);
+void journal_spec_free(struct journal_spec *);
+
+struct journal_stats {
+	uint64_t entries;   /* records delivered */
+	uint64_t nomessage; /* entries without a MESSAGE: skipped */
+	uint64_t toolong;   /* MESSAGE over the cap: skipped */
+};
+
+/* An entry's record and its time, in Unix seconds. */
+typedef void journal_fn(void *arg, const char *rec, size_t len, double time);
+
+/*
+ * Reads every entry arg names, oldest first, from the journal files of
+ * dir, or from the system's journal (this machine's) when dir is NULL;
+ * records over maxline bytes are skipped and counted. Returns 0, or -1
+ * with a message naming the source in err (what was read before counts).
+ */
+int journal_read(const char *arg, const char *dir, size_t maxline,
+    journal_fn *fn, void *fnarg, struct journal_stats *, char *err,
+    size_t errlen);
+
+#endif

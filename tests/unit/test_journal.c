@@ -1,0 +1,184 @@
+/*
+ * test_journal.c: journal arguments parsed, and journal files (written by
+ * systemd-journal-remote from the export format) read as records.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "journal.h"
+#include "testutil.h"
+#include "util.h"
+
+TestSuite(journal, .fini = tu_cleanup);
+
+Test(journal, matches_parsed)
+{
+	static const struct {
+		const char *arg;
+		size_t	    n;
+		const char *m[3];
+	} t[] = {
+		{ "journal:", 0, { NULL } },
+		{ "journal:_SYSTEMD_UNIT=bot.service", 1,
+		    { "_SYSTEMD_UNIT=bot.service" } },
+		{ "journal:A=1,B_2=,_C=x=y", 3, { "A=1", "B_2=", "_C=x=y" } },
+		{ "journal:A=a\\,b\\\\c,B=\xff", 2, { "A=a,b\\c", "B=\xff" } },
+	};
+	struct journal_spec js;
+	char		    err[256];
+	size_t		    i, k, col;
+
+	for (i = 0; i < NELEM(t); i++) {
+		cr_assert_eq(journal_spec_parse(t[i].arg, &js, &col, err,
+				 sizeof(err)),
+		    0, "%s: %s", t[i].arg, err);
+		cr_assert_eq(js.n, t[i].n, "%s", t[i].arg);
+		for (k = 0; k < js.n; k++) {
+			cr_expect_str_eq(js.m[k].data, t[i].m[k]);
+			cr_expect_eq(js.m[k].len, strlen(t[i].m[k]));
+		}
+		journal_spec_free(&js);
+	}
+	cr_expect(journal_arg("journal:"));
+	cr_expect(!journal_arg("journal"));
+	cr_expect(!journal_arg("./journal:x"));
+}
+
+Test(journal, bad_matches_refused_with_their_column)
+{
+	static const struct {
+		const char *arg;
+		size_t	    col;
+		const char *why;
+	} t[] = {
+		{ "journal:A", 10, "expected FIELD=VALUE, found 'A'" },
+		{ "journal:=x", 9, "'' is not a journal field name" },
+		{ "journal:a=x", 9, "'a' is not a journal field name" },
+		{ "journal:1A=x", 9, "not a journal field name" },
+		{ "journal:A-B=x", 9, "not a journal field name" },
+		{ "journal:A=1,", 13, "expected FIELD=VALUE, found ''" },
+		{ "journal:A=1,,B=2", 13, "expected FIELD=VALUE" },
+		{ "journal:A=1\\x", 12, "written before ',' or '\\' only" },
+		{ "journal:A=1\\", 12, "written before" },
+		{ "journal:"
+		  "A2345678901234567890123456789012345678901234567890123456789"
+		  "012345=x",
+		    9, "at most 64" },
+	};
+	struct journal_spec js;
+	char		    err[256];
+	size_t		    i, col;
+
+	for (i = 0; i < NELEM(t); i++) {
+		cr_expect_eq(journal_spec_parse(t[i].arg, &js, &col, err,
+				 sizeof(err)),
+		    -1, "%s accepted", t[i].arg);
+		cr_expect_eq(col, t[i].col, "%s: column %zu, not %zu (%s)",
+		    t[i].arg, col, t[i].col, err);
+		cr_expect(strstr(err, t[i].why) != NULL, "%s: %s", t[i].arg,
+		    err);
+		cr_expect_eq(js.n, 0);
+		cr_expect_null(js.m);
+	}
+}
+
+/* One entry of the export format; msg NULL for none, binary-safe. */
+static void
+entry(FILE *f, unsigned long long usec, const char *unit, const char *msg,
+    size_t len)
+{
+	static unsigned long long mono = 1000000;
+
+	fprintf(f,
+	    "__REALTIME_TIMESTAMP=%llu\n__MONOTONIC_TIMESTAMP=%llu\n"
+	    "_BOOT_ID=0f1e2d3c4b5a69788796a5b4c3d2e1f0\n"
+	    "_SYSTEMD_UNIT=%s\n",
+	    usec, mono++, unit);
+	if (msg != NULL) {
+		unsigned char n[8];
+		size_t	      i;
+
+		for (i = 0; i < 8; i++)
+			n[i] = (unsigned char)((unsigned long long)len >>
+			    (8 * i));
+		fputs("MESSAGE\n", f);
+		fwrite(n, 1, 8, f);
+		fwrite(msg, 1, len, f);
+		fputc('\n', f);
+	}
+	fputc('\n', f);
+}
+
+static void
+collect(void *arg, const char *rec, size_t len, double time)
+{
+	struct buf *b = arg;
+	char	    num[32];
+
+	fmt_double(num, time);
+	buf_append(b, rec, len);
+	buf_printf(b, "@%s|", num);
+}
+
+/*
+ * The bot's entries, in the order written, each its MESSAGE without its
+ * line end, at __REALTIME_TIMESTAMP; another unit's, and entries without
+ * a MESSAGE or over the cap, skipped (the last two counted).
+ */
+Test(journal, entries_read)
+{
+	static const char    want[] = "a@1764020763|b@1764020763.000002|"
+				      "c\n\xff\0d@1764020763.5|d@1764020766|";
+	const char	    *dir = tu_tmpdir("journal");
+	char		     cmd[512], path[256], err[256];
+	struct journal_stats st;
+	struct buf	     b;
+	FILE		    *f;
+
+	tu_path(path, sizeof(path), dir, "t.journal");
+	snprintf(cmd, sizeof(cmd),
+	    "/usr/lib/systemd/systemd-journal-remote -o %s - 2>/dev/null",
+	    path);
+	cr_assert_not_null(f = popen(cmd, "w"));
+	entry(f, 1764020763000000ULL, "bot.service", "a", 1);
+	entry(f, 1764020763000001ULL, "other.service", "o", 1);
+	entry(f, 1764020763000002ULL, "bot.service", "b\r\n", 3);
+	entry(f, 1764020763000003ULL, "bot.service", NULL, 0);
+	entry(f, 1764020763500000ULL, "bot.service", "c\n\xff\0d", 5);
+	entry(f, 1764020764000000ULL, "bot.service", "0123456789x", 11);
+	entry(f, 1764020765000000ULL, "bot.service", "0123456789\r", 11);
+	entry(f, 1764020766000000ULL, "bot.service", "d\n", 2);
+	cr_assert_eq(pclose(f), 0, "systemd-journal-remote failed");
+
+	memset(&st, 0, sizeof(st));
+	buf_init(&b);
+	cr_assert_eq(journal_read("journal:_SYSTEMD_UNIT=bot.service", dir, 10,
+			 collect, &b, &st, err, sizeof(err)),
+	    0, "%s", err);
+	cr_expect_eq(b.len, sizeof(want) - 1, "%zu bytes", b.len);
+	cr_expect(memcmp(b.p, want, sizeof(want) - 1) == 0, "records: %.*s",
+	    (int)b.len, b.p);
+	cr_expect_eq(st.entries, 4);
+	cr_expect_eq(st.nomessage, 1);
+	cr_expect_eq(st.toolong, 2);
+	buf_free(&b);
+
+	/* Every entry, no match. */
+	memset(&st, 0, sizeof(st));
+	buf_init(&b);
+	cr_assert_eq(journal_read("journal:", dir, 100, collect, &b, &st, err,
+			 sizeof(err)),
+	    0, "%s", err);
+	cr_expect_eq(st.entries, 7);
+	buf_free(&b);
+
+	/* A directory that is not there. */
+	cr_expect_eq(journal_read("journal:", "/nonexistent/journal", 100,
+			 collect, &b, &st, err, sizeof(err)),
+	    -1);
+	cr_expect(strstr(err,
+		      "journal:: opening the journal in "
+		      "/nonexistent/journal: ") != NULL,
+	    "%s", err);
+}
