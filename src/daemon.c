@@ -15,6 +15,7 @@
 #include "expose.h"
 #include "http.h"
 #include "input.h"
+#include "journal.h"
 #include "log.h"
 #include "state.h"
 #include "status.h"
@@ -128,7 +129,7 @@ path_values(struct daemon *d, const char *path, int *fresh)
 
 static void
 on_line(void *arg, struct tail_file *tf, const char *line, size_t len,
-    const struct str *time)
+    const struct rtime *time)
 {
 	struct daemon	 *d = arg;
 	const struct str *pv = NULL;
@@ -419,6 +420,8 @@ follow_open(struct daemon *d)
 	for (i = 0; i < o->npaths; i++) {
 		if (strcmp(o->paths[i], "-") == 0)
 			d->stdin_too = 1;
+		else if (journal_arg(o->paths[i]))
+			continue; /* an input of its own, below */
 		else {
 			paths[n] = record_prefix(o->paths[i], &kinds[n]);
 			n++;
@@ -443,6 +446,16 @@ follow_open(struct daemon *d)
 	if (rc == 0 && d->stdin_too) {
 		if (input_stdin(&d->in[d->nin], o->max_line) == -1) {
 			log_warn("standard input");
+			rc = -1;
+		} else
+			d->nin++;
+	}
+	for (i = 0; i < o->npaths && rc == 0; i++) {
+		if (!journal_arg(o->paths[i]))
+			continue;
+		if (input_journal(&d->in[d->nin], o->paths[i], o->journal_dir,
+			o->max_line, o->from_start, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
 			rc = -1;
 		} else
 			d->nin++;

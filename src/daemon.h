@@ -25,7 +25,9 @@ struct daemon_opts {
 	unsigned	   timeout_s;
 	const char	  *state_file; /* NULL: no state kept */
 	double		   state_interval;
-	const char	  *web_config; /* TLS and basic auth */
+	const char	  *web_config;	/* TLS and basic auth */
+	const char	  *journal_dir; /* journal files, or NULL: the
+					   system's journal */
 };
 
 /*

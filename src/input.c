@@ -54,7 +54,7 @@ struct files {
 	struct tail_file *tf;
 };
 
-static const struct str no_time = { "", 0 };
+static const struct rtime no_time = RTIME_NONE;
 
 static int
 flog_cmp(const void *key, const void *elem)
@@ -150,7 +150,7 @@ flog_tell(struct flog *l)
 }
 
 static void
-files_record(void *arg, const char *rec, size_t len, const struct str *time)
+files_record(void *arg, const char *rec, size_t len, const struct rtime *time)
 {
 	struct files *f = arg;
 

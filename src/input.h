@@ -31,7 +31,7 @@ struct input_stats {
  * record_fn; n 0 for none).
  */
 typedef void input_line_fn(void *arg, struct tail_file *, const char *rec,
-    size_t len, const struct str *time);
+    size_t len, const struct rtime *time);
 
 /* A saved position, encoded by its input: kind, version, fields. */
 typedef void input_pos_fn(void *arg, const char *kind, uint64_t version,

@@ -3,6 +3,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,11 @@ static struct {
 	__typeof__(sd_journal_next)		  *next;
 	__typeof__(sd_journal_get_data)		  *get_data;
 	__typeof__(sd_journal_get_realtime_usec)  *get_realtime_usec;
+	__typeof__(sd_journal_seek_tail)	  *seek_tail;
+	__typeof__(sd_journal_previous)		  *previous;
+	__typeof__(sd_journal_get_fd)		  *get_fd;
+	__typeof__(sd_journal_get_timeout)	  *get_timeout;
+	__typeof__(sd_journal_process)		  *process;
 } sdj = { .once = PTHREAD_ONCE_INIT };
 
 static void
@@ -51,6 +57,11 @@ sdj_load(void)
 		{ "sd_journal_next", &sdj.next },
 		{ "sd_journal_get_data", &sdj.get_data },
 		{ "sd_journal_get_realtime_usec", &sdj.get_realtime_usec },
+		{ "sd_journal_seek_tail", &sdj.seek_tail },
+		{ "sd_journal_previous", &sdj.previous },
+		{ "sd_journal_get_fd", &sdj.get_fd },
+		{ "sd_journal_get_timeout", &sdj.get_timeout },
+		{ "sd_journal_process", &sdj.process },
 	};
 	void  *h, *f;
 	size_t i;
@@ -281,5 +292,162 @@ journal_read(const char *arg, const char *dir, size_t maxline, journal_fn *fn,
 		    arg, (unsigned long long)st->entries, strerror(-rc));
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Follow mode. The journal's descriptor wakes the wait; each read takes
+ * what was added since, JOURNAL_BUDGET entries at most so that the other
+ * inputs get turns.
+ */
+#define JOURNAL_BUDGET 16384
+
+struct journal_in {
+	sd_journal	    *j;
+	int		     fd;
+	size_t		     maxline;
+	int		     more; /* the budget stopped a read */
+	struct journal_stats st;
+	struct tail_file     pub; /* the argument, as the self-metrics
+				     show it */
+	input_line_fn	    *fn;  /* during a read */
+	void		    *fnarg;
+};
+
+static int
+jin_fd(void *self)
+{
+	return ((struct journal_in *)self)->fd;
+}
+
+static double
+jin_due(void *self)
+{
+	struct journal_in *ji = self;
+	uint64_t	   t;
+
+	if (ji->more)
+		return 0;
+	/* The journal's own timeout, in CLOCK_MONOTONIC microseconds. */
+	if (sdj.get_timeout(ji->j, &t) < 0 || t == UINT64_MAX)
+		return HUGE_VAL;
+	return (double)t / 1e6;
+}
+
+static void
+jin_entry(void *arg, const char *rec, size_t len, double time)
+{
+	struct journal_in *ji = arg;
+	struct rtime	   rt = RTIME_NONE;
+
+	rt.secs = time;
+	ji->pub.lines++;
+	ji->pub.bytes += len;
+	ji->pub.last_read = now_wall();
+	ji->fn(ji->fnarg, &ji->pub, rec, len, &rt);
+}
+
+static int
+jin_read(void *self, input_line_fn *fn, void *arg)
+{
+	struct journal_in *ji = self;
+	uint64_t	   toolong = ji->st.toolong;
+	int		   rc, k;
+
+	if ((rc = sdj.process(ji->j)) < 0) {
+		errno = -rc;
+		return -1;
+	}
+	ji->fn = fn;
+	ji->fnarg = arg;
+	for (k = 0; k < JOURNAL_BUDGET; k++) {
+		if ((rc = sdj.next(ji->j)) <= 0)
+			break;
+		if (entry(ji->j, ji->maxline, jin_entry, ji, &ji->st) == -1) {
+			rc = -errno;
+			break;
+		}
+	}
+	ji->fn = NULL;
+	ji->fnarg = NULL;
+	ji->pub.toolong += ji->st.toolong - toolong;
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	ji->more = k == JOURNAL_BUDGET;
+	return 0;
+}
+
+static void
+jin_files(void *self, void (*fn)(const struct tail_file *, void *), void *arg)
+{
+	fn(&((struct journal_in *)self)->pub, arg);
+}
+
+static void
+jin_stats(void *self, struct input_stats *st)
+{
+	(void)self;
+	memset(st, 0, sizeof(*st));
+}
+
+static void
+jin_free(void *self)
+{
+	struct journal_in *ji = self;
+
+	sdj.close(ji->j);
+	free(ji->pub.path);
+	free(ji);
+}
+
+int
+input_journal(struct input *in, const char *arg, const char *dir,
+    size_t maxline, int from_start, char *err, size_t errlen)
+{
+	struct journal_in *ji;
+	sd_journal	  *j;
+	int		   rc, fd;
+
+	if (journal_open(arg, dir, maxline, &j, err, errlen) == -1)
+		return -1;
+	/* The descriptor first, so that no change after the seek is missed. */
+	if ((fd = sdj.get_fd(j)) < 0) {
+		snprintf(err, errlen, "%s: watching the journal: %s", arg,
+		    strerror(-fd));
+		sdj.close(j);
+		return -1;
+	}
+	/*
+	 * From the end: on the last entry, so that the next is new. With no
+	 * entry yet, every one to come is new: from the start (the tail
+	 * would be placed at the first read, after what came meanwhile).
+	 */
+	rc = from_start ? 0 : sdj.seek_tail(j);
+	if (rc >= 0 && !from_start)
+		rc = sdj.previous(j);
+	if (rc == 0)
+		rc = sdj.seek_head(j);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", arg, strerror(-rc));
+		sdj.close(j);
+		return -1;
+	}
+	ji = xcalloc(1, sizeof(*ji));
+	ji->j = j;
+	ji->fd = fd;
+	ji->maxline = maxline;
+	ji->pub.path = xstrdup(arg);
+	ji->pub.open = 1;
+	memset(in, 0, sizeof(*in));
+	in->name = "journal";
+	in->self = ji;
+	in->fd = jin_fd;
+	in->due = jin_due;
+	in->read = jin_read;
+	in->files = jin_files;
+	in->stats = jin_stats;
+	in->free = jin_free;
 	return 0;
 }

@@ -14,7 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "input.h"
+
 #define JOURNAL_PREFIX "journal:"
+
+/* Journal arguments follow mode reads: the files and stdin take two. */
+#define JOURNALS_MAX (INPUTS_MAX - 2)
 
 /* Whether a file argument names journal entries. */
 int journal_arg(const char *arg);
@@ -56,5 +61,15 @@ typedef void journal_fn(void *arg, const char *rec, size_t len, double time);
 int journal_read(const char *arg, const char *dir, size_t maxline,
     journal_fn *fn, void *fnarg, struct journal_stats *, char *err,
     size_t errlen);
+
+/*
+ * Follow mode: the entries arg names as an input, woken by the journal's
+ * own descriptor, from its end, or from its start with from_start. Its
+ * file, as the self-metrics show it, is arg: lines are entries read,
+ * bytes their records', lines too long the entries over maxline. Returns
+ * 0, or -1 with a message in err.
+ */
+int input_journal(struct input *, const char *arg, const char *dir,
+    size_t maxline, int from_start, char *err, size_t errlen);
 
 #endif

@@ -220,7 +220,7 @@ main(int argc, char *argv[])
 	char		    err[8192];
 	size_t		    nrules = 0, nlabels = 0;
 	int		    ch, check = 0, explain_mode = 0, oneshot = 0;
-	int		    lvl, rc, i, n;
+	int		    lvl, rc, i, n, nj;
 	enum name_fault	    nf;
 	struct record_kind  kind;
 
@@ -310,7 +310,7 @@ main(int argc, char *argv[])
 			}
 			break;
 		case OPT_JOURNAL_DIR:
-			oo.journal_dir = optarg;
+			oo.journal_dir = dopts.journal_dir = optarg;
 			break;
 		case OPT_FROM_START:
 			dopts.from_start = 1;
@@ -468,18 +468,20 @@ main(int argc, char *argv[])
 		}
 		journal_spec_free(&js);
 	}
-	for (i = 0; i < argc && !oneshot; i++) {
-		if (journal_arg(argv[i])) {
-			fprintf(stderr,
-			    "logmetrics: %s: the journal is read in "
-			    "--one-shot mode only\n",
-			    argv[i]);
-			exit(2);
-		}
-	}
-	if (oo.journal_dir != NULL && !oneshot) {
+	for (i = 0, nj = 0; i < argc && !oneshot; i++)
+		nj += journal_arg(argv[i]);
+	if (nj > JOURNALS_MAX) {
 		fprintf(stderr,
-		    "logmetrics: --journal-dir goes with --one-shot\n");
+		    "logmetrics: %d journal arguments; follow mode reads %d "
+		    "at most (matches of one field are alternatives: "
+		    "journal:_SYSTEMD_UNIT=a.service,_SYSTEMD_UNIT=b.service)\n",
+		    nj, JOURNALS_MAX);
+		exit(2);
+	}
+	if (nj > 0 && dopts.state_file != NULL) {
+		fprintf(stderr,
+		    "logmetrics: --state-file does not keep the journal's "
+		    "place yet: follow journal: sources without it\n");
 		exit(2);
 	}
 	if (n > 0 && dopts.state_file != NULL) {

@@ -69,8 +69,7 @@ struct matcher {
 	struct str	     *lvals; /* label values of one action */
 	const struct str     *pvals; /* the source's, after them */
 	size_t		      npvals;
-	struct str	      wtime; /* the wrapper's time, n 0: none */
-	double		      wsecs; /* or in seconds, < 0: none */
+	struct rtime	      wtime; /* the source's time of the line */
 	struct buf	      fix;   /* lvals made valid UTF-8 */
 	double		     *stack; /* expression evaluation */
 	struct matcher_stats  st;
@@ -172,7 +171,7 @@ matcher_new(const struct ruleset *rs, struct registry *reg,
 	size_t		i, j, maxcaps = 1, maxlabels = 1, maxexpr = 1;
 
 	m = xcalloc(1, sizeof(*m));
-	m->wsecs = -1; /* no wrapper's time */
+	m->wtime.secs = -1; /* no source's time */
 	m->rs = rs;
 	m->reg = reg;
 	json_init(&m->ix);
@@ -350,10 +349,10 @@ line_time(struct matcher *m, const char *line, size_t len)
 		}
 	}
 	/* None: the time the line's wrapper gives, if it is one. */
-	if (m->wsecs >= 0)
-		m->ltime = m->wsecs;
-	else if (m->wtime.n > 0 &&
-	    ts_parse(TS_RFC3339, m->wtime.p, m->wtime.n, &t) == 0)
+	if (m->wtime.secs >= 0)
+		m->ltime = m->wtime.secs;
+	else if (m->wtime.text.n > 0 &&
+	    ts_parse(TS_RFC3339, m->wtime.text.p, m->wtime.text.n, &t) == 0)
 		m->ltime = t;
 	return m->ltime;
 }
@@ -809,7 +808,8 @@ run_line(struct matcher *m, const char *line, size_t len, double now,
 		if (m->jstate == -1)
 			m->st.json_invalid++;
 		if (matched > 0 &&
-		    (m->rs->nts > 0 || m->wtime.n > 0 || m->wsecs >= 0)) {
+		    (m->rs->nts > 0 || m->wtime.text.n > 0 ||
+			m->wtime.secs >= 0)) {
 			t = line_time(m, line, len);
 			if (t > m->st.newest_time)
 				m->st.newest_time = t;
@@ -827,20 +827,11 @@ matcher_source(struct matcher *m, const struct str *values, size_t n)
 }
 
 void
-matcher_wrapper_time(struct matcher *m, const struct str *time)
+matcher_wrapper_time(struct matcher *m, const struct rtime *time)
 {
-	if (time != NULL)
-		m->wtime = *time;
-	else
-		m->wtime.n = 0;
-	m->wsecs = -1;
-}
+	static const struct rtime none = RTIME_NONE;
 
-void
-matcher_wrapper_secs(struct matcher *m, double t)
-{
-	m->wtime.n = 0;
-	m->wsecs = t;
+	m->wtime = time != NULL ? *time : none;
 }
 
 int

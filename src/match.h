@@ -57,17 +57,12 @@ int matcher_line(struct matcher *, const char *line, size_t len, double now);
 void matcher_source(struct matcher *, const struct str *values, size_t n);
 
 /*
- * The time the wrapper of the lines fed from now on gives (a container
- * runtime's, RFC 3339 text), their log time where the rules' timestamp
- * statements find none; NULL or n 0: none. Borrowed until the next call.
+ * The time the source of the lines fed from now on wrote with them (a
+ * container runtime's, the journal's), their log time where the rules'
+ * timestamp statements find none; NULL: none. Its text is borrowed until
+ * the next call.
  */
-void matcher_wrapper_time(struct matcher *, const struct str *time);
-
-/*
- * As matcher_wrapper_time, the time already in Unix seconds (the
- * journal's); negative: none. Either call replaces the other's time.
- */
-void matcher_wrapper_secs(struct matcher *, double t);
+void matcher_wrapper_time(struct matcher *, const struct rtime *time);
 
 /*
  * The line's log time by the ruleset's timestamp rules, else its

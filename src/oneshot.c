@@ -56,19 +56,18 @@ struct history {
 
 struct run {
 	struct engine	  *e;
-	char *const	  *files;    /* all, oldest first */
-	size_t		   fileno;   /* the one being read */
-	struct str	  *pv;	     /* its path labels' values */
-	const char	  *file;     /* being read */
-	unsigned long long lineno;   /* lines of it read */
-	struct record	   rec;	     /* its runtime's wrapper, if any */
-	struct json_index  recix;    /* the wrapper's, when JSON */
-	struct buf	   lastrec;  /* the last record of a wrapped file */
-	const struct str  *wtime;    /* the runtime's time of the record */
-	size_t		   lasttlen; /* and of the last one */
+	char *const	  *files;   /* all, oldest first */
+	size_t		   fileno;  /* the one being read */
+	struct str	  *pv;	    /* its path labels' values */
+	const char	  *file;    /* being read */
+	unsigned long long lineno;  /* lines of it read */
+	struct record	   rec;	    /* its runtime's wrapper, if any */
+	struct json_index  recix;   /* the wrapper's, when JSON */
+	struct buf	   lastrec; /* the last record of a wrapped file */
+	struct rtime	   wtime;   /* the source's time of the record */
+	struct rtime	   lastt;   /* and of the last one, its text in: */
 	char		   lasttime[RECORD_TIME_MAX];
-	double		   wsecs; /* the journal entry's time, or -1 */
-	double		   wall;  /* log time of lines without one */
+	double		   wall; /* log time of lines without one */
 	int		   backfill;
 	int		   stop; /* a fatal error was reported */
 
@@ -81,6 +80,9 @@ struct run {
 	struct buf     early;	/* lines before the first time */
 	struct history h;
 };
+
+/* No time from a record's source. */
+static const struct rtime none = RTIME_NONE;
 
 static int
 write_all(int fd, const char *p, size_t n)
@@ -403,10 +405,7 @@ step_out(struct run *r, double ts)
 static void
 run_wrapper(struct run *r)
 {
-	if (r->wsecs >= 0)
-		matcher_wrapper_secs(r->e->m, r->wsecs);
-	else
-		matcher_wrapper_time(r->e->m, r->wtime);
+	matcher_wrapper_time(r->e->m, &r->wtime);
 }
 
 /*
@@ -523,7 +522,7 @@ run_apply(struct run *r, const char *line, size_t len)
 
 /* One record, for both modes. */
 static void
-run_record(void *arg, const char *line, size_t len, const struct str *time)
+run_record(void *arg, const char *line, size_t len, const struct rtime *time)
 {
 	struct run *r = arg;
 
@@ -532,13 +531,15 @@ run_record(void *arg, const char *line, size_t len, const struct str *time)
 	if (r->rec.fmt != RECORD_PLAIN) {
 		buf_reset(&r->lastrec);
 		buf_append(&r->lastrec, line, len);
-		r->lasttlen = 0;
-		if (time->n <= sizeof(r->lasttime)) {
-			memcpy(r->lasttime, time->p, time->n);
-			r->lasttlen = time->n;
+		r->lastt.secs = time->secs;
+		r->lastt.text.p = r->lasttime;
+		r->lastt.text.n = 0;
+		if (time->text.n <= sizeof(r->lasttime)) {
+			memcpy(r->lasttime, time->text.p, time->text.n);
+			r->lastt.text.n = time->text.n;
 		}
 	}
-	r->wtime = time;
+	r->wtime = *time;
 	matcher_wrapper_time(r->e->m, time);
 	run_apply(r, line, len);
 }
@@ -554,8 +555,10 @@ run_entry(void *arg, const char *rec, size_t len, double time)
 	r->lineno++;
 	buf_reset(&r->lastrec);
 	buf_append(&r->lastrec, rec, len);
-	r->wsecs = time;
-	matcher_wrapper_secs(r->e->m, time);
+	r->wtime.text.n = 0;
+	r->wtime.secs = time;
+	r->lastt = r->wtime;
+	matcher_wrapper_time(r->e->m, &r->wtime);
 	run_apply(r, rec, len);
 }
 
@@ -566,11 +569,9 @@ run_line(void *arg, const char *line, size_t len)
 	struct run *r = arg;
 
 	r->lineno++;
-	if (r->rec.fmt == RECORD_PLAIN) {
-		static const struct str none = { "", 0 };
-
+	if (r->rec.fmt == RECORD_PLAIN)
 		run_record(r, line, len, &none);
-	} else
+	else
 		record_line(&r->rec, line, len, run_record, r);
 }
 
@@ -657,7 +658,7 @@ read_journal(struct run *r, struct oneshot_opts *o, size_t i, double *newest)
 		    o->files[i], (unsigned long long)st.toolong, o->max_line);
 	/* The newest time of a journal's entries is its last one's. */
 	if (st.entries > 0) {
-		matcher_wrapper_secs(r->e->m, r->wsecs);
+		matcher_wrapper_time(r->e->m, &r->lastt);
 		t = matcher_line_time(r->e->m, r->lastrec.p, r->lastrec.len);
 		if (t > *newest)
 			*newest = t;
@@ -666,7 +667,7 @@ read_journal(struct run *r, struct oneshot_opts *o, size_t i, double *newest)
 	matcher_source(r->e->m, NULL, 0);
 	free(pv);
 	r->pv = NULL;
-	r->wsecs = -1;
+	r->wtime = r->lastt = none;
 	return rc;
 }
 
@@ -693,7 +694,7 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 	json_init(&r->recix);
 	record_init(&r->rec, RECORD_PLAIN, o->max_line, &r->recix);
 	buf_init(&r->lastrec);
-	r->wsecs = -1;
+	r->wtime = r->lastt = none;
 	for (i = 0; i < o->nfiles && !r->stop; i++) {
 		if (journal_arg(o->files[i])) {
 			if (read_journal(r, o, i, newest) == -1)
@@ -711,7 +712,7 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 		}
 		was = r->rec.st;
 		buf_reset(&r->lastrec);
-		r->lasttlen = 0;
+		r->lastt = none;
 		r->files = o->files;
 		r->fileno = i;
 		r->file = path;
@@ -752,17 +753,13 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 			r->lastrec = b;
 		}
 		if (st.last.len > 0) {
-			struct str lt = { r->lasttime, 0 };
-
-			if (r->rec.fmt != RECORD_PLAIN)
-				lt.n = r->lasttlen;
-			matcher_wrapper_time(r->e->m, &lt);
+			matcher_wrapper_time(r->e->m, &r->lastt);
 			t = matcher_line_time(r->e->m, st.last.p, st.last.len);
 			if (t > *newest)
 				*newest = t;
 		}
 		matcher_wrapper_time(r->e->m, NULL);
-		r->wtime = NULL;
+		r->wtime = none;
 		buf_free(&st.last);
 		cont = next;
 	}

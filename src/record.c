@@ -51,6 +51,8 @@ static void
 deliver(struct record *r, struct record_join *j, const char *p, size_t n,
     const struct str *time, record_fn *fn, void *arg)
 {
+	struct rtime rt;
+
 	if (n > 0 && p[n - 1] == '\n')
 		n--;
 	if (n > 0 && p[n - 1] == '\r')
@@ -61,7 +63,9 @@ deliver(struct record *r, struct record_join *j, const char *p, size_t n,
 		return;
 	}
 	r->st.records++;
-	fn(arg, p, n, time);
+	rt.text = *time;
+	rt.secs = -1;
+	fn(arg, p, n, &rt);
 }
 
 /* A joined record ends: delivered with its first piece's time. */
@@ -163,12 +167,12 @@ void
 record_line(struct record *r, const char *line, size_t len, record_fn *fn,
     void *arg)
 {
-	static const struct str none = { "", 0 };
-	struct json_field      *f, *sf, *tf;
-	struct str		time = none;
-	const char	       *v = NULL;
-	size_t			n = 0;
-	int			stream;
+	static const struct rtime none = RTIME_NONE;
+	struct json_field	 *f, *sf, *tf;
+	struct str		  time = none.text;
+	const char		 *v = NULL;
+	size_t			  n = 0;
+	int			  stream;
 
 	if (r->fmt == RECORD_PLAIN) {
 		r->st.records++;

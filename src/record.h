@@ -72,11 +72,11 @@ struct record {
 
 /*
  * A record, and the time its runtime wrote with its first piece: RFC 3339
- * text as written (Docker's "time", the first field of a CRI line), n 0
- * when there is none (plain lines).
+ * text as written (Docker's "time", the first field of a CRI line), none
+ * for plain lines.
  */
 typedef void record_fn(void *arg, const char *rec, size_t len,
-    const struct str *time);
+    const struct rtime *time);
 
 void record_init(struct record *, enum record_format, size_t maxline,
     struct json_index *ix);

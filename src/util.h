@@ -25,6 +25,21 @@ struct str {
 	size_t	    n;
 };
 
+/*
+ * The time a record's source wrote with it, for a record the rules read
+ * no time from: RFC 3339 text as written (a container runtime's), or
+ * Unix seconds (the journal's); none when text.n is 0 and secs negative.
+ */
+struct rtime {
+	struct str text;
+	double	   secs;
+};
+
+#define RTIME_NONE            \
+	{                     \
+		{ "", 0 }, -1 \
+	}
+
 void buf_init(struct buf *);
 void buf_free(struct buf *);
 void buf_reset(struct buf *);

@@ -30,14 +30,16 @@
 #define CRI_TIME "2026-12-06T10:00:00.123456789Z"
 
 static void
-collect(void *arg, const char *rec, size_t len, const struct str *time)
+collect(void *arg, const char *rec, size_t len, const struct rtime *time)
 {
 	struct buf *b = arg;
 
 	buf_append(b, &len, sizeof(len));
 	buf_append(b, rec, len);
-	buf_append(b, &time->n, sizeof(time->n));
-	buf_append(b, time->p, time->n);
+	buf_append(b, &time->text.n, sizeof(time->text.n));
+	buf_append(b, time->text.p, time->text.n);
+	if (time->secs >= 0)
+		fuzz_fail("a runtime's time in seconds");
 }
 
 /*
@@ -48,7 +50,7 @@ static void
 model_record(struct buf *want, const char *p, size_t n, const char *time,
     uint64_t *dropped)
 {
-	struct str t = { time, strlen(time) };
+	struct rtime t = { { time, strlen(time) }, -1 };
 
 	if (n > 0 && p[n - 1] == '\n')
 		n--;

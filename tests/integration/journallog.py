@@ -12,12 +12,16 @@ unit (other.service) with a line of the bot's as its MESSAGE too, and
 after about one in two hundred an entry of the bot's unit without a
 MESSAGE. Times: __REALTIME_TIMESTAMP is a microsecond past the line's
 own time (a "time" field in epoch milliseconds) or past the last
-entry's. JOURNAL (a name ending in .journal) is made, or appended to
+entry's, that of the journal files already in JOURNAL's directory
+included (and __MONOTONIC_TIMESTAMP goes on from theirs): one clock, as
+journald's. JOURNAL (a name ending in .journal) is made, or appended to
 when it exists. With RECORDS, the bot's records go there, one per line
 after their time (RFC 3339) and a tab, as tests/oracle.py --timed reads
 them. Prints the lines written and the entries without a MESSAGE.
 """
+import glob
 import json
+import os
 import random
 import struct
 import subprocess
@@ -48,6 +52,18 @@ def rfc3339(usec):
                          us)
 
 
+def last_entry(d):
+    """The realtime and monotonic clocks of the last entry of the journal
+    files in directory d, or None."""
+    if not glob.glob(os.path.join(d, "*.journal")):
+        return None
+    out = subprocess.run(["journalctl", "-D", d, "-n", "1", "-o", "export"],
+                         capture_output=True, check=True).stdout
+    t = dict(line.split(b"=", 1) for line in out.split(b"\n")
+             if line.startswith(b"__") and b"=" in line)
+    return int(t[b"__REALTIME_TIMESTAMP"]), int(t[b"__MONOTONIC_TIMESTAMP"])
+
+
 def write(source, journal, recout=None):
     with open(source, "rb") as f:
         lines = f.read().split(b"\n")
@@ -56,6 +72,9 @@ def write(source, journal, recout=None):
     rnd = random.Random(17)
     clock = START
     mono = 10**6
+    last = last_entry(os.path.dirname(os.path.abspath(journal)))
+    if last is not None:
+        clock, mono = last
     out = bytearray()
     recs = open(recout, "wb") if recout else None
     nomessage = 0

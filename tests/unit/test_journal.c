@@ -182,3 +182,91 @@ Test(journal, entries_read)
 		      "/nonexistent/journal: ") != NULL,
 	    "%s", err);
 }
+
+/* Appends entries of bot.service, MESSAGE "<prefix><i>", to path. */
+static void
+append_entries(const char *path, const char *prefix, int n,
+    unsigned long long usec)
+{
+	char  cmd[512], msg[64];
+	FILE *f;
+	int   i, len;
+
+	snprintf(cmd, sizeof(cmd),
+	    "/usr/lib/systemd/systemd-journal-remote -o %s - 2>/dev/null",
+	    path);
+	cr_assert_not_null(f = popen(cmd, "w"));
+	for (i = 0; i < n; i++) {
+		len = snprintf(msg, sizeof(msg), "%s%d", prefix, i);
+		entry(f, usec + (unsigned long long)i, "bot.service", msg,
+		    (size_t)len);
+	}
+	cr_assert_eq(pclose(f), 0, "systemd-journal-remote failed");
+}
+
+static void
+collect_in(void *arg, struct tail_file *tf, const char *rec, size_t len,
+    const struct rtime *time)
+{
+	struct buf *b = arg;
+
+	cr_expect_str_eq(tf->path, "journal:_SYSTEMD_UNIT=bot.service");
+	cr_expect(time->text.n == 0 && time->secs > 0);
+	buf_append(b, rec, len);
+	buf_putc(b, '|');
+}
+
+/* What an input reads now, '|'-ended, as a string to free. */
+static char *
+read_now(struct input *in)
+{
+	struct buf b;
+
+	buf_init(&b);
+	cr_assert_eq(in->read(in->self, collect_in, &b), 0);
+	buf_putc(&b, '\0');
+	return buf_release(&b);
+}
+
+/*
+ * Follow mode: from the journal's end, only entries written after the
+ * start; from its start, all; in a directory with no journal file yet,
+ * all that come.
+ */
+Test(journal, followed)
+{
+	const char  *dir = tu_tmpdir("journal"), *empty = tu_tmpdir("journal");
+	const char  *arg = "journal:_SYSTEMD_UNIT=bot.service";
+	char	     path[256], err[256], *got;
+	struct input in, all, later;
+
+	tu_path(path, sizeof(path), dir, "t.journal");
+	append_entries(path, "a", 3, 1764020763000000ULL);
+	cr_assert_eq(input_journal(&in, arg, dir, 100, 0, err, sizeof(err)), 0,
+	    "%s", err);
+	cr_assert_eq(input_journal(&all, arg, dir, 100, 1, err, sizeof(err)), 0,
+	    "%s", err);
+	cr_assert_geq(in.fd(in.self), 0);
+	got = read_now(&in);
+	cr_expect_str_eq(got, "");
+	free(got);
+	append_entries(path, "b", 2, 1764020764000000ULL);
+	got = read_now(&in);
+	cr_expect_str_eq(got, "b0|b1|");
+	free(got);
+	got = read_now(&all);
+	cr_expect_str_eq(got, "a0|a1|a2|b0|b1|");
+	free(got);
+	in.free(in.self);
+	all.free(all.self);
+
+	cr_assert_eq(input_journal(&later, arg, empty, 100, 0, err,
+			 sizeof(err)),
+	    0, "%s", err);
+	tu_path(path, sizeof(path), empty, "t.journal");
+	append_entries(path, "c", 2, 1764020765000000ULL);
+	got = read_now(&later);
+	cr_expect_str_eq(got, "c0|c1|");
+	free(got);
+	later.free(later.self);
+}

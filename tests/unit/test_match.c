@@ -301,15 +301,16 @@ Test(match, wrapper_time)
 		"{\"component\":\"scheduler\",\"subsystem\":\"monitor\","
 		"\"durationMs\":1,\"outcome\":\"ok\"}",
 	};
-	struct str wt[] = {
-		{ "2026-12-06T10:00:00Z", 20 },
-		{ "2026-12-06T11:00:00.5+01:00", 27 },
-		{ "yesterday", 9 },
+	struct rtime wt[] = {
+		{ { "2026-12-06T10:00:00Z", 20 }, -1 },
+		{ { "2026-12-06T11:00:00.5+01:00", 27 }, -1 },
+		{ { "yesterday", 9 }, -1 },
 	};
-	struct env  e;
-	char	   *got;
-	size_t	    i;
-	const char *no_ts;
+	struct rtime secs = { { "", 0 }, 1796551300.25 };
+	struct env   e;
+	char	    *got;
+	size_t	     i;
+	const char  *no_ts;
 
 	env_new(&e, cycle_rules);
 	registry_lock(e.reg);
@@ -322,7 +323,12 @@ Test(match, wrapper_time)
 		    "case %zu", i);
 		matcher_line(e.m, cases[i], strlen(cases[i]), 1000);
 	}
+	/* A time in seconds (the journal's). */
+	matcher_wrapper_time(e.m, &secs);
+	cr_expect_eq(matcher_line_time(e.m, cases[2], strlen(cases[2])),
+	    1796551300.25);
 	matcher_wrapper_time(e.m, NULL);
+	cr_expect_eq(matcher_line_time(e.m, cases[2], strlen(cases[2])), -1);
 	registry_unlock(e.reg);
 	got = samples(&e, 0);
 	cr_expect(

@@ -14,7 +14,7 @@
 #include "util.h"
 
 static void
-collect(void *arg, const char *rec, size_t len, const struct str *time)
+collect(void *arg, const char *rec, size_t len, const struct rtime *time)
 {
 	struct buf *b = arg;
 
@@ -25,13 +25,14 @@ collect(void *arg, const char *rec, size_t len, const struct str *time)
 
 /* As collect, the record's time after it: "rec@time|". */
 static void
-collect_timed(void *arg, const char *rec, size_t len, const struct str *time)
+collect_timed(void *arg, const char *rec, size_t len, const struct rtime *time)
 {
 	struct buf *b = arg;
 
+	cr_expect_lt(time->secs, 0, "a runtime's time in seconds");
 	buf_append(b, rec, len);
 	buf_putc(b, '@');
-	buf_append(b, time->p, time->n);
+	buf_append(b, time->text.p, time->text.n);
 	buf_putc(b, '|');
 }
 

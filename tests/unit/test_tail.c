@@ -55,7 +55,7 @@ mono(void)
 
 static void
 collect(void *arg, struct tail_file *tf, const char *line, size_t len,
-    const struct str *time)
+    const struct rtime *time)
 {
 	struct got *g = arg;
 	const char *base;
