@@ -125,7 +125,7 @@ check-build: logmetrics $(B)/logmetrics-san $(B)/genlog \
 	$(ZUNITS:%=$(B)/test/test_%) $(ZUNITS:%=$(B)/santest/test_%)
 
 ITESTS		= $(basename $(notdir $(wildcard tests/integration/t_*.sh)))
-ITESTS_ALONE	= t_state_kill_roll t_container_kill
+ITESTS_ALONE	= t_state_kill_roll t_container_kill t_journal_kill
 ITESTS_SHARED	= $(filter-out $(ITESTS_ALONE),$(ITESTS))
 
 check-run: style

@@ -273,7 +273,8 @@ save_state(struct daemon *d)
 static ssize_t
 positions_decode(const char *path, const struct state *st, size_t maxline,
     struct tail_pos *pos, char **paths, struct input_record *recs,
-    size_t *nrecs, char *err, size_t errlen)
+    size_t *nrecs, struct journal_pos *jpos, size_t *njpos, char *err,
+    size_t errlen)
 {
 	const struct state_pos *p;
 	struct input_record    *ir;
@@ -291,6 +292,15 @@ positions_decode(const char *path, const struct state *st, size_t maxline,
 				state_pos_err(path, p, at, why, err, errlen);
 				return -1;
 			}
+			continue;
+		}
+		if (strcmp(p->kind, JOURNAL_POS_KIND) == 0) {
+			if (journal_pos_decode(p->version, p->data, p->len,
+				&jpos[*njpos], &at, why, sizeof(why)) == -1) {
+				state_pos_err(path, p, at, why, err, errlen);
+				return -1;
+			}
+			(*njpos)++;
 			continue;
 		}
 		if (strcmp(p->kind, TAIL_POS_KIND) != 0) {
@@ -318,6 +328,35 @@ positions_decode(const char *path, const struct state *st, size_t maxline,
 	return (ssize_t)n;
 }
 
+/*
+ * Each followed journal where the state says, or from the state's time
+ * when it has no place for it.
+ */
+static void
+journals_restore(struct daemon *d, const struct journal_pos *jpos, size_t n,
+    double saved)
+{
+	const struct journal_pos *p;
+	const char		 *arg;
+	char			  err[512];
+	size_t			  i, k;
+
+	for (i = 0; i < d->nin; i++) {
+		if ((arg = input_journal_arg(&d->in[i])) == NULL)
+			continue;
+		for (k = 0, p = NULL; k < n && p == NULL; k++)
+			if (strcmp(jpos[k].arg, arg) == 0)
+				p = &jpos[k];
+		if (p == NULL)
+			log_info("%s: no place for it in the state: the "
+				 "entries since the state was saved are read",
+			    arg);
+		if (input_journal_restore(&d->in[i], p, saved, err,
+			sizeof(err)) == -1)
+			log_warnx("%s", err);
+	}
+}
+
 static void
 load_state(struct daemon *d)
 {
@@ -325,10 +364,11 @@ load_state(struct daemon *d)
 	struct tail_restore  tr, *f = &tr;
 	struct tail_pos	    *pos;
 	struct input_record *recs;
+	struct journal_pos  *jpos;
 	struct state	     st;
 	char		     err[2048], **paths;
 	ssize_t		     n = 0, i;
-	size_t		     nrecs = 0, k, resumed = 0;
+	size_t		     nrecs = 0, njpos = 0, k, resumed = 0;
 	int		     rc;
 
 	memset(&tr, 0, sizeof(tr));
@@ -337,9 +377,10 @@ load_state(struct daemon *d)
 	pos = xcalloc(st.npos + 1, sizeof(*pos));
 	paths = xcalloc(st.npos + 1, sizeof(*paths));
 	recs = xcalloc(st.npos + 1, sizeof(*recs));
+	jpos = xcalloc(st.npos + 1, sizeof(*jpos));
 	if (rc == 0 &&
 	    (n = positions_decode(d->o->state_file, &st, d->o->max_line, pos,
-		 paths, recs, &nrecs, err, sizeof(err))) == -1)
+		 paths, recs, &nrecs, jpos, &njpos, err, sizeof(err))) == -1)
 		rc = state_set_aside(d->o->state_file, err, sizeof(err));
 	if (rc == 0)
 		rc = state_apply(d->o->state_file, &st, d->e->reg, &rep, err,
@@ -349,6 +390,11 @@ load_state(struct daemon *d)
 	if (rc == 0 && d->t != NULL)
 		resumed = input_files_restore(&d->in[0], pos, (size_t)n, recs,
 		    nrecs, st.saved, on_line, d, &tr);
+	if (rc == 0)
+		journals_restore(d, jpos, njpos, st.saved);
+	for (k = 0; k < njpos; k++)
+		journal_pos_free(&jpos[k]);
+	free(jpos);
 	for (i = 0; i < n; i++)
 		free(paths[i]);
 	for (k = 0; k < nrecs; k++) {

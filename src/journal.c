@@ -12,6 +12,7 @@
 #include <systemd/sd-journal.h>
 
 #include "journal.h"
+#include "log.h"
 #include "util.h"
 
 #define FIELD_MAX 64 /* sd-journal's longest field name */
@@ -39,6 +40,10 @@ static struct {
 	__typeof__(sd_journal_get_fd)		  *get_fd;
 	__typeof__(sd_journal_get_timeout)	  *get_timeout;
 	__typeof__(sd_journal_process)		  *process;
+	__typeof__(sd_journal_get_cursor)	  *get_cursor;
+	__typeof__(sd_journal_seek_cursor)	  *seek_cursor;
+	__typeof__(sd_journal_test_cursor)	  *test_cursor;
+	__typeof__(sd_journal_seek_realtime_usec) *seek_realtime_usec;
 } sdj = { .once = PTHREAD_ONCE_INIT };
 
 static void
@@ -62,6 +67,10 @@ sdj_load(void)
 		{ "sd_journal_get_fd", &sdj.get_fd },
 		{ "sd_journal_get_timeout", &sdj.get_timeout },
 		{ "sd_journal_process", &sdj.process },
+		{ "sd_journal_get_cursor", &sdj.get_cursor },
+		{ "sd_journal_seek_cursor", &sdj.seek_cursor },
+		{ "sd_journal_test_cursor", &sdj.test_cursor },
+		{ "sd_journal_seek_realtime_usec", &sdj.seek_realtime_usec },
 	};
 	void  *h, *f;
 	size_t i;
@@ -312,6 +321,14 @@ struct journal_in {
 				     show it */
 	input_line_fn	    *fn;  /* during a read */
 	void		    *fnarg;
+	/*
+	 * Restarted from state: the cursor of the entry read last before,
+	 * which the first entry read now must be, else entries are lost;
+	 * or the time from which entries are read, when the state had no
+	 * cursor for the argument. Kept as the place until an entry is read.
+	 */
+	char	*cursor;
+	uint64_t since; /* microseconds, 0: none */
 };
 
 static int
@@ -347,6 +364,31 @@ jin_entry(void *arg, const char *rec, size_t len, double time)
 	ji->fn(ji->fnarg, &ji->pub, rec, len, &rt);
 }
 
+/*
+ * The first entry after a restart from a cursor: whether it is the one
+ * the cursor names, read before. If not, that entry left the journal
+ * (vacuumed, its file removed while down) and those after it that went
+ * with it are lost: counted and said.
+ */
+static int
+jin_resumed(struct journal_in *ji)
+{
+	int same = sdj.test_cursor(ji->j, ji->cursor);
+
+	if (same <= 0) {
+		ji->pub.lost++;
+		log_warnx(
+		    "%s: the entry of the saved state is no longer in the "
+		    "journal (vacuumed, or its file removed): entries "
+		    "written after it and removed with it are lost, "
+		    "counted in logmetrics_files_lost_total",
+		    ji->pub.path);
+	}
+	free(ji->cursor);
+	ji->cursor = NULL;
+	return same > 0;
+}
+
 static int
 jin_read(void *self, input_line_fn *fn, void *arg)
 {
@@ -363,6 +405,9 @@ jin_read(void *self, input_line_fn *fn, void *arg)
 	for (k = 0; k < JOURNAL_BUDGET; k++) {
 		if ((rc = sdj.next(ji->j)) <= 0)
 			break;
+		ji->since = 0;
+		if (ji->cursor != NULL && jin_resumed(ji))
+			continue; /* the entry read last before the restart */
 		if (entry(ji->j, ji->maxline, jin_entry, ji, &ji->st) == -1) {
 			rc = -errno;
 			break;
@@ -399,7 +444,35 @@ jin_free(void *self)
 
 	sdj.close(ji->j);
 	free(ji->pub.path);
+	free(ji->cursor);
 	free(ji);
+}
+
+/*
+ * The place to save: the cursor of the last entry read; before any, the
+ * place restart state gave, or the journal's start.
+ */
+static void
+jin_positions(void *self, int64_t stamp, input_pos_fn *fn, void *arg)
+{
+	struct journal_in *ji = self;
+	struct buf	   b;
+	char		  *c;
+
+	(void)stamp;
+	if (ji->cursor != NULL)
+		c = xstrdup(ji->cursor);
+	else if (ji->since > 0)
+		c = xstrdup("");
+	else if (sdj.get_cursor(ji->j, &c) < 0)
+		return; /* not on an entry: cannot be */
+	buf_init(&b);
+	field_put_str(&b, ji->pub.path, strlen(ji->pub.path));
+	field_put_str(&b, c, strlen(c));
+	field_put_u64(&b, (unsigned long long)ji->since);
+	fn(arg, JOURNAL_POS_KIND, JOURNAL_POS_VERSION, b.p, b.len);
+	free(c);
+	buf_free(&b);
 }
 
 int
@@ -408,7 +481,7 @@ input_journal(struct input *in, const char *arg, const char *dir,
 {
 	struct journal_in *ji;
 	sd_journal	  *j;
-	int		   rc, fd;
+	int		   rc, fd, head = 0;
 
 	if (journal_open(arg, dir, maxline, &j, err, errlen) == -1)
 		return -1;
@@ -427,8 +500,10 @@ input_journal(struct input *in, const char *arg, const char *dir,
 	rc = from_start ? 0 : sdj.seek_tail(j);
 	if (rc >= 0 && !from_start)
 		rc = sdj.previous(j);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = sdj.seek_head(j);
+		head = 1;
+	}
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: %s", arg, strerror(-rc));
 		sdj.close(j);
@@ -438,6 +513,7 @@ input_journal(struct input *in, const char *arg, const char *dir,
 	ji->j = j;
 	ji->fd = fd;
 	ji->maxline = maxline;
+	ji->since = head; /* from the first entry, realtime 1 */
 	ji->pub.path = xstrdup(arg);
 	ji->pub.open = 1;
 	memset(in, 0, sizeof(*in));
@@ -448,6 +524,108 @@ input_journal(struct input *in, const char *arg, const char *dir,
 	in->read = jin_read;
 	in->files = jin_files;
 	in->stats = jin_stats;
+	in->positions = jin_positions;
 	in->free = jin_free;
 	return 0;
+}
+
+const char *
+input_journal_arg(const struct input *in)
+{
+	return in->free == jin_free ?
+	    ((struct journal_in *)in->self)->pub.path :
+	    NULL;
+}
+
+int
+input_journal_restore(struct input *in, const struct journal_pos *pos,
+    double saved, char *err, size_t errlen)
+{
+	struct journal_in *ji = in->self;
+	uint64_t	   since;
+	int		   rc;
+
+	free(ji->cursor);
+	ji->cursor = NULL;
+	ji->since = 0;
+	if (pos != NULL && pos->cursor[0] != '\0') {
+		rc = sdj.seek_cursor(ji->j, pos->cursor);
+		if (rc >= 0)
+			ji->cursor = xstrdup(pos->cursor);
+	} else {
+		/* No entry read before: those written since the save, or
+		 * since the place before it. */
+		since = pos != NULL && pos->since > 0 ? pos->since :
+		    saved > 0 ? (uint64_t)(saved * 1e6) :
+				1;
+		rc = sdj.seek_realtime_usec(ji->j, since);
+		if (rc >= 0)
+			ji->since = since;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: seeking the saved place: %s",
+		    ji->pub.path, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+int
+journal_pos_decode(uint64_t version, const char *data, size_t len,
+    struct journal_pos *pos, size_t *at, char *err, size_t errlen)
+{
+	struct str	   f[3];
+	unsigned long long since;
+	const char	  *why;
+	int		   nf, k;
+
+	memset(pos, 0, sizeof(*pos));
+	*at = 0;
+	if (version != JOURNAL_POS_VERSION) {
+		snprintf(err, errlen, "version %llu; this logmetrics reads %d",
+		    (unsigned long long)version, JOURNAL_POS_VERSION);
+		return -1;
+	}
+	if ((nf = field_split(data, len, f, NELEM(f))) != 3) {
+		if (nf == -1)
+			snprintf(err, errlen,
+			    "expected 3 fields, found more or an empty one");
+		else
+			snprintf(err, errlen, "expected 3 fields, found %d",
+			    nf);
+		return -1;
+	}
+	for (k = 0; k < 2; k++) {
+		char **out = k == 0 ? &pos->arg : &pos->cursor;
+
+		if (field_str(&f[k], 0, out, NULL, at, &why) == -1) {
+			*at += (size_t)(f[k].p - data);
+			snprintf(err, errlen, "%s",
+			    why != NULL ? why : "a byte that must be escaped");
+			journal_pos_free(pos);
+			return -1;
+		}
+	}
+	*at = (size_t)(f[2].p - data);
+	if (field_u64(&f[2], &since) == -1) {
+		snprintf(err, errlen, "expected a number of microseconds");
+		journal_pos_free(pos);
+		return -1;
+	}
+	if (!journal_arg(pos->arg)) {
+		*at = (size_t)(f[0].p - data);
+		snprintf(err, errlen, "%s is no journal argument", pos->arg);
+		journal_pos_free(pos);
+		return -1;
+	}
+	pos->since = since;
+	return 0;
+}
+
+void
+journal_pos_free(struct journal_pos *pos)
+{
+	free(pos->arg);
+	free(pos->cursor);
+	pos->arg = pos->cursor = NULL;
 }

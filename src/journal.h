@@ -72,4 +72,44 @@ int journal_read(const char *arg, const char *dir, size_t maxline,
 int input_journal(struct input *, const char *arg, const char *dir,
     size_t maxline, int from_start, char *err, size_t errlen);
 
+/* The argument a journal input follows, or NULL when it is no journal. */
+const char *input_journal_arg(const struct input *);
+
+/*
+ * The place of a followed journal, as restart state keeps it with the
+ * values (see state.h): the kind and the version of the encoding, then
+ * the fields "ARG" "CURSOR" SINCE: the argument, sd-journal's cursor of
+ * the last entry read, and before any, the realtime in microseconds from
+ * which entries were to be read (0: none).
+ */
+#define JOURNAL_POS_KIND    "journal"
+#define JOURNAL_POS_VERSION 1
+
+struct journal_pos {
+	char	*arg;
+	char	*cursor; /* "" when none */
+	uint64_t since;
+};
+
+/*
+ * Decodes a saved place into *pos (its strings allocated). Returns 0, or
+ * -1 with *at, the offset in data of what is wrong, and a message in err.
+ */
+int  journal_pos_decode(uint64_t version, const char *data, size_t len,
+     struct journal_pos *, size_t *at, char *err, size_t errlen);
+void journal_pos_free(struct journal_pos *);
+
+/*
+ * Puts a followed journal where restart state says: after the entry of
+ * the saved cursor, so that a restart neither loses nor reads again an
+ * entry; with no cursor saved, at the entries written since the saved
+ * realtime, or since saved (the state's time, Unix seconds) when pos is
+ * NULL, the state having no place for this argument. When the cursor's
+ * entry left the journal while down, the entries after it that left with
+ * it are counted as lost (the file's lost count) and said at the first
+ * read. Returns 0, or -1 with a message in err.
+ */
+int input_journal_restore(struct input *, const struct journal_pos *pos,
+    double saved, char *err, size_t errlen);
+
 #endif

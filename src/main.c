@@ -478,12 +478,6 @@ main(int argc, char *argv[])
 		    nj, JOURNALS_MAX);
 		exit(2);
 	}
-	if (nj > 0 && dopts.state_file != NULL) {
-		fprintf(stderr,
-		    "logmetrics: --state-file does not keep the journal's "
-		    "place yet: follow journal: sources without it\n");
-		exit(2);
-	}
 	if (n > 0 && dopts.state_file != NULL) {
 		fprintf(stderr,
 		    "logmetrics: --state-file cannot resume standard input "

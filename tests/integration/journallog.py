@@ -3,7 +3,7 @@
 running journald: entries in the journal export format fed to
 systemd-journal-remote, which appends them to a journal file.
 
-usage: journallog.py write SOURCE JOURNAL [RECORDS]
+usage: journallog.py write [--wall] SOURCE JOURNAL [RECORDS]
 
 write: every line of SOURCE as the MESSAGE of an entry of the unit
 bytelyst.service (SYSLOG_IDENTIFIER=bot), in binary form where the line
@@ -14,8 +14,10 @@ MESSAGE. Times: __REALTIME_TIMESTAMP is a microsecond past the line's
 own time (a "time" field in epoch milliseconds) or past the last
 entry's, that of the journal files already in JOURNAL's directory
 included (and __MONOTONIC_TIMESTAMP goes on from theirs): one clock, as
-journald's. JOURNAL (a name ending in .journal) is made, or appended to
-when it exists. With RECORDS, the bot's records go there, one per line
+journald's. With --wall the clock is the wall clock instead, the lines'
+own times left alone, as journald's clock is when the bot writes now.
+JOURNAL (a name ending in .journal) is made, or appended to when it
+exists. With RECORDS, the bot's records go there, one per line
 after their time (RFC 3339) and a tab, as tests/oracle.py --timed reads
 them. Prints the lines written and the entries without a MESSAGE.
 """
@@ -64,7 +66,7 @@ def last_entry(d):
     return int(t[b"__REALTIME_TIMESTAMP"]), int(t[b"__MONOTONIC_TIMESTAMP"])
 
 
-def write(source, journal, recout=None):
+def write(source, journal, recout=None, wall=False):
     with open(source, "rb") as f:
         lines = f.read().split(b"\n")
     if lines and lines[-1] == b"":
@@ -75,6 +77,8 @@ def write(source, journal, recout=None):
     last = last_entry(os.path.dirname(os.path.abspath(journal)))
     if last is not None:
         clock, mono = last
+    if wall:
+        clock = max(clock, int(time.time() * 10**6))
     out = bytearray()
     recs = open(recout, "wb") if recout else None
     nomessage = 0
@@ -95,6 +99,8 @@ def write(source, journal, recout=None):
 
     for line in lines:
         try:
+            if wall:
+                raise ValueError
             t = json.loads(line).get("time")
             if isinstance(t, int) and not isinstance(t, bool):
                 clock = max(clock, t * 1000)
@@ -116,7 +122,11 @@ def write(source, journal, recout=None):
     print(len(lines), nomessage)
 
 
-if sys.argv[1] == "write":
-    write(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
+args = sys.argv[2:]
+wall = args[:1] == ["--wall"]
+if wall:
+    args = args[1:]
+if sys.argv[1] == "write" and len(args) in (2, 3):
+    write(args[0], args[1], args[2] if len(args) > 2 else None, wall)
 else:
-    sys.exit("usage: journallog.py write SOURCE JOURNAL [RECORDS]")
+    sys.exit("usage: journallog.py write [--wall] SOURCE JOURNAL [RECORDS]")

@@ -94,7 +94,7 @@ elif what in ('v2', 'v3'):
             lines[k] = b' '.join([b'pos', b'file', what[1:].encode()] +
                                  f[:len(f) - cut])
 else:
-    lines.insert(i + 1, b'pos journal 3 "s=4f2a;i=1c"')
+    lines.insert(i + 1, b'pos socket 3 "udp:514" 1c')
     added = 1
 body = b'\n'.join(lines)
 m = re.search(rb'\nend (\d+) ', body)
@@ -108,7 +108,7 @@ edit badpos bad
 refused badpos 'byte [0-9]* (line 3): file position: head length over 256'
 edit otherkind other
 start "$rules" "$T/otherkind"
-grep -q "warn: state file $T/otherkind: byte [0-9]* (line [0-9]*): a position of kind journal, unknown here: skipped" \
+grep -q "warn: state file $T/otherkind: byte [0-9]* (line [0-9]*): a position of kind socket, unknown here: skipped" \
     "$T/daemon.err" || fail "unknown kind not said: $(cat "$T/daemon.err")"
 expect_eq "the rest restored" 3 "$(mismatches)"
 daemon_stop

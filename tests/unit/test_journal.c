@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "journal.h"
 #include "testutil.h"
@@ -269,4 +270,131 @@ Test(journal, followed)
 	cr_expect_str_eq(got, "c0|c1|");
 	free(got);
 	later.free(later.self);
+}
+
+/* A saved place: decoded, or refused with where and why. */
+Test(journal, place_decoded)
+{
+	static const struct {
+		uint64_t    version;
+		const char *data;
+		size_t	    at;
+		const char *why; /* NULL: accepted */
+	} t[] = {
+		{ 1, " \"journal:A=1\" \"s=ab;i=1\" 0", 0, NULL },
+		{ 1, " \"journal:\" \"\" 1764020763000000", 0, NULL },
+		{ 2, " \"journal:\" \"\" 0", 0,
+		    "version 2; this logmetrics reads 1" },
+		{ 1, " \"journal:\" \"\"", 0, "expected 3 fields, found 2" },
+		{ 1, " \"journal:\" \"\" 0 0", 0,
+		    "expected 3 fields, found more" },
+		{ 1, " \"/var/log/x\" \"\" 0", 1, "is no journal argument" },
+		{ 1, " \"journal:\" \"\" x", 15, "expected a number" },
+		{ 1, " \"journal:\" \"\x01\" 0", 13, "must be escaped" },
+	};
+	struct journal_pos p;
+	char		   err[256];
+	size_t		   i, at;
+	int		   rc;
+
+	for (i = 0; i < NELEM(t); i++) {
+		rc = journal_pos_decode(t[i].version, t[i].data,
+		    strlen(t[i].data), &p, &at, err, sizeof(err));
+		if (t[i].why == NULL) {
+			cr_expect_eq(rc, 0, "case %zu: %s", i, err);
+			journal_pos_free(&p);
+			continue;
+		}
+		cr_expect_eq(rc, -1, "case %zu accepted", i);
+		cr_expect_eq(at, t[i].at, "case %zu: at %zu (%s)", i, at, err);
+		cr_expect(strstr(err, t[i].why) != NULL, "case %zu: %s", i,
+		    err);
+		cr_expect_null(p.arg);
+	}
+}
+
+struct saved {
+	char	*kind;
+	uint64_t version;
+	char	*data;
+};
+
+static void
+save(void *arg, const char *kind, uint64_t version, const char *data,
+    size_t len)
+{
+	struct saved *s = arg;
+
+	s->kind = strdup(kind);
+	s->version = version;
+	s->data = strndup(data, len);
+}
+
+static void
+lost_of(const struct tail_file *tf, void *arg)
+{
+	*(uint64_t *)arg = tf->lost;
+}
+
+/*
+ * A place saved and restored: the entries after it are read, none again;
+ * with the saved entry gone, the next one is read and the loss counted.
+ */
+Test(journal, place_restored)
+{
+	const char	  *dir = tu_tmpdir("journal");
+	const char	  *arg = "journal:_SYSTEMD_UNIT=bot.service";
+	char		   path[256], err[256], *got;
+	struct input	   in, again;
+	struct saved	   s = { NULL, 0, NULL };
+	struct journal_pos p;
+	size_t		   at;
+	uint64_t	   lost = 99;
+
+	tu_path(path, sizeof(path), dir, "t.journal");
+	append_entries(path, "a", 3, 1764020763000000ULL);
+	cr_assert_eq(input_journal(&in, arg, dir, 100, 1, err, sizeof(err)), 0,
+	    "%s", err);
+	got = read_now(&in);
+	cr_expect_str_eq(got, "a0|a1|a2|");
+	free(got);
+	in.positions(in.self, 0, save, &s);
+	cr_assert_not_null(s.kind);
+	cr_expect_str_eq(s.kind, JOURNAL_POS_KIND);
+	cr_assert_eq(journal_pos_decode(s.version, s.data, strlen(s.data), &p,
+			 &at, err, sizeof(err)),
+	    0, "%s", err);
+	cr_expect_str_eq(p.arg, arg);
+	cr_expect_neq(p.cursor[0], '\0');
+	in.free(in.self);
+
+	append_entries(path, "b", 2, 1764020764000000ULL);
+	cr_assert_eq(input_journal(&again, arg, dir, 100, 0, err, sizeof(err)),
+	    0, "%s", err);
+	cr_assert_eq(input_journal_restore(&again, &p, 0, err, sizeof(err)), 0,
+	    "%s", err);
+	got = read_now(&again);
+	cr_expect_str_eq(got, "b0|b1|");
+	free(got);
+	again.files(again.self, lost_of, &lost);
+	cr_expect_eq(lost, 0);
+	again.free(again.self);
+
+	/* The saved entry's file removed, the next entries in another. */
+	unlink(path);
+	tu_path(path, sizeof(path), dir, "u.journal");
+	append_entries(path, "c", 2, 1764020765000000ULL);
+	cr_assert_eq(input_journal(&again, arg, dir, 100, 0, err, sizeof(err)),
+	    0, "%s", err);
+	cr_assert_eq(input_journal_restore(&again, &p, 0, err, sizeof(err)), 0,
+	    "%s", err);
+	got = read_now(&again);
+	cr_expect_str_eq(got, "c0|c1|");
+	free(got);
+	again.files(again.self, lost_of, &lost);
+	cr_expect_eq(lost, 1);
+	again.free(again.self);
+	journal_pos_free(&p);
+	free(s.kind);
+	free(s.data);
 }
