@@ -361,6 +361,7 @@ jin_entry(void *arg, const char *rec, size_t len, double time)
 	ji->pub.lines++;
 	ji->pub.bytes += len;
 	ji->pub.last_read = now_wall();
+	ji->pub.entry_time = time;
 	ji->fn(ji->fnarg, &ji->pub, rec, len, &rt);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "journal.h"
 #include "log.h"
 #include "status.h"
 
@@ -19,6 +20,8 @@ struct filesnap {
 	uint64_t size;
 	uint64_t lines;
 	int	 open;
+	int	 journal;    /* a journal argument */
+	double	 entry_time; /* its cursor's time, 0: none yet */
 };
 
 enum self_metric {
@@ -36,6 +39,7 @@ enum self_metric {
 	SM_BYTES_LOST,
 	SM_LAG,
 	SM_LAST_READ,
+	SM_CURSOR_TIME,
 	SM_FILE_OPEN,
 	SM_RULE_MATCHES,
 	SM_RULE_LAST_MATCH,
@@ -133,6 +137,9 @@ static const struct self_decl self_decls[SM_COUNT] = {
 	    "then: the last save that succeeded." },
 	[SM_LAG] = { "logmetrics_file_lag_bytes", METRIC_GAUGE, "file",
 	    "Bytes of the file not yet read." },
+	[SM_CURSOR_TIME] = { "logmetrics_journal_cursor_timestamp_seconds",
+	    METRIC_GAUGE, "file",
+	    "The journal's time of the last entry read, per journal argument." },
 	[SM_LAST_READ] = { "logmetrics_file_last_line_timestamp_seconds",
 	    METRIC_GAUGE, "file", "When the last line of the file was read." },
 	[SM_FILE_OPEN] = { "logmetrics_file_open", METRIC_GAUGE, "file",
@@ -314,6 +321,8 @@ self_file(const struct tail_file *tf, void *arg)
 	self_set(st, SM_LAG, tf->path,
 	    tf->size > tf->offset ? (double)(tf->size - tf->offset) : 0);
 	self_set(st, SM_LAST_READ, tf->path, tf->last_read);
+	if (tf->entry_time > 0)
+		self_set(st, SM_CURSOR_TIME, tf->path, tf->entry_time);
 	self_set(st, SM_FILE_OPEN, tf->path, tf->open ? 1 : 0);
 	st->files = xreallocarray(st->files, w->n + 1, sizeof(*st->files));
 	fs = &st->files[w->n++];
@@ -322,6 +331,8 @@ self_file(const struct tail_file *tf, void *arg)
 	fs->size = tf->size;
 	fs->lines = tf->lines;
 	fs->open = tf->open;
+	fs->journal = journal_arg(tf->path);
+	fs->entry_time = tf->entry_time;
 }
 
 static void
@@ -511,6 +522,23 @@ stall_row(struct metric *src, struct series *s, void *arg)
 		    th);
 }
 
+/*
+ * A journal's row: no offset or size, entries read, and how old its
+ * cursor is (the journal's time of the last entry read).
+ */
+static void
+journal_row(struct buf *out, const struct filesnap *fs)
+{
+	buf_printf(out, "</td><td>-</td><td>-</td><td>%llu</td><td>",
+	    (unsigned long long)fs->lines);
+	if (fs->entry_time > 0)
+		buf_printf(out, "cursor %.1f s old",
+		    now_wall() - fs->entry_time);
+	else
+		buf_puts(out, "no entry read yet");
+	buf_puts(out, "</td></tr>\n");
+}
+
 void
 status_page(struct status *st, struct engine *e, const char *metrics_path,
     struct buf *out)
@@ -533,6 +561,10 @@ status_page(struct status *st, struct engine *e, const char *metrics_path,
 	for (i = 0; i < st->nfiles; i++) {
 		buf_puts(out, "<tr><td>");
 		html_escape(out, st->files[i].path);
+		if (st->files[i].journal) {
+			journal_row(out, &st->files[i]);
+			continue;
+		}
 		buf_printf(out,
 		    "</td><td>%llu</td><td>%llu</td><td>%llu</td>"
 		    "<td>%s</td></tr>\n",

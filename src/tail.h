@@ -55,6 +55,8 @@ struct tail_file {
 	uint64_t lost_bytes;  /* known unread in them: at least */
 	int	 polled;      /* no inotify watch covers it */
 	double	 last_read;   /* wall time of the last line */
+	double	 entry_time;  /* the journal's time of the last entry
+				 read (its cursor's); 0 for files */
 	int	 open;	      /* a descriptor is held */
 };
 

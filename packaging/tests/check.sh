@@ -41,10 +41,16 @@ for u in logmetrics.service logmetrics@.service; do
 	    "$pkg/systemd/$u" >"$T/units/$u"
 done
 cp "$T/units/logmetrics@.service" "$T/units/logmetrics@paper.service"
+# With the drop-in of the journal case, which it must load.
+mkdir "$T/units/logmetrics.service.d"
+cp "$pkg/systemd/journal.conf" "$T/units/logmetrics.service.d/"
 (cd "$T/units" && systemd-analyze verify --man=no ./logmetrics.service \
     ./logmetrics@paper.service) >"$T/out" 2>&1 ||
     { cat "$T/out"; fail "systemd-analyze verify"; }
 [ ! -s "$T/out" ] || { cat "$T/out"; fail "systemd-analyze verify warns"; }
+(cd "$T/units" && SYSTEMD_LOG_LEVEL=debug systemd-analyze verify --man=no \
+    ./logmetrics.service) 2>&1 | grep -q 'DropIn Path: .*/journal.conf$' ||
+    fail "the journal drop-in is not loaded"
 
 echo "== Kubernetes DaemonSet"
 python3 "$pkg/tests/daemonset.py" "$pkg/kubernetes" "$T/ds.args" \

@@ -7,7 +7,8 @@
 # written after is, in runs appended to the file and into a new file
 # beside it, the first file removed meanwhile; from its start with
 # --from-start; and a directory with no journal file at start. Every
-# metric equals the oracle's over the records read.
+# metric equals the oracle's over the records read; the cursor's time is
+# served, and its age shown on the landing page.
 . "$TOP/tests/integration/lib.sh"
 rules=$TOP/rules/bytelyst.rules
 jl=$TOP/tests/integration/journallog.py
@@ -37,6 +38,18 @@ expect_oracle "a new file, the old one removed" --timed "$T/r1" "$T/r2" \
     "$T/r3" "$T/r4"
 expect_eq "entries read" 16000 \
     "$(sample_sum "logmetrics_lines_read_total{file=\"$unit\"}")"
+# The cursor's time, the last entry's; its age on the landing page.
+python3 - "$(sample_sum "logmetrics_journal_cursor_timestamp_seconds{file=\"$unit\"}")" \
+    "$(tail -n 1 "$T/r4" | cut -f1)" <<'PY' || fail "cursor time"
+import sys
+from datetime import datetime
+got = float(sys.argv[1])
+want = datetime.fromisoformat(sys.argv[2].replace("Z", "+00:00")).timestamp()
+sys.exit(0 if abs(got - want) < 1e-6 else "cursor at %r, the last entry at %r" % (got, want))
+PY
+curl -sf "http://127.0.0.1:$PORT/" >"$T/page.html" || fail "GET /"
+grep -q "<td>$unit</td><td>-</td><td>-</td><td>16000</td><td>cursor [0-9.]* s old</td>" \
+    "$T/page.html" || fail "landing page: $(grep journal "$T/page.html")"
 daemon_stop
 : >"$DERR"
 
