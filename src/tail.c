@@ -2899,6 +2899,27 @@ steps_run(struct tail *t, struct steps *steps, struct tail_restore *rs)
 }
 
 /*
+ * Looks for a saved file under another name before it counts as lost or
+ * truncated: a rotation renaming it between the directory's listing and
+ * the look at each name (or compressing it meanwhile) hides it from one
+ * look, and it would then be read whole as a rotation made since.
+ */
+#define POS_LOOKS 3
+
+/* gz_restore(), looked for again when not found. */
+static int
+gz_restore_looks(struct tail *t, struct tfile *tf, const struct tail_pos *p,
+    struct steps *steps)
+{
+	int look;
+
+	for (look = 0; look < POS_LOOKS; look++)
+		if (gz_restore(t, tf, p, steps) == 0)
+			return 0;
+	return -1;
+}
+
+/*
  * Counts saved position p as lost, in rs and in its path tf (when
  * followed), with what was unread at the save: more may have been.
  */
@@ -2926,7 +2947,7 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n, double saved,
 	struct stat	       st;
 	char		      *name;
 	int64_t		       since;
-	int		      *cut;
+	int		      *cut, found, look;
 	size_t		       i, k, pass;
 
 	memset(rs, 0, sizeof(*rs));
@@ -2953,7 +2974,7 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n, double saved,
 		    !(p->offset <= r->size &&
 			head_matches(r->fd, r->size, p)) &&
 		    (tf = pos_file(t, p->path)) != NULL &&
-		    gz_restore(t, tf, p, &steps) == 0) {
+		    gz_restore_looks(t, tf, p, &steps) == 0) {
 			rs->compressed++;
 			continue;
 		}
@@ -2966,19 +2987,25 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n, double saved,
 				rs->rotated++;
 			continue;
 		}
-		name = pos_search(t, p, 1, &st);
-		if (name != NULL &&
-		    (r = orphan_restore(t, p, name, &st)) != NULL) {
-			step_add(&steps, r->owner, r, NULL, 0, NULL);
-			rs->rotated++;
-		} else if ((tf = pos_file(t, p->path)) != NULL &&
-		    gz_restore(t, tf, p, &steps) == 0)
-			rs->compressed++;
-		else if (p->offset == 0 && p->headlen == 0)
-			; /* empty at the save: its rotation is read whole */
-		else
-			pos_lost(rs, tf, p);
-		free(name);
+		found = 0;
+		tf = pos_file(t, p->path);
+		for (look = 0; look < POS_LOOKS && !found; look++) {
+			name = pos_search(t, p, 1, &st);
+			if (name != NULL &&
+			    (r = orphan_restore(t, p, name, &st)) != NULL) {
+				step_add(&steps, r->owner, r, NULL, 0, NULL);
+				rs->rotated++;
+				found = 1;
+			} else if (tf != NULL &&
+			    gz_restore(t, tf, p, &steps) == 0) {
+				rs->compressed++;
+				found = 1;
+			}
+			free(name);
+		}
+		if (!found && !(p->offset == 0 && p->headlen == 0))
+			pos_lost(rs, tf, p); /* not when empty at the save:
+						its rotation is read whole */
 	}
 	/* A truncated file's unread lines may be in its copy. */
 	for (i = 0; i < n; i++) {
