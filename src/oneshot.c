@@ -401,13 +401,6 @@ step_out(struct run *r, double ts)
 	expose_history_points(r->e->reg, ts, history_add, r);
 }
 
-/* The current record's wrapper time to the matcher again. */
-static void
-run_wrapper(struct run *r)
-{
-	matcher_wrapper_time(r->e->m, &r->wtime);
-}
-
 /*
  * The lines held before the first log time, each with the path labels of
  * the file it came from (an earlier one, maybe).
@@ -438,7 +431,7 @@ replay_early(struct run *r)
 		p += len;
 	}
 	matcher_source(r->e->m, r->pv, r->e->npl);
-	run_wrapper(r);
+	matcher_wrapper_time(r->e->m, &r->wtime); /* the current record's */
 	free(pv);
 	buf_free(&r->early);
 }
@@ -520,15 +513,16 @@ run_apply(struct run *r, const char *line, size_t len)
 		matcher_line(r->e->m, line, len, r->wall);
 }
 
-/* One record, for both modes. */
+/*
+ * A record at the time its source gave (none for plain lines); kept, when
+ * keep, as its file's last record: the newest time of a file is its last
+ * record's.
+ */
 static void
-run_record(void *arg, const char *line, size_t len, const struct rtime *time)
+run_timed(struct run *r, const char *line, size_t len, const struct rtime *time,
+    int keep)
 {
-	struct run *r = arg;
-
-	if (r->stop)
-		return;
-	if (r->rec.fmt != RECORD_PLAIN) {
+	if (keep) {
 		buf_reset(&r->lastrec);
 		buf_append(&r->lastrec, line, len);
 		r->lastt.secs = time->secs;
@@ -544,22 +538,28 @@ run_record(void *arg, const char *line, size_t len, const struct rtime *time)
 	run_apply(r, line, len);
 }
 
+/* One record, for both modes. */
+static void
+run_record(void *arg, const char *line, size_t len, const struct rtime *time)
+{
+	struct run *r = arg;
+
+	if (!r->stop)
+		run_timed(r, line, len, time, r->rec.fmt != RECORD_PLAIN);
+}
+
 /* A journal entry's record, at its time. */
 static void
 run_entry(void *arg, const char *rec, size_t len, double time)
 {
-	struct run *r = arg;
+	struct run  *r = arg;
+	struct rtime t = RTIME_NONE;
 
 	if (r->stop)
 		return;
 	r->lineno++;
-	buf_reset(&r->lastrec);
-	buf_append(&r->lastrec, rec, len);
-	r->wtime.text.n = 0;
-	r->wtime.secs = time;
-	r->lastt = r->wtime;
-	matcher_wrapper_time(r->e->m, &r->wtime);
-	run_apply(r, rec, len);
+	t.secs = time;
+	run_timed(r, rec, len, &t, 1);
 }
 
 /* source_line_fn for both modes: a line, through the record stage. */
