@@ -1,8 +1,10 @@
 /*
- * match.c: the per-line engine. For each rule: literal prefilters (memmem),
- * then, for rules on JSON fields, one lazy scan of the line shared by every
- * rule, then the rule's PCRE2 patterns under match and depth limits; when
- * all required patterns match, the actions run against the registry.
+ * match.c: the per-line engine. For each rule: for rules on JSON fields,
+ * one lazy scan of the line shared by every rule and its key mask; the
+ * literal prefilters (memmem) the mask does not imply; then the rule's
+ * patterns, each as pattern.c decided (PCRE2 under match and depth
+ * limits, or a shape that skips it); when all required patterns match,
+ * the actions run against the registry.
  */
 #include <math.h>
 #include <stdio.h>
@@ -17,34 +19,9 @@
 #define DEPTH_LIMIT_DEFAULT 1000
 #define NUMBER_MAX	    64
 
-/*
- * How a pattern runs. Two shapes are so common in rules on JSON fields
- * that they skip PCRE2: "^(?<x>.*)$" (the whole value, with the s flag or
- * on a value without newline) and "^literal$" (the value is the literal).
- */
-enum patkind {
-	PK_REGEX = 0,
-	PK_ALL,
-	PK_EQUAL,
-};
-
-struct patfast {
-	enum patkind kind;
-	int	     jit;      /* compiled by the JIT */
-	int	     dotall;   /* PK_ALL: newlines match too */
-	int	     nonempty; /* PK_ALL: ".+" */
-	int	     cap;      /* PK_ALL: the capture, or -1 */
-	const char  *lit;      /* PK_EQUAL */
-	size_t	     litlen;
-};
-
 struct rulestate {
 	const struct rule *r;
-	struct patfast	  *pf;	    /* per pattern */
 	struct metric	 **act;	    /* per action */
-	uint64_t	   keymask; /* required top-level keys */
-	size_t		  *pflen;   /* per prefilter: its length,
-				       0 when it need not run */
 	size_t		  *condlen; /* per action: condition length */
 	struct rule_stats *st;
 };
@@ -85,84 +62,6 @@ enum miss {
 	MISS_LIMIT,
 };
 
-/* Sorts out the fast shapes of one pattern of r, see enum patkind. */
-static void
-pattern_kind(const struct rule *r, size_t pi, struct patfast *pf)
-{
-	const struct pattern *p = &r->pats[pi];
-	const char	     *src = p->src, *name;
-	uint32_t	      opts = 0;
-	size_t		      jitsize = 0, n = strlen(src), i;
-
-	memset(pf, 0, sizeof(*pf));
-	pf->cap = -1;
-	if (pcre2_pattern_info(p->re, PCRE2_INFO_JITSIZE, &jitsize) == 0 &&
-	    jitsize > 0)
-		pf->jit = 1;
-	if (pcre2_pattern_info(p->re, PCRE2_INFO_ALLOPTIONS, &opts) != 0 ||
-	    (opts & (PCRE2_CASELESS | PCRE2_EXTENDED | PCRE2_MULTILINE)) ||
-	    !(opts & PCRE2_DOLLAR_ENDONLY) || n < 2 || src[0] != '^' ||
-	    src[n - 1] != '$')
-		return;
-	if (n > 10 && strncmp(src, "^(?<", 4) == 0 &&
-	    (strcmp(src + n - 5, ">.*)$") == 0 ||
-		strcmp(src + n - 5, ">.+)$") == 0)) {
-		name = src + 4;
-		for (i = 0; i < r->ncaps; i++)
-			if (r->caps[i].pat == (int)pi &&
-			    r->caps[i].group == 1 &&
-			    strlen(r->caps[i].name) == n - 9 &&
-			    strncmp(r->caps[i].name, name, n - 9) == 0)
-				pf->cap = (int)i;
-		for (i = 4; i < n - 5; i++)
-			if (!(src[i] == '_' ||
-				(src[i] >= 'a' && src[i] <= 'z') ||
-				(src[i] >= 'A' && src[i] <= 'Z') ||
-				(src[i] >= '0' && src[i] <= '9')))
-				return;
-		pf->kind = PK_ALL;
-		pf->dotall = (opts & PCRE2_DOTALL) != 0;
-		pf->nonempty = src[n - 4] == '+';
-		return;
-	}
-	for (i = 1; i < n - 1; i++)
-		if (strchr("\\^$.|?*+()[]{}", src[i]) != NULL)
-			return;
-	pf->kind = PK_EQUAL;
-	pf->lit = src + 1;
-	pf->litlen = n - 2;
-}
-
-/* Whether name is the field of a required pattern of r. */
-static int
-is_field(const struct rule *r, const char *name, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < r->npats; i++)
-		if (r->pats[i].field != NULL && !r->pats[i].optional &&
-		    r->pats[i].fieldlen == n &&
-		    memcmp(r->pats[i].field, name, n) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * The length of r's prefilter i, or 0 when the key mask implies it: the
- * literal "KEY" of a JSON rule whose required pattern is on field KEY.
- */
-static size_t
-prefilter_len(const struct rule *r, size_t i)
-{
-	const char *lit = r->prefilter[i];
-	size_t	    n = strlen(lit);
-
-	if (r->json && n >= 2 && lit[0] == '"' && lit[n - 1] == '"' &&
-	    is_field(r, lit + 1, n - 2))
-		return 0;
-	return n;
-}
-
 struct matcher *
 matcher_new(const struct ruleset *rs, struct registry *reg,
     uint32_t match_limit, uint32_t depth_limit, char *err, size_t errlen)
@@ -197,22 +96,11 @@ matcher_new(const struct ruleset *rs, struct registry *reg,
 		m->rst[i].r = r;
 		m->rst[i].st = &m->stats[i];
 		m->rst[i].act = xcalloc(r->nacts, sizeof(struct metric *));
-		m->rst[i].pf = xcalloc(r->npats + 1, sizeof(struct patfast));
-		for (j = 0; j < r->npats; j++)
-			pattern_kind(r, j, &m->rst[i].pf[j]);
-		m->rst[i].pflen = xcalloc(r->nprefilter + 1, sizeof(size_t));
-		for (j = 0; j < r->nprefilter; j++)
-			m->rst[i].pflen[j] = prefilter_len(r, j);
 		m->rst[i].condlen = xcalloc(r->nacts + 1, sizeof(size_t));
 		for (j = 0; j < r->nacts; j++)
 			if (r->acts[j].cond != COND_NONE)
 				m->rst[i].condlen[j] = strlen(
 				    r->acts[j].condval);
-		for (j = 0; j < r->npats; j++)
-			if (r->pats[j].field != NULL && !r->pats[j].optional)
-				m->rst[i]
-				    .keymask |= json_key_bit(r->pats[j].field,
-				    r->pats[j].fieldlen);
 		if (r->ncaps > maxcaps)
 			maxcaps = r->ncaps;
 		for (j = 0; j < r->nacts; j++) {
@@ -251,8 +139,6 @@ matcher_free(struct matcher *m)
 		return;
 	for (i = 0; i < m->nrules; i++) {
 		free(m->rst[i].act);
-		free(m->rst[i].pflen);
-		free(m->rst[i].pf);
 		free(m->rst[i].condlen);
 	}
 	free(m->rst);
@@ -643,10 +529,10 @@ try_rule(struct matcher *m, struct rulestate *rs, const char *line, size_t len,
 	 * which rejects most lines without a regex or memmem. The rule's
 	 * literal "KEY" prefilters are then implied and skipped.
 	 */
-	if (r->json) {
+	if (r->plan.json) {
 		if (!line_json(m, line, len))
 			return MISS_NOTJSON;
-		if ((m->keys & rs->keymask) != rs->keymask) {
+		if ((m->keys & r->plan.keymask) != r->plan.keymask) {
 			if (!m->explaining)
 				return MISS_FIELD;
 			for (i = 0; i < r->npats; i++)
@@ -660,9 +546,10 @@ try_rule(struct matcher *m, struct rulestate *rs, const char *line, size_t len,
 			return MISS_FIELD;
 		}
 	}
-	for (i = 0; i < r->nprefilter; i++)
-		if (rs->pflen[i] > 0 &&
-		    memmem(line, len, r->prefilter[i], rs->pflen[i]) == NULL)
+	for (i = 0; i < r->plan.nprefilter; i++)
+		if (!r->plan.prefilter[i].implied &&
+		    memmem(line, len, r->plan.prefilter[i].lit,
+			r->plan.prefilter[i].len) == NULL)
 			return MISS_PREFILTER;
 	for (i = 0; i < r->ncaps; i++) {
 		m->caps[i].p = "";
@@ -684,28 +571,27 @@ try_rule(struct matcher *m, struct rulestate *rs, const char *line, size_t len,
 			subj = line;
 			n = len;
 		}
-		if (rs->pf[i].kind == PK_EQUAL) {
-			if (n == rs->pf[i].litlen &&
-			    memcmp(subj, rs->pf[i].lit, n) == 0)
+		if (p->kind == PK_EQUAL) {
+			if (n == p->litlen && memcmp(subj, p->lit, n) == 0)
 				continue;
 			if (p->optional)
 				continue;
 			return MISS_PATTERN;
 		}
-		if (rs->pf[i].kind == PK_ALL) {
-			if ((rs->pf[i].nonempty && n == 0) ||
-			    (!rs->pf[i].dotall && memchr(subj, '\n', n))) {
+		if (p->kind == PK_ALL) {
+			if ((p->nonempty && n == 0) ||
+			    (!p->dotall && memchr(subj, '\n', n))) {
 				if (p->optional)
 					continue;
 				return MISS_PATTERN;
 			}
-			if (rs->pf[i].cap >= 0) {
-				m->caps[rs->pf[i].cap].p = subj;
-				m->caps[rs->pf[i].cap].n = n;
+			if (p->cap >= 0) {
+				m->caps[p->cap].p = subj;
+				m->caps[p->cap].n = n;
 			}
 			continue;
 		}
-		if (rs->pf[i].jit)
+		if (p->jit)
 			rc = pcre2_jit_match(p->re, (PCRE2_SPTR)subj, n, 0, 0,
 			    m->md, m->mctx);
 		else

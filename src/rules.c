@@ -112,18 +112,6 @@ static int perr(struct parser *, int, int, const char *, ...)
     __attribute__((format(printf, 4, 5)));
 
 /*
- * Grows an array that is filled one element at a time: called before
- * element n is stored, it doubles the room when n is 0 or a power of two.
- */
-static void *
-grow(void *p, size_t n, size_t size)
-{
-	if (n == 0 || (n & (n - 1)) == 0)
-		return xreallocarray(p, n ? n * 2 : 1, size);
-	return p;
-}
-
-/*
  * Appends one message, "file:line:col: " first when file is set. Past
  * errmax bytes messages are only counted: err cannot hold them anyway.
  */
@@ -372,7 +360,7 @@ stmt_label(struct parser *P)
 				    name, rs->decls[i].name);
 				goto fail;
 			}
-	rs->labels = grow(rs->labels, rs->nlabels, sizeof(*rs->labels));
+	rs->labels = xgrow(rs->labels, rs->nlabels, sizeof(*rs->labels));
 	rs->labels[rs->nlabels].name = name;
 	rs->labels[rs->nlabels].value = value;
 	rs->nlabels++;
@@ -384,30 +372,19 @@ fail:
 }
 
 /*
- * Compiles the current regex token: PCRE2_DOLLAR_ENDONLY and the token's
- * flags, never UTF (lines may hold any bytes), then JIT when it can.
- * Returns the code (the caller frees it), or NULL after reporting.
+ * Compiles the current regex token (pattern_regex()). Returns the code
+ * (the caller frees it), or NULL after reporting.
  */
 static pcre2_code *
 compile_regex(struct parser *P)
 {
 	pcre2_code *re;
-	PCRE2_UCHAR msg[160];
-	PCRE2_SIZE  off;
-	int	    code;
+	char	    msg[200];
 
-	re = pcre2_compile((PCRE2_SPTR)P->lx.sval.p, P->lx.sval.len,
-	    PCRE2_DOLLAR_ENDONLY | P->lx.tok.flags, &code, &off, NULL);
-	if (re == NULL) {
-		if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
-			snprintf((char *)msg, sizeof(msg), "error %d", code);
-		perr(P, P->lx.tok.line, P->lx.tok.col,
-		    "invalid regex: %s at offset "
-		    "%zu",
-		    (const char *)msg, (size_t)off);
-		return NULL;
-	}
-	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	re = pattern_regex(P->lx.sval.p, P->lx.sval.len, P->lx.tok.flags, msg,
+	    sizeof(msg));
+	if (re == NULL)
+		perr(P, P->lx.tok.line, P->lx.tok.col, "%s", msg);
 	return re;
 }
 
@@ -441,22 +418,13 @@ stmt_timestamp(struct parser *P)
 	struct ruleset *rs = P->ld->rs;
 	struct tsrule	ts;
 	char	       *fmt;
-	uint32_t	ncap;
-	int		n;
 
 	memset(&ts, 0, sizeof(ts));
 	lex_advance(&P->lx, LX_REGEX);
 	if (P->lx.tok.kind == T_REGEX) {
 		if ((ts.re = compile_regex(P)) == NULL)
 			return -1;
-		n = pcre2_substring_number_from_name(ts.re, (PCRE2_SPTR) "ts");
-		if (n > 0)
-			ts.group = n;
-		else if (pcre2_pattern_info(ts.re, PCRE2_INFO_CAPTURECOUNT,
-			     &ncap) == 0 &&
-		    ncap > 0)
-			ts.group = 1;
-		else {
+		if ((ts.group = pattern_ts_group(ts.re)) == 0) {
 			perr(P, P->lx.tok.line, P->lx.tok.col,
 			    "timestamp regex has "
 			    "no group: write (?<ts>...) around the time");
@@ -491,7 +459,7 @@ stmt_timestamp(struct parser *P)
 		expected(P, "end of line");
 		goto fail;
 	}
-	rs->ts = grow(rs->ts, rs->nts, sizeof(*rs->ts));
+	rs->ts = xgrow(rs->ts, rs->nts, sizeof(*rs->ts));
 	rs->ts[rs->nts++] = ts;
 	return 0;
 fail:
@@ -549,8 +517,8 @@ stmt_metric(struct parser *P, enum metric_type type)
 		ofile = o->file;
 		oline = o->line;
 	}
-	rs->decls = grow(rs->decls, rs->ndecls, sizeof(*rs->decls));
-	ld->pd = grow(ld->pd, rs->ndecls, sizeof(*ld->pd));
+	rs->decls = xgrow(rs->decls, rs->ndecls, sizeof(*rs->decls));
+	ld->pd = xgrow(ld->pd, rs->ndecls, sizeof(*ld->pd));
 	d = &rs->decls[rs->ndecls];
 	pd = &ld->pd[rs->ndecls];
 	memset(d, 0, sizeof(*d));
@@ -636,7 +604,7 @@ stmt_labels(struct parser *P)
 			free(name);
 			goto fail;
 		}
-		v = grow(v, n, sizeof(*v));
+		v = xgrow(v, n, sizeof(*v));
 		v[n++] = name;
 		lex_advance(&P->lx, 0);
 	}
@@ -685,7 +653,7 @@ stmt_buckets(struct parser *P)
 			    (int)P->lx.tok.n, P->lx.tok.s, (int)prevlen, prev);
 			goto fail;
 		}
-		v = grow(v, n, sizeof(*v));
+		v = xgrow(v, n, sizeof(*v));
 		v[n++] = P->lx.tok.num;
 		prev = P->lx.tok.s;
 		prevlen = P->lx.tok.n;
@@ -895,8 +863,8 @@ stmt_threshold(struct parser *P)
 			    th.label, q);
 			goto fail;
 		}
-	d->th = grow(d->th, d->nth, sizeof(*d->th));
-	pd->th = grow(pd->th, d->nth, sizeof(*pd->th));
+	d->th = xgrow(d->th, d->nth, sizeof(*d->th));
+	pd->th = xgrow(pd->th, d->nth, sizeof(*pd->th));
 	pd->th[d->nth] = at;
 	d->th[d->nth++] = th;
 	return 0;
@@ -945,8 +913,8 @@ stmt_rule(struct parser *P)
 		ofile = o->file;
 		oline = o->line;
 	}
-	rs->rules = grow(rs->rules, rs->nrules, sizeof(*rs->rules));
-	ld->pr = grow(ld->pr, rs->nrules, sizeof(*ld->pr));
+	rs->rules = xgrow(rs->rules, rs->nrules, sizeof(*rs->rules));
+	ld->pr = xgrow(ld->pr, rs->nrules, sizeof(*ld->pr));
 	r = &rs->rules[rs->nrules];
 	memset(r, 0, sizeof(*r));
 	memset(&ld->pr[rs->nrules], 0, sizeof(ld->pr[0]));
@@ -983,8 +951,7 @@ stmt_prefilter(struct parser *P)
 		free(lit);
 		return expected(P, "end of line");
 	}
-	r->prefilter = grow(r->prefilter, r->nprefilter, sizeof(*r->prefilter));
-	r->prefilter[r->nprefilter++] = lit;
+	pattern_prefilter(&r->plan, lit);
 	return 0;
 }
 
@@ -995,49 +962,30 @@ stmt_prefilter(struct parser *P)
 static int
 add_captures(struct parser *P, struct rule *r, size_t pi)
 {
-	const struct pattern *p = &r->pats[pi];
-	PCRE2_SPTR	      tab, e;
-	uint32_t	      count, esize, i, k, next = 0, best;
-	int		      rc = 0, g, bg;
-	size_t		      j;
+	struct pattern *p = &r->pats[pi];
+	const char     *name;
+	int		rc = 0, g = 0;
+	size_t		j;
 
-	if (pcre2_pattern_info(p->re, PCRE2_INFO_NAMECOUNT, &count) != 0 ||
-	    pcre2_pattern_info(p->re, PCRE2_INFO_NAMEENTRYSIZE, &esize) != 0 ||
-	    pcre2_pattern_info(p->re, PCRE2_INFO_NAMETABLE, &tab) != 0)
-		return 0;
-	/* The table is sorted by name; walk it by increasing group. */
-	for (k = 0; k < count; k++) {
-		best = count;
-		bg = 0;
-		for (i = 0; i < count; i++) {
-			e = tab + (size_t)i * esize;
-			g = (e[0] << 8) | e[1];
-			if ((uint32_t)g > next && (best == count || g < bg)) {
-				best = i;
-				bg = g;
-			}
-		}
-		if (best == count)
-			break;
-		next = (uint32_t)bg;
-		e = tab + (size_t)best * esize;
+	while ((g = pattern_next_name(p->re, g, &name)) > 0) {
 		for (j = 0; j < r->ncaps; j++)
-			if (strcmp(r->caps[j].name, (const char *)e + 2) == 0)
+			if (strcmp(r->caps[j].name, name) == 0)
 				break;
 		if (j < r->ncaps) {
 			if (rc == 0)
 				perr(P, p->line, p->col,
 				    "capture '%s' is "
 				    "already defined by the pattern at line %d",
-				    (const char *)e + 2,
-				    r->pats[r->caps[j].pat].line);
+				    name, r->pats[r->caps[j].pat].line);
 			rc = -1;
 			continue;
 		}
-		r->caps = grow(r->caps, r->ncaps, sizeof(*r->caps));
-		r->caps[r->ncaps].name = xstrdup((const char *)e + 2);
+		r->caps = xgrow(r->caps, r->ncaps, sizeof(*r->caps));
+		r->caps[r->ncaps].name = xstrdup(name);
 		r->caps[r->ncaps].pat = (int)pi;
-		r->caps[r->ncaps].group = bg;
+		if (g == 1)
+			p->cap = (int)r->ncaps;
+		r->caps[r->ncaps].group = g;
 		r->ncaps++;
 	}
 	return rc;
@@ -1054,6 +1002,7 @@ stmt_pattern(struct parser *P, int optional)
 
 	memset(&pat, 0, sizeof(pat));
 	pat.optional = optional;
+	pat.cap = -1;
 	lex_advance(&P->lx, LX_REGEX);
 	if (P->lx.tok.kind == T_WORD || P->lx.tok.kind == T_STRING) {
 		if (field_name(P, &pat.field, &pat.fieldlen) == -1)
@@ -1075,15 +1024,11 @@ stmt_pattern(struct parser *P, int optional)
 		expected(P, "end of line");
 		goto fail;
 	}
-	r->pats = grow(r->pats, r->npats, sizeof(*r->pats));
+	r->pats = xgrow(r->pats, r->npats, sizeof(*r->pats));
 	r->pats[r->npats++] = pat;
-	if (pat.field != NULL)
-		r->json = 1;
 	return add_captures(P, r, r->npats - 1);
 fail:
-	free(pat.field);
-	free(pat.src);
-	pcre2_code_free(pat.re);
+	pattern_free(&pat);
 	return -1;
 }
 
@@ -1093,7 +1038,7 @@ add_ref(struct parser *P)
 {
 	struct prule *pr = &P->ld->pr[P->cur];
 
-	pr->refs = grow(pr->refs, pr->nrefs, sizeof(*pr->refs));
+	pr->refs = xgrow(pr->refs, pr->nrefs, sizeof(*pr->refs));
 	pr->refs[pr->nrefs].name = xstrndup(P->lx.tok.s + 1, P->lx.tok.n - 1);
 	pr->refs[pr->nrefs].line = P->lx.tok.line;
 	pr->refs[pr->nrefs].col = P->lx.tok.col;
@@ -1103,7 +1048,7 @@ add_ref(struct parser *P)
 static void
 expr_push(struct expr *e, enum expr_op op, double num, int cap)
 {
-	e->n = grow(e->n, e->len, sizeof(*e->n));
+	e->n = xgrow(e->n, e->len, sizeof(*e->n));
 	e->n[e->len].op = op;
 	e->n[e->len].num = num;
 	e->n[e->len].cap = cap;
@@ -1234,7 +1179,7 @@ stmt_action(struct parser *P, enum action_kind kind)
 	if (kind != ACT_INC && expr_level(P, &a.value, 0, 1) == -1)
 		goto fail;
 	while (P->lx.tok.kind == T_WORD && !lex_is(&P->lx, "if")) {
-		pa.lab = grow(pa.lab, pa.nlab, sizeof(*pa.lab));
+		pa.lab = xgrow(pa.lab, pa.nlab, sizeof(*pa.lab));
 		pl = &pa.lab[pa.nlab++];
 		pl->name = lex_dup(&P->lx);
 		pl->col = P->lx.tok.col;
@@ -1295,8 +1240,8 @@ stmt_action(struct parser *P, enum action_kind kind)
 				      "operator, label, 'if' or end of line");
 		goto fail;
 	}
-	r->acts = grow(r->acts, r->nacts, sizeof(*r->acts));
-	pr->acts = grow(pr->acts, r->nacts, sizeof(*pr->acts));
+	r->acts = xgrow(r->acts, r->nacts, sizeof(*r->acts));
+	pr->acts = xgrow(pr->acts, r->nacts, sizeof(*pr->acts));
 	pr->acts[r->nacts] = pa;
 	r->acts[r->nacts++] = a;
 	return 0;
@@ -1438,105 +1383,6 @@ parse_text(struct load *ld, const char *file, const char *text, size_t len)
 		lex_advance(&P.lx, 0);
 	}
 	lex_free(&P.lx);
-}
-
-/*
- * The literal text every line a whole-line regex matches must hold: its
- * first run of plain characters (after an optional ^, \/ read as a slash),
- * when at least 3 bytes long, not cut short by a quantifier, and the regex
- * has no alternation anywhere and no i or x flag. Returns it (the caller
- * frees it) or NULL.
- */
-static char *
-literal_prefix(const struct pattern *p, uint32_t flags)
-{
-	const char *s = p->src;
-	struct buf  b;
-
-	if (flags & (PCRE2_CASELESS | PCRE2_EXTENDED))
-		return NULL;
-	if (strchr(s, '|') != NULL)
-		return NULL;
-	if (*s == '^')
-		s++;
-	buf_init(&b);
-	for (; *s != '\0'; s++) {
-		if (s[0] == '\\' && s[1] == '/')
-			buf_putc(&b, *++s);
-		else if (strchr("\\^$.[|()?*+{", *s) == NULL)
-			buf_putc(&b, *s);
-		else
-			break;
-	}
-	/* A quantifier binds to the last character only. */
-	if (b.len > 0 && (*s == '?' || *s == '*' || *s == '{' || *s == '+'))
-		b.len--;
-	if (b.len < 3) {
-		buf_free(&b);
-		return NULL;
-	}
-	b.p[b.len] = '\0';
-	return buf_release(&b);
-}
-
-/* A field name a JSON writer puts in a line as is, quotes around it. */
-static int
-plain_field(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f ||
-		    *s == '"' || *s == '\\' || *s == '/')
-			return 0;
-	return 1;
-}
-
-static void
-add_prefilter(struct rule *r, char *lit)
-{
-	size_t i;
-
-	for (i = 0; i < r->nprefilter; i++)
-		if (strcmp(r->prefilter[i], lit) == 0) {
-			free(lit);
-			return;
-		}
-	r->prefilter = grow(r->prefilter, r->nprefilter, sizeof(*r->prefilter));
-	r->prefilter[r->nprefilter++] = lit;
-}
-
-/*
- * The automatic prefilters of a rule, after its own: "FIELD" for every
- * required field pattern, the literal start of a required whole-line one.
- */
-static void
-auto_prefilter(struct rule *r)
-{
-	const struct pattern *p;
-	char		     *lit;
-	uint32_t	      flags;
-	size_t		      i;
-
-	for (i = 0; i < r->npats; i++) {
-		p = &r->pats[i];
-		if (p->optional)
-			continue;
-		if (p->field != NULL) {
-			if (plain_field(p->field) &&
-			    strlen(p->field) == p->fieldlen) {
-				struct buf b;
-
-				buf_init(&b);
-				buf_printf(&b, "\"%s\"", p->field);
-				add_prefilter(r, buf_release(&b));
-			}
-			continue;
-		}
-		if (pcre2_pattern_info(p->re, PCRE2_INFO_ARGOPTIONS, &flags) !=
-		    0)
-			continue;
-		if ((lit = literal_prefix(p, flags)) != NULL)
-			add_prefilter(r, lit);
-	}
 }
 
 /* Checks a freshness gauge against its source; copies the labels. */
@@ -1736,7 +1582,7 @@ resolve_rule(struct load *ld, size_t ri)
 		resolve_action(ld, r, a, &pr->acts[i], map, pr->broken);
 	}
 	free(map);
-	auto_prefilter(r);
+	pattern_plan(&r->plan, r->pats, r->npats);
 }
 
 static void
@@ -1775,7 +1621,7 @@ load_init(struct load *ld, size_t errlen)
 static const char *
 add_file(struct ruleset *rs, const char *name)
 {
-	rs->files = grow(rs->files, rs->nfiles, sizeof(*rs->files));
+	rs->files = xgrow(rs->files, rs->nfiles, sizeof(*rs->files));
 	rs->files[rs->nfiles] = xstrdup(name);
 	return rs->files[rs->nfiles++];
 }
@@ -1864,7 +1710,7 @@ load_dir(struct load *ld, const char *dir)
 		if (de->d_name[0] == '.' || len <= 6 ||
 		    strcmp(de->d_name + len - 6, ".rules") != 0)
 			continue;
-		names = grow(names, n, sizeof(*names));
+		names = xgrow(names, n, sizeof(*names));
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(dp);
@@ -1935,16 +1781,13 @@ rule_free(struct rule *r)
 	size_t	       i, j;
 
 	free(r->name);
-	for (i = 0; i < r->npats; i++) {
-		free(r->pats[i].field);
-		free(r->pats[i].src);
-		pcre2_code_free(r->pats[i].re);
-	}
+	for (i = 0; i < r->npats; i++)
+		pattern_free(&r->pats[i]);
 	free(r->pats);
 	for (i = 0; i < r->ncaps; i++)
 		free(r->caps[i].name);
 	free(r->caps);
-	strv_free(r->prefilter, r->nprefilter);
+	plan_free(&r->plan);
 	for (i = 0; i < r->nacts; i++) {
 		a = &r->acts[i];
 		free(a->metric);

@@ -10,8 +10,10 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "metrics.h"
+#include "pattern.h"
 #include "ts.h"
 
 /* A value computed from captures, in reverse Polish notation. */
@@ -70,20 +72,6 @@ struct action {
 	int		 col;
 };
 
-/*
- * One pattern of a rule: on the whole line (field NULL) or on the value of
- * one top-level field of a JSON object line.
- */
-struct pattern {
-	char	   *field;
-	size_t	    fieldlen;
-	char	   *src; /* the regex as written */
-	pcre2_code *re;	 /* compiled, JIT when available */
-	int	    optional;
-	int	    line;
-	int	    col;
-};
-
 /* A named capture of a rule: which pattern and group fill it. */
 struct capture {
 	char *name;
@@ -95,11 +83,9 @@ struct rule {
 	char	       *name;
 	struct pattern *pats;
 	size_t		npats;
-	int		json; /* some pattern is on a field */
 	struct capture *caps;
 	size_t		ncaps;
-	char	      **prefilter; /* literals every matching line holds */
-	size_t		nprefilter;
+	struct plan	plan; /* what the matcher reads */
 	struct action  *acts;
 	size_t		nacts;
 	const char     *file;

@@ -76,6 +76,14 @@ xreallocarray(void *p, size_t nmemb, size_t size)
 	return xrealloc(p, nmemb * size);
 }
 
+void *
+xgrow(void *p, size_t n, size_t size)
+{
+	if (n == 0 || (n & (n - 1)) == 0)
+		return xreallocarray(p, n ? n * 2 : 1, size);
+	return p;
+}
+
 char *
 xstrdup(const char *s)
 {

@@ -59,6 +59,11 @@ void *xmalloc(size_t);
 void *xcalloc(size_t, size_t);
 void *xrealloc(void *, size_t);
 void *xreallocarray(void *, size_t, size_t);
+/*
+ * Grows an array filled one element at a time: called before element n
+ * is stored, it doubles the room when n is 0 or a power of two.
+ */
+void *xgrow(void *, size_t n, size_t size);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 /* Frees n strings and the array holding them; NULL is fine. */

@@ -256,6 +256,76 @@ Test(match, plain_text_rules_and_prefilters)
 	env_free(&e);
 }
 
+/*
+ * The shapes that skip PCRE2 decide as PCRE2 does: each rule runs once as
+ * written and once with a comment after it, which keeps its meaning but
+ * sends it to PCRE2. Empty values, newlines and near-literals included.
+ */
+Test(match, fast_shapes_agree_with_pcre2)
+{
+	static const char *const shapes[] = {
+		"^(?<v>.*)$",
+		"^(?<v>.+)$",
+		"^(?<val>.*)$/s",
+		"^(?<val>.+)$/s",
+		"^ERROR$",
+		"^$",
+	};
+	static const char *const values[] = {
+		"",
+		"ERROR",
+		"error",
+		"ERROR ",
+		"ERR",
+		"a\nb",
+		"\n",
+		"ERROR\n",
+		"x",
+	};
+	struct env  e;
+	struct buf  rules, line;
+	const char *flags;
+	size_t	    i, j, n;
+	char	   *got, *shape;
+	int	    fast, slow;
+
+	buf_init(&rules);
+	buf_init(&line);
+	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		shape = xstrdup(shapes[i]);
+		flags = "";
+		if ((n = strlen(shape)) > 2 && shape[n - 2] == '/') {
+			shape[n - 2] = '\0';
+			flags = "s";
+		}
+		buf_reset(&rules);
+		buf_printf(&rules,
+		    "counter fast\ncounter slow\n"
+		    "rule f\n  match f /%s/%s\n  inc fast\n"
+		    "rule s\n  match f /%s(?#)/%s\n  inc slow\n",
+		    shape, flags, shape, flags);
+		env_new(&e, rules.p);
+		cr_assert_eq(e.rs->rules[0].pats[0].kind != PK_REGEX, 1, "%s",
+		    shapes[i]);
+		cr_assert_eq(e.rs->rules[1].pats[0].kind, PK_REGEX);
+		for (j = 0; j < sizeof(values) / sizeof(values[0]); j++) {
+			buf_reset(&line);
+			buf_printf(&line, "{\"f\":\"%s\"}", values[j]);
+			feed(&e, line.p);
+			got = samples(&e, 0);
+			cr_expect(sscanf(got, "fast %d\nslow %d", &fast,
+				      &slow) == 2 &&
+				fast == slow,
+			    "/%s/ on \"%s\": %s", shapes[i], values[j], got);
+			free(got);
+		}
+		env_free(&e);
+		free(shape);
+	}
+	buf_free(&rules);
+	buf_free(&line);
+}
+
 Test(match, explain_describes_without_counting)
 {
 	struct env  e;

@@ -1010,7 +1010,7 @@ Test(rules_parse, patterns_and_captures)
 	cr_expect_eq(r->pats[1].optional, 1);
 	cr_expect_null(r->pats[2].field);
 	cr_expect_str_eq(r->pats[2].src, "a\\/b\\d(?<w>\\/)");
-	cr_expect_eq(r->json, 1);
+	cr_expect_eq(r->plan.json, 1);
 	/* Named groups only, in group order within each pattern. */
 	cr_assert_eq(r->ncaps, 4);
 	cr_expect_str_eq(r->caps[0].name, "late");
@@ -1077,19 +1077,27 @@ Test(rules_parse, regex_compilation)
 	buf_free(&b);
 }
 
-/* Explicit prefilters first, then the automatic ones, without repeats. */
+/*
+ * Explicit prefilters first, then the automatic ones, without repeats;
+ * "=" marks one the rule's key mask implies, never searched.
+ */
 Test(rules_parse, prefilters)
 {
 	static const struct {
 		const char *pats;
 		const char *want; /* prefilters joined by | */
 	} c[] = {
-		{ "  match f /x/\n", "\"f\"" },
+		{ "  match f /x/\n", "=\"f\"" },
 		{ "  match f /x/\n  match g /y/\n  optional h /z/\n",
-		    "\"f\"|\"g\"" },
-		{ "  prefilter \"\\\"f\\\"\"\n  match f /x/\n", "\"f\"" },
+		    "=\"f\"|=\"g\"" },
+		{ "  prefilter \"\\\"f\\\"\"\n  match f /x/\n", "=\"f\"" },
 		{ "  prefilter \"one\"\n  match f /x/\n  prefilter \"two\"\n",
-		    "one|two|\"f\"" },
+		    "one|two|=\"f\"" },
+		{ "  prefilter \"one\"\n  prefilter \"one\"\n  match /x/\n",
+		    "one" },
+		{ "  prefilter \"\\\"h\\\"\"\n  match f /x/\n  optional h /y/\n",
+		    "\"h\"|=\"f\"" },
+		{ "  prefilter \"\\\"f\\\"\"\n  match /f/\n", "\"f\"" },
 		{ "  match \"a/b\" /x/\n", "" },
 		{ "  match \"a\\\"b\" /x/\n", "" },
 		{ "  match \"a\\\\b\" /x/\n", "" },
@@ -1130,9 +1138,10 @@ Test(rules_parse, prefilters)
 		cr_assert_not_null(rs, "%s: %s", c[i].pats, errbuf);
 		buf_reset(&got);
 		buf_puts(&got, "");
-		for (j = 0; j < rs->rules[0].nprefilter; j++)
-			buf_printf(&got, "%s%s", j ? "|" : "",
-			    rs->rules[0].prefilter[j]);
+		for (j = 0; j < rs->rules[0].plan.nprefilter; j++)
+			buf_printf(&got, "%s%s%s", j ? "|" : "",
+			    rs->rules[0].plan.prefilter[j].implied ? "=" : "",
+			    rs->rules[0].plan.prefilter[j].lit);
 		cr_expect_str_eq(got.p, c[i].want, "for %s", c[i].pats);
 		rules_free(rs);
 	}
@@ -1564,7 +1573,7 @@ Test(rules_shipped, bytelyst_rules)
 	for (i = 0; i < NELEM(want); i++) {
 		r = &rs->rules[i];
 		cr_expect_str_eq(r->name, want[i].name);
-		cr_expect_eq(r->json, 1);
+		cr_expect_eq(r->plan.json, 1);
 		cr_expect_eq(r->npats, want[i].npats, "%s", r->name);
 		for (j = 0; j < r->ncaps && j < NELEM(names); j++)
 			names[j] = r->caps[j].name;
@@ -1584,9 +1593,9 @@ Test(rules_shipped, bytelyst_rules)
 		cr_expect_eq(r->acts[0].labels[j].cap, (int)j);
 	cr_expect_eq(r->pats[2].optional, 1);
 	cr_expect_str_eq(r->pats[2].field, "profileId");
-	cr_expect_eq(r->nprefilter, 2);
-	cr_expect_str_eq(r->prefilter[0], "\"severity\"");
-	cr_expect_str_eq(r->prefilter[1], "\"type\"");
+	cr_expect_eq(r->plan.nprefilter, 2);
+	cr_expect_str_eq(r->plan.prefilter[0].lit, "\"severity\"");
+	cr_expect_str_eq(r->plan.prefilter[1].lit, "\"type\"");
 
 	r = &rs->rules[1];
 	expect_expr(&r->acts[0].value, ms, NELEM(ms));
@@ -1724,12 +1733,12 @@ Test(rules_shipped, nginx)
 	cr_expect_eq(rs->nlabels, 0);
 	cr_expect_eq(rs->nts, 0);
 	cr_assert_eq(rs->nrules, 2);
-	cr_expect_eq(rs->rules[0].json, 0);
+	cr_expect_eq(rs->rules[0].plan.json, 0);
 	cr_expect_eq(rs->rules[0].acts[1].kind, ACT_ADD);
 	cr_expect_eq(rs->rules[1].acts[0].kind, ACT_OBSERVE);
 	buf_init(&b);
 	for (i = 0; i < NELEM(c); i++) {
-		pf = rs->rules[0].prefilter[0];
+		pf = rs->rules[0].plan.prefilter[0].lit;
 		cr_expect(strstr(c[i].line, pf) != NULL ||
 		    strcmp(c[i].request, "no match") == 0);
 		match_caps(&rs->rules[0], c[i].line, &b);
