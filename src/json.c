@@ -390,6 +390,8 @@ json_free(struct json_index *ix)
 {
 	free(ix->f);
 	free(ix->scratch);
+	free(ix->memo);
+	free(ix->keytmp);
 	memset(ix, 0, sizeof(*ix));
 }
 
@@ -522,6 +524,7 @@ json_scan(struct json_index *ix, const char *line, size_t len)
 
 	ix->n = 0;
 	ix->keys = 0;
+	ix->nmemo = 0;
 	scratch_reserve(ix, len);
 	p = skip_ws(line, end);
 	if (p == end || *p != '{')
@@ -614,6 +617,147 @@ json_value(struct json_index *ix, struct json_field *f, size_t *lenp)
 	if (lenp != NULL)
 		*lenp = f->vallen;
 	return f->val;
+}
+
+/*
+ * Whether the key whose body (no quotes) is k[0..n) spells want: compared
+ * as written when it has no escape, else unescaped into ix->keytmp.
+ */
+static int
+key_is(struct json_index *ix, const char *k, size_t n, int esc,
+    const struct json_step *want)
+{
+	if (!esc)
+		return n == want->len && memcmp(k, want->key, n) == 0;
+	if (n < want->len)
+		return 0;
+	if (n > ix->keytmpcap) {
+		ix->keytmp = xrealloc(ix->keytmp, n);
+		ix->keytmpcap = n;
+	}
+	n = json_unescape(k, n, ix->keytmp);
+	return n == want->len && memcmp(ix->keytmp, want->key, n) == 0;
+}
+
+/*
+ * The unescaped text of an escaped string value met by a walk: in scratch
+ * once per line, found again by where it stands in the line. The string
+ * bodies of a line are disjoint, so scratch holds them all at once.
+ */
+static void
+walk_unescape(struct json_index *ix, struct json_field *f)
+{
+	size_t i;
+
+	for (i = 0; i < ix->nmemo; i++)
+		if (ix->memo[i].raw == f->raw) {
+			f->val = ix->memo[i].val;
+			f->vallen = ix->memo[i].len;
+			return;
+		}
+	json_value(ix, f, NULL);
+	if (ix->nmemo == ix->memocap) {
+		ix->memocap = ix->memocap ? 2 * ix->memocap : 8;
+		ix->memo = xreallocarray(ix->memo, ix->memocap,
+		    sizeof(*ix->memo));
+	}
+	ix->memo[ix->nmemo].raw = f->raw;
+	ix->memo[ix->nmemo].val = f->val;
+	ix->memo[ix->nmemo].len = f->vallen;
+	ix->nmemo++;
+}
+
+/*
+ * The member of the object at p ('{') named by step into *out, the last
+ * one when the key repeats. Returns 0, or -1 when there is none.
+ */
+static int
+walk_object(struct json_index *ix, const char *p, const char *end,
+    const struct json_step *step, struct json_field *out)
+{
+	struct json_field v;
+	const char	 *k;
+	int		  esc, found = 0, same;
+
+	p = skip_ws(p + 1, end);
+	if (p < end && *p == '}')
+		return -1;
+	for (;;) {
+		p = skip_ws(p, end);
+		if (p == end || *p != '"')
+			return -1;
+		k = p + 1;
+		esc = 0;
+		if ((p = scan_string(k, end, &esc)) == NULL)
+			return -1;
+		same = key_is(ix, k, (size_t)(p - 1 - k), esc, step);
+		p = skip_ws(p, end);
+		if (p == end || *p != ':')
+			return -1;
+		if ((p = scan_value(&v, p + 1, end)) == NULL)
+			return -1;
+		if (same) {
+			*out = v;
+			found = 1;
+		}
+		p = skip_ws(p, end);
+		if (p == end || *p != ',')
+			return found && p < end && *p == '}' ? 0 : -1;
+		p++;
+	}
+}
+
+/* Element index of the array at p ('[') into *out; 0, or -1: none. */
+static int
+walk_array(const char *p, const char *end, long index, struct json_field *out)
+{
+	long i;
+
+	p = skip_ws(p + 1, end);
+	if (p < end && *p == ']')
+		return -1;
+	for (i = 0;; i++) {
+		if ((p = scan_value(out, p, end)) == NULL)
+			return -1;
+		if (i == index)
+			return 0;
+		p = skip_ws(p, end);
+		if (p == end || *p != ',')
+			return -1;
+		p++;
+	}
+}
+
+enum json_stop
+json_walk(struct json_index *ix, const struct json_field *f,
+    const struct json_step *steps, size_t n, struct json_field *out, size_t *at)
+{
+	struct json_field cur = *f;
+	const char	 *end;
+	size_t		  i;
+
+	for (i = 0; i < n; i++) {
+		*at = i;
+		*out = cur;
+		end = cur.raw + cur.rawlen;
+		if (cur.type == JSON_OBJECT) {
+			if (walk_object(ix, cur.raw, end, &steps[i], &cur) ==
+			    -1)
+				return JSON_NO_KEY;
+		} else if (cur.type == JSON_ARRAY) {
+			if (steps[i].index < 0)
+				return JSON_NOT_INDEX;
+			if (walk_array(cur.raw, end, steps[i].index, &cur) ==
+			    -1)
+				return JSON_NO_INDEX;
+		} else
+			return JSON_SCALAR;
+	}
+	*at = n;
+	if (cur.type == JSON_STRING && cur.val == NULL)
+		walk_unescape(ix, &cur);
+	*out = cur;
+	return JSON_FOUND;
 }
 
 /* The value of four hexadecimal digits, or -1. */

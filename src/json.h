@@ -30,6 +30,13 @@ struct json_field {
 	unsigned char escaped; /* a string value holding backslashes */
 };
 
+/* An escaped string a walk unescaped: where it stands, where its text is. */
+struct json_memo {
+	const char *raw;
+	const char *val;
+	size_t	    len;
+};
+
 /*
  * One index, reused line after line: json_scan() resets it. The scratch
  * area is sized to the line before any unescaping, so pointers into it stay
@@ -43,6 +50,31 @@ struct json_index {
 	char		  *scratch;
 	size_t		   scratchlen;
 	size_t		   scratchcap;
+	struct json_memo  *memo; /* per line, see json_walk() */
+	size_t		   nmemo;
+	size_t		   memocap;
+	char		  *keytmp; /* an escaped key being compared */
+	size_t		   keytmpcap;
+};
+
+/*
+ * One step of a path down from a value: a key of an object, and when the
+ * key is written as a plain non-negative integer, also the index it is in
+ * an array (else index is -1).
+ */
+struct json_step {
+	const char *key;
+	size_t	    len;
+	long	    index;
+};
+
+/* How a walk ended. */
+enum json_stop {
+	JSON_FOUND = 0,
+	JSON_NO_KEY,	/* an object without the key */
+	JSON_NO_INDEX,	/* an array without the element */
+	JSON_NOT_INDEX, /* an array, and the step is not an index */
+	JSON_SCALAR,	/* a value that is neither object nor array */
 };
 
 /*
@@ -86,6 +118,20 @@ struct json_field *json_get(struct json_index *, const char *key,
  * surrogate to U+FFFD), every other type as written. Cached in the field.
  */
 const char *json_value(struct json_index *, struct json_field *, size_t *lenp);
+
+/*
+ * Follows steps[0..n) down from the value of f, a field of the line the
+ * index holds: in an object the member with the step's key (the last one
+ * when the key repeats, as json_get()), in an array the element at its
+ * index. Fills *out as json_scan() fills a field, an escaped string
+ * unescaped already (once per line, whatever the number of walks that
+ * reach it; it lives until the next json_scan()). Returns JSON_FOUND, or
+ * why not with *at the step that failed and *out the value it failed in.
+ * Cost: a pass over the values the path goes through, none outside them.
+ */
+enum json_stop json_walk(struct json_index *, const struct json_field *f,
+    const struct json_step *steps, size_t n, struct json_field *out,
+    size_t *at);
 
 /*
  * Unescapes the body of a JSON string (no quotes) of n bytes into out,

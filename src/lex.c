@@ -187,39 +187,40 @@ lex_number(struct lexer *L, const char *p)
 	}
 }
 
-/* A string at p: escapes \\ \" \n \t, on one line. */
-static void
-lex_string(struct lexer *L, const char *p)
+/*
+ * The body of a string at p (its opening quote), escapes \\ \" \n \t,
+ * on one line, appended to sval. Returns the byte after the closing
+ * quote, or NULL after reporting.
+ */
+static const char *
+string_body(struct lexer *L, const char *p)
 {
 	struct token *t = &L->tok;
 	const char   *end = L->end;
+	size_t	      start = L->sval.len;
 	char	      q[8];
 	int	      c;
 
-	buf_reset(&L->sval);
-	buf_reserve(&L->sval, 0);
 	for (p++;;) {
 		if (p == end || *p == '\n') {
 			L->p = p;
 			lexerr(L, t->line, t->col, "unterminated string");
-			return;
+			return NULL;
 		}
 		c = (unsigned char)*p;
-		if (c == '"') {
-			p++;
-			break;
-		}
+		if (c == '"')
+			return p + 1;
 		if (c == '\0') {
 			L->p = p + 1;
 			lexerr(L, t->line, colof(L, p), "NUL byte in string");
-			return;
+			return NULL;
 		}
 		if (c == '\\') {
 			if (p + 1 == end || p[1] == '\n') {
 				L->p = p + 1;
 				lexerr(L, t->line, t->col,
 				    "unterminated string");
-				return;
+				return NULL;
 			}
 			switch (p[1]) {
 			case '\\':
@@ -239,23 +240,88 @@ lex_string(struct lexer *L, const char *p)
 				    "invalid "
 				    "escape '\\%s' in string",
 				    q);
-				return;
+				return NULL;
 			}
 			p++;
 		}
 		buf_putc(&L->sval, c);
 		p++;
-		if (L->sval.len > TEXT_MAX_LEN) {
+		if (L->sval.len - start > TEXT_MAX_LEN) {
 			L->p = p;
 			lexerr(L, t->line, t->col,
 			    "string too long (at most "
 			    "%d bytes)",
 			    TEXT_MAX_LEN);
-			return;
+			return NULL;
 		}
 	}
+}
+
+/* A string at p. */
+static void
+lex_string(struct lexer *L, const char *p)
+{
+	struct token *t = &L->tok;
+
+	buf_reset(&L->sval);
+	buf_reserve(&L->sval, 0);
+	if ((p = string_body(L, p)) == NULL)
+		return;
 	L->p = p;
 	t->kind = T_STRING;
+	t->n = (size_t)(p - t->s);
+}
+
+#define IS_KEY(c) (IS_IDENT(c) || (c) == ':' || (c) == '-')
+
+/*
+ * A path at p: keys joined by dots, each a run of letters, digits and
+ * "_:-", or a string. Its keys go to sval back to back, each described
+ * in seg; one word or one string is a path of one key.
+ */
+static void
+lex_path(struct lexer *L, const char *p)
+{
+	struct token  *t = &L->tok;
+	struct lexseg *sg;
+	const char    *end = L->end, *k;
+
+	buf_reset(&L->sval);
+	buf_reserve(&L->sval, 0);
+	L->nseg = 0;
+	for (;;) {
+		if (L->nseg == L->segcap) {
+			L->segcap = L->segcap ? 2 * L->segcap : 8;
+			L->seg = xreallocarray(L->seg, L->segcap,
+			    sizeof(*L->seg));
+		}
+		sg = &L->seg[L->nseg];
+		sg->off = L->sval.len;
+		sg->col = colof(L, p);
+		sg->quoted = p < end && *p == '"';
+		if (sg->quoted) {
+			if ((p = string_body(L, p)) == NULL)
+				return;
+		} else {
+			for (k = p; p < end && IS_KEY(*p); p++)
+				;
+			if (p == k) {
+				L->p = p;
+				lexerr(L, t->line, colof(L, p),
+				    "expected a key after '.'");
+				return;
+			}
+			buf_append(&L->sval, k, (size_t)(p - k));
+		}
+		sg->len = L->sval.len - sg->off;
+		sg->end = (size_t)(p - t->s);
+		L->nseg++;
+		if (p == end || *p != '.')
+			break;
+		p++;
+	}
+	L->p = p;
+	t->kind = T_PATH;
 	t->n = (size_t)(p - t->s);
 }
 
@@ -375,6 +441,10 @@ lex_advance(struct lexer *L, int mode)
 	}
 	if ((mode & LX_REGEX) && c == '/') {
 		lex_regex(L, p);
+		return;
+	}
+	if ((mode & LX_PATH) && (IS_KEY(c) || c == '"')) {
+		lex_path(L, p);
 		return;
 	}
 	if (IS_WORD0(c)) {
@@ -573,4 +643,5 @@ void
 lex_free(struct lexer *L)
 {
 	buf_free(&L->sval);
+	free(L->seg);
 }

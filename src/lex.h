@@ -32,6 +32,7 @@ enum tok {
 	T_NUMBER,
 	T_DURATION,
 	T_STRING,
+	T_PATH, /* keys joined by dots, read with LX_PATH */
 	T_REGEX,
 	T_CAP,	/* $name */
 	T_TIME, /* @time */
@@ -50,6 +51,16 @@ enum tok {
 /* What the lexer may read next besides the ordinary tokens. */
 #define LX_REGEX  0x01 /* a '/' opens a regex */
 #define LX_SIGNED 0x02 /* a sign sticks to the number after it */
+#define LX_PATH	  0x04 /* a word or string opens a path */
+
+/* One key of a path token: its bytes in sval, where its text ends. */
+struct lexseg {
+	size_t off;
+	size_t len;
+	size_t end; /* in the token's text */
+	int    col;
+	int    quoted;
+};
 
 struct token {
 	enum tok    kind;
@@ -108,14 +119,18 @@ typedef void lex_err_fn(void *arg, int line, int col, const char *fmt,
     va_list ap) __attribute__((format(printf, 4, 0)));
 
 struct lexer {
-	const char  *p; /* the cursor */
-	const char  *end;
-	const char  *bol; /* where the cursor's line begins */
-	int	     line;
-	struct token tok;
-	struct buf   sval; /* the current string or regex, unescaped */
-	lex_err_fn  *err;
-	void	    *errarg;
+	const char    *p; /* the cursor */
+	const char    *end;
+	const char    *bol; /* where the cursor's line begins */
+	int	       line;
+	struct token   tok;
+	struct buf     sval; /* the current string or regex, unescaped;
+				a path's keys back to back */
+	struct lexseg *seg;  /* a path's keys */
+	size_t	       nseg;
+	size_t	       segcap;
+	lex_err_fn    *err;
+	void	      *errarg;
 };
 
 /* Starts on text[0..len), line 1; errors go to err(arg, ...). */

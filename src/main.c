@@ -514,6 +514,8 @@ main(int argc, char *argv[])
 		exit(2);
 	}
 	if (check) {
+		if (e.rs->warnings != NULL)
+			fputs(e.rs->warnings, stderr);
 		printf("rules OK: %zu metrics, %zu rules\n", e.rs->ndecls,
 		    e.rs->nrules);
 		rc = 0;

@@ -39,6 +39,9 @@ struct matcher {
 	int		      tstate; /* per line: 0 unknown, 1 known */
 	uint64_t	      keys;   /* per line: mask of its keys */
 	double		      ltime;
+	enum json_stop	      stop; /* where the last field lookup ended */
+	size_t		      stopat;
+	int		      stopval; /* the type of the value it ended in */
 	struct rulestate     *rst;
 	struct rule_stats    *stats; /* per rule */
 	size_t		      nrules;
@@ -181,18 +184,36 @@ line_json(struct matcher *m, const char *line, size_t len)
 	return 1;
 }
 
-/* The text of a top-level field, or NULL when absent or not an object. */
+/*
+ * The text of the value a path leads to in the line, or NULL when the
+ * line is not an object or the path leads nowhere: where it stopped and
+ * why are then in m->stop, m->stopat and m->stopval.
+ */
 static const char *
-field_value(struct matcher *m, const char *line, size_t len, const char *field,
-    size_t fieldlen, size_t *vlen)
+field_value(struct matcher *m, const char *line, size_t len,
+    const struct path *path, size_t *vlen)
 {
-	struct json_field *f;
+	struct json_field *f, leaf;
+	size_t		   at;
 
 	if (!line_json(m, line, len))
 		return NULL;
-	if ((f = json_get(&m->ix, field, fieldlen)) == NULL)
+	f = json_get(&m->ix, path->step[0].key, path->step[0].len);
+	if (f == NULL) {
+		m->stop = JSON_NO_KEY;
+		m->stopat = 0;
 		return NULL;
-	return json_value(&m->ix, f, vlen);
+	}
+	if (path->n == 1)
+		return json_value(&m->ix, f, vlen);
+	m->stop = json_walk(&m->ix, f, path->step + 1, path->n - 1, &leaf, &at);
+	if (m->stop != JSON_FOUND) {
+		m->stopat = at + 1;
+		m->stopval = leaf.type;
+		return NULL;
+	}
+	*vlen = leaf.vallen;
+	return leaf.val;
 }
 
 static double
@@ -211,9 +232,8 @@ line_time(struct matcher *m, const char *line, size_t len)
 	for (i = 0; i < rs->nts; i++) {
 		const struct tsrule *tr = &rs->ts[i];
 
-		if (tr->field != NULL) {
-			s = field_value(m, line, len, tr->field, tr->fieldlen,
-			    &n);
+		if (tr->path.n > 0) {
+			s = field_value(m, line, len, &tr->path, &n);
 			if (s == NULL)
 				continue;
 		} else {
@@ -535,11 +555,13 @@ try_rule(struct matcher *m, struct rulestate *rs, const char *line, size_t len,
 		if ((m->keys & r->plan.keymask) != r->plan.keymask) {
 			if (!m->explaining)
 				return MISS_FIELD;
+			m->stopat = 0;
 			for (i = 0; i < r->npats; i++)
-				if (r->pats[i].field != NULL &&
+				if (r->pats[i].path.n > 0 &&
 				    !r->pats[i].optional &&
-				    json_get(&m->ix, r->pats[i].field,
-					r->pats[i].fieldlen) == NULL) {
+				    json_get(&m->ix,
+					r->pats[i].path.step[0].key,
+					r->pats[i].path.step[0].len) == NULL) {
 					*what = i;
 					break;
 				}
@@ -559,9 +581,8 @@ try_rule(struct matcher *m, struct rulestate *rs, const char *line, size_t len,
 		const struct pattern *p = &r->pats[i];
 
 		*what = i;
-		if (p->field != NULL) {
-			subj = field_value(m, line, len, p->field, p->fieldlen,
-			    &n);
+		if (p->path.n > 0) {
+			subj = field_value(m, line, len, &p->path, &n);
 			if (subj == NULL) {
 				if (p->optional)
 					continue;
@@ -623,6 +644,49 @@ try_rule(struct matcher *m, struct rulestate *rs, const char *line, size_t len,
 	return MISS_NONE;
 }
 
+static const char *const type_names[] = {
+	[JSON_STRING] = "a string",
+	[JSON_NUMBER] = "a number",
+	[JSON_TRUE] = "true",
+	[JSON_FALSE] = "false",
+	[JSON_NULL] = "null",
+	[JSON_OBJECT] = "an object",
+	[JSON_ARRAY] = "an array",
+};
+
+/* For --explain: where the lookup of path stopped, and why. */
+static void
+explain_stop(const struct matcher *m, struct buf *out, const struct path *path)
+{
+	const struct json_step *st = &path->step[m->stopat];
+	int			n;
+
+	if (m->stopat == 0) {
+		buf_printf(out, "no top-level field \"%s\"\n", st->key);
+		return;
+	}
+	n = (int)path->end[m->stopat - 1];
+	buf_printf(out, "no field %s: %.*s ", path->text, n, path->text);
+	switch (m->stop) {
+	case JSON_NO_KEY:
+		buf_printf(out, "has no key \"%s\"\n", st->key);
+		break;
+	case JSON_NO_INDEX:
+		buf_printf(out, "has no element %ld\n", st->index);
+		break;
+	case JSON_NOT_INDEX:
+		buf_printf(out, "is an array and \"%s\" is not an index\n",
+		    st->key);
+		break;
+	default:
+		buf_printf(out, "is %s, not an object or array\n",
+		    m->stopval > 0 && m->stopval <= JSON_ARRAY ?
+			type_names[m->stopval] :
+			"a value");
+		break;
+	}
+}
+
 static int
 run_line(struct matcher *m, const char *line, size_t len, double now,
     struct buf *explain)
@@ -655,10 +719,7 @@ run_line(struct matcher *m, const char *line, size_t len, double now,
 				    "the line is not one "
 				    "complete JSON object\n");
 			else if (miss == MISS_FIELD)
-				buf_printf(explain,
-				    "no top-level field "
-				    "\"%s\"\n",
-				    r->pats[what].field);
+				explain_stop(m, explain, &r->pats[what].path);
 			else if (miss == MISS_LIMIT)
 				buf_printf(explain,
 				    "match limit reached by "
@@ -667,9 +728,10 @@ run_line(struct matcher *m, const char *line, size_t len, double now,
 			else
 				buf_printf(explain, "/%s/ does not match%s%s\n",
 				    r->pats[what].src,
-				    r->pats[what].field ? " field " : "",
-				    r->pats[what].field ? r->pats[what].field :
-							  "");
+				    r->pats[what].path.n ? " field " : "",
+				    r->pats[what].path.n ?
+					r->pats[what].path.text :
+					"");
 			continue;
 		}
 		matched++;

@@ -184,7 +184,7 @@ pattern_prefilter(struct plan *pl, char *lit)
 	pl->nprefilter++;
 }
 
-/* Whether name is the field of a required pattern. */
+/* Whether name is the top-level key of a required pattern. */
 static int
 required_field(const struct pattern *pats, size_t npats, const char *name,
     size_t n)
@@ -192,9 +192,9 @@ required_field(const struct pattern *pats, size_t npats, const char *name,
 	size_t i;
 
 	for (i = 0; i < npats; i++)
-		if (pats[i].field != NULL && !pats[i].optional &&
-		    pats[i].fieldlen == n &&
-		    memcmp(pats[i].field, name, n) == 0)
+		if (pats[i].path.n > 0 && !pats[i].optional &&
+		    pats[i].path.step[0].len == n &&
+		    memcmp(pats[i].path.step[0].key, name, n) == 0)
 			return 1;
 	return 0;
 }
@@ -202,30 +202,32 @@ required_field(const struct pattern *pats, size_t npats, const char *name,
 void
 pattern_plan(struct plan *pl, struct pattern *pats, size_t npats)
 {
-	struct pattern	 *p;
-	struct prefilter *f;
-	struct buf	  b;
-	char		 *lit;
-	size_t		  i;
+	const struct json_step *key;
+	struct pattern	       *p;
+	struct prefilter       *f;
+	struct buf		b;
+	char		       *lit;
+	size_t			i;
 
 	pl->json = 0;
 	pl->keymask = 0;
 	for (i = 0; i < npats; i++) {
 		p = &pats[i];
 		plan_kind(p);
-		if (p->field != NULL)
+		if (p->path.n > 0)
 			pl->json = 1;
 		if (p->optional)
 			continue;
-		if (p->field == NULL) {
+		if (p->path.n == 0) {
 			if ((lit = literal_prefix(p)) != NULL)
 				pattern_prefilter(pl, lit);
 			continue;
 		}
-		pl->keymask |= json_key_bit(p->field, p->fieldlen);
-		if (plain_field(p->field) && strlen(p->field) == p->fieldlen) {
+		key = &p->path.step[0];
+		pl->keymask |= json_key_bit(key->key, key->len);
+		if (plain_field(key->key) && strlen(key->key) == key->len) {
 			buf_init(&b);
-			buf_printf(&b, "\"%s\"", p->field);
+			buf_printf(&b, "\"%s\"", key->key);
 			pattern_prefilter(pl, buf_release(&b));
 		}
 	}
@@ -239,9 +241,45 @@ pattern_plan(struct plan *pl, struct pattern *pats, size_t npats)
 }
 
 void
+pattern_path_add(struct path *path, const char *key, size_t len, int quoted,
+    size_t end)
+{
+	struct json_step *st;
+	size_t		  i;
+
+	path->step = xgrow(path->step, path->n, sizeof(*path->step));
+	path->end = xgrow(path->end, path->n, sizeof(*path->end));
+	st = &path->step[path->n];
+	st->key = xstrndup(key, len);
+	st->len = len;
+	st->index = -1;
+	path->end[path->n++] = end;
+	/* 0, or digits without a leading zero; nine at most. */
+	if (quoted || len == 0 || len > 9 || (key[0] == '0' && len > 1))
+		return;
+	for (i = 0; i < len; i++)
+		if (key[i] < '0' || key[i] > '9')
+			return;
+	st->index = strtol(st->key, NULL, 10);
+}
+
+void
+pattern_path_free(struct path *path)
+{
+	size_t i;
+
+	for (i = 0; i < path->n; i++)
+		free((char *)(uintptr_t)path->step[i].key);
+	free(path->step);
+	free(path->end);
+	free(path->text);
+	memset(path, 0, sizeof(*path));
+}
+
+void
 pattern_free(struct pattern *p)
 {
-	free(p->field);
+	pattern_path_free(&p->path);
 	free(p->src);
 	pcre2_code_free(p->re);
 }

@@ -13,6 +13,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "json.h"
+
+#define PATH_MAX_KEYS 32 /* keys of one path */
+
+/*
+ * A field a rule names: a path of keys down from the top of a line that
+ * is a JSON object; n == 0: no field, the whole line.
+ */
+struct path {
+	char		 *text; /* as written, for messages */
+	struct json_step *step; /* step[0]: the top-level key */
+	size_t		 *end;	/* per step: where it ends in text */
+	size_t		  n;
+};
+
 /*
  * How a pattern runs. Two shapes are so common in rules on JSON fields
  * that they skip PCRE2: "^(?<x>.*)$" (the whole value, with the s flag or
@@ -25,12 +40,11 @@ enum patkind {
 };
 
 /*
- * One pattern of a rule: on the whole line (field NULL) or on the value of
- * one top-level field of a JSON object line.
+ * One pattern of a rule: on the whole line, or on the value a path leads
+ * to in a line that is a JSON object.
  */
 struct pattern {
-	char	   *field;
-	size_t	    fieldlen;
+	struct path path;
 	char	   *src; /* the regex as written */
 	pcre2_code *re;	 /* compiled, JIT when available */
 	int	    optional;
@@ -88,6 +102,15 @@ void pattern_plan(struct plan *, struct pattern *pats, size_t npats);
 /* Adds lit (owned, freed when a repeat) to a rule's prefilters. */
 void pattern_prefilter(struct plan *, char *lit);
 void pattern_free(struct pattern *);
+
+/*
+ * Appends a key (copied) to a path, whose text ends at end in the path's
+ * text. A key written without quotes as a plain non-negative integer is
+ * an array index too.
+ */
+void pattern_path_add(struct path *, const char *key, size_t len, int quoted,
+    size_t end);
+void pattern_path_free(struct path *);
 void plan_free(struct plan *);
 
 #endif

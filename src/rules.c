@@ -93,6 +93,7 @@ struct load {
 	struct buf	errs;
 	size_t		errmax;
 	int		nerr;
+	struct buf	warns;
 };
 
 /* One file being parsed. */
@@ -109,6 +110,8 @@ static void vlderr(struct load *, const char *, int, int, const char *, va_list)
 static void lderr(struct load *, const char *, int, int, const char *, ...)
     __attribute__((format(printf, 5, 6)));
 static int perr(struct parser *, int, int, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
+static void pwarn(struct parser *, int, int, const char *, ...)
     __attribute__((format(printf, 4, 5)));
 
 /*
@@ -147,6 +150,19 @@ lex_error(void *arg, int line, int col, const char *fmt, va_list ap)
 	struct parser *P = arg;
 
 	vlderr(P->ld, P->file, line, col, fmt, ap);
+}
+
+/* A warning at line:col of the file being parsed: it rejects nothing. */
+static void
+pwarn(struct parser *P, int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	buf_printf(&P->ld->warns, "%s:%d:%d: warning: ", P->file, line, col);
+	va_start(ap, fmt);
+	buf_vprintf(&P->ld->warns, fmt, ap);
+	va_end(ap);
+	buf_putc(&P->ld->warns, '\n');
 }
 
 /* An error at line:col of the file being parsed; returns -1. */
@@ -389,22 +405,46 @@ compile_regex(struct parser *P)
 }
 
 /*
- * Reads a field name (a word or a string) into *field. Returns 0, or -1
- * after reporting.
+ * Reads the path token into *path. A path of words only was one key with
+ * dots before paths existed: it is warned about. Returns 0, or -1 after
+ * reporting.
  */
 static int
-field_name(struct parser *P, char **field, size_t *len)
+field_path(struct parser *P, struct path *path)
 {
-	if (P->lx.tok.kind == T_STRING && P->lx.sval.len == 0)
-		return perr(P, P->lx.tok.line, P->lx.tok.col,
-		    "empty field name");
-	if (P->lx.tok.kind == T_STRING && P->lx.sval.len > NAME_MAX_LEN)
-		return perr(P, P->lx.tok.line, P->lx.tok.col,
-		    "field name too long "
-		    "(%zu bytes, at most %d)",
-		    P->lx.sval.len, NAME_MAX_LEN);
-	*field = lex_dup(&P->lx);
-	*len = P->lx.tok.kind == T_STRING ? P->lx.sval.len : P->lx.tok.n;
+	const struct token  *t = &P->lx.tok;
+	const struct lexseg *sg;
+	size_t		     i;
+	int		     quoted = 0, rc = 0;
+
+	for (i = 0; i < P->lx.nseg; i++) {
+		sg = &P->lx.seg[i];
+		quoted |= sg->quoted;
+		if (sg->len == 0)
+			rc = perr(P, t->line, sg->col, "empty field name");
+		else if (sg->len > NAME_MAX_LEN)
+			rc = perr(P, t->line, sg->col,
+			    "field name too long (%zu bytes, at most %d)",
+			    sg->len, NAME_MAX_LEN);
+	}
+	if (rc == 0 && P->lx.nseg > PATH_MAX_KEYS)
+		rc = perr(P, t->line, t->col,
+		    "path too deep (%zu keys, at most %d)", P->lx.nseg,
+		    PATH_MAX_KEYS);
+	if (rc == -1)
+		return -1;
+	memset(path, 0, sizeof(*path));
+	path->text = xstrndup(t->s, t->n);
+	for (i = 0; i < P->lx.nseg; i++) {
+		sg = &P->lx.seg[i];
+		pattern_path_add(path, P->lx.sval.p + sg->off, sg->len,
+		    sg->quoted, sg->end);
+	}
+	if (P->lx.nseg > 1 && !quoted)
+		pwarn(P, t->line, t->col,
+		    "%s is a path into nested objects; for one top-level key "
+		    "of that name write \"%s\"",
+		    path->text, path->text);
 	return 0;
 }
 
@@ -420,7 +460,7 @@ stmt_timestamp(struct parser *P)
 	char	       *fmt;
 
 	memset(&ts, 0, sizeof(ts));
-	lex_advance(&P->lx, LX_REGEX);
+	lex_advance(&P->lx, LX_REGEX | LX_PATH);
 	if (P->lx.tok.kind == T_REGEX) {
 		if ((ts.re = compile_regex(P)) == NULL)
 			return -1;
@@ -430,8 +470,8 @@ stmt_timestamp(struct parser *P)
 			    "no group: write (?<ts>...) around the time");
 			goto fail;
 		}
-	} else if (P->lx.tok.kind == T_WORD || P->lx.tok.kind == T_STRING) {
-		if (field_name(P, &ts.field, &ts.fieldlen) == -1)
+	} else if (P->lx.tok.kind == T_PATH) {
+		if (field_path(P, &ts.path) == -1)
 			return -1;
 	} else
 		return expected(P, "field name or regex");
@@ -463,7 +503,7 @@ stmt_timestamp(struct parser *P)
 	rs->ts[rs->nts++] = ts;
 	return 0;
 fail:
-	free(ts.field);
+	pattern_path_free(&ts.path);
 	pcre2_code_free(ts.re);
 	return -1;
 }
@@ -1003,9 +1043,9 @@ stmt_pattern(struct parser *P, int optional)
 	memset(&pat, 0, sizeof(pat));
 	pat.optional = optional;
 	pat.cap = -1;
-	lex_advance(&P->lx, LX_REGEX);
-	if (P->lx.tok.kind == T_WORD || P->lx.tok.kind == T_STRING) {
-		if (field_name(P, &pat.field, &pat.fieldlen) == -1)
+	lex_advance(&P->lx, LX_REGEX | LX_PATH);
+	if (P->lx.tok.kind == T_PATH) {
+		if (field_path(P, &pat.path) == -1)
 			return -1;
 		lex_advance(&P->lx, LX_REGEX);
 		if (P->lx.tok.kind != T_REGEX) {
@@ -1606,6 +1646,7 @@ load_free(struct load *ld)
 	free(ld->pd);
 	free(ld->pr);
 	buf_free(&ld->errs);
+	buf_free(&ld->warns);
 }
 
 static void
@@ -1614,6 +1655,7 @@ load_init(struct load *ld, size_t errlen)
 	memset(ld, 0, sizeof(*ld));
 	ld->rs = xcalloc(1, sizeof(*ld->rs));
 	buf_init(&ld->errs);
+	buf_init(&ld->warns);
 	ld->errmax = errlen;
 }
 
@@ -1656,6 +1698,8 @@ load_finish(struct load *ld, const char *what, char *err, size_t errlen)
 		rules_free(rs);
 		return NULL;
 	}
+	if (ld->warns.len > 0)
+		rs->warnings = buf_release(&ld->warns);
 	load_free(ld);
 	return rs;
 }
@@ -1816,7 +1860,7 @@ rules_free(struct ruleset *rs)
 	}
 	free(rs->labels);
 	for (i = 0; i < rs->nts; i++) {
-		free(rs->ts[i].field);
+		pattern_path_free(&rs->ts[i].path);
 		pcre2_code_free(rs->ts[i].re);
 	}
 	free(rs->ts);
@@ -1824,5 +1868,6 @@ rules_free(struct ruleset *rs)
 		rule_free(&rs->rules[i]);
 	free(rs->rules);
 	strv_free(rs->files, rs->nfiles);
+	free(rs->warnings);
 	free(rs);
 }

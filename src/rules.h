@@ -93,13 +93,12 @@ struct rule {
 };
 
 /*
- * How a line's log time is found: a top-level field (field set) or a
+ * How a line's log time is found: a field (a path) or a
  * whole-line regex whose group "ts" (else group 1) holds it. Tried in
  * order; the first that parses wins; none: the wall clock.
  */
 struct tsrule {
-	char	      *field;
-	size_t	       fieldlen;
+	struct path    path; /* n == 0: the regex */
 	pcre2_code    *re;
 	int	       group;
 	enum ts_format fmt;
@@ -120,7 +119,9 @@ struct ruleset {
 	size_t		    nts;
 	struct rule	   *rules;
 	size_t		    nrules;
-	char		  **files; /* names the decls and actions point to */
+	char		   *warnings; /* "file:line:col: warning: ..." lines,
+					 or NULL */
+	char		  **files;    /* names the decls and actions point to */
 	size_t		    nfiles;
 };
 

@@ -52,15 +52,23 @@ $(B)/fuzz/obj/fuzz_%.o: tests/fuzz/fuzz_%.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c \
 	    -o $@ $<
 
-$(B)/fuzz/obj/fuzz_pipeline.o: $(B)/fuzz/bytelyst_rules.h
+$(B)/fuzz/obj/fuzz_pipeline.o: $(B)/fuzz/bytelyst_rules.h \
+    $(B)/fuzz/nested_rules.h
 
-# rules/bytelyst.rules as a C string, so the target needs no file.
-$(B)/fuzz/bytelyst_rules.h: rules/bytelyst.rules
+# A rules file as a C string named $(1), so that a target needs no file.
+define rules_h
 	@mkdir -p $(@D)
-	{ echo 'static const char rules_text[] ='; \
+	{ echo 'static const char $(1)[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' \
 	      -e 's/^/"/' -e 's/$$/\\n"/' $<; \
 	  echo ';'; } > $@.tmp && mv $@.tmp $@
+endef
+
+$(B)/fuzz/bytelyst_rules.h: rules/bytelyst.rules
+	$(call rules_h,rules_text)
+
+$(B)/fuzz/nested_rules.h: tests/fuzz/nested.rules
+	$(call rules_h,nested_text)
 
 $(FUZZ_LIB): $(FUZZ_OBJS)
 	rm -f $@
@@ -88,7 +96,8 @@ check-fuzz: $(FUZZ_BINS)
 
 .PHONY: fuzz fuzz-run check-fuzz
 .SECONDARY: $(FUZZ_OBJS) $(FUZZ_TARGETS:%=$(B)/fuzz/obj/fuzz_%.o) \
-	$(B)/fuzz/obj/fuzz_common.o $(B)/fuzz/bytelyst_rules.h
+	$(B)/fuzz/obj/fuzz_common.o $(B)/fuzz/bytelyst_rules.h \
+	$(B)/fuzz/nested_rules.h
 
 -include $(FUZZ_OBJS:.o=.d) $(FUZZ_TARGETS:%=$(B)/fuzz/obj/fuzz_%.d) \
 	$(B)/fuzz/obj/fuzz_common.d

@@ -9,6 +9,25 @@ rules=$TOP/rules/bytelyst.rules
 grep -q '^rules OK' "$T/out" || fail "--check says rules OK"
 "$lm" --check -r "$TOP/rules" >/dev/null || fail "--check on a directory"
 
+# Shipped rule sets load without a warning; a path of words alone is
+# warned about at its place, on stderr, and the rules are still OK.
+"$lm" --check -r "$TOP/rules" 2>"$T/err" >/dev/null
+expect_eq "warnings for the shipped rules" "" "$(cat "$T/err")"
+printf 'counter c\nrule r\n  match req.method /x/\n  match "a.b" /y/\n  inc c\n' \
+    >"$T/dotted.rules"
+"$lm" --check -r "$T/dotted.rules" >"$T/out" 2>"$T/err" ||
+    fail "--check with a warning"
+grep -q '^rules OK' "$T/out" || fail "--check with a warning says rules OK"
+expect_eq "--check warning" \
+    "$T/dotted.rules:3:9: warning: req.method is a path into nested objects; for one top-level key of that name write \"req.method\"" \
+    "$(cat "$T/err")"
+printf '%s\n' '{"req":"GET","a.b":"y"}' '{"req":{"method":"x"},"a.b":"y"}' |
+    "$lm" --explain -r "$T/dotted.rules" >"$T/explain"
+grep -q '^rule r: no match: no field req.method: req is a string, not an object or array$' \
+    "$T/explain" || fail "--explain names where a path stopped: $(cat "$T/explain")"
+grep -q '^  inc c{} 1$' "$T/explain" ||
+    fail "--explain follows a path: $(cat "$T/explain")"
+
 set +e
 "$lm" --one-shot >/dev/null 2>&1; expect_eq "no rules" 2 $?
 "$lm" --bogus -r "$rules" >/dev/null 2>&1; expect_eq "unknown flag" 2 $?

@@ -916,3 +916,215 @@ Test(json_speed, throughput)
 	    iters, len[0], len[1], (double)bytes / dt / 1e6);
 	json_free(&ix);
 }
+
+TestSuite(json_walk);
+
+/*
+ * Walks a path written as keys joined by '|' (a key in brackets is never
+ * an index, as a quoted key in a rule) down from the top-level field
+ * named by the first key, and describes the end: "=TEXT" when found,
+ * else "no-key@N", "no-index@N", "not-index@N" or "scalar@N", N the step.
+ */
+static char *
+walk(struct json_index *ix, const char *path)
+{
+	struct json_step   steps[16];
+	struct json_field *f, out;
+	struct buf	   b;
+	char		  *copy = xstrdup(path), *k, *save = NULL, *end;
+	size_t		   n = 0, at = 99;
+	enum json_stop	   rc;
+
+	buf_init(&b);
+	for (k = strtok_r(copy, "|", &save); k != NULL;
+	     k = strtok_r(NULL, "|", &save)) {
+		steps[n].index = -1;
+		if (k[0] == '[') {
+			k++;
+			k[strlen(k) - 1] = '\0';
+		} else if (k[0] >= '0' && k[0] <= '9')
+			steps[n].index = strtol(k, &end, 10);
+		steps[n].key = k;
+		steps[n].len = strlen(k);
+		n++;
+	}
+	f = json_get(ix, steps[0].key, steps[0].len);
+	if (f == NULL)
+		buf_puts(&b, "no-key@0");
+	else if ((rc = json_walk(ix, f, steps + 1, n - 1, &out, &at)) ==
+	    JSON_FOUND) {
+		buf_putc(&b, '=');
+		buf_append(&b, out.val, out.vallen);
+	} else
+		buf_printf(&b, "%s@%zu",
+		    rc == JSON_NO_KEY	     ? "no-key" :
+			rc == JSON_NO_INDEX  ? "no-index" :
+			rc == JSON_NOT_INDEX ? "not-index" :
+					       "scalar",
+		    at + 1);
+	free(copy);
+	return buf_release(&b);
+}
+
+Test(json_walk, table)
+{
+	static const struct {
+		const char *line;
+		const char *path;
+		const char *want;
+	} c[] = {
+		/* pino-http: the method is req's, not a header's. */
+		{ "{\"req\":{\"id\":1,\"method\":\"GET\",\"url\":\"/o?method=X\","
+		  "\"headers\":{\"method\":\"PUT\",\"user-agent\":\"c\"}},"
+		  "\"res\":{\"statusCode\":200},\"responseTime\":3}",
+		    "req|method", "=GET" },
+		{ "{\"req\":{\"headers\":{\"user-agent\":\"c\"}}}",
+		    "req|headers|user-agent", "=c" },
+		{ "{\"res\":{\"statusCode\":200}}", "res|statusCode", "=200" },
+		/* The last duplicate wins at every level. */
+		{ "{\"a\":{\"b\":1,\"b\":2}}", "a|b", "=2" },
+		{ "{\"a\":{\"b\":{\"c\":1}},\"a\":{\"b\":{\"d\":2}}}", "a|b|c",
+		    "no-key@2" },
+		{ "{\"a\":{\"b\":{\"c\":1},\"b\":{\"c\":3,\"c\":4}}}", "a|b|c",
+		    "=4" },
+		{ "{\"a\":{\"b\":1,\"c\":{\"b\":5}}}", "a|b", "=1" },
+		/* Arrays: indexes, out of range, keys that are no index. */
+		{ "{\"items\":[{\"p\":1},{\"p\":2.5}]}", "items|1|p", "=2.5" },
+		{ "{\"items\":[{\"p\":1},{\"p\":2.5}]}", "items|0",
+		    "={\"p\":1}" },
+		{ "{\"items\":[{\"p\":1}]}", "items|1|p", "no-index@1" },
+		{ "{\"items\":[]}", "items|0", "no-index@1" },
+		{ "{\"items\":[ 7 , [8, 9] ]}", "items|1|1", "=9" },
+		{ "{\"items\":[1]}", "items|p", "not-index@1" },
+		{ "{\"items\":[1]}", "items|[0]", "not-index@1" },
+		/* An index on an object is its key. */
+		{ "{\"o\":{\"0\":\"zero\"}}", "o|0", "=zero" },
+		{ "{\"o\":{\"0\":\"zero\"}}", "o|[0]", "=zero" },
+		/* Into a value that is no container. */
+		{ "{\"req\":\"GET\"}", "req|method", "scalar@1" },
+		{ "{\"a\":{\"b\":null}}", "a|b|c", "scalar@2" },
+		{ "{\"a\":{\"b\":true}}", "a|b|0", "scalar@2" },
+		{ "{\"a\":{}}", "a|b", "no-key@1" },
+		/* Values: strings unescaped, the rest as written. */
+		{ "{\"a\":{\"s\":\"x\\ny\\u00e9\"}}", "a|s", "=x\ny\xc3\xa9" },
+		{ "{\"a\":{\"n\":-1.5e3, \"o\" : { \"k\" : [ ] } }}", "a|o",
+		    "={ \"k\" : [ ] }" },
+		{ "{\"a\":{\"n\":-1.5e3}}", "a|n", "=-1.5e3" },
+		{ "{\"a\":{\"s\":\"\"}}", "a|s", "=" },
+		/* Escaped keys are the keys they spell; empty keys too. */
+		{ "{\"a\":{\"m\\u0065thod\":\"GET\"}}", "a|method", "=GET" },
+		{ "{\"a\":{\"x\\\"y\":1,\"x\\\\y\":2}}", "a|x\\y", "=2" },
+		{ "{\"a\":{\"x\\\"y\":1,\"x\\\\y\":2}}", "a|x\"y", "=1" },
+		{ "{\"a\":{\"\\u0000\":1,\"\":2}}", "a|[]", "=2" },
+		{ "{\"a\":{\"k\\u00e9\":1}}", "a|k\xc3\xa9", "=1" },
+		{ "{\"a\":{\"ab\":1}}", "a|a", "no-key@1" },
+		{ "{\"a\":{\"a\":1}}", "a|ab", "no-key@1" },
+		/* Blanks everywhere JSON allows them. */
+		{ " { \"a\" : { \"b\" : [ 1 , { \"c\" : \"d\" } ] } } ",
+		    "a|b|1|c", "=d" },
+	};
+	struct json_index ix;
+	char		 *line, *got;
+	size_t		  i;
+	int		  rc;
+
+	json_init(&ix);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		line = scan_copy(&ix, c[i].line, strlen(c[i].line), &rc);
+		cr_assert_eq(rc, 0, "%s", c[i].line);
+		got = walk(&ix, c[i].path);
+		cr_expect_str_eq(got, c[i].want, "%s on %s", c[i].path,
+		    c[i].line);
+		free(got);
+		free(line);
+	}
+	json_free(&ix);
+}
+
+/* A path a thousand levels down, and back up the stack it never used. */
+Test(json_walk, deep)
+{
+	struct json_index  ix;
+	struct json_step   steps[1000];
+	struct json_field *f, out;
+	struct buf	   b;
+	size_t		   i, at;
+	int		   rc;
+	char		  *line;
+
+	buf_init(&b);
+	buf_puts(&b, "{\"k\":");
+	for (i = 0; i < 1000; i++)
+		buf_puts(&b, i % 2 ? "[" : "{\"k\":");
+	buf_puts(&b, "\"deep\"");
+	for (i = 1000; i-- > 0;)
+		buf_puts(&b, i % 2 ? "]" : "}");
+	buf_puts(&b, "}");
+	json_init(&ix);
+	line = scan_copy(&ix, b.p, b.len, &rc);
+	/* Deeper than the scanner takes: not an object line at all. */
+	cr_assert_eq(rc, -1);
+	free(line);
+	buf_reset(&b);
+	buf_puts(&b, "{\"k\":");
+	for (i = 0; i < 100; i++)
+		buf_puts(&b, i % 2 ? "[" : "{\"k\":");
+	buf_puts(&b, "\"deep\"");
+	for (i = 100; i-- > 0;)
+		buf_puts(&b, i % 2 ? "]" : "}");
+	buf_puts(&b, "}");
+	line = scan_copy(&ix, b.p, b.len, &rc);
+	cr_assert_eq(rc, 0);
+	for (i = 0; i < 100; i++) {
+		steps[i].key = i % 2 ? "0" : "k";
+		steps[i].len = 1;
+		steps[i].index = i % 2 ? 0 : -1;
+	}
+	f = json_get(&ix, "k", 1);
+	cr_assert_not_null(f);
+	cr_assert_eq(json_walk(&ix, f, steps, 100, &out, &at), JSON_FOUND);
+	cr_expect_eq(out.vallen, 4);
+	cr_expect_eq(memcmp(out.val, "deep", 4), 0);
+	/* One step more goes into the string. */
+	steps[100] = steps[0];
+	cr_expect_eq(json_walk(&ix, f, steps, 101, &out, &at), JSON_SCALAR);
+	cr_expect_eq(at, 100);
+	free(line);
+	buf_free(&b);
+	json_free(&ix);
+}
+
+/*
+ * An escaped value reached again, by the same path or another, is not
+ * unescaped again: scratch stays within the line's length whatever the
+ * number of walks.
+ */
+Test(json_walk, unescaped_once)
+{
+	static const char  text[] = "{\"a\":{\"s\":\"\\u00e9\\u00e9\","
+				    "\"0\":\"\\n\"}}";
+	struct json_index  ix;
+	struct json_step   s = { "s", 1, -1 }, z = { "0", 1, 0 };
+	struct json_field *f, o1, o2;
+	size_t		   at, used, i;
+	char		  *line;
+	int		   rc;
+
+	json_init(&ix);
+	line = scan_copy(&ix, text, sizeof(text) - 1, &rc);
+	cr_assert_eq(rc, 0);
+	f = json_get(&ix, "a", 1);
+	cr_assert_eq(json_walk(&ix, f, &s, 1, &o1, &at), JSON_FOUND);
+	used = ix.scratchlen;
+	for (i = 0; i < 100; i++) {
+		cr_assert_eq(json_walk(&ix, f, &s, 1, &o2, &at), JSON_FOUND);
+		cr_assert_eq(o2.val, o1.val);
+		cr_assert_eq(json_walk(&ix, f, &z, 1, &o2, &at), JSON_FOUND);
+		cr_assert_eq(o2.vallen, 1);
+	}
+	cr_expect_eq(ix.scratchlen, used + 1);
+	cr_expect_leq(ix.scratchlen, sizeof(text) - 1);
+	cr_expect_eq(o1.vallen, 4);
+	free(line);
+	json_free(&ix);
+}

@@ -256,6 +256,123 @@ Test(match, plain_text_rules_and_prefilters)
 	env_free(&e);
 }
 
+static const char http_rules[] =
+    "counter http_requests_total\n"
+    "  help \"Requests.\"\n"
+    "  labels method code agent\n"
+    "rule request\n"
+    "  match req.method /^(?<method>[A-Z]+)$/\n"
+    "  match res.statusCode /^(?<code>[0-9]{3})$/\n"
+    "  optional req.headers.\"user-agent\" /^(?<agent>.*)$/s\n"
+    "  inc http_requests_total\n";
+
+/*
+ * Paths into nested objects: the request's method, never a header's, a
+ * query's or another object's; the last duplicate at each level; nothing
+ * through a value that is no object.
+ */
+Test(match, nested_paths)
+{
+	struct env e;
+	char	  *got;
+
+	env_new(&e, http_rules);
+	feed(&e,
+	    "{\"req\":{\"id\":1,\"method\":\"GET\",\"url\":\"/o/42?method=PUT\","
+	    "\"headers\":{\"method\":\"DELETE\",\"statusCode\":\"999\","
+	    "\"user-agent\":\"curl/8\"}},\"res\":{\"statusCode\":200},"
+	    "\"responseTime\":3}");
+	/* Duplicates: the last wins at each level. */
+	feed(&e,
+	    "{\"req\":{\"method\":\"PUT\"},\"req\":{\"method\":\"GET\","
+	    "\"method\":\"POST\"},\"res\":{\"statusCode\":201}}");
+	/* Escaped keys spell the key. */
+	feed(&e,
+	    "{\"req\":{\"m\\u0065thod\":\"GET\"},"
+	    "\"res\":{\"statusCode\":200}}");
+	/* Not counted: top-level lookalikes, scalars, arrays, cut lines. */
+	feed(&e,
+	    "{\"method\":\"GET\",\"statusCode\":200,\"req\":{},"
+	    "\"res\":{}}");
+	feed(&e, "{\"req\":\"GET\",\"res\":{\"statusCode\":200}}");
+	feed(&e,
+	    "{\"req\":[{\"method\":\"GET\"}],"
+	    "\"res\":{\"statusCode\":200}}");
+	feed(&e, "{\"req\":{\"method\":\"GET\"},\"res\":{\"statusCode\":200}");
+	feed(&e, "{\"res\":{\"statusCode\":200,\"req\":{\"method\":\"GET\"}}}");
+	got = samples(&e, 0);
+	cr_assert_str_eq(got,
+	    "http_requests_total{method=\"GET\",code=\"200\",agent=\"\"} 1\n"
+	    "http_requests_total{method=\"GET\",code=\"200\","
+	    "agent=\"curl/8\"} 1\n"
+	    "http_requests_total{method=\"POST\",code=\"201\",agent=\"\"} 1\n");
+	free(got);
+	env_free(&e);
+}
+
+/* --explain says which path it followed and where it stopped. */
+Test(match, explain_paths)
+{
+	static const struct {
+		const char *line;
+		const char *want;
+	} c[] = {
+		{ "{\"res\":{}}", "no top-level field \"req\"" },
+		{ "{\"req\":\"GET\",\"res\":{}}",
+		    "no field req.method: req is a string, not an object or "
+		    "array" },
+		{ "{\"req\":{},\"res\":{}}",
+		    "no field req.method: req has no key \"method\"" },
+		{ "{\"req\":{\"method\":\"get\"},\"res\":{}}",
+		    "/^(?<method>[A-Z]+)$/ does not match field req.method" },
+		{ "{\"req\":{\"method\":\"GET\"},\"res\":[]}",
+		    "no field res.statusCode: res is an array and "
+		    "\"statusCode\" is not an index" },
+	};
+	struct env e;
+	struct buf out, want;
+	size_t	   i;
+
+	env_new(&e,
+	    "counter c\n"
+	    "rule r\n"
+	    "  match req.method /^(?<method>[A-Z]+)$/\n"
+	    "  match res.statusCode /x/\n"
+	    "  inc c\n"
+	    "counter d\n"
+	    "rule s\n"
+	    "  match a.0.\"b c\" /x/\n"
+	    "  inc d\n");
+	buf_init(&out);
+	buf_init(&want);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		buf_reset(&out);
+		matcher_explain(e.m, c[i].line, strlen(c[i].line), 0, &out);
+		buf_reset(&want);
+		buf_printf(&want,
+		    "rule r: no match: %s\n"
+		    "rule s: no match: no top-level field \"a\"\n"
+		    "no rule matches\n",
+		    c[i].want);
+		cr_expect_str_eq(out.p, want.p, "%s", c[i].line);
+	}
+	buf_reset(&out);
+	matcher_explain(e.m, "{\"a\":[{\"b\":1}]}", 15, 0, &out);
+	cr_expect_str_eq(out.p,
+	    "rule r: no match: no top-level field \"req\"\n"
+	    "rule s: no match: no field a.0.\"b c\": a.0 has no key \"b c\"\n"
+	    "no rule matches\n");
+	buf_reset(&out);
+	matcher_explain(e.m, "{\"a\":[]}", 8, 0, &out);
+	cr_expect_str_eq(out.p,
+	    "rule r: no match: no top-level field \"req\"\n"
+	    "rule s: no match: no field a.0.\"b c\": a has no element 0\n"
+	    "no rule matches\n");
+	buf_free(&out);
+	buf_free(&want);
+	env_free(&e);
+}
+
 /*
  * The shapes that skip PCRE2 decide as PCRE2 does: each rule runs once as
  * written and once with a comment after it, which keeps its meaning but

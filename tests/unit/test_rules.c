@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "rules.h"
 #include "testutil.h"
 #include "util.h"
@@ -787,6 +788,38 @@ Test(rules_errors, rules_and_actions)
 }
 
 /* Every error of a file, in order; the ruleset is rejected as a whole. */
+/* Paths: each error at the key it is about. */
+Test(rules_errors, paths)
+{
+	static const struct errcase c[] = {
+		{ "counter c\nrule r\n  match a..b /x/\n  inc c\n",
+		    "t.rules:3:11: expected a key after '.'" },
+		{ "counter c\nrule r\n  match a. /x/\n  inc c\n",
+		    "t.rules:3:11: expected a key after '.'" },
+		{ "counter c\nrule r\n  match a.\"\" /x/\n  inc c\n",
+		    "t.rules:3:11: empty field name" },
+		{ "counter c\nrule r\n  match a.\"b /x/\n  inc c\n",
+		    "t.rules:3:9: unterminated string" },
+		{ "counter c\nrule r\n  match a.\"\\q\" /x/\n  inc c\n",
+		    "t.rules:3:12: invalid escape '\\q' in string" },
+		{ "counter c\nrule r\n  match a.\"b\"c /x/\n  inc c\n",
+		    "t.rules:3:14: expected regex, found 'c'" },
+		{ "counter c\nrule r\n  match a .b /x/\n  inc c\n",
+		    "t.rules:3:11: unexpected character '.'" },
+		{ "counter c\nrule r\n  match a.b\n  inc c\n",
+		    "t.rules:3:12: expected regex, found end of line" },
+		{ "timestamp a..b epoch_s\ncounter c\n",
+		    "t.rules:1:13: expected a key after '.'" },
+		{ "timestamp a.\"\" epoch_s\ncounter c\n",
+		    "t.rules:1:13: empty field name" },
+		{ "counter c\nrule r\n  match a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p."
+		  "q.r.s.t.u.v.w.x.y.z.A.B.C.D.E.F.G /x/\n  inc c\n",
+		    "t.rules:3:9: path too deep (33 keys, at most 32)" },
+	};
+
+	reject_table(c, NELEM(c));
+}
+
 Test(rules_errors, all_errors_reported)
 {
 	static const char text[] =
@@ -1000,15 +1033,17 @@ Test(rules_parse, patterns_and_captures)
 		    "  inc c\n");
 	r = &rs->rules[0];
 	cr_assert_eq(r->npats, 3);
-	cr_expect_str_eq(r->pats[0].field, "odd key");
-	cr_expect_eq(r->pats[0].fieldlen, 7);
+	cr_assert_eq(r->pats[0].path.n, 1);
+	cr_expect_str_eq(r->pats[0].path.step[0].key, "odd key");
+	cr_expect_eq(r->pats[0].path.step[0].len, 7);
+	cr_expect_str_eq(r->pats[0].path.text, "\"odd key\"");
 	cr_expect_str_eq(r->pats[0].src, "^(x)(?<late>y)(?<early>z)?$");
 	cr_expect_eq(r->pats[0].optional, 0);
 	cr_expect_eq(r->pats[0].line, 3);
 	cr_expect_eq(r->pats[0].col, 22);
-	cr_expect_str_eq(r->pats[1].field, "plain");
+	cr_expect_str_eq(r->pats[1].path.step[0].key, "plain");
 	cr_expect_eq(r->pats[1].optional, 1);
-	cr_expect_null(r->pats[2].field);
+	cr_expect_eq(r->pats[2].path.n, 0);
 	cr_expect_str_eq(r->pats[2].src, "a\\/b\\d(?<w>\\/)");
 	cr_expect_eq(r->plan.json, 1);
 	/* Named groups only, in group order within each pattern. */
@@ -1075,6 +1110,66 @@ Test(rules_parse, regex_compilation)
 		rules_free(rs);
 	}
 	buf_free(&b);
+}
+
+/*
+ * Paths: keys joined by dots, quoted keys, indexes; the key mask and the
+ * implied prefilter are the top-level key's. A path of words alone was
+ * one key before: it is warned about, at its place.
+ */
+Test(rules_parse, paths)
+{
+	struct ruleset	     *rs;
+	const struct pattern *p;
+
+	rs = accept("counter c\nrule r\n"
+		    "  match req.method /x/\n"
+		    "  match req.\"user-agent\".\"a.b\" /x/\n"
+		    "  optional items.0.price /x/\n"
+		    "  optional \"a.b\" /x/\n"
+		    "  optional o.\"0\".01.10 /x/\n"
+		    "  inc c\n"
+		    "timestamp res.time.0 epoch_ms\n");
+	p = rs->rules[0].pats;
+	cr_assert_eq(p[0].path.n, 2);
+	cr_expect_str_eq(p[0].path.text, "req.method");
+	cr_expect_str_eq(p[0].path.step[0].key, "req");
+	cr_expect_str_eq(p[0].path.step[1].key, "method");
+	cr_expect_eq(p[0].path.step[1].index, -1);
+	cr_expect_eq(p[0].path.end[0], 3);
+	cr_expect_eq(p[0].path.end[1], 10);
+	cr_assert_eq(p[1].path.n, 3);
+	cr_expect_str_eq(p[1].path.step[1].key, "user-agent");
+	cr_expect_str_eq(p[1].path.step[2].key, "a.b");
+	cr_expect_eq(p[1].path.end[1], 16);
+	cr_assert_eq(p[2].path.n, 3);
+	cr_expect_eq(p[2].path.step[1].index, 0);
+	cr_assert_eq(p[3].path.n, 1);
+	cr_expect_str_eq(p[3].path.step[0].key, "a.b");
+	cr_assert_eq(p[4].path.n, 4);
+	cr_expect_eq(p[4].path.step[1].index, -1);
+	cr_expect_eq(p[4].path.step[2].index, -1);
+	cr_expect_eq(p[4].path.step[3].index, 10);
+	cr_assert_eq(rs->nts, 1);
+	cr_expect_eq(rs->ts[0].path.n, 3);
+	cr_expect_eq(rs->ts[0].path.step[2].index, 0);
+	cr_assert_eq(rs->rules[0].plan.nprefilter, 1);
+	cr_expect_str_eq(rs->rules[0].plan.prefilter[0].lit, "\"req\"");
+	cr_expect(rs->rules[0].plan.prefilter[0].implied);
+	cr_expect_eq(rs->rules[0].plan.keymask, json_key_bit("req", 3));
+	cr_expect_str_eq(rs->warnings,
+	    "t.rules:3:9: warning: req.method is a path into nested objects; "
+	    "for one top-level key of that name write \"req.method\"\n"
+	    "t.rules:5:12: warning: items.0.price is a path into nested "
+	    "objects; for one top-level key of that name write "
+	    "\"items.0.price\"\n"
+	    "t.rules:9:11: warning: res.time.0 is a path into nested objects; "
+	    "for one top-level key of that name write \"res.time.0\"\n");
+	rules_free(rs);
+	/* No path of words alone, no warning. */
+	rs = accept("counter c\nrule r\n  match a /x/\n  inc c\n");
+	cr_expect_null(rs->warnings);
+	rules_free(rs);
 }
 
 /*
@@ -1215,13 +1310,14 @@ Test(rules_parse, timestamps)
 		    "timestamp t epoch_us\n"
 		    "counter c\n");
 	cr_assert_eq(rs->nts, 5);
-	cr_expect_str_eq(rs->ts[0].field, "time");
-	cr_expect_eq(rs->ts[0].fieldlen, 4);
+	cr_assert_eq(rs->ts[0].path.n, 1);
+	cr_expect_str_eq(rs->ts[0].path.step[0].key, "time");
+	cr_expect_eq(rs->ts[0].path.step[0].len, 4);
 	cr_expect_null(rs->ts[0].re);
 	cr_expect_eq(rs->ts[0].fmt, TS_EPOCH_MS);
-	cr_expect_str_eq(rs->ts[1].field, "ts field");
+	cr_expect_str_eq(rs->ts[1].path.step[0].key, "ts field");
 	cr_expect_eq(rs->ts[1].fmt, TS_RFC3339);
-	cr_expect_null(rs->ts[2].field);
+	cr_expect_eq(rs->ts[2].path.n, 0);
 	cr_expect_not_null(rs->ts[2].re);
 	cr_expect_eq(rs->ts[2].group, 2);
 	cr_expect_eq(rs->ts[2].fmt, TS_EPOCH_S);
@@ -1314,7 +1410,7 @@ Test(rules_parse, keywords_as_names)
 		    "  inc rule of=label\n");
 	cr_expect_str_eq(rs->decls[0].name, "rule");
 	cr_expect_str_eq(rs->rules[0].name, "counter");
-	cr_expect_str_eq(rs->rules[0].pats[0].field, "match");
+	cr_expect_str_eq(rs->rules[0].pats[0].path.step[0].key, "match");
 	cr_expect_eq(rs->rules[0].acts[0].labels[0].cap, 0);
 	cr_expect_str_eq(rs->rules[0].acts[0].labels[1].lit, "label");
 	rules_free(rs);
@@ -1515,9 +1611,9 @@ Test(rules_shipped, bytelyst_declarations)
 	cr_expect_str_eq(d->th[2].value, "reconciliation");
 	cr_expect_eq(d->th[2].seconds, 180);
 	cr_assert_eq(rs->nts, 2);
-	cr_expect_str_eq(rs->ts[0].field, "time");
+	cr_expect_str_eq(rs->ts[0].path.step[0].key, "time");
 	cr_expect_eq(rs->ts[0].fmt, TS_EPOCH_MS);
-	cr_expect_str_eq(rs->ts[1].field, "time");
+	cr_expect_str_eq(rs->ts[1].path.step[0].key, "time");
 	cr_expect_eq(rs->ts[1].fmt, TS_RFC3339);
 	rules_free(rs);
 }
@@ -1592,7 +1688,7 @@ Test(rules_shipped, bytelyst_rules)
 	for (j = 0; j < 4; j++)
 		cr_expect_eq(r->acts[0].labels[j].cap, (int)j);
 	cr_expect_eq(r->pats[2].optional, 1);
-	cr_expect_str_eq(r->pats[2].field, "profileId");
+	cr_expect_str_eq(r->pats[2].path.step[0].key, "profileId");
 	cr_expect_eq(r->plan.nprefilter, 2);
 	cr_expect_str_eq(r->plan.prefilter[0].lit, "\"severity\"");
 	cr_expect_str_eq(r->plan.prefilter[1].lit, "\"type\"");
