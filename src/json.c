@@ -668,6 +668,57 @@ walk_unescape(struct json_index *ix, struct json_field *f)
 }
 
 /*
+ * Skips a container at p ('{' or '[') of a line json_scan() validated:
+ * only strings and brackets matter then. Returns the byte after it, or
+ * NULL should the text not be valid after all.
+ */
+static const char *
+skip_checked(const char *p, const char *end)
+{
+	size_t d = 0;
+	int    esc;
+
+	while (p < end) {
+		switch (*p) {
+		case '"':
+			if ((p = scan_string(p + 1, end, &esc)) == NULL)
+				return NULL;
+			continue;
+		case '{':
+		case '[':
+			d++;
+			break;
+		case '}':
+		case ']':
+			if (--d == 0)
+				return p + 1;
+			break;
+		}
+		p++;
+	}
+	return NULL;
+}
+
+/* scan_value() for a walk: a container is skipped, not validated again. */
+static const char *
+walk_value(struct json_field *f, const char *p, const char *end)
+{
+	const char *v;
+
+	p = skip_ws(p, end);
+	if (p == end || (*p != '{' && *p != '['))
+		return scan_value(f, p, end);
+	v = p;
+	f->type = *p == '{' ? JSON_OBJECT : JSON_ARRAY;
+	if ((p = skip_checked(p, end)) == NULL)
+		return NULL;
+	f->raw = f->val = v;
+	f->rawlen = f->vallen = (size_t)(p - v);
+	f->escaped = 0;
+	return p;
+}
+
+/*
  * The member of the object at p ('{') named by step into *out, the last
  * one when the key repeats. Returns 0, or -1 when there is none.
  */
@@ -694,7 +745,7 @@ walk_object(struct json_index *ix, const char *p, const char *end,
 		p = skip_ws(p, end);
 		if (p == end || *p != ':')
 			return -1;
-		if ((p = scan_value(&v, p + 1, end)) == NULL)
+		if ((p = walk_value(&v, p + 1, end)) == NULL)
 			return -1;
 		if (same) {
 			*out = v;
@@ -717,7 +768,7 @@ walk_array(const char *p, const char *end, long index, struct json_field *out)
 	if (p < end && *p == ']')
 		return -1;
 	for (i = 0;; i++) {
-		if ((p = scan_value(out, p, end)) == NULL)
+		if ((p = walk_value(out, p, end)) == NULL)
 			return -1;
 		if (i == index)
 			return 0;
