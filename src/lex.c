@@ -34,6 +34,7 @@ static const struct keyword keywords[] = {
 	{ "of", KW_OF, 0 },
 	{ "optional", KW_OPTIONAL, IN_RULE },
 	{ "prefilter", KW_PREFILTER, IN_RULE },
+	{ "rewrite", KW_REWRITE, IN_RULE },
 	{ "rule", KW_RULE, IN_TOP },
 	{ "series", KW_SERIES, IN_METRIC },
 	{ "set", KW_SET, IN_RULE },

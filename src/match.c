@@ -23,6 +23,7 @@ struct rulestate {
 	const struct rule *r;
 	struct metric	 **act;	    /* per action */
 	size_t		  *condlen; /* per action: condition length */
+	struct buf	  *rwout;   /* per rewrite: its result */
 	struct rule_stats *st;
 };
 
@@ -99,6 +100,9 @@ matcher_new(const struct ruleset *rs, struct registry *reg,
 		m->rst[i].r = r;
 		m->rst[i].st = &m->stats[i];
 		m->rst[i].act = xcalloc(r->nacts, sizeof(struct metric *));
+		m->rst[i].rwout = xcalloc(r->nrws + 1, sizeof(struct buf));
+		for (j = 0; j < r->nrws; j++)
+			buf_init(&m->rst[i].rwout[j]);
 		m->rst[i].condlen = xcalloc(r->nacts + 1, sizeof(size_t));
 		for (j = 0; j < r->nacts; j++)
 			if (r->acts[j].cond != COND_NONE)
@@ -136,12 +140,15 @@ fail:
 void
 matcher_free(struct matcher *m)
 {
-	size_t i;
+	size_t i, j;
 
 	if (m == NULL)
 		return;
 	for (i = 0; i < m->nrules; i++) {
 		free(m->rst[i].act);
+		for (j = 0; j < m->rst[i].r->nrws; j++)
+			buf_free(&m->rst[i].rwout[j]);
+		free(m->rst[i].rwout);
 		free(m->rst[i].condlen);
 	}
 	free(m->rst);
@@ -531,6 +538,38 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai, const char *line,
 }
 
 /*
+ * Rewrites a capture in place: every match of the rewrite's regex in it
+ * replaced, into out, which grows to what the result needs. Returns 0,
+ * or -1 when a match limit (or memory) stopped it.
+ */
+static int
+rewrite(struct matcher *m, const struct rewrite *w, struct buf *out)
+{
+	struct str *c = &m->caps[w->cap];
+	PCRE2_SIZE  n;
+	int	    rc, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		buf_reserve(out, c->n + 64);
+		n = out->cap - out->len;
+		rc = pcre2_substitute(w->re, (PCRE2_SPTR)c->p, c->n, 0,
+		    PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH |
+			PCRE2_SUBSTITUTE_UNSET_EMPTY,
+		    m->md, m->mctx, (PCRE2_SPTR)w->repl, w->repllen,
+		    (PCRE2_UCHAR *)out->p, &n);
+		if (rc >= 0) {
+			c->p = out->p;
+			c->n = n;
+			return 0;
+		}
+		if (rc != PCRE2_ERROR_NOMEMORY)
+			return -1;
+		buf_reserve(out, n + 1);
+	}
+	return -1;
+}
+
+/*
  * Tries one rule on the line, filling m->caps. Returns MISS_NONE when every
  * required pattern matched, else why not; *what names the pattern.
  */
@@ -641,6 +680,14 @@ try_rule(struct matcher *m, struct rulestate *rs, const char *line, size_t len,
 			m->caps[j].n = ov[2 * c->group + 1] - ov[2 * c->group];
 		}
 	}
+	for (i = 0; i < r->nrws; i++) {
+		*what = r->npats + i;
+		if (rewrite(m, &r->rws[i], &rs->rwout[i]) == -1) {
+			rs->st->limit_hits++;
+			m->st.limit_hits++;
+			return MISS_LIMIT;
+		}
+	}
 	return MISS_NONE;
 }
 
@@ -724,7 +771,9 @@ run_line(struct matcher *m, const char *line, size_t len, double now,
 				buf_printf(explain,
 				    "match limit reached by "
 				    "/%s/\n",
-				    r->pats[what].src);
+				    what < r->npats ?
+					r->pats[what].src :
+					r->rws[what - r->npats].src);
 			else
 				buf_printf(explain, "/%s/ does not match%s%s\n",
 				    r->pats[what].src,

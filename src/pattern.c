@@ -10,6 +10,13 @@
 #include "pattern.h"
 #include "util.h"
 
+static int
+word_char(char c)
+{
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
 pcre2_code *
 pattern_regex(const char *src, size_t len, uint32_t flags, char *err,
     size_t errlen)
@@ -57,6 +64,64 @@ pattern_next_name(const pcre2_code *re, int after, const char **name)
 }
 
 int
+pattern_replacement(const pcre2_code *re, const char *repl, size_t n, char *err,
+    size_t errlen, size_t *off)
+{
+	uint32_t ngroups = 0;
+	size_t	 i, j, start;
+	char	 name[64];
+	long	 g;
+	int	 braced, digits;
+
+	(void)pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &ngroups);
+	for (i = 0; i < n; i++) {
+		if (repl[i] != '$')
+			continue;
+		*off = i;
+		if (i + 1 < n && repl[i + 1] == '$') {
+			i++;
+			continue;
+		}
+		/* As PCRE2 reads it: digits, or else a name. */
+		braced = i + 1 < n && repl[i + 1] == '{';
+		start = j = i + 1 + (size_t)braced;
+		digits = j < n && repl[j] >= '0' && repl[j] <= '9';
+		while (j < n &&
+		    (digits ? repl[j] >= '0' && repl[j] <= '9' :
+			      word_char(repl[j])))
+			j++;
+		if (j == start || (braced && (j == n || repl[j] != '}'))) {
+			snprintf(err, errlen,
+			    "'$' not followed by a group: write $$ for a "
+			    "dollar sign");
+			return -1;
+		}
+		if (digits) {
+			for (g = 0; start < j && g <= 65535; start++)
+				g = g * 10 + (repl[start] - '0');
+			if (g > (long)ngroups) {
+				snprintf(err, errlen,
+				    "no group %.*s in the regex (it has %u)",
+				    (int)(j - i - 1 - (size_t)braced),
+				    repl + i + 1 + braced, ngroups);
+				return -1;
+			}
+		} else if (j - start >= sizeof(name) ||
+		    (memcpy(name, repl + start, j - start),
+			name[j - start] = '\0',
+			pcre2_substring_number_from_name(re,
+			    (PCRE2_SPTR)name) <= 0)) {
+			snprintf(err, errlen,
+			    "no group named '%.*s' in the regex",
+			    (int)(j - start), repl + start);
+			return -1;
+		}
+		i = braced ? j : j - 1;
+	}
+	return 0;
+}
+
+int
 pattern_ts_group(const pcre2_code *re)
 {
 	uint32_t ncap;
@@ -69,13 +134,6 @@ pattern_ts_group(const pcre2_code *re)
 	    ncap > 0)
 		return 1;
 	return 0;
-}
-
-static int
-word_char(char c)
-{
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9');
 }
 
 /* Sorts out the fast shape of a pattern, see enum patkind. */

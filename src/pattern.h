@@ -85,6 +85,13 @@ struct plan {
 pcre2_code *pattern_regex(const char *src, size_t len, uint32_t flags,
     char *err, size_t errlen);
 /*
+ * Checks a replacement for pcre2_substitute() with re: "$$", and "$N",
+ * "${N}", "$NAME" and "${NAME}" of groups re has. Returns 0, or -1 with
+ * what is wrong in err and its offset in repl in *off.
+ */
+int pattern_replacement(const pcre2_code *re, const char *repl, size_t n,
+    char *err, size_t errlen, size_t *off);
+/*
  * The first named group of re numbered above after, its name in *name (in
  * re's name table). Returns the group's number, or 0 when there is none:
  * from after = 0, a loop visits every name in group order.

@@ -1073,6 +1073,61 @@ fail:
 }
 
 /* Records a $name of the current rule; returns its index in refs. */
+static int add_ref(struct parser *);
+
+/*
+ * rewrite $capture /REGEX/ "replacement"
+ * The capture's reference index stands in cap until the rule is resolved.
+ */
+static int
+stmt_rewrite(struct parser *P)
+{
+	struct rule   *r = &P->ld->rs->rules[P->cur];
+	struct rewrite w;
+	char	       msg[200];
+	size_t	       off = 0;
+
+	memset(&w, 0, sizeof(w));
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_CAP)
+		return expected(P, "capture");
+	w.line = P->lx.tok.line;
+	w.col = P->lx.tok.col;
+	w.cap = add_ref(P);
+	lex_advance(&P->lx, LX_REGEX);
+	if (P->lx.tok.kind != T_REGEX)
+		return expected(P, "regex");
+	if ((w.re = compile_regex(P)) == NULL)
+		return -1;
+	w.src = xstrndup(P->lx.tok.s + 1, P->lx.tok.body);
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_STRING) {
+		expected(P, "replacement string");
+		goto fail;
+	}
+	if (pattern_replacement(w.re, P->lx.sval.p, P->lx.sval.len, msg,
+		sizeof(msg), &off) == -1) {
+		perr(P, P->lx.tok.line, P->lx.tok.col, "%s", msg);
+		goto fail;
+	}
+	w.repl = lex_dup(&P->lx);
+	w.repllen = P->lx.sval.len;
+	lex_advance(&P->lx, 0);
+	if (!lex_at_eol(&P->lx)) {
+		expected(P, "end of line");
+		goto fail;
+	}
+	r->rws = xgrow(r->rws, r->nrws, sizeof(*r->rws));
+	r->rws[r->nrws++] = w;
+	return 0;
+fail:
+	pcre2_code_free(w.re);
+	free(w.src);
+	free(w.repl);
+	return -1;
+}
+
+/* Records a $name of the current rule; returns its index in refs. */
 static int
 add_ref(struct parser *P)
 {
@@ -1368,6 +1423,8 @@ statement(struct parser *P)
 		return stmt_rule(P);
 	case KW_PREFILTER:
 		return stmt_prefilter(P);
+	case KW_REWRITE:
+		return stmt_rewrite(P);
 	case KW_MATCH:
 		return stmt_pattern(P, 0);
 	case KW_OPTIONAL:
@@ -1621,6 +1678,8 @@ resolve_rule(struct load *ld, size_t ri)
 			a->condcap = map[a->condcap];
 		resolve_action(ld, r, a, &pr->acts[i], map, pr->broken);
 	}
+	for (i = 0; i < r->nrws; i++)
+		r->rws[i].cap = map[r->rws[i].cap];
 	free(map);
 	pattern_plan(&r->plan, r->pats, r->npats);
 }
@@ -1831,6 +1890,12 @@ rule_free(struct rule *r)
 	for (i = 0; i < r->ncaps; i++)
 		free(r->caps[i].name);
 	free(r->caps);
+	for (i = 0; i < r->nrws; i++) {
+		pcre2_code_free(r->rws[i].re);
+		free(r->rws[i].src);
+		free(r->rws[i].repl);
+	}
+	free(r->rws);
 	plan_free(&r->plan);
 	for (i = 0; i < r->nacts; i++) {
 		a = &r->acts[i];

@@ -72,6 +72,20 @@ struct action {
 	int		 col;
 };
 
+/*
+ * A rewrite of a capture, once every pattern of its rule matched: each
+ * match of re in it replaced by repl (PCRE2's substitution syntax).
+ */
+struct rewrite {
+	int	    cap;
+	pcre2_code *re;
+	char	   *src; /* the regex as written */
+	char	   *repl;
+	size_t	    repllen;
+	int	    line;
+	int	    col;
+};
+
 /* A named capture of a rule: which pattern and group fill it. */
 struct capture {
 	char *name;
@@ -85,6 +99,8 @@ struct rule {
 	size_t		npats;
 	struct capture *caps;
 	size_t		ncaps;
+	struct rewrite *rws; /* in the order written */
+	size_t		nrws;
 	struct plan	plan; /* what the matcher reads */
 	struct action  *acts;
 	size_t		nacts;

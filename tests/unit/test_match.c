@@ -374,6 +374,85 @@ Test(match, explain_paths)
 }
 
 /*
+ * Rewrites bound a label: in the order written, on the capture as the
+ * patterns left it (empty when an optional one failed), every match
+ * replaced; groups in the replacement; a rewrite stopped by the match
+ * limit fails the rule and is counted.
+ */
+Test(match, rewrites)
+{
+	struct env e;
+	char	  *got;
+
+	env_new(&e,
+	    "counter r_total\n"
+	    "  labels path who\n"
+	    "rule r\n"
+	    "  match url /^(?<path>[^?#]*)/\n"
+	    "  optional user /^(?<who>.+)$/\n"
+	    "  rewrite $path /\\/[0-9]+(?=\\/|$)/ \"/:id\"\n"
+	    "  rewrite $path /^\\/v(?<v>[0-9])\\// \"/api$v/\"\n"
+	    "  rewrite $path /^$/ \"/\"\n"
+	    "  rewrite $who /^$/ \"anonymous\"\n"
+	    "  rewrite $who /(.)(.*)/ \"$1***\"\n"
+	    "  inc r_total\n");
+	feed(&e, "{\"url\":\"/orders/42?x=1\",\"user\":\"alice\"}");
+	feed(&e, "{\"url\":\"/orders/43/items/7\",\"user\":\"bob\"}");
+	feed(&e, "{\"url\":\"/v2/orders/1\"}");
+	feed(&e, "{\"url\":\"?q=1\"}");
+	feed(&e, "{\"url\":\"/orders/12a\",\"user\":\"\"}");
+	got = samples(&e, 0);
+	cr_assert_str_eq(got,
+	    "r_total{path=\"/\",who=\"a***\"} 1\n"
+	    "r_total{path=\"/api2/orders/:id\",who=\"a***\"} 1\n"
+	    "r_total{path=\"/orders/12a\",who=\"a***\"} 1\n"
+	    "r_total{path=\"/orders/:id\",who=\"a***\"} 1\n"
+	    "r_total{path=\"/orders/:id/items/:id\",who=\"b***\"} 1\n");
+	free(got);
+	env_free(&e);
+}
+
+Test(match, rewrite_limit)
+{
+	static const char text[] = "counter c\n  labels v\nrule r\n"
+				   "  match /^(?<v>.*)$/\n"
+				   "  rewrite $v /^(a|aa)+$/ \"x\"\n  inc c\n";
+	char		  err[2048];
+	struct ruleset	 *rs;
+	struct registry	 *reg;
+	struct matcher	 *m;
+	struct buf	  line, out;
+	size_t		  n;
+
+	rs = rules_parse("t.rules", text, sizeof(text) - 1, err, sizeof(err));
+	cr_assert_not_null(rs, "%s", err);
+	reg = registry_new();
+	registry_lock(reg);
+	cr_assert_eq(registry_sync(reg, rs->decls, rs->ndecls, err,
+			 sizeof(err)),
+	    0, "%s", err);
+	m = matcher_new(rs, reg, 1000, 0, err, sizeof(err));
+	cr_assert_not_null(m, "%s", err);
+	buf_init(&line);
+	for (n = 0; n < 5000; n++)
+		buf_putc(&line, 'a');
+	buf_putc(&line, 'b');
+	cr_expect_eq(matcher_line(m, line.p, line.len, 0), 0);
+	cr_expect_eq(matcher_stats(m)->limit_hits, 1);
+	buf_init(&out);
+	matcher_explain(m, line.p, line.len, 0, &out);
+	cr_expect_str_eq(out.p,
+	    "rule r: no match: match limit reached by /^(a|aa)+$/\n"
+	    "no rule matches\n");
+	registry_unlock(reg);
+	buf_free(&out);
+	buf_free(&line);
+	matcher_free(m);
+	registry_free(reg);
+	rules_free(rs);
+}
+
+/*
  * The shapes that skip PCRE2 decide as PCRE2 does: each rule runs once as
  * written and once with a comment after it, which keeps its meaning but
  * sends it to PCRE2. Empty values, newlines and near-literals included.

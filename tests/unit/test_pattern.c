@@ -194,3 +194,57 @@ Test(pattern, names_in_group_order)
 	cr_expect_eq(pattern_ts_group(re), 0);
 	pcre2_code_free(re);
 }
+
+/* Replacements: every "$" form PCRE2 reads, against the regex's groups. */
+Test(pattern, replacements)
+{
+	static const struct {
+		const char *repl;
+		const char *want; /* "" when accepted, else "OFF: message" */
+	} c[] = {
+		{ "/:id", "" },
+		{ "", "" },
+		{ "$$", "" },
+		{ "a$$1", "" },
+		{ "$0", "" },
+		{ "$1", "" },
+		{ "$1x", "" },
+		{ "${1}0", "" },
+		{ "$id-$1", "" },
+		{ "${id}s", "" },
+		{ "$2", "0: no group 2 in the regex (it has 1)" },
+		{ "x${2}", "1: no group 2 in the regex (it has 1)" },
+		{ "$99999999999",
+		    "0: no group 99999999999 in the regex (it has 1)" },
+		{ "$idx", "0: no group named 'idx' in the regex" },
+		{ "${ID}", "0: no group named 'ID' in the regex" },
+		{ "$",
+		    "0: '$' not followed by a group: write $$ for a dollar sign" },
+		{ "ab$",
+		    "2: '$' not followed by a group: write $$ for a dollar sign" },
+		{ "$-",
+		    "0: '$' not followed by a group: write $$ for a dollar sign" },
+		{ "${1",
+		    "0: '$' not followed by a group: write $$ for a dollar sign" },
+		{ "${}",
+		    "0: '$' not followed by a group: write $$ for a dollar sign" },
+		{ "$*MARK",
+		    "0: '$' not followed by a group: write $$ for a dollar sign" },
+	};
+	char	    err[200], got[256];
+	size_t	    i, off;
+	pcre2_code *re;
+
+	re = pattern_regex("(?<id>[0-9]+)", 13, 0, err, sizeof(err));
+	cr_assert_not_null(re, "%s", err);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		off = 0;
+		if (pattern_replacement(re, c[i].repl, strlen(c[i].repl), err,
+			sizeof(err), &off) == 0)
+			got[0] = '\0';
+		else
+			snprintf(got, sizeof(got), "%zu: %s", off, err);
+		cr_expect_str_eq(got, c[i].want, "for \"%s\"", c[i].repl);
+	}
+	pcre2_code_free(re);
+}

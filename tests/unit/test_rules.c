@@ -820,6 +820,46 @@ Test(rules_errors, paths)
 	reject_table(c, NELEM(c));
 }
 
+Test(rules_errors, rewrites)
+{
+	static const struct errcase c[] = {
+		{ "counter c\nrule r\n  match /(?<p>x)/\n  rewrite p /x/ \"y\"\n"
+		  "  inc c\n",
+		    "t.rules:4:11: expected capture, found 'p'" },
+		{ "counter c\nrule r\n  match /(?<p>x)/\n  rewrite $p x \"y\"\n"
+		  "  inc c\n",
+		    "t.rules:4:14: expected regex, found 'x'" },
+		{ "counter c\nrule r\n  match /(?<p>x)/\n  rewrite $p /x/\n"
+		  "  inc c\n",
+		    "t.rules:4:17: expected replacement string, found end of "
+		    "line" },
+		{ "counter c\nrule r\n  match /(?<p>x)/\n"
+		  "  rewrite $p /x/ \"y\" z\n  inc c\n",
+		    "t.rules:4:22: expected end of line, found 'z'" },
+		{ "counter c\nrule r\n  match /(?<p>x)/\n"
+		  "  rewrite $p /(a)/ \"$2\"\n  inc c\n",
+		    "t.rules:4:20: no group 2 in the regex (it has 1)" },
+		{ "counter c\nrule r\n  match /(?<p>x)/\n"
+		  "  rewrite $p /(a)/ \"${nam}\"\n  inc c\n",
+		    "t.rules:4:20: no group named 'nam' in the regex" },
+		{ "counter c\nrule r\n  match /(?<p>x)/\n"
+		  "  rewrite $p /a/ \"US$\"\n  inc c\n",
+		    "t.rules:4:18: '$' not followed by a group: write $$ for a "
+		    "dollar sign" },
+		{ "counter c\nrule r\n  match /(?<p>x)/\n"
+		  "  rewrite $p /a(/ \"b\"\n  inc c\n",
+		    "t.rules:4:14: invalid regex: missing closing parenthesis at "
+		    "offset 2" },
+		{ "counter c\nrule r\n  match /(?<p>x)/\n"
+		  "  rewrite $q /a/ \"b\"\n  inc c\n",
+		    "t.rules:4:11: unknown capture '$q' in rule 'r'" },
+		{ "counter c\n  rewrite $q /a/ \"b\"\n",
+		    "t.rules:2:3: 'rewrite' outside a rule block" },
+	};
+
+	reject_table(c, NELEM(c));
+}
+
 Test(rules_errors, all_errors_reported)
 {
 	static const char text[] =
