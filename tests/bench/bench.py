@@ -35,6 +35,11 @@ alternately, on the same file):
            read as docker:LOG and cri:LOG, beside the plain file in the
            same runs: records read per second, all of them, and the
            rules' metrics equal to the plain file's.
+  paths    logmetrics --one-shot, pinned to core 0, with rules/http.rules
+           over N lines of the pino-http fixture repeated (fields nested
+           in req and res), beside the same lines with those fields
+           copied to the top and rules reading them there: what paths
+           into nested values cost. Both must give the same metrics.
   scrape   the daemon holding about 10,000 series: scrape latency, plain
            and gzip-compressed.
 
@@ -61,6 +66,8 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 RULES = os.path.join(TOP, "rules", "bytelyst.rules")
+HTTP_RULES = os.path.join(TOP, "rules", "http.rules")
+HTTP_LOG = os.path.join(TOP, "tests", "fixtures", "pino-http.log")
 MTAIL_PROG = os.path.join(TOP, "tests", "bench", "bytelyst.mtail")
 SEED = 2
 SERIES_SEED = 3
@@ -827,6 +834,71 @@ def case_containers(cfg, res):
         res.rows.append(row)
 
 
+def http_corpora(cfg):
+    """The pino-http fixture repeated to --lines lines, the same lines
+    with the fields rules/http.rules reads copied to the top level, and
+    rules that read them there (all made again when stale)."""
+    nested = os.path.join(cfg.dir, "http-n%d.log" % cfg.lines)
+    flat = os.path.join(cfg.dir, "http-n%d-flat.log" % cfg.lines)
+    rules = os.path.join(cfg.dir, "http-flat.rules")
+    if not (fresh(nested, HTTP_LOG) and fresh(flat, HTTP_LOG)):
+        say("generating %s and %s" % (os.path.basename(nested),
+                                      os.path.basename(flat)))
+        with open(HTTP_LOG, "rb") as f:
+            src = f.read().splitlines()
+        with open(nested + ".tmp", "wb") as fn, open(flat + ".tmp", "wb") as ff:
+            for i in range(cfg.lines):
+                line = src[i % len(src)]
+                fn.write(line + b"\n")
+                d = json.loads(line)
+                if isinstance(d.get("req"), dict):
+                    for k in ("method", "url"):
+                        if k in d["req"]:
+                            d[k] = d["req"][k]
+                if isinstance(d.get("res"), dict) and \
+                        "statusCode" in d["res"]:
+                    d["statusCode"] = d["res"]["statusCode"]
+                ff.write(json.dumps(d, separators=(",", ":")).encode() +
+                         b"\n")
+        os.rename(nested + ".tmp", nested)
+        os.rename(flat + ".tmp", flat)
+    with open(HTTP_RULES) as f:
+        text = f.read()
+    for a, b in (("req.method", "method"), ("req.url", "url"),
+                 ("res.statusCode", "statusCode")):
+        text = text.replace(" %s /" % a, " %s /" % b)
+    with open(rules, "w") as f:
+        f.write(text)
+    return Corpus(nested, cfg.lines), Corpus(flat, cfg.lines), rules
+
+
+def case_paths(cfg, res):
+    nested, flat, flat_rules = http_corpora(cfg)
+    rn, rf = [], []
+    outs = {}
+    for i in range(cfg.runs):
+        say("paths run %d/%d" % (i + 1, cfg.runs))
+        for c, rules, runs, tag in ((nested, HTTP_RULES, rn, "paths"),
+                                    (flat, flat_rules, rf, "paths-flat")):
+            argv = ["taskset", "-c", "0", cfg.logmetrics, "--one-shot",
+                    "-r", rules, c.path]
+            out = os.path.join(cfg.work, tag + ".prom")
+            runs.append(measure(cfg, argv, out,
+                                os.path.join(cfg.work, tag + ".err")))
+            outs[tag] = out
+        if i == 0:
+            nonempty_metrics(outs["paths"], "http_requests_total", "paths")
+            same_output(outs["paths"], outs["paths-flat"],
+                        "paths: nested and top-level fields")
+    n = Row("one-shot http.rules, paths", nested.lines, nested.bytes, rn,
+            note="req.method, req.url, res.statusCode; 1 core")
+    f = Row("one-shot, same fields on top", flat.lines, flat.bytes, rf,
+            note="copied to the top, read there; metrics = paths'")
+    f.ratio = "1.00x top"
+    n.ratio = ratio(n.lps(), f.lps(), "top")
+    res.rows += [n, f]
+
+
 def case_scrape(cfg, res):
     c = make_corpus(cfg, cfg.scrape_lines, seed=SERIES_SEED,
                     symbols=cfg.scrape_symbols)
@@ -943,7 +1015,8 @@ def parse_args():
     ap.add_argument("--poll", type=float, default=0.1,
                     help="seconds between scrapes in the follow case")
     ap.add_argument("--only",
-                    default="oneshot,gz,memory,follow,containers,scrape")
+                    default="oneshot,gz,memory,follow,containers,paths,"
+                    "scrape")
     ap.add_argument("--logmetrics", default=os.path.join(TOP, "logmetrics"))
     ap.add_argument("--genlog", default=os.path.join(TOP, "build", "genlog"))
     ap.add_argument("--zread", default=os.path.join(TOP, "build", "zread"))
@@ -955,7 +1028,7 @@ def parse_args():
         ap.error("--lines must be at least 20 and --runs at least 1")
     cfg.only = set(cfg.only.split(","))
     unknown = cfg.only - {"oneshot", "gz", "memory", "follow", "containers",
-                          "scrape"}
+                          "paths", "scrape"}
     if unknown:
         ap.error("--only: unknown case %s" % ",".join(sorted(unknown)))
     cfg.gnutime = shutil.which("time", path="/usr/bin:/bin")
@@ -995,7 +1068,8 @@ def main():
     res = Results()
     cases = (("oneshot", case_oneshot), ("gz", case_gz),
              ("memory", case_memory), ("follow", case_follow),
-             ("containers", case_containers), ("scrape", case_scrape))
+             ("containers", case_containers), ("paths", case_paths),
+             ("scrape", case_scrape))
     try:
         for name, fn in cases:
             if name in cfg.only:

@@ -1886,16 +1886,51 @@ Test(rules_shipped, nginx)
 	rules_free(rs);
 }
 
-/* Both shipped files load together as one directory. */
+/*
+ * The HTTP rule set: paths into the request and the response, the route
+ * rewritten; warned about as paths, and nothing else.
+ */
+Test(rules_shipped, http)
+{
+	struct ruleset	  *rs;
+	const struct rule *r;
+
+	rs = load_one("rules/http.rules");
+	cr_assert_eq(rs->ndecls, 2);
+	cr_expect_str_eq(rs->decls[0].name, "http_requests_total");
+	cr_expect_str_eq(joined(rs->decls[0].labels, rs->decls[0].nlabels),
+	    "method path code");
+	cr_expect_eq(rs->decls[1].type, METRIC_HISTOGRAM);
+	cr_expect_str_eq(joined(rs->decls[1].labels, rs->decls[1].nlabels),
+	    "method path");
+	cr_expect_eq(rs->nlabels, 0);
+	cr_expect_eq(rs->nts, 2);
+	cr_assert_eq(rs->nrules, 1);
+	r = &rs->rules[0];
+	cr_assert_eq(r->npats, 5);
+	cr_expect_str_eq(r->pats[1].path.text, "req.method");
+	cr_expect_eq(r->pats[1].path.n, 2);
+	cr_expect_str_eq(r->pats[3].path.text, "res.statusCode");
+	cr_expect_eq(r->nrws, 3);
+	cr_expect_eq(r->nacts, 2);
+	cr_expect(strstr(rs->warnings,
+		      "rules/http.rules:36:9: warning: "
+		      "req.method is a path") != NULL,
+	    "%s", rs->warnings);
+	rules_free(rs);
+}
+
+/* Every shipped file loads together with the others as one directory. */
 Test(rules_shipped, whole_directory)
 {
 	struct ruleset *rs;
 
 	rs = load_one("rules");
-	cr_expect_eq(rs->nfiles, 2);
+	cr_expect_eq(rs->nfiles, 3);
 	cr_expect_str_eq(rs->files[0], "rules/bytelyst.rules");
-	cr_expect_str_eq(rs->files[1], "rules/nginx.rules");
-	cr_expect_eq(rs->ndecls, 12);
-	cr_expect_eq(rs->nrules, 10);
+	cr_expect_str_eq(rs->files[1], "rules/http.rules");
+	cr_expect_str_eq(rs->files[2], "rules/nginx.rules");
+	cr_expect_eq(rs->ndecls, 14);
+	cr_expect_eq(rs->nrules, 11);
 	rules_free(rs);
 }
