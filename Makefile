@@ -18,8 +18,8 @@ WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 # that has one) and the fuzz targets (tests/fuzz/fuzz.mk) all derive from
 # this one list.
 MODULES	= util log lines json ts lex pattern rules metrics expose match engine source \
-	  record journal oneshot pathpat tail input state webconfig http status \
-	  daemon
+	  record journal oneshot ruletest pathpat tail input state webconfig http \
+	  status daemon
 UNITS	= $(foreach m,$(MODULES),$(if $(wildcard tests/unit/test_$(m).c),$(m)))
 PKGS	= libpcre2-8 libmicrohttpd zlib yaml-0.1 libcrypt
 # Built with ISA-L's header where it is installed, logmetrics loads the
@@ -185,6 +185,8 @@ install: logmetrics
 	install -m 644 man/logmetrics.1 $(DESTDIR)$(MANDIR)/man1/logmetrics.1
 	install -m 644 man/logmetrics.rules.5 \
 	    $(DESTDIR)$(MANDIR)/man5/logmetrics.rules.5
+	install -m 644 man/logmetrics.test.5 \
+	    $(DESTDIR)$(MANDIR)/man5/logmetrics.test.5
 	install -m 644 rules/*.rules $(DESTDIR)$(DATADIR)/rules/
 
 clean:

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "oneshot.h"
 #include "record.h"
+#include "ruletest.h"
 #include "ts.h"
 
 #ifndef LOGMETRICS_VERSION
@@ -49,6 +50,7 @@ enum {
 	OPT_STATE_FILE,
 	OPT_STATE_INTERVAL,
 	OPT_STEP,
+	OPT_TEST,
 	OPT_TIMEOUT,
 	OPT_VERSION,
 	OPT_WEB_CONFIG,
@@ -85,6 +87,7 @@ static const struct option longopts[] = {
 	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
 	{ "state-interval", required_argument, NULL, OPT_STATE_INTERVAL },
 	{ "step", required_argument, NULL, OPT_STEP },
+	{ "test", no_argument, NULL, OPT_TEST },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "web-config", required_argument, NULL, OPT_WEB_CONFIG },
@@ -111,7 +114,8 @@ static void __attribute__((noreturn)) usage(int status)
 	    "                  [--series-expiry duration] [--state-file file]\n"
 	    "                  [--state-interval duration] [--step duration]\n"
 	    "                  [--timeout seconds] [--version] [--web-config file]\n"
-	    "                  [file ...]\n");
+	    "                  [file ...]\n"
+	    "       logmetrics --test [--max-line-bytes N] testfile ...\n");
 	exit(status);
 }
 
@@ -220,6 +224,7 @@ main(int argc, char *argv[])
 	char		    err[8192];
 	size_t		    nrules = 0, nlabels = 0;
 	int		    ch, check = 0, explain_mode = 0, oneshot = 0;
+	int		    test = 0;
 	int		    lvl, rc, i, n, nj;
 	enum name_fault	    nf;
 	struct record_kind  kind;
@@ -398,6 +403,9 @@ main(int argc, char *argv[])
 		case OPT_STEP:
 			oo.step = duration("--step", optarg);
 			break;
+		case OPT_TEST:
+			test = 1;
+			break;
 		case OPT_TIMEOUT:
 			dopts.timeout_s = (unsigned)number("--timeout", optarg,
 			    1, 3600);
@@ -415,6 +423,20 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
+	if (test) {
+		if (nrules > 0 || nlabels > 0 || check || explain_mode ||
+		    oneshot) {
+			fprintf(stderr,
+			    "logmetrics: --test takes its rules and labels "
+			    "from the test files\n");
+			exit(2);
+		}
+		if (argc == 0) {
+			fprintf(stderr, "logmetrics: --test: no test file\n");
+			usage(2);
+		}
+		return ruletest_run(argv, (size_t)argc, oo.max_line, stdout);
+	}
 	if (nrules == 0) {
 		fprintf(stderr,
 		    "logmetrics: no rules: give -r FILE or "

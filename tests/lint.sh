@@ -93,6 +93,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 check mandoc_lint "$top/man/logmetrics.1"
 check mandoc_lint "$top/man/logmetrics.rules.5"
+check mandoc_lint "$top/man/logmetrics.test.5"
 check same_flags
 check modules_acyclic
 echo "lint: $pass passed, $fail failed"

@@ -1,0 +1,767 @@
+/*
+ * ruletest.c: logmetrics --test. A test file is parsed whole first (every
+ * error reported, with its place); then each case loads the rules afresh
+ * into a registry of its own, feeds its lines as one-shot mode does,
+ * renders the registry and compares what it expects with what is there.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "expose.h"
+#include "ruletest.h"
+#include "source.h"
+#include "ts.h"
+
+extern char **environ;
+
+/* The parse of one file: where messages go, where relative paths start. */
+struct tparse {
+	const char *name;
+	char	   *dir;
+	struct buf *err;
+	int	    nerr;
+	int	    line;
+};
+
+static void tperr(struct tparse *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+tperr(struct tparse *tp, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	buf_printf(tp->err, "%s:%d:%d: ", tp->name, tp->line, col);
+	va_start(ap, fmt);
+	buf_vprintf(tp->err, fmt, ap);
+	va_end(ap);
+	buf_putc(tp->err, '\n');
+	tp->nerr++;
+}
+
+static int
+is_name(char c, int first)
+{
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (!first && c >= '0' && c <= '9');
+}
+
+/* A path as the test file names it: relative ones from its directory. */
+static char *
+rel_path(const struct tparse *tp, const char *p, size_t n)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (p[0] != '/' && tp->dir[0] != '\0')
+		buf_printf(&b, "%s/", tp->dir);
+	buf_append(&b, p, n);
+	return buf_release(&b);
+}
+
+void
+ruletest_sample_free(struct rt_sample *s)
+{
+	free(s->name);
+	strv_free(s->lnames, s->nlabels);
+	strv_free(s->lvalues, s->nlabels);
+	memset(s, 0, sizeof(*s));
+}
+
+static int
+sample_error(int *col, int at, char *err, size_t errlen, const char *msg)
+{
+	*col = at + 1;
+	snprintf(err, errlen, "%s", msg);
+	return -1;
+}
+
+int
+ruletest_sample(const char *s, size_t n, struct rt_sample *out, int *col,
+    char *err, size_t errlen)
+{
+	struct buf v;
+	size_t	   i = 0, start, j, k;
+	char	   num[64], *end;
+
+	memset(out, 0, sizeof(*out));
+	if (i == n || !(is_name(s[i], 1) || s[i] == ':'))
+		return sample_error(col, 0, err, errlen,
+		    "expected a metric name");
+	for (start = i; i < n && (is_name(s[i], 0) || s[i] == ':'); i++)
+		;
+	out->name = xstrndup(s + start, i - start);
+	buf_init(&v);
+	if (i < n && s[i] == '{') {
+		for (i++;;) {
+			while (i < n && (s[i] == ' ' || s[i] == '\t'))
+				i++;
+			if (i < n && s[i] == '}') {
+				i++;
+				break;
+			}
+			if (i == n || !is_name(s[i], 1)) {
+				sample_error(col, (int)i, err, errlen,
+				    "expected a label name or '}'");
+				goto fail;
+			}
+			for (start = i; i < n && is_name(s[i], 0); i++)
+				;
+			if (i + 1 >= n || s[i] != '=' || s[i + 1] != '"') {
+				sample_error(col, (int)i, err, errlen,
+				    "expected =\" after the label name");
+				goto fail;
+			}
+			for (k = 0; k < out->nlabels; k++)
+				if (strlen(out->lnames[k]) == i - start &&
+				    memcmp(out->lnames[k], s + start,
+					i - start) == 0) {
+					sample_error(col, (int)start, err,
+					    errlen, "label given twice");
+					goto fail;
+				}
+			out->lnames = xgrow(out->lnames, out->nlabels,
+			    sizeof(*out->lnames));
+			out->lvalues = xgrow(out->lvalues, out->nlabels,
+			    sizeof(*out->lvalues));
+			out->lnames[out->nlabels] = xstrndup(s + start,
+			    i - start);
+			buf_reset(&v);
+			for (i += 2; i < n && s[i] != '"'; i++) {
+				if (s[i] != '\\') {
+					buf_putc(&v, s[i]);
+					continue;
+				}
+				if (i + 1 == n ||
+				    (s[i + 1] != '\\' && s[i + 1] != '"' &&
+					s[i + 1] != 'n')) {
+					free(out->lnames[out->nlabels]);
+					sample_error(col, (int)i, err, errlen,
+					    "invalid escape: \\\\, \\\" or \\n");
+					goto fail;
+				}
+				i++;
+				buf_putc(&v, s[i] == 'n' ? '\n' : s[i]);
+			}
+			if (i == n) {
+				free(out->lnames[out->nlabels]);
+				sample_error(col, (int)n, err, errlen,
+				    "unterminated label value");
+				goto fail;
+			}
+			buf_putc(&v, '\0');
+			out->lvalues[out->nlabels++] = xstrdup(v.p);
+			i++;
+			while (i < n && (s[i] == ' ' || s[i] == '\t'))
+				i++;
+			if (i < n && s[i] == ',')
+				i++;
+			else if (i == n || s[i] != '}') {
+				sample_error(col, (int)i, err, errlen,
+				    "expected ',' or '}'");
+				goto fail;
+			}
+		}
+	}
+	if (i == n || (s[i] != ' ' && s[i] != '\t')) {
+		sample_error(col, (int)i, err, errlen,
+		    "expected a blank, then the value");
+		goto fail;
+	}
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	for (start = i; i < n && s[i] != ' ' && s[i] != '\t'; i++)
+		;
+	j = i;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (start == j || j - start >= sizeof(num) || i != n) {
+		sample_error(col, (int)(start == j || i == n ? start : i), err,
+		    errlen,
+		    i != n && start != j ? "expected the end of the line" :
+					   "expected a value");
+		goto fail;
+	}
+	memcpy(num, s + start, j - start);
+	num[j - start] = '\0';
+	if (strcmp(num, "+Inf") == 0 || strcmp(num, "Inf") == 0)
+		out->value = INFINITY;
+	else if (strcmp(num, "-Inf") == 0)
+		out->value = -INFINITY;
+	else if (strcmp(num, "NaN") == 0)
+		out->value = NAN;
+	else {
+		errno = 0;
+		out->value = strtod(num, &end);
+		if (*end != '\0' || end == num || isnan(out->value) ||
+		    isinf(out->value)) {
+			sample_error(col, (int)start, err, errlen,
+			    "expected a number, +Inf, -Inf or NaN");
+			goto fail;
+		}
+	}
+	buf_free(&v);
+	return 0;
+fail:
+	buf_free(&v);
+	ruletest_sample_free(out);
+	return -1;
+}
+
+/* NAME=VALUE at arg into name and value; 0, or -1 after reporting. */
+static int
+name_value(struct tparse *tp, const char *arg, size_t n, int col, char **name,
+    char **value)
+{
+	size_t i;
+
+	for (i = 0; i < n && is_name(arg[i], i == 0); i++)
+		;
+	if (i == 0 || i == n || arg[i] != '=') {
+		tperr(tp, col + (int)i, "expected NAME=VALUE");
+		return -1;
+	}
+	*name = xstrndup(arg, i);
+	*value = xstrndup(arg + i + 1, n - i - 1);
+	return 0;
+}
+
+static struct rt_case *
+cur_case(struct rt_file *f)
+{
+	return f->ncases ? &f->cases[f->ncases - 1] : NULL;
+}
+
+/* One statement: word at 1-based column col, its argument after it. */
+static void
+statement(struct tparse *tp, struct rt_file *f, const char *kw, size_t kwn,
+    int col, const char *arg, size_t n, int argcol)
+{
+	struct rt_case	*c = cur_case(f);
+	struct rt_input *in;
+	struct rt_sample s;
+	char		 msg[128], *name, *value;
+	int		 at;
+
+#define IS(w) (kwn == sizeof(w) - 1 && memcmp(kw, w, kwn) == 0)
+	if (IS("rules") || IS("env") || IS("label")) {
+		if (c != NULL) {
+			tperr(tp, col,
+			    "'%.*s' after the first case: it goes at the top",
+			    (int)kwn, kw);
+			return;
+		}
+		if (n == 0) {
+			tperr(tp, argcol, "expected %s",
+			    IS("rules") ? "a rules file or directory" :
+					  "NAME=VALUE");
+			return;
+		}
+		if (IS("rules")) {
+			f->rules = xgrow(f->rules, f->nrules,
+			    sizeof(*f->rules));
+			f->rulesline = xgrow(f->rulesline, f->nrules,
+			    sizeof(*f->rulesline));
+			f->rulesline[f->nrules] = tp->line;
+			f->rules[f->nrules++] = rel_path(tp, arg, n);
+		} else if (name_value(tp, arg, n, argcol, &name, &value) == 0) {
+			if (IS("env")) {
+				f->env = xgrow(f->env, f->nenv,
+				    sizeof(*f->env));
+				f->env[f->nenv] = xmalloc(
+				    strlen(name) + strlen(value) + 2);
+				sprintf(f->env[f->nenv++], "%s=%s", name,
+				    value);
+				free(name);
+				free(value);
+			} else {
+				f->lnames = xgrow(f->lnames, f->nlabels,
+				    sizeof(*f->lnames));
+				f->lvalues = xgrow(f->lvalues, f->nlabels,
+				    sizeof(*f->lvalues));
+				f->lnames[f->nlabels] = name;
+				f->lvalues[f->nlabels++] = value;
+			}
+		}
+		return;
+	}
+	if (IS("case")) {
+		if (n == 0) {
+			tperr(tp, argcol, "expected the case's name");
+			return;
+		}
+		f->cases = xgrow(f->cases, f->ncases, sizeof(*f->cases));
+		c = &f->cases[f->ncases++];
+		memset(c, 0, sizeof(*c));
+		c->name = xstrndup(arg, n);
+		c->line = tp->line;
+		c->now = -1;
+		return;
+	}
+	if (!(IS("now") || IS("line") || IS("lines") || IS("expect"))) {
+		tperr(tp, col,
+		    "unknown statement '%.*s': expected rules, env, label, "
+		    "case, now, line, lines or expect",
+		    (int)kwn, kw);
+		return;
+	}
+	if (c == NULL) {
+		tperr(tp, col, "'%.*s' outside a case: write a case line first",
+		    (int)kwn, kw);
+		return;
+	}
+	if (IS("now")) {
+		char   tmp[64], *end;
+		double t;
+
+		if (n > 0 && n < sizeof(tmp)) {
+			memcpy(tmp, arg, n);
+			tmp[n] = '\0';
+			t = strtod(tmp, &end);
+			if (*end == '\0' && end != tmp && isfinite(t) &&
+			    t >= 0) {
+				c->now = t;
+				return;
+			}
+			if (ts_parse(TS_RFC3339, arg, n, &t) == 0) {
+				c->now = t;
+				return;
+			}
+		}
+		tperr(tp, argcol,
+		    "expected a time: Unix seconds or RFC 3339 "
+		    "(2025-11-24T21:46:03Z)");
+		return;
+	}
+	if (IS("expect")) {
+		if (ruletest_sample(arg, n, &s, &at, msg, sizeof(msg)) == -1) {
+			tperr(tp, argcol + at - 1, "%s", msg);
+			return;
+		}
+		s.line = tp->line;
+		c->expect = xgrow(c->expect, c->nexpect, sizeof(*c->expect));
+		c->expect[c->nexpect++] = s;
+		return;
+	}
+	if (IS("lines") && n == 0) {
+		tperr(tp, argcol, "expected a file of lines");
+		return;
+	}
+	c->in = xgrow(c->in, c->nin, sizeof(*c->in));
+	in = &c->in[c->nin++];
+	memset(in, 0, sizeof(*in));
+	in->line = tp->line;
+	in->col = argcol;
+	if (IS("lines"))
+		in->path = rel_path(tp, arg, n);
+	else {
+		in->text = xstrndup(arg, n);
+		in->len = n;
+	}
+#undef IS
+}
+
+int
+ruletest_parse(struct rt_file *f, const char *name, const char *text,
+    size_t len, struct buf *err)
+{
+	struct tparse tp;
+	const char   *p = text, *end = text + len, *nl, *kw, *arg;
+	const char   *slash;
+	size_t	      n, i, kwn, argn;
+
+	memset(f, 0, sizeof(*f));
+	memset(&tp, 0, sizeof(tp));
+	f->path = xstrdup(name);
+	tp.name = name;
+	tp.err = err;
+	slash = strrchr(name, '/');
+	tp.dir = slash != NULL ? xstrndup(name, (size_t)(slash - name)) :
+				 xstrdup("");
+	if (slash == name)
+		tp.dir[0] = '\0', free(tp.dir), tp.dir = xstrdup("/");
+	for (; p < end; p = nl + 1) {
+		tp.line++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		n = (size_t)(nl - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (memchr(p, '\0', n) != NULL) {
+			tperr(&tp,
+			    (int)((const char *)memchr(p, '\0', n) - p) + 1,
+			    "NUL byte");
+			continue;
+		}
+		for (i = 0; i < n && (p[i] == ' ' || p[i] == '\t'); i++)
+			;
+		if (i == n || p[i] == '#')
+			continue;
+		kw = p + i;
+		for (kwn = 0; i + kwn < n && kw[kwn] >= 'a' && kw[kwn] <= 'z';
+		     kwn++)
+			;
+		if (kwn == 0 ||
+		    (i + kwn < n && kw[kwn] != ' ' && kw[kwn] != '\t')) {
+			tperr(&tp, (int)i + 1, "expected a statement");
+			continue;
+		}
+		arg = kw + kwn;
+		argn = n - i - kwn;
+		/* The argument: one blank off a line, blanks off the rest. */
+		if (kwn == 4 && memcmp(kw, "line", 4) == 0) {
+			if (argn > 0) {
+				arg++;
+				argn--;
+			}
+		} else {
+			while (argn > 0 && (*arg == ' ' || *arg == '\t')) {
+				arg++;
+				argn--;
+			}
+			while (argn > 0 &&
+			    (arg[argn - 1] == ' ' || arg[argn - 1] == '\t'))
+				argn--;
+		}
+		statement(&tp, f, kw, kwn, (int)i + 1, arg, argn,
+		    (int)(arg - p) + 1);
+	}
+	tp.line = 1;
+	if (f->nrules == 0)
+		tperr(&tp, 1, "no rules statement: name the rules under test");
+	if (f->ncases == 0)
+		tperr(&tp, 1, "no case: nothing is tested");
+	for (i = 0; i < f->ncases; i++)
+		if (f->cases[i].nexpect == 0) {
+			tp.line = f->cases[i].line;
+			tperr(&tp, 1,
+			    "case '%s' expects nothing: add an expect line",
+			    f->cases[i].name);
+		}
+	free(tp.dir);
+	return tp.nerr > 0 ? -1 : 0;
+}
+
+void
+ruletest_free(struct rt_file *f)
+{
+	size_t i, j;
+
+	free(f->path);
+	strv_free(f->rules, f->nrules);
+	free(f->rulesline);
+	strv_free(f->env, f->nenv);
+	strv_free(f->lnames, f->nlabels);
+	strv_free(f->lvalues, f->nlabels);
+	for (i = 0; i < f->ncases; i++) {
+		struct rt_case *c = &f->cases[i];
+
+		free(c->name);
+		for (j = 0; j < c->nin; j++) {
+			free(c->in[j].text);
+			free(c->in[j].path);
+		}
+		free(c->in);
+		for (j = 0; j < c->nexpect; j++)
+			ruletest_sample_free(&c->expect[j]);
+		free(c->expect);
+	}
+	free(f->cases);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Feeding a case's lines. */
+struct feed {
+	struct matcher *m;
+	double		wall;
+};
+
+static void
+feed_line(void *arg, const char *line, size_t len)
+{
+	struct feed *fd = arg;
+
+	matcher_line(fd->m, line, len, fd->wall);
+}
+
+/* The environment while the rules load: only what the file sets. */
+static char **
+env_enter(const struct rt_file *f)
+{
+	char **saved;
+	size_t n, i;
+
+	for (n = 0; environ != NULL && environ[n] != NULL; n++)
+		;
+	saved = xcalloc(n + 1, sizeof(*saved));
+	for (i = 0; i < n; i++)
+		saved[i] = xstrdup(environ[i]);
+	clearenv();
+	for (i = 0; i < f->nenv; i++) {
+		char *eq = strchr(f->env[i], '=');
+
+		*eq = '\0';
+		setenv(f->env[i], eq + 1, 1);
+		*eq = '=';
+	}
+	return saved;
+}
+
+static void
+env_leave(char **saved)
+{
+	size_t i;
+	char  *eq;
+
+	clearenv();
+	for (i = 0; saved[i] != NULL; i++) {
+		eq = strchr(saved[i], '=');
+		if (eq != NULL) {
+			*eq = '\0';
+			setenv(saved[i], eq + 1, 1);
+		}
+		free(saved[i]);
+	}
+	free(saved);
+}
+
+/* Whether l is a default label of the rule set: absent from an expectation
+ * is then fine. */
+static int
+default_label(const struct ruleset *rs, const char *l)
+{
+	size_t i;
+
+	for (i = 0; i < rs->nlabels; i++)
+		if (strcmp(rs->labels[i].name, l) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+label_of(const struct rt_sample *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlabels; i++)
+		if (strcmp(s->lnames[i], name) == 0)
+			return s->lvalues[i];
+	return "";
+}
+
+/*
+ * Whether a series has the labels an expectation names, an empty value
+ * standing for an absent label, and no other but default labels.
+ */
+static int
+same_series(const struct ruleset *rs, const struct rt_sample *want,
+    const struct rt_sample *got)
+{
+	size_t i;
+
+	if (strcmp(want->name, got->name) != 0)
+		return 0;
+	for (i = 0; i < want->nlabels; i++)
+		if (strcmp(want->lvalues[i], label_of(got, want->lnames[i])) !=
+		    0)
+			return 0;
+	for (i = 0; i < got->nlabels; i++)
+		if (got->lvalues[i][0] != '\0' &&
+		    label_of(want, got->lnames[i])[0] == '\0' &&
+		    !default_label(rs, got->lnames[i]))
+			return 0;
+	return 1;
+}
+
+static int
+same_value(double a, double b)
+{
+	return a == b || (isnan(a) && isnan(b));
+}
+
+static void
+put_sample(FILE *out, const struct rt_sample *s)
+{
+	struct buf b;
+	char	   num[32];
+	size_t	   i;
+
+	buf_init(&b);
+	buf_puts(&b, s->name);
+	if (s->nlabels > 0) {
+		buf_putc(&b, '{');
+		for (i = 0; i < s->nlabels; i++) {
+			buf_printf(&b, "%s%s=\"", i ? "," : "", s->lnames[i]);
+			expose_label_value(&b, s->lvalues[i],
+			    strlen(s->lvalues[i]));
+			buf_putc(&b, '"');
+		}
+		buf_putc(&b, '}');
+	}
+	(void)fmt_double(num, s->value);
+	fprintf(out, "%s %s\n", b.p, num);
+	buf_free(&b);
+}
+
+/* The series of a rendered exposition, comments left out. */
+static struct rt_sample *
+rendered(const struct buf *text, size_t *n)
+{
+	struct rt_sample *v = NULL;
+	const char	 *p = text->p, *end = text->p + text->len, *nl;
+	char		  msg[128];
+	int		  col;
+
+	*n = 0;
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if (nl == p || *p == '#')
+			continue;
+		v = xgrow(v, *n, sizeof(*v));
+		if (ruletest_sample(p, (size_t)(nl - p), &v[*n], &col, msg,
+			sizeof(msg)) == 0)
+			(*n)++;
+	}
+	return v;
+}
+
+/* Runs one case; returns 0 when it holds, else 1 after reporting. */
+static int
+run_case(const struct rt_file *f, const struct rt_case *c, size_t max_line,
+    FILE *out)
+{
+	struct engine_opts  eo;
+	struct engine	    e;
+	struct feed	    fd;
+	struct source_stats st;
+	struct rt_sample   *got = NULL;
+	struct buf	    text;
+	char		    err[4096], **saved;
+	size_t		    i, j, ngot = 0;
+	double		    now, t;
+	int		    rc, failed = 0, broken = 0;
+
+	memset(&eo, 0, sizeof(eo));
+	eo.rules = (const char *const *)f->rules;
+	eo.nrules = f->nrules;
+	eo.lnames = f->lnames;
+	eo.lvalues = f->lvalues;
+	eo.nlabels = f->nlabels;
+	memset(&e, 0, sizeof(e));
+	saved = env_enter(f);
+	rc = engine_load(&e, &eo, err, sizeof(err));
+	env_leave(saved);
+	if (rc == -1) {
+		fprintf(out,
+		    "FAIL %s:%d: case %s: the rules do not load:\n%s%s",
+		    f->path, c->line, c->name, err,
+		    err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
+		return 1;
+	}
+	fd.m = e.m;
+	fd.wall = c->now >= 0 ? c->now : now_wall();
+	registry_lock(e.reg);
+	for (i = 0; i < c->nin; i++) {
+		if (c->in[i].text != NULL) {
+			feed_line(&fd, c->in[i].text, c->in[i].len);
+			continue;
+		}
+		memset(&st, 0, sizeof(st));
+		buf_init(&st.last);
+		rc = source_read(c->in[i].path, max_line, feed_line, &fd, &st,
+		    err, sizeof(err));
+		buf_free(&st.last);
+		if (rc == -1) {
+			fprintf(out, "FAIL %s:%d: case %s:\n  %s:%d:%d: %s\n",
+			    f->path, c->line, c->name, f->path, c->in[i].line,
+			    c->in[i].col, err);
+			failed = broken = 1;
+		}
+	}
+	t = matcher_stats(e.m)->newest_time;
+	now = c->now >= 0 ? c->now : t > 0 ? t : fd.wall;
+	buf_init(&text);
+	expose_render(&e.reg, 1, &text, EXPOSE_TEXT, now);
+	registry_unlock(e.reg);
+	got = rendered(&text, &ngot);
+	for (i = 0; i < c->nexpect && !broken; i++) {
+		const struct rt_sample *w = &c->expect[i];
+
+		for (j = 0; j < ngot; j++)
+			if (same_series(e.rs, w, &got[j]))
+				break;
+		if (j < ngot && same_value(w->value, got[j].value))
+			continue;
+		if (!failed)
+			fprintf(out, "FAIL %s:%d: case %s\n", f->path, c->line,
+			    c->name);
+		failed = 1;
+		fprintf(out, "  %s:%d: expected ", f->path, w->line);
+		put_sample(out, w);
+		if (j < ngot) {
+			fprintf(out, "  %*s  got      ",
+			    (int)snprintf(NULL, 0, "%s:%d:", f->path, w->line),
+			    "");
+			put_sample(out, &got[j]);
+		} else
+			fprintf(out, "  %*s  no such series\n",
+			    (int)snprintf(NULL, 0, "%s:%d:", f->path, w->line),
+			    "");
+	}
+	for (j = 0; j < ngot; j++)
+		ruletest_sample_free(&got[j]);
+	free(got);
+	buf_free(&text);
+	engine_free(&e);
+	return failed;
+}
+
+int
+ruletest_run(char *const *files, size_t nfiles, size_t max_line, FILE *out)
+{
+	struct rt_file f;
+	struct buf     text, err;
+	size_t	       i, j, passed = 0, failed = 0;
+	int	       rc = 0;
+
+	buf_init(&text);
+	buf_init(&err);
+	for (i = 0; i < nfiles; i++) {
+		buf_reset(&text);
+		if (read_file(files[i], 16 * 1024 * 1024, READ_REGULAR, &text,
+			NULL) == -1) {
+			fprintf(out, "%s: %s\n", files[i], strerror(errno));
+			rc = 2;
+			continue;
+		}
+		buf_reset(&err);
+		if (ruletest_parse(&f, files[i], text.p, text.len, &err) ==
+		    -1) {
+			fputs(err.p, out);
+			ruletest_free(&f);
+			rc = 2;
+			continue;
+		}
+		for (j = 0; j < f.ncases; j++) {
+			if (run_case(&f, &f.cases[j], max_line, out) == 0)
+				passed++;
+			else
+				failed++;
+		}
+		ruletest_free(&f);
+	}
+	fprintf(out, "%zu passed, %zu failed\n", passed, failed);
+	buf_free(&text);
+	buf_free(&err);
+	if (rc == 0 && failed > 0)
+		rc = 1;
+	return rc;
+}
