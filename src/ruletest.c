@@ -82,8 +82,8 @@ sample_error(int *col, int at, char *err, size_t errlen, const char *msg)
 }
 
 int
-ruletest_sample(const char *s, size_t n, struct rt_sample *out, int *col,
-    char *err, size_t errlen)
+ruletest_sample(const char *s, size_t n, struct rt_sample *out, int novalue,
+    int *col, char *err, size_t errlen)
 {
 	struct buf v;
 	size_t	   i = 0, start, j, k;
@@ -168,6 +168,17 @@ ruletest_sample(const char *s, size_t n, struct rt_sample *out, int *col,
 			}
 		}
 	}
+	if (novalue) {
+		while (i < n && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i == n) {
+			buf_free(&v);
+			return 0;
+		}
+		sample_error(col, (int)i, err, errlen,
+		    "expected the end of the line: a series without value");
+		goto fail;
+	}
 	if (i == n || (s[i] != ' ' && s[i] != '\t')) {
 		sample_error(col, (int)i, err, errlen,
 		    "expected a blank, then the value");
@@ -237,6 +248,70 @@ cur_case(struct rt_file *f)
 	return f->ncases ? &f->cases[f->ncases - 1] : NULL;
 }
 
+/* errors RULE N */
+static void
+errors_stmt(struct tparse *tp, struct rt_case *c, const char *arg, size_t n,
+    int argcol)
+{
+	size_t		   i, j;
+	unsigned long long v = 0;
+
+	for (i = 0; i < n && arg[i] != ' ' && arg[i] != '\t'; i++)
+		;
+	for (j = i; j < n && (arg[j] == ' ' || arg[j] == '\t'); j++)
+		;
+	if (i == 0 || j == n) {
+		tperr(tp, argcol + (int)j,
+		    "expected a rule's name, then a count");
+		return;
+	}
+	for (i = j; i < n && arg[i] >= '0' && arg[i] <= '9' && v < 1000000000;
+	     i++)
+		v = v * 10 + (unsigned long long)(arg[i] - '0');
+	if (i < n) {
+		tperr(tp, argcol + (int)j, "expected a count of errors");
+		return;
+	}
+	for (i = 0; arg[i] != ' ' && arg[i] != '\t'; i++)
+		;
+	c->errors = xgrow(c->errors, c->nerrors, sizeof(*c->errors));
+	c->errors[c->nerrors].rule = xstrndup(arg, i);
+	c->errors[c->nerrors].count = v;
+	c->errors[c->nerrors++].line = tp->line;
+}
+
+/* matches RULE... | matches nothing: of the line just before. */
+static void
+matches_stmt(struct tparse *tp, struct rt_case *c, const char *arg, size_t n,
+    int argcol)
+{
+	struct rt_input *in = c->nin ? &c->in[c->nin - 1] : NULL;
+	size_t		 i, start;
+
+	if (in == NULL || in->text == NULL || in->mline != 0 ||
+	    in->line != tp->line - 1) {
+		tperr(tp, argcol - 8,
+		    "'matches' goes on the line after the line it is about");
+		return;
+	}
+	if (n == 0) {
+		tperr(tp, argcol, "expected the names of rules, or nothing");
+		return;
+	}
+	in->mline = tp->line;
+	if (n == 7 && memcmp(arg, "nothing", 7) == 0)
+		return;
+	for (i = 0; i < n;) {
+		for (start = i; i < n && arg[i] != ' ' && arg[i] != '\t'; i++)
+			;
+		in->matches = xgrow(in->matches, in->nmatches,
+		    sizeof(*in->matches));
+		in->matches[in->nmatches++] = xstrndup(arg + start, i - start);
+		while (i < n && (arg[i] == ' ' || arg[i] == '\t'))
+			i++;
+	}
+}
+
 /* One statement: word at 1-based column col, its argument after it. */
 static void
 statement(struct tparse *tp, struct rt_file *f, const char *kw, size_t kwn,
@@ -303,10 +378,12 @@ statement(struct tparse *tp, struct rt_file *f, const char *kw, size_t kwn,
 		c->now = -1;
 		return;
 	}
-	if (!(IS("now") || IS("line") || IS("lines") || IS("expect"))) {
+	if (!(IS("now") || IS("line") || IS("lines") || IS("expect") ||
+		IS("absent") || IS("only") || IS("matches") || IS("errors"))) {
 		tperr(tp, col,
 		    "unknown statement '%.*s': expected rules, env, label, "
-		    "case, now, line, lines or expect",
+		    "case, now, line, lines, expect, absent, only, matches or "
+		    "errors",
 		    (int)kwn, kw);
 		return;
 	}
@@ -338,14 +415,44 @@ statement(struct tparse *tp, struct rt_file *f, const char *kw, size_t kwn,
 		    "(2025-11-24T21:46:03Z)");
 		return;
 	}
-	if (IS("expect")) {
-		if (ruletest_sample(arg, n, &s, &at, msg, sizeof(msg)) == -1) {
+	if (IS("expect") || IS("absent")) {
+		if (ruletest_sample(arg, n, &s, IS("absent"), &at, msg,
+			sizeof(msg)) == -1) {
 			tperr(tp, argcol + at - 1, "%s", msg);
 			return;
 		}
 		s.line = tp->line;
-		c->expect = xgrow(c->expect, c->nexpect, sizeof(*c->expect));
-		c->expect[c->nexpect++] = s;
+		if (IS("expect")) {
+			c->expect = xgrow(c->expect, c->nexpect,
+			    sizeof(*c->expect));
+			c->expect[c->nexpect++] = s;
+		} else {
+			c->absent = xgrow(c->absent, c->nabsent,
+			    sizeof(*c->absent));
+			c->absent[c->nabsent++] = s;
+		}
+		return;
+	}
+	if (IS("only")) {
+		for (at = 0; at < (int)n &&
+		     (is_name(arg[at], at == 0) || arg[at] == ':');
+		     at++)
+			;
+		if (n == 0 || at < (int)n) {
+			tperr(tp, argcol + at, "expected a metric name");
+			return;
+		}
+		c->only = xgrow(c->only, c->nonly, sizeof(*c->only));
+		c->only[c->nonly].name = xstrndup(arg, n);
+		c->only[c->nonly++].line = tp->line;
+		return;
+	}
+	if (IS("errors")) {
+		errors_stmt(tp, c, arg, n, argcol);
+		return;
+	}
+	if (IS("matches")) {
+		matches_stmt(tp, c, arg, n, argcol);
 		return;
 	}
 	if (IS("lines") && n == 0) {
@@ -437,13 +544,19 @@ ruletest_parse(struct rt_file *f, const char *name, const char *text,
 		tperr(&tp, 1, "no rules statement: name the rules under test");
 	if (f->ncases == 0)
 		tperr(&tp, 1, "no case: nothing is tested");
-	for (i = 0; i < f->ncases; i++)
-		if (f->cases[i].nexpect == 0) {
-			tp.line = f->cases[i].line;
+	for (i = 0; i < f->ncases; i++) {
+		const struct rt_case *c = &f->cases[i];
+		size_t		      j, m = 0;
+
+		for (j = 0; j < c->nin; j++)
+			m += c->in[j].mline != 0;
+		if (c->nexpect + c->nabsent + c->nonly + c->nerrors + m == 0) {
+			tp.line = c->line;
 			tperr(&tp, 1,
 			    "case '%s' expects nothing: add an expect line",
-			    f->cases[i].name);
+			    c->name);
 		}
+	}
 	free(tp.dir);
 	return tp.nerr > 0 ? -1 : 0;
 }
@@ -466,11 +579,21 @@ ruletest_free(struct rt_file *f)
 		for (j = 0; j < c->nin; j++) {
 			free(c->in[j].text);
 			free(c->in[j].path);
+			strv_free(c->in[j].matches, c->in[j].nmatches);
 		}
 		free(c->in);
 		for (j = 0; j < c->nexpect; j++)
 			ruletest_sample_free(&c->expect[j]);
 		free(c->expect);
+		for (j = 0; j < c->nabsent; j++)
+			ruletest_sample_free(&c->absent[j]);
+		free(c->absent);
+		for (j = 0; j < c->nonly; j++)
+			free(c->only[j].name);
+		free(c->only);
+		for (j = 0; j < c->nerrors; j++)
+			free(c->errors[j].rule);
+		free(c->errors);
 	}
 	free(f->cases);
 	memset(f, 0, sizeof(*f));
@@ -557,11 +680,12 @@ label_of(const struct rt_sample *s, const char *name)
 
 /*
  * Whether a series has the labels an expectation names, an empty value
- * standing for an absent label, and no other but default labels.
+ * standing for an absent label, and no other but default labels (any
+ * other when subset).
  */
 static int
-same_series(const struct ruleset *rs, const struct rt_sample *want,
-    const struct rt_sample *got)
+series_has(const struct ruleset *rs, const struct rt_sample *want,
+    const struct rt_sample *got, int subset)
 {
 	size_t i;
 
@@ -571,12 +695,19 @@ same_series(const struct ruleset *rs, const struct rt_sample *want,
 		if (strcmp(want->lvalues[i], label_of(got, want->lnames[i])) !=
 		    0)
 			return 0;
-	for (i = 0; i < got->nlabels; i++)
+	for (i = 0; i < got->nlabels && !subset; i++)
 		if (got->lvalues[i][0] != '\0' &&
 		    label_of(want, got->lnames[i])[0] == '\0' &&
 		    !default_label(rs, got->lnames[i]))
 			return 0;
 	return 1;
+}
+
+static int
+same_series(const struct ruleset *rs, const struct rt_sample *want,
+    const struct rt_sample *got)
+{
+	return series_has(rs, want, got, 0);
 }
 
 static int
@@ -626,11 +757,235 @@ rendered(const struct buf *text, size_t *n)
 		if (nl == p || *p == '#')
 			continue;
 		v = xgrow(v, *n, sizeof(*v));
-		if (ruletest_sample(p, (size_t)(nl - p), &v[*n], &col, msg,
+		if (ruletest_sample(p, (size_t)(nl - p), &v[*n], 0, &col, msg,
 			sizeof(msg)) == 0)
 			(*n)++;
 	}
 	return v;
+}
+
+/* A case's report: its first failure says which case it is. */
+struct report {
+	FILE		     *out;
+	const struct rt_file *f;
+	const struct rt_case *c;
+	int		      failed;
+};
+
+/*
+ * Starts a failure at line of the test file: "  FILE:LINE: ", the case's
+ * header first; returns the width of "FILE:LINE:", for what goes under.
+ */
+static int
+fail_at(struct report *r, int line)
+{
+	if (!r->failed)
+		fprintf(r->out, "FAIL %s:%d: case %s\n", r->f->path, r->c->line,
+		    r->c->name);
+	r->failed = 1;
+	fprintf(r->out, "  %s:%d: ", r->f->path, line);
+	return snprintf(NULL, 0, "%s:%d:", r->f->path, line);
+}
+
+/* The rules a line fed, from the rules' match counts before and after. */
+static void
+check_matches(struct report *r, const struct rt_input *in,
+    const struct engine *e, const uint64_t *before)
+{
+	const struct rule_stats *st;
+	struct buf		 want, got;
+	size_t			 n, i, j;
+	int			 same = 1;
+
+	st = matcher_rule_stats(e->m, &n);
+	buf_init(&want);
+	buf_init(&got);
+	buf_puts(&want, "");
+	buf_puts(&got, "");
+	for (i = 0; i < n; i++) {
+		int fed = st[i].matched > before[i], named = 0;
+
+		for (j = 0; j < in->nmatches; j++)
+			named |= strcmp(in->matches[j], e->rs->rules[i].name) ==
+			    0;
+		if (fed)
+			buf_printf(&got, "%s%s", got.len ? ", " : "",
+			    e->rs->rules[i].name);
+		same &= fed == named;
+	}
+	for (j = 0; j < in->nmatches; j++) {
+		buf_printf(&want, "%s%s", want.len ? ", " : "", in->matches[j]);
+		for (i = 0; i < n; i++)
+			if (strcmp(in->matches[j], e->rs->rules[i].name) == 0)
+				break;
+		if (i == n) {
+			fail_at(r, in->mline);
+			fprintf(r->out, "no rule named %s\n", in->matches[j]);
+			same = 1;
+		}
+	}
+	if (!same) {
+		fail_at(r, in->mline);
+		fprintf(r->out,
+		    "expected the line to match %s; it matched %s\n",
+		    want.len ? want.p : "nothing", got.len ? got.p : "nothing");
+	}
+	buf_free(&want);
+	buf_free(&got);
+}
+
+/*
+ * For a series not there: the series of the same name that shares the
+ * most label values with it (the first of those), or ngot when the name
+ * has none.
+ */
+static size_t
+nearest(const struct rt_sample *e, const struct rt_sample *got, size_t ngot)
+{
+	size_t i, j, best = ngot, score, top = 0;
+
+	for (i = 0; i < ngot; i++) {
+		if (strcmp(got[i].name, e->name) != 0)
+			continue;
+		for (j = 0, score = 1; j < e->nlabels; j++)
+			score += strcmp(e->lvalues[j],
+				     label_of(&got[i], e->lnames[j])) == 0;
+		if (score > top) {
+			top = score;
+			best = i;
+		}
+	}
+	return best;
+}
+
+/* The expectations on the series, against those rendered. */
+static void
+check_series(struct report *r, const struct ruleset *rs,
+    const struct rt_sample *got, size_t ngot)
+{
+	const struct rt_case *c = r->c;
+	size_t		      i, j, k, n;
+	int		      w;
+
+	for (i = 0; i < c->nexpect; i++) {
+		const struct rt_sample *e = &c->expect[i];
+
+		for (j = 0; j < ngot; j++)
+			if (same_series(rs, e, &got[j]))
+				break;
+		if (j < ngot && same_value(e->value, got[j].value))
+			continue;
+		w = fail_at(r, e->line);
+		fputs("expected ", r->out);
+		put_sample(r->out, e);
+		if (j < ngot) {
+			fprintf(r->out, "  %*s  got      ", w, "");
+			put_sample(r->out, &got[j]);
+		} else if ((k = nearest(e, got, ngot)) < ngot) {
+			fprintf(r->out, "  %*s  nearest  ", w, "");
+			put_sample(r->out, &got[k]);
+		} else
+			fprintf(r->out, "  %*s  no series of %s\n", w, "",
+			    e->name);
+	}
+	for (i = 0; i < c->nabsent; i++)
+		for (j = 0; j < ngot; j++)
+			if (series_has(rs, &c->absent[i], &got[j], 1)) {
+				w = fail_at(r, c->absent[i].line);
+				fputs("expected no series ", r->out);
+				put_sample(r->out, &got[j]);
+				break;
+			}
+	for (i = 0; i < c->nonly; i++) {
+		const char *f = c->only[i].name;
+
+		n = strlen(f);
+		for (j = 0; j < ngot; j++) {
+			const char *g = got[j].name;
+
+			if (strncmp(g, f, n) != 0 ||
+			    (g[n] != '\0' && strcmp(g + n, "_bucket") != 0 &&
+				strcmp(g + n, "_sum") != 0 &&
+				strcmp(g + n, "_count") != 0))
+				continue;
+			for (k = 0; k < c->nexpect; k++)
+				if (same_series(rs, &c->expect[k], &got[j]))
+					break;
+			if (k < c->nexpect)
+				continue;
+			fail_at(r, c->only[i].line);
+			fprintf(r->out, "only %s: not expected ", f);
+			put_sample(r->out, &got[j]);
+		}
+	}
+}
+
+/* The rules' error counts. */
+static void
+check_errors(struct report *r, const struct engine *e)
+{
+	const struct rule_stats *st;
+	size_t			 n, i, j;
+
+	st = matcher_rule_stats(e->m, &n);
+	for (i = 0; i < r->c->nerrors; i++) {
+		const struct rt_errors *x = &r->c->errors[i];
+
+		for (j = 0; j < n; j++)
+			if (strcmp(e->rs->rules[j].name, x->rule) == 0)
+				break;
+		if (j == n) {
+			fail_at(r, x->line);
+			fprintf(r->out, "no rule named %s\n", x->rule);
+			continue;
+		}
+		if (st[j].errors == x->count)
+			continue;
+		fail_at(r, x->line);
+		fprintf(r->out, "expected %llu errors of rule %s; it has %llu",
+		    x->count, x->rule, (unsigned long long)st[j].errors);
+		if (st[j].errors > 0)
+			fprintf(r->out, ", the last: %s", st[j].last_error);
+		fputc('\n', r->out);
+	}
+}
+
+static void
+engine_opts_of(const struct rt_file *f, struct engine_opts *eo)
+{
+	memset(eo, 0, sizeof(*eo));
+	eo->rules = (const char *const *)f->rules;
+	eo->nrules = f->nrules;
+	eo->lnames = f->lnames;
+	eo->lvalues = f->lvalues;
+	eo->nlabels = f->nlabels;
+}
+
+/*
+ * Loads a file's rules once, to say so once when they do not load: every
+ * case then fails. Returns 0 or -1.
+ */
+static int
+rules_load_once(const struct rt_file *f, FILE *out)
+{
+	struct engine_opts eo;
+	struct engine	   e;
+	char		   err[4096], **saved;
+	int		   rc;
+
+	engine_opts_of(f, &eo);
+	memset(&e, 0, sizeof(e));
+	saved = env_enter(f);
+	rc = engine_load(&e, &eo, err, sizeof(err));
+	env_leave(saved);
+	if (rc == 0) {
+		engine_free(&e);
+		return 0;
+	}
+	fprintf(out, "FAIL %s:%d: the rules do not load, no case runs:\n%s%s",
+	    f->path, f->rulesline[0], err,
+	    err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
+	return -1;
 }
 
 /* Runs one case; returns 0 when it holds, else 1 after reporting. */
@@ -638,23 +993,21 @@ static int
 run_case(const struct rt_file *f, const struct rt_case *c, size_t max_line,
     FILE *out)
 {
-	struct engine_opts  eo;
-	struct engine	    e;
-	struct feed	    fd;
-	struct source_stats st;
-	struct rt_sample   *got = NULL;
-	struct buf	    text;
-	char		    err[4096], **saved;
-	size_t		    i, j, ngot = 0;
-	double		    now, t;
-	int		    rc, failed = 0, broken = 0;
+	struct report		 r = { out, f, c, 0 };
+	struct engine_opts	 eo;
+	struct engine		 e;
+	struct feed		 fd;
+	struct source_stats	 st;
+	struct rt_sample	*got = NULL;
+	struct buf		 text;
+	const struct rule_stats *rst;
+	uint64_t		*before;
+	char			 err[4096], **saved;
+	size_t			 i, j, n, ngot = 0;
+	double			 now, t;
+	int			 rc, broken = 0;
 
-	memset(&eo, 0, sizeof(eo));
-	eo.rules = (const char *const *)f->rules;
-	eo.nrules = f->nrules;
-	eo.lnames = f->lnames;
-	eo.lvalues = f->lvalues;
-	eo.nlabels = f->nlabels;
+	engine_opts_of(f, &eo);
 	memset(&e, 0, sizeof(e));
 	saved = env_enter(f);
 	rc = engine_load(&e, &eo, err, sizeof(err));
@@ -668,10 +1021,16 @@ run_case(const struct rt_file *f, const struct rt_case *c, size_t max_line,
 	}
 	fd.m = e.m;
 	fd.wall = c->now >= 0 ? c->now : now_wall();
+	before = xcalloc(e.rs->nrules + 1, sizeof(*before));
 	registry_lock(e.reg);
 	for (i = 0; i < c->nin; i++) {
 		if (c->in[i].text != NULL) {
+			rst = matcher_rule_stats(e.m, &n);
+			for (j = 0; j < n; j++)
+				before[j] = rst[j].matched;
 			feed_line(&fd, c->in[i].text, c->in[i].len);
+			if (c->in[i].mline != 0)
+				check_matches(&r, &c->in[i], &e, before);
 			continue;
 		}
 		memset(&st, 0, sizeof(st));
@@ -680,48 +1039,28 @@ run_case(const struct rt_file *f, const struct rt_case *c, size_t max_line,
 		    err, sizeof(err));
 		buf_free(&st.last);
 		if (rc == -1) {
-			fprintf(out, "FAIL %s:%d: case %s:\n  %s:%d:%d: %s\n",
-			    f->path, c->line, c->name, f->path, c->in[i].line,
-			    c->in[i].col, err);
-			failed = broken = 1;
+			fail_at(&r, c->in[i].line);
+			fprintf(out, "%s\n", err);
+			broken = 1;
 		}
 	}
+	free(before);
 	t = matcher_stats(e.m)->newest_time;
 	now = c->now >= 0 ? c->now : t > 0 ? t : fd.wall;
 	buf_init(&text);
 	expose_render(&e.reg, 1, &text, EXPOSE_TEXT, now);
 	registry_unlock(e.reg);
-	got = rendered(&text, &ngot);
-	for (i = 0; i < c->nexpect && !broken; i++) {
-		const struct rt_sample *w = &c->expect[i];
-
-		for (j = 0; j < ngot; j++)
-			if (same_series(e.rs, w, &got[j]))
-				break;
-		if (j < ngot && same_value(w->value, got[j].value))
-			continue;
-		if (!failed)
-			fprintf(out, "FAIL %s:%d: case %s\n", f->path, c->line,
-			    c->name);
-		failed = 1;
-		fprintf(out, "  %s:%d: expected ", f->path, w->line);
-		put_sample(out, w);
-		if (j < ngot) {
-			fprintf(out, "  %*s  got      ",
-			    (int)snprintf(NULL, 0, "%s:%d:", f->path, w->line),
-			    "");
-			put_sample(out, &got[j]);
-		} else
-			fprintf(out, "  %*s  no such series\n",
-			    (int)snprintf(NULL, 0, "%s:%d:", f->path, w->line),
-			    "");
+	if (!broken) {
+		got = rendered(&text, &ngot);
+		check_series(&r, e.rs, got, ngot);
+		check_errors(&r, &e);
 	}
 	for (j = 0; j < ngot; j++)
 		ruletest_sample_free(&got[j]);
 	free(got);
 	buf_free(&text);
 	engine_free(&e);
-	return failed;
+	return r.failed;
 }
 
 int
@@ -750,12 +1089,16 @@ ruletest_run(char *const *files, size_t nfiles, size_t max_line, FILE *out)
 			rc = 2;
 			continue;
 		}
-		for (j = 0; j < f.ncases; j++) {
-			if (run_case(&f, &f.cases[j], max_line, out) == 0)
-				passed++;
-			else
-				failed++;
-		}
+		if (rules_load_once(&f, out) == -1)
+			failed += f.ncases;
+		else
+			for (j = 0; j < f.ncases; j++) {
+				if (run_case(&f, &f.cases[j], max_line, out) ==
+				    0)
+					passed++;
+				else
+					failed++;
+			}
 		ruletest_free(&f);
 	}
 	fprintf(out, "%zu passed, %zu failed\n", passed, failed);

@@ -21,13 +21,31 @@ struct rt_sample {
 	int    line;
 };
 
-/* Lines of a case: inline, or a file's (path set). */
+/* Lines of a case: inline, or a file's (path set); "matches" after an
+ * inline line names the rules it must feed (none: "matches nothing"),
+ * mline 0 when there is no such statement. */
 struct rt_input {
 	char  *text; /* the line, or NULL */
 	size_t len;
 	char  *path; /* a fixture file, relative paths made absolute */
 	int    line;
 	int    col;
+	char **matches;
+	size_t nmatches;
+	int    mline;
+};
+
+/* A rule's error count expected after a case's lines. */
+struct rt_errors {
+	char		  *rule;
+	unsigned long long count;
+	int		   line;
+};
+
+/* A family whose series must all be expected ("only"). */
+struct rt_only {
+	char *name;
+	int   line;
 };
 
 struct rt_case {
@@ -38,6 +56,12 @@ struct rt_case {
 	size_t		  nin;
 	struct rt_sample *expect;
 	size_t		  nexpect;
+	struct rt_sample *absent; /* values unused */
+	size_t		  nabsent;
+	struct rt_only	 *only;
+	size_t		  nonly;
+	struct rt_errors *errors;
+	size_t		  nerrors;
 };
 
 struct rt_file {
@@ -64,12 +88,12 @@ int  ruletest_parse(struct rt_file *, const char *name, const char *text,
 void ruletest_free(struct rt_file *);
 
 /*
- * Parses one exposition line "name{label="value",...} value" into s.
- * Returns 0, or -1 with the column (1-based) of what is wrong in *col
- * and a message in err.
+ * Parses one exposition line "name{label="value",...} value" into s, or
+ * without the value when novalue. Returns 0, or -1 with the column
+ * (1-based) of what is wrong in *col and a message in err.
  */
-int  ruletest_sample(const char *s, size_t n, struct rt_sample *, int *col,
-     char *err, size_t errlen);
+int  ruletest_sample(const char *s, size_t n, struct rt_sample *, int novalue,
+     int *col, char *err, size_t errlen);
 void ruletest_sample_free(struct rt_sample *);
 
 /*

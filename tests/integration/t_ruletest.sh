@@ -34,6 +34,8 @@ case counts
   line $req
   expect http_requests_total{method="GET",path="/orders/:id",code="200"} 1
   expect http_requests_total{method="GET",path="/orders/42",code="200"} 2
+  expect http_request_duration_seconds_count{method="POST"} 1
+  expect http_requests_missing_total 1
 
 case holds
   line $req
@@ -50,7 +52,11 @@ FAIL $T/fail.test:3: case counts
   $T/fail.test:6: expected http_requests_total{method="GET",path="/orders/:id",code="200"} 1
   $pad  got      http_requests_total{method="GET",path="/orders/:id",code="200"} 2
   $T/fail.test:7: expected http_requests_total{method="GET",path="/orders/42",code="200"} 2
-  $pad  no such series
+  $pad  nearest  http_requests_total{method="GET",path="/orders/:id",code="200"} 2
+  $T/fail.test:8: expected http_request_duration_seconds_count{method="POST"} 1
+  $pad  nearest  http_request_duration_seconds_count{method="GET",path="/orders/:id"} 2
+  $T/fail.test:9: expected http_requests_missing_total 1
+  $pad  no series of http_requests_missing_total
 1 passed, 1 failed
 EOT
 diff -u "$T/want" "$T/out" || fail "fail.test: the report differs"
@@ -79,3 +85,9 @@ expect_eq "--test on a missing file" 2 $?
 set -e
 grep -q "nonexistent.test: No such file or directory" "$T/out" ||
     fail "missing test file not named: $(cat "$T/out")"
+
+# The shipped rule sets' own tests hold.
+"$lm" --test "$TOP"/rules/*.test >"$T/out" 2>&1 ||
+    fail "the shipped rules' tests: $(cat "$T/out")"
+grep -q '^[1-9][0-9]* passed, 0 failed$' "$T/out" ||
+    fail "the shipped rules' tests: $(cat "$T/out")"

@@ -61,7 +61,23 @@ Test(ruletest, errors_with_their_place)
 		    "d/t.test:3:8: expected a file of lines\n" },
 		{ "rules r\ncase x\n  linez a\n  expect a 1\n",
 		    "d/t.test:3:3: unknown statement 'linez': expected rules, "
-		    "env, label, case, now, line, lines or expect\n" },
+		    "env, label, case, now, line, lines, expect, absent, only, "
+		    "matches or errors\n" },
+		{ "rules r\ncase x\n  expect a 1\n  matches r\n",
+		    "d/t.test:4:3: 'matches' goes on the line after the line it "
+		    "is about\n" },
+		{ "rules r\ncase x\n  line a\n  matches\n  expect a 1\n",
+		    "d/t.test:4:10: expected the names of rules, or nothing\n" },
+		{ "rules r\ncase x\n  line a\n  matches r\n  matches s\n",
+		    "d/t.test:5:3: 'matches' goes on the line after the line it "
+		    "is about\n" },
+		{ "rules r\ncase x\n  errors r\n  errors r x\n  expect a 1\n",
+		    "d/t.test:3:11: expected a rule's name, then a count\n"
+		    "d/t.test:4:12: expected a count of errors\n" },
+		{ "rules r\ncase x\n  only a{}\n  absent a 1\n  expect a 1\n",
+		    "d/t.test:3:9: expected a metric name\n"
+		    "d/t.test:4:12: expected the end of the line: a series "
+		    "without value\n" },
 		{ "rules r\ncase x\n  Expect a 1\n  expect a 1\n",
 		    "d/t.test:3:3: expected a statement\n" },
 		{ "rules r\ncase x\n  expect a{b=\"c} 1\n",
@@ -173,7 +189,7 @@ Test(ruletest, samples)
 	int		 col;
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		if (ruletest_sample(c[i].s, strlen(c[i].s), &s, &col, err,
+		if (ruletest_sample(c[i].s, strlen(c[i].s), &s, 0, &col, err,
 			sizeof(err)) == 0) {
 			got[0] = '\0';
 			ruletest_sample_free(&s);
@@ -251,12 +267,12 @@ Test(ruletest, runs_and_reports)
 	    "  %s/fail.test:4: expected hits_total{who=\"ann\"} 3\n"
 	    "  %*s  got      hits_total{who=\"ann\",app=\"x\",env=\"dev\"} 2\n"
 	    "  %s/fail.test:6: expected hits_total{who=\"cy\"} 1\n"
-	    "  %*s  no such series\n"
+	    "  %*s  nearest  hits_total{who=\"ann\",app=\"x\",env=\"dev\"} 2\n"
 	    "  %s/fail.test:7: expected hits_total{who=\"bob\",env=\"prod\"} "
 	    "1\n"
-	    "  %*s  no such series\n"
-	    "FAIL %s/fail.test:8: case missing file:\n"
-	    "  %s/fail.test:9:9: %s/nope.log: No such file or directory\n"
+	    "  %*s  nearest  hits_total{who=\"bob\",app=\"x\",env=\"dev\"} 1\n"
+	    "FAIL %s/fail.test:8: case missing file\n"
+	    "  %s/fail.test:9: %s/nope.log: No such file or directory\n"
 	    "0 passed, 2 failed\n",
 	    dir, dir, (int)strlen(dir) + 13, "", dir, (int)strlen(dir) + 13, "",
 	    dir, (int)strlen(dir) + 13, "", dir, dir, dir);
@@ -266,8 +282,10 @@ Test(ruletest, runs_and_reports)
 	/* Rules that do not load fail the case, with their errors. */
 	got = run(dir, "bad.test",
 	    "rules missing.rules\ncase c\n  expect a 1\n", &rc);
-	cr_expect(strstr(got, "case c: the rules do not load:\n") != NULL, "%s",
-	    got);
+	cr_expect(strstr(got,
+		      "/bad.test:1: the rules do not load, no case runs:\n") !=
+		NULL,
+	    "%s", got);
 	cr_expect(strstr(got, "0 passed, 1 failed\n") != NULL, "%s", got);
 	cr_expect_eq(rc, 1);
 	free(got);
@@ -276,12 +294,90 @@ Test(ruletest, runs_and_reports)
 	    &rc);
 	snprintf(want, sizeof(want),
 	    "%s/syntax.test:3:3: unknown statement 'expct': expected rules, "
-	    "env, label, case, now, line, lines or expect\n"
+	    "env, label, case, now, line, lines, expect, absent, only, "
+	    "matches or errors\n"
 	    "%s/syntax.test:2:1: case 'c' expects nothing: add an expect "
 	    "line\n"
 	    "0 passed, 0 failed\n",
 	    dir, dir);
 	cr_expect_str_eq(got, want);
 	cr_expect_eq(rc, 2);
+	free(got);
+}
+
+/* The other expectations: absent series, only, matches, errors. */
+Test(ruletest, more_to_expect)
+{
+	const char *dir = tu_tmpdir("ruletest");
+	char	    path[512], want[4096], *got;
+	int	    rc, w;
+
+	tu_write_str(tu_path(path, sizeof(path), dir, "r.rules"),
+	    "counter hits_total\n"
+	    "  labels who\n"
+	    "histogram took_seconds\n"
+	    "  buckets 1\n"
+	    "rule hit\n"
+	    "  match who /^(?<who>[a-z]+)$/\n"
+	    "  inc hits_total\n"
+	    "rule took\n"
+	    "  match ms /^(?<ms>.*)$/\n"
+	    "  observe took_seconds $ms / 1000\n");
+	got = run(dir, "pass.test",
+	    "rules r.rules\n"
+	    "case all hold\n"
+	    "  line {\"who\":\"ann\",\"ms\":\"5\"}\n"
+	    "  matches took hit\n"
+	    "  line {\"who\":\"Ann\"}\n"
+	    "  matches nothing\n"
+	    "  line {\"ms\":\"x\"}\n"
+	    "  matches took\n"
+	    "  expect hits_total{who=\"ann\"} 1\n"
+	    "  absent hits_total{who=\"Ann\"}\n"
+	    "  only hits_total\n"
+	    "  errors took 1\n"
+	    "  errors hit 0\n",
+	    &rc);
+	cr_expect_str_eq(got, "1 passed, 0 failed\n");
+	cr_expect_eq(rc, 0);
+	free(got);
+	got = run(dir, "fail.test",
+	    "rules r.rules\n"
+	    "case none hold\n"
+	    "  line {\"who\":\"ann\",\"ms\":\"5\"}\n"
+	    "  matches hit\n"
+	    "  line {\"who\":\"Ann\"}\n"
+	    "  matches hit nope\n"
+	    "  line {\"who\":\"bob\"}\n"
+	    "  matches nothing\n"
+	    "  absent hits_total{who=\"ann\"}\n"
+	    "  only took_seconds\n"
+	    "  errors took 2\n"
+	    "  errors nope 0\n",
+	    &rc);
+	w = (int)strlen(dir) + 13;
+	(void)w;
+	snprintf(want, sizeof(want),
+	    "FAIL %s/fail.test:2: case none hold\n"
+	    "  %s/fail.test:4: expected the line to match hit; it matched "
+	    "hit, took\n"
+	    "  %s/fail.test:6: no rule named nope\n"
+	    "  %s/fail.test:8: expected the line to match nothing; it matched "
+	    "hit\n"
+	    "  %s/fail.test:9: expected no series hits_total{who=\"ann\"} 1\n"
+	    "  %s/fail.test:10: only took_seconds: not expected "
+	    "took_seconds_bucket{le=\"1\"} 1\n"
+	    "  %s/fail.test:10: only took_seconds: not expected "
+	    "took_seconds_bucket{le=\"+Inf\"} 1\n"
+	    "  %s/fail.test:10: only took_seconds: not expected "
+	    "took_seconds_sum 0.005\n"
+	    "  %s/fail.test:10: only took_seconds: not expected "
+	    "took_seconds_count 1\n"
+	    "  %s/fail.test:11: expected 2 errors of rule took; it has 0\n"
+	    "  %s/fail.test:12: no rule named nope\n"
+	    "0 passed, 1 failed\n",
+	    dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir);
+	cr_expect_str_eq(got, want);
+	cr_expect_eq(rc, 1);
 	free(got);
 }
