@@ -66,7 +66,7 @@ render(void *arg, enum http_page page, enum expose_format fmt, struct buf *out)
 	struct registry *regs[2];
 
 	if (page == HTTP_PAGE_LANDING) {
-		status_page(d->st, d->e, d->o->metrics_path, out);
+		status_page(d->st, d->e, d->o->http.metrics_path, out);
 		return;
 	}
 	regs[0] = d->e->reg;
@@ -379,8 +379,9 @@ load_state(struct daemon *d)
 	recs = xcalloc(st.npos + 1, sizeof(*recs));
 	jpos = xcalloc(st.npos + 1, sizeof(*jpos));
 	if (rc == 0 &&
-	    (n = positions_decode(d->o->state_file, &st, d->o->max_line, pos,
-		 paths, recs, &nrecs, jpos, &njpos, err, sizeof(err))) == -1)
+	    (n = positions_decode(d->o->state_file, &st, d->o->tail.max_line,
+		 pos, paths, recs, &nrecs, jpos, &njpos, err, sizeof(err))) ==
+		-1)
 		rc = state_set_aside(d->o->state_file, err, sizeof(err));
 	if (rc == 0)
 		rc = state_apply(d->o->state_file, &st, d->e->reg, &rep, err,
@@ -454,7 +455,6 @@ static int
 follow_open(struct daemon *d)
 {
 	const struct daemon_opts *o = d->o;
-	struct tail_opts	  to;
 	struct record_kind	 *kinds;
 	const char		**paths;
 	char			  err[1024];
@@ -473,24 +473,17 @@ follow_open(struct daemon *d)
 			n++;
 		}
 	}
-	memset(&to, 0, sizeof(to));
-	to.from_start = o->from_start;
-	to.poll_interval = o->poll_interval;
-	to.max_line = o->max_line;
-	to.max_open = o->max_open;
-	to.max_dirs = o->max_dirs;
-	to.no_inotify = o->no_inotify;
 	if (n > 0) {
-		d->t = tail_new(&to, paths, n, err, sizeof(err));
+		d->t = tail_new(&o->tail, paths, n, err, sizeof(err));
 		if (d->t == NULL) {
 			log_warnx("%s", err);
 			rc = -1;
 		} else
 			d->in[d->nin++] = input_files(d->t, kinds, n,
-			    o->max_line);
+			    o->tail.max_line);
 	}
 	if (rc == 0 && d->stdin_too) {
-		if (input_stdin(&d->in[d->nin], o->max_line) == -1) {
+		if (input_stdin(&d->in[d->nin], o->tail.max_line) == -1) {
 			log_warn("standard input");
 			rc = -1;
 		} else
@@ -500,7 +493,8 @@ follow_open(struct daemon *d)
 		if (!journal_arg(o->paths[i]))
 			continue;
 		if (input_journal(&d->in[d->nin], o->paths[i], o->journal_dir,
-			o->max_line, o->from_start, err, sizeof(err)) == -1) {
+			o->tail.max_line, o->tail.from_start, err,
+			sizeof(err)) == -1) {
 			log_warnx("%s", err);
 			rc = -1;
 		} else
@@ -546,7 +540,8 @@ serve(struct daemon *d, struct http **h)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	memset(&ho, 0, sizeof(ho));
+	ho = o->http;
+	ho.web = NULL;
 	if (o->web_config != NULL &&
 	    (ho.web = webconfig_load(o->web_config, err, sizeof(err))) ==
 		NULL) {
@@ -556,11 +551,6 @@ serve(struct daemon *d, struct http **h)
 	}
 	if (ho.web != NULL && ho.web->warnings != NULL)
 		log_warnx("%s", ho.web->warnings);
-	ho.listen = o->listen;
-	ho.metrics_path = o->metrics_path;
-	ho.max_conns = o->max_conns;
-	ho.per_ip_conns = o->per_ip_conns;
-	ho.timeout_s = o->timeout_s;
 	*h = http_start(&ho, render, ready, d, err, sizeof(err));
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (*h == NULL) {
@@ -571,10 +561,10 @@ serve(struct daemon *d, struct http **h)
 	n = o->npaths - (size_t)d->stdin_too;
 	if (n == 0)
 		log_info("listening on %s, port %d; following standard input",
-		    o->listen, http_port(*h));
+		    o->http.listen, http_port(*h));
 	else
 		log_info("listening on %s, port %d; following %zu path%s%s",
-		    o->listen, http_port(*h), n, n == 1 ? "" : "s",
+		    o->http.listen, http_port(*h), n, n == 1 ? "" : "s",
 		    d->stdin_too ? " and standard input" : "");
 	return 0;
 }

@@ -7,22 +7,16 @@
 #include <stddef.h>
 
 #include "engine.h"
+#include "http.h"
+#include "tail.h"
 
 struct daemon_opts {
 	struct engine_opts eng;	  /* for reloads */
 	char *const	  *paths; /* files and globs */
 	size_t		   npaths;
-	const char	  *listen;
-	const char	  *metrics_path;
-	int		   from_start;
-	int		   no_inotify;
-	double		   poll_interval;
-	size_t		   max_line;
-	size_t		   max_open;
-	size_t		   max_dirs; /* watched for deep globs */
-	unsigned	   max_conns;
-	unsigned	   per_ip_conns;
-	unsigned	   timeout_s;
+	struct tail_opts   tail;       /* from_start and max_line also for
+					  standard input and the journal */
+	struct http_opts   http;       /* web set from web_config */
 	const char	  *state_file; /* NULL: no state kept */
 	double		   state_interval;
 	const char	  *web_config;	/* TLS and basic auth */

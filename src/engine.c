@@ -1,6 +1,7 @@
 /*
  * engine.c: rules, registry and matcher wired together.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +10,9 @@
 #include "metrics.h"
 
 /*
- * The default labels: the ruleset's, each overridden by a --label of the
- * same name, then the --label names the ruleset does not have.
+ * The default labels: the ruleset's, resolved in the environment now,
+ * each overridden by a --label of the same name, then the --label names
+ * the ruleset does not have.
  */
 static void
 set_default_labels(struct registry *reg, const struct ruleset *rs,
@@ -23,7 +25,8 @@ set_default_labels(struct registry *reg, const struct ruleset *rs,
 	values = xcalloc(rs->nlabels + o->nlabels, sizeof(char *));
 	for (i = 0; i < rs->nlabels; i++) {
 		names[n] = rs->labels[i].name;
-		values[n] = rs->labels[i].value;
+		values[n] = (char *)(uintptr_t)rules_label_value(&rs->labels[i],
+		    rs->labels[i].env ? getenv(rs->labels[i].env) : NULL);
 		for (j = 0; j < o->nlabels; j++)
 			if (strcmp(o->lnames[j], names[n]) == 0)
 				values[n] = o->lvalues[j];

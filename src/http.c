@@ -803,6 +803,18 @@ tls_options(const struct webconfig *web, struct MHD_OptionItem *tls, char *err,
  * polling thread of its own. Zero options take the defaults of http.h.
  * Returns the server (freed by http_stop) or NULL with err filled.
  */
+void
+http_opts_init(struct http_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->listen = HTTP_DEFAULT_LISTEN;
+	o->metrics_path = HTTP_DEFAULT_PATH;
+	o->max_conns = HTTP_DEFAULT_MAX_CONNS;
+	o->per_ip_conns = HTTP_DEFAULT_PER_IP;
+	o->timeout_s = HTTP_DEFAULT_TIMEOUT;
+	o->max_header = HTTP_DEFAULT_MAX_HEADER;
+}
+
 struct http *
 http_start(const struct http_opts *o, http_render_fn *render,
     http_ready_fn *ready, void *arg, char *err, size_t errlen)

@@ -13,7 +13,8 @@
 
 #define HTTP_DEFAULT_LISTEN	":5000"
 #define HTTP_DEFAULT_PATH	"/metrics"
-#define HTTP_DEFAULT_MAX_CONNS	64
+#define HTTP_DEFAULT_MAX_CONNS	256
+#define HTTP_DEFAULT_PER_IP	8
 #define HTTP_DEFAULT_TIMEOUT	10
 #define HTTP_DEFAULT_MAX_HEADER 8192
 
@@ -27,7 +28,8 @@ struct http_opts {
 	const char	 *listen;	/* "[ADDR]:PORT", e.g. "[::1]:9100" */
 	const char	 *metrics_path; /* "/metrics" */
 	unsigned	  max_conns;	/* open connections at once */
-	unsigned	  per_ip_conns; /* open connections from one address */
+	unsigned	  per_ip_conns; /* open connections from one address;
+					   0: no limit */
 	unsigned	  timeout_s;	/* idle connections closed after this */
 	size_t		  max_header;	/* bytes of request line and headers */
 	struct webconfig *web;		/* TLS and users; NULL: neither */
@@ -42,6 +44,9 @@ typedef void http_render_fn(void *arg, enum http_page, enum expose_format,
     struct buf			 *out);
 /* Returns nonzero when the daemon is ready to serve (for /-/ready). */
 typedef int http_ready_fn(void *arg);
+
+/* Every option at its default (no TLS, no users). */
+void http_opts_init(struct http_opts *);
 
 struct http;
 

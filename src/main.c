@@ -212,41 +212,42 @@ explain(struct engine *e)
 	return ferror(stdin) ? 1 : 0;
 }
 
-int
-main(int argc, char *argv[])
-{
-	struct engine	    e;
+/* What the flags say. */
+struct cli {
 	struct engine_opts  eo;
 	struct oneshot_opts oo;
 	struct daemon_opts  dopts;
-	const char	  **rules = NULL;
-	char		  **lnames = NULL, **lvalues = NULL, *eq;
-	char		    err[8192];
-	size_t		    nrules = 0, nlabels = 0;
-	int		    ch, check = 0, explain_mode = 0, oneshot = 0;
-	int		    test = 0;
-	int		    lvl, rc, i, n, nj;
-	enum name_fault	    nf;
-	struct record_kind  kind;
+	const char	  **rules;
+	size_t		    nrules;
+	char		  **lnames;
+	char		  **lvalues;
+	size_t		    nlabels;
+	int		    check;
+	int		    explain_mode;
+	int		    oneshot;
+	int		    test;
+};
 
-	log_init("logmetrics", LOG_LVL_INFO);
-	memset(&eo, 0, sizeof(eo));
-	memset(&oo, 0, sizeof(oo));
-	memset(&dopts, 0, sizeof(dopts));
-	eo.max_series = 10000;
-	eo.max_label = 1024;
-	oo.now = -1;
-	oo.format = EXPOSE_TEXT;
-	oo.max_line = 1024 * 1024;
-	dopts.listen = ":5000";
-	dopts.metrics_path = "/metrics";
-	dopts.poll_interval = 1;
-	dopts.max_line = oo.max_line;
-	dopts.max_open = 256;
-	dopts.max_conns = 256;
-	dopts.per_ip_conns = 8;
-	dopts.timeout_s = 10;
-	dopts.state_interval = 5;
+/*
+ * Reads the flags into c, every default set first; exits on a bad one.
+ * One case per flag: the switch is as long as the option table.
+ */
+static void
+flags(struct cli *c, int argc, char *argv[])
+{
+	char	       *eq;
+	int		ch, lvl;
+	enum name_fault nf;
+
+	memset(c, 0, sizeof(*c));
+	c->eo.max_series = 10000;
+	c->eo.max_label = 1024;
+	c->oo.now = -1;
+	c->oo.format = EXPOSE_TEXT;
+	tail_opts_init(&c->dopts.tail);
+	http_opts_init(&c->dopts.http);
+	c->oo.max_line = c->dopts.tail.max_line;
+	c->dopts.state_interval = 5;
 
 	while (
 	    (ch = getopt_long(argc, argv, "hL:l:o:r:", longopts, NULL)) != -1) {
@@ -273,39 +274,39 @@ main(int argc, char *argv[])
 					"not a valid label name");
 				exit(2);
 			}
-			lnames = xreallocarray(lnames, nlabels + 1,
+			c->lnames = xreallocarray(c->lnames, c->nlabels + 1,
 			    sizeof(char *));
-			lvalues = xreallocarray(lvalues, nlabels + 1,
+			c->lvalues = xreallocarray(c->lvalues, c->nlabels + 1,
 			    sizeof(char *));
-			lnames[nlabels] = optarg;
-			lvalues[nlabels++] = eq + 1;
+			c->lnames[c->nlabels] = optarg;
+			c->lvalues[c->nlabels++] = eq + 1;
 			break;
 		case 'l':
-			dopts.listen = optarg;
+			c->dopts.http.listen = optarg;
 			break;
 		case 'o':
-			oo.output = optarg;
+			c->oo.output = optarg;
 			break;
 		case 'r':
-			rules = xreallocarray(rules, nrules + 1,
+			c->rules = xreallocarray(c->rules, c->nrules + 1,
 			    sizeof(char *));
-			rules[nrules++] = optarg;
+			c->rules[c->nrules++] = optarg;
 			break;
 		case OPT_CHECK:
-			check = 1;
+			c->check = 1;
 			break;
 		case OPT_DEPTH_LIMIT:
-			eo.depth_limit = (uint32_t)number("--depth-limit",
+			c->eo.depth_limit = (uint32_t)number("--depth-limit",
 			    optarg, 1, UINT32_MAX);
 			break;
 		case OPT_EXPLAIN:
-			explain_mode = 1;
+			c->explain_mode = 1;
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "text") == 0)
-				oo.format = EXPOSE_TEXT;
+				c->oo.format = EXPOSE_TEXT;
 			else if (strcmp(optarg, "openmetrics") == 0)
-				oo.format = EXPOSE_OPENMETRICS;
+				c->oo.format = EXPOSE_OPENMETRICS;
 			else {
 				fprintf(stderr,
 				    "logmetrics: --format: expected "
@@ -315,10 +316,10 @@ main(int argc, char *argv[])
 			}
 			break;
 		case OPT_JOURNAL_DIR:
-			oo.journal_dir = dopts.journal_dir = optarg;
+			c->oo.journal_dir = c->dopts.journal_dir = optarg;
 			break;
 		case OPT_FROM_START:
-			dopts.from_start = 1;
+			c->dopts.tail.from_start = 1;
 			break;
 		case OPT_LOG_LEVEL:
 			if ((lvl = log_parselevel(optarg)) == -1) {
@@ -332,35 +333,35 @@ main(int argc, char *argv[])
 			log_setlevel((enum log_level)lvl);
 			break;
 		case OPT_MATCH_LIMIT:
-			eo.match_limit = (uint32_t)number("--match-limit",
+			c->eo.match_limit = (uint32_t)number("--match-limit",
 			    optarg, 1, UINT32_MAX);
 			break;
 		case OPT_MAX_CONNS:
-			dopts.max_conns = (unsigned)number("--max-connections",
-			    optarg, 1, 65536);
+			c->dopts.http.max_conns = (unsigned)
+			    number("--max-connections", optarg, 1, 65536);
 			break;
 		case OPT_MAX_LABEL:
-			eo.max_label = (size_t)number("--max-label-bytes",
+			c->eo.max_label = (size_t)number("--max-label-bytes",
 			    optarg, 16, 1 << 20);
 			break;
 		case OPT_MAX_LINE:
-			oo.max_line = dopts.max_line = (size_t)
+			c->oo.max_line = c->dopts.tail.max_line = (size_t)
 			    number("--max-line-bytes", optarg, 64, 1 << 30);
 			break;
 		case OPT_MAX_OPEN:
-			dopts.max_open = (size_t)number("--max-open-files",
-			    optarg, 1, 1 << 20);
+			c->dopts.tail.max_open = (size_t)
+			    number("--max-open-files", optarg, 1, 1 << 20);
 			break;
 		case OPT_MAX_DIRS:
-			dopts.max_dirs = (size_t)number("--max-watched-dirs",
-			    optarg, 1, 1 << 24);
+			c->dopts.tail.max_dirs = (size_t)
+			    number("--max-watched-dirs", optarg, 1, 1 << 24);
 			break;
 		case OPT_PATH_LABELS:
-			eo.path_labels = optarg;
+			c->eo.path_labels = optarg;
 			break;
 		case OPT_MAX_SERIES:
-			eo.max_series = (size_t)number("--max-series", optarg,
-			    0, 1ULL << 32);
+			c->eo.max_series = (size_t)number("--max-series",
+			    optarg, 0, 1ULL << 32);
 			break;
 		case OPT_METRICS_PATH:
 			if (optarg[0] != '/' || strcmp(optarg, "/") == 0) {
@@ -371,90 +372,105 @@ main(int argc, char *argv[])
 				    optarg);
 				exit(2);
 			}
-			dopts.metrics_path = optarg;
+			c->dopts.http.metrics_path = optarg;
 			break;
 		case OPT_NO_INOTIFY:
-			dopts.no_inotify = 1;
+			c->dopts.tail.no_inotify = 1;
 			break;
 		case OPT_NOW:
-			oo.now = timearg("--now", optarg);
+			c->oo.now = timearg("--now", optarg);
 			break;
 		case OPT_ONE_SHOT:
-			oneshot = 1;
+			c->oneshot = 1;
 			break;
 		case OPT_PER_IP_CONNS:
-			dopts.per_ip_conns = (unsigned)
+			c->dopts.http.per_ip_conns = (unsigned)
 			    number("--per-ip-connections", optarg, 1, 65536);
 			break;
 		case OPT_POLL_INTERVAL:
-			dopts.poll_interval = duration("--poll-interval",
-			    optarg);
+			c->dopts.tail.poll_interval =
+			    duration("--poll-interval", optarg);
 			break;
 		case OPT_SERIES_EXPIRY:
-			eo.series_expiry = duration("--series-expiry", optarg);
+			c->eo.series_expiry = duration("--series-expiry",
+			    optarg);
 			break;
 		case OPT_STATE_FILE:
-			dopts.state_file = optarg;
+			c->dopts.state_file = optarg;
 			break;
 		case OPT_STATE_INTERVAL:
-			dopts.state_interval = duration("--state-interval",
+			c->dopts.state_interval = duration("--state-interval",
 			    optarg);
 			break;
 		case OPT_STEP:
-			oo.step = duration("--step", optarg);
+			c->oo.step = duration("--step", optarg);
 			break;
 		case OPT_TEST:
-			test = 1;
+			c->test = 1;
 			break;
 		case OPT_TIMEOUT:
-			dopts.timeout_s = (unsigned)number("--timeout", optarg,
-			    1, 3600);
+			c->dopts.http.timeout_s = (unsigned)number("--timeout",
+			    optarg, 1, 3600);
 			break;
 		case OPT_VERSION:
 			printf("logmetrics %s\n", LOGMETRICS_VERSION);
 			exit(0);
 		case OPT_WEB_CONFIG:
-			dopts.web_config = optarg;
+			c->dopts.web_config = optarg;
 			break;
 		default:
 			usage(2);
 		}
 	}
-	argc -= optind;
-	argv += optind;
+}
 
-	if (test) {
-		if (nrules > 0 || nlabels > 0 || check || explain_mode ||
-		    oneshot) {
-			fprintf(stderr,
-			    "logmetrics: --test takes its rules and labels "
-			    "from the test files\n");
-			exit(2);
-		}
-		if (argc == 0) {
-			fprintf(stderr, "logmetrics: --test: no test file\n");
-			usage(2);
-		}
-		return ruletest_run(argv, (size_t)argc, oo.max_line, stdout);
+/* --test: the test files, with nothing else. */
+static int
+run_tests(struct cli *c, int argc, char *argv[])
+{
+	if (c->nrules > 0 || c->nlabels > 0 || c->check || c->explain_mode ||
+	    c->oneshot) {
+		fprintf(stderr,
+		    "logmetrics: --test takes its rules and labels "
+		    "from the test files\n");
+		exit(2);
 	}
-	if (nrules == 0) {
+	if (argc == 0) {
+		fprintf(stderr, "logmetrics: --test: no test file\n");
+		usage(2);
+	}
+	return ruletest_run(argv, (size_t)argc, c->oo.max_line, stdout);
+}
+
+/*
+ * Checks that the flags and the files go together; exits, saying why,
+ * when they do not.
+ */
+static void
+check_args(const struct cli *c, int argc, char *argv[])
+{
+	struct record_kind kind;
+	char		   err[1024];
+	int		   i, n, nj;
+
+	if (c->nrules == 0) {
 		fprintf(stderr,
 		    "logmetrics: no rules: give -r FILE or "
 		    "-r DIRECTORY\n");
 		usage(2);
 	}
-	if (check + explain_mode + oneshot > 1) {
+	if (c->check + c->explain_mode + c->oneshot > 1) {
 		fprintf(stderr,
 		    "logmetrics: --check, --explain and --one-shot "
 		    "exclude each other\n");
 		exit(2);
 	}
-	if ((check || explain_mode) && argc > 0) {
+	if ((c->check || c->explain_mode) && argc > 0) {
 		fprintf(stderr, "logmetrics: --%s takes no files\n",
-		    check ? "check" : "explain");
+		    c->check ? "check" : "explain");
 		exit(2);
 	}
-	if (!check && !explain_mode && argc == 0) {
+	if (!c->check && !c->explain_mode && argc == 0) {
 		fprintf(stderr, "logmetrics: no log files given\n");
 		usage(2);
 	}
@@ -465,7 +481,7 @@ main(int argc, char *argv[])
 		    "logmetrics: standard input (-) is read once\n");
 		exit(2);
 	}
-	for (i = 0; i < argc && !oneshot; i++) {
+	for (i = 0; i < argc && !c->oneshot; i++) {
 		if (strcmp(record_prefix(argv[i], &kind), "-") == 0 &&
 		    kind.fmt != RECORD_PLAIN) {
 			fprintf(stderr,
@@ -490,7 +506,7 @@ main(int argc, char *argv[])
 		}
 		journal_spec_free(&js);
 	}
-	for (i = 0, nj = 0; i < argc && !oneshot; i++)
+	for (i = 0, nj = 0; i < argc && !c->oneshot; i++)
 		nj += journal_arg(argv[i]);
 	if (nj > JOURNALS_MAX) {
 		fprintf(stderr,
@@ -500,62 +516,88 @@ main(int argc, char *argv[])
 		    nj, JOURNALS_MAX);
 		exit(2);
 	}
-	if (n > 0 && dopts.state_file != NULL) {
+	if (n > 0 && c->dopts.state_file != NULL) {
 		fprintf(stderr,
 		    "logmetrics: --state-file cannot resume standard input "
 		    "(-): follow files to keep state\n");
 		exit(2);
 	}
-	if (!oneshot && (oo.output != NULL || oo.now >= 0 || oo.step > 0)) {
+	if (!c->oneshot &&
+	    (c->oo.output != NULL || c->oo.now >= 0 || c->oo.step > 0)) {
 		fprintf(stderr,
 		    "logmetrics: --output, --now and --step go with "
 		    "--one-shot\n");
 		exit(2);
 	}
-	if (oo.step > 0 && oo.format != EXPOSE_OPENMETRICS) {
+	if (c->oo.step > 0 && c->oo.format != EXPOSE_OPENMETRICS) {
 		fprintf(stderr,
 		    "logmetrics: --step needs --format "
 		    "openmetrics\n");
 		exit(2);
 	}
-	if (oneshot && (dopts.state_file != NULL || dopts.web_config != NULL)) {
+	if (c->oneshot &&
+	    (c->dopts.state_file != NULL || c->dopts.web_config != NULL)) {
 		fprintf(stderr,
 		    "logmetrics: --state-file and --web-config go "
 		    "with follow mode\n");
 		exit(2);
 	}
+}
 
-	eo.rules = rules;
-	eo.nrules = nrules;
-	eo.lnames = lnames;
-	eo.lvalues = lvalues;
-	eo.nlabels = nlabels;
-	if (engine_load(&e, &eo, err, sizeof(err)) == -1) {
+/* Loads the rules and runs the mode; returns the exit status. */
+static int
+run(struct cli *c, int argc, char *argv[])
+{
+	struct engine e;
+	char	      err[8192];
+	int	      rc;
+
+	c->eo.rules = c->rules;
+	c->eo.nrules = c->nrules;
+	c->eo.lnames = c->lnames;
+	c->eo.lvalues = c->lvalues;
+	c->eo.nlabels = c->nlabels;
+	if (engine_load(&e, &c->eo, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s%s", err,
 		    err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
 		exit(2);
 	}
-	if (check) {
+	if (c->check) {
 		if (e.rs->warnings != NULL)
 			fputs(e.rs->warnings, stderr);
 		printf("rules OK: %zu metrics, %zu rules\n", e.rs->ndecls,
 		    e.rs->nrules);
 		rc = 0;
-	} else if (explain_mode)
+	} else if (c->explain_mode)
 		rc = explain(&e);
-	else if (oneshot) {
-		oo.files = argv;
-		oo.nfiles = (size_t)argc;
-		rc = oneshot_run(&e, &oo);
+	else if (c->oneshot) {
+		c->oo.files = argv;
+		c->oo.nfiles = (size_t)argc;
+		rc = oneshot_run(&e, &c->oo);
 	} else {
-		dopts.eng = eo;
-		dopts.paths = argv;
-		dopts.npaths = (size_t)argc;
-		rc = daemon_run(&e, &dopts);
+		c->dopts.eng = c->eo;
+		c->dopts.paths = argv;
+		c->dopts.npaths = (size_t)argc;
+		rc = daemon_run(&e, &c->dopts);
 	}
 	engine_free(&e);
-	free(rules);
-	free(lnames);
-	free(lvalues);
+	free(c->rules);
+	free(c->lnames);
+	free(c->lvalues);
 	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct cli c;
+
+	log_init("logmetrics", LOG_LVL_INFO);
+	flags(&c, argc, argv);
+	argc -= optind;
+	argv += optind;
+	if (c.test)
+		return run_tests(&c, argc, argv);
+	check_args(&c, argc, argv);
+	return run(&c, argc, argv);
 }

@@ -266,6 +266,16 @@ check_label_name(struct parser *P, int line, int col, const char *name,
 	return 0;
 }
 
+static void
+deflabel_free(struct deflabel *d)
+{
+	free(d->name);
+	free(d->value);
+	free(d->env);
+	strv_free(d->mapk, d->nmap);
+	strv_free(d->mapv, d->nmap);
+}
+
 /*
  * label NAME = "literal"
  * label NAME = env VAR [map KEY=VALUE [[,] KEY=VALUE ...]]
@@ -277,18 +287,17 @@ static int
 stmt_label(struct parser *P)
 {
 	struct ruleset *rs = P->ld->rs;
-	char	       *name, *value = NULL, *key;
-	const char     *var;
+	struct deflabel d;
 	struct pos	at;
 	size_t		i, j;
-	int		hit;
 
+	memset(&d, 0, sizeof(d));
 	lex_advance(&P->lx, 0);
 	if (P->lx.tok.kind != T_WORD)
 		return expected(P, "label name");
 	at.line = P->lx.tok.line;
 	at.col = P->lx.tok.col;
-	name = lex_dup(&P->lx);
+	d.name = lex_dup(&P->lx);
 	lex_advance(&P->lx, 0);
 	if (P->lx.tok.kind != T_EQ) {
 		expected(P, "'='");
@@ -296,7 +305,7 @@ stmt_label(struct parser *P)
 	}
 	lex_advance(&P->lx, 0);
 	if (P->lx.tok.kind == T_STRING) {
-		value = lex_dup(&P->lx);
+		d.value = lex_dup(&P->lx);
 		lex_advance(&P->lx, 0);
 	} else if (lex_is(&P->lx, "env")) {
 		lex_advance(&P->lx, 0);
@@ -304,11 +313,7 @@ stmt_label(struct parser *P)
 			expected(P, "environment variable name");
 			goto fail;
 		}
-		key = lex_dup(&P->lx);
-		var = getenv(key);
-		free(key);
-		if (var == NULL)
-			var = "";
+		d.env = lex_dup(&P->lx);
 		lex_advance(&P->lx, 0);
 		if (!lex_at_eol(&P->lx)) {
 			if (!lex_is(&P->lx, "map")) {
@@ -326,9 +331,12 @@ stmt_label(struct parser *P)
 				expected(P, "map key");
 				goto fail;
 			}
-			key = P->lx.tok.kind == T_STAR ? NULL : lex_dup(&P->lx);
-			hit = key == NULL || strcmp(key, var) == 0;
-			free(key);
+			d.mapk = xgrow(d.mapk, d.nmap, sizeof(*d.mapk));
+			d.mapv = xgrow(d.mapv, d.nmap, sizeof(*d.mapv));
+			d.mapk[d.nmap] = P->lx.tok.kind == T_STAR ?
+			    NULL :
+			    lex_dup(&P->lx);
+			d.mapv[d.nmap++] = NULL;
 			lex_advance(&P->lx, 0);
 			if (P->lx.tok.kind != T_EQ) {
 				expected(P, "'='");
@@ -339,8 +347,7 @@ stmt_label(struct parser *P)
 				expected(P, "map value");
 				goto fail;
 			}
-			if (hit && value == NULL)
-				value = lex_dup(&P->lx);
+			d.mapv[d.nmap - 1] = lex_dup(&P->lx);
 			lex_advance(&P->lx, 0);
 			if (P->lx.tok.kind == T_COMMA) {
 				lex_advance(&P->lx, 0);
@@ -350,8 +357,6 @@ stmt_label(struct parser *P)
 				}
 			}
 		}
-		if (value == NULL)
-			value = xstrdup(var);
 	} else {
 		expected(P, "string or 'env'");
 		goto fail;
@@ -360,31 +365,43 @@ stmt_label(struct parser *P)
 		expected(P, "end of line");
 		goto fail;
 	}
-	if (check_label_name(P, at.line, at.col, name, 0) == -1)
+	if (check_label_name(P, at.line, at.col, d.name, 0) == -1)
 		goto fail;
-	if (find_deflabel(rs, name) != NULL) {
+	if (find_deflabel(rs, d.name) != NULL) {
 		perr(P, at.line, at.col, "default label '%s' declared twice",
-		    name);
+		    d.name);
 		goto fail;
 	}
 	for (i = 0; i < rs->ndecls; i++)
 		for (j = 0; j < rs->decls[i].nlabels; j++)
-			if (strcmp(rs->decls[i].labels[j], name) == 0) {
+			if (strcmp(rs->decls[i].labels[j], d.name) == 0) {
 				perr(P, at.line, at.col,
 				    "default label '%s' "
 				    "is also a label of metric '%s'",
-				    name, rs->decls[i].name);
+				    d.name, rs->decls[i].name);
 				goto fail;
 			}
 	rs->labels = xgrow(rs->labels, rs->nlabels, sizeof(*rs->labels));
-	rs->labels[rs->nlabels].name = name;
-	rs->labels[rs->nlabels].value = value;
-	rs->nlabels++;
+	rs->labels[rs->nlabels++] = d;
 	return 0;
 fail:
-	free(name);
-	free(value);
+	deflabel_free(&d);
 	return -1;
+}
+
+const char *
+rules_label_value(const struct deflabel *d, const char *var)
+{
+	size_t i;
+
+	if (d->env == NULL)
+		return d->value;
+	if (var == NULL)
+		var = "";
+	for (i = 0; i < d->nmap; i++)
+		if (d->mapk[i] == NULL || strcmp(d->mapk[i], var) == 0)
+			return d->mapv[i];
+	return var;
 }
 
 /*
@@ -1919,10 +1936,8 @@ rules_free(struct ruleset *rs)
 	for (i = 0; i < rs->ndecls; i++)
 		decl_free(&rs->decls[i]);
 	free(rs->decls);
-	for (i = 0; i < rs->nlabels; i++) {
-		free(rs->labels[i].name);
-		free(rs->labels[i].value);
-	}
+	for (i = 0; i < rs->nlabels; i++)
+		deflabel_free(&rs->labels[i]);
 	free(rs->labels);
 	for (i = 0; i < rs->nts; i++) {
 		pattern_path_free(&rs->ts[i].path);

@@ -120,10 +120,19 @@ struct tsrule {
 	enum ts_format fmt;
 };
 
-/* A default label, its value already resolved from the environment. */
+/*
+ * A default label: a string, or an environment variable's value through
+ * a map ("label env = env NODE_ENV map production=production
+ * *=development"), resolved where the labels of the command line are,
+ * by rules_label_value(): the parser reads no environment.
+ */
 struct deflabel {
-	char *name;
-	char *value;
+	char  *name;
+	char  *value; /* the string; NULL: from env */
+	char  *env;
+	char **mapk; /* in order; NULL: '*' */
+	char **mapv;
+	size_t nmap;
 };
 
 struct ruleset {
@@ -152,5 +161,12 @@ struct ruleset *rules_load(const char *const *paths, size_t npaths, char *err,
 struct ruleset *rules_parse(const char *name, const char *text, size_t len,
     char *err, size_t errlen);
 void		rules_free(struct ruleset *);
+
+/*
+ * A default label's value when its variable holds var (NULL: unset,
+ * taken as ""): its string, else the value of the first map key that is
+ * var or '*', else var itself. Points into d, or at var.
+ */
+const char *rules_label_value(const struct deflabel *d, const char *var);
 
 #endif

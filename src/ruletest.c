@@ -81,12 +81,94 @@ sample_error(int *col, int at, char *err, size_t errlen, const char *msg)
 	return -1;
 }
 
+/*
+ * The labels of a sample at s[*i] ('{') into out, *i moved past the '}';
+ * v is scratch. Returns 0, or -1 after sample_error().
+ */
+static int
+sample_labels(const char *s, size_t n, size_t *at, struct rt_sample *out,
+    struct buf *v, int *col, char *err, size_t errlen)
+{
+	size_t i = *at, start, k;
+
+	for (i++;;) {
+		while (i < n && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i < n && s[i] == '}') {
+			i++;
+			break;
+		}
+		if (i == n || !is_name(s[i], 1)) {
+			sample_error(col, (int)i, err, errlen,
+			    "expected a label name or '}'");
+			return -1;
+		}
+		for (start = i; i < n && is_name(s[i], 0); i++)
+			;
+		if (i + 1 >= n || s[i] != '=' || s[i + 1] != '"') {
+			sample_error(col, (int)i, err, errlen,
+			    "expected =\" after the label name");
+			return -1;
+		}
+		for (k = 0; k < out->nlabels; k++)
+			if (strlen(out->lnames[k]) == i - start &&
+			    memcmp(out->lnames[k], s + start, i - start) == 0) {
+				sample_error(col, (int)start, err, errlen,
+				    "label given twice");
+				return -1;
+			}
+		out->lnames = xgrow(out->lnames, out->nlabels,
+		    sizeof(*out->lnames));
+		out->lvalues = xgrow(out->lvalues, out->nlabels,
+		    sizeof(*out->lvalues));
+		out->lnames[out->nlabels] = xstrndup(s + start, i - start);
+		buf_reset(v);
+		for (i += 2; i < n && s[i] != '"'; i++) {
+			if (s[i] != '\\') {
+				buf_putc(v, s[i]);
+				continue;
+			}
+			if (i + 1 == n ||
+			    (s[i + 1] != '\\' && s[i + 1] != '"' &&
+				s[i + 1] != 'n')) {
+				free(out->lnames[out->nlabels]);
+				sample_error(col, (int)i, err, errlen,
+				    "invalid escape: \\\\, \\\" or \\n");
+				return -1;
+			}
+			i++;
+			buf_putc(v, s[i] == 'n' ? '\n' : s[i]);
+		}
+		if (i == n) {
+			free(out->lnames[out->nlabels]);
+			sample_error(col, (int)n, err, errlen,
+			    "unterminated label value");
+			return -1;
+		}
+		buf_putc(v, '\0');
+		out->lvalues[out->nlabels++] = xstrdup(v->p);
+		i++;
+		while (i < n && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i < n && s[i] == ',')
+			i++;
+		else if (i == n || s[i] != '}') {
+			sample_error(col, (int)i, err, errlen,
+			    "expected ',' or '}'");
+			return -1;
+		}
+	}
+
+	*at = i;
+	return 0;
+}
+
 int
 ruletest_sample(const char *s, size_t n, struct rt_sample *out, int novalue,
     int *col, char *err, size_t errlen)
 {
 	struct buf v;
-	size_t	   i = 0, start, j, k;
+	size_t	   i = 0, start, j;
 	char	   num[64], *end;
 
 	memset(out, 0, sizeof(*out));
@@ -97,77 +179,9 @@ ruletest_sample(const char *s, size_t n, struct rt_sample *out, int novalue,
 		;
 	out->name = xstrndup(s + start, i - start);
 	buf_init(&v);
-	if (i < n && s[i] == '{') {
-		for (i++;;) {
-			while (i < n && (s[i] == ' ' || s[i] == '\t'))
-				i++;
-			if (i < n && s[i] == '}') {
-				i++;
-				break;
-			}
-			if (i == n || !is_name(s[i], 1)) {
-				sample_error(col, (int)i, err, errlen,
-				    "expected a label name or '}'");
-				goto fail;
-			}
-			for (start = i; i < n && is_name(s[i], 0); i++)
-				;
-			if (i + 1 >= n || s[i] != '=' || s[i + 1] != '"') {
-				sample_error(col, (int)i, err, errlen,
-				    "expected =\" after the label name");
-				goto fail;
-			}
-			for (k = 0; k < out->nlabels; k++)
-				if (strlen(out->lnames[k]) == i - start &&
-				    memcmp(out->lnames[k], s + start,
-					i - start) == 0) {
-					sample_error(col, (int)start, err,
-					    errlen, "label given twice");
-					goto fail;
-				}
-			out->lnames = xgrow(out->lnames, out->nlabels,
-			    sizeof(*out->lnames));
-			out->lvalues = xgrow(out->lvalues, out->nlabels,
-			    sizeof(*out->lvalues));
-			out->lnames[out->nlabels] = xstrndup(s + start,
-			    i - start);
-			buf_reset(&v);
-			for (i += 2; i < n && s[i] != '"'; i++) {
-				if (s[i] != '\\') {
-					buf_putc(&v, s[i]);
-					continue;
-				}
-				if (i + 1 == n ||
-				    (s[i + 1] != '\\' && s[i + 1] != '"' &&
-					s[i + 1] != 'n')) {
-					free(out->lnames[out->nlabels]);
-					sample_error(col, (int)i, err, errlen,
-					    "invalid escape: \\\\, \\\" or \\n");
-					goto fail;
-				}
-				i++;
-				buf_putc(&v, s[i] == 'n' ? '\n' : s[i]);
-			}
-			if (i == n) {
-				free(out->lnames[out->nlabels]);
-				sample_error(col, (int)n, err, errlen,
-				    "unterminated label value");
-				goto fail;
-			}
-			buf_putc(&v, '\0');
-			out->lvalues[out->nlabels++] = xstrdup(v.p);
-			i++;
-			while (i < n && (s[i] == ' ' || s[i] == '\t'))
-				i++;
-			if (i < n && s[i] == ',')
-				i++;
-			else if (i == n || s[i] != '}') {
-				sample_error(col, (int)i, err, errlen,
-				    "expected ',' or '}'");
-				goto fail;
-			}
-		}
-	}
+	if (i < n && s[i] == '{' &&
+	    sample_labels(s, n, &i, out, &v, col, err, errlen) == -1)
+		goto fail;
 	if (novalue) {
 		while (i < n && (s[i] == ' ' || s[i] == '\t'))
 			i++;
@@ -312,6 +326,51 @@ matches_stmt(struct tparse *tp, struct rt_case *c, const char *arg, size_t n,
 	}
 }
 
+#define IS(w) (kwn == sizeof(w) - 1 && memcmp(kw, w, kwn) == 0)
+
+/* rules, env and label: the top of the file, before any case. */
+static void
+top_statement(struct tparse *tp, struct rt_file *f, const char *kw, size_t kwn,
+    int col, const char *arg, size_t n, int argcol)
+{
+	char *name, *value;
+
+	if (cur_case(f) != NULL) {
+		tperr(tp, col,
+		    "'%.*s' after the first case: it goes at the top", (int)kwn,
+		    kw);
+		return;
+	}
+	if (n == 0) {
+		tperr(tp, argcol, "expected %s",
+		    IS("rules") ? "a rules file or directory" : "NAME=VALUE");
+		return;
+	}
+	if (IS("rules")) {
+		f->rules = xgrow(f->rules, f->nrules, sizeof(*f->rules));
+		f->rulesline = xgrow(f->rulesline, f->nrules,
+		    sizeof(*f->rulesline));
+		f->rulesline[f->nrules] = tp->line;
+		f->rules[f->nrules++] = rel_path(tp, arg, n);
+	} else if (name_value(tp, arg, n, argcol, &name, &value) == 0) {
+		if (IS("env")) {
+			f->env = xgrow(f->env, f->nenv, sizeof(*f->env));
+			f->env[f->nenv] = xmalloc(
+			    strlen(name) + strlen(value) + 2);
+			sprintf(f->env[f->nenv++], "%s=%s", name, value);
+			free(name);
+			free(value);
+		} else {
+			f->lnames = xgrow(f->lnames, f->nlabels,
+			    sizeof(*f->lnames));
+			f->lvalues = xgrow(f->lvalues, f->nlabels,
+			    sizeof(*f->lvalues));
+			f->lnames[f->nlabels] = name;
+			f->lvalues[f->nlabels++] = value;
+		}
+	}
+}
+
 /* One statement: word at 1-based column col, its argument after it. */
 static void
 statement(struct tparse *tp, struct rt_file *f, const char *kw, size_t kwn,
@@ -320,49 +379,11 @@ statement(struct tparse *tp, struct rt_file *f, const char *kw, size_t kwn,
 	struct rt_case	*c = cur_case(f);
 	struct rt_input *in;
 	struct rt_sample s;
-	char		 msg[128], *name, *value;
+	char		 msg[128];
 	int		 at;
 
-#define IS(w) (kwn == sizeof(w) - 1 && memcmp(kw, w, kwn) == 0)
 	if (IS("rules") || IS("env") || IS("label")) {
-		if (c != NULL) {
-			tperr(tp, col,
-			    "'%.*s' after the first case: it goes at the top",
-			    (int)kwn, kw);
-			return;
-		}
-		if (n == 0) {
-			tperr(tp, argcol, "expected %s",
-			    IS("rules") ? "a rules file or directory" :
-					  "NAME=VALUE");
-			return;
-		}
-		if (IS("rules")) {
-			f->rules = xgrow(f->rules, f->nrules,
-			    sizeof(*f->rules));
-			f->rulesline = xgrow(f->rulesline, f->nrules,
-			    sizeof(*f->rulesline));
-			f->rulesline[f->nrules] = tp->line;
-			f->rules[f->nrules++] = rel_path(tp, arg, n);
-		} else if (name_value(tp, arg, n, argcol, &name, &value) == 0) {
-			if (IS("env")) {
-				f->env = xgrow(f->env, f->nenv,
-				    sizeof(*f->env));
-				f->env[f->nenv] = xmalloc(
-				    strlen(name) + strlen(value) + 2);
-				sprintf(f->env[f->nenv++], "%s=%s", name,
-				    value);
-				free(name);
-				free(value);
-			} else {
-				f->lnames = xgrow(f->lnames, f->nlabels,
-				    sizeof(*f->lnames));
-				f->lvalues = xgrow(f->lvalues, f->nlabels,
-				    sizeof(*f->lvalues));
-				f->lnames[f->nlabels] = name;
-				f->lvalues[f->nlabels++] = value;
-			}
-		}
+		top_statement(tp, f, kw, kwn, col, arg, n, argcol);
 		return;
 	}
 	if (IS("case")) {

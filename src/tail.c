@@ -1869,6 +1869,17 @@ read_all(struct tail *t)
 	t->nfiles = k;
 }
 
+void
+tail_opts_init(struct tail_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->poll_interval = TAIL_POLL_INTERVAL;
+	o->max_line = TAIL_MAX_LINE;
+	o->max_open = TAIL_MAX_OPEN;
+	o->rotate_wait = TAIL_ROTATE_WAIT;
+	o->max_dirs = TAIL_MAXDIRS;
+}
+
 struct tail *
 tail_new(const struct tail_opts *opts, const char *const *patterns, size_t n,
     char *err, size_t errlen)
@@ -1887,13 +1898,13 @@ tail_new(const struct tail_opts *opts, const char *const *patterns, size_t n,
 	t = xcalloc(1, sizeof(*t));
 	t->o = *opts;
 	if (t->o.poll_interval <= 0)
-		t->o.poll_interval = 1;
+		t->o.poll_interval = TAIL_POLL_INTERVAL;
 	if (t->o.max_line == 0)
-		t->o.max_line = 1024 * 1024;
+		t->o.max_line = TAIL_MAX_LINE;
 	if (t->o.max_open == 0)
-		t->o.max_open = 128;
+		t->o.max_open = TAIL_MAX_OPEN;
 	if (t->o.rotate_wait <= 0)
-		t->o.rotate_wait = 5;
+		t->o.rotate_wait = TAIL_ROTATE_WAIT;
 	if (t->o.max_dirs == 0)
 		t->o.max_dirs = TAIL_MAXDIRS;
 	t->ifd = -1;

@@ -18,20 +18,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The defaults, set by tail_opts_init() and taken for zeros. */
+#define TAIL_POLL_INTERVAL 1.0
+#define TAIL_MAX_LINE	   (1024 * 1024)
+#define TAIL_MAX_OPEN	   256
+#define TAIL_ROTATE_WAIT   5.0
+
 struct tail_opts {
 	int    from_start;    /* read files present at start whole */
-	double poll_interval; /* seconds between stat checks; 0: 1 */
-	size_t max_line;      /* longest line kept; 0: 1 MiB */
-	size_t max_open;      /* descriptors held at most; 0: 128 */
+	double poll_interval; /* seconds between stat checks */
+	size_t max_line;      /* longest line kept */
+	size_t max_open;      /* descriptors held at most */
 	int    no_inotify;    /* pure polling */
 	double rotate_wait;   /* seconds a renamed file is still
-				 read while it grows; 0: 5 */
+				 read while it grows */
 	size_t max_dirs;      /* directories watched for globs
 				 before the last part; 0: the
 				 default, TAIL_MAXDIRS */
 };
 
 #define TAIL_MAXDIRS 4096
+
+/* Every option at its default. */
+void tail_opts_init(struct tail_opts *);
 
 /*
  * One followed path. Read-only to callers; dev, ino, offset and size

@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,8 @@ fuzz_bind(struct fuzz_bound *b, const struct ruleset *rs)
 	values = xcalloc(rs->nlabels + 1, sizeof(char *));
 	for (i = 0; i < rs->nlabels; i++) {
 		names[i] = rs->labels[i].name;
-		values[i] = rs->labels[i].value;
+		values[i] = (char *)(uintptr_t)rules_label_value(&rs->labels[i],
+		    rs->labels[i].env ? getenv(rs->labels[i].env) : NULL);
 	}
 	registry_set_default_labels(b->reg, names, values, rs->nlabels);
 	free(names);

@@ -1642,3 +1642,19 @@ CHECKED_TEST(http_auth, key_not_matching_the_certificate)
 	cr_assert_null(
 	    http_start(&o, fake_render, NULL, &renders, err, sizeof(err)));
 }
+
+/* The defaults logmetrics(1) states, set in one place. */
+Test(http, option_defaults)
+{
+	struct http_opts o;
+
+	memset(&o, 0xff, sizeof(o));
+	http_opts_init(&o);
+	cr_expect_str_eq(o.listen, ":5000");
+	cr_expect_str_eq(o.metrics_path, "/metrics");
+	cr_expect_eq(o.max_conns, 256);
+	cr_expect_eq(o.per_ip_conns, 8);
+	cr_expect_eq(o.timeout_s, 10);
+	cr_expect_eq(o.max_header, 8192);
+	cr_expect_null(o.web);
+}

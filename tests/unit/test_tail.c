@@ -1602,3 +1602,19 @@ Test(tail, closed_reader_renamed_away_counted)
 	cr_assert_eq(finfo(&f, "b.log").lost, 0);
 	fx_fini(&f);
 }
+
+/* The defaults logmetrics(1) states, set in one place. */
+Test(tail, option_defaults)
+{
+	struct tail_opts o;
+
+	memset(&o, 0xff, sizeof(o));
+	tail_opts_init(&o);
+	cr_expect_eq(o.from_start, 0);
+	cr_expect_eq(o.no_inotify, 0);
+	cr_expect_eq(o.poll_interval, 1.0);
+	cr_expect_eq(o.max_line, 1048576);
+	cr_expect_eq(o.max_open, 256);
+	cr_expect_eq(o.max_dirs, 4096);
+	cr_expect_eq(o.rotate_wait, 5.0);
+}
