@@ -146,7 +146,9 @@ matcher_free(struct matcher *m)
 		return;
 	for (i = 0; i < m->nrules; i++) {
 		free(m->rst[i].act);
-		for (j = 0; j < m->rst[i].r->nrws; j++)
+		/* A rule not reached by a failed matcher_new() has none. */
+		for (j = 0; m->rst[i].rwout != NULL && j < m->rst[i].r->nrws;
+		     j++)
 			buf_free(&m->rst[i].rwout[j]);
 		free(m->rst[i].rwout);
 		free(m->rst[i].condlen);

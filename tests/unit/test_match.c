@@ -617,3 +617,27 @@ Test(match, wrapper_time)
 	cr_expect_eq(matcher_stats(e.m)->newest_time, 1796551200);
 	env_free(&e);
 }
+
+/*
+ * A matcher over metrics the registry lacks is refused, and what it had
+ * built is freed, rewrites of the rules it did not reach included.
+ */
+Test(match, refused_and_freed)
+{
+	static const char text[] = "counter a\ncounter b\n"
+				   "rule r\n  match /(?<x>.)/\n"
+				   "  rewrite $x /./ \"y\"\n  inc a\n"
+				   "rule s\n  match /(?<x>.)/\n"
+				   "  rewrite $x /./ \"y\"\n  inc b\n";
+	struct ruleset	 *rs;
+	struct registry	 *reg;
+	char		  err[256];
+
+	rs = rules_parse("t.rules", text, sizeof(text) - 1, err, sizeof(err));
+	cr_assert_not_null(rs, "%s", err);
+	reg = registry_new();
+	cr_expect_null(matcher_new(rs, reg, 0, 0, err, sizeof(err)));
+	cr_expect_str_eq(err, "t.rules:6:3: metric 'a' is not registered");
+	registry_free(reg);
+	rules_free(rs);
+}
