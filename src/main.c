@@ -170,13 +170,9 @@ bad:
 static double
 timearg(const char *flag, const char *s)
 {
-	char  *end;
 	double v;
 
-	v = strtod(s, &end);
-	if (end != s && *end == '\0' && isfinite(v) && v >= 0)
-		return v;
-	if (ts_parse(TS_RFC3339, s, strlen(s), &v) == 0)
+	if (ts_parse_time(s, strlen(s), &v) == 0)
 		return v;
 	fprintf(stderr,
 	    "logmetrics: %s: '%s' is neither Unix seconds nor an "

@@ -414,23 +414,8 @@ statement(struct tparse *tp, struct rt_file *f, const char *kw, size_t kwn,
 		return;
 	}
 	if (IS("now")) {
-		char   tmp[64], *end;
-		double t;
-
-		if (n > 0 && n < sizeof(tmp)) {
-			memcpy(tmp, arg, n);
-			tmp[n] = '\0';
-			t = strtod(tmp, &end);
-			if (*end == '\0' && end != tmp && isfinite(t) &&
-			    t >= 0) {
-				c->now = t;
-				return;
-			}
-			if (ts_parse(TS_RFC3339, arg, n, &t) == 0) {
-				c->now = t;
-				return;
-			}
-		}
+		if (ts_parse_time(arg, n, &c->now) == 0)
+			return;
 		tperr(tp, argcol,
 		    "expected a time: Unix seconds or RFC 3339 "
 		    "(2025-11-24T21:46:03Z)");

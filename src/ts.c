@@ -171,3 +171,21 @@ ts_parse(enum ts_format fmt, const char *s, size_t n, double *out)
 	}
 	return -1;
 }
+
+int
+ts_parse_time(const char *s, size_t n, double *out)
+{
+	char  *tmp, *end;
+	double v;
+	int    ok;
+
+	tmp = xstrndup(s, n);
+	v = strtod(tmp, &end);
+	ok = n > 0 && end != tmp && *end == '\0' && isfinite(v) && v >= 0;
+	free(tmp);
+	if (ok) {
+		*out = v;
+		return 0;
+	}
+	return ts_parse(TS_RFC3339, s, n, out);
+}

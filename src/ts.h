@@ -26,4 +26,10 @@ const char    *ts_format_name(enum ts_format);
  */
 int ts_parse(enum ts_format, const char *s, size_t n, double *out);
 
+/*
+ * A time as a person writes one: Unix seconds (a non-negative decimal
+ * number, as strtod() reads it, whole) or RFC 3339. Returns 0, or -1.
+ */
+int ts_parse_time(const char *s, size_t n, double *out);
+
 #endif

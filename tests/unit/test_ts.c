@@ -373,3 +373,37 @@ Test(ts_names, round_trip)
 	cr_expect_null(ts_format_name((enum ts_format)0));
 	cr_expect_null(ts_format_name((enum ts_format)6));
 }
+
+/* Times as a person writes them, for --now and test files. */
+Test(ts, person_times)
+{
+	static const struct {
+		const char *s;
+		int	    rc;
+		double	    want;
+	} c[] = {
+		{ "1764020763", 0, 1764020763 },
+		{ "1764020763.5", 0, 1764020763.5 },
+		{ "0", 0, 0 },
+		{ "1e3", 0, 1000 },
+		{ "2025-11-24T21:46:03Z", 0, 1764020763 },
+		{ "2025-11-24T21:46:03.412+01:00", 0, 1764017163.412 },
+		{ "-1", -1, 0 },
+		{ "", -1, 0 },
+		{ "12x", -1, 0 },
+		{ "inf", -1, 0 },
+		{ "nan", -1, 0 },
+		{ "yesterday", -1, 0 },
+		{ " 12", 0, 12 },
+	};
+	double v;
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		v = -7;
+		cr_expect_eq(ts_parse_time(c[i].s, strlen(c[i].s), &v), c[i].rc,
+		    "%s", c[i].s);
+		if (c[i].rc == 0)
+			cr_expect_eq(v, c[i].want, "%s: %.17g", c[i].s, v);
+	}
+}
