@@ -355,9 +355,16 @@ top_statement(struct tparse *tp, struct rt_file *f, const char *kw, size_t kwn,
 	} else if (name_value(tp, arg, n, argcol, &name, &value) == 0) {
 		if (IS("env")) {
 			f->env = xgrow(f->env, f->nenv, sizeof(*f->env));
-			f->env[f->nenv] = xmalloc(
-			    strlen(name) + strlen(value) + 2);
-			sprintf(f->env[f->nenv++], "%s=%s", name, value);
+			f->env[f->nenv++] = xstrndup(arg, n);
+			free(name);
+			free(value);
+		} else if (label_name_check(name, 0) != NAME_OK) {
+			/* As -L and the rules' own label names. */
+			tperr(tp, argcol, "label name '%s' is reserved: %s",
+			    name,
+			    strcmp(name, "le") == 0 ?
+				"it is for histogram buckets" :
+				"it starts with __");
 			free(name);
 			free(value);
 		} else {
@@ -968,33 +975,9 @@ engine_opts_of(const struct rt_file *f, struct engine_opts *eo)
 }
 
 /*
- * Loads a file's rules once, to say so once when they do not load: every
- * case then fails. Returns 0 or -1.
+ * Runs one case; returns 0 when it holds, 1 after reporting how it does
+ * not, -1 after saying that the file's rules do not load.
  */
-static int
-rules_load_once(const struct rt_file *f, FILE *out)
-{
-	struct engine_opts eo;
-	struct engine	   e;
-	char		   err[4096], **saved;
-	int		   rc;
-
-	engine_opts_of(f, &eo);
-	memset(&e, 0, sizeof(e));
-	saved = env_enter(f);
-	rc = engine_load(&e, &eo, err, sizeof(err));
-	env_leave(saved);
-	if (rc == 0) {
-		engine_free(&e);
-		return 0;
-	}
-	fprintf(out, "FAIL %s:%d: the rules do not load, no case runs:\n%s%s",
-	    f->path, f->rulesline[0], err,
-	    err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
-	return -1;
-}
-
-/* Runs one case; returns 0 when it holds, else 1 after reporting. */
 static int
 run_case(const struct rt_file *f, const struct rt_case *c, size_t max_line,
     FILE *out)
@@ -1019,11 +1002,12 @@ run_case(const struct rt_file *f, const struct rt_case *c, size_t max_line,
 	rc = engine_load(&e, &eo, err, sizeof(err));
 	env_leave(saved);
 	if (rc == -1) {
+		/* The same for every case: said once, by the first. */
 		fprintf(out,
-		    "FAIL %s:%d: case %s: the rules do not load:\n%s%s",
-		    f->path, c->line, c->name, err,
+		    "FAIL %s:%d: the rules do not load, no case runs:\n%s%s",
+		    f->path, f->rulesline[0], err,
 		    err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
-		return 1;
+		return -1;
 	}
 	fd.m = e.m;
 	fd.wall = c->now >= 0 ? c->now : now_wall();
@@ -1095,16 +1079,18 @@ ruletest_run(char *const *files, size_t nfiles, size_t max_line, FILE *out)
 			rc = 2;
 			continue;
 		}
-		if (rules_load_once(&f, out) == -1)
-			failed += f.ncases;
-		else
-			for (j = 0; j < f.ncases; j++) {
-				if (run_case(&f, &f.cases[j], max_line, out) ==
-				    0)
-					passed++;
-				else
-					failed++;
+		for (j = 0; j < f.ncases; j++) {
+			int r = run_case(&f, &f.cases[j], max_line, out);
+
+			if (r == -1) {
+				failed += f.ncases - j;
+				break;
 			}
+			if (r == 0)
+				passed++;
+			else
+				failed++;
+		}
 		ruletest_free(&f);
 	}
 	fprintf(out, "%zu passed, %zu failed\n", passed, failed);

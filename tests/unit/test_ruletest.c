@@ -52,6 +52,11 @@ Test(ruletest, errors_with_their_place)
 		{ "rules r\nenv 1A=b\nlabel a\nenv X=1\ncase x\n expect a 1\n",
 		    "d/t.test:2:5: expected NAME=VALUE\n"
 		    "d/t.test:3:8: expected NAME=VALUE\n" },
+		{ "rules r\nlabel le=1\nlabel __x=1\ncase x\n expect a 1\n",
+		    "d/t.test:2:7: label name 'le' is reserved: it is for "
+		    "histogram buckets\n"
+		    "d/t.test:3:7: label name '__x' is reserved: it starts "
+		    "with __\n" },
 		{ "rules\nrules r\ncase x\n expect a 1\n",
 		    "d/t.test:1:6: expected a rules file or directory\n" },
 		{ "rules r\ncase x\n  now yesterday\n  expect a 1\n",
