@@ -15,8 +15,9 @@ struct env {
 	struct matcher	*m;
 };
 
+/* The rules of text bound to a registry, under a PCRE2 match limit. */
 static void
-env_new(struct env *e, const char *text)
+env_new_limit(struct env *e, const char *text, uint32_t match_limit)
 {
 	char err[2048];
 
@@ -28,8 +29,14 @@ env_new(struct env *e, const char *text)
 			 sizeof(err)),
 	    0, "%s", err);
 	registry_unlock(e->reg);
-	e->m = matcher_new(e->rs, e->reg, 0, 0, err, sizeof(err));
+	e->m = matcher_new(e->rs, e->reg, match_limit, 0, err, sizeof(err));
 	cr_assert_not_null(e->m, "%s", err);
+}
+
+static void
+env_new(struct env *e, const char *text)
+{
+	env_new_limit(e, text, 0);
 }
 
 static void
@@ -414,42 +421,31 @@ Test(match, rewrites)
 
 Test(match, rewrite_limit)
 {
-	static const char text[] = "counter c\n  labels v\nrule r\n"
-				   "  match /^(?<v>.*)$/\n"
-				   "  rewrite $v /^(a|aa)+$/ \"x\"\n  inc c\n";
-	char		  err[2048];
-	struct ruleset	 *rs;
-	struct registry	 *reg;
-	struct matcher	 *m;
-	struct buf	  line, out;
-	size_t		  n;
+	struct env e;
+	struct buf line, out;
+	size_t	   n;
 
-	rs = rules_parse("t.rules", text, sizeof(text) - 1, err, sizeof(err));
-	cr_assert_not_null(rs, "%s", err);
-	reg = registry_new();
-	registry_lock(reg);
-	cr_assert_eq(registry_sync(reg, rs->decls, rs->ndecls, err,
-			 sizeof(err)),
-	    0, "%s", err);
-	m = matcher_new(rs, reg, 1000, 0, err, sizeof(err));
-	cr_assert_not_null(m, "%s", err);
+	env_new_limit(&e,
+	    "counter c\n  labels v\nrule r\n"
+	    "  match /^(?<v>.*)$/\n"
+	    "  rewrite $v /^(a|aa)+$/ \"x\"\n  inc c\n",
+	    1000);
 	buf_init(&line);
 	for (n = 0; n < 5000; n++)
 		buf_putc(&line, 'a');
 	buf_putc(&line, 'b');
-	cr_expect_eq(matcher_line(m, line.p, line.len, 0), 0);
-	cr_expect_eq(matcher_stats(m)->limit_hits, 1);
+	registry_lock(e.reg);
+	cr_expect_eq(matcher_line(e.m, line.p, line.len, 0), 0);
+	cr_expect_eq(matcher_stats(e.m)->limit_hits, 1);
 	buf_init(&out);
-	matcher_explain(m, line.p, line.len, 0, &out);
+	matcher_explain(e.m, line.p, line.len, 0, &out);
 	cr_expect_str_eq(out.p,
 	    "rule r: no match: match limit reached by /^(a|aa)+$/\n"
 	    "no rule matches\n");
-	registry_unlock(reg);
+	registry_unlock(e.reg);
 	buf_free(&out);
 	buf_free(&line);
-	matcher_free(m);
-	registry_free(reg);
-	rules_free(rs);
+	env_free(&e);
 }
 
 /*
