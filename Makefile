@@ -32,7 +32,7 @@ endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 DEFS	= -std=c11 -D_GNU_SOURCE -DLOGMETRICS_VERSION='"$(VERSION)"' \
-	  $(ISAL_DEFS) -Isrc $(PKG_CFLAGS)
+	  $(ISAL_DEFS) -Isrc -I$(B)/gen $(PKG_CFLAGS)
 ALL_CFLAGS = $(DEFS) $(WARNINGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LIBS	= $(PKG_LIBS) -linotifytools -lpthread -lm
 SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -49,6 +49,14 @@ logmetrics: $(OBJS) $(B)/obj/main.o
 
 $(B)/logmetrics-san: $(SOBJS) $(B)/san/main.o
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LIBS) $(LDFLAGS)
+
+# The option table, the usage and --help come from the man page.
+MAN1	= man/logmetrics.1
+$(B)/gen/options.h: $(MAN1) man/options.awk
+	@mkdir -p $(@D)
+	awk -f man/options.awk $(MAN1) >$@.tmp && mv $@.tmp $@
+
+$(B)/obj/main.o $(B)/san/main.o: $(B)/gen/options.h
 
 $(B)/obj/%.o: src/%.c
 	@mkdir -p $(@D)

@@ -209,6 +209,29 @@ split_listen(const char *addr, char *host, size_t hostlen, int *port,
 }
 
 /*
+ * Checks the form of a listen address without resolving it: "[HOST]:PORT"
+ * as open_listener takes it. Returns 0, or -1 with a message in err.
+ */
+int
+http_listen_check(const char *addr, char *err, size_t errlen)
+{
+	char host[256];
+	int  port, bracketed;
+
+	if (split_listen(addr, host, sizeof(host), &port, &bracketed, err,
+		errlen) == -1)
+		return -1;
+	if (host[0] == '\0' && bracketed) {
+		snprintf(err, errlen,
+		    "listen address \"%s\": \"\" is not an "
+		    "IPv6 address",
+		    addr);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Opens the listening socket for addr ("[HOST]:PORT"): an empty host means
  * every address (IPv6 dual stack, IPv4 when there is no IPv6), a host name
  * is resolved and the first of its addresses that binds is used. Returns
@@ -224,18 +247,12 @@ open_listener(const char *addr, char *err, size_t errlen)
 	const char	   *what = "bind";
 	int		    fd = -1, portnum, bracketed, rc;
 
-	if (split_listen(addr, host, sizeof(host), &portnum, &bracketed, err,
+	if (http_listen_check(addr, err, errlen) == -1 ||
+	    split_listen(addr, host, sizeof(host), &portnum, &bracketed, err,
 		errlen) == -1)
 		return -1;
 	snprintf(port, sizeof(port), "%d", portnum);
 
-	if (host[0] == '\0' && bracketed) {
-		snprintf(err, errlen,
-		    "listen address \"%s\": \"\" is not an "
-		    "IPv6 address",
-		    addr);
-		return -1;
-	}
 	if (host[0] == '\0') {
 		memset(&sin6, 0, sizeof(sin6));
 		sin6.sin6_family = AF_INET6;

@@ -48,6 +48,12 @@ typedef int http_ready_fn(void *arg);
 /* Every option at its default (no TLS, no users). */
 void http_opts_init(struct http_opts *);
 
+/*
+ * Checks the form of a listen address, "[HOST]:PORT", without resolving
+ * it. Returns 0, or -1 with a message in err.
+ */
+int http_listen_check(const char *addr, char *err, size_t errlen);
+
 struct http;
 
 /*

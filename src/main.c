@@ -24,98 +24,25 @@
 #define LOGMETRICS_VERSION "0.0.0"
 #endif
 
-enum {
-	OPT_CHECK = 256,
-	OPT_DEPTH_LIMIT,
-	OPT_EXPLAIN,
-	OPT_FORMAT,
-	OPT_FROM_START,
-	OPT_JOURNAL_DIR,
-	OPT_LOG_LEVEL,
-	OPT_MATCH_LIMIT,
-	OPT_MAX_CONNS,
-	OPT_MAX_LABEL,
-	OPT_MAX_LINE,
-	OPT_MAX_OPEN,
-	OPT_MAX_DIRS,
-	OPT_PATH_LABELS,
-	OPT_MAX_SERIES,
-	OPT_METRICS_PATH,
-	OPT_NO_INOTIFY,
-	OPT_NOW,
-	OPT_ONE_SHOT,
-	OPT_PER_IP_CONNS,
-	OPT_POLL_INTERVAL,
-	OPT_SERIES_EXPIRY,
-	OPT_STATE_FILE,
-	OPT_STATE_INTERVAL,
-	OPT_STEP,
-	OPT_TEST,
-	OPT_TIMEOUT,
-	OPT_VERSION,
-	OPT_WEB_CONFIG,
-};
+/*
+ * The option table, the usage and the text of --help, generated from
+ * man/logmetrics.1 by man/options.awk: the page is their one source.
+ */
+#include "options.h"
 
-static const struct option longopts[] = {
-	{ "check", no_argument, NULL, OPT_CHECK },
-	{ "depth-limit", required_argument, NULL, OPT_DEPTH_LIMIT },
-	{ "explain", no_argument, NULL, OPT_EXPLAIN },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "from-start", no_argument, NULL, OPT_FROM_START },
-	{ "help", no_argument, NULL, 'h' },
-	{ "label", required_argument, NULL, 'L' },
-	{ "listen", required_argument, NULL, 'l' },
-	{ "journal-dir", required_argument, NULL, OPT_JOURNAL_DIR },
-	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-	{ "match-limit", required_argument, NULL, OPT_MATCH_LIMIT },
-	{ "max-connections", required_argument, NULL, OPT_MAX_CONNS },
-	{ "max-label-bytes", required_argument, NULL, OPT_MAX_LABEL },
-	{ "max-line-bytes", required_argument, NULL, OPT_MAX_LINE },
-	{ "max-open-files", required_argument, NULL, OPT_MAX_OPEN },
-	{ "max-watched-dirs", required_argument, NULL, OPT_MAX_DIRS },
-	{ "path-labels", required_argument, NULL, OPT_PATH_LABELS },
-	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
-	{ "metrics-path", required_argument, NULL, OPT_METRICS_PATH },
-	{ "no-inotify", no_argument, NULL, OPT_NO_INOTIFY },
-	{ "now", required_argument, NULL, OPT_NOW },
-	{ "one-shot", no_argument, NULL, OPT_ONE_SHOT },
-	{ "output", required_argument, NULL, 'o' },
-	{ "per-ip-connections", required_argument, NULL, OPT_PER_IP_CONNS },
-	{ "poll-interval", required_argument, NULL, OPT_POLL_INTERVAL },
-	{ "rules", required_argument, NULL, 'r' },
-	{ "series-expiry", required_argument, NULL, OPT_SERIES_EXPIRY },
-	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
-	{ "state-interval", required_argument, NULL, OPT_STATE_INTERVAL },
-	{ "step", required_argument, NULL, OPT_STEP },
-	{ "test", no_argument, NULL, OPT_TEST },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ "web-config", required_argument, NULL, OPT_WEB_CONFIG },
-	{ NULL, 0, NULL, 0 },
-};
+/*
+ * getopt_long's value for the long form of option o; the short forms
+ * return their letter.
+ */
+#define LONG_VAL(o) (256 + (int)(o))
 
 static void __attribute__((noreturn)) usage(int status)
 {
 	FILE *f = status ? stderr : stdout;
 
-	fprintf(f,
-	    "usage: logmetrics [-h] [--check] [--depth-limit N] [--explain]\n"
-	    "                  [--format text|openmetrics] [--from-start]\n"
-	    "                  [--journal-dir dir] [-L name=value] [-l [addr]:port]\n"
-	    "                  [--log-level level]\n"
-	    "                  [--match-limit N] [--max-connections N]\n"
-	    "                  [--max-label-bytes N] [--max-line-bytes N]\n"
-	    "                  [--max-open-files N] [--max-series N]\n"
-	    "                  [--max-watched-dirs N] [--metrics-path path]\n"
-	    "                  [--no-inotify] [--now time]\n"
-	    "                  [--one-shot] [-o file] [--path-labels regex]\n"
-	    "                  [--per-ip-connections N]\n"
-	    "                  [--poll-interval duration] -r rules\n"
-	    "                  [--series-expiry duration] [--state-file file]\n"
-	    "                  [--state-interval duration] [--step duration]\n"
-	    "                  [--timeout seconds] [--version] [--web-config file]\n"
-	    "                  [file ...]\n"
-	    "       logmetrics --test [--max-line-bytes N] testfile ...\n");
+	fputs(opt_usage, f);
+	if (status == 0)
+		fputs(opt_help, f);
 	exit(status);
 }
 
@@ -137,6 +64,47 @@ number(const char *flag, const char *s, unsigned long long min,
 		exit(2);
 	}
 	return v;
+}
+
+/* n bytes as a person reads them: "1048576" is "1MiB". */
+static const char *
+bytes(size_t n, char *buf, size_t len)
+{
+	static const char *const unit[] = { "", "KiB", "MiB", "GiB" };
+	size_t			 u = 0;
+
+	while (u < 3 && n >= 1024 && n % 1024 == 0) {
+		n /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%zu%s", n, unit[u]);
+	return buf;
+}
+
+/* Bytes: "65536", "64KiB", "1MiB", "1GiB". */
+static size_t
+size(const char *flag, const char *s, size_t min, size_t max)
+{
+	static const char *const unit[] = { "", "KiB", "MiB", "GiB" };
+	unsigned long long	 v;
+	char			*end, a[32], b[32];
+	size_t			 u;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	for (u = 0; u < 4; u++)
+		if (strcmp(end, unit[u]) == 0)
+			break;
+	if (end == s || *s == '-' || errno != 0 || u == 4 ||
+	    v > (unsigned long long)max >> (10 * u) || v << (10 * u) < min) {
+		fprintf(stderr,
+		    "logmetrics: %s: '%s' is not a size from %s to %s "
+		    "(bytes, or with KiB, MiB or GiB)\n",
+		    flag, s, bytes(min, a, sizeof(a)),
+		    bytes(max, b, sizeof(b)));
+		exit(2);
+	}
+	return (size_t)(v << (10 * u));
 }
 
 /* "1.5", "500ms", "2s", "1m": seconds. */
@@ -224,199 +192,398 @@ struct cli {
 	int		    test;
 };
 
+/* The flag of option o as a person writes it: "--max-series". */
+static const char *
+flag(enum opt o)
+{
+	static char name[64];
+
+	snprintf(name, sizeof(name), "--%s", optdefs[o].name);
+	return name;
+}
+
+/* -L name=value: the name checked, both kept. */
+static void
+label(struct cli *c, const char *arg)
+{
+	const char     *eq;
+	char	       *name;
+	enum name_fault nf;
+
+	if ((eq = strchr(arg, '=')) == NULL || eq == arg) {
+		fprintf(stderr,
+		    "logmetrics: --label: expected name=value, found '%s'\n",
+		    arg);
+		exit(2);
+	}
+	name = xstrndup(arg, (size_t)(eq - arg));
+	if ((nf = label_name_check(name, 0)) != NAME_OK) {
+		fprintf(stderr, "logmetrics: --label: '%s' is %s\n", name,
+		    nf == NAME_LE ? "reserved for histogram buckets" :
+				    "not a valid label name");
+		exit(2);
+	}
+	c->lnames = xreallocarray(c->lnames, c->nlabels + 1, sizeof(char *));
+	c->lvalues = xreallocarray(c->lvalues, c->nlabels + 1, sizeof(char *));
+	c->lnames[c->nlabels] = name;
+	c->lvalues[c->nlabels++] = xstrdup(eq + 1);
+}
+
 /*
- * Reads the flags into c, every default set first; exits on a bad one.
- * One case per flag: the switch is as long as the option table.
+ * Option o takes arg (NULL for a flag without argument): the one place
+ * where an option has an effect, for the defaults of the page as for the
+ * command line. A case per option of the page and no default label: an
+ * option the page adds and this does not handle is a build error.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic error "-Wswitch"
+static void
+set(struct cli *c, enum opt o, const char *arg)
+{
+	char err[512];
+	int  lvl;
+
+	switch (o) {
+	case OPT_HELP:
+		usage(0);
+	case OPT_VERSION:
+		printf("logmetrics %s\n", LOGMETRICS_VERSION);
+		exit(0);
+	case OPT_ONE_SHOT:
+		c->oneshot = 1;
+		break;
+	case OPT_CHECK:
+		c->check = 1;
+		break;
+	case OPT_EXPLAIN:
+		c->explain_mode = 1;
+		break;
+	case OPT_TEST:
+		c->test = 1;
+		break;
+	case OPT_FROM_START:
+		c->dopts.tail.from_start = 1;
+		break;
+	case OPT_JOURNAL_DIR:
+		c->oo.journal_dir = c->dopts.journal_dir = arg;
+		break;
+	case OPT_NO_INOTIFY:
+		c->dopts.tail.no_inotify = 1;
+		break;
+	case OPT_POLL_INTERVAL:
+		c->dopts.tail.poll_interval = duration(flag(o), arg);
+		break;
+	case OPT_RULES:
+		c->rules = xreallocarray(c->rules, c->nrules + 1,
+		    sizeof(char *));
+		c->rules[c->nrules++] = arg;
+		break;
+	case OPT_LABEL:
+		label(c, arg);
+		break;
+	case OPT_PATH_LABELS:
+		c->eo.path_labels = arg;
+		break;
+	case OPT_SERIES_EXPIRY:
+		c->eo.series_expiry = duration(flag(o), arg);
+		break;
+	case OPT_FORMAT:
+		if (strcmp(arg, "text") == 0)
+			c->oo.format = EXPOSE_TEXT;
+		else if (strcmp(arg, "openmetrics") == 0)
+			c->oo.format = EXPOSE_OPENMETRICS;
+		else {
+			fprintf(stderr,
+			    "logmetrics: --format: expected text or "
+			    "openmetrics, found '%s'\n",
+			    arg);
+			exit(2);
+		}
+		break;
+	case OPT_OUTPUT:
+		c->oo.output = arg;
+		break;
+	case OPT_NOW:
+		c->oo.now = timearg(flag(o), arg);
+		break;
+	case OPT_STEP:
+		c->oo.step = duration(flag(o), arg);
+		break;
+	case OPT_LOG_LEVEL:
+		if ((lvl = log_parselevel(arg)) == -1) {
+			fprintf(stderr,
+			    "logmetrics: --log-level: expected error, warn, "
+			    "info or debug, found '%s'\n",
+			    arg);
+			exit(2);
+		}
+		log_setlevel((enum log_level)lvl);
+		break;
+	case OPT_LISTEN:
+		if (http_listen_check(arg, err, sizeof(err)) == -1) {
+			fprintf(stderr,
+			    "logmetrics: --listen: %s (takes [addr]:port, such "
+			    "as :5000 or 127.0.0.1:5000)\n",
+			    err);
+			exit(2);
+		}
+		c->dopts.http.listen = arg;
+		break;
+	case OPT_METRICS_PATH:
+		if (arg[0] != '/' || strcmp(arg, "/") == 0) {
+			fprintf(stderr,
+			    "logmetrics: --metrics-path: expected a path such "
+			    "as /metrics, found '%s'\n",
+			    arg);
+			exit(2);
+		}
+		c->dopts.http.metrics_path = arg;
+		break;
+	case OPT_WEB_CONFIG:
+		c->dopts.web_config = arg;
+		break;
+	case OPT_MAX_CONNECTIONS:
+		c->dopts.http.max_conns = (unsigned)number(flag(o), arg, 1,
+		    65536);
+		break;
+	case OPT_PER_IP_CONNECTIONS:
+		c->dopts.http.per_ip_conns = (unsigned)number(flag(o), arg, 1,
+		    65536);
+		break;
+	case OPT_TIMEOUT:
+		c->dopts.http.timeout_s = (unsigned)number(flag(o), arg, 1,
+		    3600);
+		break;
+	case OPT_STATE_FILE:
+		c->dopts.state_file = arg;
+		break;
+	case OPT_STATE_INTERVAL:
+		c->dopts.state_interval = duration(flag(o), arg);
+		break;
+	case OPT_MAX_LINE_BYTES:
+		c->oo.max_line = c->dopts.tail.max_line = size(flag(o), arg, 64,
+		    1 << 30);
+		break;
+	case OPT_MAX_LABEL_BYTES:
+		c->eo.max_label = size(flag(o), arg, 16, 1 << 20);
+		break;
+	case OPT_MAX_SERIES:
+		c->eo.max_series = (size_t)number(flag(o), arg, 0, 1ULL << 32);
+		break;
+	case OPT_MAX_OPEN_FILES:
+		c->dopts.tail.max_open = (size_t)number(flag(o), arg, 1,
+		    1 << 20);
+		break;
+	case OPT_MAX_WATCHED_DIRS:
+		c->dopts.tail.max_dirs = (size_t)number(flag(o), arg, 1,
+		    1 << 24);
+		break;
+	case OPT_MATCH_LIMIT:
+		c->eo.match_limit = (uint32_t)number(flag(o), arg, 1,
+		    UINT32_MAX);
+		break;
+	case OPT_DEPTH_LIMIT:
+		c->eo.depth_limit = (uint32_t)number(flag(o), arg, 1,
+		    UINT32_MAX);
+		break;
+	}
+}
+#pragma GCC diagnostic pop
+
+/*
+ * The edit distance of a and b (insertions, deletions, substitutions and
+ * swaps of two neighbours), or SIZE_MAX for words longer than a flag.
+ */
+static size_t
+distance(const char *a, size_t n, const char *b, size_t m)
+{
+	size_t d[3][65], i, j, cost, v;
+
+	if (n > 64 || m > 64)
+		return SIZE_MAX;
+	for (j = 0; j <= m; j++)
+		d[0][j] = j;
+	for (i = 1; i <= n; i++) {
+		size_t *row = d[i % 3], *up = d[(i - 1) % 3],
+		       *up2 = d[(i + 1) % 3];
+
+		row[0] = i;
+		for (j = 1; j <= m; j++) {
+			cost = a[i - 1] != b[j - 1];
+			v = up[j - 1] + cost;
+			if (up[j] + 1 < v)
+				v = up[j] + 1;
+			if (row[j - 1] + 1 < v)
+				v = row[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && up2[j - 2] + 1 < v)
+				v = up2[j - 2] + 1;
+			row[j] = v;
+		}
+	}
+	return d[n % 3][m];
+}
+
+/*
+ * The long option nearest to the n bytes at word, when near enough to be
+ * what was meant, or -1.
+ */
+static int
+nearest(const char *word, size_t n)
+{
+	size_t best = SIZE_MAX, d;
+	int    o, found = -1;
+
+	for (o = 0; o < OPT_COUNT; o++) {
+		d = distance(word, n, optdefs[o].name, strlen(optdefs[o].name));
+		if (d < best) {
+			best = d;
+			found = o;
+		}
+	}
+	return best <= 2 || best * 3 <= n ? found : -1;
+}
+
+/* The option whose long name is the n bytes at word, or -1. */
+static int
+long_named(const char *word, size_t n)
+{
+	int o;
+
+	for (o = 0; o < OPT_COUNT; o++)
+		if (strlen(optdefs[o].name) == n &&
+		    memcmp(optdefs[o].name, word, n) == 0)
+			return o;
+	return -1;
+}
+
+/* The option getopt_long returned ch for, or -1. */
+static int
+option_of(int ch)
+{
+	int o;
+
+	for (o = 0; o < OPT_COUNT; o++)
+		if (ch == LONG_VAL(o) || (ch < 256 && ch == optdefs[o].letter))
+			return o;
+	return -1;
+}
+
+static void __attribute__((noreturn)) unknown_flag(const char *word)
+{
+	size_t n;
+	int    o, many = 0;
+
+	if (word[0] == '-' && word[1] == '-') {
+		word += 2;
+		n = strcspn(word, "=");
+		for (o = 0; o < OPT_COUNT; o++)
+			if (strncmp(optdefs[o].name, word, n) == 0)
+				many++;
+		if (many > 1) {
+			fprintf(stderr,
+			    "logmetrics: --%.*s is the start of %d options:",
+			    (int)n, word, many);
+			for (o = 0; o < OPT_COUNT; o++)
+				if (strncmp(optdefs[o].name, word, n) == 0)
+					fprintf(stderr, " --%s",
+					    optdefs[o].name);
+			fputc('\n', stderr);
+			exit(2);
+		}
+		fprintf(stderr, "logmetrics: unknown option --%.*s", (int)n,
+		    word);
+		if ((o = nearest(word, n)) != -1)
+			fprintf(stderr, "; did you mean --%s?",
+			    optdefs[o].name);
+	} else
+		fprintf(stderr, "logmetrics: unknown option %s", word);
+	fprintf(stderr, "\nlogmetrics --help lists the options\n");
+	exit(2);
+}
+
+/*
+ * Says what is wrong with the flag getopt_long stopped at (ch is '?' or
+ * ':') in one or two lines, and exits with status 2.
+ */
+static void __attribute__((noreturn)) bad_flag(int ch, int argc, char *argv[])
+{
+	char letter[3] = { '-', (char)optopt, '\0' };
+	int  o = optopt != 0 ? option_of(optopt) : -1, i;
+
+	if (ch == ':' && o != -1) {
+		fprintf(stderr, "logmetrics: %s takes a value: %s %s\n",
+		    optopt < 256 ? letter : flag((enum opt)o),
+		    optopt < 256 ? letter : flag((enum opt)o), optdefs[o].arg);
+		exit(2);
+	}
+	if (o != -1) {
+		fprintf(stderr, "logmetrics: %s takes no value\n",
+		    flag((enum opt)o));
+		exit(2);
+	}
+	if (optopt == 0)
+		unknown_flag(argv[optind - 1]);
+	/* "-check": a long option written with one dash. */
+	for (i = 1; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1] == optopt &&
+		    (o = long_named(argv[i] + 1, strcspn(argv[i] + 1, "="))) !=
+			-1) {
+			fprintf(stderr,
+			    "logmetrics: unknown option %s; did you mean "
+			    "--%s?\n",
+			    argv[i], optdefs[o].name);
+			exit(2);
+		}
+	}
+	unknown_flag(letter);
+}
+
+/*
+ * Reads the flags into c: first the default of every option as the page
+ * gives it, then the command line. Exits on a bad one.
  */
 static void
 flags(struct cli *c, int argc, char *argv[])
 {
-	char	       *eq;
-	int		ch, lvl;
-	enum name_fault nf;
+	struct option longopts[OPT_COUNT + 1];
+	const char   *w;
+	size_t	      i;
+	int	      ch, o, lo;
 
 	memset(c, 0, sizeof(*c));
-	c->eo.max_series = 10000;
-	c->eo.max_label = 1024;
 	c->oo.now = -1;
-	c->oo.format = EXPOSE_TEXT;
 	tail_opts_init(&c->dopts.tail);
 	http_opts_init(&c->dopts.http);
-	c->oo.max_line = c->dopts.tail.max_line;
-	c->dopts.state_interval = 5;
+	for (i = 0; i < OPT_COUNT; i++)
+		if (optdefs[i].dflt != NULL)
+			set(c, (enum opt)i, optdefs[i].dflt);
 
+	memset(longopts, 0, sizeof(longopts));
+	for (i = 0; i < OPT_COUNT; i++) {
+		longopts[i].name = optdefs[i].name;
+		longopts[i].has_arg = optdefs[i].arg != NULL ?
+		    required_argument :
+		    no_argument;
+		longopts[i].val = LONG_VAL(i);
+	}
+	opterr = 0;
 	while (
-	    (ch = getopt_long(argc, argv, "hL:l:o:r:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			usage(0);
-		case 'L':
-			if ((eq = strchr(optarg, '=')) == NULL ||
-			    eq == optarg) {
-				fprintf(stderr,
-				    "logmetrics: --label: expected "
-				    "name=value, found '%s'\n",
-				    optarg);
-				exit(2);
-			}
-			*eq = '\0';
-			if ((nf = label_name_check(optarg, 0)) != NAME_OK) {
-				fprintf(stderr,
-				    "logmetrics: --label: '%s' is "
-				    "%s\n",
-				    optarg,
-				    nf == NAME_LE ?
-					"reserved for histogram buckets" :
-					"not a valid label name");
-				exit(2);
-			}
-			c->lnames = xreallocarray(c->lnames, c->nlabels + 1,
-			    sizeof(char *));
-			c->lvalues = xreallocarray(c->lvalues, c->nlabels + 1,
-			    sizeof(char *));
-			c->lnames[c->nlabels] = optarg;
-			c->lvalues[c->nlabels++] = eq + 1;
-			break;
-		case 'l':
-			c->dopts.http.listen = optarg;
-			break;
-		case 'o':
-			c->oo.output = optarg;
-			break;
-		case 'r':
-			c->rules = xreallocarray(c->rules, c->nrules + 1,
-			    sizeof(char *));
-			c->rules[c->nrules++] = optarg;
-			break;
-		case OPT_CHECK:
-			c->check = 1;
-			break;
-		case OPT_DEPTH_LIMIT:
-			c->eo.depth_limit = (uint32_t)number("--depth-limit",
-			    optarg, 1, UINT32_MAX);
-			break;
-		case OPT_EXPLAIN:
-			c->explain_mode = 1;
-			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "text") == 0)
-				c->oo.format = EXPOSE_TEXT;
-			else if (strcmp(optarg, "openmetrics") == 0)
-				c->oo.format = EXPOSE_OPENMETRICS;
-			else {
-				fprintf(stderr,
-				    "logmetrics: --format: expected "
-				    "text or openmetrics, found '%s'\n",
-				    optarg);
-				exit(2);
-			}
-			break;
-		case OPT_JOURNAL_DIR:
-			c->oo.journal_dir = c->dopts.journal_dir = optarg;
-			break;
-		case OPT_FROM_START:
-			c->dopts.tail.from_start = 1;
-			break;
-		case OPT_LOG_LEVEL:
-			if ((lvl = log_parselevel(optarg)) == -1) {
-				fprintf(stderr,
-				    "logmetrics: --log-level: "
-				    "expected error, warn, info or debug, "
-				    "found '%s'\n",
-				    optarg);
-				exit(2);
-			}
-			log_setlevel((enum log_level)lvl);
-			break;
-		case OPT_MATCH_LIMIT:
-			c->eo.match_limit = (uint32_t)number("--match-limit",
-			    optarg, 1, UINT32_MAX);
-			break;
-		case OPT_MAX_CONNS:
-			c->dopts.http.max_conns = (unsigned)
-			    number("--max-connections", optarg, 1, 65536);
-			break;
-		case OPT_MAX_LABEL:
-			c->eo.max_label = (size_t)number("--max-label-bytes",
-			    optarg, 16, 1 << 20);
-			break;
-		case OPT_MAX_LINE:
-			c->oo.max_line = c->dopts.tail.max_line = (size_t)
-			    number("--max-line-bytes", optarg, 64, 1 << 30);
-			break;
-		case OPT_MAX_OPEN:
-			c->dopts.tail.max_open = (size_t)
-			    number("--max-open-files", optarg, 1, 1 << 20);
-			break;
-		case OPT_MAX_DIRS:
-			c->dopts.tail.max_dirs = (size_t)
-			    number("--max-watched-dirs", optarg, 1, 1 << 24);
-			break;
-		case OPT_PATH_LABELS:
-			c->eo.path_labels = optarg;
-			break;
-		case OPT_MAX_SERIES:
-			c->eo.max_series = (size_t)number("--max-series",
-			    optarg, 0, 1ULL << 32);
-			break;
-		case OPT_METRICS_PATH:
-			if (optarg[0] != '/' || strcmp(optarg, "/") == 0) {
-				fprintf(stderr,
-				    "logmetrics: --metrics-path: "
-				    "expected a path such as /metrics, found "
-				    "'%s'\n",
-				    optarg);
-				exit(2);
-			}
-			c->dopts.http.metrics_path = optarg;
-			break;
-		case OPT_NO_INOTIFY:
-			c->dopts.tail.no_inotify = 1;
-			break;
-		case OPT_NOW:
-			c->oo.now = timearg("--now", optarg);
-			break;
-		case OPT_ONE_SHOT:
-			c->oneshot = 1;
-			break;
-		case OPT_PER_IP_CONNS:
-			c->dopts.http.per_ip_conns = (unsigned)
-			    number("--per-ip-connections", optarg, 1, 65536);
-			break;
-		case OPT_POLL_INTERVAL:
-			c->dopts.tail.poll_interval =
-			    duration("--poll-interval", optarg);
-			break;
-		case OPT_SERIES_EXPIRY:
-			c->eo.series_expiry = duration("--series-expiry",
-			    optarg);
-			break;
-		case OPT_STATE_FILE:
-			c->dopts.state_file = optarg;
-			break;
-		case OPT_STATE_INTERVAL:
-			c->dopts.state_interval = duration("--state-interval",
-			    optarg);
-			break;
-		case OPT_STEP:
-			c->oo.step = duration("--step", optarg);
-			break;
-		case OPT_TEST:
-			c->test = 1;
-			break;
-		case OPT_TIMEOUT:
-			c->dopts.http.timeout_s = (unsigned)number("--timeout",
-			    optarg, 1, 3600);
-			break;
-		case OPT_VERSION:
-			printf("logmetrics %s\n", LOGMETRICS_VERSION);
-			exit(0);
-		case OPT_WEB_CONFIG:
-			c->dopts.web_config = optarg;
-			break;
-		default:
-			usage(2);
+	    (ch = getopt_long(argc, argv, opt_letters, longopts, NULL)) != -1) {
+		if (ch == '?' || ch == ':')
+			bad_flag(ch, argc, argv);
+		o = option_of(ch);
+		/* "-listen": -l with "isten", a long option with one dash. */
+		w = argv[optind - 1];
+		if (ch < 256 && optarg == w + 2 &&
+		    (lo = long_named(w + 1, strcspn(w + 1, "="))) != -1) {
+			fprintf(stderr,
+			    "logmetrics: unknown option %s; did you mean "
+			    "--%s?\n",
+			    w, optdefs[lo].name);
+			exit(2);
 		}
+		set(c, (enum opt)o, optarg);
 	}
 }
 
@@ -546,6 +713,7 @@ run(struct cli *c, int argc, char *argv[])
 {
 	struct engine e;
 	char	      err[8192];
+	size_t	      i;
 	int	      rc;
 
 	c->eo.rules = c->rules;
@@ -578,6 +746,10 @@ run(struct cli *c, int argc, char *argv[])
 	}
 	engine_free(&e);
 	free(c->rules);
+	for (i = 0; i < c->nlabels; i++) {
+		free(c->lnames[i]);
+		free(c->lvalues[i]);
+	}
 	free(c->lnames);
 	free(c->lvalues);
 	return rc;

@@ -1,6 +1,8 @@
 #!/bin/sh
-# Lints the man pages and checks that the man page, --help and the option
-# table in src/main.c name exactly the same flags.
+# Lints the man pages, checks that --help shows every option of
+# man/logmetrics.1 with its default and that the build of src/main.c
+# follows the page, and that no module depends on another that depends
+# on it.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$top/logmetrics}
@@ -19,55 +21,129 @@ mandoc_lint() {
 	return 1
 }
 
-# Long flags then short flags, one per line, sorted.
-flags_table() {
-	sed -n '/^static const struct option longopts/,/^};/p' \
-	    "$top/src/main.c" | grep -o '{ "[a-z-]*"' | sed 's/{ "/--/;s/"//'
-	grep -o 'getopt_long(argc, argv, "[^"]*"' "$top/src/main.c" |
-	    sed 's/.*"\([^"]*\)"/\1/' | tr -d ':' | fold -w1 | sed 's/^/-/'
+# The options of man/logmetrics.1: "--long" or "-s --long", one per line,
+# from the .It heads under .Sh OPTIONS (the page is the one source).
+page_options() {
+	sed -n '/^\.Sh OPTIONS/,/^\.Sh [^O]/p' "$top/man/logmetrics.1" |
+	    awk '/^\.Bl/ { d++ } /^\.El/ { d-- }
+		d == 1 && /^\.It Fl / {
+			s = ""; l = ""
+			n = split($0, t, " ")
+			for (i = 2; i < n; i++)
+				if (t[i] == "Fl") {
+					f = t[i + 1]; sub(/^\\-/, "--", f)
+					if (f ~ /^--/) l = f; else s = "-" f
+				}
+			print (s == "" ? "" : s " ") l
+		}'
 }
 
-flags_help() {
-	"$bin" --help | grep -o '\-\-*[a-zA-Z][a-z-]*' | grep -v '^-[a-z][a-z]'
-}
-
-flags_man() {
-	grep -o 'Fl [\\]*-*[a-zA-Z][a-z-]*' "$top/man/logmetrics.1" |
-	    sed 's/Fl \\-/--/;s/Fl /-/'
-}
-
-# Every long flag of the table must have its short twin where it has one.
-same_flags() {
-	flags_table | sort -u >"$tmp/table"
-	flags_help | sort -u >"$tmp/help"
-	flags_man | sort -u >"$tmp/man"
+# Every flag a page names (.Fl) is an option of logmetrics.1.
+flags_named() {
 	ok=0
-	# --help shows short forms where a flag has one; add the long twins.
-	for f in "$tmp/help" "$tmp/man"; do
-		sort -u "$f" -o "$f"
-	done
-	if ! diff -u "$tmp/table" "$tmp/man" >&2; then
-		echo "FAIL: man/logmetrics.1 and src/main.c disagree" >&2
+	page_options | tr ' ' '\n' >"$tmp/options"
+	for page in "$top"/man/*.[15]; do
+		grep -o '^\.Fl [\\]*-*[a-zA-Z][a-z-]*\|[ (]Fl [\\]*-*[a-zA-Z][a-z-]*' \
+		    "$page" | sed 's/.*Fl \\-/--/;s/.*Fl /-/' | sort -u |
+		    while read -r f; do
+			grep -qx -- "$f" "$tmp/options" && continue
+			echo "FAIL: $page names $f, not an option of" \
+			    "logmetrics.1" >&2
+			echo x
+		done
+	done >"$tmp/unknown"
+	[ -s "$tmp/unknown" ] && ok=1
+	return $ok
+}
+
+# --help shows every option of the page, with its default where the page
+# gives one ("(default VALUE)" in the option's first sentence), and no
+# mdoc left unrendered.
+help_shows_options() {
+	"$bin" --help >"$tmp/help" || { echo "FAIL: --help" >&2; return 1; }
+	ok=0
+	page_options >"$tmp/page"
+	[ "$(wc -l <"$tmp/page")" -ge 30 ] ||
+	    { echo "FAIL: page_options found $(wc -l <"$tmp/page")" >&2; ok=1; }
+	while read -r a b; do
+		long=${b:-$a}
+		short=${b:+$a}
+		# The option's entry: its line and the indented ones after it.
+		awk -v f="$long" '
+		    $0 ~ "^  (-[a-zA-Z], |    )" f "( |$)" { on = 1; print; next }
+		    on && substr($0, 1, 30) ~ /^ +$/ { print; next }
+		    { on = 0 }' "$tmp/help" | tr -s ' \n' ' ' >"$tmp/entry"
+		if [ ! -s "$tmp/entry" ]; then
+			echo "FAIL: --help does not show $long" >&2
+			ok=1
+			continue
+		fi
+		if [ -n "$short" ] && ! grep -q -- "^ *$short, $long" "$tmp/entry"
+		then
+			echo "FAIL: --help does not show $short with $long" >&2
+			ok=1
+		fi
+		d=$(sed -n "/^\.It Fl .*Fl \\\\${long#-}\( \|$\)/,/\.$/p;/^\.It Fl \\\\${long#-}\( \|$\)/,/\.$/p" \
+		    "$top/man/logmetrics.1" | tr '\n' ' ' |
+		    sed -n 's/.*(default \([^,)]*\).*/\1/p')
+		if [ -n "$d" ] && ! grep -qF "(default $d" "$tmp/entry"; then
+			echo "FAIL: --help shows $long without its default $d:" >&2
+			cat "$tmp/entry" >&2
+			ok=1
+		fi
+	done <"$tmp/page"
+	if grep -n '\\\|\<\(Fl\|Ar\|Ql\|Ns\|Cm\|Xr\) ' "$tmp/help" >&2; then
+		echo "FAIL: --help shows mdoc" >&2
 		ok=1
 	fi
-	# --help names each flag once, short form preferred.
-	for flag in $(cat "$tmp/table"); do
-		grep -qx -- "$flag" "$tmp/help" && continue
-		case "$flag" in
-		--help) grep -qx -- -h "$tmp/help" && continue ;;
-		--label) grep -qx -- -L "$tmp/help" && continue ;;
-		--listen) grep -qx -- -l "$tmp/help" && continue ;;
-		--output) grep -qx -- -o "$tmp/help" && continue ;;
-		--rules) grep -qx -- -r "$tmp/help" && continue ;;
-		esac
-		echo "FAIL: --help does not show $flag" >&2
+	return $ok
+}
+
+# The build follows the page: an option added to the page alone, or taken
+# from it alone, stops the build of src/main.c, and the generator names
+# the line of a macro it cannot render.
+page_drives_build() {
+	ok=0
+	build() { # page
+		make -s -C "$top" B="$tmp/b" MAN1="$1" "$tmp/b/obj/main.o" \
+		    >"$tmp/build" 2>&1
+	}
+	rm -rf "$tmp/b"
+	if ! build "$top/man/logmetrics.1"; then
+		echo "FAIL: main.o does not build from the page:" >&2
+		cat "$tmp/build" >&2
+		return 1
+	fi
+	awk '{ print } /^\.It Fl \\-depth-limit/ { x = 1 }
+	    x && /\.$/ { print ".It Fl \\-frobnicate Ar N"
+		print "Frobnicate (default 3)."; x = 0 }' \
+	    "$top/man/logmetrics.1" >"$tmp/added.1"
+	rm -rf "$tmp/b"
+	if build "$tmp/added.1" || ! grep -q OPT_FROBNICATE "$tmp/build"; then
+		echo "FAIL: an option added to the page alone builds:" >&2
+		cat "$tmp/build" >&2
 		ok=1
-	done
-	for flag in $(cat "$tmp/help"); do
-		grep -qx -- "$flag" "$tmp/table" && continue
-		echo "FAIL: --help shows $flag, unknown to src/main.c" >&2
+	fi
+	awk '/^\.It Fl \\-timeout/ { x = 1; next } x && /^\.(It|El)/ { x = 0 }
+	    !x' "$top/man/logmetrics.1" >"$tmp/taken.1"
+	rm -rf "$tmp/b"
+	if build "$tmp/taken.1" || ! grep -q OPT_TIMEOUT "$tmp/build"; then
+		echo "FAIL: an option taken from the page alone builds:" >&2
+		cat "$tmp/build" >&2
 		ok=1
-	done
+	fi
+	sed 's/^Concurrent HTTP connections (default 256)\.$/.Bf Concurrent (default 256)./' \
+	    "$top/man/logmetrics.1" >"$tmp/macro.1"
+	n=$(grep -n '^\.Bf Concurrent' "$tmp/macro.1" | cut -d: -f1)
+	rm -rf "$tmp/b"
+	if build "$tmp/macro.1" || [ -z "$n" ] ||
+	    ! grep -q "macro.1:$n: " "$tmp/build"; then
+		echo "FAIL: a macro the generator cannot render, not named at" \
+		    "its line:" >&2
+		cat "$tmp/build" >&2
+		ok=1
+	fi
+	rm -rf "$tmp/b"
 	return $ok
 }
 
@@ -94,7 +170,9 @@ trap 'rm -rf "$tmp"' EXIT
 check mandoc_lint "$top/man/logmetrics.1"
 check mandoc_lint "$top/man/logmetrics.rules.5"
 check mandoc_lint "$top/man/logmetrics.test.5"
-check same_flags
+check flags_named
+check help_shows_options
+check page_drives_build
 check modules_acyclic
 echo "lint: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
