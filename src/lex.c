@@ -404,6 +404,96 @@ lex_regex(struct lexer *L, const char *p)
 	t->n = (size_t)(p - t->s);
 }
 
+/* A "$name" capture or the "@time" variable at p. */
+static void
+lex_variable(struct lexer *L, const char *p)
+{
+	struct token *t = &L->tok;
+	const char   *end = L->end;
+	char	      q[4 * FOUND_MAX + 4];
+	unsigned char c = (unsigned char)*p;
+
+	for (p++; p < end && IS_IDENT(*p); p++)
+		;
+	L->p = p;
+	t->n = (size_t)(p - t->s);
+	if (c == '$' && (t->n == 1 || IS_DIGIT(t->s[1])))
+		lexerr(L, t->line, t->col,
+		    "expected capture name "
+		    "after '$'");
+	else if (t->n > NAME_MAX_LEN + 1)
+		lexerr(L, t->line, t->col,
+		    "word too long (%zu bytes, "
+		    "at most %d)",
+		    t->n - 1, NAME_MAX_LEN);
+	else if (c == '$')
+		t->kind = T_CAP;
+	else if (t->n == 5 && memcmp(t->s, "@time", 5) == 0)
+		t->kind = T_TIME;
+	else {
+		lex_quote(q, t->s, t->n, FOUND_MAX);
+		lexerr(L, t->line, t->col,
+		    "unknown variable '%s': "
+		    "the only one is @time",
+		    q);
+	}
+}
+
+/* An operator or punctuation at p, or the error of a byte that is none. */
+static void
+lex_punct(struct lexer *L, const char *p)
+{
+	struct token *t = &L->tok;
+	const char   *end = L->end;
+	unsigned char c = (unsigned char)*p;
+
+	L->p = p + 1;
+	t->n = 1;
+	switch (c) {
+	case '*':
+		t->kind = T_STAR;
+		return;
+	case '=':
+		t->kind = T_EQ;
+		if (p + 1 < end && p[1] == '=') {
+			t->kind = T_EQEQ;
+			t->n = 2;
+			L->p = p + 2;
+		}
+		return;
+	case '!':
+		if (p + 1 < end && p[1] == '=') {
+			t->kind = T_NE;
+			t->n = 2;
+			L->p = p + 2;
+			return;
+		}
+		break;
+	case '+':
+		t->kind = T_PLUS;
+		return;
+	case '-':
+		t->kind = T_MINUS;
+		return;
+	case '/':
+		t->kind = T_SLASH;
+		return;
+	case '(':
+		t->kind = T_LPAREN;
+		return;
+	case ')':
+		t->kind = T_RPAREN;
+		return;
+	case ',':
+		t->kind = T_COMMA;
+		return;
+	}
+	if (c >= 0x20 && c < 0x7f)
+		lexerr(L, t->line, t->col, "unexpected character '%c'", c);
+	else
+		lexerr(L, t->line, t->col, "unexpected byte 0x%02x", c);
+}
+
 /*
  * Reads the next token into L->tok. mode says whether a '/' opens a regex
  * and whether a sign belongs to the number after it. Lexical errors are
@@ -414,7 +504,6 @@ lex_advance(struct lexer *L, int mode)
 {
 	struct token *t = &L->tok;
 	const char   *p = L->p, *end = L->end;
-	char	      q[4 * FOUND_MAX + 4];
 	unsigned char c;
 
 	while (p < end &&
@@ -473,77 +562,10 @@ lex_advance(struct lexer *L, int mode)
 		return;
 	}
 	if (c == '$' || c == '@') {
-		for (p++; p < end && IS_IDENT(*p); p++)
-			;
-		L->p = p;
-		t->n = (size_t)(p - t->s);
-		if (c == '$' && (t->n == 1 || IS_DIGIT(t->s[1])))
-			lexerr(L, t->line, t->col,
-			    "expected capture name "
-			    "after '$'");
-		else if (t->n > NAME_MAX_LEN + 1)
-			lexerr(L, t->line, t->col,
-			    "word too long (%zu bytes, "
-			    "at most %d)",
-			    t->n - 1, NAME_MAX_LEN);
-		else if (c == '$')
-			t->kind = T_CAP;
-		else if (t->n == 5 && memcmp(t->s, "@time", 5) == 0)
-			t->kind = T_TIME;
-		else {
-			lex_quote(q, t->s, t->n, FOUND_MAX);
-			lexerr(L, t->line, t->col,
-			    "unknown variable '%s': "
-			    "the only one is @time",
-			    q);
-		}
+		lex_variable(L, p);
 		return;
 	}
-	L->p = p + 1;
-	t->n = 1;
-	switch (c) {
-	case '*':
-		t->kind = T_STAR;
-		return;
-	case '=':
-		t->kind = T_EQ;
-		if (p + 1 < end && p[1] == '=') {
-			t->kind = T_EQEQ;
-			t->n = 2;
-			L->p = p + 2;
-		}
-		return;
-	case '!':
-		if (p + 1 < end && p[1] == '=') {
-			t->kind = T_NE;
-			t->n = 2;
-			L->p = p + 2;
-			return;
-		}
-		break;
-	case '+':
-		t->kind = T_PLUS;
-		return;
-	case '-':
-		t->kind = T_MINUS;
-		return;
-	case '/':
-		t->kind = T_SLASH;
-		return;
-	case '(':
-		t->kind = T_LPAREN;
-		return;
-	case ')':
-		t->kind = T_RPAREN;
-		return;
-	case ',':
-		t->kind = T_COMMA;
-		return;
-	}
-	if (c >= 0x20 && c < 0x7f)
-		lexerr(L, t->line, t->col, "unexpected character '%c'", c);
-	else
-		lexerr(L, t->line, t->col, "unexpected byte 0x%02x", c);
+	lex_punct(L, p);
 }
 
 /* After an error: drops the rest of the line. */

@@ -555,37 +555,14 @@ decl_err(const struct metric_decl *d, char *err, size_t errlen, const char *fmt,
 	return -1;
 }
 
-/*
- * Checks one declaration against the others and the default labels.
- * Returns 0, or -1 with "file:line: message" in err.
- */
+/* The label names of declaration d: valid, once each, none a default. */
 static int
-decl_check(const struct registry *reg, const struct metric_decl *all, size_t n,
-    size_t idx, char *err, size_t errlen)
+decl_label_check(const struct registry *reg, const struct metric_decl *d,
+    char *err, size_t errlen)
 {
-	const struct metric_decl *d = &all[idx], *o;
-	const double		 *b;
-	const char		 *nm;
-	size_t			  i, j, nb;
+	const char *nm = d->name;
+	size_t	    i, j;
 
-	if (metric_name_check(d->name) != NAME_OK)
-		return decl_err(d, err, errlen, "invalid metric name \"%s\"",
-		    d->name ? d->name : "");
-	nm = d->name;
-	for (i = 0; i < idx; i++)
-		if (all[i].name != NULL && strcmp(all[i].name, nm) == 0)
-			return decl_err(d, err, errlen,
-			    "duplicate metric "
-			    "\"%s\", first declared at %s:%d",
-			    nm, all[i].file ? all[i].file : "?", all[i].line);
-	if (d->type < METRIC_COUNTER || d->type > METRIC_FRESHNESS)
-		return decl_err(d, err, errlen, "metric \"%s\": unknown type",
-		    nm);
-	if (d->nlabels > 0 && d->labels == NULL)
-		return decl_err(d, err, errlen,
-		    "metric \"%s\": missing "
-		    "label names",
-		    nm);
 	for (i = 0; i < d->nlabels; i++) {
 		switch (label_name_check(d->labels[i], d->type)) {
 		case NAME_OK:
@@ -615,6 +592,17 @@ decl_check(const struct registry *reg, const struct metric_decl *all, size_t n,
 				    "\"%s\": label \"%s\" is a default label",
 				    nm, d->labels[i]);
 	}
+	return 0;
+}
+
+/* The buckets of declaration d: on a histogram, finite, increasing. */
+static int
+decl_bucket_check(const struct metric_decl *d, char *err, size_t errlen)
+{
+	const double *b;
+	const char   *nm = d->name;
+	size_t	      i, nb;
+
 	if (d->type != METRIC_HISTOGRAM && d->nbuckets > 0)
 		return decl_err(d, err, errlen,
 		    "metric \"%s\": buckets on "
@@ -639,33 +627,51 @@ decl_check(const struct registry *reg, const struct metric_decl *all, size_t n,
 			    "buckets not strictly increasing (%g after %g)",
 			    nm, b[i], b[i - 1]);
 	}
-	if (d->ninitial > 0) {
-		if (d->type == METRIC_FRESHNESS)
-			return decl_err(d, err, errlen,
-			    "freshness gauge "
-			    "\"%s\": initial series are not allowed",
-			    nm);
-		if (d->nlabels == 0)
-			return decl_err(d, err, errlen,
-			    "metric \"%s\": "
-			    "initial series of a metric without labels",
-			    nm);
-		if (d->initial == NULL)
-			return decl_err(d, err, errlen,
-			    "metric \"%s\": "
-			    "initial series without values",
-			    nm);
-		for (i = 0; i < d->ninitial * d->nlabels; i++)
-			if (d->initial[i] == NULL)
-				return decl_err(d, err, errlen,
-				    "metric "
-				    "\"%s\": initial series %zu has %zu "
-				    "values, expected %zu",
-				    nm, i / d->nlabels + 1, i % d->nlabels,
-				    d->nlabels);
-	}
-	if (d->type != METRIC_FRESHNESS)
+	return 0;
+}
+
+/* The series declaration d makes ahead: each with a value per label. */
+static int
+decl_initial(const struct metric_decl *d, char *err, size_t errlen)
+{
+	const char *nm = d->name;
+	size_t	    i;
+
+	if (d->ninitial == 0)
 		return 0;
+	if (d->type == METRIC_FRESHNESS)
+		return decl_err(d, err, errlen,
+		    "freshness gauge "
+		    "\"%s\": initial series are not allowed",
+		    nm);
+	if (d->nlabels == 0)
+		return decl_err(d, err, errlen,
+		    "metric \"%s\": "
+		    "initial series of a metric without labels",
+		    nm);
+	if (d->initial == NULL)
+		return decl_err(d, err, errlen,
+		    "metric \"%s\": "
+		    "initial series without values",
+		    nm);
+	for (i = 0; i < d->ninitial * d->nlabels; i++)
+		if (d->initial[i] == NULL)
+			return decl_err(d, err, errlen,
+			    "metric "
+			    "\"%s\": initial series %zu has %zu "
+			    "values, expected %zu",
+			    nm, i / d->nlabels + 1, i % d->nlabels, d->nlabels);
+	return 0;
+}
+
+/* A freshness gauge d: its source gauge among all, its thresholds. */
+static int
+decl_freshness(const struct metric_decl *all, size_t n,
+    const struct metric_decl *d, char *err, size_t errlen)
+{
+	const struct metric_decl *o;
+	const char		 *nm = d->name;
+	size_t			  i, j;
 
 	if (d->source == NULL)
 		return decl_err(d, err, errlen,
@@ -719,6 +725,45 @@ decl_check(const struct registry *reg, const struct metric_decl *all, size_t n,
 			    nm);
 	}
 	return 0;
+}
+
+/*
+ * Checks one declaration against the others and the default labels.
+ * Returns 0, or -1 with "file:line: message" in err.
+ */
+static int
+decl_check(const struct registry *reg, const struct metric_decl *all, size_t n,
+    size_t idx, char *err, size_t errlen)
+{
+	const struct metric_decl *d = &all[idx];
+	const char		 *nm;
+	size_t			  i;
+
+	if (metric_name_check(d->name) != NAME_OK)
+		return decl_err(d, err, errlen, "invalid metric name \"%s\"",
+		    d->name ? d->name : "");
+	nm = d->name;
+	for (i = 0; i < idx; i++)
+		if (all[i].name != NULL && strcmp(all[i].name, nm) == 0)
+			return decl_err(d, err, errlen,
+			    "duplicate metric "
+			    "\"%s\", first declared at %s:%d",
+			    nm, all[i].file ? all[i].file : "?", all[i].line);
+	if (d->type < METRIC_COUNTER || d->type > METRIC_FRESHNESS)
+		return decl_err(d, err, errlen, "metric \"%s\": unknown type",
+		    nm);
+	if (d->nlabels > 0 && d->labels == NULL)
+		return decl_err(d, err, errlen,
+		    "metric \"%s\": missing "
+		    "label names",
+		    nm);
+	if (decl_label_check(reg, d, err, errlen) == -1 ||
+	    decl_bucket_check(d, err, errlen) == -1 ||
+	    decl_initial(d, err, errlen) == -1)
+		return -1;
+	if (d->type != METRIC_FRESHNESS)
+		return 0;
+	return decl_freshness(all, n, d, err, errlen);
 }
 
 /* Whether the existing metric m can keep its series under decl d. */
