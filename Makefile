@@ -58,11 +58,17 @@ $(B)/gen/options.h: $(MAN1) man/options.awk
 
 $(B)/obj/main.o $(B)/san/main.o: $(B)/gen/options.h
 
-$(B)/obj/%.o: src/%.c
+# Before the first object, the Debian packages the build misses, all named
+# at once with `make deps`, found by compiling each library's header.
+$(B)/headers.ok: packaging/headers.sh
+	@packaging/headers.sh $(CC) $(ALL_CFLAGS)
+	@mkdir -p $(@D) && touch $@
+
+$(B)/obj/%.o: src/%.c | $(B)/headers.ok
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(B)/san/%.o: src/%.c
+$(B)/san/%.o: src/%.c | $(B)/headers.ok
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
 
@@ -77,11 +83,11 @@ $(B)/santest/test_%: tests/unit/test_%.c $(SOBJS) $(B)/santest/testutil.o
 	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -o $@ $< $(B)/santest/testutil.o \
 	    $(SOBJS) $(LIBS) -lcriterion
 
-$(B)/test/testutil.o: tests/unit/testutil.c
+$(B)/test/testutil.o: tests/unit/testutil.c | $(B)/headers.ok
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(B)/santest/testutil.o: tests/unit/testutil.c
+$(B)/santest/testutil.o: tests/unit/testutil.c | $(B)/headers.ok
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
 
@@ -92,11 +98,11 @@ endif
 ZOBJS	= $(filter-out $(B)/obj/source.o,$(OBJS)) $(B)/zlib/obj/source.o
 ZSOBJS	= $(filter-out $(B)/san/source.o,$(SOBJS)) $(B)/zlib/san/source.o
 
-$(B)/zlib/obj/source.o: src/source.c
+$(B)/zlib/obj/source.o: src/source.c | $(B)/headers.ok
 	@mkdir -p $(@D)
 	$(CC) $(filter-out -DHAVE_ISAL,$(ALL_CFLAGS)) -MMD -MP -c -o $@ $<
 
-$(B)/zlib/san/source.o: src/source.c
+$(B)/zlib/san/source.o: src/source.c | $(B)/headers.ok
 	@mkdir -p $(@D)
 	$(CC) $(filter-out -DHAVE_ISAL,$(ALL_CFLAGS)) $(SAN) -MMD -MP -c -o $@ $<
 

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Lints the man pages, checks that --help shows every option of
-# man/logmetrics.1 with its default and that the build of src/main.c
-# follows the page, and that no module depends on another that depends
-# on it.
+# man/logmetrics.1 with its default, that the build of src/main.c follows
+# the page, that make names the -dev packages it misses, and that no
+# module depends on another that depends on it.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$top/logmetrics}
@@ -147,6 +147,38 @@ page_drives_build() {
 	return $ok
 }
 
+# `make` on a machine without some -dev packages names them all and
+# `make deps` before any compiler error; the packages missing are faked by
+# an include path whose headers stop the preprocessor.
+make_names_missing() {
+	mkdir -p "$tmp/hide/inotifytools"
+	echo '#error hidden' >"$tmp/hide/pcre2.h"
+	echo '#error hidden' >"$tmp/hide/inotifytools/inotifytools.h"
+	rm -rf "$tmp/b"
+	if make -s -C "$top" B="$tmp/b" EXTRA_CFLAGS="-I$tmp/hide" \
+	    "$tmp/b/obj/util.o" >"$tmp/build" 2>&1; then
+		echo "FAIL: make builds without pcre2.h" >&2
+		return 1
+	fi
+	ok=0
+	for want in "libpcre2-dev, for pcre2.h" \
+	    "libinotifytools0-dev, for inotifytools/inotifytools.h" \
+	    "make deps installs them (as root), or: apt-get install libpcre2-dev libinotifytools0-dev"
+	do
+		grep -qF "$want" "$tmp/build" && continue
+		echo "FAIL: make without the -dev packages does not say: $want" >&2
+		ok=1
+	done
+	if grep -q 'error:\|hidden\|libyaml' "$tmp/build" || [ -e "$tmp/b/obj" ]
+	then
+		echo "FAIL: make without the -dev packages goes on:" >&2
+		ok=1
+	fi
+	[ $ok -eq 0 ] || cat "$tmp/build" >&2
+	rm -rf "$tmp/b" "$tmp/hide"
+	return $ok
+}
+
 # Module A depends on module B when src/A.c or src/A.h includes B.h; no
 # two modules may depend on each other, directly or through others.
 modules_acyclic() {
@@ -173,6 +205,7 @@ check mandoc_lint "$top/man/logmetrics.test.5"
 check flags_named
 check help_shows_options
 check page_drives_build
+check make_names_missing
 check modules_acyclic
 echo "lint: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
