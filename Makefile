@@ -19,7 +19,7 @@ WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 # this one list.
 MODULES	= util log lines json ts lex pattern rules metrics expose match engine source \
 	  record journal oneshot ruletest pathpat tail input state webconfig http \
-	  status daemon
+	  page status daemon
 UNITS	= $(foreach m,$(MODULES),$(if $(wildcard tests/unit/test_$(m).c),$(m)))
 PKGS	= libpcre2-8 libmicrohttpd zlib yaml-0.1 libcrypt
 # Built with ISA-L's header where it is installed, logmetrics loads the

@@ -13,7 +13,7 @@ amd64|arm64) build="$build libisal-dev" ;;
 esac
 test="libcriterion-dev prometheus curl mandoc python3 python3-yaml clang
 	libclang-rt-14-dev clang-format procps logrotate systemd openssl time
-	systemd-journal-remote"
+	systemd-journal-remote chromium"
 bench="mtail time python3"
 deb="debhelper dpkg-dev fakeroot lintian systemd"
 

@@ -65,8 +65,9 @@ render(void *arg, enum http_page page, enum expose_format fmt, struct buf *out)
 	struct daemon	*d = arg;
 	struct registry *regs[2];
 
-	if (page == HTTP_PAGE_LANDING) {
-		status_page(d->st, d->e, d->o->http.metrics_path, out);
+	if (page == HTTP_PAGE_LANDING || page == HTTP_PAGE_STATUS_JSON) {
+		status_page(d->st, d->e, d->o->http.metrics_path,
+		    page == HTTP_PAGE_STATUS_JSON, out);
 		return;
 	}
 	regs[0] = d->e->reg;
@@ -133,7 +134,8 @@ on_line(void *arg, struct tail_file *tf, const char *line, size_t len,
 {
 	struct daemon	 *d = arg;
 	const struct str *pv = NULL;
-	int		  fresh = 0;
+	double		  now;
+	int		  fresh = 0, matched;
 
 	if (d->e->npl > 0) {
 		pv = path_values(d, tf->path, &fresh);
@@ -143,8 +145,11 @@ on_line(void *arg, struct tail_file *tf, const char *line, size_t len,
 	if (fresh)
 		engine_source(d->e, pv);
 	matcher_wrapper_time(d->e->m, time);
-	matcher_line(d->e->m, line, len, now_wall());
+	now = now_wall();
+	matched = matcher_line(d->e->m, line, len, now);
 	registry_unlock(d->e->reg);
+	if (matched == 0)
+		status_unmatched(d->st, tf->path, line, len, now);
 }
 
 static void

@@ -59,6 +59,7 @@ typedef enum MHD_Result MHD_RESULT;
 #define CT_OPENMETRICS \
 	"application/openmetrics-text; version=1.0.0; charset=utf-8"
 #define CT_HTML	       "text/html; charset=utf-8"
+#define CT_JSON	       "application/json"
 #define CT_PLAIN       "text/plain; charset=utf-8"
 #define AUTH_CHALLENGE "Basic realm=\"logmetrics\""
 /* TLS 1.2 and 1.3 only, the exporter toolkit's default minimum. */
@@ -69,6 +70,7 @@ struct http {
 	int		   fd;
 	int		   port;
 	char		  *metrics_path;
+	int		   no_status_page; /* / answers 404 */
 	http_render_fn	  *render;
 	http_ready_fn	  *ready;
 	void		  *arg;
@@ -79,6 +81,7 @@ enum route {
 	ROUTE_NONE,
 	ROUTE_METRICS,
 	ROUTE_LANDING,
+	ROUTE_STATUS_JSON,
 	ROUTE_HEALTHY,
 	ROUTE_READY,
 };
@@ -539,8 +542,23 @@ gzip_body(const char *in, size_t len, char **out, size_t *outlen)
 }
 
 /*
+ * On every response: no script, style only inline, nothing loaded from
+ * anywhere, no framing, and the types as said (the status page shows
+ * bytes of log lines, escaped; these make a mistake there harmless).
+ */
+static const struct hdr always[] = {
+	{ "Content-Security-Policy",
+	    "default-src 'none'; style-src 'unsafe-inline'; "
+	    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'" },
+	{ "X-Content-Type-Options", "nosniff" },
+	{ "Referrer-Policy", "no-referrer" },
+	{ NULL, NULL },
+};
+
+/*
  * Queues a response of body[0..len) (malloc'ed; always taken over, even
- * on failure) with status code and the headers in hdrs (name NULL ends).
+ * on failure) with status code, the headers in hdrs (name NULL ends) and
+ * those of always[].
  */
 static MHD_RESULT
 reply(struct MHD_Connection *c, unsigned code, char *body, size_t len,
@@ -556,6 +574,10 @@ reply(struct MHD_Connection *c, unsigned code, char *body, size_t len,
 		return MHD_NO;
 	}
 	for (; hdrs->name != NULL; hdrs++)
+		if (MHD_add_response_header(resp, hdrs->name, hdrs->value) !=
+		    MHD_YES)
+			goto end;
+	for (hdrs = always; hdrs->name != NULL; hdrs++)
 		if (MHD_add_response_header(resp, hdrs->name, hdrs->value) !=
 		    MHD_YES)
 			goto end;
@@ -618,6 +640,8 @@ reply_page(struct http *h, struct MHD_Connection *c, enum http_page page)
 	hdrs[n].name = MHD_HTTP_HEADER_CONTENT_TYPE;
 	if (page == HTTP_PAGE_LANDING)
 		hdrs[n++].value = CT_HTML;
+	else if (page == HTTP_PAGE_STATUS_JSON)
+		hdrs[n++].value = CT_JSON;
 	else if (fmt == EXPOSE_OPENMETRICS)
 		hdrs[n++].value = CT_OPENMETRICS;
 	else
@@ -639,8 +663,10 @@ route(const struct http *h, const char *url)
 {
 	if (strcmp(url, h->metrics_path) == 0)
 		return ROUTE_METRICS;
-	if (strcmp(url, "/") == 0)
+	if (strcmp(url, "/") == 0 && !h->no_status_page)
 		return ROUTE_LANDING;
+	if (strcmp(url, "/status.json") == 0 && !h->no_status_page)
+		return ROUTE_STATUS_JSON;
 	if (strcmp(url, "/-/healthy") == 0)
 		return ROUTE_HEALTHY;
 	if (strcmp(url, "/-/ready") == 0)
@@ -762,6 +788,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		return reply_page(h, c, HTTP_PAGE_METRICS);
 	case ROUTE_LANDING:
 		return reply_page(h, c, HTTP_PAGE_LANDING);
+	case ROUTE_STATUS_JSON:
+		return reply_page(h, c, HTTP_PAGE_STATUS_JSON);
 	case ROUTE_HEALTHY:
 		return reply_text(c, 200, "OK\n", NULL);
 	case ROUTE_READY:
@@ -864,6 +892,7 @@ http_start(const struct http_opts *o, http_render_fn *render,
 
 	h = xcalloc(1, sizeof(*h));
 	h->render = render;
+	h->no_status_page = o->no_status_page;
 	h->ready = ready;
 	h->arg = arg;
 	h->metrics_path = xstrdup(path);

@@ -20,7 +20,8 @@
 
 enum http_page {
 	HTTP_PAGE_METRICS,
-	HTTP_PAGE_LANDING,
+	HTTP_PAGE_LANDING,     /* the status page, HTML */
+	HTTP_PAGE_STATUS_JSON, /* the same facts, JSON */
 };
 
 /* Zero or NULL fields take the defaults above; per_ip_conns 0 = no limit. */
@@ -32,13 +33,14 @@ struct http_opts {
 					   0: no limit */
 	unsigned	  timeout_s;	/* idle connections closed after this */
 	size_t		  max_header;	/* bytes of request line and headers */
-	struct webconfig *web;		/* TLS and users; NULL: neither */
+	int		  no_status_page; /* serve neither / nor /status.json */
+	struct webconfig *web;		  /* TLS and users; NULL: neither */
 };
 
 /*
  * Appends the page to out (empty, owned by the server). Called from the
- * server's thread, once per request; for HTTP_PAGE_LANDING the format is
- * EXPOSE_TEXT and the page is HTML. Takes and releases any lock it needs.
+ * server's thread, once per request; for the status pages the format is
+ * EXPOSE_TEXT and the page is HTML or JSON. Takes and releases any lock it needs.
  */
 typedef void http_render_fn(void *arg, enum http_page, enum expose_format,
     struct buf			 *out);

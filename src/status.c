@@ -11,18 +11,8 @@
 
 #include "journal.h"
 #include "log.h"
+#include "page.h"
 #include "status.h"
-
-/* A copy of one followed file's numbers, for the landing page. */
-struct filesnap {
-	char	*path;
-	uint64_t offset;
-	uint64_t size;
-	uint64_t lines;
-	int	 open;
-	int	 journal;    /* a journal argument */
-	double	 entry_time; /* its cursor's time, 0: none yet */
-};
 
 enum self_metric {
 	SM_BUILD_INFO,
@@ -194,15 +184,14 @@ static const struct self_decl self_decls[SM_COUNT] = {
 struct status {
 	struct registry *reg;	       /* the self-metrics */
 	struct metric	*sm[SM_COUNT]; /* by enum self_metric */
-	struct filesnap *files;	       /* under reg's lock */
-	size_t		 nfiles;
-	struct filesnap *dirs; /* path and open (watched) only */
-	size_t		 ndirs;
-	uint64_t	 reload_ok;
-	uint64_t	 reload_fail;
-	double		 reload_time;
+	struct page_view v;	       /* the page's facts, under reg's lock */
 	char		 reload_err[4096]; /* under reg's lock */
 	int		 overflow_told;	   /* the first was logged */
+	/* The last lines no rule matched: the main thread's alone. */
+	struct page_line ring[PAGE_LINES_KEPT];
+	size_t		 nring;
+	uint64_t	 ring_seq;  /* of the newest */
+	uint64_t	 ring_seen; /* the newest copied into v */
 };
 
 static struct registry *
@@ -280,9 +269,11 @@ self_process(struct status *st)
 					if (sscanf(buf, "btime %lf", &boot) ==
 					    1)
 						break;
-			if (boot > 0)
-				self_set(st, SM_START, NULL,
-				    boot + (double)start / (double)tck);
+			if (boot > 0) {
+				st->v.start = boot +
+				    (double)start / (double)tck;
+				self_set(st, SM_START, NULL, st->v.start);
+			}
 		}
 		if (f != NULL)
 			fclose(f);
@@ -298,17 +289,12 @@ self_process(struct status *st)
 		self_set(st, SM_MAXFDS, NULL, (double)rl.rlim_cur);
 }
 
-struct filewalk {
-	struct status *st;
-	size_t	       n;
-};
-
 static void
 self_file(const struct tail_file *tf, void *arg)
 {
-	struct filewalk *w = arg;
-	struct status	*st = w->st;
-	struct filesnap *fs;
+	struct status	   *st = arg;
+	struct page_view   *v = &st->v;
+	struct page_source *ps;
 
 	self_set(st, SM_LINES, tf->path, (double)tf->lines);
 	self_set(st, SM_BYTES, tf->path, (double)tf->bytes);
@@ -324,15 +310,27 @@ self_file(const struct tail_file *tf, void *arg)
 	if (tf->entry_time > 0)
 		self_set(st, SM_CURSOR_TIME, tf->path, tf->entry_time);
 	self_set(st, SM_FILE_OPEN, tf->path, tf->open ? 1 : 0);
-	st->files = xreallocarray(st->files, w->n + 1, sizeof(*st->files));
-	fs = &st->files[w->n++];
-	fs->path = xstrdup(tf->path);
-	fs->offset = tf->offset;
-	fs->size = tf->size;
-	fs->lines = tf->lines;
-	fs->open = tf->open;
-	fs->journal = journal_arg(tf->path);
-	fs->entry_time = tf->entry_time;
+	v->sources = xreallocarray(v->sources, v->nsources + 1,
+	    sizeof(*v->sources));
+	ps = &v->sources[v->nsources++];
+	ps->path = xstrdup(tf->path);
+	ps->offset = tf->offset;
+	ps->size = tf->size;
+	ps->lines = tf->lines;
+	ps->toolong = tf->toolong;
+	ps->rotations = tf->rotations;
+	ps->truncations = tf->truncations;
+	ps->lost = tf->lost;
+	ps->lost_bytes = tf->lost_bytes;
+	ps->last_read = tf->last_read;
+	ps->entry_time = tf->entry_time;
+	ps->open = tf->open;
+	ps->polled = tf->polled;
+	ps->journal = journal_arg(tf->path);
+	v->lines += tf->lines;
+	v->limits.lines_toolong += tf->toolong;
+	v->limits.files_lost += tf->lost;
+	v->limits.bytes_lost += tf->lost_bytes;
 }
 
 static void
@@ -344,19 +342,68 @@ self_records(const char *path, const struct record_stats *rs, void *arg)
 	self_set(st, SM_RECORD_PIECES, path, (double)rs->pieces);
 	self_set(st, SM_WRAPPER_BAD, path, (double)rs->bad);
 	self_set(st, SM_RECORDS_TOOLONG, path, (double)rs->toolong);
+	st->v.limits.records_toolong += rs->toolong;
 }
 
 static void
 self_dir(const char *path, int watched, void *arg)
 {
-	struct status	*st = arg;
-	struct filesnap *fs;
+	struct page_view *v = &((struct status *)arg)->v;
 
-	st->dirs = xreallocarray(st->dirs, st->ndirs + 1, sizeof(*st->dirs));
-	fs = &st->dirs[st->ndirs++];
-	memset(fs, 0, sizeof(*fs));
-	fs->path = xstrdup(path);
-	fs->open = watched;
+	v->dirs = xreallocarray(v->dirs, v->ndirs + 1, sizeof(*v->dirs));
+	v->dirs[v->ndirs].path = xstrdup(path);
+	v->dirs[v->ndirs++].watched = watched;
+}
+
+/* Empties the parts of the view status_update() fills again. */
+static void
+view_clear(struct page_view *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nsources; i++)
+		free(v->sources[i].path);
+	v->nsources = 0;
+	for (i = 0; i < v->ndirs; i++)
+		free(v->dirs[i].path);
+	v->ndirs = 0;
+	for (i = 0; i < v->nrules; i++)
+		free(v->rules[i].name);
+	v->nrules = 0;
+	for (i = 0; i < v->nmetrics; i++)
+		free(v->metrics[i].name);
+	v->nmetrics = 0;
+	memset(&v->limits, 0, sizeof(v->limits));
+	v->lines = 0;
+}
+
+/* The rules' numbers, as the self-metrics have them, into the view. */
+static void
+view_rules(struct status *st, struct engine *e)
+{
+	const struct rule_stats *rst;
+	struct page_rule	*r;
+	size_t			 i, n;
+
+	rst = matcher_rule_stats(e->m, &n);
+	st->v.rules = xreallocarray(st->v.rules, n, sizeof(*st->v.rules));
+	for (i = 0; i < n; i++) {
+		const char *name = e->rs->rules[i].name;
+
+		self_set(st, SM_RULE_MATCHES, name, (double)rst[i].matched);
+		self_set(st, SM_RULE_LAST_MATCH, name, rst[i].last_match);
+		self_set(st, SM_RULE_LIMIT_HITS, name,
+		    (double)rst[i].limit_hits);
+		self_set(st, SM_RULE_ERRORS, name, (double)rst[i].errors);
+		r = &st->v.rules[i];
+		r->name = xstrdup(name);
+		r->matched = rst[i].matched;
+		r->limit_hits = rst[i].limit_hits;
+		r->errors = rst[i].errors;
+		r->last_match = rst[i].last_match;
+		memcpy(r->last_error, rst[i].last_error, sizeof(r->last_error));
+	}
+	st->v.nrules = n;
 }
 
 /* Logs, once per metric, the first update a limit refused. */
@@ -376,56 +423,95 @@ warn_refusals(struct metric *m)
 		    m->name, m->maxlabel);
 }
 
+/* Each metric's series and refusals, self-metrics and view alike. */
+static void
+view_metrics(struct status *st, struct registry *reg)
+{
+	struct page_metric *pm;
+	struct metric	   *m;
+	size_t		    i;
+
+	st->v.metrics = xreallocarray(st->v.metrics, reg->n,
+	    sizeof(*st->v.metrics));
+	for (i = 0; i < reg->n; i++) {
+		m = reg->m[i];
+		self_set(st, SM_SERIES, m->name, (double)m->nseries);
+		self_set(st, SM_DROPPED, m->name, (double)m->dropped);
+		self_set(st, SM_LABEL_DROPPED, m->name,
+		    (double)m->label_dropped);
+		self_set(st, SM_EXPIRED, m->name, (double)m->expired);
+		warn_refusals(m);
+		pm = &st->v.metrics[i];
+		pm->name = xstrdup(m->name);
+		pm->type = m->type;
+		pm->series = m->nseries;
+		pm->cap = m->maxseries;
+		pm->dropped = m->dropped;
+		pm->label_dropped = m->label_dropped;
+		pm->expired = m->expired;
+		st->v.limits.series_dropped += m->dropped;
+		st->v.limits.labels_toolong += m->label_dropped;
+	}
+	st->v.nmetrics = reg->n;
+}
+
+/* The lines kept since the last update, into the view. */
+static void
+view_kept(struct status *st)
+{
+	struct page_view *v = &st->v;
+	size_t		  i, first;
+
+	if (st->ring_seen == st->ring_seq)
+		return;
+	st->ring_seen = st->ring_seq;
+	for (i = 0; i < v->nkept; i++)
+		free(v->kept[i].path);
+	v->kept = xreallocarray(v->kept, st->nring, sizeof(*v->kept));
+	/* The oldest is the one after the newest, once the ring is full. */
+	first = st->nring < PAGE_LINES_KEPT ? 0 :
+					      st->ring_seq % PAGE_LINES_KEPT;
+	for (i = 0; i < st->nring; i++) {
+		v->kept[i] = st->ring[(first + i) % PAGE_LINES_KEPT];
+		v->kept[i].path = xstrdup(v->kept[i].path);
+	}
+	v->nkept = st->nring;
+}
+
 void
 status_update(struct status *st, struct engine *e, struct input *in, size_t nin,
     const struct status_facts *f)
 {
 	const struct matcher_stats *ms = matcher_stats(e->m);
-	const struct rule_stats	   *rst;
-	struct registry		   *reg = e->reg;
+	struct page_view	   *v = &st->v;
 	struct input_stats	    is;
-	struct filewalk		    w;
-	uint64_t		    overflows = 0;
-	size_t			    dirs = 0, left_out = 0;
-	size_t			    i, n;
+	size_t			    i, dirs = 0;
 
 	registry_lock(st->reg);
-	for (i = 0; i < st->nfiles; i++)
-		free(st->files[i].path);
-	for (i = 0; i < st->ndirs; i++)
-		free(st->dirs[i].path);
-	st->ndirs = 0;
-	w.st = st;
-	w.n = 0;
+	view_clear(v);
 	for (i = 0; i < nin; i++) {
-		in[i].files(in[i].self, self_file, &w);
+		in[i].files(in[i].self, self_file, st);
 		in[i].stats(in[i].self, &is);
-		overflows += is.overflows;
-		dirs += is.dirs;
-		left_out += is.dirs_left_out;
+		v->limits.inotify_overflows += is.overflows;
+		v->limits.dirs_left_out += is.dirs_left_out;
 		if (in[i].dirs != NULL)
 			in[i].dirs(in[i].self, self_dir, st);
 		if (in[i].records != NULL)
 			in[i].records(in[i].self, self_records, st);
 		if (is.ends)
 			self_set(st, SM_SOURCE_ENDED, in[i].name, is.ended);
+		dirs += is.dirs;
 	}
-	st->nfiles = w.n;
-	rst = matcher_rule_stats(e->m, &n);
-	for (i = 0; i < n; i++) {
-		const char *name = e->rs->rules[i].name;
-
-		self_set(st, SM_RULE_MATCHES, name, (double)rst[i].matched);
-		self_set(st, SM_RULE_LAST_MATCH, name, rst[i].last_match);
-		self_set(st, SM_RULE_LIMIT_HITS, name,
-		    (double)rst[i].limit_hits);
-		self_set(st, SM_RULE_ERRORS, name, (double)rst[i].errors);
-	}
-	self_set(st, SM_UNMATCHED, NULL, (double)ms->unmatched);
-	self_set(st, SM_INOTIFY_OVERFLOWS, NULL, (double)overflows);
 	self_set(st, SM_DIRS, NULL, (double)dirs);
-	self_set(st, SM_DIRS_LEFT_OUT, NULL, (double)left_out);
-	if (overflows > 0 && !st->overflow_told) {
+	view_rules(st, e);
+	v->unmatched = ms->unmatched;
+	v->json_invalid = ms->json_invalid;
+	v->limits.match_limit = ms->limit_hits;
+	self_set(st, SM_UNMATCHED, NULL, (double)ms->unmatched);
+	self_set(st, SM_INOTIFY_OVERFLOWS, NULL,
+	    (double)v->limits.inotify_overflows);
+	self_set(st, SM_DIRS_LEFT_OUT, NULL, (double)v->limits.dirs_left_out);
+	if (v->limits.inotify_overflows > 0 && !st->overflow_told) {
 		st->overflow_told = 1;
 		log_warnx(
 		    "inotify queue overflow: events were lost, every "
@@ -433,24 +519,20 @@ status_update(struct status *st, struct engine *e, struct input *in, size_t nin,
 		    "raise fs.inotify.max_queued_events");
 	}
 	self_set(st, SM_JSON_INVALID, NULL, (double)ms->json_invalid);
-	registry_lock(reg);
-	for (i = 0; i < reg->n; i++) {
-		self_set(st, SM_SERIES, reg->m[i]->name,
-		    (double)reg->m[i]->nseries);
-		self_set(st, SM_DROPPED, reg->m[i]->name,
-		    (double)reg->m[i]->dropped);
-		self_set(st, SM_LABEL_DROPPED, reg->m[i]->name,
-		    (double)reg->m[i]->label_dropped);
-		self_set(st, SM_EXPIRED, reg->m[i]->name,
-		    (double)reg->m[i]->expired);
-		warn_refusals(reg->m[i]);
-	}
-	registry_unlock(reg);
-	self_set(st, SM_RELOADS, "success", (double)st->reload_ok);
-	self_set(st, SM_RELOADS, "failure", (double)st->reload_fail);
+	registry_lock(e->reg);
+	view_metrics(st, e->reg);
+	registry_unlock(e->reg);
+	view_kept(st);
+	self_set(st, SM_RELOADS, "success", (double)v->reloads_ok);
+	self_set(st, SM_RELOADS, "failure", (double)v->reloads_failed);
 	self_set(st, SM_RELOAD_OK, NULL, st->reload_err[0] ? 0 : 1);
-	self_set(st, SM_RELOAD_TIME, NULL, st->reload_time);
+	self_set(st, SM_RELOAD_TIME, NULL, v->reload_time);
+	v->reload_err = st->reload_err[0] ? st->reload_err : NULL;
+	v->state_on = f->state_on;
 	if (f->state_on) {
+		v->state_ok = f->state_ok;
+		v->state_err = f->state_err;
+		v->state_time = f->state_time;
 		self_set(st, SM_STATE_SAVES, "ok", (double)f->state_ok);
 		self_set(st, SM_STATE_SAVES, "error", (double)f->state_err);
 		self_set(st, SM_STATE_TIME, NULL, f->state_time);
@@ -466,166 +548,100 @@ status_update(struct status *st, struct engine *e, struct input *in, size_t nin,
 	registry_unlock(st->reg);
 }
 
-static void
-html_escape(struct buf *out, const char *s)
+void
+status_unmatched(struct status *st, const char *path, const char *line,
+    size_t len, double now)
 {
-	for (; *s; s++) {
-		if (*s == '<')
-			buf_puts(out, "&lt;");
-		else if (*s == '>')
-			buf_puts(out, "&gt;");
-		else if (*s == '&')
-			buf_puts(out, "&amp;");
-		else if (*s == '"')
-			buf_puts(out, "&quot;");
-		else
-			buf_putc(out, *s);
+	struct page_line *k = &st->ring[st->ring_seq % PAGE_LINES_KEPT];
+
+	if (st->nring < PAGE_LINES_KEPT)
+		st->nring++;
+	else if (k->path != NULL && strcmp(k->path, path) != 0) {
+		free(k->path);
+		k->path = NULL;
 	}
+	if (k->path == NULL)
+		k->path = xstrdup(path);
+	k->seq = ++st->ring_seq;
+	k->when = now;
+	k->full = len;
+	k->len = len < PAGE_LINE_BYTES ? len : PAGE_LINE_BYTES;
+	/* A cut line ends before a UTF-8 sequence it would split. */
+	while (k->len < len && k->len > 0 &&
+	    ((unsigned char)line[k->len] & 0xc0) == 0x80)
+		k->len--;
+	memcpy(k->text, line, k->len);
 }
 
-struct stallwalk {
-	struct buf    *out;
-	struct metric *fresh;
-	double	       now;
+struct freshwalk {
+	struct page_view *v;
+	struct metric	 *gauge;
 };
 
+/* One row per series of a freshness gauge's source. */
 static void
-stall_row(struct metric *src, struct series *s, void *arg)
+fresh_row(struct metric *src, struct series *s, void *arg)
 {
-	struct stallwalk *w = arg;
-	struct metric	 *m = w->fresh;
-	double		  th = metric_stale_limit(m, s), age;
-	size_t		  j;
+	struct freshwalk  *w = arg;
+	struct page_view  *v = w->v;
+	struct page_fresh *f;
+	size_t		   j;
 
-	buf_puts(w->out, "<tr><td>");
-	html_escape(w->out, m->name);
-	buf_puts(w->out, "</td><td>");
+	v->fresh = xreallocarray(v->fresh, v->nfresh + 1, sizeof(*v->fresh));
+	f = &v->fresh[v->nfresh++];
+	f->gauge = xstrdup(w->gauge->name);
+	f->nlabels = src->nlabels;
+	f->names = xcalloc(src->nlabels + 1, sizeof(char *));
+	f->values = xcalloc(src->nlabels + 1, sizeof(char *));
 	for (j = 0; j < src->nlabels; j++) {
-		buf_printf(w->out, "%s%s=", j ? ", " : "", src->labels[j]);
-		html_escape(w->out, s->values[j]);
+		f->names[j] = xstrdup(src->labels[j]);
+		f->values[j] = xstrdup(s->values[j]);
 	}
-	age = w->now - s->value;
-	if (s->value > 0 && age <= th)
-		buf_printf(w->out,
-		    "</td><td>fresh</td><td>%.1f s ago "
-		    "(threshold %.0f s)</td></tr>\n",
-		    age, th);
-	else if (s->value > 0)
-		buf_printf(w->out,
-		    "</td><td><b>STALLED</b></td><td>%.1f s ago "
-		    "(threshold %.0f s)</td></tr>\n",
-		    age, th);
-	else
-		buf_printf(w->out,
-		    "</td><td><b>STALLED</b></td><td>never "
-		    "(threshold %.0f s)</td></tr>\n",
-		    th);
-}
-
-/*
- * A journal's row: no offset or size, entries read, and how old its
- * cursor is (the journal's time of the last entry read).
- */
-static void
-journal_row(struct buf *out, const struct filesnap *fs)
-{
-	buf_printf(out, "</td><td>-</td><td>-</td><td>%llu</td><td>",
-	    (unsigned long long)fs->lines);
-	if (fs->entry_time > 0)
-		buf_printf(out, "cursor %.1f s old",
-		    now_wall() - fs->entry_time);
-	else
-		buf_puts(out, "no entry read yet");
-	buf_puts(out, "</td></tr>\n");
+	f->last = s->value;
+	f->threshold = metric_stale_limit(w->gauge, s);
 }
 
 void
 status_page(struct status *st, struct engine *e, const char *metrics_path,
-    struct buf *out)
+    int json, struct buf *out)
 {
 	struct registry *reg = e->reg;
-	struct stallwalk w;
-	size_t		 i;
+	struct page_view v;
+	struct freshwalk w;
+	size_t		 i, j;
 
-	buf_printf(out,
-	    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-	    "<title>logmetrics</title></head><body>\n<h1>logmetrics %s</h1>\n"
-	    "<p><a href=\"",
-	    LOGMETRICS_VERSION);
-	html_escape(out, metrics_path);
-	buf_puts(out,
-	    "\">Metrics</a></p>\n<h2>Files</h2>\n<table>\n"
-	    "<tr><th>path</th><th>offset</th><th>size</th><th>lines</th>"
-	    "<th>state</th></tr>\n");
 	registry_lock(st->reg);
-	for (i = 0; i < st->nfiles; i++) {
-		buf_puts(out, "<tr><td>");
-		html_escape(out, st->files[i].path);
-		if (st->files[i].journal) {
-			journal_row(out, &st->files[i]);
-			continue;
-		}
-		buf_printf(out,
-		    "</td><td>%llu</td><td>%llu</td><td>%llu</td>"
-		    "<td>%s</td></tr>\n",
-		    (unsigned long long)st->files[i].offset,
-		    (unsigned long long)st->files[i].size,
-		    (unsigned long long)st->files[i].lines,
-		    st->files[i].open ? "open" : "missing");
-	}
-	buf_puts(out, "</table>\n");
-	if (st->ndirs > 0) {
-		buf_puts(out,
-		    "<h2>Directories watched</h2>\n<table>\n"
-		    "<tr><th>directory</th><th>state</th></tr>\n");
-		for (i = 0; i < st->ndirs; i++) {
-			buf_puts(out, "<tr><td>");
-			html_escape(out, st->dirs[i].path);
-			buf_printf(out, "</td><td>%s</td></tr>\n",
-			    st->dirs[i].open ? "watched" : "polled");
-		}
-		buf_puts(out, "</table>\n");
-	}
-	if (st->reload_err[0]) {
-		buf_puts(out, "<p><b>The last reload failed:</b> <pre>");
-		html_escape(out, st->reload_err);
-		buf_puts(out, "</pre></p>\n");
-	}
-	registry_unlock(st->reg);
-
-	buf_puts(out,
-	    "<h2>Rules</h2>\n<table>\n<tr><th>rule</th>"
-	    "<th>matches</th><th>last error</th></tr>\n");
+	v = st->v;
+	v.version = LOGMETRICS_VERSION;
+	v.now = now_wall();
+	v.metrics_path = metrics_path;
+	v.fresh = NULL;
+	v.nfresh = 0;
 	registry_lock(reg);
-	{
-		const struct rule_stats *rst;
-		size_t			 n;
-
-		rst = matcher_rule_stats(e->m, &n);
-		for (i = 0; i < n; i++) {
-			buf_puts(out, "<tr><td>");
-			html_escape(out, e->rs->rules[i].name);
-			buf_printf(out, "</td><td>%llu</td><td>",
-			    (unsigned long long)rst[i].matched);
-			html_escape(out, rst[i].last_error);
-			buf_puts(out, "</td></tr>\n");
-		}
-	}
-	buf_puts(out,
-	    "</table>\n<h2>Freshness</h2>\n<table>\n"
-	    "<tr><th>gauge</th><th>labels</th><th>state</th><th>last run</th>"
-	    "</tr>\n");
-	w.out = out;
-	w.now = now_wall();
 	for (i = 0; i < reg->n; i++) {
 		if (reg->m[i]->type != METRIC_FRESHNESS ||
 		    reg->m[i]->source == NULL)
 			continue;
-		w.fresh = reg->m[i];
-		metric_foreach(reg->m[i]->source, stall_row, &w);
+		w.v = &v;
+		w.gauge = reg->m[i];
+		metric_foreach(reg->m[i]->source, fresh_row, &w);
 	}
 	registry_unlock(reg);
-	buf_puts(out, "</table>\n</body></html>\n");
+	if (json)
+		page_json(&v, out);
+	else
+		page_html(&v, out);
+	registry_unlock(st->reg);
+	for (i = 0; i < v.nfresh; i++) {
+		free(v.fresh[i].gauge);
+		for (j = 0; j < v.fresh[i].nlabels; j++) {
+			free(v.fresh[i].names[j]);
+			free(v.fresh[i].values[j]);
+		}
+		free(v.fresh[i].names);
+		free(v.fresh[i].values);
+	}
+	free(v.fresh);
 }
 
 struct status *
@@ -634,7 +650,7 @@ status_new(void)
 	struct status *st;
 
 	st = xcalloc(1, sizeof(*st));
-	st->reload_time = now_wall();
+	st->v.reload_time = now_wall();
 	st->reg = self_new(st);
 	registry_lock(st->reg);
 	self_set(st, SM_BUILD_INFO, LOGMETRICS_VERSION, 1);
@@ -649,12 +665,16 @@ status_free(struct status *st)
 
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->nfiles; i++)
-		free(st->files[i].path);
-	free(st->files);
-	for (i = 0; i < st->ndirs; i++)
-		free(st->dirs[i].path);
-	free(st->dirs);
+	view_clear(&st->v);
+	free(st->v.sources);
+	free(st->v.dirs);
+	free(st->v.rules);
+	free(st->v.metrics);
+	for (i = 0; i < st->v.nkept; i++)
+		free(st->v.kept[i].path);
+	free(st->v.kept);
+	for (i = 0; i < st->nring; i++)
+		free(st->ring[i].path);
 	registry_free(st->reg);
 	free(st);
 }
@@ -670,11 +690,11 @@ status_reload(struct status *st, const char *err)
 {
 	registry_lock(st->reg);
 	if (err != NULL) {
-		st->reload_fail++;
+		st->v.reloads_failed++;
 		snprintf(st->reload_err, sizeof(st->reload_err), "%s", err);
 	} else {
-		st->reload_ok++;
-		st->reload_time = now_wall();
+		st->v.reloads_ok++;
+		st->v.reload_time = now_wall();
 		st->reload_err[0] = '\0';
 	}
 	registry_unlock(st->reg);

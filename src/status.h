@@ -47,10 +47,20 @@ void status_update(struct status *, struct engine *, struct input *,
     size_t ninputs, const struct status_facts *f);
 
 /*
- * The landing page: version, a link to metrics_path, the files, the
- * rules and the freshness gauges, in HTML. Takes the locks it needs.
+ * Keeps a line no rule matched, read from path at now, among the last
+ * PAGE_LINES_KEPT for the status page (cut at PAGE_LINE_BYTES). Called by
+ * the main thread only, as lines are read; costs a copy of the line.
+ */
+void status_unmatched(struct status *, const char *path, const char *line,
+    size_t len, double now);
+
+/*
+ * The status page (page.h) as of the last status_update: the sources,
+ * rules, freshness gauges, metrics, limits hit and the last lines no rule
+ * matched, in HTML, or in JSON when json is set. Takes the locks it
+ * needs.
  */
 void status_page(struct status *, struct engine *, const char *metrics_path,
-    struct buf *out);
+    int json, struct buf *out);
 
 #endif

@@ -53,7 +53,7 @@ want = datetime.fromisoformat(sys.argv[2].replace("Z", "+00:00")).timestamp()
 sys.exit(0 if abs(got - want) < 1e-6 else "cursor at %r, the last entry at %r" % (got, want))
 PY
 curl -sf "http://127.0.0.1:$PORT/" >"$T/page.html" || fail "GET /"
-grep -q "<td>$unit</td><td>-</td><td>-</td><td>16000</td><td>cursor [0-9.]* s old</td>" \
+grep -q "<td><code>$unit</code></td><td>journal</td><td class=n>-</td><td class=n>16,000</td><td>cursor \(just now\|[0-9][0-9a-z ]* ago\) <span class=t>20[0-9-]* [0-9:]* UTC</span></td>" \
     "$T/page.html" || fail "landing page: $(grep journal "$T/page.html")"
 daemon_stop
 : >"$DERR"

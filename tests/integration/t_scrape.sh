@@ -70,4 +70,5 @@ curl -s "$u/" >"$T/landing.html"
 grep -q 'logmetrics [0-9]' "$T/landing.html" || fail "landing: version"
 grep -q "$T/log/bot.log" "$T/landing.html" || fail "landing: file"
 grep -q 'subsystem_cycle' "$T/landing.html" || fail "landing: rules"
-grep -q 'STALLED' "$T/landing.html" || fail "landing: stall state"
+grep -q '<td class=bad>stalled</td>' "$T/landing.html" ||
+    fail "landing: stall state"
