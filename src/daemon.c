@@ -59,16 +59,19 @@ on_signal(int sig)
 		got_stop = 1;
 }
 
-static void
-render(void *arg, enum http_page page, enum expose_format fmt, struct buf *out)
+static unsigned
+render(void *arg, enum http_page page, enum expose_format fmt,
+    const char *param, struct buf *out)
 {
 	struct daemon	*d = arg;
 	struct registry *regs[2];
 
+	if (page == HTTP_PAGE_EXPLAIN)
+		return (unsigned)status_explain(d->st, d->e, param, out);
 	if (page == HTTP_PAGE_LANDING || page == HTTP_PAGE_STATUS_JSON) {
 		status_page(d->st, d->e, d->o->http.metrics_path,
 		    page == HTTP_PAGE_STATUS_JSON, out);
-		return;
+		return 200;
 	}
 	regs[0] = d->e->reg;
 	regs[1] = status_registry(d->st);
@@ -78,6 +81,7 @@ render(void *arg, enum http_page page, enum expose_format fmt, struct buf *out)
 	expose_render(regs, 2, out, fmt, now_wall());
 	registry_unlock(regs[0]);
 	registry_unlock(regs[1]);
+	return 200;
 }
 
 static int
@@ -137,11 +141,12 @@ on_line(void *arg, struct tail_file *tf, const char *line, size_t len,
 	double		  now;
 	int		  fresh = 0, matched;
 
-	if (d->e->npl > 0) {
+	if (d->e->npl > 0)
 		pv = path_values(d, tf->path, &fresh);
-		matcher_source(d->e->m, pv, d->e->npl);
-	}
+	/* The matcher is the HTTP thread's too while it explains a line. */
 	registry_lock(d->e->reg);
+	if (d->e->npl > 0)
+		matcher_source(d->e->m, pv, d->e->npl);
 	if (fresh)
 		engine_source(d->e, pv);
 	matcher_wrapper_time(d->e->m, time);

@@ -82,6 +82,7 @@ enum route {
 	ROUTE_METRICS,
 	ROUTE_LANDING,
 	ROUTE_STATUS_JSON,
+	ROUTE_EXPLAIN,
 	ROUTE_HEALTHY,
 	ROUTE_READY,
 };
@@ -616,10 +617,15 @@ reply_page(struct http *h, struct MHD_Connection *c, enum http_page page)
 	enum expose_format fmt = EXPOSE_TEXT;
 	struct buf	   b;
 	struct hdr	   hdrs[4];
+	const char	  *param = NULL;
 	char		  *body, *z;
 	size_t		   len, zlen;
+	unsigned	   code;
 	int		   gz, n = 0;
 
+	if (page == HTTP_PAGE_EXPLAIN)
+		param = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+		    "line");
 	if (page == HTTP_PAGE_METRICS)
 		fmt = negotiate_format(MHD_lookup_connection_value(c,
 		    MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT));
@@ -627,7 +633,7 @@ reply_page(struct http *h, struct MHD_Connection *c, enum http_page page)
 	    MHD_HTTP_HEADER_ACCEPT_ENCODING));
 
 	buf_init(&b);
-	h->render(h->arg, page, fmt, &b);
+	code = h->render(h->arg, page, fmt, param, &b);
 	len = b.len;
 	body = buf_release(&b);
 	if (gz && gzip_body(body, len, &z, &zlen) == 0) {
@@ -638,7 +644,7 @@ reply_page(struct http *h, struct MHD_Connection *c, enum http_page page)
 		gz = 0;
 
 	hdrs[n].name = MHD_HTTP_HEADER_CONTENT_TYPE;
-	if (page == HTTP_PAGE_LANDING)
+	if (page == HTTP_PAGE_LANDING || page == HTTP_PAGE_EXPLAIN)
 		hdrs[n++].value = CT_HTML;
 	else if (page == HTTP_PAGE_STATUS_JSON)
 		hdrs[n++].value = CT_JSON;
@@ -655,7 +661,7 @@ reply_page(struct http *h, struct MHD_Connection *c, enum http_page page)
 		hdrs[n++].value = "gzip";
 	}
 	hdrs[n].name = hdrs[n].value = NULL;
-	return reply(c, 200, body, len, hdrs);
+	return reply(c, code, body, len, hdrs);
 }
 
 static enum route
@@ -667,6 +673,8 @@ route(const struct http *h, const char *url)
 		return ROUTE_LANDING;
 	if (strcmp(url, "/status.json") == 0 && !h->no_status_page)
 		return ROUTE_STATUS_JSON;
+	if (strcmp(url, "/explain") == 0 && !h->no_status_page)
+		return ROUTE_EXPLAIN;
 	if (strcmp(url, "/-/healthy") == 0)
 		return ROUTE_HEALTHY;
 	if (strcmp(url, "/-/ready") == 0)
@@ -790,6 +798,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		return reply_page(h, c, HTTP_PAGE_LANDING);
 	case ROUTE_STATUS_JSON:
 		return reply_page(h, c, HTTP_PAGE_STATUS_JSON);
+	case ROUTE_EXPLAIN:
+		return reply_page(h, c, HTTP_PAGE_EXPLAIN);
 	case ROUTE_HEALTHY:
 		return reply_text(c, 200, "OK\n", NULL);
 	case ROUTE_READY:

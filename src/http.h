@@ -22,28 +22,31 @@ enum http_page {
 	HTTP_PAGE_METRICS,
 	HTTP_PAGE_LANDING,     /* the status page, HTML */
 	HTTP_PAGE_STATUS_JSON, /* the same facts, JSON */
+	HTTP_PAGE_EXPLAIN,     /* a kept line explained, HTML */
 };
 
 /* Zero or NULL fields take the defaults above; per_ip_conns 0 = no limit. */
 struct http_opts {
-	const char	 *listen;	/* "[ADDR]:PORT", e.g. "[::1]:9100" */
-	const char	 *metrics_path; /* "/metrics" */
-	unsigned	  max_conns;	/* open connections at once */
-	unsigned	  per_ip_conns; /* open connections from one address;
-					   0: no limit */
-	unsigned	  timeout_s;	/* idle connections closed after this */
-	size_t		  max_header;	/* bytes of request line and headers */
-	int		  no_status_page; /* serve neither / nor /status.json */
-	struct webconfig *web;		  /* TLS and users; NULL: neither */
+	const char *listen;	    /* "[ADDR]:PORT", e.g. "[::1]:9100" */
+	const char *metrics_path;   /* "/metrics" */
+	unsigned    max_conns;	    /* open connections at once */
+	unsigned    per_ip_conns;   /* open connections from one address;
+				       0: no limit */
+	unsigned    timeout_s;	    /* idle connections closed after this */
+	size_t	    max_header;	    /* bytes of request line and headers */
+	int	    no_status_page; /* serve no /, /status.json, /explain */
+	struct webconfig *web;	    /* TLS and users; NULL: neither */
 };
 
 /*
- * Appends the page to out (empty, owned by the server). Called from the
- * server's thread, once per request; for the status pages the format is
- * EXPOSE_TEXT and the page is HTML or JSON. Takes and releases any lock it needs.
+ * Appends the page to out (empty, owned by the server) and returns its
+ * HTTP status. Called from the server's thread, once per request; for the
+ * status pages the format is EXPOSE_TEXT and the page is HTML or JSON.
+ * param is the request's "line" argument for HTTP_PAGE_EXPLAIN (maybe
+ * NULL), else NULL. Takes and releases any lock it needs.
  */
-typedef void http_render_fn(void *arg, enum http_page, enum expose_format,
-    struct buf			 *out);
+typedef unsigned http_render_fn(void *arg, enum http_page, enum expose_format,
+    const char *param, struct buf *out);
 /* Returns nonzero when the daemon is ready to serve (for /-/ready). */
 typedef int http_ready_fn(void *arg);
 

@@ -182,16 +182,26 @@ static const char style[] =
     "word-break:break-all}"
     ".box{border:1px solid #b3001b;padding:.3em 1em;margin:1em 0}";
 
+/* The document up to <body>, titled title (plain text). */
 static void
-head(const struct page_view *v, struct buf *out)
+doc_start(struct buf *out, const char *title)
 {
 	buf_puts(out,
 	    "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width\">"
-	    "<title>logmetrics</title><style>");
+	    "<title>");
+	buf_puts(out, title);
+	buf_puts(out, "</title><style>");
 	buf_puts(out, style);
-	buf_puts(out, "</style></head>\n<body>\n<h1>logmetrics ");
+	buf_puts(out, "</style></head>\n<body>\n");
+}
+
+static void
+head(const struct page_view *v, struct buf *out)
+{
+	doc_start(out, "logmetrics");
+	buf_puts(out, "<h1>logmetrics ");
 	textz(out, v->version);
 	buf_puts(out, "</h1>\n<p>");
 	if (v->start > 0) {
@@ -464,11 +474,40 @@ limits(const struct page_view *v, struct buf *out)
 	buf_puts(out, "</table>\n");
 }
 
+size_t
+page_shown(const struct page_line *k)
+{
+	size_t n = k->len < PAGE_LINE_BYTES ? k->len : PAGE_LINE_BYTES;
+
+	while (
+	    n < k->len && n > 0 && ((unsigned char)k->text[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+/* The kept lines, newest first, into order[0..v->nkept). */
+static void
+newest_first(const struct page_view *v, size_t *order)
+{
+	size_t i, j, t;
+
+	for (i = 0; i < v->nkept; i++) {
+		order[i] = i;
+		for (j = i;
+		     j > 0 && v->kept[order[j]].seq > v->kept[order[j - 1]].seq;
+		     j--) {
+			t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	}
+}
+
 static void
 kept(const struct page_view *v, struct buf *out)
 {
 	const struct page_line *k;
-	size_t			i;
+	size_t			i, n, order[PAGE_LINES_KEPT];
 
 	buf_puts(out, "<h2>Lines no rule matched</h2>\n");
 	if (v->nkept == 0) {
@@ -480,23 +519,28 @@ kept(const struct page_view *v, struct buf *out)
 	buf_printf(out,
 	    " lines matched no rule; the last %zu, newest first, each cut at "
 	    "%d bytes:</p>\n<table><tr><th>read</th><th>source</th>"
-	    "<th>line</th></tr>\n",
+	    "<th>line</th><th></th></tr>\n",
 	    v->nkept, PAGE_LINE_BYTES);
-	for (i = v->nkept; i-- > 0;) {
-		k = &v->kept[i];
+	newest_first(v, order);
+	for (i = 0; i < v->nkept && i < PAGE_LINES_KEPT; i++) {
+		k = &v->kept[order[i]];
+		n = page_shown(k);
 		buf_puts(out, "<tr>");
 		when_cell(out, v->now, k->when);
 		buf_puts(out, "<td><code>");
 		textz(out, k->path);
 		buf_puts(out, "</code></td><td><code>");
-		text(out, k->text, k->len);
+		text(out, k->text, n);
 		buf_puts(out, "</code>");
-		if (k->full > k->len) {
+		if (k->full > n) {
 			buf_puts(out, " <span class=t>&hellip; of ");
 			num(out, k->full);
 			buf_puts(out, " bytes</span>");
 		}
-		buf_puts(out, "</td></tr>\n");
+		buf_printf(out,
+		    "</td><td><a href=\"/explain?line=%llu\">explain</a>"
+		    "</td></tr>\n",
+		    (unsigned long long)k->seq);
 	}
 	buf_puts(out, "</table>\n");
 }
@@ -725,12 +769,13 @@ static void
 json_kept(const struct page_view *v, struct buf *out)
 {
 	const struct page_line *k;
-	size_t			i;
+	size_t			i, order[PAGE_LINES_KEPT];
 
 	buf_puts(out, ",\"unmatched_lines\":[");
-	for (i = v->nkept; i-- > 0;) {
-		k = &v->kept[i];
-		buf_puts(out, i + 1 < v->nkept ? ",{" : "{");
+	newest_first(v, order);
+	for (i = 0; i < v->nkept && i < PAGE_LINES_KEPT; i++) {
+		k = &v->kept[order[i]];
+		buf_puts(out, i > 0 ? ",{" : "{");
 		jkey(out, "number", 1);
 		buf_printf(out, "%llu", (unsigned long long)k->seq);
 		jtime(out, "read_time", k->when);
@@ -738,7 +783,7 @@ json_kept(const struct page_view *v, struct buf *out)
 		jstrz(out, k->path);
 		jnum(out, "length", k->full);
 		jkey(out, "text", 0);
-		jstr(out, k->text, k->len);
+		jstr(out, k->text, page_shown(k));
 		buf_putc(out, '}');
 	}
 	buf_putc(out, ']');
@@ -775,4 +820,56 @@ page_json(const struct page_view *v, struct buf *out)
 	json_metrics(v, out);
 	json_kept(v, out);
 	buf_puts(out, "}\n");
+}
+
+void
+page_explain(const struct page_line *k, const char *explained, size_t n,
+    double now, struct buf *out)
+{
+	doc_start(out, "logmetrics: a line no rule matched");
+	buf_printf(out,
+	    "<p><a href=\"/\">Status</a></p>\n<h1>Line %llu of those no "
+	    "rule matched</h1>\n<p>Read ",
+	    (unsigned long long)k->seq);
+	page_age(out, now, k->when);
+	buf_puts(out, " <span class=t>");
+	utc(out, k->when);
+	buf_puts(out, "</span> from <code>");
+	textz(out, k->path);
+	buf_puts(out, "</code>, ");
+	num(out, k->full);
+	buf_puts(out, " bytes");
+	if (k->full > k->len) {
+		buf_puts(out, ", of which the first ");
+		num(out, k->len);
+		buf_puts(out, " were kept and are explained");
+	}
+	buf_puts(out, ".</p>\n<pre>");
+	text(out, k->text, k->len);
+	buf_puts(out,
+	    "</pre>\n<h2>What each rule does with it, with the rules "
+	    "loaded now</h2>\n<pre>");
+	/* Its lines as lines, each escaped. */
+	while (n > 0) {
+		const char *nl = memchr(explained, '\n', n);
+		size_t	    len = nl != NULL ? (size_t)(nl - explained) : n;
+
+		text(out, explained, len);
+		if (nl == NULL)
+			break;
+		buf_putc(out, '\n');
+		explained += len + 1;
+		n -= len + 1;
+	}
+	buf_puts(out, "</pre>\n</body></html>\n");
+}
+
+void
+page_error(unsigned status, const char *message, struct buf *out)
+{
+	doc_start(out, "logmetrics");
+	buf_printf(out, "<p><a href=\"/\">Status</a></p>\n<h1>%u</h1>\n<p>",
+	    status);
+	textz(out, message);
+	buf_puts(out, "</p>\n</body></html>\n");
 }

@@ -13,8 +13,9 @@
 #include "metrics.h"
 #include "util.h"
 
-#define PAGE_LINES_KEPT 16  /* lines no rule matched, the newest */
-#define PAGE_LINE_BYTES 512 /* of each, at most */
+#define PAGE_LINES_KEPT 16    /* lines no rule matched, the newest */
+#define PAGE_LINE_BYTES 512   /* shown of each, at most */
+#define PAGE_KEEP_BYTES 65536 /* kept of each, to explain it */
 
 /* A followed source: a file's path, or a journal argument. */
 struct page_source {
@@ -74,8 +75,9 @@ struct page_line {
 	double	 when; /* wall clock it was read */
 	char	*path;
 	size_t	 full; /* its length */
-	size_t	 len;  /* bytes kept in text */
-	char	 text[PAGE_LINE_BYTES];
+	size_t	 len;  /* bytes of it in text: PAGE_KEEP_BYTES at most */
+	char	*text;
+	size_t	 cap; /* of text, its owner's */
 };
 
 /* The limits that refused something, over every source and metric. */
@@ -118,7 +120,7 @@ struct page_view {
 	size_t		    nmetrics;
 	struct page_fresh  *fresh;
 	size_t		    nfresh;
-	struct page_line   *kept; /* the newest last */
+	struct page_line   *kept; /* in any order, shown newest first */
 	size_t		    nkept;
 };
 
@@ -129,6 +131,12 @@ struct page_view {
  */
 void page_age(struct buf *out, double now, double t);
 
+/*
+ * The first bytes of a kept line that a page shows: PAGE_LINE_BYTES at
+ * most, a UTF-8 sequence never split.
+ */
+size_t page_shown(const struct page_line *);
+
 /* The landing page, HTML, appended to out. */
 void page_html(const struct page_view *, struct buf *out);
 
@@ -137,5 +145,18 @@ void page_html(const struct page_view *, struct buf *out);
  * scripts; appended to out.
  */
 void page_json(const struct page_view *, struct buf *out);
+
+/*
+ * The page of one kept line: the line whole (as kept), then what
+ * --explain says of it, explained[0..n), as of now. Appended to out.
+ */
+void page_explain(const struct page_line *, const char *explained, size_t n,
+    double now, struct buf *out);
+
+/*
+ * A short page for an error: status says which (400, 404), message what
+ * to do.
+ */
+void page_error(unsigned status, const char *message, struct buf *out);
 
 #endif

@@ -455,27 +455,42 @@ view_metrics(struct status *st, struct registry *reg)
 	st->v.nmetrics = reg->n;
 }
 
-/* The lines kept since the last update, into the view. */
+/* Copies line k into the view's d, their buffers reused. */
+static void
+kept_copy(struct page_line *d, const struct page_line *k)
+{
+	if (d->path == NULL || strcmp(d->path, k->path) != 0) {
+		free(d->path);
+		d->path = xstrdup(k->path);
+	}
+	if (d->cap < k->len) {
+		d->text = xrealloc(d->text, k->len);
+		d->cap = k->len;
+	}
+	if (k->len > 0)
+		memcpy(d->text, k->text, k->len);
+	d->len = k->len;
+	d->full = k->full;
+	d->when = k->when;
+	d->seq = k->seq;
+}
+
+/*
+ * The lines kept since the last update, into the view: the view's slot
+ * of each ring slot is copied again when the ring's holds another line.
+ */
 static void
 view_kept(struct status *st)
 {
-	struct page_view *v = &st->v;
-	size_t		  i, first;
+	size_t i;
 
 	if (st->ring_seen == st->ring_seq)
 		return;
 	st->ring_seen = st->ring_seq;
-	for (i = 0; i < v->nkept; i++)
-		free(v->kept[i].path);
-	v->kept = xreallocarray(v->kept, st->nring, sizeof(*v->kept));
-	/* The oldest is the one after the newest, once the ring is full. */
-	first = st->nring < PAGE_LINES_KEPT ? 0 :
-					      st->ring_seq % PAGE_LINES_KEPT;
-	for (i = 0; i < st->nring; i++) {
-		v->kept[i] = st->ring[(first + i) % PAGE_LINES_KEPT];
-		v->kept[i].path = xstrdup(v->kept[i].path);
-	}
-	v->nkept = st->nring;
+	for (i = 0; i < st->nring; i++)
+		if (st->v.kept[i].seq != st->ring[i].seq)
+			kept_copy(&st->v.kept[i], &st->ring[i]);
+	st->v.nkept = st->nring;
 }
 
 void
@@ -553,24 +568,27 @@ status_unmatched(struct status *st, const char *path, const char *line,
     size_t len, double now)
 {
 	struct page_line *k = &st->ring[st->ring_seq % PAGE_LINES_KEPT];
+	size_t		  n = len < PAGE_KEEP_BYTES ? len : PAGE_KEEP_BYTES;
 
 	if (st->nring < PAGE_LINES_KEPT)
 		st->nring++;
-	else if (k->path != NULL && strcmp(k->path, path) != 0) {
+	if (k->path == NULL || strcmp(k->path, path) != 0) {
 		free(k->path);
-		k->path = NULL;
-	}
-	if (k->path == NULL)
 		k->path = xstrdup(path);
-	k->seq = ++st->ring_seq;
-	k->when = now;
-	k->full = len;
-	k->len = len < PAGE_LINE_BYTES ? len : PAGE_LINE_BYTES;
+	}
 	/* A cut line ends before a UTF-8 sequence it would split. */
-	while (k->len < len && k->len > 0 &&
-	    ((unsigned char)line[k->len] & 0xc0) == 0x80)
-		k->len--;
-	memcpy(k->text, line, k->len);
+	while (n < len && n > 0 && ((unsigned char)line[n] & 0xc0) == 0x80)
+		n--;
+	if (k->cap < n) {
+		k->text = xrealloc(k->text, n > 256 ? n : 256);
+		k->cap = n > 256 ? n : 256;
+	}
+	if (n > 0)
+		memcpy(k->text, line, n);
+	k->len = n;
+	k->full = len;
+	k->when = now;
+	k->seq = ++st->ring_seq;
 }
 
 struct freshwalk {
@@ -651,6 +669,7 @@ status_new(void)
 
 	st = xcalloc(1, sizeof(*st));
 	st->v.reload_time = now_wall();
+	st->v.kept = xcalloc(PAGE_LINES_KEPT, sizeof(*st->v.kept));
 	st->reg = self_new(st);
 	registry_lock(st->reg);
 	self_set(st, SM_BUILD_INFO, LOGMETRICS_VERSION, 1);
@@ -670,11 +689,13 @@ status_free(struct status *st)
 	free(st->v.dirs);
 	free(st->v.rules);
 	free(st->v.metrics);
-	for (i = 0; i < st->v.nkept; i++)
+	for (i = 0; i < PAGE_LINES_KEPT; i++) {
 		free(st->v.kept[i].path);
-	free(st->v.kept);
-	for (i = 0; i < st->nring; i++)
+		free(st->v.kept[i].text);
 		free(st->ring[i].path);
+		free(st->ring[i].text);
+	}
+	free(st->v.kept);
 	registry_free(st->reg);
 	free(st);
 }
@@ -698,4 +719,50 @@ status_reload(struct status *st, const char *err)
 		st->reload_err[0] = '\0';
 	}
 	registry_unlock(st->reg);
+}
+
+int
+status_explain(struct status *st, struct engine *e, const char *arg,
+    struct buf *out)
+{
+	struct page_line k;
+	struct buf	 ex;
+	uint64_t	 seq;
+	size_t		 i;
+	int		 found = 0;
+
+	if (arg == NULL || arg[0] == '\0' || strlen(arg) > 19 ||
+	    strspn(arg, "0123456789") != strlen(arg)) {
+		page_error(400,
+		    "/explain?line=N takes the number of one of the lines no "
+		    "rule matched that the status page shows.",
+		    out);
+		return 400;
+	}
+	seq = strtoull(arg, NULL, 10);
+	memset(&k, 0, sizeof(k));
+	registry_lock(st->reg);
+	for (i = 0; i < st->v.nkept && !found; i++)
+		if (st->v.kept[i].seq == seq) {
+			kept_copy(&k, &st->v.kept[i]);
+			found = 1;
+		}
+	registry_unlock(st->reg);
+	if (!found) {
+		page_error(404,
+		    "That line is not kept: the status page keeps the last "
+		    "16 lines no rule matched, and links to each.",
+		    out);
+		return 404;
+	}
+	buf_init(&ex);
+	/* The matcher is the main thread's between two lines. */
+	registry_lock(e->reg);
+	matcher_explain(e->m, k.text, k.len, now_wall(), &ex);
+	registry_unlock(e->reg);
+	page_explain(&k, ex.p, ex.len, now_wall(), out);
+	buf_free(&ex);
+	free(k.path);
+	free(k.text);
+	return 200;
 }

@@ -63,4 +63,14 @@ void status_unmatched(struct status *, const char *path, const char *line,
 void status_page(struct status *, struct engine *, const char *metrics_path,
     int json, struct buf *out);
 
+/*
+ * The page of the kept line whose number is arg (digits, from
+ * /explain?line=N; nothing else of it is read) with what the rules loaded
+ * now do with it, as --explain says. Returns the HTTP status: 200, 400
+ * for arg not a number, 404 for a line not kept (the page says so). Takes
+ * the locks it needs, the engine's while it explains.
+ */
+int status_explain(struct status *, struct engine *, const char *arg,
+    struct buf *out);
+
 #endif

@@ -14,6 +14,7 @@ cp "$TOP/tests/fixtures/bot-small.log" "$hostile"
 	printf '%s\n' '{"level":30,"msg":"<script>alert(\"x\")</script>"}'
 	printf '%s\n' '"><img src=x onerror=alert(2)>'
 	printf 'a control byte \033[31m here\n'
+	printf '\n' # an empty line: kept as one, of no byte
 	printf '{"level":30,"msg":"%s"}\n' "$(head -c 3000 /dev/zero | tr '\0' z)"
 } >>"$hostile"
 daemon_start -r "$rules" --from-start --max-series 3 "$T/log/*.log"
@@ -151,6 +152,38 @@ PY
 curl -s -o /dev/null -D "$T/hj" "http://127.0.0.1:$PORT/status.json"
 grep -qi '^Content-Type: application/json' "$T/hj" ||
     fail "/status.json content type: $(cat "$T/hj")"
+
+# Each kept line links to what --explain says of it, from its number
+# alone: the script line explained as the CLI does; a number not kept,
+# or not a number, answered with the error.
+n=$(python3 -c 'import json, sys
+for k in json.load(open(sys.argv[1]))["unmatched_lines"]:
+    if "<script>" in k["text"]:
+        print(k["number"])' "$T/status.json")
+[ -n "$n" ] || fail "the script line has no number"
+grep -qF "<a href=\"/explain?line=$n\">explain</a>" "$T/page.html" ||
+    fail "no link to /explain?line=$n"
+expect_eq "GET /explain?line=$n" 200 \
+    "$(curl -s -o "$T/explain.html" -w '%{http_code}' "http://127.0.0.1:$PORT/explain?line=$n")"
+grep -q "<h1>Line $n of those no rule matched</h1>" "$T/explain.html" ||
+    fail "explain: $(head -c 600 "$T/explain.html")"
+grep -qF '<pre>{&quot;level&quot;:30,&quot;msg&quot;:&quot;&lt;script&gt;alert(\&quot;x\&quot;)&lt;/script&gt;&quot;}</pre>' \
+    "$T/explain.html" || fail "explain: the line"
+grep '{"level":30,"msg":"<script>' "$hostile" |
+    "$LOGMETRICS" --explain -r "$rules" | sed 1d |
+    sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/"/\&quot;/g' >"$T/cli"
+sed -n '/^<pre>rule /,/^<\/pre>/p' "$T/explain.html" |
+    sed 's/^<pre>//; /^<\/pre>/d' >"$T/served"
+diff -u "$T/cli" "$T/served" || fail "/explain differs from --explain"
+grep -q '<script' "$T/explain.html" && fail "explain: an element from the log"
+for bad in 'abc' '-1' '1e3' '99999999999999999999' '<script>'; do
+	expect_eq "GET /explain?line=$bad" 400 \
+	    "$(curl -s -o /dev/null -w '%{http_code}' -G --data-urlencode "line=$bad" "http://127.0.0.1:$PORT/explain")"
+done
+expect_eq "GET /explain?line=0 (not kept)" 404 \
+    "$(curl -s -o "$T/e404" -w '%{http_code}' "http://127.0.0.1:$PORT/explain?line=0")"
+grep -q 'keeps the last 16 lines no rule matched' "$T/e404" ||
+    fail "404 without why: $(cat "$T/e404")"
 
 # As a browser shows it: the DOM Chromium builds from the page has no
 # element from the log or the file name, and the text is there; a

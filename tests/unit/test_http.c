@@ -76,17 +76,25 @@ expected(enum http_page page, enum expose_format fmt, size_t *len)
 	return buf_release(&b);
 }
 
-static void
+static unsigned
 fake_render(void *arg, enum http_page page, enum expose_format fmt,
-    struct buf *out)
+    const char *param, struct buf *out)
 {
 	cr_assert_eq(arg, &renders);
+	if (page == HTTP_PAGE_EXPLAIN) {
+		/* The argument back, as the status module's 404 would say. */
+		buf_printf(out, "line %s\n", param != NULL ? param : "(none)");
+		__atomic_store_n(&last_page, (int)page, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&renders, 1, __ATOMIC_SEQ_CST);
+		return param != NULL && strcmp(param, "7") == 0 ? 200 : 404;
+	}
 	if (out->len != 0 || out->p != NULL)
 		__atomic_add_fetch(&dirty_bufs, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&last_page, (int)page, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&last_fmt, (int)fmt, __ATOMIC_SEQ_CST);
 	fake_page(page, fmt, out);
 	__atomic_add_fetch(&renders, 1, __ATOMIC_SEQ_CST);
+	return 200;
 }
 
 static int
@@ -683,6 +691,70 @@ SERVED_TEST(landing_page_is_html_in_any_format)
 	cr_assert_eq(nrenders(), 1);
 	free(want);
 	resp_free(&r);
+}
+
+SERVED_TEST(status_json_and_explain)
+{
+	struct resp r;
+
+	get(http_port(srv), "GET", "/status.json", NULL, &r);
+	cr_assert_eq(r.status, 200);
+	assert_hdr(&r, "Content-Type", "application/json");
+	cr_assert_eq(last_page, HTTP_PAGE_STATUS_JSON);
+	resp_free(&r);
+	/* The line's number reaches the renderer, its status the client. */
+	get(http_port(srv), "GET", "/explain?line=7", NULL, &r);
+	cr_assert_eq(r.status, 200);
+	assert_hdr(&r, "Content-Type", CT_HTML);
+	cr_assert_str_eq(r.body, "line 7\n");
+	cr_assert_eq(last_page, HTTP_PAGE_EXPLAIN);
+	resp_free(&r);
+	get(http_port(srv), "GET", "/explain?line=%3Cb%3E&x=1", NULL, &r);
+	cr_assert_eq(r.status, 404);
+	cr_assert_str_eq(r.body, "line <b>\n");
+	resp_free(&r);
+	get(http_port(srv), "GET", "/explain", NULL, &r);
+	cr_assert_eq(r.status, 404);
+	cr_assert_str_eq(r.body, "line (none)\n");
+	resp_free(&r);
+}
+
+SERVED_TEST(every_answer_forbids_scripts)
+{
+	static const char *const paths[] = { "/", "/metrics", "/status.json",
+		"/-/healthy", "/nosuch" };
+	struct resp		 r;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		get(http_port(srv), "GET", paths[i], NULL, &r);
+		assert_hdr(&r, "Content-Security-Policy",
+		    "default-src 'none'; style-src 'unsafe-inline'; "
+		    "base-uri 'none'; form-action 'none'; "
+		    "frame-ancestors 'none'");
+		assert_hdr(&r, "X-Content-Type-Options", "nosniff");
+		resp_free(&r);
+	}
+}
+
+Test(http, no_status_page)
+{
+	static const char *const paths[] = { "/", "/status.json",
+		"/explain?line=7" };
+	struct http_opts o = { .listen = "127.0.0.1:0", .no_status_page = 1 };
+	struct http	*h = start(&o, NULL);
+	struct resp	 r;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		get(http_port(h), "GET", paths[i], NULL, &r);
+		cr_assert_eq(r.status, 404, "%s", paths[i]);
+		resp_free(&r);
+	}
+	get(http_port(h), "GET", "/metrics", NULL, &r);
+	cr_assert_eq(r.status, 200);
+	resp_free(&r);
+	http_stop(h);
 }
 
 /* ---- negotiation ---- */

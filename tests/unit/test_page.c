@@ -42,6 +42,8 @@ Test(page, ages)
 	cr_assert_str_eq(age(NOW, NOW - 32506682.8), "376 days 5 h ago");
 }
 
+static char  long_text[600];
+static char  short_text[64];
 static char *names[] = { "subsystem" };
 static char *hostile_values[] = { "<i>trading</i>" };
 static char *values[] = { "monitor" };
@@ -111,19 +113,22 @@ hostile_view(struct page_view *v, struct page_source *src,
 	v->fresh = fr;
 	v->nfresh = 2;
 
+	/* Kept in ring order: the newest first here, shown first. */
 	memset(lines, 0, 2 * sizeof(*lines));
-	lines[0].seq = 1000;
-	lines[0].when = NOW - 2;
-	lines[0].path = "/var/log/<b>bot\">.log";
-	lines[0].full = 2000;
-	lines[0].len = PAGE_LINE_BYTES;
-	memset(lines[0].text, 'a', PAGE_LINE_BYTES);
-	memcpy(lines[0].text, "<script>alert(1)</script>", 25);
-	lines[1].seq = 1001;
-	lines[1].when = NOW - 1;
+	memset(long_text, 'a', sizeof(long_text));
+	memcpy(long_text, "<script>alert(1)</script>", 25);
+	lines[1].seq = 1000;
+	lines[1].when = NOW - 2;
 	lines[1].path = "/var/log/<b>bot\">.log";
-	lines[1].full = lines[1].len = 31;
-	memcpy(lines[1].text, "\"><img src=x onerror=alert(1)>\x1b", 31);
+	lines[1].full = 2000;
+	lines[1].len = sizeof(long_text);
+	lines[1].text = long_text;
+	memcpy(short_text, "\"><img src=x onerror=alert(1)>\x1b", 31);
+	lines[0].seq = 1001;
+	lines[0].when = NOW - 1;
+	lines[0].path = "/var/log/<b>bot\">.log";
+	lines[0].full = lines[0].len = 31;
+	lines[0].text = short_text;
 	v->kept = lines;
 	v->nkept = 2;
 }
@@ -279,8 +284,8 @@ Test(page, json)
 
 	hostile_view(&v, src, &rule, met, fr, lines);
 	/* Bytes that are not UTF-8, and a sequence that is. */
-	memcpy(lines[1].text, "\xff\xc3(caf\xc3\xa9\"\\\n", 11);
-	lines[1].len = lines[1].full = 11;
+	memcpy(lines[0].text, "\xff\xc3(caf\xc3\xa9\"\\\n", 11);
+	lines[0].len = lines[0].full = 11;
 	js = render_json(&v);
 	cr_assert(strstr(js,
 		      "{\"version\":\"0.1.0\",\"time\":1796000000,"
@@ -319,4 +324,73 @@ Test(page, json)
 	cr_assert_not_null(strstr(js, "\"series_dropped\":3,"));
 	cr_assert(strcmp(js + strlen(js) - 3, "]}\n") == 0);
 	free(js);
+}
+
+Test(page, explain_and_error)
+{
+	struct page_line k;
+	struct buf	 b;
+	char		 line[] = "{\"msg\":\"<script>x</script>\"}";
+	const char	 ex[] = "rule r: no match: no field a: <b> is\n"
+				"rule s: no match\n";
+
+	memset(&k, 0, sizeof(k));
+	k.seq = 42;
+	k.when = NOW - 61;
+	k.path = "/var/log/\"bot\".log";
+	k.text = line;
+	k.len = strlen(line);
+	k.full = 70000;
+	buf_init(&b);
+	page_explain(&k, ex, sizeof(ex) - 1, NOW, &b);
+	buf_putc(&b, '\0');
+	cr_assert_null(strstr(b.p, "<script"));
+	cr_assert_null(strstr(b.p, "<b>"));
+	cr_assert_not_null(
+	    strstr(b.p,
+		"<h1>Line 42 of those no rule matched</h1>\n<p>Read 1 min ago "
+		"<span class=t>2026-11-30 00:52:19 UTC</span> from "
+		"<code>/var/log/&quot;bot&quot;.log</code>, 70,000 bytes, of "
+		"which the first 28 were kept and are explained.</p>\n"
+		"<pre>{&quot;msg&quot;:&quot;&lt;script&gt;x&lt;/script&gt;"
+		"&quot;}</pre>"),
+	    "%s", b.p);
+	/* The explanation's lines stay lines. */
+	cr_assert_not_null(strstr(b.p,
+	    "<pre>rule r: no match: no field a: &lt;b&gt; is\nrule s: no "
+	    "match\n</pre>"));
+	buf_free(&b);
+
+	buf_init(&b);
+	page_error(404, "not <kept>", &b);
+	buf_putc(&b, '\0');
+	cr_assert_not_null(
+	    strstr(b.p, "<h1>404</h1>\n<p>not &lt;kept&gt;</p>"));
+	buf_free(&b);
+}
+
+Test(page, shown_and_linked)
+{
+	struct page_view   v;
+	struct page_source src[2];
+	struct page_rule   rule;
+	struct page_metric met[2];
+	struct page_fresh  fr[2];
+	struct page_line   lines[2];
+	char		  *html;
+
+	hostile_view(&v, src, &rule, met, fr, lines);
+	/* A two-byte sequence across the 512th byte: shown before it. */
+	memcpy(long_text + 510, "\xc3\xa9", 2);
+	cr_assert_eq(page_shown(&lines[1]), 512);
+	memcpy(long_text + 511, "\xc3\xa9", 2);
+	cr_assert_eq(page_shown(&lines[1]), 511);
+	cr_assert_eq(page_shown(&lines[0]), 31);
+	html = render(&v);
+	cr_assert_not_null(strstr(html,
+	    "&hellip; of 2,000 bytes</span></td><td><a "
+	    "href=\"/explain?line=1000\">explain</a></td></tr>"));
+	cr_assert_not_null(strstr(html,
+	    "<td><a href=\"/explain?line=1001\">explain</a></td></tr>"));
+	free(html);
 }
