@@ -182,23 +182,44 @@ sample_head(struct render *r, const char *name, size_t namelen,
 	buf_putc(o, ' ');
 }
 
-/* A sample's value, then the end of its line. */
+/*
+ * The end of a sample's line: in OpenMetrics, its exemplar when it has
+ * one (" # {labels} value timestamp"), then the newline.
+ */
 static void
-put_double(struct buf *o, double v)
+line_end(struct render *r, const struct exemplar *ex)
 {
-	char num[32];
+	struct buf *o = r->out;
+	char	    num[32];
 
-	buf_append(o, num, fmt_double(num, v));
+	if (ex != NULL && ex->len > 0 && r->fmt == EXPOSE_OPENMETRICS) {
+		buf_append(o, " # {", 4);
+		buf_append(o, ex->labels, ex->len);
+		buf_append(o, "} ", 2);
+		buf_append(o, num, fmt_double(num, ex->value));
+		buf_putc(o, ' ');
+		buf_append(o, num, fmt_double(num, ex->time));
+	}
 	buf_putc(o, '\n');
 }
 
+/* A sample's value, then the end of its line. */
 static void
-put_u64(struct buf *o, uint64_t v)
+put_double(struct render *r, double v, const struct exemplar *ex)
+{
+	char num[32];
+
+	buf_append(r->out, num, fmt_double(num, v));
+	line_end(r, ex);
+}
+
+static void
+put_u64(struct render *r, uint64_t v, const struct exemplar *ex)
 {
 	char num[24];
 
-	buf_append(o, num, fmt_u64(num, v));
-	buf_putc(o, '\n');
+	buf_append(r->out, num, fmt_u64(num, v));
+	line_end(r, ex);
 }
 
 static void
@@ -208,7 +229,7 @@ render_scalar(struct metric *m, struct series *s, void *arg)
 
 	series_labels(r, m->labels, m->nlabels, s);
 	sample_head(r, r->sample, r->samplelen, NULL, NULL, 0);
-	put_double(r->out, s->value);
+	put_double(r, s->value, s->ex);
 }
 
 static void
@@ -224,19 +245,19 @@ render_histogram(struct metric *m, struct series *s, void *arg)
 		cum += s->buckets[i];
 		sample_head(r, m->name, namelen, "_bucket", r->le[i].s,
 		    r->le[i].n);
-		put_u64(r->out, cum);
+		put_u64(r, cum, s->ex != NULL ? &s->ex[i] : NULL);
 	}
 	sample_head(r, m->name, namelen, "_bucket", inf_le, sizeof(inf_le) - 1);
-	put_u64(r->out, s->count);
+	put_u64(r, s->count, s->ex != NULL ? &s->ex[m->nbuckets] : NULL);
 	if (r->fmt == EXPOSE_OPENMETRICS) {
 		sample_head(r, m->name, namelen, "_count", NULL, 0);
-		put_u64(r->out, s->count);
+		put_u64(r, s->count, NULL);
 	}
 	sample_head(r, m->name, namelen, "_sum", NULL, 0);
-	put_double(r->out, s->value);
+	put_double(r, s->value, NULL);
 	if (r->fmt == EXPOSE_TEXT) {
 		sample_head(r, m->name, namelen, "_count", NULL, 0);
-		put_u64(r->out, s->count);
+		put_u64(r, s->count, NULL);
 	}
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expose.h"
 #include "json.h"
 #include "match.h"
 #include "ts.h"
@@ -52,6 +53,7 @@ struct matcher {
 	size_t		      npvals;
 	struct rtime	      wtime; /* the source's time of the line */
 	struct buf	      fix;   /* lvals made valid UTF-8 */
+	struct buf	      exbuf; /* an exemplar's labels, rendered */
 	double		     *stack; /* expression evaluation */
 	struct matcher_stats  st;
 };
@@ -79,6 +81,7 @@ matcher_new(const struct ruleset *rs, struct registry *reg,
 	m->reg = reg;
 	json_init(&m->ix);
 	buf_init(&m->fix);
+	buf_init(&m->exbuf);
 	m->mctx = pcre2_match_context_create(NULL);
 	m->md = pcre2_match_data_create(64, NULL);
 	m->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
@@ -158,6 +161,7 @@ matcher_free(struct matcher *m)
 	free(m->caps);
 	free(m->lvals);
 	buf_free(&m->fix);
+	buf_free(&m->exbuf);
 	free(m->stack);
 	json_free(&m->ix);
 	pcre2_match_data_free(m->md);
@@ -418,6 +422,60 @@ fix_labels(struct matcher *m, size_t n)
 	}
 }
 
+/* UTF-8 characters in s, each ill-formed subpart one (as U+FFFD). */
+static size_t
+utf8_chars(const struct str *s)
+{
+	const unsigned char *p = (const unsigned char *)s->p, *end = p + s->n;
+	size_t		     n = 0, len, bad;
+
+	for (; p < end; n++, p += len)
+		if ((len = *p < 0x80 ? 1 : utf8_seq(p, end, &bad)) == 0)
+			len = bad;
+	return n;
+}
+
+/*
+ * The exemplar of action a for this line into ex: its labels rendered
+ * into m->exbuf as the exposition writes them, its time the line's log
+ * time (else now). Returns -1 when the names and values are over
+ * EXEMPLAR_MAX_CHARS characters, as OpenMetrics bounds them.
+ */
+static int
+exemplar(struct matcher *m, const struct action *a, const char *line,
+    size_t len, double now, struct exemplar *ex)
+{
+	struct str v;
+	size_t	   i, chars = 0;
+	double	   t;
+
+	buf_reset(&m->exbuf);
+	for (i = 0; i < a->nex; i++) {
+		if (a->ex[i].src.cap >= 0)
+			v = m->caps[a->ex[i].src.cap];
+		else {
+			v.p = a->ex[i].src.lit;
+			v.n = strlen(a->ex[i].src.lit);
+		}
+		chars += strlen(a->ex[i].name) + utf8_chars(&v);
+		if (i > 0)
+			buf_putc(&m->exbuf, ',');
+		buf_puts(&m->exbuf, a->ex[i].name);
+		buf_append(&m->exbuf, "=\"", 2);
+		expose_label_value(&m->exbuf, v.p, v.n);
+		buf_putc(&m->exbuf, '"');
+	}
+	if (chars > EXEMPLAR_MAX_CHARS)
+		return -1;
+	t = line_time(m, line, len);
+	ex->labels = m->exbuf.p;
+	ex->len = m->exbuf.len;
+	ex->time = t < 0 ? now : t;
+	ex->cap = 0;
+	ex->value = 0;
+	return 0;
+}
+
 static const char *const action_names[] = {
 	[ACT_INC] = "inc",
 	[ACT_ADD] = "add",
@@ -454,9 +512,10 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai, const char *line,
 {
 	const struct action *a = &rs->r->acts[ai];
 	struct metric	    *mt = rs->act[ai];
+	struct exemplar	     ex;
 	double		     v = 1;
 	size_t		     i;
-	int		     rc = 0;
+	int		     rc = 0, exok = -1;
 
 	if (a->cond != COND_NONE) {
 		const struct str *c = &m->caps[a->condcap];
@@ -510,6 +569,9 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai, const char *line,
 			    rs->st->last_error);
 		return;
 	}
+	if (a->nex > 0 && (exok = exemplar(m, a, line, len, now, &ex)) == -1 &&
+	    explain == NULL)
+		mt->ex_dropped++;
 	if (explain) {
 		char num[32];
 
@@ -521,19 +583,30 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai, const char *line,
 			    mt->labels[i]);
 			explain_str(explain, &m->lvals[i]);
 		}
-		buf_printf(explain, "} %s\n", num);
+		buf_printf(explain, "} %s", num);
+		if (a->nex > 0 && exok == 0) {
+			fmt_double(num, ex.time);
+			buf_puts(explain, " # {");
+			buf_append(explain, ex.labels, ex.len);
+			buf_printf(explain, "} at %s", num);
+		} else if (a->nex > 0)
+			buf_printf(explain,
+			    " (exemplar dropped: its labels are over %d "
+			    "characters)",
+			    EXEMPLAR_MAX_CHARS);
+		buf_putc(explain, '\n');
 		return;
 	}
 	switch (a->kind) {
 	case ACT_INC:
 	case ACT_ADD:
-		rc = metric_add(mt, m->lvals, v);
+		rc = metric_add_ex(mt, m->lvals, v, exok == 0 ? &ex : NULL);
 		break;
 	case ACT_SET:
 		rc = metric_set(mt, m->lvals, v);
 		break;
 	case ACT_OBSERVE:
-		rc = metric_observe(mt, m->lvals, v);
+		rc = metric_observe_ex(mt, m->lvals, v, exok == 0 ? &ex : NULL);
 		break;
 	}
 	(void)rc; /* refusals by the series cap are counted per metric */

@@ -267,8 +267,53 @@ metric_series(struct metric *m, const struct str *values)
  * Counter += v, refusing a negative or NaN v; gauge += v. Returns 0, or -1
  * when refused (value, type or series cap).
  */
+void
+series_exemplar(const struct metric *m, struct series *s, size_t slot,
+    const struct exemplar *ex, double v)
+{
+	struct exemplar *e;
+
+	if (s->ex == NULL)
+		s->ex = xcalloc(m->type == METRIC_HISTOGRAM ? m->nbuckets + 1 :
+							      1,
+		    sizeof(*s->ex));
+	e = &s->ex[slot];
+	if (e->cap < ex->len) {
+		e->labels = xrealloc(e->labels, ex->len);
+		e->cap = ex->len;
+	}
+	if (ex->len > 0)
+		memcpy(e->labels, ex->labels, ex->len);
+	e->len = ex->len;
+	e->value = v;
+	e->time = ex->time;
+}
+
+/* The exemplars of s, and s. */
+static void
+series_free(const struct metric *m, struct series *s)
+{
+	size_t i, n;
+
+	if (s->ex != NULL) {
+		n = m->type == METRIC_HISTOGRAM ? m->nbuckets + 1 : 1;
+		for (i = 0; i < n; i++)
+			free(s->ex[i].labels);
+		free(s->ex);
+	}
+	free(s->esc);
+	free(s);
+}
+
 int
 metric_add(struct metric *m, const struct str *values, double v)
+{
+	return metric_add_ex(m, values, v, NULL);
+}
+
+int
+metric_add_ex(struct metric *m, const struct str *values, double v,
+    const struct exemplar *ex)
 {
 	struct series *s;
 
@@ -281,6 +326,8 @@ metric_add(struct metric *m, const struct str *values, double v)
 		return -1;
 	s->value += v;
 	s->updated = update_time();
+	if (ex != NULL && m->type == METRIC_COUNTER)
+		series_exemplar(m, s, 0, ex, v);
 	return 0;
 }
 
@@ -308,6 +355,13 @@ metric_set(struct metric *m, const struct str *values, double v)
 int
 metric_observe(struct metric *m, const struct str *values, double v)
 {
+	return metric_observe_ex(m, values, v, NULL);
+}
+
+int
+metric_observe_ex(struct metric *m, const struct str *values, double v,
+    const struct exemplar *ex)
+{
 	struct series *s;
 	size_t	       lo, hi, mid;
 
@@ -329,6 +383,8 @@ metric_observe(struct metric *m, const struct str *values, double v)
 	s->count++;
 	s->value += v;
 	s->updated = update_time();
+	if (ex != NULL)
+		series_exemplar(m, s, lo, ex, v);
 	return 0;
 }
 
@@ -468,8 +524,7 @@ metric_free(struct metric *m)
 	for (i = 0; i < m->tablesize; i++)
 		for (s = m->table[i]; s != NULL; s = next) {
 			next = s->next;
-			free(s->esc);
-			free(s);
+			series_free(m, s);
 		}
 	free(m->table);
 	free(m->order);
@@ -958,8 +1013,7 @@ registry_expire(struct registry *reg, double now, double max_age)
 					continue;
 				}
 				*pp = s->next;
-				free(s->esc);
-				free(s);
+				series_free(m, s);
 				m->nseries--;
 				m->ordered = 0;
 				m->expired++;

@@ -86,20 +86,41 @@ const char *metric_type_name(enum metric_type);
 extern const double metrics_default_buckets[];
 extern const size_t metrics_ndefault_buckets;
 
+/*
+ * The exemplar of an update (OpenMetrics): its label set as the
+ * exposition writes it (name="value",... escaped, no braces), the value
+ * added or observed and the line's log time.
+ */
+struct exemplar {
+	char  *labels;
+	size_t len; /* 0: none */
+	size_t cap; /* of labels */
+	double value;
+	double time;
+};
+
+/*
+ * Exemplar label sets are bounded by OpenMetrics: names and values
+ * together, in UTF-8 characters.
+ */
+#define EXEMPLAR_MAX_CHARS 128
+
 struct series {
-	char	     **values; /* nlabels owned label values */
-	size_t	      *lens;
-	uint64_t       hash;
-	double	       value;	/* counter, gauge; histogram: sum */
-	uint64_t       count;	/* histogram: observations */
-	uint64_t      *buckets; /* histogram: per bucket, not cumulative */
-	double	       updated; /* wall time of the last change */
-	int	       pinned;	/* declared up front: never expires */
-	char	      *esc;	/* its labels as the exposition last
-				   rendered them (a cache it fills
-				   and the registry frees), or NULL */
-	size_t	       esclen;
-	struct series *next; /* hash chain */
+	char	       **values; /* nlabels owned label values */
+	size_t		*lens;
+	uint64_t	 hash;
+	double		 value;	  /* counter, gauge; histogram: sum */
+	uint64_t	 count;	  /* histogram: observations */
+	uint64_t	*buckets; /* histogram: per bucket, not cumulative */
+	double		 updated; /* wall time of the last change */
+	int		 pinned;  /* declared up front: never expires */
+	char		*esc;	  /* its labels as the exposition last
+				     rendered them (a cache it fills
+				     and the registry frees), or NULL */
+	size_t		 esclen;
+	struct exemplar *ex;   /* the latest, per bucket for a histogram
+				  (+Inf last), or NULL: none yet */
+	struct series	*next; /* hash chain */
 };
 
 struct metric {
@@ -122,6 +143,7 @@ struct metric {
 	size_t		  maxlabel;	 /* bytes of a value, 0: no cap */
 	uint64_t	  label_dropped; /* updates refused: value too long */
 	uint64_t	  expired;	 /* series removed by expiry */
+	uint64_t	  ex_dropped;	 /* exemplars over EXEMPLAR_MAX_CHARS */
 	double		  expire;	 /* its own expiry, 0: none */
 	int		  warned;	 /* the daemon logged a refusal */
 	struct series	**order;	 /* series sorted, when ordered */
@@ -188,6 +210,24 @@ int metric_add(struct metric *, const struct str *values, double);
 int metric_set(struct metric *, const struct str *values, double);
 /* Histogram observation. */
 int metric_observe(struct metric *, const struct str *values, double);
+
+/*
+ * As metric_add() and metric_observe(), keeping ex (its labels and time;
+ * the value is v) as the series' exemplar, the bucket's for a histogram,
+ * when ex is not NULL and the metric a counter or a histogram. Costs a
+ * copy of the labels into the series' buffer, grown once.
+ */
+int metric_add_ex(struct metric *, const struct str *values, double,
+    const struct exemplar *ex);
+int metric_observe_ex(struct metric *, const struct str *values, double,
+    const struct exemplar *ex);
+
+/*
+ * Keeps ex as exemplar slot (0, or the bucket of a histogram, nbuckets
+ * for +Inf) of series s of m, its value v. For the state's restore.
+ */
+void series_exemplar(const struct metric *, struct series *, size_t slot,
+    const struct exemplar *ex, double v);
 
 /*
  * Removes the series not updated for their metric's expire seconds, or

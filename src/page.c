@@ -464,6 +464,8 @@ limits(const struct page_view *v, struct buf *out)
 	    l->series_dropped);
 	limit_row(out, "label values too long, dropped", "--max-label-bytes",
 	    l->labels_toolong);
+	limit_row(out, "exemplars over 128 characters, dropped", "OpenMetrics",
+	    l->exemplars_dropped);
 	limit_row(out, "matches stopped", "--match-limit, --depth-limit",
 	    l->match_limit);
 	limit_row(out, "directories left out", "--max-watched-dirs",
@@ -757,6 +759,7 @@ json_metrics(const struct page_view *v, struct buf *out)
 	jnum(out, "records_too_long", l->records_toolong);
 	jnum(out, "series_dropped", l->series_dropped);
 	jnum(out, "label_too_long", l->labels_toolong);
+	jnum(out, "exemplars_dropped", l->exemplars_dropped);
 	jnum(out, "match_limit_hits", l->match_limit);
 	jnum(out, "directories_left_out", l->dirs_left_out);
 	jnum(out, "files_lost", l->files_lost);

@@ -86,6 +86,7 @@ struct page_limits {
 	uint64_t records_toolong;
 	uint64_t series_dropped;
 	uint64_t labels_toolong;
+	uint64_t exemplars_dropped;
 	uint64_t match_limit;
 	uint64_t files_lost;
 	uint64_t bytes_lost;

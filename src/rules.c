@@ -68,6 +68,9 @@ struct pact {
 	int	       mcol; /* of the metric's name */
 	struct plabel *lab;
 	size_t	       nlab;
+	struct plabel *ex; /* the exemplar's labels */
+	size_t	       nex;
+	int	       excol; /* of "exemplar" */
 };
 
 /* A $name written in a rule; resolved to a capture at the end. */
@@ -1260,20 +1263,74 @@ plabels_free(struct plabel *v, size_t n)
 }
 
 /*
- * inc METRIC [LABEL=SRC ...] [if COND]
- * add|set|observe METRIC EXPR [LABEL=SRC ...] [if COND]
+ * NAME=SRC, SRC a $capture, a string or a word, added to *v; what names
+ * the kind of pair in errors. NAME is checked once resolved.
+ */
+static int
+label_pair(struct parser *P, struct plabel **v, size_t *n, const char *what)
+{
+	struct plabel *pl;
+	size_t	       i;
+
+	*v = xgrow(*v, *n, sizeof(**v));
+	pl = &(*v)[(*n)++];
+	pl->name = lex_dup(&P->lx);
+	pl->col = P->lx.tok.col;
+	pl->ref = -1;
+	pl->lit = NULL;
+	for (i = 0; i + 1 < *n; i++)
+		if (strcmp((*v)[i].name, pl->name) == 0)
+			return perr(P, P->lx.tok.line, P->lx.tok.col,
+			    "%s '%s' given twice", what, pl->name);
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_EQ)
+		return expected(P, "'='");
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind == T_CAP)
+		pl->ref = add_ref(P);
+	else if (lex_value(&P->lx))
+		pl->lit = lex_dup(&P->lx);
+	else
+		return expected(P, "$capture, string or word");
+	lex_advance(&P->lx, 0);
+	return 0;
+}
+
+/* if $CAP ==|!= VALUE, into a. */
+static int
+condition(struct parser *P, struct action *a)
+{
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_CAP)
+		return expected(P, "$capture");
+	a->condcap = add_ref(P);
+	lex_advance(&P->lx, 0);
+	if (P->lx.tok.kind != T_EQEQ && P->lx.tok.kind != T_NE)
+		return expected(P, "'==' or '!='");
+	a->cond = P->lx.tok.kind == T_EQEQ ? COND_EQ : COND_NE;
+	lex_advance(&P->lx, 0);
+	if (!lex_value(&P->lx))
+		return expected(P, "string or word");
+	a->condval = lex_dup(&P->lx);
+	lex_advance(&P->lx, 0);
+	return 0;
+}
+
+/*
+ * inc METRIC [LABEL=SRC ...] [exemplar NAME=SRC ...] [if COND]
+ * add|set|observe METRIC EXPR [LABEL=SRC ...] [exemplar NAME=SRC ...]
+ *     [if COND]
+ * (the exemplar and the condition in either order)
  * The metric, its labels and the captures are resolved once the whole
  * ruleset is read.
  */
 static int
 stmt_action(struct parser *P, enum action_kind kind)
 {
-	struct rule   *r = &P->ld->rs->rules[P->cur];
-	struct prule  *pr = &P->ld->pr[P->cur];
-	struct action  a;
-	struct pact    pa;
-	struct plabel *pl;
-	size_t	       i;
+	struct rule  *r = &P->ld->rs->rules[P->cur];
+	struct prule *pr = &P->ld->pr[P->cur];
+	struct action a;
+	struct pact   pa;
 
 	memset(&a, 0, sizeof(a));
 	memset(&pa, 0, sizeof(pa));
@@ -1290,66 +1347,47 @@ stmt_action(struct parser *P, enum action_kind kind)
 	lex_advance(&P->lx, 0);
 	if (kind != ACT_INC && expr_level(P, &a.value, 0, 1) == -1)
 		goto fail;
-	while (P->lx.tok.kind == T_WORD && !lex_is(&P->lx, "if")) {
-		pa.lab = xgrow(pa.lab, pa.nlab, sizeof(*pa.lab));
-		pl = &pa.lab[pa.nlab++];
-		pl->name = lex_dup(&P->lx);
-		pl->col = P->lx.tok.col;
-		pl->ref = -1;
-		pl->lit = NULL;
-		for (i = 0; i + 1 < pa.nlab; i++)
-			if (strcmp(pa.lab[i].name, pl->name) == 0) {
-				perr(P, P->lx.tok.line, P->lx.tok.col,
-				    "label '%s' "
-				    "given twice",
-				    pl->name);
+	while (P->lx.tok.kind == T_WORD && !lex_is(&P->lx, "if") &&
+	    !lex_is(&P->lx, "exemplar"))
+		if (label_pair(P, &pa.lab, &pa.nlab, "label") == -1)
+			goto fail;
+	/* "exemplar NAME=SRC ..." and "if COND", each once, in any order. */
+	for (;;) {
+		if (lex_is(&P->lx, "exemplar") && pa.excol == 0) {
+			pa.excol = P->lx.tok.col;
+			lex_advance(&P->lx, 0);
+			if (P->lx.tok.kind != T_WORD || lex_is(&P->lx, "if")) {
+				expected(P, "exemplar label");
 				goto fail;
 			}
-		lex_advance(&P->lx, 0);
-		if (P->lx.tok.kind != T_EQ) {
-			expected(P, "'='");
-			goto fail;
+			while (P->lx.tok.kind == T_WORD &&
+			    !lex_is(&P->lx, "if") &&
+			    !lex_is(&P->lx, "exemplar"))
+				if (label_pair(P, &pa.ex, &pa.nex,
+					"exemplar label") == -1)
+					goto fail;
+			continue;
 		}
-		lex_advance(&P->lx, 0);
-		if (P->lx.tok.kind == T_CAP)
-			pl->ref = add_ref(P);
-		else if (lex_value(&P->lx))
-			pl->lit = lex_dup(&P->lx);
-		else {
-			expected(P, "$capture, string or word");
-			goto fail;
+		if (lex_is(&P->lx, "if") && a.condcap < 0) {
+			if (condition(P, &a) == -1)
+				goto fail;
+			continue;
 		}
-		lex_advance(&P->lx, 0);
-	}
-	if (lex_is(&P->lx, "if")) {
-		lex_advance(&P->lx, 0);
-		if (P->lx.tok.kind != T_CAP) {
-			expected(P, "$capture");
-			goto fail;
-		}
-		a.condcap = add_ref(P);
-		lex_advance(&P->lx, 0);
-		if (P->lx.tok.kind != T_EQEQ && P->lx.tok.kind != T_NE) {
-			expected(P, "'==' or '!='");
-			goto fail;
-		}
-		a.cond = P->lx.tok.kind == T_EQEQ ? COND_EQ : COND_NE;
-		lex_advance(&P->lx, 0);
-		if (!lex_value(&P->lx)) {
-			expected(P, "string or word");
-			goto fail;
-		}
-		a.condval = lex_dup(&P->lx);
-		lex_advance(&P->lx, 0);
-		if (!lex_at_eol(&P->lx)) {
-			expected(P, "end of line");
-			goto fail;
-		}
+		break;
 	}
 	if (!lex_at_eol(&P->lx)) {
-		expected(P,
-		    kind == ACT_INC ? "label, 'if' or end of line" :
-				      "operator, label, 'if' or end of line");
+		if (pa.excol == 0 && a.condcap < 0)
+			expected(P,
+			    kind == ACT_INC ?
+				"label, 'exemplar', 'if' or end of line" :
+				"operator, label, 'exemplar', 'if' or end of "
+				"line");
+		else if (pa.excol == 0)
+			expected(P, "'exemplar' or end of line");
+		else if (a.condcap < 0)
+			expected(P, "'if' or end of line");
+		else
+			expected(P, "end of line");
 		goto fail;
 	}
 	r->acts = xgrow(r->acts, r->nacts, sizeof(*r->acts));
@@ -1362,6 +1400,7 @@ fail:
 	free(a.value.n);
 	free(a.condval);
 	plabels_free(pa.lab, pa.nlab);
+	plabels_free(pa.ex, pa.nex);
 	return -1;
 }
 
@@ -1546,6 +1585,44 @@ find_cap(const struct rule *r, const char *name)
 }
 
 /*
+ * The exemplar of an action, on a counter or a histogram: its label
+ * names checked, its sources resolved as map says.
+ */
+static void
+resolve_exemplar(struct load *ld, struct action *a, struct pact *pa,
+    const struct metric_decl *d, const int *map)
+{
+	struct plabel *pl;
+	size_t	       i;
+
+	if (pa->nex == 0)
+		return;
+	if (d->type != METRIC_COUNTER && d->type != METRIC_HISTOGRAM) {
+		lderr(ld, a->file, a->line, pa->excol,
+		    "exemplars go on counters and histograms: '%s' is a %s",
+		    a->metric, kind_name(d->type));
+		return;
+	}
+	for (i = 0; i < pa->nex; i++)
+		if (label_name_check(pa->ex[i].name, METRIC_COUNTER) !=
+		    NAME_OK) {
+			lderr(ld, a->file, a->line, pa->ex[i].col,
+			    "'%s' is not a valid exemplar label name",
+			    pa->ex[i].name);
+			return;
+		}
+	a->ex = xcalloc(pa->nex, sizeof(*a->ex));
+	a->nex = pa->nex;
+	for (i = 0; i < pa->nex; i++) {
+		pl = &pa->ex[i];
+		a->ex[i].name = xstrdup(pl->name);
+		a->ex[i].src.cap = pl->ref >= 0 ? map[pl->ref] : -1;
+		a->ex[i].src.lit = pl->lit;
+		pl->lit = NULL;
+	}
+}
+
+/*
  * Resolves one action: its metric and kind, then a value for every label
  * of the metric, in the metric's order. map turns ref indexes into
  * capture indexes (-1: unknown). quiet: the rule has a wrong line, so a
@@ -1649,6 +1726,7 @@ resolve_action(struct load *ld, struct rule *r, struct action *a,
 		    d->labels[j], a->metric, d->labels[j], r->name,
 		    d->labels[j]);
 	}
+	resolve_exemplar(ld, a, pa, d, map);
 }
 
 /*
@@ -1713,9 +1791,12 @@ load_free(struct load *ld)
 			for (j = 0; j < ld->pr[i].nrefs; j++)
 				free(ld->pr[i].refs[j].name);
 			free(ld->pr[i].refs);
-			for (j = 0; j < ld->rs->rules[i].nacts; j++)
+			for (j = 0; j < ld->rs->rules[i].nacts; j++) {
 				plabels_free(ld->pr[i].acts[j].lab,
 				    ld->pr[i].acts[j].nlab);
+				plabels_free(ld->pr[i].acts[j].ex,
+				    ld->pr[i].acts[j].nex);
+			}
 			free(ld->pr[i].acts);
 		}
 	}
@@ -1921,6 +2002,11 @@ rule_free(struct rule *r)
 		for (j = 0; j < a->nlabels; j++)
 			free(a->labels[j].lit);
 		free(a->labels);
+		for (j = 0; j < a->nex; j++) {
+			free(a->ex[j].name);
+			free(a->ex[j].src.lit);
+		}
+		free(a->ex);
 		free(a->condval);
 	}
 	free(r->acts);

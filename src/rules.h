@@ -58,12 +58,20 @@ enum cond_op {
 	COND_NE,
 };
 
+/* A label of an action's exemplar: its name, and where its value is. */
+struct exlabel {
+	char	       *name;
+	struct labelsrc src;
+};
+
 struct action {
 	enum action_kind kind;
 	char		*metric;
 	struct expr	 value;
 	struct labelsrc *labels; /* in the metric's label order */
 	size_t		 nlabels;
+	struct exlabel	*ex; /* the exemplar's labels, as written */
+	size_t		 nex;
 	enum cond_op	 cond; /* if $cap == "text" */
 	int		 condcap;
 	char		*condval;

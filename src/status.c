@@ -41,6 +41,7 @@ enum self_metric {
 	SM_DROPPED,
 	SM_LABEL_DROPPED,
 	SM_EXPIRED,
+	SM_EX_DROPPED,
 	SM_RELOADS,
 	SM_RELOAD_OK,
 	SM_RELOAD_TIME,
@@ -157,6 +158,10 @@ static const struct self_decl self_decls[SM_COUNT] = {
 	    "Updates refused: a label value over --max-label-bytes." },
 	[SM_EXPIRED] = { "logmetrics_series_expired_total", METRIC_COUNTER,
 	    "metric", "Series removed by --series-expiry." },
+	[SM_EX_DROPPED] = { "logmetrics_exemplars_dropped_total",
+	    METRIC_COUNTER, "metric",
+	    "Exemplars not kept: their labels were over OpenMetrics' 128 "
+	    "characters." },
 	[SM_RELOADS] = { "logmetrics_rule_reloads_total", METRIC_COUNTER,
 	    "result", "Rule reloads (SIGHUP) by result." },
 	[SM_RELOAD_OK] = { "logmetrics_rules_last_reload_successful",
@@ -440,6 +445,9 @@ view_metrics(struct status *st, struct registry *reg)
 		self_set(st, SM_LABEL_DROPPED, m->name,
 		    (double)m->label_dropped);
 		self_set(st, SM_EXPIRED, m->name, (double)m->expired);
+		if (m->type == METRIC_COUNTER || m->type == METRIC_HISTOGRAM)
+			self_set(st, SM_EX_DROPPED, m->name,
+			    (double)m->ex_dropped);
 		warn_refusals(m);
 		pm = &st->v.metrics[i];
 		pm->name = xstrdup(m->name);
@@ -451,6 +459,7 @@ view_metrics(struct status *st, struct registry *reg)
 		pm->expired = m->expired;
 		st->v.limits.series_dropped += m->dropped;
 		st->v.limits.labels_toolong += m->label_dropped;
+		st->v.limits.exemplars_dropped += m->ex_dropped;
 	}
 	st->v.nmetrics = reg->n;
 }

@@ -288,6 +288,62 @@ comment_line(struct xc *x, const char *s, size_t n, int last)
 	x->type[n] = '\0';
 }
 
+/*
+ * An OpenMetrics exemplar, s[0..n) after "# ": {name="value",...} value
+ * timestamp, its names and values 128 characters at most together.
+ */
+static void
+exemplar_check(struct xc *x, const char *s, size_t n)
+{
+	const char *p = s, *end = s + n, *name, *sp;
+	size_t	    chars = 0;
+	double	    v;
+
+	if (p == end || *p++ != '{')
+		XFAIL(x, "exemplar without its label set");
+	while (p < end && *p != '}') {
+		name = p;
+		while (p < end && *p != '=')
+			p++;
+		if (p == end || !label_name_ok(name, (size_t)(p - name)))
+			XFAIL(x, "bad exemplar label name");
+		chars += (size_t)(p - name);
+		if (++p == end || *p++ != '"')
+			XFAIL(x, "exemplar label value not quoted");
+		while (p < end && *p != '"') {
+			if (*p == '\\') {
+				if (p + 1 == end ||
+				    (p[1] != '\\' && p[1] != '"' &&
+					p[1] != 'n'))
+					XFAIL(x, "bad escape in an exemplar");
+				p++;
+			}
+			/* A character: a byte that does not continue one. */
+			if (((unsigned char)*p & 0xc0) != 0x80)
+				chars++;
+			p++;
+		}
+		if (p == end)
+			XFAIL(x, "exemplar label value not closed");
+		p++;
+		if (p < end && *p == ',')
+			p++;
+		else if (p == end || *p != '}')
+			XFAIL(x, "exemplar labels not separated by commas");
+	}
+	if (p == end || chars > 128)
+		XFAIL(x, "exemplar label set not closed, or of %zu characters",
+		    chars);
+	if (++p == end || *p++ != ' ')
+		XFAIL(x, "no blank before the exemplar's value");
+	if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL ||
+	    value_parse(p, (size_t)(sp - p), &v) == -1 || isnan(v))
+		XFAIL(x, "bad exemplar value");
+	if (value_parse(sp + 1, (size_t)(end - sp - 1), &v) == -1 ||
+	    !isfinite(v))
+		XFAIL(x, "bad exemplar timestamp");
+}
+
 /* Whether name is the family plus suffix. */
 static int
 is_family(const struct xc *x, const char *name, size_t n, const char *suffix)
@@ -301,7 +357,7 @@ is_family(const struct xc *x, const char *name, size_t n, const char *suffix)
 static void
 sample_line(struct xc *x, const char *s, size_t n)
 {
-	const char *p = s, *end = s + n, *lname, *vstart;
+	const char *p = s, *end = s + n, *lname, *vstart, *vend, *hash;
 	const char *names[64];
 	size_t	    lens[64], nl = 0, namelen, i;
 	struct buf  key;
@@ -393,8 +449,16 @@ sample_line(struct xc *x, const char *s, size_t n)
 	if (p == end || *p != ' ')
 		XFAIL(x, "no blank before the value");
 	p++;
-	if (value_parse(p, (size_t)(end - p), &v) == -1)
-		XFAIL(x, "bad sample value \"%.*s\"", (int)(end - p), p);
+	vend = end;
+	if (x->fmt == EXPOSE_OPENMETRICS &&
+	    (hash = memmem(p, (size_t)(end - p), " # ", 3)) != NULL) {
+		if (!bucket && strcmp(x->type, "counter") != 0)
+			XFAIL(x, "an exemplar on a sample that takes none");
+		exemplar_check(x, hash + 3, (size_t)(end - hash - 3));
+		vend = hash;
+	}
+	if (value_parse(p, (size_t)(vend - p), &v) == -1)
+		XFAIL(x, "bad sample value \"%.*s\"", (int)(vend - p), p);
 	if (hasle != bucket)
 		XFAIL(x, "le on a sample that is not a bucket, or the reverse");
 	if (strcmp(x->type, "counter") == 0 && !(v >= 0))

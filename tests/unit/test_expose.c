@@ -544,6 +544,87 @@ Test(expose, openmetrics_whole)
 }
 
 /*
+ * Exemplars: on a counter's _total line and on the bucket line each
+ * observation fell into (+Inf included), the latest kept; none in the
+ * text format, which stays as it was without them.
+ */
+Test(expose, exemplars)
+{
+	static const char want_om[] =
+	    "# TYPE req counter\n"
+	    "req_total{k=\"a\"} 3 # {id=\"q\\\"2\"} 2 1700000000.25\n"
+	    "req_total{k=\"b\"} 1\n"
+	    "# TYPE lat_seconds histogram\n"
+	    "lat_seconds_bucket{k=\"a\",le=\"0.1\"} 2 # {id=\"y\"} 0.05 "
+	    "1700000002\n"
+	    "lat_seconds_bucket{k=\"a\",le=\"1\"} 2\n"
+	    "lat_seconds_bucket{k=\"a\",le=\"+Inf\"} 3 # {id=\"z\",n=\"1\"} "
+	    "7 1700000003\n"
+	    "lat_seconds_count{k=\"a\"} 3\n"
+	    "lat_seconds_sum{k=\"a\"} 7.07\n"
+	    "# EOF\n";
+	static const char want_004[] =
+	    "# TYPE req_total counter\n"
+	    "req_total{k=\"a\"} 3\n"
+	    "req_total{k=\"b\"} 1\n"
+	    "# TYPE lat_seconds histogram\n"
+	    "lat_seconds_bucket{k=\"a\",le=\"0.1\"} 2\n"
+	    "lat_seconds_bucket{k=\"a\",le=\"1\"} 2\n"
+	    "lat_seconds_bucket{k=\"a\",le=\"+Inf\"} 3\n"
+	    "lat_seconds_sum{k=\"a\"} 7.07\n"
+	    "lat_seconds_count{k=\"a\"} 3\n";
+	static double	   buckets[] = { 0.1, 1 };
+	struct metric_decl d[2];
+	struct registry	  *reg;
+	struct exemplar	   ex;
+	struct buf	   out;
+	struct str	   v;
+	char		   err[256];
+
+	d[0] = tu_decl("req_total", NULL, METRIC_COUNTER, k_l, 1);
+	d[1] = tu_decl("lat_seconds", NULL, METRIC_HISTOGRAM, k_l, 1);
+	d[1].buckets = buckets;
+	d[1].nbuckets = 2;
+	reg = registry_new();
+	cr_assert_eq(registry_sync(reg, d, 2, err, sizeof(err)), 0, "%s", err);
+	memset(&ex, 0, sizeof(ex));
+	v = (struct str)L("a");
+	ex.labels = "id=\"1\"";
+	ex.len = strlen(ex.labels);
+	ex.time = 1700000000;
+	cr_assert_eq(metric_add_ex(reg->m[0], &v, 1, &ex), 0);
+	/* The latest replaces it, its labels longer than the first. */
+	ex.labels = "id=\"q\\\"2\"";
+	ex.len = strlen(ex.labels);
+	ex.time = 1700000000.25;
+	cr_assert_eq(metric_add_ex(reg->m[0], &v, 2, &ex), 0);
+	v = (struct str)L("b");
+	cr_assert_eq(metric_add(reg->m[0], &v, 1), 0);
+	v = (struct str)L("a");
+	ex.labels = "id=\"x\"";
+	ex.len = strlen(ex.labels);
+	ex.time = 1700000001;
+	cr_assert_eq(metric_observe_ex(reg->m[1], &v, 0.02, &ex), 0);
+	ex.labels = "id=\"y\"";
+	ex.len = strlen(ex.labels);
+	ex.time = 1700000002;
+	cr_assert_eq(metric_observe_ex(reg->m[1], &v, 0.05, &ex), 0);
+	ex.labels = "id=\"z\",n=\"1\"";
+	ex.len = strlen(ex.labels);
+	ex.time = 1700000003;
+	cr_assert_eq(metric_observe_ex(reg->m[1], &v, 7, &ex), 0);
+	buf_init(&out);
+	expose_render(&reg, 1, &out, EXPOSE_OPENMETRICS, NOW);
+	assert_bytes(out.p, out.len, want_om, sizeof(want_om) - 1);
+	buf_reset(&out);
+	expose_render(&reg, 1, &out, EXPOSE_TEXT, NOW);
+	assert_bytes(out.p, out.len, want_004, sizeof(want_004) - 1);
+	buf_free(&out);
+	/* A series with exemplars goes when the registry does. */
+	registry_free(reg);
+}
+
+/*
  * A 100 KiB label value full of characters to escape and bytes to
  * replace, rendered whole; the expected text is built alongside.
  */

@@ -637,3 +637,97 @@ Test(match, refused_and_freed)
 	registry_free(reg);
 	rules_free(rs);
 }
+
+/* The OpenMetrics samples of e, without comments. */
+static char *
+om_samples(struct env *e)
+{
+	struct buf out, s;
+	char	  *line, *save = NULL;
+
+	buf_init(&out);
+	buf_init(&s);
+	registry_lock(e->reg);
+	expose_render(&e->reg, 1, &out, EXPOSE_OPENMETRICS, 2000);
+	registry_unlock(e->reg);
+	for (line = strtok_r(out.p, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save))
+		if (line[0] != '#') {
+			buf_puts(&s, line);
+			buf_putc(&s, '\n');
+		}
+	buf_free(&out);
+	return buf_release(&s);
+}
+
+/*
+ * Exemplars from captures and strings: escaped, valid UTF-8, timed by
+ * the line's log time or else the wall clock; at 128 characters kept,
+ * over them dropped and counted while the value still counts.
+ */
+Test(match, exemplars)
+{
+	struct env e;
+	struct buf line;
+	char	  *got, *kept;
+
+	env_new(&e,
+	    "timestamp ts epoch_ms\n"
+	    "counter req_total\n"
+	    "histogram lat_seconds\n"
+	    "  buckets 1\n"
+	    "rule r\n"
+	    "  match id /^(?<id>.*)$/s\n"
+	    "  optional ms /^(?<ms>[0-9.]+)$/\n"
+	    "  inc req_total exemplar id=$id src=\"log\"\n"
+	    "  observe lat_seconds $ms / 1000 exemplar id=$id if $ms != \"\"\n");
+	feed(&e, "{\"id\":\"a\\\"b\\n\\u00ff\",\"ts\":1500}");
+	got = om_samples(&e);
+	cr_assert_str_eq(got,
+	    "req_total 1 # {id=\"a\\\"b\\n\xc3\xbf\",src=\"log\"} 1 1.5\n"
+	    "lat_seconds_bucket{le=\"1\"} 0\n"
+	    "lat_seconds_bucket{le=\"+Inf\"} 0\n"
+	    "lat_seconds_count 0\n"
+	    "lat_seconds_sum 0\n");
+	free(got);
+	/* No log time: the wall clock the line was fed with. */
+	feed(&e, "{\"id\":\"q\",\"ms\":\"20\"}");
+	got = om_samples(&e);
+	cr_assert_str_eq(got,
+	    "req_total 2 # {id=\"q\",src=\"log\"} 1 1000\n"
+	    "lat_seconds_bucket{le=\"1\"} 1 # {id=\"q\"} 0.02 1000\n"
+	    "lat_seconds_bucket{le=\"+Inf\"} 1\n"
+	    "lat_seconds_count 1\n"
+	    "lat_seconds_sum 0.02\n");
+	free(got);
+	/* id and src and "log": 2 + 3 + 3 = 8; 120 more make 128. */
+	buf_init(&line);
+	buf_puts(&line, "{\"id\":\"");
+	buf_puts(&line, "\xc3\xa9");
+	while (line.len < 7 + 2 + 119)
+		buf_putc(&line, 'x');
+	buf_puts(&line, "\"}");
+	buf_putc(&line, '\0');
+	feed(&e, line.p);
+	cr_assert_eq(e.reg->m[0]->ex_dropped, 0);
+	got = om_samples(&e);
+	cr_assert(strncmp(got, "req_total 3 # {id=\"\xc3\xa9xxx", 23) == 0,
+	    "%s", got);
+	kept = strndup(got + 11, (size_t)(strchr(got, '\n') - got - 11));
+	free(got);
+	line.len -= 3;
+	buf_puts(&line, "x\"}");
+	buf_putc(&line, '\0');
+	feed(&e, line.p);
+	cr_assert_eq(e.reg->m[0]->ex_dropped, 1);
+	got = om_samples(&e);
+	/* The count goes on; the exemplar is the one before. */
+	cr_assert(strncmp(got, "req_total 4", 11) == 0, "%s", got);
+	cr_assert(strncmp(got + 11, kept, strlen(kept)) == 0 &&
+		got[11 + strlen(kept)] == '\n',
+	    "%s", got);
+	free(kept);
+	free(got);
+	buf_free(&line);
+	env_free(&e);
+}

@@ -495,8 +495,8 @@ Test(rules_errors, syntax)
 		{ "counter c\nrule r\n  match /x/\n  inc\n",
 		    "t.rules:4:6: expected metric name, found end of line" },
 		{ "counter c\nrule r\n  match /x/\n  inc c 1\n",
-		    "t.rules:4:9: expected label, 'if' or end of line, found "
-		    "'1'" },
+		    "t.rules:4:9: expected label, 'exemplar', 'if' or end of "
+		    "line, found '1'" },
 		{ "counter c\nrule r\n  match /x/\n  add c\n",
 		    "t.rules:4:8: expected number, $capture, @time, '(' or '-', "
 		    "found end of line" },
@@ -513,11 +513,11 @@ Test(rules_errors, syntax)
 		    "t.rules:4:15: expected operator or ')', found end of "
 		    "line" },
 		{ "counter c\nrule r\n  match /x/\n  add c 1 2\n",
-		    "t.rules:4:11: expected operator, label, 'if' or end of "
-		    "line, found '2'" },
+		    "t.rules:4:11: expected operator, label, 'exemplar', 'if' or "
+		    "end of line, found '2'" },
 		{ "counter c\nrule r\n  match /x/\n  add c 1)\n",
-		    "t.rules:4:10: expected operator, label, 'if' or end of "
-		    "line, found ')'" },
+		    "t.rules:4:10: expected operator, label, 'exemplar', 'if' or "
+		    "end of line, found ')'" },
 		{ "counter c\nrule r\n  match /x/\n  inc c a\n",
 		    "t.rules:4:10: expected '=', found end of line" },
 		{ "counter c\nrule r\n  match /x/\n  inc c a=\n",
@@ -537,10 +537,10 @@ Test(rules_errors, syntax)
 		    "t.rules:4:17: expected string or word, found end of line" },
 		{ "counter c\nrule r\n  match /(?<a>x)/\n"
 		  "  inc c if $a == b c\n",
-		    "t.rules:4:20: expected end of line, found 'c'" },
+		    "t.rules:4:20: expected 'exemplar' or end of line, found 'c'" },
 		{ "counter c\nrule r\n  match /(?<a>x)/\n"
 		  "  inc c if $a == b a=\"x\"\n",
-		    "t.rules:4:20: expected end of line, found 'a'" },
+		    "t.rules:4:20: expected 'exemplar' or end of line, found 'a'" },
 	};
 
 	reject_table(c, NELEM(c));
@@ -858,6 +858,66 @@ Test(rules_errors, rewrites)
 	};
 
 	reject_table(c, NELEM(c));
+}
+
+#define EXR "counter c\nrule r\n  match /(?<id>x)/\n  "
+Test(rules_errors, exemplars)
+{
+	static const struct errcase c[] = {
+		{ EXR "inc c exemplar\n",
+		    "t.rules:4:17: expected exemplar label, found end of line" },
+		{ EXR "inc c exemplar id\n",
+		    "t.rules:4:20: expected '=', found end of line" },
+		{ EXR "inc c exemplar id=$id id=$id\n",
+		    "t.rules:4:25: exemplar label 'id' given twice" },
+		{ EXR "inc c exemplar __x=$id\n",
+		    "t.rules:4:18: '__x' is not a valid exemplar label name" },
+		{ EXR "inc c exemplar id=$nope\n",
+		    "t.rules:4:21: unknown capture '$nope' in rule 'r'" },
+		{ EXR "inc c exemplar id=$id exemplar k=v\n",
+		    "t.rules:4:25: expected 'if' or end of line, found "
+		    "'exemplar'" },
+		{ EXR "inc c if $id == x y\n",
+		    "t.rules:4:21: expected 'exemplar' or end of line, found "
+		    "'y'" },
+		{ EXR "inc c if $id == x exemplar id=$id if $id == y\n",
+		    "t.rules:4:37: expected end of line, found 'if'" },
+		{ EXR "inc c exemplar=$id\n",
+		    "t.rules:4:17: expected exemplar label, found '='" },
+		{ "gauge g\nrule r\n  match /(?<id>x)/\n"
+		  "  set g 1 exemplar id=$id\n",
+		    "t.rules:4:11: exemplars go on counters and histograms: 'g' "
+		    "is a gauge" },
+		{ "gauge g\nrule r\n  match /(?<id>x)/\n"
+		  "  inc g exemplar id=$id\n",
+		    "t.rules:4:9: exemplars go on counters and histograms: 'g' "
+		    "is a gauge" },
+	};
+
+	reject_table(c, NELEM(c));
+}
+
+Test(rules, exemplars)
+{
+	struct ruleset *rs;
+	struct action  *a;
+
+	rs = accept(EXR "inc c exemplar id=$id lit=\"a b\" if $id == x\n"
+			"  inc c if $id == x exemplar id=$id\n"
+			"  inc c\n");
+	a = &rs->rules[0].acts[0];
+	cr_assert_eq(a->nex, 2);
+	cr_assert_str_eq(a->ex[0].name, "id");
+	cr_assert_eq(a->ex[0].src.cap, 0);
+	cr_assert_str_eq(a->ex[1].name, "lit");
+	cr_assert_eq(a->ex[1].src.cap, -1);
+	cr_assert_str_eq(a->ex[1].src.lit, "a b");
+	cr_assert_eq(a->cond, COND_EQ);
+	a = &rs->rules[0].acts[1];
+	cr_assert_eq(a->nex, 1);
+	cr_assert_eq(a->cond, COND_EQ);
+	cr_assert_eq(rs->rules[0].acts[2].nex, 0);
+	rules_free(rs);
 }
 
 Test(rules_errors, all_errors_reported)
