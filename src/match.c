@@ -437,9 +437,10 @@ utf8_chars(const struct str *s)
 
 /*
  * The exemplar of action a for this line into ex: its labels rendered
- * into m->exbuf as the exposition writes them, its time the line's log
- * time (else now). Returns -1 when the names and values are over
- * EXEMPLAR_MAX_CHARS characters, as OpenMetrics bounds them.
+ * into m->exbuf as the exposition writes them, those of an empty value
+ * left out, its time the line's log time (else now). Returns 0; 1 when
+ * every value is empty (no exemplar); -1 when the names and values are
+ * over EXEMPLAR_MAX_CHARS characters, as OpenMetrics bounds them.
  */
 static int
 exemplar(struct matcher *m, const struct action *a, const char *line,
@@ -457,14 +458,18 @@ exemplar(struct matcher *m, const struct action *a, const char *line,
 			v.p = a->ex[i].src.lit;
 			v.n = strlen(a->ex[i].src.lit);
 		}
+		if (v.n == 0)
+			continue;
 		chars += strlen(a->ex[i].name) + utf8_chars(&v);
-		if (i > 0)
+		if (m->exbuf.len > 0)
 			buf_putc(&m->exbuf, ',');
 		buf_puts(&m->exbuf, a->ex[i].name);
 		buf_append(&m->exbuf, "=\"", 2);
 		expose_label_value(&m->exbuf, v.p, v.n);
 		buf_putc(&m->exbuf, '"');
 	}
+	if (m->exbuf.len == 0)
+		return 1;
 	if (chars > EXEMPLAR_MAX_CHARS)
 		return -1;
 	t = line_time(m, line, len);
@@ -589,7 +594,10 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai, const char *line,
 			buf_puts(explain, " # {");
 			buf_append(explain, ex.labels, ex.len);
 			buf_printf(explain, "} at %s", num);
-		} else if (a->nex > 0)
+		} else if (exok == 1)
+			buf_puts(explain,
+			    " (no exemplar: its values are empty)");
+		else if (a->nex > 0)
 			buf_printf(explain,
 			    " (exemplar dropped: its labels are over %d "
 			    "characters)",

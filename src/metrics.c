@@ -289,6 +289,56 @@ series_exemplar(const struct metric *m, struct series *s, size_t slot,
 	e->time = ex->time;
 }
 
+int
+metric_exemplar_ok(const char *labels, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)labels, *end = p + len;
+	const unsigned char *name;
+	char		     nm[EXEMPLAR_MAX_CHARS + 1];
+	size_t		     chars = 0, n, bad;
+
+	if (len == 0)
+		return 0;
+	while (p < end) {
+		for (name = p; p < end && *p != '='; p++)
+			;
+		n = (size_t)(p - name);
+		if (p == end || n == 0 || n > EXEMPLAR_MAX_CHARS)
+			return 0;
+		memcpy(nm, name, n);
+		nm[n] = '\0';
+		if (label_name_check(nm, METRIC_COUNTER) != NAME_OK)
+			return 0;
+		chars += n;
+		if (++p == end || *p++ != '"')
+			return 0;
+		while (p < end && *p != '"') {
+			if (*p == '\\') {
+				if (p + 1 == end ||
+				    (p[1] != '\\' && p[1] != '"' &&
+					p[1] != 'n'))
+					return 0;
+				p += 2;
+			} else if (*p == '\n')
+				return 0;
+			else if (*p < 0x80)
+				p++;
+			else if ((n = utf8_seq(p, end, &bad)) > 0)
+				p += n;
+			else
+				return 0;
+			chars++;
+		}
+		if (p == end)
+			return 0;
+		if (++p < end && *p++ != ',')
+			return 0;
+		if (p == end && p[-1] == ',')
+			return 0;
+	}
+	return chars <= EXEMPLAR_MAX_CHARS;
+}
+
 /* The exemplars of s, and s. */
 static void
 series_free(const struct metric *m, struct series *s)

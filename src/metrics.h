@@ -223,6 +223,14 @@ int metric_observe_ex(struct metric *, const struct str *values, double,
     const struct exemplar *ex);
 
 /*
+ * Whether labels[0..len) is an exemplar label set as the exposition
+ * writes it: name="value" pairs joined by commas, names valid, values
+ * valid UTF-8 escaped with \\ \" \n only, EXEMPLAR_MAX_CHARS characters
+ * at most, names and values together. For what is read back.
+ */
+int metric_exemplar_ok(const char *labels, size_t len);
+
+/*
  * Keeps ex as exemplar slot (0, or the bucket of a histogram, nbuckets
  * for +Inf) of series s of m, its value v. For the state's restore.
  */

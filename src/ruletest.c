@@ -70,6 +70,8 @@ ruletest_sample_free(struct rt_sample *s)
 	free(s->name);
 	strv_free(s->lnames, s->nlabels);
 	strv_free(s->lvalues, s->nlabels);
+	strv_free(s->exnames, s->nex);
+	strv_free(s->exvalues, s->nex);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -163,13 +165,92 @@ sample_labels(const char *s, size_t n, size_t *at, struct rt_sample *out,
 	return 0;
 }
 
+/*
+ * A number at s[*at] (a decimal, +Inf, -Inf or NaN; finite for a
+ * decimal) into *v, *at moved past it and the blanks after it.
+ */
+static int
+sample_number(const char *s, size_t n, size_t *at, double *v, int *col,
+    char *err, size_t errlen)
+{
+	size_t i = *at, start, j;
+	char   num[64], *end;
+
+	for (start = i; i < n && s[i] != ' ' && s[i] != '\t'; i++)
+		;
+	j = i;
+	if (start == j || j - start >= sizeof(num))
+		return sample_error(col, (int)start, err, errlen,
+		    "expected a value");
+	memcpy(num, s + start, j - start);
+	num[j - start] = '\0';
+	if (strcmp(num, "+Inf") == 0 || strcmp(num, "Inf") == 0)
+		*v = INFINITY;
+	else if (strcmp(num, "-Inf") == 0)
+		*v = -INFINITY;
+	else if (strcmp(num, "NaN") == 0)
+		*v = NAN;
+	else {
+		errno = 0;
+		*v = strtod(num, &end);
+		if (*end != '\0' || end == num || isnan(*v) || isinf(*v))
+			return sample_error(col, (int)start, err, errlen,
+			    "expected a number, +Inf, -Inf or NaN");
+	}
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	*at = i;
+	return 0;
+}
+
+/*
+ * An exemplar at s[*at] ('#'), as OpenMetrics writes it after a value:
+ * "# {name=\"value\",...} value [timestamp]", into out.
+ */
+static int
+sample_exemplar(const char *s, size_t n, size_t *at, struct rt_sample *out,
+    struct buf *v, int *col, char *err, size_t errlen)
+{
+	struct rt_sample ex;
+	size_t		 i = *at + 1;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i == n || s[i] != '{')
+		return sample_error(col, (int)i, err, errlen,
+		    "expected '{' and the exemplar's labels");
+	memset(&ex, 0, sizeof(ex));
+	if (sample_labels(s, n, &i, &ex, v, col, err, errlen) == -1) {
+		ruletest_sample_free(&ex);
+		return -1;
+	}
+	out->hasex = 1;
+	out->exnames = ex.lnames;
+	out->exvalues = ex.lvalues;
+	out->nex = ex.nlabels;
+	if (i == n || (s[i] != ' ' && s[i] != '\t'))
+		return sample_error(col, (int)i, err, errlen,
+		    "expected a blank, then the exemplar's value");
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (sample_number(s, n, &i, &out->exvalue, col, err, errlen) == -1)
+		return -1;
+	if (i < n) {
+		if (sample_number(s, n, &i, &out->extime, col, err, errlen) ==
+		    -1)
+			return -1;
+		out->hasextime = 1;
+	}
+	*at = i;
+	return 0;
+}
+
 int
 ruletest_sample(const char *s, size_t n, struct rt_sample *out, int novalue,
     int *col, char *err, size_t errlen)
 {
 	struct buf v;
-	size_t	   i = 0, start, j;
-	char	   num[64], *end;
+	size_t	   i = 0, start;
 
 	memset(out, 0, sizeof(*out));
 	if (i == n || !(is_name(s[i], 1) || s[i] == ':'))
@@ -200,35 +281,17 @@ ruletest_sample(const char *s, size_t n, struct rt_sample *out, int novalue,
 	}
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
 		i++;
-	for (start = i; i < n && s[i] != ' ' && s[i] != '\t'; i++)
-		;
-	j = i;
-	while (i < n && (s[i] == ' ' || s[i] == '\t'))
-		i++;
-	if (start == j || j - start >= sizeof(num) || i != n) {
-		sample_error(col, (int)(start == j || i == n ? start : i), err,
-		    errlen,
-		    i != n && start != j ? "expected the end of the line" :
-					   "expected a value");
+	if (sample_number(s, n, &i, &out->value, col, err, errlen) == -1)
 		goto fail;
-	}
-	memcpy(num, s + start, j - start);
-	num[j - start] = '\0';
-	if (strcmp(num, "+Inf") == 0 || strcmp(num, "Inf") == 0)
-		out->value = INFINITY;
-	else if (strcmp(num, "-Inf") == 0)
-		out->value = -INFINITY;
-	else if (strcmp(num, "NaN") == 0)
-		out->value = NAN;
-	else {
-		errno = 0;
-		out->value = strtod(num, &end);
-		if (*end != '\0' || end == num || isnan(out->value) ||
-		    isinf(out->value)) {
-			sample_error(col, (int)start, err, errlen,
-			    "expected a number, +Inf, -Inf or NaN");
-			goto fail;
-		}
+	if (i < n && s[i] == '#' &&
+	    sample_exemplar(s, n, &i, out, &v, col, err, errlen) == -1)
+		goto fail;
+	if (i != n) {
+		sample_error(col, (int)i, err, errlen,
+		    out->hasex ? "expected the end of the line" :
+				 "expected the end of the line, or '# {' and "
+				 "an exemplar");
+		goto fail;
 	}
 	buf_free(&v);
 	return 0;
@@ -871,6 +934,121 @@ nearest(const struct rt_sample *e, const struct rt_sample *got, size_t ngot)
 	return best;
 }
 
+/* Whether the exemplar e expects is the one g has. */
+static int
+same_exemplar(const struct rt_sample *e, const struct rt_sample *g)
+{
+	size_t i, j;
+
+	if (!g->hasex || e->nex != g->nex ||
+	    !same_value(e->exvalue, g->exvalue))
+		return 0;
+	if (e->hasextime && e->extime != g->extime)
+		return 0;
+	for (i = 0; i < e->nex; i++) {
+		for (j = 0; j < g->nex; j++)
+			if (strcmp(e->exnames[i], g->exnames[j]) == 0)
+				break;
+		if (j == g->nex || strcmp(e->exvalues[i], g->exvalues[j]) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* " # {labels} value [time]" of s's exemplar, or " (no exemplar)". */
+static void
+put_exemplar(FILE *out, const struct rt_sample *s)
+{
+	struct buf b;
+	char	   num[32];
+	size_t	   i;
+
+	if (!s->hasex) {
+		fputs(" (no exemplar)\n", out);
+		return;
+	}
+	buf_init(&b);
+	buf_puts(&b, " # {");
+	for (i = 0; i < s->nex; i++) {
+		buf_printf(&b, "%s%s=\"", i ? "," : "", s->exnames[i]);
+		expose_label_value(&b, s->exvalues[i], strlen(s->exvalues[i]));
+		buf_putc(&b, '"');
+	}
+	(void)fmt_double(num, s->exvalue);
+	buf_printf(&b, "} %s", num);
+	if (s->hasextime) {
+		(void)fmt_double(num, s->extime);
+		buf_printf(&b, " %s", num);
+	}
+	fprintf(out, "%s\n", b.p);
+	buf_free(&b);
+}
+
+/*
+ * The exemplars expected, against those of the OpenMetrics rendering
+ * (om[0..nom), its counters' samples named as the text format names
+ * them).
+ */
+static void
+check_exemplars(struct report *r, const struct ruleset *rs,
+    const struct rt_sample *om, size_t nom)
+{
+	const struct rt_case *c = r->c;
+	size_t		      i, j;
+	int		      w;
+
+	for (i = 0; i < c->nexpect; i++) {
+		const struct rt_sample *e = &c->expect[i];
+
+		if (!e->hasex)
+			continue;
+		for (j = 0; j < nom; j++)
+			if (same_series(rs, e, &om[j]))
+				break;
+		if (j < nom && same_exemplar(e, &om[j]))
+			continue;
+		w = fail_at(r, e->line);
+		fputs("expected the exemplar of ", r->out);
+		put_sample(r->out, e);
+		fprintf(r->out, "  %*s  expected", w, "");
+		put_exemplar(r->out, e);
+		fprintf(r->out, "  %*s  got     ", w, "");
+		if (j < nom)
+			put_exemplar(r->out, &om[j]);
+		else
+			fputs(" no such series\n", r->out);
+	}
+}
+
+/*
+ * The samples of an OpenMetrics rendering of reg, each counter's named
+ * as in the text format (its metric's name, "_total" or not).
+ */
+static struct rt_sample *
+rendered_om(struct registry *reg, double now, size_t *n)
+{
+	struct rt_sample *v;
+	struct metric	 *m;
+	struct buf	  om;
+	size_t		  i, len;
+
+	buf_init(&om);
+	expose_render(&reg, 1, &om, EXPOSE_OPENMETRICS, now);
+	v = rendered(&om, n);
+	buf_free(&om);
+	for (i = 0; i < *n; i++) {
+		len = strlen(v[i].name);
+		if (len <= 6 || strcmp(v[i].name + len - 6, "_total") != 0 ||
+		    registry_find(reg, v[i].name) != NULL)
+			continue;
+		v[i].name[len - 6] = '\0';
+		if ((m = registry_find(reg, v[i].name)) == NULL ||
+		    m->type != METRIC_COUNTER)
+			v[i].name[len - 6] = '_';
+	}
+	return v;
+}
+
 /* The expectations on the series, against those rendered. */
 static void
 check_series(struct report *r, const struct ruleset *rs,
@@ -987,12 +1165,12 @@ run_case(const struct rt_file *f, const struct rt_case *c, size_t max_line,
 	struct engine		 e;
 	struct feed		 fd;
 	struct source_stats	 st;
-	struct rt_sample	*got = NULL;
+	struct rt_sample	*got = NULL, *om = NULL;
 	struct buf		 text;
 	const struct rule_stats *rst;
 	uint64_t		*before;
 	char			 err[4096], **saved;
-	size_t			 i, j, n, ngot = 0;
+	size_t			 i, j, n, ngot = 0, nom = 0;
 	double			 now, t;
 	int			 rc, broken = 0;
 
@@ -1039,15 +1217,24 @@ run_case(const struct rt_file *f, const struct rt_case *c, size_t max_line,
 	now = c->now >= 0 ? c->now : t > 0 ? t : fd.wall;
 	buf_init(&text);
 	expose_render(&e.reg, 1, &text, EXPOSE_TEXT, now);
+	for (j = 0; j < c->nexpect; j++)
+		if (c->expect[j].hasex)
+			break;
+	if (j < c->nexpect && !broken)
+		om = rendered_om(e.reg, now, &nom);
 	registry_unlock(e.reg);
 	if (!broken) {
 		got = rendered(&text, &ngot);
 		check_series(&r, e.rs, got, ngot);
+		check_exemplars(&r, e.rs, om, nom);
 		check_errors(&r, &e);
 	}
 	for (j = 0; j < ngot; j++)
 		ruletest_sample_free(&got[j]);
 	free(got);
+	for (j = 0; j < nom; j++)
+		ruletest_sample_free(&om[j]);
+	free(om);
 	buf_free(&text);
 	engine_free(&e);
 	return r.failed;

@@ -19,6 +19,14 @@ struct rt_sample {
 	size_t nlabels;
 	double value;
 	int    line;
+	/* Its exemplar, after "# " (OpenMetrics): labels, value, time. */
+	int    hasex;
+	char **exnames;
+	char **exvalues;
+	size_t nex;
+	double exvalue;
+	double extime;
+	int    hasextime;
 };
 
 /* Lines of a case: inline, or a file's (path set); "matches" after an

@@ -46,6 +46,9 @@ series_free(struct state_series *ss, size_t nlabels)
 	free(ss->values);
 	free(ss->lens);
 	free(ss->buckets);
+	for (i = 0; i < ss->nex; i++)
+		free(ss->ex[i].labels);
+	free(ss->ex);
 }
 
 void
@@ -152,6 +155,18 @@ emit_series(struct buf *out, enum metric_type type, char *const *values,
 	buf_putc(out, '\n');
 }
 
+static void
+emit_exemplar(struct buf *out, size_t slot, const char *labels, size_t len,
+    double value, double time)
+{
+	buf_puts(out, "exemplar");
+	put_u64(out, slot);
+	put_str(out, labels, len);
+	put_double(out, value);
+	put_double(out, time);
+	buf_putc(out, '\n');
+}
+
 /* The end record and the checksum of everything from start. */
 static void
 emit_end(struct buf *out, size_t start, size_t npos, size_t nmetrics,
@@ -170,7 +185,7 @@ state_format(const struct state *st, struct buf *out)
 {
 	const struct state_metric *sm;
 	const struct state_series *ss;
-	size_t			   start = out->len, i, j, ns = 0;
+	size_t			   start = out->len, i, j, k, ns = 0;
 
 	emit_header(out, st->rules);
 	for (i = 0; i < st->npos; i++)
@@ -184,6 +199,10 @@ state_format(const struct state *st, struct buf *out)
 			emit_series(out, sm->type, ss->values, ss->lens,
 			    sm->nlabels, ss->value, ss->updated, ss->count,
 			    ss->buckets, sm->nbounds);
+			for (k = 0; k < ss->nex; k++)
+				emit_exemplar(out, ss->ex[k].slot,
+				    ss->ex[k].labels, ss->ex[k].len,
+				    ss->ex[k].value, ss->ex[k].time);
 		}
 	}
 	emit_end(out, start, st->npos, st->nmetrics, ns);
@@ -236,9 +255,16 @@ snap_series(struct metric *m, struct series *s, void *arg)
 {
 	struct snapwalk *w = arg;
 
+	size_t nslots, i;
+
 	emit_series(w->out, m->type, s->values, s->lens, m->nlabels, s->value,
 	    s->updated, s->count, s->buckets,
 	    m->type == METRIC_HISTOGRAM ? m->nbuckets : 0);
+	nslots = m->type == METRIC_HISTOGRAM ? m->nbuckets + 1 : 1;
+	for (i = 0; s->ex != NULL && i < nslots; i++)
+		if (s->ex[i].len > 0)
+			emit_exemplar(w->out, i, s->ex[i].labels, s->ex[i].len,
+			    s->ex[i].value, s->ex[i].time);
 	w->n++;
 }
 
@@ -578,6 +604,48 @@ parse_series(struct parser *ps, struct state *st)
 	return 0;
 }
 
+/*
+ * An exemplar record of the last series: its slot (0 on a counter, a
+ * bucket of a histogram), labels, value and time.
+ */
+static int
+parse_exemplar(struct parser *ps, struct state *st)
+{
+	struct state_metric   *sm;
+	struct state_series   *ss;
+	struct state_exemplar *e;
+	uint64_t	       slot;
+	size_t		       i;
+
+	if (st->nmetrics == 0 || st->metrics[st->nmetrics - 1].nseries == 0)
+		return perr(ps, ps->start, "exemplar record before any series");
+	sm = &st->metrics[st->nmetrics - 1];
+	ss = &sm->series[sm->nseries - 1];
+	if (want_fields(ps, "exemplar", 5) == -1 || get_u64(ps, 1, &slot) == -1)
+		return -1;
+	if (sm->type == METRIC_GAUGE ||
+	    slot > (sm->type == METRIC_HISTOGRAM ? sm->nbounds : 0))
+		return perr(ps, foff(ps, 1),
+		    "no exemplar %llu on a %s of %zu bounds",
+		    (unsigned long long)slot, metric_type_name(sm->type),
+		    sm->nbounds);
+	for (i = 0; i < ss->nex; i++)
+		if (ss->ex[i].slot == slot)
+			return perr(ps, foff(ps, 1), "exemplar %llu twice",
+			    (unsigned long long)slot);
+	ss->ex = xreallocarray(ss->ex, ss->nex + 1, sizeof(*ss->ex));
+	e = &ss->ex[ss->nex++];
+	memset(e, 0, sizeof(*e));
+	e->slot = (size_t)slot;
+	if (get_str(ps, 2, 1, &e->labels, &e->len) == -1 ||
+	    get_double(ps, 3, &e->value) == -1 ||
+	    get_double(ps, 4, &e->time) == -1)
+		return -1;
+	if (!metric_exemplar_ok(e->labels, e->len))
+		return perr(ps, foff(ps, 2), "not an exemplar's label set");
+	return 0;
+}
+
 /* The end record, then the checksum line, then nothing. */
 static int
 parse_end(struct parser *ps, struct state *st)
@@ -658,10 +726,10 @@ state_parse(const char *buf, size_t len, struct state *st, char *err,
 	}
 	if (want_fields(&ps, "header", 2) == -1 || get_u64(&ps, 1, &v) == -1)
 		goto end;
-	if (v != STATE_VERSION && v != 1) {
+	if (v < 1 || v > STATE_VERSION) {
 		perr(&ps, foff(&ps, 1),
 		    "format version %llu; this logmetrics "
-		    "reads versions 1 and %d",
+		    "reads versions 1 to %d",
 		    (unsigned long long)v, STATE_VERSION);
 		goto end;
 	}
@@ -698,6 +766,9 @@ state_parse(const char *buf, size_t len, struct state *st, char *err,
 				goto end;
 		} else if (field_is(&ps, 0, "series")) {
 			if (parse_series(&ps, st) == -1)
+				goto end;
+		} else if (v >= 3 && field_is(&ps, 0, "exemplar")) {
+			if (parse_exemplar(&ps, st) == -1)
 				goto end;
 		} else if (field_is(&ps, 0, "end")) {
 			if (parse_end(&ps, st) == -1)
@@ -742,9 +813,11 @@ restore_metric(struct metric *m, const struct state_metric *sm,
 {
 	const struct state_series *ss;
 	struct series		  *s;
+	struct exemplar		   ex;
 	struct str		  *vals;
 	size_t			   i, j;
 
+	memset(&ex, 0, sizeof(ex));
 	vals = xcalloc(m->nlabels > 0 ? m->nlabels : 1, sizeof(*vals));
 	for (i = 0; i < sm->nseries; i++) {
 		ss = &sm->series[i];
@@ -762,6 +835,13 @@ restore_metric(struct metric *m, const struct state_metric *sm,
 			s->count = ss->count;
 			memcpy(s->buckets, ss->buckets,
 			    m->nbuckets * sizeof(*s->buckets));
+		}
+		for (j = 0; j < ss->nex; j++) {
+			ex.labels = ss->ex[j].labels;
+			ex.len = ss->ex[j].len;
+			ex.time = ss->ex[j].time;
+			series_exemplar(m, s, ss->ex[j].slot, &ex,
+			    ss->ex[j].value);
 		}
 		rep->series++;
 	}

@@ -14,6 +14,7 @@
  *	pos KIND VERSION FIELD...
  *	metric "NAME" counter|gauge|histogram NLABELS "LABEL"... NBOUNDS BOUND...
  *	series "VALUE"... VALUE UPDATED [COUNT BUCKET...]
+ *	exemplar SLOT "LABELS" VALUE TIME
  *	end NPOS NMETRICS NSERIES
  *	crc32 CRC8
  *
@@ -23,8 +24,13 @@
  * wrote (tail_pos_encode(), record_pos_encode()). Series lines follow
  * their metric line; a histogram's series carry its sum as VALUE, then
  * its count and one count per bound (not cumulative). The checksum covers
- * every byte before its line. Version 1 of the format, still read, wrote
- * "file FIELD..." where version 2 writes "pos file 1 FIELD...".
+ * every byte before its line. An exemplar record is one exemplar of the
+ * series before it (OpenMetrics): SLOT 0 for a counter's, the bucket's
+ * index for a histogram's (NBOUNDS for +Inf), its labels as the
+ * exposition writes them, its value and time. Version 1 of the format,
+ * still read, wrote "file FIELD..." where version 2 writes "pos file 1
+ * FIELD..."; version 3 added exemplar records, and reads versions 1 and
+ * 2 as they were.
  */
 #ifndef LOGMETRICS_STATE_H
 #define LOGMETRICS_STATE_H
@@ -35,7 +41,7 @@
 #include "metrics.h"
 #include "util.h"
 
-#define STATE_VERSION 2
+#define STATE_VERSION 3
 
 /* A source's position, as its source encoded it. */
 struct state_pos {
@@ -49,13 +55,23 @@ struct state_pos {
 	size_t	 line;
 };
 
+struct state_exemplar {
+	size_t slot; /* 0, or a histogram's bucket (nbounds: +Inf) */
+	char  *labels;
+	size_t len;
+	double value;
+	double time;
+};
+
 struct state_series {
-	char	**values; /* the metric's nlabels, owned */
-	size_t	 *lens;	  /* values are binary: lengths */
-	double	  value;  /* histogram: sum */
-	double	  updated;
-	uint64_t  count;
-	uint64_t *buckets; /* histogram: nbounds */
+	char		     **values; /* the metric's nlabels, owned */
+	size_t		      *lens;   /* values are binary: lengths */
+	double		       value;  /* histogram: sum */
+	double		       updated;
+	uint64_t	       count;
+	uint64_t	      *buckets; /* histogram: nbounds */
+	struct state_exemplar *ex;
+	size_t		       nex;
 };
 
 struct state_metric {

@@ -13,9 +13,9 @@ grep -q '^rules OK' "$T/out" || fail "--check says rules OK"
 # rules are still OK: the shipped rules warn at http.rules' paths only.
 "$lm" --check -r "$TOP/rules" 2>"$T/err" >/dev/null
 expect_eq "warnings for the shipped rules" \
-    "http.rules:req.method http.rules:req.url http.rules:res.statusCode" \
+    "http.rules:req.method http.rules:req.url http.rules:res.statusCode http.rules:req.id" \
     "$(sed -n 's|^.*/\(http.rules\):[0-9]*:[0-9]*: warning: \([^ ]*\) is a path.*|\1:\2|p' "$T/err" | tr '\n' ' ' | sed 's/ $//')"
-expect_eq "warning lines for the shipped rules" 3 "$(wc -l <"$T/err")"
+expect_eq "warning lines for the shipped rules" 4 "$(wc -l <"$T/err")"
 printf 'counter c\nrule r\n  match req.method /x/\n  match "a.b" /y/\n  inc c\n' \
     >"$T/dotted.rules"
 "$lm" --check -r "$T/dotted.rules" >"$T/out" 2>"$T/err" ||

@@ -1,17 +1,16 @@
-# Exemplars from log fields, as Prometheus keeps them: the HTTP rules with
-# each request's id as the exemplar of its counter and of its histogram
+# Exemplars from log fields, as Prometheus keeps them: rules/http.rules,
+# each request's id the exemplar of its counter and of its histogram
 # bucket, over the pino-http fixture, scraped by a real Prometheus run
 # with --enable-feature=exemplar-storage. Every exemplar Prometheus
 # returns names a request of its series' labels (and of its bucket), with
 # that request's value and log time, and each series' last request is
-# among them. The text format has none.
+# among them. The text format has none; a restart with --state-file
+# serves the same exemplars.
 . "$TOP/tests/integration/lib.sh"
 command -v prometheus >/dev/null ||
     fail "prometheus is not installed (packaging/deps.sh test installs it)"
 log=$TOP/tests/fixtures/pino-http.log
-sed 's|^  inc http_requests_total$|  match req.id /^(?<id>[0-9]+)$/\n  inc http_requests_total exemplar request_id=$id|
-     s|^  observe http_request_duration_seconds $ms / 1000$|& exemplar request_id=$id|' \
-    "$TOP/rules/http.rules" >"$T/ex.rules"
+cp "$TOP/rules/http.rules" "$T/ex.rules"
 expect_eq "exemplar actions" 2 "$(grep -c ' exemplar request_id=\$id$' "$T/ex.rules")"
 mkdir -p "$T/log" "$T/data"
 cp "$log" "$T/log/api.log"
@@ -114,3 +113,24 @@ for k, rid in last.items():
         sys.exit("the last request of %r, %s, is not an exemplar" % (k, rid))
 print("%d exemplars, %d series" % (n, len(last)))
 PY
+
+# Exemplars are kept in the state: a restart serves the same ones.
+daemon_stop
+: >"$DERR"
+om() {
+	curl -sf -H 'Accept: application/openmetrics-text; version=1.0.0' \
+	    "http://127.0.0.1:$PORT/metrics" | grep '^http_' >"$1" ||
+	    fail "OpenMetrics scrape"
+}
+daemon_start -r "$T/ex.rules" --from-start --state-file "$T/state" \
+    "$T/log/api.log"
+wait_until 10 settled || fail "lines read: $(sample_sum logmetrics_lines_read_total)"
+om "$T/before"
+daemon_stop
+grep -q '^exemplar ' "$T/state" || fail "no exemplar in the state"
+daemon_start -r "$T/ex.rules" --state-file "$T/state" "$T/log/api.log"
+om "$T/after"
+diff -u "$T/before" "$T/after" || fail "exemplars not restored"
+expect_eq "exemplars restored" "$(grep -c ' # {' "$T/before")" \
+    "$(grep -c ' # {request_id="[0-9]*"}' "$T/after")"
+daemon_stop

@@ -728,6 +728,17 @@ Test(match, exemplars)
 	    "%s", got);
 	free(kept);
 	free(got);
+	/* An empty value is left out; with nothing left, no exemplar. */
+	feed(&e, "{\"id\":\"\",\"ms\":\"30\"}");
+	got = om_samples(&e);
+	cr_assert_not_null(strstr(got, "req_total 5 # {src=\"log\"} 1 1000\n"),
+	    "%s", got);
+	cr_assert_not_null(
+	    strstr(got,
+		"lat_seconds_bucket{le=\"1\"} 2 # {id=\"q\"} 0.02 "
+		"1000\n"),
+	    "%s", got);
+	free(got);
 	buf_free(&line);
 	env_free(&e);
 }

@@ -754,3 +754,67 @@ Test(metrics, per_metric_expire)
 	registry_unlock(reg);
 	registry_free(reg);
 }
+
+/*
+ * Exemplars: kept per series (per bucket for a histogram, +Inf last),
+ * the latest replacing the one before, through a reload that keeps the
+ * metric; label sets read back are checked as the exposition writes
+ * them.
+ */
+#define EXOK(s) metric_exemplar_ok(s, sizeof(s) - 1)
+Test(metrics, exemplars)
+{
+	static char	  *k[] = { "k" };
+	static double	   b[] = { 1, 2 };
+	struct metric_decl d[2];
+	struct registry	  *reg;
+	struct exemplar	   ex;
+	struct series	  *s;
+	struct str	   v = { "a", 1 };
+	char		   err[256];
+
+	d[0] = tu_decl("c_total", "h", METRIC_COUNTER, k, 1);
+	d[1] = tu_decl("h", "h", METRIC_HISTOGRAM, k, 1);
+	d[1].buckets = b;
+	d[1].nbuckets = 2;
+	reg = tu_registry(d, 2);
+	memset(&ex, 0, sizeof(ex));
+	ex.labels = "id=\"1\"";
+	ex.len = 6;
+	ex.time = 10;
+	cr_assert_eq(metric_add_ex(reg->m[0], &v, 2, &ex), 0);
+	cr_assert_eq(metric_observe_ex(reg->m[1], &v, 1.5, &ex), 0);
+	ex.labels = "id=\"22\"";
+	ex.len = 7;
+	ex.time = 11;
+	cr_assert_eq(metric_observe_ex(reg->m[1], &v, 9, &ex), 0);
+	/* A gauge takes none; a counter's add without one keeps it. */
+	cr_assert_eq(metric_add(reg->m[0], &v, 1), 0);
+	registry_lock(reg);
+	cr_assert_eq(registry_sync(reg, d, 2, err, sizeof(err)), 0, "%s", err);
+	registry_unlock(reg);
+	s = metric_series(reg->m[0], &v);
+	cr_assert_eq(s->value, 3);
+	cr_assert_eq(s->ex[0].len, 6);
+	cr_assert_eq(s->ex[0].value, 2);
+	cr_assert_eq(s->ex[0].time, 10);
+	s = metric_series(reg->m[1], &v);
+	cr_assert_eq(s->ex[0].len, 0);
+	cr_assert_eq(s->ex[1].len, 6);
+	cr_assert_eq(s->ex[1].value, 1.5);
+	cr_assert_eq(s->ex[2].len, 7);
+	cr_assert_eq(memcmp(s->ex[2].labels, "id=\"22\"", 7), 0);
+	cr_assert_eq(s->ex[2].value, 9);
+	registry_free(reg);
+
+	cr_assert(EXOK("id=\"1\""));
+	cr_assert(EXOK("a=\"\\\\\\\"\\n\xc3\xa9\",b=\"\""));
+	cr_assert(!EXOK(""));
+	cr_assert(!EXOK("id=\"1\","));
+	cr_assert(!EXOK("id=1"));
+	cr_assert(!EXOK("__id=\"1\""));
+	cr_assert(!EXOK("id=\"\n\""));
+	cr_assert(!EXOK("id=\"\\x\""));
+	cr_assert(!EXOK("id=\"\xff\""));
+	cr_assert(!EXOK("id=\"1\"x"));
+}

@@ -1957,7 +1957,8 @@ Test(rules_shipped, nginx)
 
 /*
  * The HTTP rule set: paths into the request and the response, the route
- * rewritten; warned about as paths, and nothing else.
+ * rewritten; warned about as paths, and nothing else; the request's id
+ * the exemplar of both actions.
  */
 Test(rules_shipped, http)
 {
@@ -1976,14 +1977,20 @@ Test(rules_shipped, http)
 	cr_expect_eq(rs->nts, 2);
 	cr_assert_eq(rs->nrules, 1);
 	r = &rs->rules[0];
-	cr_assert_eq(r->npats, 5);
+	cr_assert_eq(r->npats, 6);
 	cr_expect_str_eq(r->pats[1].path.text, "req.method");
 	cr_expect_eq(r->pats[1].path.n, 2);
 	cr_expect_str_eq(r->pats[3].path.text, "res.statusCode");
+	cr_expect_str_eq(r->pats[5].path.text, "req.id");
+	cr_expect(r->pats[5].optional);
 	cr_expect_eq(r->nrws, 3);
-	cr_expect_eq(r->nacts, 2);
+	cr_assert_eq(r->nacts, 2);
+	/* The request's id is each action's exemplar. */
+	cr_assert_eq(r->acts[0].nex, 1);
+	cr_expect_str_eq(r->acts[0].ex[0].name, "request_id");
+	cr_assert_eq(r->acts[1].nex, 1);
 	cr_expect(strstr(rs->warnings,
-		      "rules/http.rules:36:9: warning: "
+		      "rules/http.rules:40:9: warning: "
 		      "req.method is a path") != NULL,
 	    "%s", rs->warnings);
 	rules_free(rs);

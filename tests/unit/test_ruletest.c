@@ -92,7 +92,21 @@ Test(ruletest, errors_with_their_place)
 		{ "rules r\ncase x\n  expect a{b=\"c\"} one\n  expect a 1\n",
 		    "d/t.test:3:19: expected a number, +Inf, -Inf or NaN\n" },
 		{ "rules r\ncase x\n  expect a 1 2\n  expect a 1\n",
-		    "d/t.test:3:14: expected the end of the line\n" },
+		    "d/t.test:3:14: expected the end of the line, or '# {' and "
+		    "an exemplar\n" },
+		{ "rules r\ncase x\n  expect a 1 # x\n  expect a 1\n",
+		    "d/t.test:3:16: expected '{' and the exemplar's labels\n" },
+		{ "rules r\ncase x\n  expect a 1 # {id=\"q\"}\n  expect a 1\n",
+		    "d/t.test:3:24: expected a blank, then the exemplar's "
+		    "value\n" },
+		{ "rules r\ncase x\n  expect a 1 # {id=\"q\"} x\n  expect a 1\n",
+		    "d/t.test:3:25: expected a number, +Inf, -Inf or NaN\n" },
+		{ "rules r\ncase x\n  expect a 1 # {id=\"q\"} 1 2 3\n"
+		  "  expect a 1\n",
+		    "d/t.test:3:29: expected the end of the line\n" },
+		{ "rules r\ncase x\n  absent a # {id=\"q\"}\n  expect a 1\n",
+		    "d/t.test:3:12: expected the end of the line: a series "
+		    "without value\n" },
 	};
 	static const char nul[] =
 	    "rules r\ncase x\n  line a\0b\n  expect a 1\n";

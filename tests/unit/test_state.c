@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "metrics.h"
 #include "state.h"
@@ -35,10 +36,14 @@ nasty_state(struct state *st)
 	static size_t		   hlens[] = { 7 };
 	static uint64_t		   hb[] = { 1, 0, 5 };
 	static struct state_series cs[2], hs[1];
-	static struct state_metric m[3];
-	static struct state_pos	   f[2];
-	static char		   k0[] = "file", k1[] = "journal_2";
-	static char		   d0[] =
+	static char		   el0[] = "id=\"7\\\"\\n\"";
+	static char		   el1[] = "id=\"\xc3\xa9\",k=\"\"";
+	static char		   el2[] = "id=\"inf\"";
+	static struct state_exemplar cex[1], hex[2];
+	static struct state_metric   m[3];
+	static struct state_pos	     f[2];
+	static char		     k0[] = "file", k1[] = "journal_2";
+	static char		     d0[] =
 	    " \"/var/log/bot\\x20one.log\" 2049 "
 	    "18446744073709551615 123456789 256 fedcba9876543210";
 	static char d1[] = " \"s=0a;i=\\x22\" x";
@@ -59,6 +64,25 @@ nasty_state(struct state *st)
 	cs[0].lens = lens0;
 	cs[0].value = 3;
 	cs[0].updated = 1764020763.25;
+	cex[0].slot = 0;
+	cex[0].labels = el0;
+	cex[0].len = sizeof(el0) - 1;
+	cex[0].value = 2;
+	cex[0].time = 1764020763.125;
+	cs[0].ex = cex;
+	cs[0].nex = 1;
+	hex[0].slot = 1;
+	hex[0].labels = el1;
+	hex[0].len = sizeof(el1) - 1;
+	hex[0].value = 0.3;
+	hex[0].time = -1;
+	hex[1].slot = 3;
+	hex[1].labels = el2;
+	hex[1].len = sizeof(el2) - 1;
+	hex[1].value = INFINITY;
+	hex[1].time = 1e9;
+	hs[0].ex = hex;
+	hs[0].nex = 2;
 	cs[1].values = vals1;
 	cs[1].lens = lens1;
 	cs[1].value = NAN;
@@ -211,6 +235,16 @@ Test(state, round_trip)
 	cr_assert_eq(got.metrics[1].series[0].buckets[2], 5);
 	cr_assert_eq(got.metrics[1].bounds[1], 0.5);
 	cr_assert_eq(got.metrics[2].nseries, 0);
+	cr_assert_eq(got.metrics[0].series[0].nex, 1);
+	cr_assert_eq(got.metrics[0].series[0].ex[0].len, 10);
+	cr_assert_eq(memcmp(got.metrics[0].series[0].ex[0].labels,
+			 "id=\"7\\\"\\n\"", 10),
+	    0);
+	cr_assert_eq(got.metrics[0].series[0].ex[0].time, 1764020763.125);
+	cr_assert_eq(got.metrics[0].series[1].nex, 0);
+	cr_assert_eq(got.metrics[1].series[0].nex, 2);
+	cr_assert_eq(got.metrics[1].series[0].ex[1].slot, 3);
+	cr_assert(isinf(got.metrics[1].series[0].ex[1].value));
 	state_free(&got);
 	free(text);
 	free(again);
@@ -219,28 +253,31 @@ Test(state, round_trip)
 /* The exact bytes of a small state. */
 Test(state, exact_format)
 {
-	static char	   *v[] = { "a b" };
-	static size_t	    l[] = { 3 };
-	static char	   *lab[] = { "k" };
-	struct state_series s = { v, l, 2, 0.5, 0, NULL };
-	struct state_metric m = { "c_total", METRIC_COUNTER, lab, 1, NULL, 0,
-		&s, 1 };
-	static char	    kind[] = "file";
-	static char	    data[] = " \"/l/x.log\" 1 2 3 4 0000000000000005";
-	struct state_pos    f = { kind, 1, data, sizeof(data) - 1, 0, 0, 0 };
-	struct state	    st = { 0xabc, &f, 1, &m, 1, 0 };
-	char		   *text;
-	size_t		    len;
+	static char	     *v[] = { "a b" };
+	static size_t	      l[] = { 3 };
+	static char	     *lab[] = { "k" };
+	struct state_exemplar e = { 0, "id=\"x\"", 6, 1, 2 };
+	struct state_series   s = { v, l, 2, 0.5, 0, NULL, &e, 1 };
+	struct state_metric   m = { "c_total", METRIC_COUNTER, lab, 1, NULL, 0,
+		  &s, 1 };
+	static char	      kind[] = "file";
+	static char	      data[] = " \"/l/x.log\" 1 2 3 4 0000000000000005";
+	struct state_pos      f = { kind, 1, data, sizeof(data) - 1, 0, 0, 0 };
+	struct state	      st = { 0xabc, &f, 1, &m, 1, 0 };
+	char		     *text;
+	size_t		      len;
 
 	text = formatted(&st, &len);
 	cr_assert_str_eq(text,
-	    "logmetrics-state 2\n"
+	    "logmetrics-state 3\n"
 	    "rules 0000000000000abc\n"
 	    "pos file 1 \"/l/x.log\" 1 2 3 4 0000000000000005\n"
 	    "metric \"c_total\" counter 1 \"k\" 0\n"
 	    "series \"a\\x20b\" 4000000000000000 3fe0000000000000\n"
+	    "exemplar 0 \"id=\\x22x\\x22\" 3ff0000000000000 "
+	    "4000000000000000\n"
 	    "end 1 1 1\n"
-	    "crc32 1d7919de\n");
+	    "crc32 6daacb52\n");
 	free(text);
 }
 
@@ -258,9 +295,9 @@ Test(state, errors_named)
 		{ "logmetr",
 		    "byte 7 (line 1): the last line is not terminated "
 		    "(truncated file)" },
-		{ "logmetrics-state 3\n",
-		    "byte 17 (line 1): format version 3; "
-		    "this logmetrics reads versions 1 and 2" },
+		{ "logmetrics-state 4\n",
+		    "byte 17 (line 1): format version 4; "
+		    "this logmetrics reads versions 1 to 3" },
 		{ "logmetrics-state 01\n",
 		    "byte 17 (line 1): expected a "
 		    "decimal number" },
@@ -362,6 +399,39 @@ Test(state, errors_named)
 		{ "logmetrics-state 1\nrules 0000000000000000\nmetric m "
 		  "gauge 0 0\n",
 		    "byte 49 (line 3): expected a quoted string" },
+#define Z   "0000000000000000"
+#define V3M "logmetrics-state 3\nrules 0000000000000000\nmetric \"m\" "
+		{ V3M "counter 0 0\nexemplar 0 \"a=\\x22b\\x22\" " Z " " Z "\n",
+		    "byte 65 (line 4): exemplar record before any series" },
+		{ V3M "counter 0 0\nseries " Z " " Z
+		      "\nexemplar 1 \"a=\\x22b\\x22\" " Z " " Z "\n",
+		    "byte 115 (line 5): no exemplar 1 on a counter of 0 bounds" },
+		{ V3M "gauge 0 0\nseries " Z " " Z
+		      "\nexemplar 0 \"a=\\x22b\\x22\" " Z " " Z "\n",
+		    "byte 113 (line 5): no exemplar 0 on a gauge of 0 bounds" },
+		{ V3M "histogram 0 1 3ff0000000000000\nseries " Z " " Z " 0 0\n"
+		      "exemplar 2 \"a=\\x22b\\x22\" " Z " " Z "\n",
+		    "byte 138 (line 5): no exemplar 2 on a histogram of 1 "
+		    "bounds" },
+		{ V3M "counter 0 0\nseries " Z " " Z
+		      "\nexemplar 0 \"a=\\x22b\\x22\" " Z " " Z
+		      "\nexemplar 0 \"a=\\x22b\\x22\" " Z " " Z "\n",
+		    "byte 174 (line 6): exemplar 0 twice" },
+		{ V3M "counter 0 0\nseries " Z " " Z
+		      "\nexemplar 0 \"a=\\x22b\\x0a\\x22\" " Z " " Z "\n",
+		    "byte 117 (line 5): not an exemplar's label set" },
+		{ V3M "counter 0 0\nseries " Z " " Z
+		      "\nexemplar 0 \"__a=\\x22b\\x22\" " Z " " Z "\n",
+		    "byte 117 (line 5): not an exemplar's label set" },
+		{ V3M "counter 0 0\nseries " Z " " Z
+		      "\nexemplar 0 \"a=\\x22b\\x22\"\n",
+		    "byte 106 (line 5): exemplar record: expected 5 fields, "
+		    "found 3" },
+		/* Version 2 has no exemplar records. */
+		{ "logmetrics-state 2\nrules 0000000000000000\nmetric \"m\" "
+		  "counter 0 0\nseries " Z " " Z
+		  "\nexemplar 0 \"a=\\x22b\\x22\" " Z " " Z "\n",
+		    "byte 106 (line 5): unknown record" },
 	};
 	struct state st;
 	char	     err[256];
@@ -391,6 +461,34 @@ Test(state, empty_state_accepted)
 	state_free(&st);
 }
 
+/*
+ * A file of format version 2 (before exemplars) reads as it was: its
+ * series without exemplars.
+ */
+Test(state, version_2_read)
+{
+	static const char body[] = "logmetrics-state 2\n"
+				   "rules 0000000000000abc\n"
+				   "metric \"c_total\" counter 0 0\n"
+				   "series 4000000000000000 3fe0000000000000\n"
+				   "end 0 1 1\n";
+	struct state	  st;
+	struct buf	  in;
+	char		  err[256];
+
+	buf_init(&in);
+	buf_puts(&in, body);
+	buf_printf(&in, "crc32 %08lx\n",
+	    crc32(0L, (const Bytef *)body, sizeof(body) - 1) & 0xffffffffUL);
+	cr_assert_eq(state_parse(in.p, in.len, &st, err, sizeof(err)), 0, "%s",
+	    err);
+	cr_assert_eq(st.nmetrics, 1);
+	cr_assert_eq(st.metrics[0].series[0].value, 2);
+	cr_assert_eq(st.metrics[0].series[0].nex, 0);
+	state_free(&st);
+	buf_free(&in);
+}
+
 /* state_read() then state_apply(), as follow mode does. */
 static int
 load(const char *path, struct registry *reg, struct state_report *rep,
@@ -416,6 +514,7 @@ Test(state, restore_into_registry)
 	struct registry	   *a, *b;
 	struct state_report rep;
 	struct series	   *s;
+	struct exemplar	    ex;
 	struct str	    v = { "x\0y", 3 };
 	struct buf	    out;
 	char		    path[128];
@@ -427,8 +526,15 @@ Test(state, restore_into_registry)
 	d[1].nbuckets = 3;
 	d[2] = tu_decl("g", "h", METRIC_GAUGE, NULL, 0);
 	a = tu_registry(d, 3);
-	cr_assert_eq(metric_add(registry_find(a, "c_total"), &v, 7), 0);
-	cr_assert_eq(metric_observe(registry_find(a, "h_seconds"), &v, 0.3), 0);
+	memset(&ex, 0, sizeof(ex));
+	ex.labels = "id=\"c\"";
+	ex.len = 6;
+	ex.time = 1700000000.5;
+	cr_assert_eq(metric_add_ex(registry_find(a, "c_total"), &v, 7, &ex), 0);
+	ex.labels = "id=\"h\"";
+	cr_assert_eq(metric_observe_ex(registry_find(a, "h_seconds"), &v, 0.3,
+			 &ex),
+	    0);
 	cr_assert_eq(metric_observe(registry_find(a, "h_seconds"), &v, 9), 0);
 	cr_assert_eq(metric_set(registry_find(a, "g"), NULL, 42), 0);
 	buf_init(&out);
@@ -444,12 +550,24 @@ Test(state, restore_into_registry)
 	cr_assert_eq(rep.rules_changed, 0);
 	s = metric_series(registry_find(b, "c_total"), &v);
 	cr_assert_eq(s->value, 7);
+	/* The exemplars come back with the values. */
+	cr_assert_not_null(s->ex);
+	cr_assert_eq(s->ex[0].len, 6);
+	cr_assert_eq(memcmp(s->ex[0].labels, "id=\"c\"", 6), 0);
+	cr_assert_eq(s->ex[0].value, 7);
+	cr_assert_eq(s->ex[0].time, 1700000000.5);
 	s = metric_series(registry_find(b, "h_seconds"), &v);
 	cr_assert_eq(s->count, 2);
 	cr_assert_eq(s->value, 9.3);
 	cr_assert_eq(s->buckets[0], 0);
 	cr_assert_eq(s->buckets[1], 1);
 	cr_assert_eq(s->buckets[2], 0);
+	cr_assert_not_null(s->ex);
+	cr_assert_eq(s->ex[0].len, 0);
+	cr_assert_eq(s->ex[1].len, 6);
+	cr_assert_eq(memcmp(s->ex[1].labels, "id=\"h\"", 6), 0);
+	cr_assert_eq(s->ex[1].value, 0.3);
+	cr_assert_eq(s->ex[3].len, 0);
 	s = metric_series(registry_find(b, "g"), NULL);
 	cr_assert_eq(s->value, 42);
 	registry_free(b);
@@ -530,7 +648,7 @@ Test(state, version_1_fixture)
 	cr_assert_gt(n, 100);
 	buf_init(&out);
 	state_format(&st, &out);
-	cr_assert(strncmp(out.p, "logmetrics-state 2\n", 19) == 0);
+	cr_assert(strncmp(out.p, "logmetrics-state 3\n", 19) == 0);
 	cr_assert_not_null(strstr(out.p,
 	    "\npos file 1 \"/var/tmp/"
 	    "logmetrics-v1/bot.log\" "));
