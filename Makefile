@@ -21,7 +21,7 @@ MODULES	= util log lines json ts lex pattern rules metrics expose match engine s
 	  record journal oneshot ruletest pathpat tail input state webconfig http \
 	  page status daemon
 UNITS	= $(foreach m,$(MODULES),$(if $(wildcard tests/unit/test_$(m).c),$(m)))
-PKGS	= libpcre2-8 libmicrohttpd zlib yaml-0.1 libcrypt
+PKGS	= libpcre2-8 libmicrohttpd gnutls zlib yaml-0.1 libcrypt
 # Built with ISA-L's header where it is installed, logmetrics loads the
 # library for the first .gz log and inflates with it, with zlib when it
 # is missing at run time; ISAL=0 builds for zlib alone. Both are tested.

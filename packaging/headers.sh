@@ -12,6 +12,7 @@ set -u
 pairs="stdio.h libc6-dev
 pcre2.h libpcre2-dev
 microhttpd.h libmicrohttpd-dev
+gnutls/abstract.h libgnutls28-dev
 zlib.h zlib1g-dev
 yaml.h libyaml-dev
 crypt.h libcrypt-dev

@@ -40,9 +40,13 @@ struct daemon {
 	int			  state_failing;
 	int64_t			  state_stamp; /* its positions' time */
 	struct status_facts	  facts; /* state saves, the server's users */
-	struct pvcache		 *pv;	 /* path labels, per path */
-	size_t			  npv;
-	size_t			  pvlast; /* the last one used */
+	struct http		 *http;
+	struct webconfig	 *web; /* in use, a reference of ours */
+	struct webconfig_stamp	  web_tried[3]; /* of a load that failed */
+	double		web_next; /* monotonic time of the next look */
+	struct pvcache *pv;	  /* path labels, per path */
+	size_t		npv;
+	size_t		pvlast; /* the last one used */
 };
 
 struct pvcache {
@@ -561,13 +565,16 @@ serve(struct daemon *d, struct http **h)
 	}
 	if (ho.web != NULL && ho.web->warnings != NULL)
 		log_warnx("%s", ho.web->warnings);
+	d->web = ho.web != NULL ? webconfig_ref(ho.web) : NULL;
 	*h = http_start(&ho, render, ready, d, err, sizeof(err));
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (*h == NULL) {
 		log_warnx("%s", err);
 		return 1;
 	}
-	d->facts.web = ho.web; /* the server's until http_stop() */
+	d->http = *h;
+	d->facts.web = d->web; /* ours, kept until the end */
+	d->facts.web_current = 1;
 	n = o->npaths - (size_t)d->stdin_too;
 	if (n == 0)
 		log_info("listening on %s, port %d; following standard input",
@@ -577,6 +584,54 @@ serve(struct daemon *d, struct http **h)
 		    o->http.listen, http_port(*h), n, n == 1 ? "" : "s",
 		    d->stdin_too ? " and standard input" : "");
 	return 0;
+}
+
+/*
+ * Every WEB_LOOK seconds, loads the web configuration again when it, or
+ * the certificate or key it names, is another file than the one in use,
+ * and hands it to the server. A file that cannot be loaded is said once
+ * (with every error at its place), and the one in use stays.
+ */
+#define WEB_LOOK 2.0
+static void
+web_reload(struct daemon *d)
+{
+	struct webconfig_stamp now[3];
+	struct webconfig      *web;
+	char		       err[4096];
+
+	if (d->web == NULL || now_mono() < d->web_next)
+		return;
+	d->web_next = now_mono() + WEB_LOOK;
+	webconfig_disk(d->web, now);
+	if (memcmp(now, d->web->stamps, sizeof(now)) == 0) {
+		d->facts.web_current = 1; /* back as it was */
+		return;
+	}
+	if (memcmp(now, d->web_tried, sizeof(now)) == 0)
+		return;
+	memcpy(d->web_tried, now, sizeof(now));
+	if ((web = webconfig_load(d->o->web_config, err, sizeof(err))) ==
+		NULL ||
+	    http_set_web(d->http, webconfig_ref(web), err, sizeof(err)) == -1) {
+		webconfig_free(web);
+		d->facts.web_err++;
+		d->facts.web_current = 0;
+		log_warnx("the web configuration changed and is not used: "
+			  "the one loaded before stays:\n%s",
+		    err);
+		return;
+	}
+	if (web->warnings != NULL)
+		log_warnx("%s", web->warnings);
+	webconfig_free(d->web);
+	d->web = d->facts.web = web;
+	d->facts.web_ok++;
+	d->facts.web_current = 1;
+	memset(d->web_tried, 0, sizeof(d->web_tried));
+	log_info("web configuration %s loaded again%s", d->o->web_config,
+	    web->cert_pem != NULL ? ": new handshakes get its certificate" :
+				    "");
 }
 
 /*
@@ -600,6 +655,7 @@ follow(struct daemon *d)
 			got_hup = 0;
 			reload(d);
 		}
+		web_reload(d);
 		/* Metrics may also expire series by their own rule. */
 		registry_lock(reg);
 		registry_expire(reg, now_wall(), d->o->eng.series_expiry);
@@ -636,6 +692,7 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 	}
 	if (h != NULL)
 		http_stop(h);
+	webconfig_free(d.web);
 	if (d.facts.state_on)
 		save_state(&d);
 	buf_free(&d.state_last);

@@ -32,6 +32,8 @@
 #include <unistd.h>
 
 #define ZLIB_CONST
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <zlib.h>
 
@@ -74,7 +76,8 @@ struct http {
 	http_render_fn	  *render;
 	http_ready_fn	  *ready;
 	void		  *arg;
-	struct webconfig  *web; /* NULL: plain HTTP, no users */
+	struct webconfig  *web;	    /* NULL: plain HTTP, no users */
+	pthread_mutex_t	   weblock; /* guards web, which a reload swaps */
 };
 
 enum route {
@@ -542,6 +545,194 @@ gzip_body(const char *in, size_t len, char **out, size_t *outlen)
 	return 0;
 }
 
+/* The web configuration in use, with a reference of the caller's. */
+static struct webconfig *
+http_web(struct http *h)
+{
+	struct webconfig *web = NULL;
+
+	pthread_mutex_lock(&h->weblock);
+	if (h->web != NULL)
+		web = webconfig_ref(h->web);
+	pthread_mutex_unlock(&h->weblock);
+	return web;
+}
+
+/*
+ * The certificate chain and key served, made from the configuration's
+ * PEM. GnuTLS keeps pointers to them during a handshake, so one that is
+ * replaced stays, chained to its successor, until the server stops.
+ */
+#define TLS_MAX_CHAIN 16
+struct tlscred {
+	gnutls_pcert_st	 pcert[TLS_MAX_CHAIN];
+	unsigned	 n;
+	gnutls_privkey_t key;
+	struct tlscred	*older;
+};
+
+/*
+ * GnuTLS's certificate callback has no argument of the caller's: the one
+ * server with TLS of the process serves tls_current.
+ */
+static pthread_mutex_t tls_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct tlscred *tls_current;
+
+static void
+tlscred_free(struct tlscred *c)
+{
+	struct tlscred *older;
+	unsigned	i;
+
+	for (; c != NULL; c = older) {
+		older = c->older;
+		for (i = 0; i < c->n; i++)
+			gnutls_pcert_deinit(&c->pcert[i]);
+		if (c->key != NULL)
+			gnutls_privkey_deinit(c->key);
+		free(c);
+	}
+}
+
+/* Whether c's key is the one of its first certificate. */
+static int
+same_key(struct tlscred *c)
+{
+	gnutls_pubkey_t pub = NULL;
+	gnutls_datum_t	a = { NULL, 0 }, b = { NULL, 0 };
+	int		same = 0;
+
+	if (gnutls_pubkey_init(&pub) >= 0 &&
+	    gnutls_pubkey_import_privkey(pub, c->key, 0, 0) >= 0 &&
+	    gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &a) >= 0 &&
+	    gnutls_pubkey_export2(c->pcert[0].pubkey, GNUTLS_X509_FMT_DER,
+		&b) >= 0)
+		same = a.size == b.size && memcmp(a.data, b.data, a.size) == 0;
+	gnutls_free(a.data);
+	gnutls_free(b.data);
+	if (pub != NULL)
+		gnutls_pubkey_deinit(pub);
+	return same;
+}
+
+/* The credentials of web's PEM, or NULL with err filled. */
+static struct tlscred *
+tlscred_new(const struct webconfig *web, char *err, size_t errlen)
+{
+	struct tlscred *c = xcalloc(1, sizeof(*c));
+	gnutls_datum_t	d;
+	int		rc;
+
+	c->n = TLS_MAX_CHAIN;
+	d.data = (unsigned char *)web->cert_pem;
+	d.size = (unsigned)strlen(web->cert_pem);
+	if ((rc = gnutls_pcert_list_import_x509_raw(c->pcert, &c->n, &d,
+		 GNUTLS_X509_FMT_PEM, 0)) < 0) {
+		c->n = 0;
+		snprintf(err, errlen, "%s: cert_file \"%s\": %s", web->path,
+		    web->cert_file, gnutls_strerror(rc));
+		goto fail;
+	}
+	d.data = (unsigned char *)web->key_pem;
+	d.size = (unsigned)strlen(web->key_pem);
+	if ((rc = gnutls_privkey_init(&c->key)) < 0 ||
+	    (rc = gnutls_privkey_import_x509_raw(c->key, &d,
+		 GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
+		snprintf(err, errlen, "%s: key_file \"%s\": %s", web->path,
+		    web->key_file, gnutls_strerror(rc));
+		goto fail;
+	}
+	if (!same_key(c)) {
+		snprintf(err, errlen,
+		    "%s: key_file \"%s\" is not the key of cert_file \"%s\"",
+		    web->path, web->key_file, web->cert_file);
+		goto fail;
+	}
+	return c;
+fail:
+	tlscred_free(c);
+	return NULL;
+}
+
+/* GnuTLS asks, at each handshake, what to serve: the current one. */
+static int
+cert_callback(gnutls_session_t session, const gnutls_datum_t *req_ca_dn,
+    int nreqs, const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
+    gnutls_pcert_st **pcert, unsigned int *pcert_length, gnutls_privkey_t *pkey)
+{
+	(void)session;
+	(void)req_ca_dn;
+	(void)nreqs;
+	(void)pk_algos;
+	(void)pk_algos_length;
+	pthread_mutex_lock(&tls_lock);
+	if (tls_current == NULL) {
+		pthread_mutex_unlock(&tls_lock);
+		return -1;
+	}
+	*pcert = tls_current->pcert;
+	*pcert_length = tls_current->n;
+	*pkey = tls_current->key;
+	pthread_mutex_unlock(&tls_lock);
+	return 0;
+}
+
+/* Frees every credential once the server with TLS stopped. */
+static void
+tls_retire(void)
+{
+	struct tlscred *c;
+
+	pthread_mutex_lock(&tls_lock);
+	c = tls_current;
+	tls_current = NULL;
+	pthread_mutex_unlock(&tls_lock);
+	tlscred_free(c);
+}
+
+/* Serves c from the next handshake on, the one before kept. */
+static void
+tlscred_serve(struct tlscred *c)
+{
+	pthread_mutex_lock(&tls_lock);
+	c->older = tls_current;
+	tls_current = c;
+	pthread_mutex_unlock(&tls_lock);
+}
+
+int
+http_set_web(struct http *h, struct webconfig *web, char *err, size_t errlen)
+{
+	struct webconfig *old;
+	struct tlscred	 *c = NULL;
+
+	pthread_mutex_lock(&h->weblock);
+	old = h->web;
+	pthread_mutex_unlock(&h->weblock);
+	if ((old != NULL && old->cert_pem != NULL) != (web->cert_pem != NULL)) {
+		snprintf(err, errlen,
+		    "%s: TLS turned %s: that takes a restart; the server goes "
+		    "on as it was",
+		    web->path, web->cert_pem != NULL ? "on" : "off");
+		webconfig_free(web);
+		return -1;
+	}
+	if (web->cert_pem != NULL &&
+	    (c = tlscred_new(web, err, errlen)) == NULL) {
+		webconfig_free(web);
+		return -1;
+	}
+	if (old != NULL)
+		webconfig_carry(web, old);
+	pthread_mutex_lock(&h->weblock);
+	h->web = web;
+	pthread_mutex_unlock(&h->weblock);
+	if (c != NULL)
+		tlscred_serve(c);
+	webconfig_free(old);
+	return 0;
+}
+
 /*
  * On every response: no script, style only inline, nothing loaded from
  * anywhere, no framing, and the types as said (the status page shows
@@ -562,11 +753,13 @@ static const struct hdr always[] = {
  * those of always[].
  */
 static MHD_RESULT
-reply(struct MHD_Connection *c, unsigned code, char *body, size_t len,
-    const struct hdr *hdrs)
+reply(struct http *h, struct MHD_Connection *c, unsigned code, char *body,
+    size_t len, const struct hdr *hdrs)
 {
 	struct MHD_Response *resp;
+	struct webconfig    *web = http_web(h);
 	MHD_RESULT	     ret = MHD_NO;
+	size_t		     i;
 
 	resp = MHD_create_response_from_buffer(len, body,
 	    MHD_RESPMEM_MUST_FREE);
@@ -578,20 +771,31 @@ reply(struct MHD_Connection *c, unsigned code, char *body, size_t len,
 		if (MHD_add_response_header(resp, hdrs->name, hdrs->value) !=
 		    MHD_YES)
 			goto end;
-	for (hdrs = always; hdrs->name != NULL; hdrs++)
-		if (MHD_add_response_header(resp, hdrs->name, hdrs->value) !=
-		    MHD_YES)
+	/* The configuration's headers, ours where it sets none. */
+	for (i = 0; web != NULL && i < web->nheaders; i++)
+		if (MHD_add_response_header(resp, web->headers[i].name,
+			web->headers[i].value) != MHD_YES)
 			goto end;
+	for (hdrs = always; hdrs->name != NULL; hdrs++) {
+		for (i = 0; web != NULL && i < web->nheaders; i++)
+			if (strcmp(web->headers[i].name, hdrs->name) == 0)
+				break;
+		if ((web == NULL || i == web->nheaders) &&
+		    MHD_add_response_header(resp, hdrs->name, hdrs->value) !=
+			MHD_YES)
+			goto end;
+	}
 	ret = MHD_queue_response(c, code, resp);
 end:
 	MHD_destroy_response(resp);
+	webconfig_free(web);
 	return ret;
 }
 
 /* A short text/plain answer; allow, when not NULL, goes in Allow. */
 static MHD_RESULT
-reply_text(struct MHD_Connection *c, unsigned code, const char *text,
-    const char *allow)
+reply_text(struct http *h, struct MHD_Connection *c, unsigned code,
+    const char *text, const char *allow)
 {
 	struct hdr hdrs[3] = {
 		{ MHD_HTTP_HEADER_CONTENT_TYPE, CT_PLAIN },
@@ -603,7 +807,7 @@ reply_text(struct MHD_Connection *c, unsigned code, const char *text,
 		hdrs[1].name = MHD_HTTP_HEADER_ALLOW;
 		hdrs[1].value = allow;
 	}
-	return reply(c, code, xstrdup(text), strlen(text), hdrs);
+	return reply(h, c, code, xstrdup(text), strlen(text), hdrs);
 }
 
 /*
@@ -661,7 +865,7 @@ reply_page(struct http *h, struct MHD_Connection *c, enum http_page page)
 		hdrs[n++].value = "gzip";
 	}
 	hdrs[n].name = hdrs[n].value = NULL;
-	return reply(c, code, body, len, hdrs);
+	return reply(h, c, code, body, len, hdrs);
 }
 
 static enum route
@@ -689,13 +893,17 @@ route(const struct http *h, const char *url)
 static int
 authorized(struct http *h, struct MHD_Connection *c)
 {
-	char *user, *pass = NULL;
-	int   ok;
+	struct webconfig *web;
+	char		 *user, *pass = NULL;
+	int		  ok;
 
-	if (h->web == NULL || h->web->nusers == 0)
+	if ((web = http_web(h)) == NULL || web->nusers == 0) {
+		webconfig_free(web);
 		return 1;
+	}
 	user = MHD_basic_auth_get_username_password(c, &pass);
-	ok = user != NULL && pass != NULL && webconfig_auth(h->web, user, pass);
+	ok = user != NULL && pass != NULL && webconfig_auth(web, user, pass);
+	webconfig_free(web);
 	if (pass != NULL) {
 		explicit_bzero(pass, strlen(pass));
 		MHD_free(pass);
@@ -706,7 +914,7 @@ authorized(struct http *h, struct MHD_Connection *c)
 }
 
 static MHD_RESULT
-reply_unauthorized(struct MHD_Connection *c)
+reply_unauthorized(struct http *h, struct MHD_Connection *c)
 {
 	static const char	text[] = "Unauthorized\n";
 	static const struct hdr hdrs[] = {
@@ -715,7 +923,7 @@ reply_unauthorized(struct MHD_Connection *c)
 		{ NULL, NULL },
 	};
 
-	return reply(c, 401, xstrdup(text), sizeof(text) - 1, hdrs);
+	return reply(h, c, 401, xstrdup(text), sizeof(text) - 1, hdrs);
 }
 
 /* Whether the request announces a body (a length other than 0, chunks). */
@@ -780,15 +988,16 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		return MHD_YES;
 	}
 	if (*ctx == &denied)
-		return reply_unauthorized(c);
+		return reply_unauthorized(h, c);
 
 	switch (code) {
 	case 404:
-		return reply_text(c, 404, "Not Found\n", NULL);
+		return reply_text(h, c, 404, "Not Found\n", NULL);
 	case 405:
-		return reply_text(c, 405, "Method Not Allowed\n", "GET, HEAD");
+		return reply_text(h, c, 405, "Method Not Allowed\n",
+		    "GET, HEAD");
 	case 413:
-		return reply_text(c, 413, "Payload Too Large\n", NULL);
+		return reply_text(h, c, 413, "Payload Too Large\n", NULL);
 	}
 
 	switch (r) {
@@ -801,11 +1010,11 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	case ROUTE_EXPLAIN:
 		return reply_page(h, c, HTTP_PAGE_EXPLAIN);
 	case ROUTE_HEALTHY:
-		return reply_text(c, 200, "OK\n", NULL);
+		return reply_text(h, c, 200, "OK\n", NULL);
 	case ROUTE_READY:
 		if (h->ready == NULL || h->ready(h->arg))
-			return reply_text(c, 200, "OK\n", NULL);
-		return reply_text(c, 503, "Not Ready\n", NULL);
+			return reply_text(h, c, 200, "OK\n", NULL);
+		return reply_text(h, c, 503, "Not Ready\n", NULL);
 	case ROUTE_NONE:
 		break;
 	}
@@ -842,10 +1051,10 @@ tls_options(const struct webconfig *web, struct MHD_OptionItem *tls, char *err,
 			return -1;
 		}
 		flags = MHD_USE_TLS;
-		tls[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
-			web->key_pem };
-		tls[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT,
-			0, web->cert_pem };
+		tls[n++] = (struct MHD_OptionItem){
+			MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+			(void *)(uintptr_t)cert_callback
+		};
 		tls[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES,
 			0, (void *)(uintptr_t)TLS_PRIORITIES };
 	}
@@ -875,6 +1084,7 @@ http_start(const struct http_opts *o, http_render_fn *render,
     http_ready_fn *ready, void *arg, char *err, size_t errlen)
 {
 	struct MHD_OptionItem tls[4];
+	struct tlscred	     *cred = NULL;
 	struct http	     *h;
 	const char	     *listen_addr, *path;
 	unsigned	      max_conns, timeout;
@@ -899,6 +1109,13 @@ http_start(const struct http_opts *o, http_render_fn *render,
 		webconfig_free(o->web);
 		return NULL;
 	}
+	if (tls_flags != 0) {
+		if ((cred = tlscred_new(o->web, err, errlen)) == NULL) {
+			webconfig_free(o->web);
+			return NULL;
+		}
+		tlscred_serve(cred);
+	}
 
 	h = xcalloc(1, sizeof(*h));
 	h->render = render;
@@ -907,6 +1124,7 @@ http_start(const struct http_opts *o, http_render_fn *render,
 	h->arg = arg;
 	h->metrics_path = xstrdup(path);
 	h->web = o->web;
+	pthread_mutex_init(&h->weblock, NULL);
 	if ((h->fd = open_listener(listen_addr, err, errlen)) == -1)
 		goto fail;
 	h->port = bound_port(h->fd);
@@ -939,8 +1157,11 @@ fail:
 	if (h->fd != -1)
 		close(h->fd);
 	webconfig_free(h->web);
+	pthread_mutex_destroy(&h->weblock);
 	free(h->metrics_path);
 	free(h);
+	if (cred != NULL)
+		tls_retire();
 	return NULL;
 }
 
@@ -966,7 +1187,10 @@ http_stop(struct http *h)
 	MHD_stop_daemon(h->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
+	if (h->web != NULL && h->web->cert_pem != NULL)
+		tls_retire();
 	webconfig_free(h->web);
+	pthread_mutex_destroy(&h->weblock);
 	free(h->metrics_path);
 	free(h);
 }

@@ -73,6 +73,16 @@ struct http *http_start(const struct http_opts *, http_render_fn *,
     http_ready_fn *, void *arg, char *err, size_t errlen);
 /* The port actually bound (useful with port 0). */
 int http_port(const struct http *);
+
+/*
+ * Replaces the web configuration in use, taking web's reference: its
+ * users and headers from the next request, its certificate from the next
+ * handshake; no connection is closed. Returns 0, or -1 with err filled
+ * (web freed, the old one kept) when its certificate or key cannot be
+ * used, or when it turns TLS on or off, which takes a restart.
+ */
+int http_set_web(struct http *, struct webconfig *web, char *err,
+    size_t errlen);
 /* Stops serving, waits for the server's thread, closes every socket. */
 void http_stop(struct http *);
 

@@ -46,6 +46,8 @@ enum self_metric {
 	SM_RELOAD_OK,
 	SM_RELOAD_TIME,
 	SM_AUTH_REFUSED,
+	SM_WEB_RELOADS,
+	SM_WEB_CURRENT,
 	SM_CPU,
 	SM_RSS,
 	SM_VSIZE,
@@ -172,6 +174,15 @@ static const struct self_decl self_decls[SM_COUNT] = {
 	    METRIC_COUNTER, "reason",
 	    "Requests refused for their credentials: "
 	    "wrong, or not checked while too many were (throttled)." },
+	[SM_WEB_RELOADS] = { "logmetrics_web_config_reloads_total",
+	    METRIC_COUNTER, "result",
+	    "Reloads of --web-config (the file, its certificate or key "
+	    "changed) by result: success, or failure (the one in use "
+	    "stays)." },
+	[SM_WEB_CURRENT] = { "logmetrics_web_config_up_to_date", METRIC_GAUGE,
+	    NULL,
+	    "1 when the web configuration in use is the one on disk, 0 while "
+	    "a changed one could not be loaded." },
 	[SM_CPU] = { "process_cpu_seconds_total", METRIC_COUNTER, NULL,
 	    "Total user and system CPU time spent in seconds." },
 	[SM_RSS] = { "process_resident_memory_bytes", METRIC_GAUGE, NULL,
@@ -560,6 +571,11 @@ status_update(struct status *st, struct engine *e, struct input *in, size_t nin,
 		self_set(st, SM_STATE_SAVES, "ok", (double)f->state_ok);
 		self_set(st, SM_STATE_SAVES, "error", (double)f->state_err);
 		self_set(st, SM_STATE_TIME, NULL, f->state_time);
+	}
+	if (f->web != NULL) {
+		self_set(st, SM_WEB_RELOADS, "success", (double)f->web_ok);
+		self_set(st, SM_WEB_RELOADS, "failure", (double)f->web_err);
+		self_set(st, SM_WEB_CURRENT, NULL, f->web_current ? 1 : 0);
 	}
 	if (f->web != NULL && f->web->nusers > 0) {
 		uint64_t refused, throttled;

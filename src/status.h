@@ -25,6 +25,9 @@ struct status_facts {
 	uint64_t	  state_err;
 	double		  state_time; /* wall time of the last good */
 	struct webconfig *web;	      /* the server's, or NULL */
+	uint64_t	  web_ok;     /* reloads of the web configuration */
+	uint64_t	  web_err;
+	int		  web_current; /* the one in use is the one on disk */
 };
 
 struct status;

@@ -421,6 +421,90 @@ load_users(struct loader *l, const yaml_node_t *m)
 	qsort(wc->users, wc->nusers, sizeof(*wc->users), user_cmp);
 }
 
+/* The headers of http_server_config the toolkit allows, and so this. */
+static const char *const allowed_headers[] = {
+	"Content-Security-Policy",
+	"Strict-Transport-Security",
+	"X-Content-Type-Options",
+	"X-Frame-Options",
+	"X-XSS-Protection",
+};
+
+/* http_server_config: headers set on every response; http2 ignored. */
+static void
+load_http(struct loader *l, const yaml_node_t *m)
+{
+	struct webconfig *wc = l->wc;
+	yaml_node_pair_t *p, *q;
+	yaml_node_t	 *k, *v, *hk, *hv;
+	const char	 *key, *s;
+	size_t		  i, j;
+	int		  empty;
+
+	if (!mapping(l, m, "http_server_config", &empty) || empty)
+		return;
+	for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
+	     p++) {
+		if (skip(l, m, p, "http_server_config"))
+			continue;
+		k = node(l, p->key);
+		v = node(l, p->value);
+		key = (const char *)k->data.scalar.value;
+		if (strcmp(key, "http2") == 0) {
+			WARN(l, k,
+			    "http_server_config: http2 is ignored: the "
+			    "server speaks HTTP/1.1");
+			continue;
+		}
+		if (strcmp(key, "headers") != 0) {
+			ERR(l, k,
+			    "http_server_config: unknown key \"%s\" (expected "
+			    "headers or http2)",
+			    key);
+			continue;
+		}
+		if (!mapping(l, v, "headers", &empty) || empty)
+			continue;
+		for (q = v->data.mapping.pairs.start;
+		     q < v->data.mapping.pairs.top; q++) {
+			if (skip(l, v, q, "headers"))
+				continue;
+			hk = node(l, q->key);
+			hv = node(l, q->value);
+			key = (const char *)hk->data.scalar.value;
+			for (i = 0; i < NELEM(allowed_headers); i++)
+				if (strcasecmp(key, allowed_headers[i]) == 0)
+					break;
+			if (i == NELEM(allowed_headers)) {
+				ERR(l, hk,
+				    "headers: \"%s\" cannot be set (these can: "
+				    "Content-Security-Policy, "
+				    "Strict-Transport-Security, "
+				    "X-Content-Type-Options, X-Frame-Options, "
+				    "X-XSS-Protection)",
+				    key);
+				continue;
+			}
+			if ((s = string(l, hv, key)) == NULL)
+				continue;
+			for (j = 0; s[j] != '\0'; j++)
+				if ((unsigned char)s[j] < 0x20 || s[j] == 0x7f)
+					break;
+			if (s[j] != '\0' || j == 0) {
+				ERR(l, hv,
+				    "headers: the value of %s is empty or holds "
+				    "a control character",
+				    allowed_headers[i]);
+				continue;
+			}
+			wc->headers = xreallocarray(wc->headers,
+			    wc->nheaders + 1, sizeof(*wc->headers));
+			wc->headers[wc->nheaders].name = allowed_headers[i];
+			wc->headers[wc->nheaders++].value = xstrdup(s);
+		}
+	}
+}
+
 /* The document's root: a mapping of the three sections, or nothing. */
 static void
 load_root(struct loader *l, const yaml_node_t *root)
@@ -444,7 +528,7 @@ load_root(struct loader *l, const yaml_node_t *root)
 		else if (strcmp(key, "basic_auth_users") == 0)
 			load_users(l, v);
 		else if (strcmp(key, "http_server_config") == 0)
-			WARN(l, k, "http_server_config is ignored");
+			load_http(l, v);
 		else
 			ERR(l, k,
 			    "unknown key \"%s\" (expected "
@@ -540,6 +624,52 @@ parse(struct loader *l, FILE *fp)
  * Reads path (see webconfig.h). Costs one parse of a small file and the
  * reads of the certificate and key.
  */
+static void
+stamp(const char *path, struct webconfig_stamp *st)
+{
+	struct stat sb;
+
+	memset(st, 0, sizeof(*st));
+	if (path == NULL)
+		return;
+	if (stat(path, &sb) == -1) {
+		st->missing = 1;
+		return;
+	}
+	st->dev = (uint64_t)sb.st_dev;
+	st->ino = (uint64_t)sb.st_ino;
+	st->size = (uint64_t)sb.st_size;
+	st->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+	    sb.st_mtim.tv_nsec;
+}
+
+void
+webconfig_disk(const struct webconfig *wc, struct webconfig_stamp now[3])
+{
+	stamp(wc->path, &now[0]);
+	stamp(wc->cert_file, &now[1]);
+	stamp(wc->key_file, &now[2]);
+}
+
+struct webconfig *
+webconfig_ref(struct webconfig *wc)
+{
+	__atomic_add_fetch(&wc->refs, 1, __ATOMIC_SEQ_CST);
+	return wc;
+}
+
+void
+webconfig_carry(struct webconfig *wc, struct webconfig *old)
+{
+	uint64_t refused, throttled;
+
+	webconfig_auth_counts(old, &refused, &throttled);
+	pthread_mutex_lock(&wc->lock);
+	wc->refused += refused;
+	wc->throttled += throttled;
+	pthread_mutex_unlock(&wc->lock);
+}
+
 struct webconfig *
 webconfig_load(const char *path, char *err, size_t errlen)
 {
@@ -560,7 +690,10 @@ webconfig_load(const char *path, char *err, size_t errlen)
 	buf_init(&l.errs);
 	buf_init(&l.warns);
 	wc = l.wc = xcalloc(1, sizeof(*wc));
+	wc->refs = 1;
 	wc->path = xstrdup(path);
+	/* Stamped first: a change while reading is seen at the next look. */
+	stamp(path, &wc->stamps[0]);
 	pthread_mutex_init(&wc->lock, NULL);
 	wc->auth_rate = WEBCONFIG_AUTH_RATE;
 	wc->auth_burst = wc->tokens = WEBCONFIG_AUTH_BURST;
@@ -568,6 +701,8 @@ webconfig_load(const char *path, char *err, size_t errlen)
 
 	parse(&l, fp);
 	fclose(fp);
+	stamp(wc->cert_file, &wc->stamps[1]);
+	stamp(wc->key_file, &wc->stamps[2]);
 	yaml_document_delete(&l.doc);
 	free(l.dir);
 
@@ -597,8 +732,12 @@ webconfig_free(struct webconfig *wc)
 {
 	size_t i;
 
-	if (wc == NULL)
+	if (wc == NULL ||
+	    __atomic_sub_fetch(&wc->refs, 1, __ATOMIC_SEQ_CST) > 0)
 		return;
+	for (i = 0; i < wc->nheaders; i++)
+		free(wc->headers[i].value);
+	free(wc->headers);
 	for (i = 0; i < wc->nusers; i++) {
 		free(wc->users[i].name);
 		free(wc->users[i].hash);

@@ -17,35 +17,71 @@ struct webconfig_user {
 	char  memo[128]; /* fast hash of the last password accepted */
 };
 
+/* A header http_server_config.headers sets on every response. */
+struct webconfig_header {
+	const char *name; /* as the toolkit spells it */
+	char	   *value;
+};
+
+/* What a file was when read: a change of any of these is a new file. */
+struct webconfig_stamp {
+	uint64_t dev, ino, size;
+	int64_t	 mtime_ns;
+	int	 missing;
+};
+
 struct webconfig {
-	char		      *path;	 /* the file, as given */
-	char		      *cert_pem; /* NULL: plain HTTP */
-	char		      *key_pem;
-	char		      *cert_file; /* resolved paths, for messages */
-	char		      *key_file;
-	struct webconfig_user *users;	      /* sorted by name */
-	size_t		       nusers;	      /* 0: no authentication */
-	char		      *warnings;      /* lines for the log, or NULL */
-	char		       memo_salt[64]; /* for webconfig_auth's memo */
-	pthread_mutex_t	       lock;	      /* guards the memos and below */
-	double		       auth_rate;     /* bcrypt checks a second, */
-	double		       auth_burst;    /* and at once (defaults below) */
-	double		       tokens;	      /* bcrypt checks allowed now */
-	double		       tokens_at;     /* monotonic time of tokens */
-	uint64_t	       refused;	      /* wrong name or password */
-	uint64_t	       throttled;     /* refused without a check */
+	int			 refs;	   /* webconfig_ref(); freed at 0 */
+	char			*path;	   /* the file, as given */
+	char			*cert_pem; /* NULL: plain HTTP */
+	char			*key_pem;
+	char			*cert_file; /* resolved paths, for messages */
+	char			*key_file;
+	struct webconfig_user	*users;	   /* sorted by name */
+	size_t			 nusers;   /* 0: no authentication */
+	char			*warnings; /* lines for the log, or NULL */
+	struct webconfig_header *headers;  /* http_server_config.headers */
+	size_t			 nheaders;
+	struct webconfig_stamp	 stamps[3]; /* of path, cert_file, key_file */
+	char			 memo_salt[64]; /* for webconfig_auth's memo */
+	pthread_mutex_t		 lock;		/* guards the memos and below */
+	double			 auth_rate;	/* bcrypt checks a second, */
+	double			 auth_burst; /* and at once (defaults below) */
+	double			 tokens;     /* bcrypt checks allowed now */
+	double			 tokens_at;  /* monotonic time of tokens */
+	uint64_t		 refused;    /* wrong name or password */
+	uint64_t		 throttled;  /* refused without a check */
 };
 
 /*
  * Reads path: tls_server_config (cert_file and key_file, relative to the
  * file's directory; client_auth_type NoClientCert only), basic_auth_users
- * (user name to bcrypt hash) and http_server_config (ignored, with a
- * warning). The certificate and key files are read into memory. Returns
- * the settings (freed by webconfig_free), or NULL with every error found
- * in err, one "FILE:LINE:COL: message" per line.
+ * (user name to bcrypt hash) and http_server_config (headers: the
+ * toolkit's five security headers; http2 ignored, with a warning). The
+ * certificate and key files are read into memory, and what the three
+ * files were is stamped. Returns the settings with one reference (freed
+ * by webconfig_free), or NULL with every error found in err, one
+ * "FILE:LINE:COL: message" per line.
  */
 struct webconfig *webconfig_load(const char *path, char *err, size_t errlen);
+
+/* One more reference to wc, for another thread; webconfig_free drops it. */
+struct webconfig *webconfig_ref(struct webconfig *);
 void		  webconfig_free(struct webconfig *);
+
+/*
+ * What the configuration file and the certificate and key it names are
+ * on disk now, into now[3]: compared with wc->stamps, another file under
+ * a name (an atomic rename, a re-pointed link), a write or a removal
+ * shows. Costs three stat(2).
+ */
+void webconfig_disk(const struct webconfig *, struct webconfig_stamp now[3]);
+
+/*
+ * Carries the counts of refused credentials from old to wc, which
+ * replaces it. Thread-safe.
+ */
+void webconfig_carry(struct webconfig *wc, struct webconfig *old);
 
 /*
  * Whether user and pass match an entry of basic_auth_users: 1 or 0. An

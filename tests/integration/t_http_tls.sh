@@ -121,8 +121,8 @@ if curl -s -o /dev/null "$url/-/healthy"; then
 fi
 # Still serving after all that.
 expect_eq "still serving" 200 "$(status -u 'alice:open sesame' "$url/-/ready")"
-grep -q "web.yml:6:1: http_server_config is ignored" "$T/daemon.err" ||
-    fail "no warning for http_server_config: $(cat "$T/daemon.err")"
+grep -q "web.yml:7:3: http_server_config: http2 is ignored: the server speaks HTTP/1.1" "$T/daemon.err" ||
+    fail "no warning for http2: $(cat "$T/daemon.err")"
 
 # Bad configuration files: exit status 2, FILE:LINE:COL and the reason.
 bad() {

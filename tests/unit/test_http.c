@@ -1701,9 +1701,8 @@ CHECKED_TEST(http_auth, key_not_matching_the_certificate)
 	close(saved);
 	close(devnull);
 	snprintf(want, sizeof(want),
-	    "%s/mismatch.yml: cannot start TLS with "
-	    "cert_file \"%s/c.pem\" and key_file \"%s/other.pem\" (see the "
-	    "message above)",
+	    "%s/mismatch.yml: key_file \"%s/other.pem\" is not the key of "
+	    "cert_file \"%s/c.pem\"",
 	    webdir, webdir, webdir);
 	cr_assert_str_eq(err, want);
 	cr_assert_eq(tu_count_fds(), fds, "descriptor leaked");

@@ -389,7 +389,9 @@ Test(webconfig, full_file)
 	want = expand("^/k.pem", path);
 	cr_assert_str_eq(wc->key_file, want);
 	free(want);
-	want = expand("@:6:1: http_server_config is ignored", path);
+	want = expand("@:7:3: http_server_config: http2 is ignored: the server "
+		      "speaks HTTP/1.1",
+	    path);
 	cr_assert_str_eq(wc->warnings, want);
 	free(want);
 	cr_assert_eq(wc->nusers, 3);
@@ -605,5 +607,75 @@ Test(webconfig, auth_throttle)
 	cr_assert_eq(refused + throttled, 41);
 	usleep(300 * 1000); /* more than one token at 4 a second */
 	cr_assert_eq(webconfig_auth(wc, "bob", PASS_2A), 1);
+	webconfig_free(wc);
+}
+
+/*
+ * http_server_config.headers: the toolkit's five, any case, kept with
+ * their spelling; others and control characters refused at their place.
+ */
+Test(webconfig, headers)
+{
+	struct webconfig *wc;
+	char		  path[256], err[4096], *want;
+
+	wc = load_text("http_server_config:\n  headers:\n"
+		       "    x-frame-options: deny\n"
+		       "    Content-Security-Policy: \"default-src 'self'\"\n",
+	    path, sizeof(path), err, sizeof(err));
+	cr_assert_not_null(wc, "%s", err);
+	cr_assert_eq(wc->nheaders, 2);
+	cr_assert_str_eq(wc->headers[0].name, "X-Frame-Options");
+	cr_assert_str_eq(wc->headers[0].value, "deny");
+	cr_assert_str_eq(wc->headers[1].name, "Content-Security-Policy");
+	cr_assert_str_eq(wc->headers[1].value, "default-src 'self'");
+	webconfig_free(wc);
+
+	wc = load_text("http_server_config:\n  headers:\n"
+		       "    Set-Cookie: a=b\n"
+		       "    X-XSS-Protection: \"1\\nX: y\"\n"
+		       "  http3: yes\n",
+	    path, sizeof(path), err, sizeof(err));
+	cr_assert_null(wc);
+	want =
+	    expand("@:3:5: headers: \"Set-Cookie\" cannot be set (these "
+		   "can: Content-Security-Policy, Strict-Transport-Security, "
+		   "X-Content-Type-Options, X-Frame-Options, "
+		   "X-XSS-Protection)\n"
+		   "@:4:23: headers: the value of X-XSS-Protection is empty "
+		   "or holds a control character\n"
+		   "@:5:3: http_server_config: unknown key \"http3\" "
+		   "(expected headers or http2)",
+		path);
+	cr_assert_str_eq(err, want);
+	free(want);
+}
+
+/* What the files were when read, and the change of one seen. */
+Test(webconfig, stamps)
+{
+	struct webconfig_stamp now[3];
+	struct webconfig      *wc;
+	char		       path[256], tmp[300], err[4096];
+
+	wc = load_text("basic_auth_users: {}\n", path, sizeof(path), err,
+	    sizeof(err));
+	cr_assert_not_null(wc, "%s", err);
+	webconfig_disk(wc, now);
+	cr_assert_eq(memcmp(now, wc->stamps, sizeof(now)), 0);
+	cr_assert_eq(now[0].missing, 0);
+	cr_assert_neq(now[0].ino, 0);
+	/* Another file renamed over it: another inode. */
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	tu_write_str(tmp, "basic_auth_users: {}\n");
+	cr_assert_eq(rename(tmp, path), 0);
+	webconfig_disk(wc, now);
+	cr_assert_neq(memcmp(now, wc->stamps, sizeof(now)), 0);
+	unlink(path);
+	webconfig_disk(wc, now);
+	cr_assert_eq(now[0].missing, 1);
+	/* A reference more: freed at the last. */
+	webconfig_free(webconfig_ref(wc));
+	cr_assert_str_eq(wc->path, path);
 	webconfig_free(wc);
 }
