@@ -43,8 +43,16 @@ struct daemon {
 	struct http		 *http;
 	struct webconfig	 *web; /* in use, a reference of ours */
 	struct webconfig_stamp	  web_tried[3]; /* of a load that failed */
-	double		web_next; /* monotonic time of the next look */
-	struct pvcache *pv;	  /* path labels, per path */
+	double	   web_next;	/* monotonic time of the next look */
+	struct buf rules_stamp; /* the rules files as loaded */
+	double	   rules_next;	/* monotonic time of the next look */
+	/* POST /-/reload: asked by the server's thread, done by ours. */
+	pthread_mutex_t rlock;
+	pthread_cond_t	rcond;
+	uint64_t	rasked, rdone;
+	int		rok;
+	char		rerr[4096];
+	struct pvcache *pv; /* path labels, per path */
 	size_t		npv;
 	size_t		pvlast; /* the last one used */
 };
@@ -63,6 +71,8 @@ on_signal(int sig)
 		got_stop = 1;
 }
 
+static unsigned reload_request(struct daemon *, struct buf *);
+
 static unsigned
 render(void *arg, enum http_page page, enum expose_format fmt,
     const char *param, struct buf *out)
@@ -72,6 +82,8 @@ render(void *arg, enum http_page page, enum expose_format fmt,
 
 	if (page == HTTP_PAGE_EXPLAIN)
 		return (unsigned)status_explain(d->st, d->e, param, out);
+	if (page == HTTP_PAGE_RELOAD)
+		return reload_request(d, out);
 	if (page == HTTP_PAGE_LANDING || page == HTTP_PAGE_STATUS_JSON) {
 		status_page(d->st, d->e, d->o->http.metrics_path,
 		    page == HTTP_PAGE_STATUS_JSON, out);
@@ -161,21 +173,105 @@ on_line(void *arg, struct tail_file *tf, const char *line, size_t len,
 		status_unmatched(d->st, tf->path, line, len, now);
 }
 
-static void
-reload(struct daemon *d)
+/*
+ * Loads the rules again (a signal, a change on disk, a request): the
+ * old ones go on when the new cannot be loaded. Returns 0, or -1 with
+ * the reason in err. Notes what the rules files are now, so that a
+ * change is not taken twice.
+ */
+static int
+reload(struct daemon *d, const char *why, char *err, size_t errlen)
 {
-	char err[4096];
+	int rc;
 
-	if (engine_reload(d->e, &d->o->eng, err, sizeof(err)) == -1) {
+	rc = engine_reload(d->e, &d->o->eng, err, errlen);
+	buf_reset(&d->rules_stamp);
+	rules_stamp(d->o->eng.rules, d->o->eng.nrules, &d->rules_stamp);
+	if (rc == -1) {
 		status_reload(d->st, err);
-		log_warnx("reload failed, the old rules keep running:\n%s",
-		    err);
-		return;
+		log_warnx("reload (%s) failed, the old rules keep running:\n%s",
+		    why, err);
+		return -1;
 	}
 	status_reload(d->st, NULL);
 	pv_clear(d); /* the initial series of each source made again */
-	log_info("rules reloaded: %zu metrics, %zu rules", d->e->rs->ndecls,
-	    d->e->rs->nrules);
+	log_info("rules reloaded (%s): %zu metrics, %zu rules", why,
+	    d->e->rs->ndecls, d->e->rs->nrules);
+	return 0;
+}
+
+/*
+ * Every RULES_LOOK seconds, reloads the rules when their files are not
+ * those loaded, as a ConfigMap update leaves them (its "..data" link
+ * re-pointed), with no signal.
+ */
+#define RULES_LOOK 2.0
+static void
+rules_watch(struct daemon *d)
+{
+	struct buf now;
+	char	   err[4096];
+
+	if (now_mono() < d->rules_next)
+		return;
+	d->rules_next = now_mono() + RULES_LOOK;
+	buf_init(&now);
+	rules_stamp(d->o->eng.rules, d->o->eng.nrules, &now);
+	if (now.len != d->rules_stamp.len ||
+	    (now.len > 0 && memcmp(now.p, d->rules_stamp.p, now.len) != 0))
+		(void)reload(d, "the rules changed on disk", err, sizeof(err));
+	buf_free(&now);
+}
+
+/* A reload the server's thread asked for: done, the answer handed back. */
+static void
+reload_asked(struct daemon *d)
+{
+	char	 err[4096];
+	uint64_t asked;
+	int	 rc;
+
+	pthread_mutex_lock(&d->rlock);
+	asked = d->rasked;
+	pthread_mutex_unlock(&d->rlock);
+	if (asked == d->rdone)
+		return;
+	rc = reload(d, "POST /-/reload", err, sizeof(err));
+	pthread_mutex_lock(&d->rlock);
+	d->rok = rc == 0;
+	snprintf(d->rerr, sizeof(d->rerr), "%s", rc == 0 ? "" : err);
+	d->rdone = asked;
+	pthread_cond_broadcast(&d->rcond);
+	pthread_mutex_unlock(&d->rlock);
+}
+
+/*
+ * POST /-/reload, on the server's thread: asks the follow loop and waits
+ * for its answer (30 s at most). 200 and "OK", or 500 and why.
+ */
+static unsigned
+reload_request(struct daemon *d, struct buf *out)
+{
+	struct timespec until;
+	uint64_t	ticket;
+	unsigned	code = 503;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 30;
+	pthread_mutex_lock(&d->rlock);
+	ticket = ++d->rasked;
+	while (d->rdone < ticket &&
+	    pthread_cond_timedwait(&d->rcond, &d->rlock, &until) == 0)
+		;
+	if (d->rdone >= ticket) {
+		code = d->rok ? 200 : 500;
+		buf_puts(out, d->rok ? "OK\n" : d->rerr);
+		if (!d->rok)
+			buf_putc(out, '\n');
+	} else
+		buf_puts(out, "the reload did not end within 30 s\n");
+	pthread_mutex_unlock(&d->rlock);
+	return code;
 }
 
 /*
@@ -644,6 +740,7 @@ follow(struct daemon *d)
 {
 	struct registry *reg = d->e->reg;
 	const char	*failed = NULL;
+	char		 err[4096];
 
 	while (!got_stop) {
 		if (inputs_poll(d->in, d->nin, POLL_MS, on_line, d, &failed) ==
@@ -653,8 +750,10 @@ follow(struct daemon *d)
 		}
 		if (got_hup) {
 			got_hup = 0;
-			reload(d);
+			(void)reload(d, "SIGHUP", err, sizeof(err));
 		}
+		rules_watch(d);
+		reload_asked(d);
 		web_reload(d);
 		/* Metrics may also expire series by their own rule. */
 		registry_lock(reg);
@@ -683,6 +782,11 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 	/* Scraped again and again: keep each series' labels escaped. */
 	e->reg->cache_labels = 1;
 	d.st = status_new();
+	buf_init(&d.rules_stamp);
+	rules_stamp(o->eng.rules, o->eng.nrules, &d.rules_stamp);
+	d.rules_next = now_mono() + RULES_LOOK;
+	pthread_mutex_init(&d.rlock, NULL);
+	pthread_cond_init(&d.rcond, NULL);
 	if (follow_open(&d) == 0) {
 		if (o->state_file != NULL)
 			load_state(&d);
@@ -693,6 +797,9 @@ daemon_run(struct engine *e, const struct daemon_opts *o)
 	if (h != NULL)
 		http_stop(h);
 	webconfig_free(d.web);
+	buf_free(&d.rules_stamp);
+	pthread_mutex_destroy(&d.rlock);
+	pthread_cond_destroy(&d.rcond);
 	if (d.facts.state_on)
 		save_state(&d);
 	buf_free(&d.state_last);

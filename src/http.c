@@ -73,6 +73,7 @@ struct http {
 	int		   port;
 	char		  *metrics_path;
 	int		   no_status_page; /* / answers 404 */
+	int		   enable_reload;  /* POST /-/reload */
 	http_render_fn	  *render;
 	http_ready_fn	  *ready;
 	void		  *arg;
@@ -88,6 +89,7 @@ enum route {
 	ROUTE_EXPLAIN,
 	ROUTE_HEALTHY,
 	ROUTE_READY,
+	ROUTE_RELOAD,
 };
 
 struct hdr {
@@ -850,6 +852,8 @@ reply_page(struct http *h, struct MHD_Connection *c, enum http_page page)
 	hdrs[n].name = MHD_HTTP_HEADER_CONTENT_TYPE;
 	if (page == HTTP_PAGE_LANDING || page == HTTP_PAGE_EXPLAIN)
 		hdrs[n++].value = CT_HTML;
+	else if (page == HTTP_PAGE_RELOAD)
+		hdrs[n++].value = CT_PLAIN;
 	else if (page == HTTP_PAGE_STATUS_JSON)
 		hdrs[n++].value = CT_JSON;
 	else if (fmt == EXPOSE_OPENMETRICS)
@@ -883,6 +887,8 @@ route(const struct http *h, const char *url)
 		return ROUTE_HEALTHY;
 	if (strcmp(url, "/-/ready") == 0)
 		return ROUTE_READY;
+	if (strcmp(url, "/-/reload") == 0 && h->enable_reload)
+		return ROUTE_RELOAD;
 	return ROUTE_NONE;
 }
 
@@ -946,7 +952,11 @@ refusal(enum route r, const char *method, int body)
 {
 	if (r == ROUTE_NONE)
 		return 404;
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+	if (r == ROUTE_RELOAD) {
+		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0 &&
+		    strcmp(method, MHD_HTTP_METHOD_PUT) != 0)
+			return 405;
+	} else if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return 405;
 	if (body)
@@ -995,7 +1005,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		return reply_text(h, c, 404, "Not Found\n", NULL);
 	case 405:
 		return reply_text(h, c, 405, "Method Not Allowed\n",
-		    "GET, HEAD");
+		    r == ROUTE_RELOAD ? "POST, PUT" : "GET, HEAD");
 	case 413:
 		return reply_text(h, c, 413, "Payload Too Large\n", NULL);
 	}
@@ -1009,6 +1019,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		return reply_page(h, c, HTTP_PAGE_STATUS_JSON);
 	case ROUTE_EXPLAIN:
 		return reply_page(h, c, HTTP_PAGE_EXPLAIN);
+	case ROUTE_RELOAD:
+		return reply_page(h, c, HTTP_PAGE_RELOAD);
 	case ROUTE_HEALTHY:
 		return reply_text(h, c, 200, "OK\n", NULL);
 	case ROUTE_READY:
@@ -1120,6 +1132,7 @@ http_start(const struct http_opts *o, http_render_fn *render,
 	h = xcalloc(1, sizeof(*h));
 	h->render = render;
 	h->no_status_page = o->no_status_page;
+	h->enable_reload = o->enable_reload;
 	h->ready = ready;
 	h->arg = arg;
 	h->metrics_path = xstrdup(path);

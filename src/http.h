@@ -23,6 +23,7 @@ enum http_page {
 	HTTP_PAGE_LANDING,     /* the status page, HTML */
 	HTTP_PAGE_STATUS_JSON, /* the same facts, JSON */
 	HTTP_PAGE_EXPLAIN,     /* a kept line explained, HTML */
+	HTTP_PAGE_RELOAD,      /* POST /-/reload: the rules, text */
 };
 
 /* Zero or NULL fields take the defaults above; per_ip_conns 0 = no limit. */
@@ -35,6 +36,7 @@ struct http_opts {
 	unsigned    timeout_s;	    /* idle connections closed after this */
 	size_t	    max_header;	    /* bytes of request line and headers */
 	int	    no_status_page; /* serve no /, /status.json, /explain */
+	int	    enable_reload;  /* POST /-/reload reloads the rules */
 	struct webconfig *web;	    /* TLS and users; NULL: neither */
 };
 

@@ -345,6 +345,9 @@ set(struct cli *c, enum opt o, const char *arg)
 	case OPT_NO_STATUS_PAGE:
 		c->dopts.http.no_status_page = 1;
 		break;
+	case OPT_ENABLE_RELOAD:
+		c->dopts.http.enable_reload = 1;
+		break;
 	case OPT_MAX_CONNECTIONS:
 		c->dopts.http.max_conns = (unsigned)number(flag(o), arg, 1,
 		    65536);

@@ -1931,6 +1931,59 @@ load_dir(struct load *ld, const char *dir)
 	strv_free(names, n);
 }
 
+/* One line of rules_stamp(): what stat(2) says of path. */
+static void
+stamp_one(struct buf *out, const char *path, struct stat *st)
+{
+	if (stat(path, st) == -1) {
+		buf_printf(out, "%s -\n", path);
+		memset(st, 0, sizeof(*st));
+		return;
+	}
+	buf_printf(out, "%s %llu %llu %llu %lld.%09ld\n", path,
+	    (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
+	    (unsigned long long)st->st_size, (long long)st->st_mtim.tv_sec,
+	    (long)st->st_mtim.tv_nsec);
+}
+
+void
+rules_stamp(const char *const *paths, size_t npaths, struct buf *out)
+{
+	DIR	      *dp;
+	struct dirent *de;
+	struct stat    st, fst;
+	struct buf     path;
+	char	     **names;
+	size_t	       i, j, n, len;
+
+	buf_init(&path);
+	for (i = 0; i < npaths; i++) {
+		stamp_one(out, paths[i], &st);
+		if (!S_ISDIR(st.st_mode) || (dp = opendir(paths[i])) == NULL)
+			continue;
+		names = NULL;
+		n = 0;
+		while ((de = readdir(dp)) != NULL) {
+			len = strlen(de->d_name);
+			if (de->d_name[0] == '.' || len <= 6 ||
+			    strcmp(de->d_name + len - 6, ".rules") != 0)
+				continue;
+			names = xgrow(names, n, sizeof(*names));
+			names[n++] = xstrdup(de->d_name);
+		}
+		closedir(dp);
+		if (n > 1)
+			qsort(names, n, sizeof(*names), namecmp);
+		for (j = 0; j < n; j++) {
+			buf_reset(&path);
+			buf_printf(&path, "%s/%s", paths[i], names[j]);
+			stamp_one(out, path.p, &fst);
+		}
+		strv_free(names, n);
+	}
+	buf_free(&path);
+}
+
 struct ruleset *
 rules_load(const char *const *paths, size_t npaths, char *err, size_t errlen)
 {

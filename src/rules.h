@@ -159,6 +159,14 @@ struct ruleset {
 };
 
 /*
+ * What the files rules_load() would read for paths are on disk, as text
+ * into out: a change of it (a file written, renamed over, added to or
+ * removed from a directory, a link re-pointed) means other rules. Costs a
+ * stat(2) per file and a read of each directory.
+ */
+void rules_stamp(const char *const *paths, size_t npaths, struct buf *out);
+
+/*
  * Loads rules from files and directories (a directory: its "*.rules"
  * files in name order) as one ruleset. Returns NULL on any error, with
  * every message, one per line, in err (truncated to errlen).

@@ -81,6 +81,12 @@ fake_render(void *arg, enum http_page page, enum expose_format fmt,
     const char *param, struct buf *out)
 {
 	cr_assert_eq(arg, &renders);
+	if (page == HTTP_PAGE_RELOAD) {
+		buf_puts(out, "reloaded\n");
+		__atomic_store_n(&last_page, (int)page, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&renders, 1, __ATOMIC_SEQ_CST);
+		return 200;
+	}
 	if (page == HTTP_PAGE_EXPLAIN) {
 		/* The argument back, as the status module's 404 would say. */
 		buf_printf(out, "line %s\n", param != NULL ? param : "(none)");
@@ -735,6 +741,39 @@ SERVED_TEST(every_answer_forbids_scripts)
 		assert_hdr(&r, "X-Content-Type-Options", "nosniff");
 		resp_free(&r);
 	}
+}
+
+Test(http, reload_by_post)
+{
+	struct http_opts o = { .listen = "127.0.0.1:0", .enable_reload = 1 };
+	struct http	*h = start(&o, NULL);
+	struct resp	 r;
+
+	get(http_port(h), "POST", "/-/reload", NULL, &r);
+	cr_assert_eq(r.status, 200);
+	assert_hdr(&r, "Content-Type", CT_PLAIN);
+	cr_assert_str_eq(r.body, "reloaded\n");
+	cr_assert_eq(last_page, HTTP_PAGE_RELOAD);
+	resp_free(&r);
+	get(http_port(h), "PUT", "/-/reload", NULL, &r);
+	cr_assert_eq(r.status, 200);
+	resp_free(&r);
+	get(http_port(h), "GET", "/-/reload", NULL, &r);
+	cr_assert_eq(r.status, 405);
+	assert_hdr(&r, "Allow", "POST, PUT");
+	resp_free(&r);
+	/* Other paths take no POST. */
+	get(http_port(h), "POST", "/metrics", NULL, &r);
+	cr_assert_eq(r.status, 405);
+	resp_free(&r);
+	http_stop(h);
+
+	o.enable_reload = 0;
+	h = start(&o, NULL);
+	get(http_port(h), "POST", "/-/reload", NULL, &r);
+	cr_assert_eq(r.status, 404);
+	resp_free(&r);
+	http_stop(h);
 }
 
 Test(http, no_status_page)
