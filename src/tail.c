@@ -2947,108 +2947,114 @@ pos_lost(struct tail_restore *rs, struct tfile *tf, const struct tail_pos *p)
 	}
 }
 
-void
-tail_restore(struct tail *t, const struct tail_pos *pos, size_t n, double saved,
-    tail_line_fn *fn, void *arg, struct tail_restore *rs)
+/*
+ * Places the saved file p: followed under its identity (resumed,
+ * truncated, rotated), compressed, or renamed away and found again;
+ * else counted lost. *cut is set for a file truncated while down.
+ */
+static void
+restore_one(struct tail *t, const struct tail_pos *p, int *cut,
+    struct steps *steps, struct tail_restore *rs)
 {
-	const struct tail_pos *p;
-	struct tfile	     **order, *tf;
-	struct reader	      *r;
-	struct steps	       steps = { NULL, 0 };
-	struct stat	       st;
-	char		      *name;
-	int64_t		       since;
-	int		      *cut, found, look;
-	size_t		       i, k, pass;
+	struct tfile  *tf;
+	struct reader *r;
+	struct stat    st;
+	char	      *name;
+	int	       found, look;
 
-	memset(rs, 0, sizeof(*rs));
-	cut = xcalloc(n > 0 ? n : 1, sizeof(*cut));
-	/* Each saved file by its identity: followed, else renamed away. */
-	for (i = 0; i < n; i++) {
-		p = &pos[i];
-		if (p->done) {
-			/* Read before the save: known again if compressed. */
-			if ((tf = pos_file(t, p->path)) != NULL)
-				done_add(tf, p->headlen, p->headhash, p->size,
-				    p->dev, p->ino);
-			continue;
-		}
-		r = reader_find(t, (dev_t)p->dev, (ino_t)p->ino);
-		if (r != NULL && r->restored)
-			continue; /* listed twice: a hard link */
-		/*
-		 * Another head under the saved identity: truncated, or a new
-		 * file with the inode number of the saved one, which was
-		 * compressed (gzip deletes it) and is read in its text.
-		 */
-		if (r != NULL && r->fd >= 0 &&
-		    !(p->offset <= r->size &&
-			head_matches(r->fd, r->size, p)) &&
-		    (tf = pos_file(t, p->path)) != NULL &&
-		    gz_restore_looks(t, tf, p, &steps) == 0) {
-			rs->compressed++;
-			continue;
-		}
-		if (r != NULL) {
-			if ((cut[i] = reader_restore(t, r, p)))
-				rs->truncated++;
-			else if (strcmp(r->owner->pub.path, p->path) == 0)
-				rs->resumed++;
-			else
-				rs->rotated++;
-			continue;
-		}
-		found = 0;
-		tf = pos_file(t, p->path);
-		for (look = 0; look < POS_LOOKS && !found; look++) {
-			name = pos_search(t, p, 1, &st);
-			if (name != NULL &&
-			    (r = orphan_restore(t, p, name, &st)) != NULL) {
-				step_add(&steps, r->owner, r, NULL, 0, NULL);
-				rs->rotated++;
-				found = 1;
-			} else if (tf != NULL &&
-			    gz_restore(t, tf, p, &steps) == 0) {
-				rs->compressed++;
-				found = 1;
-			}
-			free(name);
-		}
-		if (!found && !(p->offset == 0 && p->headlen == 0))
-			pos_lost(rs, tf, p); /* not when empty at the save:
-						its rotation is read whole */
+	if (p->done) {
+		/* Read before the save: known again if compressed. */
+		if ((tf = pos_file(t, p->path)) != NULL)
+			done_add(tf, p->headlen, p->headhash, p->size, p->dev,
+			    p->ino);
+		return;
 	}
-	/* A truncated file's unread lines may be in its copy. */
-	for (i = 0; i < n; i++) {
-		if (!cut[i] || pos[i].headlen == 0)
-			continue;
-		p = &pos[i];
-		if ((name = pos_search(t, p, 0, &st)) == NULL) {
-			/*
-			 * Truncated, or deleted and created again under the
-			 * same inode number: what it held past the saved
-			 * offset is gone.
-			 */
-			pos_lost(rs, pos_file(t, p->path), p);
-			continue;
-		}
-		if ((r = reader_find(t, st.st_dev, st.st_ino)) != NULL) {
-			r->restored = 1;
-			reader_seek(r, p->offset);
-			r->drain = 1;
-			rs->copied++;
-		} else if ((r = orphan_restore(t, p, name, &st)) != NULL) {
-			step_add(&steps, r->owner, r, NULL, 0, NULL);
-			rs->copied++;
+	r = reader_find(t, (dev_t)p->dev, (ino_t)p->ino);
+	if (r != NULL && r->restored)
+		return; /* listed twice: a hard link */
+	/*
+	 * Another head under the saved identity: truncated, or a new file
+	 * with the inode number of the saved one, which was compressed
+	 * (gzip deletes it) and is read in its text.
+	 */
+	if (r != NULL && r->fd >= 0 &&
+	    !(p->offset <= r->size && head_matches(r->fd, r->size, p)) &&
+	    (tf = pos_file(t, p->path)) != NULL &&
+	    gz_restore_looks(t, tf, p, steps) == 0) {
+		rs->compressed++;
+		return;
+	}
+	if (r != NULL) {
+		if ((*cut = reader_restore(t, r, p)))
+			rs->truncated++;
+		else if (strcmp(r->owner->pub.path, p->path) == 0)
+			rs->resumed++;
+		else
+			rs->rotated++;
+		return;
+	}
+	found = 0;
+	tf = pos_file(t, p->path);
+	for (look = 0; look < POS_LOOKS && !found; look++) {
+		name = pos_search(t, p, 1, &st);
+		if (name != NULL &&
+		    (r = orphan_restore(t, p, name, &st)) != NULL) {
+			step_add(steps, r->owner, r, NULL, 0, NULL);
+			rs->rotated++;
+			found = 1;
+		} else if (tf != NULL && gz_restore(t, tf, p, steps) == 0) {
+			rs->compressed++;
+			found = 1;
 		}
 		free(name);
 	}
-	free(cut);
-	/*
-	 * Rotations since the save, of every path the state knew; for a
-	 * position without its time (format 1), a second before the state
-	 * file was written.
-	 */
+	if (!found && !(p->offset == 0 && p->headlen == 0))
+		pos_lost(rs, tf, p); /* not when empty at the save: its
+					rotation is read whole */
+}
+
+/* A truncated file's unread lines may be in its copy. */
+static void
+restore_copy(struct tail *t, const struct tail_pos *p, struct steps *steps,
+    struct tail_restore *rs)
+{
+	struct reader *r;
+	struct stat    st;
+	char	      *name;
+
+	if ((name = pos_search(t, p, 0, &st)) == NULL) {
+		/*
+		 * Truncated, or deleted and created again under the same
+		 * inode number: what it held past the saved offset is gone.
+		 */
+		pos_lost(rs, pos_file(t, p->path), p);
+		return;
+	}
+	if ((r = reader_find(t, st.st_dev, st.st_ino)) != NULL) {
+		r->restored = 1;
+		reader_seek(r, p->offset);
+		r->drain = 1;
+		rs->copied++;
+	} else if ((r = orphan_restore(t, p, name, &st)) != NULL) {
+		step_add(steps, r->owner, r, NULL, 0, NULL);
+		rs->copied++;
+	}
+	free(name);
+}
+
+/*
+ * Rotations since the save, of every path the state knew; for a
+ * position without its time (format 1), a second before the state file
+ * was written. Returns how many files they are.
+ */
+static size_t
+restore_rotations(struct tail *t, const struct tail_pos *pos, size_t n,
+    double saved, struct steps *steps)
+{
+	struct tfile *tf;
+	int64_t	      since;
+	size_t	      i, k, later = 0;
+
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < i; k++)
 			if (strcmp(pos[k].path, pos[i].path) == 0)
@@ -3063,8 +3069,31 @@ tail_restore(struct tail *t, const struct tail_pos *pos, size_t n, double saved,
 		if (since == 0 && saved > 0)
 			since = (int64_t)((saved - 1) * 1e9);
 		if (since > 0)
-			rs->later += chain_restore(t, tf, since, &steps);
+			later += chain_restore(t, tf, since, steps);
 	}
+	return later;
+}
+
+void
+tail_restore(struct tail *t, const struct tail_pos *pos, size_t n, double saved,
+    tail_line_fn *fn, void *arg, struct tail_restore *rs)
+{
+	struct tfile **order;
+	struct reader *r;
+	struct steps   steps = { NULL, 0 };
+	int	      *cut;
+	size_t	       i, k, pass;
+
+	memset(rs, 0, sizeof(*rs));
+	cut = xcalloc(n > 0 ? n : 1, sizeof(*cut));
+	/* Each saved file by its identity: followed, else renamed away. */
+	for (i = 0; i < n; i++)
+		restore_one(t, &pos[i], &cut[i], &steps, rs);
+	for (i = 0; i < n; i++)
+		if (cut[i] && pos[i].headlen > 0)
+			restore_copy(t, &pos[i], &steps, rs);
+	free(cut);
+	rs->later += restore_rotations(t, pos, n, saved, &steps);
 	/* Read now, in order, before anything newer. */
 	t->fn = fn;
 	t->arg = arg;
