@@ -1891,32 +1891,50 @@ namecmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A directory's "*.rules" regular files, in name order, not recursive. */
-static void
-load_dir(struct load *ld, const char *dir)
+/*
+ * The names of a directory's "*.rules" entries (not hidden), in name
+ * order, into *names (owned by the caller). Returns how many, or -1 when
+ * it cannot be read (errno set).
+ */
+static ssize_t
+rules_names(const char *dir, char ***names)
 {
 	DIR	      *dp;
 	struct dirent *de;
-	struct stat    st;
-	struct buf     path;
-	char	     **names = NULL;
-	size_t	       n = 0, i, len;
+	size_t	       n = 0, len;
 
-	if ((dp = opendir(dir)) == NULL) {
-		lderr(ld, NULL, 0, 0, "%s: %s", dir, strerror(errno));
-		return;
-	}
+	*names = NULL;
+	if ((dp = opendir(dir)) == NULL)
+		return -1;
 	while ((de = readdir(dp)) != NULL) {
 		len = strlen(de->d_name);
 		if (de->d_name[0] == '.' || len <= 6 ||
 		    strcmp(de->d_name + len - 6, ".rules") != 0)
 			continue;
-		names = xgrow(names, n, sizeof(*names));
-		names[n++] = xstrdup(de->d_name);
+		*names = xgrow(*names, n, sizeof(**names));
+		(*names)[n++] = xstrdup(de->d_name);
 	}
 	closedir(dp);
 	if (n > 1)
-		qsort(names, n, sizeof(*names), namecmp);
+		qsort(*names, n, sizeof(**names), namecmp);
+	return (ssize_t)n;
+}
+
+/* A directory's "*.rules" regular files, in name order, not recursive. */
+static void
+load_dir(struct load *ld, const char *dir)
+{
+	struct stat st;
+	struct buf  path;
+	char	  **names;
+	ssize_t	    got;
+	size_t	    n, i;
+
+	if ((got = rules_names(dir, &names)) == -1) {
+		lderr(ld, NULL, 0, 0, "%s: %s", dir, strerror(errno));
+		return;
+	}
+	n = (size_t)got;
 	buf_init(&path);
 	for (i = 0; i < n; i++) {
 		buf_reset(&path);
@@ -1949,31 +1967,19 @@ stamp_one(struct buf *out, const char *path, struct stat *st)
 void
 rules_stamp(const char *const *paths, size_t npaths, struct buf *out)
 {
-	DIR	      *dp;
-	struct dirent *de;
-	struct stat    st, fst;
-	struct buf     path;
-	char	     **names;
-	size_t	       i, j, n, len;
+	struct stat st, fst;
+	struct buf  path;
+	char	  **names;
+	ssize_t	    got;
+	size_t	    i, j, n;
 
 	buf_init(&path);
 	for (i = 0; i < npaths; i++) {
 		stamp_one(out, paths[i], &st);
-		if (!S_ISDIR(st.st_mode) || (dp = opendir(paths[i])) == NULL)
+		if (!S_ISDIR(st.st_mode) ||
+		    (got = rules_names(paths[i], &names)) == -1)
 			continue;
-		names = NULL;
-		n = 0;
-		while ((de = readdir(dp)) != NULL) {
-			len = strlen(de->d_name);
-			if (de->d_name[0] == '.' || len <= 6 ||
-			    strcmp(de->d_name + len - 6, ".rules") != 0)
-				continue;
-			names = xgrow(names, n, sizeof(*names));
-			names[n++] = xstrdup(de->d_name);
-		}
-		closedir(dp);
-		if (n > 1)
-			qsort(names, n, sizeof(*names), namecmp);
+		n = (size_t)got;
 		for (j = 0; j < n; j++) {
 			buf_reset(&path);
 			buf_printf(&path, "%s/%s", paths[i], names[j]);

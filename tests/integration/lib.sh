@@ -245,3 +245,34 @@ expect_oracle() {
 		fail "$_what: the metrics differ from the oracle's"
 	fi
 }
+
+# bcrypt_hash COST PASSWORD: a bcrypt hash as htpasswd makes them ($2y$),
+# from libcrypt, by a helper built once in $T.
+bcrypt_hash() {
+	if [ ! -x "$T/mkhash" ]; then
+		cat >"$T/mkhash.c" <<'EOF'
+#include <crypt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int
+main(int argc, char **argv)
+{
+	struct crypt_data cd = { 0 };
+	char		  salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	const char	 *h;
+
+	if (argc != 3 ||
+	    crypt_gensalt_rn("$2y$", atoi(argv[1]), NULL, 0, salt,
+		sizeof(salt)) == NULL ||
+	    (h = crypt_rn(argv[2], salt, &cd, sizeof(cd))) == NULL)
+		return 1;
+	printf("%s\n", h);
+	return 0;
+}
+EOF
+		${CC:-cc} -o "$T/mkhash" "$T/mkhash.c" -lcrypt ||
+		    fail "cannot build the hash maker"
+	fi
+	"$T/mkhash" "$1" "$2"
+}

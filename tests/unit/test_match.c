@@ -55,9 +55,9 @@ feed(struct env *e, const char *line)
 	registry_unlock(e->reg);
 }
 
-/* The exposition without HELP and TYPE lines. */
+/* The exposition in fmt without HELP and TYPE lines (nor # EOF). */
 static char *
-samples(struct env *e, double now)
+samples_in(struct env *e, enum expose_format fmt, double now)
 {
 	struct buf out, s;
 	char	  *line, *save = NULL;
@@ -65,7 +65,7 @@ samples(struct env *e, double now)
 	buf_init(&out);
 	buf_init(&s);
 	registry_lock(e->reg);
-	expose_render(&e->reg, 1, &out, EXPOSE_TEXT, now);
+	expose_render(&e->reg, 1, &out, fmt, now);
 	registry_unlock(e->reg);
 	for (line = strtok_r(out.p, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save))
@@ -75,6 +75,13 @@ samples(struct env *e, double now)
 		}
 	buf_free(&out);
 	return buf_release(&s);
+}
+
+/* The text exposition without HELP and TYPE lines. */
+static char *
+samples(struct env *e, double now)
+{
+	return samples_in(e, EXPOSE_TEXT, now);
 }
 
 static const char events_rules[] = "counter events_total\n"
@@ -642,22 +649,7 @@ Test(match, refused_and_freed)
 static char *
 om_samples(struct env *e)
 {
-	struct buf out, s;
-	char	  *line, *save = NULL;
-
-	buf_init(&out);
-	buf_init(&s);
-	registry_lock(e->reg);
-	expose_render(&e->reg, 1, &out, EXPOSE_OPENMETRICS, 2000);
-	registry_unlock(e->reg);
-	for (line = strtok_r(out.p, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save))
-		if (line[0] != '#') {
-			buf_puts(&s, line);
-			buf_putc(&s, '\n');
-		}
-	buf_free(&out);
-	return buf_release(&s);
+	return samples_in(e, EXPOSE_OPENMETRICS, 2000);
 }
 
 /*
