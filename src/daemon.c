@@ -42,7 +42,7 @@ struct daemon {
 	struct status_facts	  facts; /* state saves, the server's users */
 	struct http		 *http;
 	struct webconfig	 *web; /* in use, a reference of ours */
-	struct webconfig_stamp	  web_tried[3]; /* of a load that failed */
+	struct file_stamp	  web_tried[3]; /* of a load that failed */
 	double	   web_next;	/* monotonic time of the next look */
 	struct buf rules_stamp; /* the rules files as loaded */
 	double	   rules_next;	/* monotonic time of the next look */
@@ -692,9 +692,9 @@ serve(struct daemon *d, struct http **h)
 static void
 web_reload(struct daemon *d)
 {
-	struct webconfig_stamp now[3];
-	struct webconfig      *web;
-	char		       err[4096];
+	struct file_stamp now[3];
+	struct webconfig *web;
+	char		  err[4096];
 
 	if (d->web == NULL || now_mono() < d->web_next)
 		return;

@@ -1074,11 +1074,6 @@ tls_options(const struct webconfig *web, struct MHD_OptionItem *tls, char *err,
 	return flags;
 }
 
-/*
- * Opens the listening socket, then starts libmicrohttpd on it with one
- * polling thread of its own. Zero options take the defaults of http.h.
- * Returns the server (freed by http_stop) or NULL with err filled.
- */
 void
 http_opts_init(struct http_opts *o)
 {
@@ -1091,6 +1086,11 @@ http_opts_init(struct http_opts *o)
 	o->max_header = HTTP_DEFAULT_MAX_HEADER;
 }
 
+/*
+ * Opens the listening socket, then starts libmicrohttpd on it with one
+ * polling thread of its own. Zero options take the defaults of http.h.
+ * Returns the server (freed by http_stop) or NULL with err filled.
+ */
 struct http *
 http_start(const struct http_opts *o, http_render_fn *render,
     http_ready_fn *ready, void *arg, char *err, size_t errlen)

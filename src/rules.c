@@ -1949,35 +1949,29 @@ load_dir(struct load *ld, const char *dir)
 	strv_free(names, n);
 }
 
-/* One line of rules_stamp(): what stat(2) says of path. */
+/* One record of rules_stamp(): path and its stamp. */
 static void
-stamp_one(struct buf *out, const char *path, struct stat *st)
+stamp_one(struct buf *out, const char *path, struct file_stamp *st)
 {
-	if (stat(path, st) == -1) {
-		buf_printf(out, "%s -\n", path);
-		memset(st, 0, sizeof(*st));
-		return;
-	}
-	buf_printf(out, "%s %llu %llu %llu %lld.%09ld\n", path,
-	    (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
-	    (unsigned long long)st->st_size, (long long)st->st_mtim.tv_sec,
-	    (long)st->st_mtim.tv_nsec);
+	file_stamp(path, st);
+	buf_puts(out, path);
+	buf_putc(out, '\0');
+	buf_append(out, st, sizeof(*st));
 }
 
 void
 rules_stamp(const char *const *paths, size_t npaths, struct buf *out)
 {
-	struct stat st, fst;
-	struct buf  path;
-	char	  **names;
-	ssize_t	    got;
-	size_t	    i, j, n;
+	struct file_stamp st, fst;
+	struct buf	  path;
+	char		**names;
+	ssize_t		  got;
+	size_t		  i, j, n;
 
 	buf_init(&path);
 	for (i = 0; i < npaths; i++) {
 		stamp_one(out, paths[i], &st);
-		if (!S_ISDIR(st.st_mode) ||
-		    (got = rules_names(paths[i], &names)) == -1)
+		if (!st.dir || (got = rules_names(paths[i], &names)) == -1)
 			continue;
 		n = (size_t)got;
 		for (j = 0; j < n; j++) {

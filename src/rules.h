@@ -159,8 +159,8 @@ struct ruleset {
 };
 
 /*
- * What the files rules_load() would read for paths are on disk, as text
- * into out: a change of it (a file written, renamed over, added to or
+ * What the files rules_load() would read for paths are on disk, each
+ * path and its file_stamp(), into out: a change of it (a file written, renamed over, added to or
  * removed from a directory, a link re-pointed) means other rules. Costs a
  * stat(2) per file and a read of each directory.
  */

@@ -475,24 +475,34 @@ view_metrics(struct status *st, struct registry *reg)
 	st->v.nmetrics = reg->n;
 }
 
-/* Copies line k into the view's d, their buffers reused. */
+/*
+ * Keeps len bytes of a line (full long) read from path at when into d,
+ * its path and text buffers reused.
+ */
+static void
+line_keep(struct page_line *d, const char *path, const char *text, size_t len,
+    size_t full, double when, uint64_t seq)
+{
+	if (d->path == NULL || strcmp(d->path, path) != 0) {
+		free(d->path);
+		d->path = xstrdup(path);
+	}
+	if (d->cap < len) {
+		d->cap = len > 256 ? len : 256;
+		d->text = xrealloc(d->text, d->cap);
+	}
+	if (len > 0)
+		memcpy(d->text, text, len);
+	d->len = len;
+	d->full = full;
+	d->when = when;
+	d->seq = seq;
+}
+
 static void
 kept_copy(struct page_line *d, const struct page_line *k)
 {
-	if (d->path == NULL || strcmp(d->path, k->path) != 0) {
-		free(d->path);
-		d->path = xstrdup(k->path);
-	}
-	if (d->cap < k->len) {
-		d->text = xrealloc(d->text, k->len);
-		d->cap = k->len;
-	}
-	if (k->len > 0)
-		memcpy(d->text, k->text, k->len);
-	d->len = k->len;
-	d->full = k->full;
-	d->when = k->when;
-	d->seq = k->seq;
+	line_keep(d, k->path, k->text, k->len, k->full, k->when, k->seq);
 }
 
 /*
@@ -592,28 +602,16 @@ void
 status_unmatched(struct status *st, const char *path, const char *line,
     size_t len, double now)
 {
-	struct page_line *k = &st->ring[st->ring_seq % PAGE_LINES_KEPT];
-	size_t		  n = len < PAGE_KEEP_BYTES ? len : PAGE_KEEP_BYTES;
+	size_t n = len < PAGE_KEEP_BYTES ? len : PAGE_KEEP_BYTES;
 
 	if (st->nring < PAGE_LINES_KEPT)
 		st->nring++;
-	if (k->path == NULL || strcmp(k->path, path) != 0) {
-		free(k->path);
-		k->path = xstrdup(path);
-	}
 	/* A cut line ends before a UTF-8 sequence it would split. */
 	while (n < len && n > 0 && ((unsigned char)line[n] & 0xc0) == 0x80)
 		n--;
-	if (k->cap < n) {
-		k->text = xrealloc(k->text, n > 256 ? n : 256);
-		k->cap = n > 256 ? n : 256;
-	}
-	if (n > 0)
-		memcpy(k->text, line, n);
-	k->len = n;
-	k->full = len;
-	k->when = now;
-	k->seq = ++st->ring_seq;
+	line_keep(&st->ring[st->ring_seq % PAGE_LINES_KEPT], path, line, n, len,
+	    now, st->ring_seq + 1);
+	st->ring_seq++;
 }
 
 struct freshwalk {

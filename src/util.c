@@ -2,6 +2,8 @@
  * util.c: buffers, checked allocation, clocks, number formatting and
  * atomic file replacement.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
@@ -694,4 +696,22 @@ bad:
 	free(d);
 	*at = j;
 	return -1;
+}
+
+void
+file_stamp(const char *path, struct file_stamp *st)
+{
+	struct stat sb;
+
+	memset(st, 0, sizeof(*st));
+	if (stat(path, &sb) == -1) {
+		st->missing = 1;
+		return;
+	}
+	st->dev = (uint64_t)sb.st_dev;
+	st->ino = (uint64_t)sb.st_ino;
+	st->size = (uint64_t)sb.st_size;
+	st->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+	    sb.st_mtim.tv_nsec;
+	st->dir = S_ISDIR(sb.st_mode);
 }

@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -73,6 +74,19 @@ void strv_free(char **, size_t);
 double now_wall(void);
 /* Monotonic clock in seconds. */
 double now_mono(void);
+
+/*
+ * What a path leads to, as far as telling another file from the one read
+ * goes: device, inode, size, time of last write (through links), or that
+ * it is missing. Zeroed first, so that two compare with memcmp().
+ */
+struct file_stamp {
+	uint64_t dev, ino, size;
+	int64_t	 mtime_ns;
+	int	 missing;
+	int	 dir;
+};
+void file_stamp(const char *path, struct file_stamp *);
 
 /*
  * Formats a sample value the way Prometheus expects: integers without a

@@ -624,27 +624,18 @@ parse(struct loader *l, FILE *fp)
  * Reads path (see webconfig.h). Costs one parse of a small file and the
  * reads of the certificate and key.
  */
+/* The stamp of path, or zeros when there is none (no certificate). */
 static void
-stamp(const char *path, struct webconfig_stamp *st)
+stamp(const char *path, struct file_stamp *st)
 {
-	struct stat sb;
-
-	memset(st, 0, sizeof(*st));
-	if (path == NULL)
-		return;
-	if (stat(path, &sb) == -1) {
-		st->missing = 1;
-		return;
-	}
-	st->dev = (uint64_t)sb.st_dev;
-	st->ino = (uint64_t)sb.st_ino;
-	st->size = (uint64_t)sb.st_size;
-	st->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
-	    sb.st_mtim.tv_nsec;
+	if (path != NULL)
+		file_stamp(path, st);
+	else
+		memset(st, 0, sizeof(*st));
 }
 
 void
-webconfig_disk(const struct webconfig *wc, struct webconfig_stamp now[3])
+webconfig_disk(const struct webconfig *wc, struct file_stamp now[3])
 {
 	stamp(wc->path, &now[0]);
 	stamp(wc->cert_file, &now[1]);

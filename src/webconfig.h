@@ -23,13 +23,6 @@ struct webconfig_header {
 	char	   *value;
 };
 
-/* What a file was when read: a change of any of these is a new file. */
-struct webconfig_stamp {
-	uint64_t dev, ino, size;
-	int64_t	 mtime_ns;
-	int	 missing;
-};
-
 struct webconfig {
 	int			 refs;	   /* webconfig_ref(); freed at 0 */
 	char			*path;	   /* the file, as given */
@@ -42,7 +35,7 @@ struct webconfig {
 	char			*warnings; /* lines for the log, or NULL */
 	struct webconfig_header *headers;  /* http_server_config.headers */
 	size_t			 nheaders;
-	struct webconfig_stamp	 stamps[3]; /* of path, cert_file, key_file */
+	struct file_stamp	 stamps[3]; /* of path, cert_file, key_file */
 	char			 memo_salt[64]; /* for webconfig_auth's memo */
 	pthread_mutex_t		 lock;		/* guards the memos and below */
 	double			 auth_rate;	/* bcrypt checks a second, */
@@ -75,7 +68,7 @@ void		  webconfig_free(struct webconfig *);
  * a name (an atomic rename, a re-pointed link), a write or a removal
  * shows. Costs three stat(2).
  */
-void webconfig_disk(const struct webconfig *, struct webconfig_stamp now[3]);
+void webconfig_disk(const struct webconfig *, struct file_stamp now[3]);
 
 /*
  * Carries the counts of refused credentials from old to wc, which

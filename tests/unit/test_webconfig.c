@@ -654,9 +654,9 @@ Test(webconfig, headers)
 /* What the files were when read, and the change of one seen. */
 Test(webconfig, stamps)
 {
-	struct webconfig_stamp now[3];
-	struct webconfig      *wc;
-	char		       path[256], tmp[300], err[4096];
+	struct file_stamp now[3];
+	struct webconfig *wc;
+	char		  path[256], tmp[300], err[4096];
 
 	wc = load_text("basic_auth_users: {}\n", path, sizeof(path), err,
 	    sizeof(err));
