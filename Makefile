@@ -17,7 +17,7 @@ WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 # sanitizer build, the unit tests (tests/unit/test_NAME.c, one per module
 # that has one) and the fuzz targets (tests/fuzz/fuzz.mk) all derive from
 # this one list.
-MODULES	= util log lines json ts lex pattern rules metrics expose match engine source \
+MODULES	= util log native lines json ts lex pattern rules metrics expose match engine source \
 	  record journal oneshot ruletest pathpat tail input state webconfig http \
 	  page status daemon
 UNITS	= $(foreach m,$(MODULES),$(if $(wildcard tests/unit/test_$(m).c),$(m)))

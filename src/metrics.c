@@ -215,6 +215,10 @@ series_new(const struct metric *m, const struct str *v, uint64_t hash)
 		p += v[i].n + 1;
 	}
 	s->hash = hash;
+	if (m->native) {
+		s->nh = xmalloc(sizeof(*s->nh));
+		native_init(s->nh, m->nschema);
+	}
 	return s;
 }
 
@@ -351,6 +355,10 @@ series_free(const struct metric *m, struct series *s)
 			free(s->ex[i].labels);
 		free(s->ex);
 	}
+	if (s->nh != NULL) {
+		native_free(s->nh);
+		free(s->nh);
+	}
 	free(s->esc);
 	free(s);
 }
@@ -430,6 +438,8 @@ metric_observe_ex(struct metric *m, const struct str *values, double v,
 	}
 	if (lo < m->nbuckets)
 		s->buckets[lo]++;
+	if (s->nh != NULL)
+		native_observe(s->nh, v, m->nzero, m->nmax);
 	s->count++;
 	s->value += v;
 	s->updated = update_time();
@@ -594,7 +604,7 @@ metric_free(struct metric *m)
 static void
 decl_buckets(const struct metric_decl *d, const double **b, size_t *n)
 {
-	if (d->type == METRIC_HISTOGRAM && d->nbuckets == 0) {
+	if (d->type == METRIC_HISTOGRAM && d->nbuckets == 0 && !d->native) {
 		*b = metrics_default_buckets;
 		*n = metrics_ndefault_buckets;
 	} else {
@@ -713,6 +723,26 @@ decl_bucket_check(const struct metric_decl *d, char *err, size_t errlen)
 		    "metric \"%s\": buckets on "
 		    "a metric that is not a histogram",
 		    nm);
+	if (d->native && d->type != METRIC_HISTOGRAM)
+		return decl_err(d, err, errlen,
+		    "metric \"%s\": native buckets "
+		    "on a metric that is not a histogram",
+		    nm);
+	if (d->native && !(d->native_factor > 1 && isfinite(d->native_factor)))
+		return decl_err(d, err, errlen,
+		    "histogram \"%s\": native "
+		    "factor %g is not a finite number above 1",
+		    nm, d->native_factor);
+	if (d->native && !(d->native_zero >= 0 && isfinite(d->native_zero)))
+		return decl_err(d, err, errlen,
+		    "histogram \"%s\": zero "
+		    "threshold %g is not a finite number, 0 or above",
+		    nm, d->native_zero);
+	if (d->native && d->native_max > NATIVE_MAX_BUCKETS_LIMIT)
+		return decl_err(d, err, errlen,
+		    "histogram \"%s\": %zu native "
+		    "buckets, above the limit of %d",
+		    nm, d->native_max, NATIVE_MAX_BUCKETS_LIMIT);
 	decl_buckets(d, &b, &nb);
 	if (nb > 0 && b == NULL)
 		return decl_err(d, err, errlen,
@@ -882,6 +912,11 @@ compatible(const struct metric *m, const struct metric_decl *d)
 		return 0;
 	if (!same_labels(m->labels, m->nlabels, d->labels, d->nlabels))
 		return 0;
+	if (m->native != d->native ||
+	    (d->native &&
+		(m->nschema != native_schema(d->native_factor) ||
+		    m->nzero != d->native_zero || m->nmax != d->native_max)))
+		return 0;
 	decl_buckets(d, &b, &nb);
 	if (m->nbuckets != nb)
 		return 0;
@@ -911,6 +946,12 @@ metric_new(const struct registry *reg, const struct metric_decl *d,
 		memcpy(m->buckets, b, nb * sizeof(*b));
 	}
 	m->nbuckets = nb;
+	if (d->type == METRIC_HISTOGRAM && d->native) {
+		m->native = 1;
+		m->nschema = native_schema(d->native_factor);
+		m->nzero = d->native_zero;
+		m->nmax = d->native_max;
+	}
 	m->maxseries = reg->maxseries;
 	m->maxlabel = reg->maxlabel;
 	if (d->type == METRIC_FRESHNESS) {

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "native.h"
 #include "util.h"
 
 enum metric_type {
@@ -53,12 +54,16 @@ struct metric_decl {
 	double		  stale_after; /* freshness: default seconds */
 	struct threshold *th;
 	size_t		  nth;
-	double		  expire;  /* seconds, 0: the registry's */
-	size_t		  nsource; /* trailing labels each source gives
-				      (path labels): the initial series are
-				      made per source, by
-				      metric_initial_source() */
-	const char	 *file;	   /* where it was declared */
+	double		  expire;	 /* seconds, 0: the registry's */
+	int		  native;	 /* histogram: native buckets too */
+	double		  native_factor; /* largest bound ratio */
+	double		  native_zero;	 /* zero bucket threshold */
+	size_t		  native_max;	 /* buckets before widening */
+	size_t		  nsource;	 /* trailing labels each source gives
+					    (path labels): the initial series are
+					    made per source, by
+					    metric_initial_source() */
+	const char	 *file;		 /* where it was declared */
 	int		  line;
 };
 
@@ -120,6 +125,7 @@ struct series {
 	size_t		 esclen;
 	struct exemplar *ex;   /* the latest, per bucket for a histogram
 				  (+Inf last), or NULL: none yet */
+	struct native	*nh;   /* native histogram: its buckets, or NULL */
 	struct series	*next; /* hash chain */
 };
 
@@ -145,6 +151,10 @@ struct metric {
 	uint64_t	  expired;	 /* series removed by expiry */
 	uint64_t	  ex_dropped;	 /* exemplars over EXEMPLAR_MAX_CHARS */
 	double		  expire;	 /* its own expiry, 0: none */
+	int		  native;	 /* histogram: native buckets too, */
+	int		  nschema;	 /* from this schema, */
+	double		  nzero;	 /* this zero threshold, */
+	size_t		  nmax;		 /* widening past this many */
 	int		  warned;	 /* the daemon logged a refusal */
 	struct series	**order;	 /* series sorted, when ordered */
 	int		  ordered;	 /* no series added or removed since */
@@ -208,7 +218,10 @@ void metric_initial_source(struct metric *, const struct metric_decl *d,
 int metric_add(struct metric *, const struct str *values, double);
 /* Gauge = v. */
 int metric_set(struct metric *, const struct str *values, double);
-/* Histogram observation. */
+/*
+ * Histogram observation, in the classic buckets and, on a native
+ * histogram, in the native ones. NaN is refused.
+ */
 int metric_observe(struct metric *, const struct str *values, double);
 
 /*

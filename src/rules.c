@@ -47,6 +47,10 @@ struct pos {
 #define SEEN_BUCKETS 0x04
 #define SEEN_STALE   0x08
 #define SEEN_EXPIRE  0x10
+#define SEEN_NATIVE  0x20
+#define SEEN_NFACTOR 0x40
+#define SEEN_NMAX    0x80
+#define SEEN_NZERO   0x100
 
 struct pdecl {
 	int	    col; /* of the name */
@@ -736,6 +740,115 @@ stmt_buckets(struct parser *P)
 fail:
 	free(v);
 	return -1;
+}
+
+/*
+ * native: the histogram keeps native buckets too (Prometheus's
+ * exponential buckets), with the defaults of native.h until the native_*
+ * statements after it say otherwise. Without a buckets statement in its
+ * block, a native histogram has no classic buckets.
+ */
+static int
+stmt_native(struct parser *P)
+{
+	struct metric_decl *d = &P->ld->rs->decls[P->cur];
+	struct pdecl	   *pd = &P->ld->pd[P->cur];
+	struct pos	    at = { P->lx.tok.line, P->lx.tok.col };
+
+	if (d->type != METRIC_HISTOGRAM)
+		return perr(P, at.line, at.col,
+		    "'%s' is a %s: only a "
+		    "histogram has native buckets",
+		    d->name, kind_name(d->type));
+	lex_advance(&P->lx, 0);
+	if (!lex_at_eol(&P->lx))
+		return expected(P, "end of line");
+	if (pd->seen & SEEN_NATIVE)
+		return perr(P, at.line, at.col, "native given twice for '%s'",
+		    d->name);
+	pd->seen |= SEEN_NATIVE;
+	d->native = 1;
+	d->native_factor = NATIVE_FACTOR_DEFAULT;
+	d->native_zero = NATIVE_ZERO_DEFAULT;
+	d->native_max = NATIVE_MAX_BUCKETS_DEFAULT;
+	if (!(pd->seen & SEEN_BUCKETS)) {
+		free(d->buckets);
+		d->buckets = NULL;
+		d->nbuckets = 0;
+	}
+	return 0;
+}
+
+/*
+ * native_factor F (> 1), native_zero_threshold T (>= 0) and
+ * native_max_buckets N (1 to NATIVE_MAX_BUCKETS_LIMIT): after native.
+ */
+static int
+stmt_native_param(struct parser *P, enum kw kw)
+{
+	struct metric_decl *d = &P->ld->rs->decls[P->cur];
+	struct pdecl	   *pd = &P->ld->pd[P->cur];
+	struct pos	    at = { P->lx.tok.line, P->lx.tok.col }, nat;
+	const char	   *name;
+	unsigned	    seen;
+	double		    v;
+
+	name = kw == KW_NATIVE_FACTOR	? "native_factor" :
+	    kw == KW_NATIVE_MAX_BUCKETS ? "native_max_buckets" :
+					  "native_zero_threshold";
+	seen = kw == KW_NATIVE_FACTOR	? SEEN_NFACTOR :
+	    kw == KW_NATIVE_MAX_BUCKETS ? SEEN_NMAX :
+					  SEEN_NZERO;
+	if (!(pd->seen & SEEN_NATIVE)) {
+		if (d->type != METRIC_HISTOGRAM)
+			return perr(P, at.line, at.col,
+			    "'%s' is a %s: only "
+			    "a histogram has native buckets",
+			    d->name, kind_name(d->type));
+		return perr(P, at.line, at.col,
+		    "%s before native in '%s': "
+		    "write native first",
+		    name, d->name);
+	}
+	lex_advance(&P->lx, LX_SIGNED);
+	if (P->lx.tok.kind != T_NUMBER)
+		return expected(P, "number");
+	nat.line = P->lx.tok.line;
+	nat.col = P->lx.tok.col;
+	v = P->lx.tok.num;
+	lex_advance(&P->lx, 0);
+	if (!lex_at_eol(&P->lx))
+		return expected(P, "end of line");
+	if (pd->seen & seen)
+		return perr(P, at.line, at.col, "%s given twice for '%s'", name,
+		    d->name);
+	pd->seen |= seen;
+	switch (kw) {
+	case KW_NATIVE_FACTOR:
+		if (!(v > 1) || !isfinite(v))
+			return perr(P, nat.line, nat.col,
+			    "native_factor must be "
+			    "a number above 1, the largest ratio between "
+			    "two bucket bounds");
+		d->native_factor = v;
+		break;
+	case KW_NATIVE_MAX_BUCKETS:
+		if (!(v >= 1 && v <= NATIVE_MAX_BUCKETS_LIMIT) || v != floor(v))
+			return perr(P, nat.line, nat.col,
+			    "native_max_buckets "
+			    "must be a whole number from 1 to %d",
+			    NATIVE_MAX_BUCKETS_LIMIT);
+		d->native_max = (size_t)v;
+		break;
+	default:
+		if (!(v >= 0) || !isfinite(v))
+			return perr(P, nat.line, nat.col,
+			    "native_zero_threshold "
+			    "must be a number, 0 or above");
+		d->native_zero = v;
+		break;
+	}
+	return 0;
 }
 
 /*
@@ -1465,6 +1578,12 @@ statement(struct parser *P)
 		return stmt_labels(P);
 	case KW_BUCKETS:
 		return stmt_buckets(P);
+	case KW_NATIVE:
+		return stmt_native(P);
+	case KW_NATIVE_FACTOR:
+	case KW_NATIVE_MAX_BUCKETS:
+	case KW_NATIVE_ZERO_THRESHOLD:
+		return stmt_native_param(P, k->kw);
 	case KW_SERIES:
 		return stmt_series(P);
 	case KW_STALE_AFTER:

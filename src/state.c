@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,6 +50,10 @@ series_free(struct state_series *ss, size_t nlabels)
 	for (i = 0; i < ss->nex; i++)
 		free(ss->ex[i].labels);
 	free(ss->ex);
+	if (ss->nh != NULL) {
+		native_free(ss->nh);
+		free(ss->nh);
+	}
 }
 
 void
@@ -167,6 +172,35 @@ emit_exemplar(struct buf *out, size_t slot, const char *labels, size_t len,
 	buf_putc(out, '\n');
 }
 
+static void
+emit_native(struct buf *out, int schema, double zero, uint64_t max)
+{
+	buf_printf(out, "native %d", schema);
+	put_double(out, zero);
+	put_u64(out, max);
+	buf_putc(out, '\n');
+}
+
+static void
+emit_nbuckets(struct buf *out, const struct native *h)
+{
+	const struct nbuckets *b;
+	uint32_t	       i;
+	int		       sign;
+
+	buf_printf(out, "nbuckets %d", h->schema);
+	put_u64(out, h->zero);
+	for (sign = 0; sign < 2; sign++) {
+		b = sign == 0 ? &h->pos : &h->neg;
+		put_u64(out, b->n);
+		for (i = 0; i < b->n; i++) {
+			buf_printf(out, " %d", (int)b->key[i]);
+			put_u64(out, b->count[i]);
+		}
+	}
+	buf_putc(out, '\n');
+}
+
 /* The end record and the checksum of everything from start. */
 static void
 emit_end(struct buf *out, size_t start, size_t npos, size_t nmetrics,
@@ -194,11 +228,15 @@ state_format(const struct state *st, struct buf *out)
 		sm = &st->metrics[i];
 		emit_metric(out, sm->name, sm->type, sm->labels, sm->nlabels,
 		    sm->bounds, sm->nbounds);
+		if (sm->native)
+			emit_native(out, sm->nschema, sm->nzero, sm->nmax);
 		for (j = 0; j < sm->nseries; j++, ns++) {
 			ss = &sm->series[j];
 			emit_series(out, sm->type, ss->values, ss->lens,
 			    sm->nlabels, ss->value, ss->updated, ss->count,
 			    ss->buckets, sm->nbounds);
+			if (ss->nh != NULL)
+				emit_nbuckets(out, ss->nh);
 			for (k = 0; k < ss->nex; k++)
 				emit_exemplar(out, ss->ex[k].slot,
 				    ss->ex[k].labels, ss->ex[k].len,
@@ -241,6 +279,13 @@ state_rules_id(struct registry *reg)
 		h = fnv(h, &n, sizeof(n));
 		if (n > 0)
 			h = fnv(h, m->buckets, (size_t)n * sizeof(double));
+		if (m->native) {
+			n = (uint64_t)(int64_t)m->nschema;
+			h = fnv(h, &n, sizeof(n));
+			h = fnv(h, &m->nzero, sizeof(m->nzero));
+			n = m->nmax;
+			h = fnv(h, &n, sizeof(n));
+		}
 	}
 	return h;
 }
@@ -260,6 +305,8 @@ snap_series(struct metric *m, struct series *s, void *arg)
 	emit_series(w->out, m->type, s->values, s->lens, m->nlabels, s->value,
 	    s->updated, s->count, s->buckets,
 	    m->type == METRIC_HISTOGRAM ? m->nbuckets : 0);
+	if (s->nh != NULL)
+		emit_nbuckets(w->out, s->nh);
 	nslots = m->type == METRIC_HISTOGRAM ? m->nbuckets + 1 : 1;
 	for (i = 0; s->ex != NULL && i < nslots; i++)
 		if (s->ex[i].len > 0)
@@ -288,6 +335,8 @@ state_snapshot(struct buf *out, struct registry *reg,
 			continue;
 		emit_metric(out, m->name, m->type, m->labels, m->nlabels,
 		    m->buckets, m->type == METRIC_HISTOGRAM ? m->nbuckets : 0);
+		if (m->native)
+			emit_native(out, m->nschema, m->nzero, m->nmax);
 		metric_foreach(m, snap_series, &series);
 		nm++;
 	}
@@ -417,6 +466,31 @@ get_double(struct parser *ps, size_t i, double *d)
 	return 0;
 }
 
+/* A signed decimal in [lo, hi]: "-" before a canonical one above 0, or one. */
+static int
+get_int(struct parser *ps, size_t i, long lo, long hi, long *v)
+{
+	struct str	   f = ps->f[i];
+	unsigned long long n;
+	int		   neg = 0;
+
+	*v = 0;
+	if (f.n > 1 && f.p[0] == '-') {
+		neg = 1;
+		f.p++;
+		f.n--;
+	}
+	if (field_u64(&f, &n) == -1 || (neg && n == 0) ||
+	    n > (unsigned long long)LONG_MAX)
+		return perr(ps, foff(ps, i),
+		    "expected a signed decimal number");
+	*v = neg ? -(long)n : (long)n;
+	if (*v < lo || *v > hi)
+		return perr(ps, foff(ps, i), "%ld is not in [%ld, %ld]", *v, lo,
+		    hi);
+	return 0;
+}
+
 /*
  * Decodes a quoted field into a new NUL-terminated string (the caller
  * frees it) and its length. A NUL byte is refused unless binary.
@@ -493,6 +567,27 @@ parse_pos(struct parser *ps, struct state *st, int v1)
 }
 
 /*
+ * -1 after reporting when the last series of the last metric, a native
+ * histogram, has no nbuckets record: every such series has one.
+ */
+static int
+nbuckets_missing(struct parser *ps, const struct state *st)
+{
+	const struct state_metric *sm;
+
+	if (st->nmetrics == 0)
+		return 0;
+	sm = &st->metrics[st->nmetrics - 1];
+	if (!sm->native || sm->nseries == 0 ||
+	    sm->series[sm->nseries - 1].nh != NULL)
+		return 0;
+	return perr(ps, ps->start,
+	    "series %zu of \"%s\" has no nbuckets "
+	    "record",
+	    sm->nseries, sm->name);
+}
+
+/*
  * A metric record: "metric" NAME TYPE NLABELS LABEL... NBOUNDS BOUND...
  * The new metric is appended to st at once, so that state_free() cleans
  * up whatever a failure leaves half-filled.
@@ -504,6 +599,8 @@ parse_metric(struct parser *ps, struct state *st)
 	uint64_t	     nl, nb;
 	size_t		     i;
 
+	if (nbuckets_missing(ps, st) == -1)
+		return -1;
 	if (ps->nf < 5)
 		return perr(ps, ps->start,
 		    "metric record: expected at least "
@@ -561,6 +658,116 @@ parse_metric(struct parser *ps, struct state *st)
 	return 0;
 }
 
+/* A native record: the metric before it is a native histogram. */
+static int
+parse_native(struct parser *ps, struct state *st)
+{
+	struct state_metric *sm;
+	long		     schema;
+
+	if (st->nmetrics == 0 ||
+	    st->metrics[st->nmetrics - 1].type != METRIC_HISTOGRAM ||
+	    st->metrics[st->nmetrics - 1].nseries > 0 ||
+	    st->metrics[st->nmetrics - 1].native)
+		return perr(ps, ps->start,
+		    "native record not right after "
+		    "the metric record of a histogram");
+	sm = &st->metrics[st->nmetrics - 1];
+	if (want_fields(ps, "native", 4) == -1 ||
+	    get_int(ps, 1, NATIVE_SCHEMA_MIN, NATIVE_SCHEMA_MAX, &schema) ==
+		-1 ||
+	    get_double(ps, 2, &sm->nzero) == -1 ||
+	    get_u64(ps, 3, &sm->nmax) == -1)
+		return -1;
+	if (!(sm->nzero >= 0) || !isfinite(sm->nzero))
+		return perr(ps, foff(ps, 2), "not a zero threshold");
+	if (sm->nmax > NATIVE_MAX_BUCKETS_LIMIT)
+		return perr(ps, foff(ps, 3), "more than %d buckets",
+		    NATIVE_MAX_BUCKETS_LIMIT);
+	sm->nschema = (int)schema;
+	sm->native = 1;
+	return 0;
+}
+
+/* Keys of native buckets, at any schema: past those of +-Inf. */
+#define NKEY_MAX (1L << 20)
+
+/* The nbuckets record of the last series, of a native histogram. */
+static int
+parse_nbuckets(struct parser *ps, struct state *st)
+{
+	struct state_metric *sm;
+	struct state_series *ss;
+	uint64_t	     n[2], count, total;
+	size_t		     at, i;
+	long		     schema, key;
+	int		     sign;
+
+	if (st->nmetrics == 0 || !st->metrics[st->nmetrics - 1].native ||
+	    st->metrics[st->nmetrics - 1].nseries == 0 ||
+	    st->metrics[st->nmetrics - 1]
+		    .series[st->metrics[st->nmetrics - 1].nseries - 1]
+		    .nh != NULL)
+		return perr(ps, ps->start,
+		    "nbuckets record not after a "
+		    "series of a native histogram");
+	sm = &st->metrics[st->nmetrics - 1];
+	ss = &sm->series[sm->nseries - 1];
+	if (ps->nf < 5)
+		return perr(ps, ps->start,
+		    "nbuckets record: expected at "
+		    "least 5 fields, found %zu",
+		    ps->nf);
+	if (get_int(ps, 1, NATIVE_SCHEMA_MIN, sm->nschema, &schema) == -1 ||
+	    get_u64(ps, 2, &total) == -1)
+		return -1;
+	ss->nh = xmalloc(sizeof(*ss->nh));
+	native_init(ss->nh, (int)schema);
+	ss->nh->zero = total;
+	at = 3;
+	for (sign = 0; sign < 2; sign++) {
+		if (at >= ps->nf)
+			return perr(ps, ps->start,
+			    "nbuckets record: no count "
+			    "of %s buckets",
+			    sign == 0 ? "positive" : "negative");
+		if (get_u64(ps, at, &n[sign]) == -1)
+			return -1;
+		if (n[sign] > (ps->nf - at - 1) / 2)
+			return perr(ps, foff(ps, at),
+			    "%llu buckets announced, "
+			    "the line has room for %zu",
+			    (unsigned long long)n[sign], (ps->nf - at - 1) / 2);
+		at++;
+		for (i = 0; i < n[sign]; i++, at += 2) {
+			if (get_int(ps, at, -NKEY_MAX, NKEY_MAX, &key) == -1 ||
+			    get_u64(ps, at + 1, &count) == -1)
+				return -1;
+			if (native_append(ss->nh, sign == 0 ? 1 : -1,
+				(int32_t)key, count) == -1)
+				return perr(ps, foff(ps, at),
+				    "bucket keys "
+				    "must increase, counts be above 0");
+			if (total + count < total)
+				return perr(ps, foff(ps, at + 1),
+				    "counts "
+				    "overflow");
+			total += count;
+		}
+	}
+	if (at != ps->nf)
+		return perr(ps, foff(ps, at),
+		    "nbuckets record: %zu fields "
+		    "too many",
+		    ps->nf - at);
+	if (total != ss->count)
+		return perr(ps, ps->start,
+		    "the native buckets hold %llu "
+		    "observations, the series %llu",
+		    (unsigned long long)total, (unsigned long long)ss->count);
+	return 0;
+}
+
 /* A series record of the last metric: label values, value, updated... */
 static int
 parse_series(struct parser *ps, struct state *st)
@@ -569,6 +776,8 @@ parse_series(struct parser *ps, struct state *st)
 	struct state_series *ss;
 	size_t		     want, i, at;
 
+	if (nbuckets_missing(ps, st) == -1)
+		return -1;
 	if (st->nmetrics == 0)
 		return perr(ps, ps->start, "series record before any metric");
 	sm = &st->metrics[st->nmetrics - 1];
@@ -654,6 +863,8 @@ parse_end(struct parser *ps, struct state *st)
 	uLong	 crc;
 	size_t	 i, crcat;
 
+	if (nbuckets_missing(ps, st) == -1)
+		return -1;
 	for (i = 0; i < st->nmetrics; i++)
 		sum += st->metrics[i].nseries;
 	if (want_fields(ps, "end", 4) == -1 || get_u64(ps, 1, &nf) == -1 ||
@@ -770,6 +981,12 @@ state_parse(const char *buf, size_t len, struct state *st, char *err,
 		} else if (v >= 3 && field_is(&ps, 0, "exemplar")) {
 			if (parse_exemplar(&ps, st) == -1)
 				goto end;
+		} else if (v >= 4 && field_is(&ps, 0, "native")) {
+			if (parse_native(&ps, st) == -1)
+				goto end;
+		} else if (v >= 4 && field_is(&ps, 0, "nbuckets")) {
+			if (parse_nbuckets(&ps, st) == -1)
+				goto end;
 		} else if (field_is(&ps, 0, "end")) {
 			if (parse_end(&ps, st) == -1)
 				goto end;
@@ -794,7 +1011,12 @@ same_decl(const struct metric *m, const struct state_metric *sm)
 {
 	size_t i, nb;
 
-	if (m->type != sm->type || m->nlabels != sm->nlabels)
+	if (m->type != sm->type || m->nlabels != sm->nlabels ||
+	    m->native != sm->native)
+		return 0;
+	if (m->native &&
+	    (m->nschema != sm->nschema || m->nzero != sm->nzero ||
+		m->nmax != sm->nmax))
 		return 0;
 	for (i = 0; i < m->nlabels; i++)
 		if (strcmp(m->labels[i], sm->labels[i]) != 0)
@@ -804,6 +1026,23 @@ same_decl(const struct metric *m, const struct state_metric *sm)
 		return 0;
 	return nb == 0 ||
 	    memcmp(m->buckets, sm->bounds, nb * sizeof(double)) == 0;
+}
+
+/* h becomes a copy of saved. */
+static void
+restore_native(struct native *h, const struct native *saved)
+{
+	uint32_t i;
+
+	native_free(h);
+	native_init(h, saved->schema);
+	h->zero = saved->zero;
+	for (i = 0; i < saved->pos.n; i++)
+		(void)native_append(h, 1, saved->pos.key[i],
+		    saved->pos.count[i]);
+	for (i = 0; i < saved->neg.n; i++)
+		(void)native_append(h, -1, saved->neg.key[i],
+		    saved->neg.count[i]);
 }
 
 /* Puts sm's series into m, declared alike. */
@@ -836,6 +1075,8 @@ restore_metric(struct metric *m, const struct state_metric *sm,
 			memcpy(s->buckets, ss->buckets,
 			    m->nbuckets * sizeof(*s->buckets));
 		}
+		if (s->nh != NULL && ss->nh != NULL)
+			restore_native(s->nh, ss->nh);
 		for (j = 0; j < ss->nex; j++) {
 			ex.labels = ss->ex[j].labels;
 			ex.len = ss->ex[j].len;

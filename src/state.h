@@ -15,6 +15,8 @@
  *	metric "NAME" counter|gauge|histogram NLABELS "LABEL"... NBOUNDS BOUND...
  *	series "VALUE"... VALUE UPDATED [COUNT BUCKET...]
  *	exemplar SLOT "LABELS" VALUE TIME
+ *	native SCHEMA THRESHOLD MAXBUCKETS
+ *	nbuckets SCHEMA ZERO NPOS (KEY COUNT)... NNEG (KEY COUNT)...
  *	end NPOS NMETRICS NSERIES
  *	crc32 CRC8
  *
@@ -31,6 +33,14 @@
  * still read, wrote "file FIELD..." where version 2 writes "pos file 1
  * FIELD..."; version 3 added exemplar records, and reads versions 1 and
  * 2 as they were.
+ *
+ * Version 4 adds native histograms. A native record follows the metric
+ * record of one: its first schema (a signed decimal), zero threshold and
+ * bucket limit. Each of its series is followed by an nbuckets record:
+ * the schema now, the zero bucket's count, then the positive and the
+ * negative buckets, each a count of buckets and their keys (signed,
+ * increasing) and counts (above 0). Every observation of the series is
+ * in them: the zero count and the bucket counts add up to its COUNT.
  */
 #ifndef LOGMETRICS_STATE_H
 #define LOGMETRICS_STATE_H
@@ -41,7 +51,7 @@
 #include "metrics.h"
 #include "util.h"
 
-#define STATE_VERSION 3
+#define STATE_VERSION 4
 
 /* A source's position, as its source encoded it. */
 struct state_pos {
@@ -72,6 +82,7 @@ struct state_series {
 	uint64_t	      *buckets; /* histogram: nbounds */
 	struct state_exemplar *ex;
 	size_t		       nex;
+	struct native	      *nh; /* native histogram: its buckets */
 };
 
 struct state_metric {
@@ -83,6 +94,10 @@ struct state_metric {
 	size_t		     nbounds;
 	struct state_series *series;
 	size_t		     nseries;
+	int		     native; /* native histogram: with these */
+	int		     nschema;
+	double		     nzero;
+	uint64_t	     nmax;
 };
 
 struct state {

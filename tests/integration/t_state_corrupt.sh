@@ -41,7 +41,7 @@ refused() {
 	cmp -s "$T/$1.orig" "$T/$1.corrupt" || fail "$1: not renamed aside intact"
 	expect_eq "$1: nothing restored" 0 "$(mismatches)"
 	daemon_stop
-	head -n 1 "$T/$1" | grep -q '^logmetrics-state 3$' ||
+	head -n 1 "$T/$1" | grep -q '^logmetrics-state 4$' ||
 	    fail "$1: no fresh state file written"
 }
 
@@ -65,8 +65,8 @@ refused cut 'byte [0-9]* (line [0-9]*): '
 head -c $((len - 1)) "$T/good" >"$T/cutlast"
 refused cutlast "byte $((len - 1)) (line [0-9]*): the last line is not terminated"
 
-sed 's/^logmetrics-state 3$/logmetrics-state 7/' "$T/good" >"$T/version"
-refused version 'byte 17 (line 1): format version 7; this logmetrics reads versions 1 to 3'
+sed 's/^logmetrics-state 4$/logmetrics-state 7/' "$T/good" >"$T/version"
+refused version 'byte 17 (line 1): format version 7; this logmetrics reads versions 1 to 4'
 
 # Positions are the tail's to decode: one it cannot, the checksum right,
 # is refused with its place like any damage; one of a kind this release
@@ -137,8 +137,8 @@ grep -q 'files: 0 resumed, 0 renamed, 0 copied, 0 truncated, 1 new, 1 gone' \
 head -n 1099 "$TOP/tests/fixtures/bot-small.log" >"$T/v1.log"
 expect_oracle "version 1 state" "$T/v1.log" "$T/log/bot.log"
 daemon_stop
-head -n 1 "$T/v1" | grep -q '^logmetrics-state 3$' ||
-    fail "version 1: not saved again in version 3"
+head -n 1 "$T/v1" | grep -q '^logmetrics-state 4$' ||
+    fail "version 1: not saved again in version 4"
 
 : >"$T/empty"
 refused empty 'byte 0 (line 0): empty file'

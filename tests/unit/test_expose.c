@@ -480,6 +480,72 @@ Test(expose, text_no_labels)
 }
 
 /*
+ * Native histograms in text and OpenMetrics show their classic view: the
+ * declared buckets if any, +Inf, sum and count, all exact; the native
+ * buckets only go out in protobuf.
+ */
+Test(expose, native_as_classic_view)
+{
+	static double	   buckets[] = { 1 };
+	static const char  want_plain[] = "# HELP n_seconds Native only.\n"
+					  "# TYPE n_seconds histogram\n"
+					  "n_seconds_bucket{le=\"+Inf\"} 3\n"
+					  "n_seconds_sum -997.5\n"
+					  "n_seconds_count 3\n"
+					  "# HELP b_seconds Both views.\n"
+					  "# TYPE b_seconds histogram\n"
+					  "b_seconds_bucket{le=\"1\"} 2\n"
+					  "b_seconds_bucket{le=\"+Inf\"} 3\n"
+					  "b_seconds_sum 1002.5\n"
+					  "b_seconds_count 3\n";
+	static const char  want_om[] = "# HELP n_seconds Native only.\n"
+				       "# TYPE n_seconds histogram\n"
+				       "n_seconds_bucket{le=\"+Inf\"} 3\n"
+				       "n_seconds_count 3\n"
+				       "n_seconds_sum -997.5\n"
+				       "# HELP b_seconds Both views.\n"
+				       "# TYPE b_seconds histogram\n"
+				       "b_seconds_bucket{le=\"1\"} 2\n"
+				       "b_seconds_bucket{le=\"+Inf\"} 3\n"
+				       "b_seconds_count 3\n"
+				       "b_seconds_sum 1002.5\n"
+				       "# EOF\n";
+	struct metric_decl d[2];
+	struct registry	  *reg;
+	struct buf	   out;
+	char		   err[256];
+	size_t		   i;
+
+	d[0] = tu_decl("n_seconds", "Native only.", METRIC_HISTOGRAM, NULL, 0);
+	d[1] = tu_decl("b_seconds", "Both views.", METRIC_HISTOGRAM, NULL, 0);
+	d[1].buckets = buckets;
+	d[1].nbuckets = 1;
+	for (i = 0; i < 2; i++) {
+		d[i].native = 1;
+		d[i].native_factor = 1.1;
+		d[i].native_zero = 0;
+		d[i].native_max = 160;
+	}
+	reg = registry_new();
+	cr_assert_eq(registry_sync(reg, d, 2, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(reg->m[0]->nbuckets, 0);
+	cr_assert_eq(metric_observe(reg->m[0], NULL, 0.5), 0);
+	cr_assert_eq(metric_observe(reg->m[0], NULL, 2), 0);
+	cr_assert_eq(metric_observe(reg->m[0], NULL, -1000), 0);
+	cr_assert_eq(metric_observe(reg->m[1], NULL, 0.5), 0);
+	cr_assert_eq(metric_observe(reg->m[1], NULL, 0), 0);
+	cr_assert_eq(metric_observe(reg->m[1], NULL, 1002), 0);
+	buf_init(&out);
+	expose_render(&reg, 1, &out, EXPOSE_TEXT, NOW);
+	assert_bytes(out.p, out.len, want_plain, sizeof(want_plain) - 1);
+	buf_reset(&out);
+	expose_render(&reg, 1, &out, EXPOSE_OPENMETRICS, NOW);
+	assert_bytes(out.p, out.len, want_om, sizeof(want_om) - 1);
+	buf_free(&out);
+	registry_free(reg);
+}
+
+/*
  * OpenMetrics: counter families without "_total", samples with it (added
  * when the name lacks it), HELP escaping quotes too, "# EOF" at the end.
  */

@@ -818,3 +818,68 @@ Test(metrics, exemplars)
 	cr_assert(!EXOK("id=\"\xff\""));
 	cr_assert(!EXOK("id=\"1\"x"));
 }
+
+/*
+ * A native histogram: its series carry native buckets from the start;
+ * without declared buckets it has no classic ones; NaN is refused by
+ * both views; an unchanged declaration keeps the series, another factor
+ * makes the metric anew.
+ */
+Test(metrics, native_histogram)
+{
+	struct metric_decl d;
+	struct registry	  *reg;
+	struct metric	  *m;
+	struct series	  *s;
+	struct str	   v = L("api");
+	char		   err[256];
+
+	d = tu_decl("n_seconds", "h", METRIC_HISTOGRAM, sub_labels, 1);
+	d.native = 1;
+	d.native_factor = 1.1;
+	d.native_zero = NATIVE_ZERO_DEFAULT;
+	d.native_max = 160;
+	reg = tu_registry(&d, 1);
+	m = registry_find(reg, "n_seconds");
+	cr_assert_eq(m->nbuckets, 0);
+	cr_assert_eq(m->native, 1);
+	cr_assert_eq(m->nschema, 3);
+	cr_assert_eq(metric_observe(m, &v, 0.25), 0);
+	cr_assert_eq(metric_observe(m, &v, 0.25), 0);
+	cr_assert_eq(metric_observe(m, &v, -0.25), 0);
+	cr_assert_eq(metric_observe(m, &v, 0), 0);
+	cr_assert_eq(metric_observe(m, &v, NAN), -1);
+	s = metric_series(m, &v);
+	cr_assert_not_null(s->nh);
+	cr_assert_eq(s->count, 4);
+	cr_assert_eq(s->value, 0.25);
+	cr_assert_eq(native_total(s->nh), 4);
+	cr_assert_eq(s->nh->zero, 1);
+	/* 0.25 = 2^-2: the top of key -16 at schema 3 */
+	cr_assert_eq(s->nh->pos.n, 1);
+	cr_assert_eq(s->nh->pos.key[0], -16);
+	cr_assert_eq(s->nh->pos.count[0], 2);
+	cr_assert_eq(s->nh->neg.key[0], -16);
+
+	cr_assert_eq(registry_sync(reg, &d, 1, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(registry_find(reg, "n_seconds"), m);
+	cr_assert_eq(metric_series(m, &v)->count, 4);
+	d.native_max = 20;
+	cr_assert_eq(registry_sync(reg, &d, 1, err, sizeof(err)), 0, "%s", err);
+	m = registry_find(reg, "n_seconds");
+	cr_assert_eq(m->nmax, 20);
+	cr_assert_eq(m->nseries, 0);
+
+	d.native_factor = 1;
+	cr_assert_eq(registry_sync(reg, &d, 1, err, sizeof(err)), -1);
+	cr_assert_str_eq(err,
+	    "test.rules:1: histogram \"n_seconds\": native factor 1 is not "
+	    "a finite number above 1");
+	d.native_factor = 2;
+	d.type = METRIC_COUNTER;
+	cr_assert_eq(registry_sync(reg, &d, 1, err, sizeof(err)), -1);
+	cr_assert_str_eq(err,
+	    "test.rules:1: metric \"n_seconds\": native buckets on a metric "
+	    "that is not a histogram");
+	registry_free(reg);
+}

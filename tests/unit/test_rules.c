@@ -647,6 +647,44 @@ Test(rules_errors, declarations)
 		    "t.rules:2:14: label 'a' listed twice" },
 		{ "counter c\n  labels a\n  labels b\n",
 		    "t.rules:3:3: labels given twice for 'c'" },
+		{ "counter c\n  native\n",
+		    "t.rules:2:3: 'c' is a counter: only a histogram has "
+		    "native buckets" },
+		{ "gauge g\n  native_factor 2\n",
+		    "t.rules:2:3: 'g' is a gauge: only a histogram has "
+		    "native buckets" },
+		{ "histogram h\n  native_factor 2\n  native\n",
+		    "t.rules:2:3: native_factor before native in 'h': write "
+		    "native first" },
+		{ "histogram h\n  native\n  native\n",
+		    "t.rules:3:3: native given twice for 'h'" },
+		{ "histogram h\n  native yes\n",
+		    "t.rules:2:10: expected end of line, found 'yes'" },
+		{ "histogram h\n  native\n  native_factor 1\n",
+		    "t.rules:3:17: native_factor must be a number above 1, the "
+		    "largest ratio between two bucket bounds" },
+		{ "histogram h\n  native\n  native_factor -3\n",
+		    "t.rules:3:17: native_factor must be a number above 1, the "
+		    "largest ratio between two bucket bounds" },
+		{ "histogram h\n  native\n  native_factor 1.1 1.2\n",
+		    "t.rules:3:21: expected end of line, found '1.2'" },
+		{ "histogram h\n  native\n  native_factor 2\n"
+		  "  native_factor 2\n",
+		    "t.rules:4:3: native_factor given twice for 'h'" },
+		{ "histogram h\n  native\n  native_max_buckets 0\n",
+		    "t.rules:3:22: native_max_buckets must be a whole number "
+		    "from 1 to 65536" },
+		{ "histogram h\n  native\n  native_max_buckets 2.5\n",
+		    "t.rules:3:22: native_max_buckets must be a whole number "
+		    "from 1 to 65536" },
+		{ "histogram h\n  native\n  native_max_buckets 65537\n",
+		    "t.rules:3:22: native_max_buckets must be a whole number "
+		    "from 1 to 65536" },
+		{ "histogram h\n  native\n  native_zero_threshold -1e-9\n",
+		    "t.rules:3:25: native_zero_threshold must be a number, 0 "
+		    "or above" },
+		{ "histogram h\n  native\n  native_zero_threshold x\n",
+		    "t.rules:3:25: expected number, found 'x'" },
 		{ "counter c\n  help \"a\"\n  help \"b\"\n",
 		    "t.rules:3:3: help given twice for 'c'" },
 		{ "gauge g\nfreshness f of g\n  help \"a\"\n  help \"b\"\n",
@@ -1505,7 +1543,51 @@ Test(rules_parse, metric_declarations)
 	cr_assert_eq(d->nbuckets, metrics_ndefault_buckets);
 	cr_expect_eq(d->buckets[0], 0.005);
 	cr_expect_eq(d->buckets[10], 10);
+	cr_expect_eq(d->native, 0);
 	cr_expect_eq(rs->nrules, 0);
+	rules_free(rs);
+}
+
+/*
+ * native: defaults, each parameter, and the classic buckets kept only
+ * when the block declares them, before or after native.
+ */
+Test(rules_parse, native_histograms)
+{
+	struct ruleset	   *rs;
+	struct metric_decl *d;
+
+	rs = accept("histogram only\n"
+		    "  native\n"
+		    "histogram both_after\n"
+		    "  buckets 1 2\n"
+		    "  native\n"
+		    "  native_factor 1.05\n"
+		    "  native_max_buckets 40\n"
+		    "  native_zero_threshold 1e-9\n"
+		    "histogram both_before\n"
+		    "  native\n"
+		    "  native_zero_threshold 0\n"
+		    "  buckets 5\n");
+	cr_assert_eq(rs->ndecls, 3);
+	d = &rs->decls[0];
+	cr_expect_eq(d->native, 1);
+	cr_expect_eq(d->nbuckets, 0);
+	cr_expect_eq(d->native_factor, 1.1);
+	cr_expect_eq(d->native_max, 160);
+	cr_expect_eq(d->native_zero, 0x1p-128);
+	d = &rs->decls[1];
+	cr_expect_eq(d->native, 1);
+	cr_assert_eq(d->nbuckets, 2);
+	cr_expect_eq(d->buckets[1], 2);
+	cr_expect_eq(d->native_factor, 1.05);
+	cr_expect_eq(d->native_max, 40);
+	cr_expect_eq(d->native_zero, 1e-9);
+	d = &rs->decls[2];
+	cr_expect_eq(d->native, 1);
+	cr_assert_eq(d->nbuckets, 1);
+	cr_expect_eq(d->buckets[0], 5);
+	cr_expect_eq(d->native_zero, 0);
 	rules_free(rs);
 }
 

@@ -36,6 +36,9 @@ nasty_state(struct state *st)
 	static size_t		   hlens[] = { 7 };
 	static uint64_t		   hb[] = { 1, 0, 5 };
 	static struct state_series cs[2], hs[1];
+	static struct native	   nh;
+	static int32_t		   pk[] = { -8, 0, 8193 }, nk[] = { 5 };
+	static uint64_t		   pc[] = { 2, 3, 1 }, nc[] = { 2 };
 	static char		   el0[] = "id=\"7\\\"\\n\"";
 	static char		   el1[] = "id=\"\xc3\xa9\",k=\"\"";
 	static char		   el2[] = "id=\"inf\"";
@@ -106,6 +109,21 @@ nasty_state(struct state *st)
 	m[1].nbounds = 3;
 	m[1].series = hs;
 	m[1].nseries = 1;
+	/* Native too: 1 in the zero bucket, 6 positive (+Inf among them),
+	   2 negative: the 9 observations. */
+	m[1].native = 1;
+	m[1].nschema = 3;
+	m[1].nzero = NATIVE_ZERO_DEFAULT;
+	m[1].nmax = 160;
+	nh.schema = 2;
+	nh.zero = 1;
+	nh.pos.key = pk;
+	nh.pos.count = pc;
+	nh.pos.n = 3;
+	nh.neg.key = nk;
+	nh.neg.count = nc;
+	nh.neg.n = 1;
+	hs[0].nh = &nh;
 	m[2].name = "empty_gauge";
 	m[2].type = METRIC_GAUGE;
 	st->metrics = m;
@@ -245,6 +263,17 @@ Test(state, round_trip)
 	cr_assert_eq(got.metrics[1].series[0].nex, 2);
 	cr_assert_eq(got.metrics[1].series[0].ex[1].slot, 3);
 	cr_assert(isinf(got.metrics[1].series[0].ex[1].value));
+	cr_assert_eq(got.metrics[1].native, 1);
+	cr_assert_eq(got.metrics[1].nschema, 3);
+	cr_assert_eq(got.metrics[1].nzero, NATIVE_ZERO_DEFAULT);
+	cr_assert_eq(got.metrics[1].nmax, 160);
+	cr_assert_not_null(got.metrics[1].series[0].nh);
+	cr_assert_eq(got.metrics[1].series[0].nh->schema, 2);
+	cr_assert_eq(got.metrics[1].series[0].nh->pos.n, 3);
+	cr_assert_eq(got.metrics[1].series[0].nh->pos.key[0], -8);
+	cr_assert_eq(got.metrics[1].series[0].nh->pos.key[2], 8193);
+	cr_assert_eq(got.metrics[1].series[0].nh->neg.count[0], 2);
+	cr_assert_eq(got.metrics[0].native, 0);
 	state_free(&got);
 	free(text);
 	free(again);
@@ -257,9 +286,9 @@ Test(state, exact_format)
 	static size_t	      l[] = { 3 };
 	static char	     *lab[] = { "k" };
 	struct state_exemplar e = { 0, "id=\"x\"", 6, 1, 2 };
-	struct state_series   s = { v, l, 2, 0.5, 0, NULL, &e, 1 };
+	struct state_series   s = { v, l, 2, 0.5, 0, NULL, &e, 1, NULL };
 	struct state_metric   m = { "c_total", METRIC_COUNTER, lab, 1, NULL, 0,
-		  &s, 1 };
+		  &s, 1, 0, 0, 0, 0 };
 	static char	      kind[] = "file";
 	static char	      data[] = " \"/l/x.log\" 1 2 3 4 0000000000000005";
 	struct state_pos      f = { kind, 1, data, sizeof(data) - 1, 0, 0, 0 };
@@ -269,7 +298,7 @@ Test(state, exact_format)
 
 	text = formatted(&st, &len);
 	cr_assert_str_eq(text,
-	    "logmetrics-state 3\n"
+	    "logmetrics-state 4\n"
 	    "rules 0000000000000abc\n"
 	    "pos file 1 \"/l/x.log\" 1 2 3 4 0000000000000005\n"
 	    "metric \"c_total\" counter 1 \"k\" 0\n"
@@ -277,7 +306,7 @@ Test(state, exact_format)
 	    "exemplar 0 \"id=\\x22x\\x22\" 3ff0000000000000 "
 	    "4000000000000000\n"
 	    "end 1 1 1\n"
-	    "crc32 6daacb52\n");
+	    "crc32 8ee46a74\n");
 	free(text);
 }
 
@@ -295,9 +324,9 @@ Test(state, errors_named)
 		{ "logmetr",
 		    "byte 7 (line 1): the last line is not terminated "
 		    "(truncated file)" },
-		{ "logmetrics-state 4\n",
-		    "byte 17 (line 1): format version 4; "
-		    "this logmetrics reads versions 1 to 3" },
+		{ "logmetrics-state 5\n",
+		    "byte 17 (line 1): format version 5; "
+		    "this logmetrics reads versions 1 to 4" },
 		{ "logmetrics-state 01\n",
 		    "byte 17 (line 1): expected a "
 		    "decimal number" },
@@ -427,6 +456,58 @@ Test(state, errors_named)
 		      "\nexemplar 0 \"a=\\x22b\\x22\"\n",
 		    "byte 106 (line 5): exemplar record: expected 5 fields, "
 		    "found 3" },
+#define V4M "logmetrics-state 4\nrules 0000000000000000\nmetric \"m\" "
+#define V4N V4M "histogram 0 0\nnative 3 " Z " 160\nseries " Z " " Z " 2\n"
+		{ V4M "counter 0 0\nnative 3 " Z " 160\n",
+		    "byte 65 (line 4): native record not right after the "
+		    "metric record of a histogram" },
+		{ V4M "histogram 0 0\nseries " Z " " Z " 0\nnative 3 " Z
+		      " 160\n",
+		    "byte 110 (line 5): native record not right after the "
+		    "metric record of a histogram" },
+		{ V4M "histogram 0 0\nnative 9 " Z " 160\n",
+		    "byte 74 (line 4): 9 is not in [-4, 8]" },
+		{ V4M "histogram 0 0\nnative -0 " Z " 160\n",
+		    "byte 74 (line 4): expected a signed decimal number" },
+		{ V4M "histogram 0 0\nnative 3 bff0000000000000 160\n",
+		    "byte 76 (line 4): not a zero threshold" },
+		{ V4M "histogram 0 0\nnative 3 " Z " 65537\n",
+		    "byte 93 (line 4): more than 65536 buckets" },
+		{ V4M "histogram 0 0\nnative 3 " Z " 160\nseries " Z " " Z
+		      " 0\nend 0 1 1\n",
+		    "byte 140 (line 6): series 1 of \"m\" has no nbuckets "
+		    "record" },
+		{ V4M "histogram 0 0\nseries " Z " " Z " 0\nnbuckets 3 0 0 0\n",
+		    "byte 110 (line 5): nbuckets record not after a series of "
+		    "a native histogram" },
+		/* The schema only ever widens from the declared one. */
+		{ V4N "nbuckets 4 0 0 0\n",
+		    "byte 149 (line 6): 4 is not in "
+		    "[-4, 3]" },
+		{ V4N "nbuckets 3 1 0 0\n",
+		    "byte 140 (line 6): the native buckets hold 1 "
+		    "observations, the series 2" },
+		{ V4N "nbuckets 3 0 2 5 1 5 1 0\n",
+		    "byte 159 (line 6): bucket keys must increase, counts be "
+		    "above 0" },
+		{ V4N "nbuckets 3 0 2 5 1 6 0 0\n",
+		    "byte 159 (line 6): bucket keys must increase, counts be "
+		    "above 0" },
+		{ V4N "nbuckets 3 0 3 5 1 6 1 0\n",
+		    "byte 153 (line 6): 3 buckets announced, the line has room "
+		    "for 2" },
+		{ V4N "nbuckets 3 0 1 5 1 1 -2 1 7\n",
+		    "byte 166 (line 6): nbuckets record: 1 fields too many" },
+		{ V4N "nbuckets 3 0 1 5 18446744073709551615 1 -2 3\n",
+		    "byte 183 (line 6): counts overflow" },
+		{ V4N "nbuckets 3 0 1 2000000 1 0\n",
+		    "byte 155 (line 6): 2000000 is not in [-1048576, 1048576]" },
+		{ V4N "nbuckets 3 0 1 5 2 0\nnbuckets 3 0 1 5 2 0\n",
+		    "byte 161 (line 7): nbuckets record not after a series of "
+		    "a native histogram" },
+		/* Version 3 has no native records. */
+		{ V3M "histogram 0 0\nnative 3 " Z " 160\n",
+		    "byte 67 (line 4): unknown record" },
 		/* Version 2 has no exemplar records. */
 		{ "logmetrics-state 2\nrules 0000000000000000\nmetric \"m\" "
 		  "counter 0 0\nseries " Z " " Z
@@ -606,6 +687,76 @@ Test(state, restore_into_registry)
 }
 
 /*
+ * A native histogram's buckets come back as they were, schema included;
+ * under another factor the metric is not restored.
+ */
+Test(state, restore_native)
+{
+	static char	   *one[] = { "k" };
+	static const double obs[] = { -2, 0, 0.3, 9, INFINITY, 1e6, 0.3 };
+	struct metric_decl  d[2];
+	struct registry	   *a, *b;
+	struct state_report rep;
+	struct series	   *s, *t;
+	struct str	    v = { "x", 1 };
+	struct buf	    out;
+	char		    path[128], err[512];
+	size_t		    i;
+
+	d[0] = tu_decl("h_seconds", "h", METRIC_HISTOGRAM, one, 1);
+	d[0].buckets = h_bounds;
+	d[0].nbuckets = 3;
+	d[0].native = 1;
+	d[0].native_factor = 1.1;
+	d[0].native_zero = NATIVE_ZERO_DEFAULT;
+	d[0].native_max = 4;
+	d[1] = tu_decl("c_total", "h", METRIC_COUNTER, NULL, 0);
+	a = tu_registry(d, 2);
+	for (i = 0; i < NELEM(obs); i++)
+		cr_assert_eq(metric_observe(registry_find(a, "h_seconds"), &v,
+				 obs[i]),
+		    0);
+	s = metric_series(registry_find(a, "h_seconds"), &v);
+	/* Five buckets of either sign, four at most: widened. */
+	cr_assert_lt(s->nh->schema, 3);
+	cr_assert_eq(native_total(s->nh), 7);
+	buf_init(&out);
+	state_snapshot(&out, a, NULL, 0);
+	tu_path(path, sizeof(path), tu_tmpdir("test_state"), "state");
+	tu_write(path, out.p, out.len);
+
+	b = tu_registry(d, 2);
+	cr_assert_eq(load(path, b, &rep, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(rep.metrics, 2);
+	t = metric_series(registry_find(b, "h_seconds"), &v);
+	cr_assert_eq(t->count, 7);
+	cr_assert_eq(t->nh->schema, s->nh->schema);
+	cr_assert_eq(t->nh->zero, 1);
+	cr_assert_eq(t->nh->pos.n, s->nh->pos.n);
+	cr_assert_eq(t->nh->neg.n, 1);
+	for (i = 0; i < s->nh->pos.n; i++) {
+		cr_assert_eq(t->nh->pos.key[i], s->nh->pos.key[i]);
+		cr_assert_eq(t->nh->pos.count[i], s->nh->pos.count[i]);
+	}
+	cr_assert_eq(t->buckets[1], 2);
+	/* It goes on counting from there. */
+	cr_assert_eq(metric_observe(registry_find(b, "h_seconds"), &v, 0.3), 0);
+	cr_assert_eq(native_total(t->nh), 8);
+	registry_free(b);
+
+	/* Another factor: another schema, not restored. */
+	d[0].native_factor = 2;
+	b = tu_registry(d, 2);
+	cr_assert_eq(load(path, b, &rep, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(rep.rules_changed, 1);
+	cr_assert_eq(rep.metrics, 1);
+	cr_assert_eq(rep.ignored, 1);
+	registry_free(b);
+	registry_free(a);
+	buf_free(&out);
+}
+
+/*
  * A state file written by logmetrics 0.1.0 (format version 1, file
  * records) loads: its file record becomes a position of kind "file",
  * version 1, whose fields the tail decodes, and it formats again in
@@ -648,7 +799,7 @@ Test(state, version_1_fixture)
 	cr_assert_gt(n, 100);
 	buf_init(&out);
 	state_format(&st, &out);
-	cr_assert(strncmp(out.p, "logmetrics-state 3\n", 19) == 0);
+	cr_assert(strncmp(out.p, "logmetrics-state 4\n", 19) == 0);
 	cr_assert_not_null(strstr(out.p,
 	    "\npos file 1 \"/var/tmp/"
 	    "logmetrics-v1/bot.log\" "));
