@@ -17,11 +17,12 @@ WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 # sanitizer build, the unit tests (tests/unit/test_NAME.c, one per module
 # that has one) and the fuzz targets (tests/fuzz/fuzz.mk) all derive from
 # this one list.
-MODULES	= util log native lines json ts lex pattern rules metrics expose match engine source \
+MODULES	= util log native lines json ts lex pattern rules metrics protobuf expose \
+	  match engine source \
 	  record journal oneshot ruletest pathpat tail input state webconfig http \
 	  page status daemon
 UNITS	= $(foreach m,$(MODULES),$(if $(wildcard tests/unit/test_$(m).c),$(m)))
-PKGS	= libpcre2-8 libmicrohttpd gnutls zlib yaml-0.1 libcrypt
+PKGS	= libpcre2-8 libmicrohttpd gnutls zlib yaml-0.1 libcrypt libprotobuf-c
 # Built with ISA-L's header where it is installed, logmetrics loads the
 # library for the first .gz log and inflates with it, with zlib when it
 # is missing at run time; ISAL=0 builds for zlib alone. Both are tested.
@@ -39,8 +40,11 @@ SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer \
 	  -fno-sanitize-recover=undefined
 
 B	= build
-OBJS	= $(MODULES:%=$(B)/obj/%.o)
-SOBJS	= $(MODULES:%=$(B)/san/%.o)
+# The messages of the protobuf exposition (src/exposition.proto), as
+# protoc-c writes them, packed by libprotobuf-c.
+PBGEN	= $(B)/gen/exposition.pb-c
+OBJS	= $(MODULES:%=$(B)/obj/%.o) $(B)/obj/exposition.pb-c.o
+SOBJS	= $(MODULES:%=$(B)/san/%.o) $(B)/san/exposition.pb-c.o
 
 all: logmetrics
 
@@ -57,6 +61,21 @@ $(B)/gen/options.h: $(MAN1) man/options.awk
 	awk -f man/options.awk $(MAN1) >$@.tmp && mv $@.tmp $@
 
 $(B)/obj/main.o $(B)/san/main.o: $(B)/gen/options.h
+
+$(PBGEN).c $(PBGEN).h &: src/exposition.proto | $(B)/headers.ok
+	@mkdir -p $(@D)
+	protoc-c --proto_path=src --c_out=$(B)/gen src/exposition.proto
+
+$(B)/obj/exposition.pb-c.o: $(PBGEN).c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/san/exposition.pb-c.o: $(PBGEN).c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
+
+$(B)/obj/protobuf.o $(B)/san/protobuf.o $(B)/test/test_protobuf \
+    $(B)/santest/test_protobuf: $(PBGEN).h
 
 # Before the first object, the Debian packages the build misses, all named
 # at once with `make deps`, found by compiling each library's header.

@@ -6,7 +6,7 @@ set -eu
 
 build="gcc make pkg-config libc6-dev libpcre2-dev libmicrohttpd-dev
 	libgnutls28-dev libinotifytools0-dev zlib1g-dev libyaml-dev libcrypt-dev
-	libsystemd-dev"
+	libsystemd-dev libprotobuf-c-dev protobuf-c-compiler"
 # ISA-L inflates .gz logs about 2.5 times as fast as zlib; Debian builds it
 # for these architectures, and logmetrics builds without it elsewhere.
 case "$(dpkg --print-architecture 2>/dev/null || true)" in

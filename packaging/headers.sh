@@ -15,6 +15,7 @@ microhttpd.h libmicrohttpd-dev
 gnutls/abstract.h libgnutls28-dev
 zlib.h zlib1g-dev
 yaml.h libyaml-dev
+protobuf-c/protobuf-c.h libprotobuf-c-dev
 crypt.h libcrypt-dev
 inotifytools/inotifytools.h libinotifytools0-dev
 systemd/sd-journal.h libsystemd-dev"
@@ -24,6 +25,11 @@ said=""
 if ! command -v pkg-config >/dev/null 2>&1; then
 	missing=" pkg-config"
 	said="  pkg-config, for the command pkg-config
+"
+fi
+if ! command -v protoc-c >/dev/null 2>&1; then
+	missing="$missing protobuf-c-compiler"
+	said="$said  protobuf-c-compiler, for the command protoc-c
 "
 fi
 if ! command -v "$1" >/dev/null 2>&1; then

@@ -16,6 +16,7 @@
 
 #include "expose.h"
 #include "metrics.h"
+#include "protobuf.h"
 #include "util.h"
 
 static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
@@ -371,6 +372,13 @@ render(struct registry *const *regs, size_t nregs, struct buf *out,
 	struct render r;
 	size_t	      i, k;
 
+	if (fmt == EXPOSE_PROTOBUF) {
+		protobuf_render(regs, nregs, out, now);
+		return put != NULL && out->len > 0 &&
+			put(putarg, out->p, out->len) == -1 ?
+		    -1 :
+		    0;
+	}
 	memset(&r, 0, sizeof(r));
 	r.out = out;
 	r.fmt = fmt;

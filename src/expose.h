@@ -1,6 +1,7 @@
 /*
- * expose.h: the registry rendered in the Prometheus text format 0.0.4 or
- * in OpenMetrics 1.0.0.
+ * expose.h: the registry rendered in the Prometheus text format 0.0.4, in
+ * OpenMetrics 1.0.0 or, through protobuf.h, in Prometheus's protobuf
+ * format.
  */
 #ifndef LOGMETRICS_EXPOSE_H
 #define LOGMETRICS_EXPOSE_H
@@ -11,6 +12,7 @@
 enum expose_format {
 	EXPOSE_TEXT = 0,    /* text/plain; version=0.0.4 */
 	EXPOSE_OPENMETRICS, /* application/openmetrics-text; version=1.0.0 */
+	EXPOSE_PROTOBUF,    /* Prometheus's protobuf format: protobuf.h */
 };
 
 /*

@@ -40,6 +40,7 @@
 #include "expose.h"
 #include "http.h"
 #include "log.h"
+#include "protobuf.h"
 #include "util.h"
 #include "webconfig.h"
 
@@ -97,10 +98,18 @@ struct hdr {
 	const char *value;
 };
 
-/* One element of an Accept-style list: its name and q-value (0..1000). */
+/*
+ * One element of an Accept-style list: its name, q-value (0..1000) and
+ * its first other parameters (quoted values without their quotes).
+ */
+#define ELEM_PARAMS 4
+
 struct elem {
 	struct str name;
 	int	   q;
+	struct str pname[ELEM_PARAMS];
+	struct str pval[ELEM_PARAMS];
+	size_t	   np;
 };
 
 /*
@@ -408,12 +417,13 @@ next_elem(const char *s, struct elem *e)
 		n--;
 	e->name.n = n;
 	e->q = 1000;
+	e->np = 0;
 	while (*s == ';') {
 		s = skip_ws(s + 1);
-		n = strcspn(s, "=;,");
-		v = s + n;
+		n = strcspn(s, "=;, \t");
+		v = skip_ws(s + n);
 		if (*v != '=') {
-			s = v;
+			s = v + strcspn(v, ";,");
 			continue;
 		}
 		v = skip_ws(v + 1);
@@ -425,13 +435,25 @@ next_elem(const char *s, struct elem *e)
 			s = skip_ws(s);
 			continue;
 		}
+		if (e->np < ELEM_PARAMS) {
+			e->pname[e->np].p = s;
+			e->pname[e->np].n = n;
+			e->pval[e->np].p = *v == '"' ? v + 1 : v;
+		}
 		if (*v == '"') {
 			for (v++; *v != '\0' && *v != '"'; v++)
 				if (*v == '\\' && v[1] != '\0')
 					v++;
+			if (e->np < ELEM_PARAMS)
+				e->pval[e->np].n = (size_t)(v -
+				    e->pval[e->np].p);
 			if (*v == '"')
 				v++;
+		} else if (e->np < ELEM_PARAMS) {
+			e->pval[e->np].n = strcspn(v, " \t;,");
 		}
+		if (e->np < ELEM_PARAMS)
+			e->np++;
 		s = v + strcspn(v, ";,");
 	}
 	if (*s == ',')
@@ -446,22 +468,46 @@ elem_is(const struct elem *e, const char *name)
 	    strncasecmp(e->name.p, name, e->name.n) == 0;
 }
 
+/* Whether parameter name of e has the value val (case-insensitive). */
+static int
+elem_param_is(const struct elem *e, const char *name, const char *val)
+{
+	size_t i;
+
+	for (i = 0; i < e->np; i++)
+		if (e->pname[i].n == strlen(name) &&
+		    strncasecmp(e->pname[i].p, name, e->pname[i].n) == 0)
+			return e->pval[i].n == strlen(val) &&
+			    strncasecmp(e->pval[i].p, val, e->pval[i].n) == 0;
+	return 0;
+}
+
 /*
- * Picks the exposition format from an Accept header: OpenMetrics when it
- * is named with q > 0 and not below text/plain, whose q comes from its most
- * specific range (text/plain, else the text wildcard, else the full
- * wildcard). Wildcards never select OpenMetrics: a plain client that
- * accepts anything gets the text format.
+ * Picks the exposition format from an Accept header: the one of highest
+ * q > 0 among the protobuf format (named with its proto and delimited
+ * encoding, as Prometheus asks for it), OpenMetrics, and the text format,
+ * whose q comes from its most specific range (text/plain, else the text
+ * wildcard, else the full wildcard); on a tie, the richer format, in that
+ * order. Wildcards never select protobuf or OpenMetrics: a plain client
+ * that accepts anything gets the text format.
  */
 static enum expose_format
 negotiate_format(const char *accept)
 {
 	struct elem e;
-	int	    om = 0, text = 0, spec = 0, s;
+	int	    pb = 0, om = 0, text = 0, spec = 0, s;
 
 	if (accept == NULL)
 		return EXPOSE_TEXT;
 	while ((accept = next_elem(accept, &e)) != NULL) {
+		if (elem_is(&e, "application/vnd.google.protobuf")) {
+			if (elem_param_is(&e, "proto",
+				"io.prometheus.client.MetricFamily") &&
+			    elem_param_is(&e, "encoding", "delimited") &&
+			    e.q > pb)
+				pb = e.q;
+			continue;
+		}
 		if (elem_is(&e, "application/openmetrics-text")) {
 			if (e.q > om)
 				om = e.q;
@@ -480,6 +526,8 @@ negotiate_format(const char *accept)
 			text = e.q;
 		}
 	}
+	if (pb > 0 && pb >= om && pb >= text)
+		return EXPOSE_PROTOBUF;
 	return om > 0 && om >= text ? EXPOSE_OPENMETRICS : EXPOSE_TEXT;
 }
 
@@ -858,6 +906,8 @@ reply_page(struct http *h, struct MHD_Connection *c, enum http_page page)
 		hdrs[n++].value = CT_JSON;
 	else if (fmt == EXPOSE_OPENMETRICS)
 		hdrs[n++].value = CT_OPENMETRICS;
+	else if (fmt == EXPOSE_PROTOBUF)
+		hdrs[n++].value = PROTOBUF_CONTENT_TYPE;
 	else
 		hdrs[n++].value = CT_TEXT;
 	hdrs[n].name = MHD_HTTP_HEADER_VARY;

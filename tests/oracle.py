@@ -42,12 +42,15 @@ Stdlib only.
 """
 
 import argparse
+import bisect
 import gzip
 import json
 import math
 import os
 import re
+import struct
 import sys
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from json.decoder import scanstring
 
@@ -233,12 +236,83 @@ def line_time(fields):
     return parse_rfc3339(text)
 
 
+def native_fracs(schema):
+    """Where the buckets of schema > 0 end within a power of two, as
+    mantissas in [0.5, 1): 2^(i/2^schema)/2 to 50 digits, rounded once."""
+    n = 1 << schema
+    with localcontext() as ctx:
+        ctx.prec = 50
+        return [float(Decimal(2) ** (Decimal(i) / n) / 2) for i in range(n)]
+
+
+NATIVE_FRACS = {s: native_fracs(s) for s in range(1, 9)}
+
+
+def native_key(v, schema):
+    """The native bucket of |v| (v not 0): key k holds
+    (base^(k-1), base^k], base = 2^(2^-schema); an infinity the key after
+    the largest double's."""
+    inf = math.isinf(v)
+    frac, exp = math.frexp(sys.float_info.max if inf else abs(v))
+    if schema > 0:
+        key = (bisect.bisect_left(NATIVE_FRACS[schema], frac) +
+               (exp - 1) * (1 << schema))
+    else:
+        key = exp - 1 if frac == 0.5 else exp
+        key = -((-key) >> -schema)  # ceil(key / 2^-schema)
+    return key + (1 if inf else 0)
+
+
+class NativeHist:
+    """A native histogram's buckets, widened (keys halved, rounding up)
+    while more than maxb are held and the schema is above -4."""
+
+    def __init__(self, schema, threshold, maxb):
+        self.schema = schema
+        self.threshold = threshold
+        self.maxb = maxb
+        self.zero = 0
+        self.pos = {}
+        self.neg = {}
+
+    def observe(self, v):
+        if v > self.threshold:
+            k = native_key(v, self.schema)
+            self.pos[k] = self.pos.get(k, 0) + 1
+        elif v < -self.threshold:
+            k = native_key(v, self.schema)
+            self.neg[k] = self.neg.get(k, 0) + 1
+        else:
+            self.zero += 1
+        while len(self.pos) + len(self.neg) > self.maxb and self.schema > -4:
+            for side in (self.pos, self.neg):
+                halved = {}
+                for k, c in side.items():
+                    h = -((-k) >> 1)
+                    halved[h] = halved.get(h, 0) + c
+                side.clear()
+                side.update(halved)
+            self.schema -= 1
+
+
+def native_line(name, labels, schema, threshold, zero, pos, neg):
+    """The canonical line of a native histogram's buckets: labels as in
+    the samples (bytes), buckets as key:count, keys increasing."""
+    body = ','.join('%s="%s"' % (k, escape(labels[k]))
+                    for k in sorted(labels) if labels[k] != b'')
+    return ('native %s{%s} schema=%d threshold=%s zero=%d pos=%s neg=%s\n' %
+            (name, body, schema, fmt(threshold), zero,
+             ','.join('%d:%d' % kc for kc in sorted(pos.items())),
+             ','.join('%d:%d' % kc for kc in sorted(neg.items()))))
+
+
 class Histogram:
-    def __init__(self, bounds):
+    def __init__(self, bounds, native=None):
         self.bounds = bounds
         self.counts = [0] * len(bounds)
         self.sum = 0.0
         self.count = 0
+        self.native = native
 
     def observe(self, v):
         for k, b in enumerate(self.bounds):
@@ -247,6 +321,8 @@ class Histogram:
                 break
         self.sum += v
         self.count += 1
+        if self.native is not None:
+            self.native.observe(v)
 
 
 class Oracle:
@@ -393,6 +469,10 @@ class Oracle:
             self._newer(t)
         return t
 
+    def native_lines(self, defaults):
+        """The native line of each native histogram series: none here."""
+        return []
+
     def samples(self, defaults, now):
         """Every sample as (name, {label: bytes}, float)."""
         out = []
@@ -465,6 +545,7 @@ class HttpOracle(Oracle):
         super().__init__(maxline)
         self.requests = {}
         self.opaque = 0
+        self.native_max = 160
 
     def value(self, d, path):
         """The text the path leads to, or None."""
@@ -517,7 +598,8 @@ class HttpOracle(Oracle):
         self.requests[key] = self.requests.get(key, 0) + 1
         h = self.latencies.get((method, path))
         if h is None:
-            h = self.latencies[(method, path)] = Histogram(HTTP_BUCKETS)
+            h = self.latencies[(method, path)] = Histogram(
+                HTTP_BUCKETS, NativeHist(3, 2.0 ** -128, self.native_max))
         h.observe(float(v['responseTime']) / 1000)
         self.matched += 1
         return wtime
@@ -541,6 +623,17 @@ class HttpOracle(Oracle):
             out.append(('http_request_duration_seconds_sum', labels, h.sum))
             out.append(('http_request_duration_seconds_count', labels,
                         float(h.count)))
+        return out
+
+    def native_lines(self, defaults):
+        out = []
+        for (method, path), h in self.latencies.items():
+            n = h.native
+            if n is not None:
+                labels = dict(defaults, method=method, path=path)
+                out.append(native_line('http_request_duration_seconds',
+                                       labels, n.schema, n.threshold, n.zero,
+                                       n.pos, n.neg))
         return out
 
 
@@ -654,6 +747,138 @@ def canon_exposition(text, path):
     return render(out)
 
 
+def pb_varint(b, i):
+    v = shift = 0
+    while True:
+        if i >= len(b):
+            raise ValueError('a varint runs past the end')
+        c = b[i]
+        i += 1
+        v |= (c & 0x7f) << shift
+        shift += 7
+        if c < 0x80:
+            return v, i
+
+
+def pb_zigzag(n):
+    return (n >> 1) ^ -(n & 1)
+
+
+def pb_fields(b):
+    """The fields of a message as {number: [value, ...]}: varints as
+    ints, fixed64 as the 8 bytes, length-delimited as bytes."""
+    out = {}
+    i = 0
+    while i < len(b):
+        key, i = pb_varint(b, i)
+        wire = key & 7
+        if wire == 0:
+            v, i = pb_varint(b, i)
+        elif wire == 1:
+            v, i = b[i:i + 8], i + 8
+        elif wire == 2:
+            n, i = pb_varint(b, i)
+            v, i = b[i:i + n], i + n
+        elif wire == 5:
+            v, i = b[i:i + 4], i + 4
+        else:
+            raise ValueError('wire type %d' % wire)
+        if i > len(b):
+            raise ValueError('a field runs past the end')
+        out.setdefault(key >> 3, []).append(v)
+    return out
+
+
+def pb_double(f, n, default=0.0):
+    return struct.unpack('<d', f[n][-1])[0] if n in f else default
+
+
+def pb_uint(f, n):
+    return f[n][-1] if n in f else 0
+
+
+def pb_sints(f, n):
+    """A repeated sint64, packed or not."""
+    out = []
+    for v in f.get(n, []):
+        if isinstance(v, int):
+            out.append(pb_zigzag(v))
+            continue
+        i = 0
+        while i < len(v):
+            x, i = pb_varint(v, i)
+            out.append(pb_zigzag(x))
+    return out
+
+
+def pb_buckets(h, span_field, delta_field):
+    """The {key: count} of one sign of a native histogram."""
+    deltas = pb_sints(h, delta_field)
+    out = {}
+    key = None
+    count = j = 0
+    for sp in h.get(span_field, []):
+        s = pb_fields(sp)
+        off = pb_zigzag(pb_uint(s, 1))
+        key = off if key is None else key + off
+        for _ in range(pb_uint(s, 2)):
+            count += deltas[j]
+            j += 1
+            out[key] = count
+            key += 1
+    if j != len(deltas):
+        raise ValueError('%d deltas for %d buckets' % (len(deltas), j))
+    return {k: c for k, c in out.items() if c != 0}
+
+
+def canon_protobuf(data):
+    """Canonical form of a protobuf exposition (delimited MetricFamily
+    messages): the samples the text format would show, then a native
+    line per native histogram."""
+    samples, natives = [], []
+    i = 0
+    while i < len(data):
+        n, i = pb_varint(data, i)
+        if i + n > len(data):
+            raise ValueError('a family is cut')
+        fam = pb_fields(data[i:i + n])
+        i += n
+        name = fam[1][-1].decode()
+        typ = pb_uint(fam, 3)
+        if name.startswith('logmetrics_') or name.startswith('process_'):
+            continue
+        for mb in fam.get(4, []):
+            m = pb_fields(mb)
+            labels = {}
+            for lb in m.get(1, []):
+                lp = pb_fields(lb)
+                labels[lp[1][-1].decode()] = lp.get(2, [b''])[-1]
+            if typ in (0, 1):
+                v = pb_fields(m[3 if typ == 0 else 2][-1])
+                samples.append((name, labels, pb_double(v, 1)))
+                continue
+            h = pb_fields(m[7][-1])
+            count = pb_uint(h, 1)
+            for bb in h.get(3, []):
+                b = pb_fields(bb)
+                le = pb_double(b, 2)
+                if math.isinf(le):
+                    continue
+                samples.append((name + '_bucket',
+                                dict(labels, le=fmt(le).encode()),
+                                float(pb_uint(b, 1))))
+            samples.append((name + '_bucket', dict(labels, le=b'+Inf'),
+                            float(count)))
+            samples.append((name + '_sum', labels, pb_double(h, 2)))
+            samples.append((name + '_count', labels, float(count)))
+            if 5 in h:
+                natives.append(native_line(
+                    name, labels, pb_zigzag(pb_uint(h, 5)),
+                    pb_double(h, 6), pb_uint(h, 7),
+                    pb_buckets(h, 12, 13), pb_buckets(h, 9, 10)))
+    return canon_oracle(samples) + ''.join(sorted(natives))
+
+
 def default_labels(overrides):
     node_env = os.environ.get('NODE_ENV', '')
     paper = os.environ.get('PAPER_TRADING', '')
@@ -695,6 +920,16 @@ def main():
         'canonical form of an exposition.')
     ap.add_argument('--canon', metavar='EXPOSITION',
                     help='print the canonical form of a text exposition')
+    ap.add_argument('--canon-pb', metavar='EXPOSITION',
+                    help='print the canonical form of a protobuf '
+                    'exposition, native histograms included')
+    ap.add_argument('--native', action='store_true',
+                    help='after the samples, a line per native histogram '
+                    'series with its buckets')
+    ap.add_argument('--native-max-buckets', type=int, default=160,
+                    metavar='N', help='with --rules http, the '
+                    'native_max_buckets of the latency histogram '
+                    '(default 160)')
     ap.add_argument('--now', type=float, metavar='SECONDS',
                     help='judge freshness at this Unix time (default: the '
                     'newest log time seen)')
@@ -736,12 +971,28 @@ def main():
         write(canon_exposition(text, a.canon))
         return
 
+    if a.canon_pb is not None:
+        if a.logs:
+            ap.error('--canon-pb takes no log files')
+        if a.canon_pb == '-':
+            data = sys.stdin.buffer.read()
+        else:
+            with open(a.canon_pb, 'rb') as f:
+                data = f.read()
+        try:
+            write(canon_protobuf(data))
+        except (ValueError, KeyError, IndexError, struct.error) as e:
+            sys.exit('oracle: %s: not a protobuf exposition: %s' %
+                     (a.canon_pb, e))
+        return
+
     if a.fill_times is not None:
         fill_times(a.fill_times)
         return
     if not a.logs:
         ap.error('no log files')
     o = (HttpOracle if a.rules == 'http' else Oracle)(a.max_line)
+    o.native_max = a.native_max_buckets
     o.until = a.until
     o.timed = a.timed
     for path in a.logs:
@@ -763,8 +1014,13 @@ def main():
             print('oracle: warning: %d fields led to an object or array, '
                   'taken as absent' % o.opaque, file=sys.stderr)
         write(canon_oracle(o.samples({}, now)))
+        if a.native:
+            write(''.join(sorted(o.native_lines({}))))
         return
-    write(canon_oracle(o.samples(default_labels(a.label), now)))
+    defaults = default_labels(a.label)
+    write(canon_oracle(o.samples(defaults, now)))
+    if a.native:
+        write(''.join(sorted(o.native_lines(defaults))))
 
 
 if __name__ == '__main__':

@@ -76,6 +76,11 @@ GZ_MIN_RUNS = 7
 PROM_ACCEPT = ("application/openmetrics-text;version=1.0.0,"
                "application/openmetrics-text;version=0.0.1;q=0.75,"
                "text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+# What Prometheus asks for with native histograms enabled.
+PB_ACCEPT = ("application/vnd.google.protobuf;"
+             "proto=io.prometheus.client.MetricFamily;encoding=delimited;"
+             "q=0.8,application/openmetrics-text;version=1.0.0;q=0.7,"
+             "text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -265,12 +270,14 @@ def stop(p):
         p.wait()
 
 
-def scrape(port, path="/metrics", gz=False):
+def scrape(port, path="/metrics", gz=False, accept=None):
     """GETs a page; returns (status, body, seconds until the whole body
     was read, connection included)."""
     headers = {}
     if gz:
         headers = {"Accept": PROM_ACCEPT, "Accept-Encoding": "gzip"}
+    if accept is not None:
+        headers["Accept"] = accept
     t0 = time.monotonic()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -309,6 +316,44 @@ def samples(body):
     """Samples (series) in an exposition."""
     return sum(1 for line in body.decode(errors="replace").splitlines()
                if line and not line.startswith("#"))
+
+
+def varint(b, i):
+    v = shift = 0
+    while True:
+        c = b[i]
+        i += 1
+        v |= (c & 0x7f) << shift
+        shift += 7
+        if c < 0x80:
+            return v, i
+
+
+def pb_series(body):
+    """Series in a protobuf exposition: the metric fields (4) of each
+    length-delimited MetricFamily."""
+    n = i = 0
+    while i < len(body):
+        size, i = varint(body, i)
+        end = i + size
+        while i < end:
+            key, i = varint(body, i)
+            wire = key & 7
+            if wire == 0:
+                _, i = varint(body, i)
+            elif wire == 1:
+                i += 8
+            elif wire == 2:
+                ln, i = varint(body, i)
+                i += ln
+                n += key >> 3 == 4
+            elif wire == 5:
+                i += 4
+            else:
+                raise BenchError("scrape: not a protobuf exposition")
+        if i != end:
+            raise BenchError("scrape: a protobuf family is cut")
+    return n
 
 
 def wait_http(p, port, path, what, limit=15.0):
@@ -915,16 +960,33 @@ def case_scrape(cfg, res):
                                  c.path)
             time.sleep(0.1)
         n = samples(body)
-        plain, gz = [], []
+        status, b, _ = scrape(port, accept=PB_ACCEPT)
+        series = pb_series(b)
+        if status != 200 or series == 0:
+            raise BenchError("scrape: bad protobuf scrape")
+        plain, gz, pb = [], [], []
         for _ in range(cfg.scrapes):
             plain.append(scrape(port)[2])
             status, b, dt = scrape(port, gz=True)
             if status != 200 or samples(b) < n // 2:
                 raise BenchError("scrape: bad gzip scrape")
             gz.append(dt)
+            status, b, dt = scrape(port, accept=PB_ACCEPT)
+            if status != 200 or pb_series(b) < series:
+                raise BenchError("scrape: bad protobuf scrape")
+            pb.append(dt)
         rss = proc_hwm(p.pid)
     finally:
         stop(p)
+    r = Row("scrape %s series, protobuf" % human(series))
+    r.rss = rss
+    r.note = "p50 %.1f ms, p99 %.1f ms (%d scrapes); text p50 %.1f ms" % (
+        pct(pb, 50) * 1000, pct(pb, 99) * 1000, len(pb),
+        pct(plain, 50) * 1000)
+    res.rows.append(r)
+    res.targets.append(("protobuf scrape p50 <= text p50",
+                        pct(pb, 50) * 1000, pct(plain, 50) * 1000, "<=",
+                        "%.1f ms"))
     for name, lat in (("plain", plain), ("gzip", gz)):
         r = Row("scrape %s series, %s" % (human(n), name))
         r.rss = rss

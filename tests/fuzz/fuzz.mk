@@ -24,7 +24,7 @@ FUZZ_OPTS	= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
 # Every module, compiled again with clang and coverage into one archive:
 # a target links only the modules it calls.
-FUZZ_OBJS	= $(MODULES:%=$(B)/fuzz/obj/%.o)
+FUZZ_OBJS	= $(MODULES:%=$(B)/fuzz/obj/%.o) $(B)/fuzz/obj/exposition.pb-c.o
 FUZZ_LIB	= $(B)/fuzz/liblogmetrics.a
 FUZZ_TARGETS	= $(filter-out common,$(patsubst tests/fuzz/fuzz_%.c,%,\
 		  $(wildcard tests/fuzz/fuzz_*.c)))
@@ -46,6 +46,13 @@ $(B)/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c \
 	    -o $@ $<
+
+$(B)/fuzz/obj/exposition.pb-c.o: $(PBGEN).c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c \
+	    -o $@ $<
+
+$(B)/fuzz/obj/protobuf.o: $(PBGEN).h
 
 $(B)/fuzz/obj/fuzz_%.o: tests/fuzz/fuzz_%.c
 	@mkdir -p $(@D)

@@ -29,8 +29,11 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-#define CT_TEXT	 "text/plain; version=0.0.4; charset=utf-8"
-#define CT_OM	 "application/openmetrics-text; version=1.0.0; charset=utf-8"
+#define CT_TEXT "text/plain; version=0.0.4; charset=utf-8"
+#define CT_OM	"application/openmetrics-text; version=1.0.0; charset=utf-8"
+#define CT_PB                               \
+	"application/vnd.google.protobuf; " \
+	"proto=io.prometheus.client.MetricFamily; encoding=delimited"
 #define CT_HTML	 "text/html; charset=utf-8"
 #define CT_PLAIN "text/plain; charset=utf-8"
 
@@ -57,7 +60,9 @@ fake_page(enum http_page page, enum expose_format fmt, struct buf *out)
 		return;
 	}
 	buf_puts(out,
-	    fmt == EXPOSE_OPENMETRICS ? "# openmetrics\n" : "# text\n");
+	    fmt == EXPOSE_OPENMETRICS  ? "# openmetrics\n" :
+		fmt == EXPOSE_PROTOBUF ? "# protobuf\n" :
+					 "# text\n");
 	buf_puts(out, "# TYPE fake_total counter\n");
 	for (i = 0; i < 200; i++)
 		buf_printf(out, "fake_total{i=\"%d\"} %d\n", i, i * 7);
@@ -839,6 +844,46 @@ SERVED_TEST(accept_header_picks_the_format)
 		{ "application/openmetrics-textx", EXPOSE_TEXT },
 		{ "application/openmetrics", EXPOSE_TEXT },
 		{ ",,, ,application/openmetrics-text,,", EXPOSE_OPENMETRICS },
+		/* Prometheus with native histograms, 2.42 and 3.x */
+		{ "application/vnd.google.protobuf;proto=io.prometheus.client."
+		  "MetricFamily;encoding=delimited;q=0.8,application/"
+		  "openmetrics-text;version=1.0.0;q=0.7,application/"
+		  "openmetrics-text;version=0.0.1;q=0.6,text/plain;"
+		  "version=0.0.4;q=0.5,*/*;q=0.1",
+		    EXPOSE_PROTOBUF },
+		{ "application/vnd.google.protobuf;proto=io.prometheus.client."
+		  "MetricFamily;encoding=delimited;q=0.5,application/"
+		  "openmetrics-text;version=1.0.0;q=0.4,application/"
+		  "openmetrics-text;version=0.0.1;q=0.3,text/plain;"
+		  "version=0.0.4;q=0.2,*/*;q=0.1",
+		    EXPOSE_PROTOBUF },
+		/* Prometheus 3 asking for text first */
+		{ "text/plain;version=1.0.0;escaping=allow-utf-8;q=0.5,"
+		  "application/vnd.google.protobuf;proto=io.prometheus.client."
+		  "MetricFamily;encoding=delimited;q=0.4",
+		    EXPOSE_TEXT },
+		{ "application/vnd.google.protobuf ; proto=\"io.prometheus."
+		  "client.MetricFamily\" ; Encoding=DELIMITED",
+		    EXPOSE_PROTOBUF },
+		{ "application/vnd.google.protobuf;"
+		  "proto=io.prometheus.client.MetricFamily;encoding=text",
+		    EXPOSE_TEXT },
+		{ "application/vnd.google.protobuf;encoding=delimited",
+		    EXPOSE_TEXT },
+		{ "application/vnd.google.protobuf;proto=io.prometheus.client."
+		  "Metric;encoding=delimited",
+		    EXPOSE_TEXT },
+		{ "application/vnd.google.protobuf;proto=io.prometheus.client."
+		  "MetricFamily;encoding=delimited;q=0",
+		    EXPOSE_TEXT },
+		{ "application/openmetrics-text;q=0.5,application/vnd.google."
+		  "protobuf;proto=io.prometheus.client.MetricFamily;encoding="
+		  "delimited;q=0.5",
+		    EXPOSE_PROTOBUF },
+		{ "application/openmetrics-text;q=0.6,application/vnd.google."
+		  "protobuf;proto=io.prometheus.client.MetricFamily;encoding="
+		  "delimited;q=0.5",
+		    EXPOSE_OPENMETRICS },
 		{ "*/*", EXPOSE_TEXT },
 		{ "text/plain", EXPOSE_TEXT },
 		{ "application/json", EXPOSE_TEXT },
@@ -859,7 +904,9 @@ SERVED_TEST(accept_header_picks_the_format)
 		cr_assert_eq(r.status, 200);
 		want = expected(HTTP_PAGE_METRICS, cases[i].want, &n);
 		assert_hdr(&r, "Content-Type",
-		    cases[i].want == EXPOSE_OPENMETRICS ? CT_OM : CT_TEXT);
+		    cases[i].want == EXPOSE_OPENMETRICS	 ? CT_OM :
+			cases[i].want == EXPOSE_PROTOBUF ? CT_PB :
+							   CT_TEXT);
 		cr_assert_str_eq(r.body, want, "Accept: %s", cases[i].accept);
 		cr_assert_eq(last_fmt, (int)cases[i].want, "Accept: %s",
 		    cases[i].accept);
