@@ -360,6 +360,7 @@ series_free(const struct metric *m, struct series *s)
 		free(s->nh);
 	}
 	free(s->esc);
+	free(s->pbl);
 	free(s);
 }
 

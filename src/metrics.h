@@ -123,6 +123,9 @@ struct series {
 				     rendered them (a cache it fills
 				     and the registry frees), or NULL */
 	size_t		 esclen;
+	char		*pbl; /* its labels packed in protobuf, a
+				 cache likewise (protobuf.c) */
+	size_t		 pbllen;
 	struct exemplar *ex;   /* the latest, per bucket for a histogram
 				  (+Inf last), or NULL: none yet */
 	struct native	*nh;   /* native histogram: its buckets, or NULL */

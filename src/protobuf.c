@@ -17,7 +17,6 @@
 #include "protobuf.h"
 
 typedef Io__Prometheus__Client__LabelPair    pb_label;
-typedef Io__Prometheus__Client__Metric	     pb_metric;
 typedef Io__Prometheus__Client__MetricFamily pb_family;
 typedef Io__Prometheus__Client__Counter	     pb_counter;
 typedef Io__Prometheus__Client__Gauge	     pb_gauge;
@@ -27,8 +26,12 @@ typedef Io__Prometheus__Client__BucketSpan   pb_span;
 typedef Io__Prometheus__Client__Exemplar     pb_exemplar;
 typedef Io__Prometheus__Client__Timestamp    pb_timestamp;
 
-/* Field 4 of MetricFamily, length-delimited: (4 << 3) | 2. */
-#define TAG_METRIC 0x22
+/* Length-delimited fields: (number << 3) | 2. */
+#define TAG_LABEL     0x0a /* Metric.label, 1 */
+#define TAG_GAUGE     0x12 /* Metric.gauge, 2 */
+#define TAG_COUNTER   0x1a /* Metric.counter, 3 */
+#define TAG_HISTOGRAM 0x3a /* Metric.histogram, 7 */
+#define TAG_METRIC    0x22 /* MetricFamily.metric, 4 */
 
 /* Scratch memory for one series' messages, reused for the next. */
 struct arena {
@@ -42,12 +45,15 @@ struct arena {
 #define ARENA_BLOCK (64 * 1024)
 
 struct pbr {
-	struct buf	      *out;
-	struct buf	       fam; /* the packed metrics of the family */
-	struct arena	       a;
-	const struct registry *reg; /* whose default labels go last */
-	struct metric	      *fm;  /* the freshness gauge being rendered */
-	double		       now;
+	struct buf    *out;
+	struct buf     fam; /* the packed metrics of the family */
+	struct buf     lab; /* a series' own labels, packed */
+	struct buf     dl;  /* the registry's default labels, packed */
+	struct buf     val; /* a series' value field, packed */
+	struct arena   a;
+	int	       cache; /* keep packed labels in the series */
+	struct metric *fm;    /* the freshness gauge being rendered */
+	double	       now;
 };
 
 /* n bytes, 16-aligned, valid until the next arena_reset(). */
@@ -171,21 +177,49 @@ label(struct pbr *r, char *name, char *value, size_t n)
 	return l;
 }
 
-/* The series' labels, then the registry's default labels. */
+/* Appends message m to b as field tag: the tag, its length, its bytes. */
 static void
-series_labels(struct pbr *r, pb_metric *pm, char *const *names, size_t n,
-    const struct series *s)
+put_field(struct buf *b, unsigned tag, const ProtobufCMessage *m)
 {
-	const struct registry *reg = r->reg;
-	size_t		       i;
+	size_t n;
 
-	pm->n_label = n + reg->ndl;
-	pm->label = ptrs(r, pm->n_label);
+	n = protobuf_c_message_get_packed_size(m);
+	put_varint(b, tag);
+	put_varint(b, n);
+	buf_reserve(b, n);
+	protobuf_c_message_pack(m, (uint8_t *)b->p + b->len);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/*
+ * A series' own labels as packed label fields of its Metric. They never
+ * change while the series lives: packed at its first render, and kept in
+ * the series when renders are frequent.
+ */
+static void
+own_labels(struct pbr *r, char *const *names, size_t n, struct series *s,
+    const char **p, size_t *len)
+{
+	size_t i;
+
+	if (s->pbl != NULL) {
+		*p = s->pbl;
+		*len = s->pbllen;
+		return;
+	}
+	buf_reset(&r->lab);
 	for (i = 0; i < n; i++)
-		pm->label[i] = label(r, names[i], s->values[i], s->lens[i]);
-	for (i = 0; i < reg->ndl; i++)
-		pm->label[n + i] = label(r, reg->dlnames[i], reg->dlvalues[i],
-		    strlen(reg->dlvalues[i]));
+		put_field(&r->lab, TAG_LABEL,
+		    &label(r, names[i], s->values[i], s->lens[i])->base);
+	if (r->cache) {
+		s->pbl = xmalloc(r->lab.len > 0 ? r->lab.len : 1);
+		if (r->lab.len > 0)
+			memcpy(s->pbl, r->lab.p, r->lab.len);
+		s->pbllen = r->lab.len;
+	}
+	*p = r->lab.p;
+	*len = r->lab.len;
 }
 
 static pb_timestamp *
@@ -196,7 +230,13 @@ timestamp(struct pbr *r, double t)
 	int64_t	      ns;
 
 	*ts = (pb_timestamp)IO__PROMETHEUS__CLIENT__TIMESTAMP__INIT;
-	ns = (int64_t)llround((t - sec) * 1e9);
+	/*
+	 * To the microsecond: a double holds no finer at today's Unix times,
+	 * and 1796586912.429 is then 429000000 ns, not the 428999901 of its
+	 * binary value, so that Prometheus keeps the millisecond the
+	 * OpenMetrics text (the shortest decimal) gives it.
+	 */
+	ns = (int64_t)llround((t - sec) * 1e6) * 1000;
 	if (ns >= 1000000000) {
 		ns -= 1000000000;
 		sec += 1;
@@ -340,9 +380,8 @@ native(struct pbr *r, const struct metric *m, const struct series *s,
  * each with its exemplar; +Inf only when it has one), then the native
  * view.
  */
-static void
-histogram(struct pbr *r, const struct metric *m, const struct series *s,
-    pb_metric *pm)
+static pb_histogram *
+histogram(struct pbr *r, const struct metric *m, const struct series *s)
 {
 	pb_histogram *h = arena_alloc(&r->a, sizeof(*h));
 	pb_bucket    *b;
@@ -370,65 +409,56 @@ histogram(struct pbr *r, const struct metric *m, const struct series *s,
 	}
 	if (s->nh != NULL)
 		native(r, m, s, h);
-	pm->histogram = h;
+	return h;
 }
 
-/* Packs pm into the family as one more "metric" field. */
-static void
-put_metric(struct pbr *r, const pb_metric *pm)
-{
-	size_t n;
-
-	n = io__prometheus__client__metric__get_packed_size(pm);
-	put_varint(&r->fam, TAG_METRIC);
-	put_varint(&r->fam, n);
-	buf_reserve(&r->fam, n);
-	io__prometheus__client__metric__pack(pm,
-	    (uint8_t *)r->fam.p + r->fam.len);
-	r->fam.len += n;
-	r->fam.p[r->fam.len] = '\0';
-	arena_reset(&r->a);
-}
-
+/*
+ * One series as one more "metric" field of its family: the Metric is
+ * its own labels, the default labels and its value field, each packed
+ * by libprotobuf-c, framed here.
+ */
 static void
 render_series(struct metric *m, struct series *s, void *arg)
 {
 	struct pbr *r = arg;
-	pb_metric   pm = IO__PROMETHEUS__CLIENT__METRIC__INIT;
-	pb_counter *c;
-	pb_gauge   *g;
+	pb_counter  c = IO__PROMETHEUS__CLIENT__COUNTER__INIT;
+	pb_gauge    g = IO__PROMETHEUS__CLIENT__GAUGE__INIT;
+	const char *own;
+	size_t	    ownlen;
 
-	series_labels(r, &pm, m->labels, m->nlabels, s);
+	buf_reset(&r->val);
 	switch (m->type) {
 	case METRIC_COUNTER:
-		c = arena_alloc(&r->a, sizeof(*c));
-		*c = (pb_counter)IO__PROMETHEUS__CLIENT__COUNTER__INIT;
-		c->has_value = 1;
-		c->value = s->value;
+		c.has_value = 1;
+		c.value = s->value;
 		if (has_exemplar(s, 0))
-			c->exemplar = exemplar(r, &s->ex[0]);
-		pm.counter = c;
+			c.exemplar = exemplar(r, &s->ex[0]);
+		put_field(&r->val, TAG_COUNTER, &c.base);
 		break;
 	case METRIC_HISTOGRAM:
-		histogram(r, m, s, &pm);
+		put_field(&r->val, TAG_HISTOGRAM, &histogram(r, m, s)->base);
 		break;
 	default:
-		g = arena_alloc(&r->a, sizeof(*g));
-		*g = (pb_gauge)IO__PROMETHEUS__CLIENT__GAUGE__INIT;
-		g->has_value = 1;
+		g.has_value = 1;
 		if (r->fm != NULL)
 			/* m is the source gauge of freshness gauge r->fm. */
-			g->value = s->value > 0 &&
+			g.value = s->value > 0 &&
 				r->now - s->value <=
 				    metric_stale_limit(r->fm, s) ?
 			    1 :
 			    0;
 		else
-			g->value = s->value;
-		pm.gauge = g;
+			g.value = s->value;
+		put_field(&r->val, TAG_GAUGE, &g.base);
 		break;
 	}
-	put_metric(r, &pm);
+	own_labels(r, m->labels, m->nlabels, s, &own, &ownlen);
+	put_varint(&r->fam, TAG_METRIC);
+	put_varint(&r->fam, ownlen + r->dl.len + r->val.len);
+	buf_append(&r->fam, own, ownlen);
+	buf_append(&r->fam, r->dl.p, r->dl.len);
+	buf_append(&r->fam, r->val.p, r->val.len);
+	arena_reset(&r->a);
 }
 
 /* One metric's family, when it has series. */
@@ -471,18 +501,33 @@ void
 protobuf_render(struct registry *const *regs, size_t nregs, struct buf *out,
     double now)
 {
-	struct pbr r;
-	size_t	   i, k;
+	const struct registry *reg;
+	struct pbr	       r;
+	size_t		       i, k;
 
 	memset(&r, 0, sizeof(r));
 	r.out = out;
 	r.now = now;
 	buf_init(&r.fam);
+	buf_init(&r.lab);
+	buf_init(&r.dl);
+	buf_init(&r.val);
 	for (k = 0; k < nregs; k++) {
-		r.reg = regs[k];
-		for (i = 0; i < regs[k]->n; i++)
-			render_metric(&r, regs[k]->m[i]);
+		reg = regs[k];
+		r.cache = reg->cache_labels;
+		buf_reset(&r.dl);
+		for (i = 0; i < reg->ndl; i++)
+			put_field(&r.dl, TAG_LABEL,
+			    &label(&r, reg->dlnames[i], reg->dlvalues[i],
+				strlen(reg->dlvalues[i]))
+				 ->base);
+		arena_reset(&r.a);
+		for (i = 0; i < reg->n; i++)
+			render_metric(&r, reg->m[i]);
 	}
 	buf_free(&r.fam);
+	buf_free(&r.lab);
+	buf_free(&r.dl);
+	buf_free(&r.val);
 	arena_free(&r.a);
 }

@@ -112,7 +112,7 @@ Test(protobuf, every_metric_decoded_back)
 	memset(&ex, 0, sizeof(ex));
 	ex.labels = "id=\"a\\\"b\\\\c\\n\",k=\"\"";
 	ex.len = strlen(ex.labels);
-	ex.time = 1764000000.25;
+	ex.time = 1796586912.429;
 	cr_assert_eq(metric_add_ex(reg->m[0], &v, 3, &ex), 0);
 	cr_assert_eq(metric_set(reg->m[1], &v, NOW - 10), 0);
 	/*
@@ -146,8 +146,9 @@ Test(protobuf, every_metric_decoded_back)
 	assert_label(m->counter->exemplar->label[0], "id", "a\"b\\c\n", 6);
 	assert_label(m->counter->exemplar->label[1], "k", "", 0);
 	cr_assert_eq(m->counter->exemplar->value, 3);
-	cr_assert_eq(m->counter->exemplar->timestamp->seconds, 1764000000);
-	cr_assert_eq(m->counter->exemplar->timestamp->nanos, 250000000);
+	/* As OpenMetrics writes it, not 428999901 ns of the binary value. */
+	cr_assert_eq(m->counter->exemplar->timestamp->seconds, 1796586912);
+	cr_assert_eq(m->counter->exemplar->timestamp->nanos, 429000000);
 
 	cr_assert_str_eq(f[1]->name, "g");
 	cr_assert_null(f[1]->help);
@@ -194,7 +195,7 @@ Test(protobuf, every_metric_decoded_back)
 	cr_assert_eq(m->histogram->n_exemplars, 2);
 	cr_assert_eq(m->histogram->exemplars[0]->value, 0.5);
 	cr_assert_eq(m->histogram->exemplars[1]->timestamp->seconds,
-	    1764000000);
+	    1796586912);
 
 	cr_assert_str_eq(f[3]->name, "g_fresh");
 	cr_assert_eq(f[3]->metric[0]->gauge->value, 1);
@@ -311,5 +312,48 @@ Test(protobuf, hostile_values_and_many_series)
 	cr_assert_eq(f[0]->metric[998]->counter->value, 997);
 	free_all(f, n);
 	buf_free(&out);
+	registry_free(reg);
+}
+
+/*
+ * With the registry caching labels (as the daemon's does), a series'
+ * labels are packed once and kept: the next scrape is the same bytes,
+ * and a default label changed since shows in it.
+ */
+Test(protobuf, cached_labels)
+{
+	static char *dln[] = { "env" }, *dlv[] = { "prod" }, *dlv2[] = { "" };
+	struct metric_decl d;
+	struct registry	  *reg;
+	struct buf	   a, b;
+	pb_family	  *f[2];
+	struct str	   v = { "api", 3 };
+	size_t		   n;
+
+	d = tu_decl("c_total", NULL, METRIC_COUNTER, sub, 1);
+	reg = tu_registry(&d, 1);
+	reg->cache_labels = 1;
+	registry_set_default_labels(reg, dln, dlv, 1);
+	cr_assert_eq(metric_add(reg->m[0], &v, 1), 0);
+	buf_init(&a);
+	buf_init(&b);
+	expose_render(&reg, 1, &a, EXPOSE_PROTOBUF, NOW);
+	cr_assert_not_null(metric_series(reg->m[0], &v)->pbl);
+	expose_render(&reg, 1, &b, EXPOSE_PROTOBUF, NOW);
+	cr_assert_eq(a.len, b.len);
+	cr_assert_eq(memcmp(a.p, b.p, a.len), 0);
+	registry_set_default_labels(reg, dln, dlv2, 1);
+	cr_assert_eq(metric_add(reg->m[0], &v, 1), 0);
+	buf_reset(&b);
+	expose_render(&reg, 1, &b, EXPOSE_PROTOBUF, NOW);
+	n = decode(&b, f, 2);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(f[0]->metric[0]->n_label, 2);
+	assert_label(f[0]->metric[0]->label[0], "subsystem", "api", 3);
+	assert_label(f[0]->metric[0]->label[1], "env", "", 0);
+	cr_assert_eq(f[0]->metric[0]->counter->value, 2);
+	free_all(f, n);
+	buf_free(&a);
+	buf_free(&b);
 	registry_free(reg);
 }
