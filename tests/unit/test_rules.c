@@ -2040,7 +2040,7 @@ Test(rules_shipped, nginx)
 /*
  * The HTTP rule set: paths into the request and the response, the route
  * rewritten; warned about as paths, and nothing else; the request's id
- * the exemplar of both actions.
+ * the exemplar of both actions; a latency histogram with both views.
  */
 Test(rules_shipped, http)
 {
@@ -2055,6 +2055,10 @@ Test(rules_shipped, http)
 	cr_expect_eq(rs->decls[1].type, METRIC_HISTOGRAM);
 	cr_expect_str_eq(joined(rs->decls[1].labels, rs->decls[1].nlabels),
 	    "method path");
+	/* Both views of the latency: classic buckets and native ones. */
+	cr_expect_eq(rs->decls[1].nbuckets, 11);
+	cr_expect_eq(rs->decls[1].native, 1);
+	cr_expect_eq(rs->decls[1].native_factor, 1.1);
 	cr_expect_eq(rs->nlabels, 0);
 	cr_expect_eq(rs->nts, 2);
 	cr_assert_eq(rs->nrules, 1);
@@ -2072,7 +2076,7 @@ Test(rules_shipped, http)
 	cr_expect_str_eq(r->acts[0].ex[0].name, "request_id");
 	cr_assert_eq(r->acts[1].nex, 1);
 	cr_expect(strstr(rs->warnings,
-		      "rules/http.rules:40:9: warning: "
+		      "rules/http.rules:43:9: warning: "
 		      "req.method is a path") != NULL,
 	    "%s", rs->warnings);
 	rules_free(rs);
