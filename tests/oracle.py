@@ -954,14 +954,16 @@ def main():
     ap.add_argument('logs', nargs='*', metavar='LOG')
     a = ap.parse_args()
 
-    if a.canon is not None:
+    def exposition(path, flag):
         if a.logs:
-            ap.error('--canon takes no log files')
-        if a.canon == '-':
-            data = sys.stdin.buffer.read()
-        else:
-            with open(a.canon, 'rb') as f:
-                data = f.read()
+            ap.error('%s takes no log files' % flag)
+        if path == '-':
+            return sys.stdin.buffer.read()
+        with open(path, 'rb') as f:
+            return f.read()
+
+    if a.canon is not None:
+        data = exposition(a.canon, '--canon')
         try:
             text = data.decode('utf-8')
         except UnicodeDecodeError:
@@ -972,13 +974,7 @@ def main():
         return
 
     if a.canon_pb is not None:
-        if a.logs:
-            ap.error('--canon-pb takes no log files')
-        if a.canon_pb == '-':
-            data = sys.stdin.buffer.read()
-        else:
-            with open(a.canon_pb, 'rb') as f:
-                data = f.read()
+        data = exposition(a.canon_pb, '--canon-pb')
         try:
             write(canon_protobuf(data))
         except (ValueError, KeyError, IndexError, struct.error) as e:

@@ -65,6 +65,8 @@ import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(TOP, "tests"))
+import oracle  # noqa: E402  (tests/oracle.py: its protobuf decoder)
 RULES = os.path.join(TOP, "rules", "bytelyst.rules")
 HTTP_RULES = os.path.join(TOP, "rules", "http.rules")
 HTTP_LOG = os.path.join(TOP, "tests", "fixtures", "pino-http.log")
@@ -318,41 +320,19 @@ def samples(body):
                if line and not line.startswith("#"))
 
 
-def varint(b, i):
-    v = shift = 0
-    while True:
-        c = b[i]
-        i += 1
-        v |= (c & 0x7f) << shift
-        shift += 7
-        if c < 0x80:
-            return v, i
-
-
 def pb_series(body):
     """Series in a protobuf exposition: the metric fields (4) of each
-    length-delimited MetricFamily."""
+    length-delimited MetricFamily, read by tests/oracle.py's decoder."""
     n = i = 0
-    while i < len(body):
-        size, i = varint(body, i)
-        end = i + size
-        while i < end:
-            key, i = varint(body, i)
-            wire = key & 7
-            if wire == 0:
-                _, i = varint(body, i)
-            elif wire == 1:
-                i += 8
-            elif wire == 2:
-                ln, i = varint(body, i)
-                i += ln
-                n += key >> 3 == 4
-            elif wire == 5:
-                i += 4
-            else:
-                raise BenchError("scrape: not a protobuf exposition")
-        if i != end:
-            raise BenchError("scrape: a protobuf family is cut")
+    try:
+        while i < len(body):
+            size, i = oracle.pb_varint(body, i)
+            if i + size > len(body):
+                raise ValueError("a family is cut")
+            n += len(oracle.pb_fields(body[i:i + size]).get(4, []))
+            i += size
+    except ValueError as e:
+        raise BenchError("scrape: not a protobuf exposition: %s" % e)
     return n
 
 

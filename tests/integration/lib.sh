@@ -246,6 +246,45 @@ expect_oracle() {
 	fi
 }
 
+# prometheus_start JOB [FLAG...]: a real Prometheus on 127.0.0.1:$PPORT
+# scraping the daemon ($PORT) every second as job JOB, with FLAGs, its
+# data in $T/data and its log in $T/prometheus.log. promq QUERY prints
+# its answer to an instant query, promex QUERY its exemplars of all
+# time (JSON, both).
+PPORT=
+prometheus_start() {
+	command -v prometheus >/dev/null ||
+	    fail "prometheus is not installed (packaging/deps.sh test installs it)"
+	_job=$1
+	shift
+	PPORT=$(free_port)
+	mkdir -p "$T/data"
+	cat >"$T/prometheus.yml" <<Y
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: $_job
+    static_configs:
+      - targets: ['127.0.0.1:$PORT']
+Y
+	prometheus --config.file="$T/prometheus.yml" \
+	    --web.listen-address="127.0.0.1:$PPORT" \
+	    --storage.tsdb.path="$T/data" "$@" >"$T/prometheus.log" 2>&1 &
+	track_pid $!
+}
+
+promq() {
+	curl -sf "http://127.0.0.1:$PPORT/api/v1/query" \
+	    --data-urlencode "query=$1"
+}
+
+promex() {
+	curl -sf "http://127.0.0.1:$PPORT/api/v1/query_exemplars" \
+	    --data-urlencode "query=$1" --data-urlencode "start=0" \
+	    --data-urlencode "end=$(($(date +%s) + 3600))"
+}
+
 # bcrypt_hash COST PASSWORD: a bcrypt hash as htpasswd makes them ($2y$),
 # from libcrypt, by a helper built once in $T.
 bcrypt_hash() {

@@ -7,12 +7,10 @@
 # among them. The text format has none; a restart with --state-file
 # serves the same exemplars.
 . "$TOP/tests/integration/lib.sh"
-command -v prometheus >/dev/null ||
-    fail "prometheus is not installed (packaging/deps.sh test installs it)"
 log=$TOP/tests/fixtures/pino-http.log
 cp "$TOP/rules/http.rules" "$T/ex.rules"
 expect_eq "exemplar actions" 2 "$(grep -c ' exemplar request_id=\$id$' "$T/ex.rules")"
-mkdir -p "$T/log" "$T/data"
+mkdir -p "$T/log"
 cp "$log" "$T/log/api.log"
 daemon_start -r "$T/ex.rules" --from-start "$T/log/api.log"
 settled() {
@@ -31,29 +29,10 @@ expect_eq "counter series with an exemplar" \
     "$(grep -c '^http_requests_total{.*} [0-9]* # {request_id="[0-9]*"} 1 [0-9.]*$' "$T/om")"
 promcheck "$T/text"
 
-pport=$(free_port)
-cat >"$T/prometheus.yml" <<Y
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: api
-    static_configs:
-      - targets: ['127.0.0.1:$PORT']
-Y
-prometheus --config.file="$T/prometheus.yml" \
-    --web.listen-address="127.0.0.1:$pport" \
-    --enable-feature=exemplar-storage \
-    --storage.tsdb.path="$T/data" >"$T/prometheus.log" 2>&1 &
-track_pid $!
-exemplars() { # QUERY
-	curl -sf "http://127.0.0.1:$pport/api/v1/query_exemplars" \
-	    --data-urlencode "query=$1" --data-urlencode "start=0" \
-	    --data-urlencode "end=$(($(date +%s) + 3600))"
-}
+prometheus_start api --enable-feature=exemplar-storage
 have() {
-	exemplars http_requests_total >"$T/ex-counter.json" &&
-	    exemplars http_request_duration_seconds_bucket >"$T/ex-hist.json" &&
+	promex http_requests_total >"$T/ex-counter.json" &&
+	    promex http_request_duration_seconds_bucket >"$T/ex-hist.json" &&
 	    grep -q request_id "$T/ex-counter.json" &&
 	    grep -q request_id "$T/ex-hist.json"
 }

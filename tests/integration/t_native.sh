@@ -7,12 +7,10 @@
 # histogram_sum() per series as the oracle counts and sums, and keeps the
 # requests' exemplars. A restart with --state-file serves the same.
 . "$TOP/tests/integration/lib.sh"
-command -v prometheus >/dev/null ||
-    fail "prometheus is not installed (packaging/deps.sh test installs it)"
 PB='application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited'
 log=$TOP/tests/fixtures/pino-http.log
 lines=$(wc -l <"$log" | tr -d ' ')
-mkdir -p "$T/log" "$T/data"
+mkdir -p "$T/log"
 cp "$log" "$T/log/api.log"
 grep -q '^  native$' "$TOP/rules/http.rules" ||
     fail "rules/http.rules has no native histogram"
@@ -58,43 +56,20 @@ canon "$T/text.prom" >"$T/text.canon"
 canon "$TOP/tests/fixtures/pino-http.prom" >"$T/promclient"
 diff -u "$T/promclient" "$T/text.canon" || fail "the text format changed"
 
-pport=$(free_port)
-cat >"$T/prometheus.yml" <<Y
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: api
-    static_configs:
-      - targets: ['127.0.0.1:$PORT']
-Y
-prometheus --config.file="$T/prometheus.yml" \
-    --web.listen-address="127.0.0.1:$pport" \
-    --enable-feature=native-histograms \
-    --enable-feature=exemplar-storage \
-    --storage.tsdb.path="$T/data" >"$T/prometheus.log" 2>&1 &
-track_pid $!
-q() {
-	curl -sf "http://127.0.0.1:$pport/api/v1/query" \
-	    --data-urlencode "query=$1"
-}
+prometheus_start api --enable-feature=native-histograms \
+    --enable-feature=exemplar-storage
 n=$(grep -c '^http_request_duration_seconds_count' "$T/expected")
 stored() {
-	q 'count(histogram_count(http_request_duration_seconds))' \
+	promq 'count(histogram_count(http_request_duration_seconds))' \
 	    >"$T/count.json" &&
 	    grep -q "\"value\":\[[0-9.]*,\"$n\"\]" "$T/count.json"
 }
 wait_until 30 stored ||
     fail "Prometheus: $(cat "$T/count.json") $(tail -n 5 "$T/prometheus.log")"
-q 'histogram_count(http_request_duration_seconds)' >"$T/hcount.json"
-q 'histogram_sum(http_request_duration_seconds)' >"$T/hsum.json"
-exemplars() {
-	curl -sf "http://127.0.0.1:$pport/api/v1/query_exemplars" \
-	    --data-urlencode "query=$1" --data-urlencode "start=0" \
-	    --data-urlencode "end=$(($(date +%s) + 3600))"
-}
+promq 'histogram_count(http_request_duration_seconds)' >"$T/hcount.json"
+promq 'histogram_sum(http_request_duration_seconds)' >"$T/hsum.json"
 have_ex() {
-	exemplars http_request_duration_seconds >"$T/ex.json" &&
+	promex http_request_duration_seconds >"$T/ex.json" &&
 	    grep -q request_id "$T/ex.json"
 }
 wait_until 10 have_ex || fail "no exemplars: $(cat "$T/ex.json")"

@@ -6,11 +6,9 @@
 # --enable-feature=native-histograms (so scraping protobuf) stores every
 # series of the rules with the value the text format shows.
 . "$TOP/tests/integration/lib.sh"
-command -v prometheus >/dev/null ||
-    fail "prometheus is not installed (packaging/deps.sh test installs it)"
 PB='application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited'
 ACCEPT="$PB;q=0.8,application/openmetrics-text;version=1.0.0;q=0.7,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
-mkdir -p "$T/log" "$T/data"
+mkdir -p "$T/log"
 # Ended, so that its last line is one the daemon reads.
 { cat "$TOP/tests/fixtures/hazards.log"; echo; } >"$T/log/bot.log"
 daemon_start -r "$TOP/rules/bytelyst.rules" --from-start "$T/log/bot.log"
@@ -57,63 +55,37 @@ for a in 'application/vnd.google.protobuf' \
 	    fail "Accept: $a gave $(grep -i content-type "$T/other.h")"
 done
 
-pport=$(free_port)
-cat >"$T/prometheus.yml" <<Y
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: bot
-    static_configs:
-      - targets: ['127.0.0.1:$PORT']
-Y
-prometheus --config.file="$T/prometheus.yml" \
-    --web.listen-address="127.0.0.1:$pport" \
-    --enable-feature=native-histograms \
-    --storage.tsdb.path="$T/data" >"$T/prometheus.log" 2>&1 &
-track_pid $!
-q() {
-	curl -sf "http://127.0.0.1:$pport/api/v1/query" \
-	    --data-urlencode "query=$1"
-}
+prometheus_start bot --enable-feature=native-histograms
 n=$(wc -l <"$T/text.canon")
 stored() {
-	q 'count({__name__=~"bytelyst_bot_.+", job="bot"})' >"$T/count.json" &&
+	promq 'count({__name__=~"bytelyst_bot_.+", job="bot"})' >"$T/count.json" &&
 	    grep -q "\"value\":\[[0-9.]*,\"$n\"\]" "$T/count.json"
 }
 wait_until 30 stored ||
     fail "Prometheus holds $(cat "$T/count.json") series, not $n: $(tail -n 5 "$T/prometheus.log")"
-q '{__name__=~"bytelyst_bot_.+", job="bot"}' >"$T/series.json" ||
+promq '{__name__=~"bytelyst_bot_.+", job="bot"}' >"$T/series.json" ||
     fail "query failed"
 scrape >"$T/text.prom"
 canon "$T/text.prom" >"$T/text.canon"
-python3 - "$T/series.json" "$T/text.canon" <<'PY' || fail "Prometheus's values"
-import json, math, sys
+python3 - "$TOP/tests" "$T/series.json" "$T/text.canon" <<'PY' || fail "Prometheus's values"
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from oracle import escape, fmt
 want = {}
-for line in open(sys.argv[2], encoding="utf-8"):
+for line in open(sys.argv[3], encoding="utf-8"):
     key, value = line.rstrip("\n").rsplit(" ", 1)
     want[key] = value
-def esc(v):
-    return v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-def fmt(v):
-    f = float(v)
-    if math.isnan(f):
-        return "NaN"
-    if math.isinf(f):
-        return "+Inf" if f > 0 else "-Inf"
-    if f == 0:
-        return "0"
-    return str(int(f)) if f.is_integer() else repr(f)
 got = {}
-for s in json.load(open(sys.argv[1]))["data"]["result"]:
+for s in json.load(open(sys.argv[2]))["data"]["result"]:
     m = dict(s["metric"])
     name = m.pop("__name__")
     m.pop("job")
     m.pop("instance")
     if "le" in m:
-        m["le"] = fmt(m["le"])
-    body = ",".join('%s="%s"' % (k, esc(m[k])) for k in sorted(m))
-    got[name + ("{%s}" % body if body else "")] = fmt(s["value"][1])
+        m["le"] = fmt(float(m["le"]))
+    body = ",".join('%s="%s"' % (k, escape(m[k].encode()))
+                    for k in sorted(m))
+    got[name + ("{%s}" % body if body else "")] = fmt(float(s["value"][1]))
 if got != want:
     for k in sorted(set(got) | set(want)):
         if got.get(k) != want.get(k):
