@@ -421,7 +421,13 @@ metrics(const struct page_view *v, struct buf *out)
 		m = &v->metrics[i];
 		buf_puts(out, "<tr><td>");
 		textz(out, m->name);
-		buf_printf(out, "</td><td>%s</td>", type_name(m->type));
+		buf_printf(out, "</td><td>%s", type_name(m->type));
+		if (m->native && m->schema_min == m->schema_max)
+			buf_printf(out, ", native schema %d", m->schema_max);
+		else if (m->native)
+			buf_printf(out, ", native schemas %d to %d",
+			    m->schema_min, m->schema_max);
+		buf_puts(out, "</td>");
 		count_cell(out, m->series,
 		    m->cap > 0 && m->series * 10 >= m->cap * 9);
 		if (m->cap > 0)
@@ -751,6 +757,12 @@ json_metrics(const struct page_view *v, struct buf *out)
 		jnum(out, "series_dropped", m->dropped);
 		jnum(out, "label_too_long", m->label_dropped);
 		jnum(out, "expired", m->expired);
+		jkey(out, "native", 0);
+		if (m->native)
+			buf_printf(out, "{\"schema_min\":%d,\"schema_max\":%d}",
+			    m->schema_min, m->schema_max);
+		else
+			buf_puts(out, "null");
 		buf_putc(out, '}');
 	}
 	buf_puts(out, "],\"limits\":{");

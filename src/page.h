@@ -57,6 +57,9 @@ struct page_metric {
 	uint64_t	 dropped;
 	uint64_t	 label_dropped;
 	uint64_t	 expired;
+	int		 native;     /* a native histogram: the schemas */
+	int		 schema_min; /* of its series, widest */
+	int		 schema_max; /* and finest */
 };
 
 /* One series of a freshness gauge's source. */

@@ -439,6 +439,24 @@ warn_refusals(struct metric *m)
 		    m->name, m->maxlabel);
 }
 
+/*
+ * The schemas the series of native histogram m are at: from its first,
+ * finest, down to the widest any series has widened to. Cost: a walk of
+ * its series.
+ */
+static void
+native_schemas(const struct metric *m, int *lo, int *hi)
+{
+	const struct series *s;
+	size_t		     i;
+
+	*lo = *hi = m->nschema;
+	for (i = 0; i < m->tablesize; i++)
+		for (s = m->table[i]; s != NULL; s = s->next)
+			if (s->nh != NULL && s->nh->schema < *lo)
+				*lo = s->nh->schema;
+}
+
 /* Each metric's series and refusals, self-metrics and view alike. */
 static void
 view_metrics(struct status *st, struct registry *reg)
@@ -468,6 +486,9 @@ view_metrics(struct status *st, struct registry *reg)
 		pm->dropped = m->dropped;
 		pm->label_dropped = m->label_dropped;
 		pm->expired = m->expired;
+		pm->native = m->native;
+		if (m->native)
+			native_schemas(m, &pm->schema_min, &pm->schema_max);
 		st->v.limits.series_dropped += m->dropped;
 		st->v.limits.labels_toolong += m->label_dropped;
 		st->v.limits.exemplars_dropped += m->ex_dropped;

@@ -40,6 +40,10 @@ wait_until 10 settled || fail "lines read: $(sample_sum logmetrics_lines_read_to
 expect_native "6 buckets at most" 6
 grep -q '^native .* schema=3 ' "$T/got" || fail "no series kept schema 3"
 grep -q '^native .* schema=[0-2] ' "$T/got" || fail "no series widened"
+# The status page says how far its series widened.
+scrape /status.json >"$T/status.json" || fail "no /status.json"
+grep -q '"name":"http_request_duration_seconds","type":"histogram",[^}]*"native":{"schema_min":[0-2],"schema_max":3}' \
+    "$T/status.json" || fail "status: $(cat "$T/status.json")"
 daemon_stop
 
 daemon_start -r "$TOP/rules/http.rules" --from-start \

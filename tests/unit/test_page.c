@@ -326,6 +326,39 @@ Test(page, json)
 	free(js);
 }
 
+/* A native histogram says the schemas its series are at. */
+Test(page, native_schemas)
+{
+	struct page_view   v;
+	struct page_source src[2];
+	struct page_rule   rule;
+	struct page_metric met[2];
+	struct page_fresh  fr[2];
+	struct page_line   lines[2];
+	char		  *html, *js;
+
+	hostile_view(&v, src, &rule, met, fr, lines);
+	met[1].type = METRIC_HISTOGRAM;
+	met[1].native = 1;
+	met[1].schema_min = 1;
+	met[1].schema_max = 3;
+	html = render(&v);
+	cr_assert_not_null(strstr(html,
+			       "<td>histogram, native schemas 1 to 3</td>"),
+	    "%s", html);
+	cr_assert_not_null(strstr(html, "<td>counter</td>"));
+	free(html);
+	js = render_json(&v);
+	cr_assert_not_null(strstr(js,
+	    "\"expired\":0,\"native\":{\"schema_min\":1,\"schema_max\":3}}"));
+	cr_assert_not_null(strstr(js, "\"expired\":0,\"native\":null}"));
+	free(js);
+	met[1].schema_min = 3;
+	html = render(&v);
+	cr_assert_not_null(strstr(html, "<td>histogram, native schema 3</td>"));
+	free(html);
+}
+
 Test(page, explain_and_error)
 {
 	struct page_line k;
