@@ -52,7 +52,7 @@ $(B)/fuzz/obj/exposition.pb-c.o: $(PBGEN).c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c \
 	    -o $@ $<
 
-$(B)/fuzz/obj/protobuf.o: $(PBGEN).h
+$(B)/fuzz/obj/protobuf.o $(B)/fuzz/obj/fuzz_common.o: $(PBGEN).h
 
 $(B)/fuzz/obj/fuzz_%.o: tests/fuzz/fuzz_%.c
 	@mkdir -p $(@D)

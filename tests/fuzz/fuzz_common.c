@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exposition.pb-c.h"
 #include "fuzz.h"
 #include "util.h"
 
@@ -567,9 +568,105 @@ check_output(const struct buf *b, enum expose_format fmt)
 	return nsamples;
 }
 
+/* One sign of a native histogram: its buckets' counts, summed. */
+static uint64_t
+native_side(size_t nspan, Io__Prometheus__Client__BucketSpan **span,
+    size_t ndelta, const int64_t *delta)
+{
+	uint64_t n = 0, total = 0;
+	int64_t	 count = 0;
+	size_t	 i;
+
+	for (i = 0; i < nspan; i++)
+		n += span[i]->length;
+	if (n != ndelta)
+		fuzz_fail("protobuf: %zu deltas for %llu buckets", ndelta,
+		    (unsigned long long)n);
+	for (i = 0; i < ndelta; i++) {
+		count += delta[i];
+		if (count <= 0)
+			fuzz_fail("protobuf: a bucket of %lld",
+			    (long long)count);
+		total += (uint64_t)count;
+	}
+	return total;
+}
+
+/*
+ * The protobuf exposition: the whole stream decodes, every family has
+ * series, every label value is UTF-8, and a native histogram's buckets
+ * hold exactly its count, at a schema Prometheus reads. Returns the
+ * number of series.
+ */
+static size_t
+check_protobuf(const struct buf *b)
+{
+	const uint8_t			     *p, *end;
+	Io__Prometheus__Client__MetricFamily *f;
+	Io__Prometheus__Client__Metric	     *m;
+	Io__Prometheus__Client__Histogram    *h;
+	uint64_t			      len, total;
+	size_t				      i, j, n = 0;
+	int				      shift;
+
+	if (b->len == 0)
+		return 0;
+	p = (const uint8_t *)b->p;
+	end = p + b->len;
+	while (p < end) {
+		len = 0;
+		shift = 0;
+		do {
+			if (p == end || shift > 63)
+				fuzz_fail("protobuf: a cut length");
+			len |= (uint64_t)(*p & 0x7f) << shift;
+			shift += 7;
+		} while (*p++ & 0x80);
+		if (len > (uint64_t)(end - p))
+			fuzz_fail("protobuf: a cut family");
+		f = io__prometheus__client__metric_family__unpack(NULL,
+		    (size_t)len, p);
+		if (f == NULL)
+			fuzz_fail("protobuf: a family does not decode");
+		p += len;
+		if (f->n_metric == 0)
+			fuzz_fail("protobuf: family %s without series",
+			    f->name);
+		for (i = 0; i < f->n_metric; i++) {
+			m = f->metric[i];
+			for (j = 0; j < m->n_label; j++)
+				if (m->label[j]->value.len > 0 &&
+				    !fuzz_utf8_valid((const char *)m->label[j]
+							 ->value.data,
+					m->label[j]->value.len))
+					fuzz_fail("protobuf: %s: a label value "
+						  "not UTF-8",
+					    f->name);
+			if ((h = m->histogram) == NULL || !h->has_schema)
+				continue;
+			if (h->schema < -4 || h->schema > 8)
+				fuzz_fail("protobuf: schema %d", h->schema);
+			total = h->zero_count +
+			    native_side(h->n_positive_span, h->positive_span,
+				h->n_positive_delta, h->positive_delta) +
+			    native_side(h->n_negative_span, h->negative_span,
+				h->n_negative_delta, h->negative_delta);
+			if (total != h->sample_count)
+				fuzz_fail("protobuf: %s: native buckets hold "
+					  "%llu of %llu",
+				    f->name, (unsigned long long)total,
+				    (unsigned long long)h->sample_count);
+		}
+		n += f->n_metric;
+		io__prometheus__client__metric_family__free_unpacked(f, NULL);
+	}
+	return n;
+}
+
 void
 fuzz_check_render(struct registry *reg, double now)
 {
+	struct buf pb, pb2;
 	struct buf text, text2, om, om2;
 	size_t	   ntext, nom;
 
@@ -582,7 +679,17 @@ fuzz_check_render(struct registry *reg, double now)
 	expose_render(&reg, 1, &om, EXPOSE_OPENMETRICS, now);
 	expose_render(&reg, 1, &text2, EXPOSE_TEXT, now);
 	expose_render(&reg, 1, &om2, EXPOSE_OPENMETRICS, now);
+	buf_init(&pb);
+	buf_init(&pb2);
+	expose_render(&reg, 1, &pb, EXPOSE_PROTOBUF, now);
+	expose_render(&reg, 1, &pb2, EXPOSE_PROTOBUF, now);
 	registry_unlock(reg);
+	if (pb.len != pb2.len ||
+	    (pb.len > 0 && memcmp(pb.p, pb2.p, pb.len) != 0))
+		fuzz_fail("protobuf: rendering twice gives two outputs");
+	(void)check_protobuf(&pb);
+	buf_free(&pb);
+	buf_free(&pb2);
 	if (text.len != text2.len ||
 	    (text.len > 0 && memcmp(text.p, text2.p, text.len) != 0) ||
 	    om.len != om2.len || memcmp(om.p, om2.p, om.len) != 0)
