@@ -271,12 +271,10 @@ static void
 render_freshness(struct metric *src, struct series *s, void *arg)
 {
 	struct render *r = arg;
-	double	       limit = metric_stale_limit(r->fm, s);
 
 	series_labels(r, src->labels, src->nlabels, s);
 	sample_head(r, r->sample, r->samplelen, NULL, NULL, 0);
-	buf_append(r->out,
-	    s->value > 0 && r->now - s->value <= limit ? "1\n" : "0\n", 2);
+	buf_append(r->out, metric_fresh(r->fm, s, r->now) ? "1\n" : "0\n", 2);
 }
 
 /*

@@ -1135,3 +1135,9 @@ metric_stale_limit(const struct metric *fresh, const struct series *s)
 	}
 	return fresh->stale_after;
 }
+
+int
+metric_fresh(const struct metric *fresh, const struct series *s, double now)
+{
+	return s->value > 0 && now - s->value <= metric_stale_limit(fresh, s);
+}

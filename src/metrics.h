@@ -267,6 +267,14 @@ size_t registry_expire(struct registry *, double now, double max_age);
 double metric_stale_limit(const struct metric *fresh, const struct series *s);
 
 /*
+ * The value of freshness gauge fresh for series s of its source at time
+ * now: 1 while the source's timestamp is set (above 0) and no older than
+ * metric_stale_limit(), else 0.
+ */
+int metric_fresh(const struct metric *fresh, const struct series *s,
+    double now);
+
+/*
  * Calls fn for every series of m in a deterministic order (label values
  * compared bytewise, label by label). fn must not add or remove series.
  * Cost: a sort of the series pointers when series came or went since the

@@ -177,6 +177,16 @@ label(struct pbr *r, char *name, char *value, size_t n)
 	return l;
 }
 
+/* Appends message m packed: its n bytes (its packed size). */
+static void
+pack_append(struct buf *b, const ProtobufCMessage *m, size_t n)
+{
+	buf_reserve(b, n);
+	protobuf_c_message_pack(m, (uint8_t *)b->p + b->len);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
 /* Appends message m to b as field tag: the tag, its length, its bytes. */
 static void
 put_field(struct buf *b, unsigned tag, const ProtobufCMessage *m)
@@ -186,10 +196,7 @@ put_field(struct buf *b, unsigned tag, const ProtobufCMessage *m)
 	n = protobuf_c_message_get_packed_size(m);
 	put_varint(b, tag);
 	put_varint(b, n);
-	buf_reserve(b, n);
-	protobuf_c_message_pack(m, (uint8_t *)b->p + b->len);
-	b->len += n;
-	b->p[b->len] = '\0';
+	pack_append(b, m, n);
 }
 
 /*
@@ -440,15 +447,9 @@ render_series(struct metric *m, struct series *s, void *arg)
 		break;
 	default:
 		g.has_value = 1;
-		if (r->fm != NULL)
-			/* m is the source gauge of freshness gauge r->fm. */
-			g.value = s->value > 0 &&
-				r->now - s->value <=
-				    metric_stale_limit(r->fm, s) ?
-			    1 :
-			    0;
-		else
-			g.value = s->value;
+		/* For freshness gauge r->fm, m is its source gauge. */
+		g.value = r->fm != NULL ? metric_fresh(r->fm, s, r->now) :
+					  s->value;
 		put_field(&r->val, TAG_GAUGE, &g.base);
 		break;
 	}
@@ -487,12 +488,10 @@ render_metric(struct pbr *r, struct metric *m)
 	    m->type == METRIC_HISTOGRAM ?
 	    IO__PROMETHEUS__CLIENT__METRIC_TYPE__HISTOGRAM :
 	    IO__PROMETHEUS__CLIENT__METRIC_TYPE__GAUGE;
-	n = io__prometheus__client__metric_family__get_packed_size(&f);
+	/* The family's length, its own fields, then its metrics. */
+	n = protobuf_c_message_get_packed_size(&f.base);
 	put_varint(r->out, n + r->fam.len);
-	buf_reserve(r->out, n);
-	io__prometheus__client__metric_family__pack(&f,
-	    (uint8_t *)r->out->p + r->out->len);
-	r->out->len += n;
+	pack_append(r->out, &f.base, n);
 	buf_append(r->out, r->fam.p, r->fam.len);
 	arena_reset(&r->a);
 }
