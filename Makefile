@@ -18,7 +18,7 @@ WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 # that has one) and the fuzz targets (tests/fuzz/fuzz.mk) all derive from
 # this one list.
 MODULES	= util log native lines json ts lex pattern rules metrics protobuf expose \
-	  match engine source \
+	  batch match engine source \
 	  record journal backfill oneshot ruletest pathpat tail input state webconfig http \
 	  page status daemon
 UNITS	= $(foreach m,$(MODULES),$(if $(wildcard tests/unit/test_$(m).c),$(m)))

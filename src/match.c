@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "expose.h"
 #include "json.h"
 #include "match.h"
@@ -55,6 +56,8 @@ struct matcher {
 	struct buf	      fix;   /* lvals made valid UTF-8 */
 	struct buf	      exbuf; /* an exemplar's labels, rendered */
 	double		     *stack; /* expression evaluation */
+	struct batch	     *rec;   /* where updates go, or NULL: the
+					registry */
 	struct matcher_stats  st;
 };
 
@@ -575,8 +578,12 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai, const char *line,
 		return;
 	}
 	if (a->nex > 0 && (exok = exemplar(m, a, line, len, now, &ex)) == -1 &&
-	    explain == NULL)
-		mt->ex_dropped++;
+	    explain == NULL) {
+		if (m->rec != NULL)
+			batch_exdrop(m->rec, mt);
+		else
+			mt->ex_dropped++;
+	}
 	if (explain) {
 		char num[32];
 
@@ -603,6 +610,14 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai, const char *line,
 			    "characters)",
 			    EXEMPLAR_MAX_CHARS);
 		buf_putc(explain, '\n');
+		return;
+	}
+	if (m->rec != NULL) {
+		batch_update(m->rec, mt,
+		    a->kind == ACT_SET	       ? METRIC_SET :
+			a->kind == ACT_OBSERVE ? METRIC_OBSERVE :
+						 METRIC_ADD,
+		    m->lvals, v, exok == 0 ? &ex : NULL);
 		return;
 	}
 	switch (a->kind) {
@@ -907,6 +922,12 @@ matcher_source(struct matcher *m, const struct str *values, size_t n)
 }
 
 void
+matcher_record(struct matcher *m, struct batch *b)
+{
+	m->rec = b;
+}
+
+void
 matcher_wrapper_time(struct matcher *m, const struct rtime *time)
 {
 	static const struct rtime none = RTIME_NONE;
@@ -938,4 +959,30 @@ const struct matcher_stats *
 matcher_stats(struct matcher *m)
 {
 	return &m->st;
+}
+
+void
+matcher_stats_add(struct matcher *m, const struct matcher *later)
+{
+	size_t i;
+
+	for (i = 0; i < m->nrules && i < later->nrules; i++) {
+		struct rule_stats	*a = &m->stats[i];
+		const struct rule_stats *b = &later->stats[i];
+
+		a->matched += b->matched;
+		if (b->last_match > a->last_match)
+			a->last_match = b->last_match;
+		a->limit_hits += b->limit_hits;
+		a->errors += b->errors;
+		if (b->errors > 0)
+			memcpy(a->last_error, b->last_error,
+			    sizeof(a->last_error));
+	}
+	m->st.lines += later->st.lines;
+	m->st.unmatched += later->st.unmatched;
+	m->st.json_invalid += later->st.json_invalid;
+	m->st.limit_hits += later->st.limit_hits;
+	if (later->st.newest_time > m->st.newest_time)
+		m->st.newest_time = later->st.newest_time;
 }

@@ -56,6 +56,17 @@ int matcher_line(struct matcher *, const char *line, size_t len, double now);
  */
 void matcher_source(struct matcher *, const struct str *values, size_t n);
 
+struct batch;
+
+/*
+ * Where the updates of the lines fed from now on go: recorded in b in
+ * the order made, for batch_apply(), or, when b is NULL, made at once.
+ * A recording matcher reads its registry's metrics but changes nothing
+ * in it: matchers on several threads may record at once, without the
+ * lock.
+ */
+void matcher_record(struct matcher *, struct batch *b);
+
 /*
  * The time the source of the lines fed from now on wrote with them (a
  * container runtime's, the journal's), their log time where the rules'
@@ -80,5 +91,12 @@ int matcher_explain(struct matcher *, const char *line, size_t len, double now,
 
 const struct rule_stats	   *matcher_rule_stats(struct matcher *, size_t *n);
 const struct matcher_stats *matcher_stats(struct matcher *);
+
+/*
+ * Adds the statistics of later, a matcher of the same rules that was fed
+ * the lines after m's, to m's: counts add, the newest times are kept, a
+ * rule's last error is later's when it has one.
+ */
+void matcher_stats_add(struct matcher *m, const struct matcher *later);
 
 #endif

@@ -222,17 +222,22 @@ series_new(const struct metric *m, const struct str *v, uint64_t hash)
 	return s;
 }
 
+uint64_t
+metric_hash(const struct metric *m, const struct str *values)
+{
+	return hash_values(values, m->nlabels);
+}
+
 /*
- * Finds or creates the series of m with the given values. Returns NULL
- * for a freshness gauge (its series are computed) and when the cap
- * refuses a new series, which counts one dropped update. Cost: a hash of
- * the values and a chain walk; allocates only for a new series.
+ * Finds or creates the series of m with the given values, whose hash is
+ * h. Returns NULL for a freshness gauge (its series are computed) and
+ * when the cap refuses a new series, which counts one dropped update.
+ * Cost: a chain walk; allocates only for a new series.
  */
-struct series *
-metric_series(struct metric *m, const struct str *values)
+static struct series *
+series_lookup(struct metric *m, const struct str *values, uint64_t h)
 {
 	struct series *s;
-	uint64_t       h;
 	size_t	       slot;
 
 	if (m->type == METRIC_FRESHNESS)
@@ -244,7 +249,6 @@ metric_series(struct metric *m, const struct str *values)
 				return NULL;
 			}
 	}
-	h = hash_values(values, m->nlabels);
 	if (m->tablesize > 0) {
 		for (s = m->table[h & (m->tablesize - 1)]; s != NULL;
 		     s = s->next)
@@ -267,10 +271,14 @@ metric_series(struct metric *m, const struct str *values)
 	return s;
 }
 
-/*
- * Counter += v, refusing a negative or NaN v; gauge += v. Returns 0, or -1
- * when refused (value, type or series cap).
- */
+struct series *
+metric_series(struct metric *m, const struct str *values)
+{
+	if (m->type == METRIC_FRESHNESS)
+		return NULL;
+	return series_lookup(m, values, hash_values(values, m->nlabels));
+}
+
 void
 series_exemplar(const struct metric *m, struct series *s, size_t slot,
     const struct exemplar *ex, double v)
@@ -370,8 +378,12 @@ metric_add(struct metric *m, const struct str *values, double v)
 	return metric_add_ex(m, values, v, NULL);
 }
 
-int
-metric_add_ex(struct metric *m, const struct str *values, double v,
+/*
+ * Counter += v, refusing a negative or NaN v; gauge += v. Returns 0, or -1
+ * when refused (value, type or series cap).
+ */
+static int
+add_hashed(struct metric *m, const struct str *values, uint64_t h, double v,
     const struct exemplar *ex)
 {
 	struct series *s;
@@ -381,7 +393,7 @@ metric_add_ex(struct metric *m, const struct str *values, double v,
 			return -1;
 	} else if (m->type != METRIC_GAUGE)
 		return -1;
-	if ((s = metric_series(m, values)) == NULL)
+	if ((s = series_lookup(m, values, h)) == NULL)
 		return -1;
 	s->value += v;
 	s->updated = update_time();
@@ -390,19 +402,42 @@ metric_add_ex(struct metric *m, const struct str *values, double v,
 	return 0;
 }
 
-/* Gauge = v. Returns 0, or -1 for another type or a refused series. */
 int
-metric_set(struct metric *m, const struct str *values, double v)
+metric_add_ex(struct metric *m, const struct str *values, double v,
+    const struct exemplar *ex)
+{
+	if (m->type != METRIC_COUNTER && m->type != METRIC_GAUGE)
+		return -1;
+	return add_hashed(m, values, hash_values(values, m->nlabels), v, ex);
+}
+
+/* Gauge = v. Returns 0, or -1 for another type or a refused series. */
+static int
+set_hashed(struct metric *m, const struct str *values, uint64_t h, double v)
 {
 	struct series *s;
 
 	if (m->type != METRIC_GAUGE)
 		return -1;
-	if ((s = metric_series(m, values)) == NULL)
+	if ((s = series_lookup(m, values, h)) == NULL)
 		return -1;
 	s->value = v;
 	s->updated = update_time();
 	return 0;
+}
+
+int
+metric_set(struct metric *m, const struct str *values, double v)
+{
+	if (m->type != METRIC_GAUGE)
+		return -1;
+	return set_hashed(m, values, hash_values(values, m->nlabels), v);
+}
+
+int
+metric_observe(struct metric *m, const struct str *values, double v)
+{
+	return metric_observe_ex(m, values, v, NULL);
 }
 
 /*
@@ -411,14 +446,8 @@ metric_set(struct metric *m, const struct str *values, double v)
  * bound it only counts in count (the +Inf bucket). Returns -1 for NaN,
  * another type or a refused series.
  */
-int
-metric_observe(struct metric *m, const struct str *values, double v)
-{
-	return metric_observe_ex(m, values, v, NULL);
-}
-
-int
-metric_observe_ex(struct metric *m, const struct str *values, double v,
+static int
+observe_hashed(struct metric *m, const struct str *values, uint64_t h, double v,
     const struct exemplar *ex)
 {
 	struct series *s;
@@ -426,7 +455,7 @@ metric_observe_ex(struct metric *m, const struct str *values, double v,
 
 	if (m->type != METRIC_HISTOGRAM || isnan(v))
 		return -1;
-	if ((s = metric_series(m, values)) == NULL)
+	if ((s = series_lookup(m, values, h)) == NULL)
 		return -1;
 	lo = 0;
 	hi = m->nbuckets;
@@ -447,6 +476,31 @@ metric_observe_ex(struct metric *m, const struct str *values, double v,
 	if (ex != NULL)
 		series_exemplar(m, s, lo, ex, v);
 	return 0;
+}
+
+int
+metric_observe_ex(struct metric *m, const struct str *values, double v,
+    const struct exemplar *ex)
+{
+	if (m->type != METRIC_HISTOGRAM)
+		return -1;
+	return observe_hashed(m, values, hash_values(values, m->nlabels), v,
+	    ex);
+}
+
+int
+metric_update(struct metric *m, enum metric_op op, const struct str *values,
+    uint64_t h, double v, const struct exemplar *ex)
+{
+	switch (op) {
+	case METRIC_ADD:
+		return add_hashed(m, values, h, v, ex);
+	case METRIC_SET:
+		return set_hashed(m, values, h, v);
+	case METRIC_OBSERVE:
+		return observe_hashed(m, values, h, v, ex);
+	}
+	return -1;
 }
 
 /* Orders series label by label, bytewise, a prefix before its longer. */

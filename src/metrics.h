@@ -239,6 +239,25 @@ int metric_observe_ex(struct metric *, const struct str *values, double,
     const struct exemplar *ex);
 
 /*
+ * The hash metric_series() finds the series of values by, for a caller
+ * that computes it ahead, on another thread.
+ */
+uint64_t metric_hash(const struct metric *, const struct str *values);
+
+enum metric_op {
+	METRIC_ADD = 1, /* metric_add_ex() */
+	METRIC_SET,	/* metric_set() */
+	METRIC_OBSERVE, /* metric_observe_ex() */
+};
+
+/*
+ * One update as the function op names makes it, the values' hash h
+ * given (metric_hash()). Returns as that function does.
+ */
+int metric_update(struct metric *, enum metric_op, const struct str *values,
+    uint64_t h, double v, const struct exemplar *ex);
+
+/*
  * Whether labels[0..len) is an exemplar label set as the exposition
  * writes it: name="value" pairs joined by commas, names valid, values
  * valid UTF-8 escaped with \\ \" \n only, EXEMPLAR_MAX_CHARS characters
