@@ -19,7 +19,7 @@ WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 # this one list.
 MODULES	= util log native lines json ts lex pattern rules metrics protobuf expose \
 	  batch match engine source \
-	  record journal backfill oneshot ruletest pathpat tail input state webconfig http \
+	  record journal backfill workers oneshot ruletest pathpat tail input state webconfig http \
 	  page status daemon
 UNITS	= $(foreach m,$(MODULES),$(if $(wildcard tests/unit/test_$(m).c),$(m)))
 PKGS	= libpcre2-8 libmicrohttpd gnutls zlib yaml-0.1 libcrypt libprotobuf-c

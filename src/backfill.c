@@ -410,22 +410,56 @@ replay_early(struct backfill *b, const struct backfill_src *src)
 	buf_free(&b->early);
 }
 
-/*
- * One line of a backfill. A line whose log time is past the current
- * boundary first closes every boundary before it; any other line, older
- * ones and those without a time included, counts in the current step.
- * Lines before the first that carries a time are held and applied when
- * it comes, with its time as theirs.
- */
+int
+backfill_time(struct backfill *b, double t, const struct backfill_src *src)
+{
+	char	  num[32];
+	long long k;
+
+	if (b->stop)
+		return -1;
+	if (t / b->step >= MAX_INDEX) {
+		(void)fmt_double(num, t);
+		log_warnx("%s: line %llu: log time %s is out of range",
+		    src->file, src->lineno, num);
+		b->stop = 1;
+		return -1;
+	}
+	k = boundary(t, b->step);
+	if (!b->started) {
+		b->started = 1;
+		b->k0 = b->k = k;
+		b->latest = t;
+		replay_early(b, src);
+	} else if (k > b->k) {
+		if (k - b->k0 > MAX_STEPS) {
+			(void)fmt_double(num, t);
+			log_warnx(
+			    "%s: line %llu: log time %s is %lld steps "
+			    "after the first line's, more than the %lld of "
+			    "a history (a wrong time, or a --step too "
+			    "small?)",
+			    src->file, src->lineno, num, k - b->k0, MAX_STEPS);
+			b->stop = 1;
+			return -1;
+		}
+		for (; b->k < k && !b->stop; b->k++)
+			step_out(b, (double)b->k * b->step);
+	}
+	if (t > b->latest)
+		b->latest = t;
+	return b->stop ? -1 : 0;
+}
+
 void
 backfill_line(struct backfill *b, const char *line, size_t len,
     const struct backfill_src *src)
 {
 	struct matcher *m = b->e->m;
-	char		num[32];
 	double		t;
-	long long	k;
 
+	if (b->stop)
+		return;
 	t = matcher_line_time(m, line, len);
 	if (t < 0) {
 		if (b->started) {
@@ -445,37 +479,8 @@ backfill_line(struct backfill *b, const char *line, size_t len,
 		buf_append(&b->early, line, len);
 		return;
 	}
-	if (t / b->step >= MAX_INDEX) {
-		(void)fmt_double(num, t);
-		log_warnx("%s: line %llu: log time %s is out of range",
-		    src->file, src->lineno, num);
-		b->stop = 1;
-		return;
-	}
-	k = boundary(t, b->step);
-	if (!b->started) {
-		b->started = 1;
-		b->k0 = b->k = k;
-		b->latest = t;
-		replay_early(b, src);
-	} else if (k > b->k) {
-		if (k - b->k0 > MAX_STEPS) {
-			(void)fmt_double(num, t);
-			log_warnx(
-			    "%s: line %llu: log time %s is %lld steps "
-			    "after the first line's, more than the %lld of "
-			    "a history (a wrong time, or a --step too "
-			    "small?)",
-			    src->file, src->lineno, num, k - b->k0, MAX_STEPS);
-			b->stop = 1;
-			return;
-		}
-		for (; b->k < k && !b->stop; b->k++)
-			step_out(b, (double)b->k * b->step);
-	}
-	if (t > b->latest)
-		b->latest = t;
-	matcher_line(m, line, len, b->latest);
+	if (backfill_time(b, t, src) == 0)
+		matcher_line(m, line, len, b->latest);
 }
 
 /*

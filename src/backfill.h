@@ -46,6 +46,15 @@ void		 backfill_free(struct backfill *);
 void backfill_line(struct backfill *, const char *line, size_t len,
     const struct backfill_src *src);
 
+/*
+ * The step part of backfill_line() for a record whose log time t (>= 0)
+ * is known, its updates made by the caller after: closes the boundaries
+ * before t, and, at the first time, applies the records held. Returns 0,
+ * or -1 when the history stopped (a fatal error reported, now or before):
+ * the record is not to be applied.
+ */
+int backfill_time(struct backfill *, double t, const struct backfill_src *src);
+
 /* Whether a fatal error was reported: the history cannot be written. */
 int backfill_stopped(const struct backfill *);
 

@@ -157,19 +157,21 @@ batch_apply(struct batch *b, batch_mark_fn *fn, void *arg)
 {
 	const struct entry *e;
 	size_t		    at;
+	int		    skip = 0;
 
 	for (at = 0; at < b->b.len; at += e->size) {
 		e = (const struct entry *)(b->b.p + at);
 		switch (e->kind) {
 		case ENTRY_UPDATE:
-			apply_update(b, e);
+			if (!skip)
+				apply_update(b, e);
 			break;
 		case ENTRY_EXDROP:
-			e->m->ex_dropped++;
+			if (!skip)
+				e->m->ex_dropped++;
 			break;
 		case ENTRY_MARK:
-			if (fn != NULL)
-				fn(arg, e->hash, e + 1, e->exlen);
+			skip = fn != NULL && fn(arg, e->hash, e + 1, e->exlen);
 			break;
 		}
 	}

@@ -42,8 +42,11 @@ void batch_exdrop(struct batch *, struct metric *);
 /* Records a mark: tag and len bytes of data (copied), the caller's. */
 void batch_mark(struct batch *, uint64_t tag, const void *data, size_t len);
 
-/* What batch_apply() calls for a mark; data is 8-byte aligned. */
-typedef void batch_mark_fn(void *arg, uint64_t tag, const void *data,
+/*
+ * What batch_apply() calls for a mark; data is 8-byte aligned. Returns 0,
+ * or 1 to skip the updates after the mark, up to the next one.
+ */
+typedef int batch_mark_fn(void *arg, uint64_t tag, const void *data,
     size_t len);
 
 /*

@@ -277,6 +277,8 @@ engine_load(struct engine *e, const struct engine_opts *o, char *err,
 	    errlen);
 	if (e->m == NULL)
 		goto fail;
+	e->match_limit = o->match_limit;
+	e->depth_limit = o->depth_limit;
 	return 0;
 fail:
 	engine_free(e);
@@ -319,6 +321,8 @@ engine_reload(struct engine *e, const struct engine_opts *o, char *err,
 	rules_free(e->rs);
 	e->m = m;
 	e->rs = rs;
+	e->match_limit = o->match_limit;
+	e->depth_limit = o->depth_limit;
 	registry_unlock(e->reg);
 	return 0;
 }

@@ -31,6 +31,8 @@ struct engine {
 	struct ruleset	*rs;
 	struct registry *reg;
 	struct matcher	*m;
+	uint32_t	 match_limit; /* the matcher's PCRE2 limits */
+	uint32_t	 depth_limit;
 	/* --path-labels: named groups over a file's path, as labels. */
 	pcre2_code	 *pl;
 	pcre2_match_data *plmd;

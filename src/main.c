@@ -19,6 +19,7 @@
 #include "record.h"
 #include "ruletest.h"
 #include "ts.h"
+#include "workers.h"
 
 #ifndef LOGMETRICS_VERSION
 #define LOGMETRICS_VERSION "0.0.0"
@@ -190,6 +191,7 @@ struct cli {
 	int		    explain_mode;
 	int		    oneshot;
 	int		    test;
+	int		    threads; /* --threads was given */
 };
 
 /* The flag of option o as a person writes it: "--max-series". */
@@ -384,6 +386,10 @@ set(struct cli *c, enum opt o, const char *arg)
 		c->dopts.tail.max_dirs = (size_t)number(flag(o), arg, 1,
 		    1 << 24);
 		break;
+	case OPT_THREADS:
+		c->oo.threads = (size_t)number(flag(o), arg, 1, 1024);
+		c->threads = 1;
+		break;
 	case OPT_MATCH_LIMIT:
 		c->eo.match_limit = (uint32_t)number(flag(o), arg, 1,
 		    UINT32_MAX);
@@ -559,6 +565,7 @@ flags(struct cli *c, int argc, char *argv[])
 
 	memset(c, 0, sizeof(*c));
 	c->oo.now = -1;
+	c->oo.threads = workers_cpus();
 	tail_opts_init(&c->dopts.tail);
 	http_opts_init(&c->dopts.http);
 	for (i = 0; i < OPT_COUNT; i++)
@@ -692,10 +699,11 @@ check_args(const struct cli *c, int argc, char *argv[])
 		exit(2);
 	}
 	if (!c->oneshot &&
-	    (c->oo.output != NULL || c->oo.now >= 0 || c->oo.step > 0)) {
+	    (c->oo.output != NULL || c->oo.now >= 0 || c->oo.step > 0 ||
+		c->threads)) {
 		fprintf(stderr,
-		    "logmetrics: --output, --now and --step go with "
-		    "--one-shot\n");
+		    "logmetrics: --output, --now, --step and --threads go "
+		    "with --one-shot\n");
 		exit(2);
 	}
 	if (c->oo.step > 0 && c->oo.format != EXPOSE_OPENMETRICS) {

@@ -14,6 +14,7 @@
 #include "oneshot.h"
 #include "record.h"
 #include "source.h"
+#include "workers.h"
 
 struct run {
 	struct engine	  *e;
@@ -28,8 +29,14 @@ struct run {
 	struct rtime	   wtime;   /* the source's time of the record */
 	struct rtime	   lastt;   /* and of the last one, its text in: */
 	char		   lasttime[RECORD_TIME_MAX];
-	double		   wall; /* log time of lines without one */
-	struct backfill	  *bf;	 /* with a step: the history */
+	double		   wall;   /* log time of lines without one */
+	struct backfill	  *bf;	   /* with a step: the history */
+	struct workers	  *w;	   /* matching on threads, or NULL */
+	struct matcher	  *tm;	   /* the reader's, for log times: e->m,
+				      or its own while workers match */
+	int		   wtimed; /* the workers have a wrapper time */
+	struct str	 **pvs;	   /* path label values the workers hold */
+	size_t		   npvs;
 	int		   stop; /* a fatal error was reported */
 };
 
@@ -42,6 +49,11 @@ run_apply(struct run *r, const char *line, size_t len)
 {
 	struct backfill_src src;
 
+	if (r->w != NULL) {
+		if (workers_line(r->w, line, len, r->lineno) == -1)
+			r->stop = 1;
+		return;
+	}
 	if (r->bf == NULL) {
 		matcher_line(r->e->m, line, len, r->wall);
 		return;
@@ -78,7 +90,13 @@ run_timed(struct run *r, const char *line, size_t len, const struct rtime *time,
 		}
 	}
 	r->wtime = *time;
-	matcher_wrapper_time(r->e->m, time);
+	if (r->w == NULL)
+		matcher_wrapper_time(r->e->m, time);
+	else if (time->secs >= 0 || time->text.n > 0 || r->wtimed) {
+		/* Plain lines, without, cost nothing here. */
+		workers_wrapper_time(r->w, time);
+		r->wtimed = time->secs >= 0 || time->text.n > 0;
+	}
 	run_apply(r, line, len);
 }
 
@@ -117,6 +135,35 @@ run_line(void *arg, const char *line, size_t len)
 		run_record(r, line, len, &none);
 	else
 		record_line(&r->rec, line, len, run_record, r);
+}
+
+/*
+ * A source begins: its path label values for the lines to come, and its
+ * initial series, on the workers when there are.
+ */
+static void
+source_begin(struct run *r, const char *path)
+{
+	r->pv = engine_path_values(r->e, path);
+	if (r->w != NULL) {
+		workers_source(r->w, r->pv, r->fileno);
+		return;
+	}
+	matcher_source(r->e->m, r->pv, r->e->npl);
+	engine_source(r->e, r->pv);
+}
+
+/* The source has been read: its values go, or are kept for the workers. */
+static void
+source_end(struct run *r)
+{
+	matcher_source(r->tm, NULL, 0);
+	if (r->w != NULL && r->pv != NULL) {
+		r->pvs = xreallocarray(r->pvs, r->npvs + 1, sizeof(*r->pvs));
+		r->pvs[r->npvs++] = r->pv;
+	} else
+		free(r->pv);
+	r->pv = NULL;
 }
 
 /* Whether b is a rotation of the same log as a, in the same format. */
@@ -173,7 +220,6 @@ static int
 read_journal(struct run *r, struct oneshot_opts *o, size_t i, double *newest)
 {
 	struct journal_stats st;
-	struct str	    *pv;
 	char		     err[512];
 	double		     t;
 	int		     rc = 0;
@@ -184,9 +230,7 @@ read_journal(struct run *r, struct oneshot_opts *o, size_t i, double *newest)
 	r->fileno = i;
 	r->file = o->files[i];
 	r->lineno = 0;
-	r->pv = pv = engine_path_values(r->e, o->files[i]);
-	matcher_source(r->e->m, pv, r->e->npl);
-	engine_source(r->e, pv);
+	source_begin(r, o->files[i]);
 	if (journal_read(o->files[i], o->journal_dir, o->max_line, run_entry, r,
 		&st, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
@@ -202,15 +246,13 @@ read_journal(struct run *r, struct oneshot_opts *o, size_t i, double *newest)
 		    o->files[i], (unsigned long long)st.toolong, o->max_line);
 	/* The newest time of a journal's entries is its last one's. */
 	if (st.entries > 0) {
-		matcher_wrapper_time(r->e->m, &r->lastt);
-		t = matcher_line_time(r->e->m, r->lastrec.p, r->lastrec.len);
+		matcher_wrapper_time(r->tm, &r->lastt);
+		t = matcher_line_time(r->tm, r->lastrec.p, r->lastrec.len);
 		if (t > *newest)
 			*newest = t;
 	}
-	matcher_wrapper_time(r->e->m, NULL);
-	matcher_source(r->e->m, NULL, 0);
-	free(pv);
-	r->pv = NULL;
+	matcher_wrapper_time(r->tm, NULL);
+	source_end(r);
 	r->wtime = r->lastt = none;
 	return rc;
 }
@@ -226,7 +268,6 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 	struct source_stats st;
 	struct record_stats was;
 	struct record_kind  kind;
-	struct str	   *pv;
 	const char	   *path;
 	char		    err[512];
 	size_t		    i;
@@ -261,9 +302,7 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 		r->fileno = i;
 		r->file = path;
 		r->lineno = 0;
-		r->pv = pv = engine_path_values(r->e, path);
-		matcher_source(r->e->m, pv, r->e->npl);
-		engine_source(r->e, pv);
+		source_begin(r, path);
 		if (source_read(path, o->max_line, run_line, r, &st, err,
 			sizeof(err)) == -1) {
 			log_warnx("%s", err);
@@ -286,9 +325,7 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 				  "skipped",
 			    source_name(path), (unsigned long long)st.toolong,
 			    o->max_line);
-		matcher_source(r->e->m, NULL, 0);
-		free(pv);
-		r->pv = NULL;
+		source_end(r);
 		/* The newest time of a file is its last record's. */
 		if (r->rec.fmt != RECORD_PLAIN) {
 			struct buf b = st.last;
@@ -297,12 +334,12 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 			r->lastrec = b;
 		}
 		if (st.last.len > 0) {
-			matcher_wrapper_time(r->e->m, &r->lastt);
-			t = matcher_line_time(r->e->m, st.last.p, st.last.len);
+			matcher_wrapper_time(r->tm, &r->lastt);
+			t = matcher_line_time(r->tm, st.last.p, st.last.len);
 			if (t > *newest)
 				*newest = t;
 		}
-		matcher_wrapper_time(r->e->m, NULL);
+		matcher_wrapper_time(r->tm, NULL);
 		r->wtime = none;
 		buf_free(&st.last);
 		cont = next;
@@ -310,6 +347,47 @@ read_files(struct run *r, struct oneshot_opts *o, double *newest)
 	record_free(&r->rec);
 	json_free(&r->recix);
 	buf_free(&r->lastrec);
+	return rc;
+}
+
+/*
+ * read_files(), on o->threads threads when more than one, and returns
+ * with the registry locked.
+ */
+static int
+read_all(struct run *r, struct oneshot_opts *o, double *newest)
+{
+	struct engine *e = r->e;
+	char	       err[512];
+	int	       rc;
+
+	r->tm = e->m;
+	if (o->threads > 1 &&
+	    ((r->tm = matcher_new(e->rs, e->reg, e->match_limit, e->depth_limit,
+		  err, sizeof(err))) == NULL ||
+		(r->w = workers_new(e, o->threads, r->wall, r->bf, o->files,
+		     err, sizeof(err))) == NULL)) {
+		log_warnx("%s: reading on one thread", err);
+		matcher_free(r->tm);
+		r->tm = e->m;
+	}
+	/* The workers take the lock to apply their updates. */
+	if (r->w == NULL) {
+		registry_lock(e->reg);
+		return read_files(r, o, newest);
+	}
+	rc = read_files(r, o, newest);
+	matcher_free(r->tm);
+	r->tm = e->m;
+	workers_end(r->w);
+	if (workers_stopped(r->w))
+		r->stop = 1;
+	workers_free(r->w);
+	r->w = NULL;
+	while (r->npvs > 0)
+		free(r->pvs[--r->npvs]);
+	free(r->pvs);
+	registry_lock(e->reg);
 	return rc;
 }
 
@@ -450,8 +528,7 @@ backfill(struct engine *e, struct oneshot_opts *o)
 	r.e = e;
 	if ((r.bf = backfill_new(e, o->step, o->output)) == NULL)
 		return 1;
-	registry_lock(e->reg);
-	rc = read_files(&r, o, &newest);
+	rc = read_all(&r, o, &newest);
 	if (backfill_end(r.bf) == -1)
 		r.stop = 1;
 	warn_dropped(e->reg);
@@ -476,8 +553,7 @@ oneshot_run(struct engine *e, struct oneshot_opts *o)
 	memset(&r, 0, sizeof(r));
 	r.e = e;
 	r.wall = now_wall();
-	registry_lock(e->reg);
-	rc = read_files(&r, o, &newest);
+	rc = read_all(&r, o, &newest);
 	t = matcher_stats(e->m)->newest_time;
 	if (t > newest)
 		newest = t;

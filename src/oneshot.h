@@ -20,6 +20,7 @@ struct oneshot_opts {
 	double		   step;	/* > 0: a sample every step */
 	const char	  *journal_dir; /* journal files, or NULL: the
 					   system's journal */
+	size_t		   threads;	/* matching on more than 1: workers.h */
 };
 
 /*

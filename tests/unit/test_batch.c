@@ -354,8 +354,11 @@ struct seen {
 	char		 log[256];
 };
 
-/* At a mark: its tag and data, and the requests counted so far. */
-static void
+/*
+ * At a mark: its tag and data, and the requests counted so far; the
+ * updates after a mark tagged 9 are skipped.
+ */
+static int
 on_mark(void *arg, uint64_t tag, const void *data, size_t len)
 {
 	struct seen   *s = arg;
@@ -367,6 +370,7 @@ on_mark(void *arg, uint64_t tag, const void *data, size_t len)
 	snprintf(s->log + n, sizeof(s->log) - n, "%llu:%.*s:%g ",
 	    (unsigned long long)tag, (int)len, (const char *)data,
 	    se != NULL ? se->value : -1);
+	return tag == 9;
 }
 
 /* Marks come between the updates as they were recorded. */
@@ -388,14 +392,17 @@ Test(batch, marks_in_order)
 	matcher_line(m, line, strlen(line), 1000);
 	batch_mark(&b, 8, "", 0);
 	matcher_line(m, line, strlen(line), 1000);
+	batch_mark(&b, 9, "skip", 4);
+	matcher_line(m, line, strlen(line), 1000);
 	batch_mark(&b, 1ULL << 40, "end of it", 9);
-	cr_assert_eq(b.n, 3 + 3 * 4);
+	cr_assert_eq(b.n, 4 + 4 * 4);
 	memset(&s, 0, sizeof(s));
 	s.reg = e.reg;
 	registry_lock(e.reg);
 	batch_apply(&b, on_mark, &s);
 	registry_unlock(e.reg);
-	cr_assert_str_eq(s.log, "7:start:0 8::2 1099511627776:end of it:3 ");
+	cr_assert_str_eq(s.log,
+	    "7:start:0 8::2 9:skip:3 1099511627776:end of it:3 ");
 	/* Reset keeps nothing; a batch applies again as many times. */
 	batch_reset(&b);
 	cr_assert_eq(b.n, 0);
