@@ -1,6 +1,7 @@
 /*
  * engine.c: rules, registry and matcher wired together.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,6 +213,13 @@ engine_source(struct engine *e, const struct str *values)
 		metric_initial_source(e->reg->m[i], &e->rs->decls[i], values);
 }
 
+/*
+ * The match data of --path-labels is one per engine, and the values of a
+ * path may be wanted by the reader and by the applier of one-shot's
+ * workers at once.
+ */
+static pthread_mutex_t path_lock = PTHREAD_MUTEX_INITIALIZER;
+
 struct str *
 engine_path_values(struct engine *e, const char *path)
 {
@@ -223,6 +231,7 @@ engine_path_values(struct engine *e, const char *path)
 
 	if (e->npl == 0)
 		return NULL;
+	pthread_mutex_lock(&path_lock);
 	rc = pcre2_match(e->pl, (PCRE2_SPTR)path, strlen(path), 0, 0, e->plmd,
 	    NULL);
 	ov = pcre2_get_ovector_pointer(e->plmd);
@@ -245,6 +254,7 @@ engine_path_values(struct engine *e, const char *path)
 		v[i].n = len;
 		at += len;
 	}
+	pthread_mutex_unlock(&path_lock);
 	return v;
 }
 

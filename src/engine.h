@@ -61,7 +61,8 @@ void engine_free(struct engine *);
 /*
  * The values of the path labels for a file's path: e->npl of them, one
  * block to free(); "" for a group the regex leaves unset, every one ""
- * when it does not match. NULL when there are no path labels.
+ * when it does not match. NULL when there are no path labels. Threads
+ * may call it at once.
  */
 struct str *engine_path_values(struct engine *, const char *path);
 

@@ -14,6 +14,13 @@ alternately, on the same file):
            taskset) and mtail --one_shot over N lines without hazards (mtail
            stops at the first non-UTF-8 line), then logmetrics over the
            same number of lines with the contract's hazards.
+  cores    logmetrics --one-shot on every core the machine has, and
+           pinned to core 0 (where it matches on one thread), runs
+           alternating (at least 9): over the corpus as one file, and over
+           the same lines as a rotated set (bot.log.3.gz, bot.log.2.gz,
+           bot.log.1, bot.log, a quarter each); the outputs must be the
+           same byte for byte. The ratio is the 1-core median wall time
+           over the all-core one.
   gz       logmetrics --one-shot over the same corpus gzip-compressed,
            beside zlib's gzread() (build/zread) and `gzip -dc`; a run
            takes about a second, so this case makes at least 7 (a ratio
@@ -424,7 +431,8 @@ def ratio(a, b, unit):
 # The cases -------------------------------------------------------------------
 
 def lm_oneshot(cfg, path, tag, pinned=False, extra=()):
-    argv = [cfg.logmetrics, "--one-shot", "-r", RULES] + list(extra) + [path]
+    paths = path if isinstance(path, list) else [path]
+    argv = [cfg.logmetrics, "--one-shot", "-r", RULES] + list(extra) + paths
     if pinned:
         argv = ["taskset", "-c", "0"] + argv
     out = os.path.join(cfg.work, tag + ".prom")
@@ -492,6 +500,67 @@ def case_oneshot(cfg, res):
                             8.0, "<=", "%.1f MiB"))
     res.rows += rows
     res.plain = c
+
+
+CORES_MIN_RUNS = 9
+
+
+def rotated_corpus(c):
+    """c's lines cut in four, as a rotated set whose two older files are
+    gzip-compressed (made when stale); the paths, oldest first."""
+    d = c.path[:-len(".log")] + "-rotated"
+    names = ["bot.log.3.gz", "bot.log.2.gz", "bot.log.1", "bot.log"]
+    paths = [os.path.join(d, n) for n in names]
+    if all(fresh(p, c.path) for p in paths):
+        return paths
+    say("writing %s" % os.path.basename(d))
+    os.makedirs(d, exist_ok=True)
+    with open(c.path, "rb") as f:
+        lines = f.readlines()
+    cut = [len(lines) * k // 4 for k in range(5)]
+    for k, path in enumerate(paths):
+        data = b"".join(lines[cut[k]:cut[k + 1]])
+        tmp = path + ".tmp"
+        if path.endswith(".gz"):
+            with gzip.open(tmp, "wb", compresslevel=6) as out:
+                out.write(data)
+        else:
+            with open(tmp, "wb") as out:
+                out.write(data)
+        os.rename(tmp, path)
+    return paths
+
+
+def case_cores(cfg, res):
+    c = res.plain or make_corpus(cfg, cfg.lines)
+    cpus = len(os.sched_getaffinity(0))
+    sets = [("one file", [c.path]), ("rotated, .gz", rotated_corpus(c))]
+    runs = cfg.runs if cfg.smoke else max(cfg.runs, CORES_MIN_RUNS)
+    for what, paths in sets:
+        tag = "cores-" + what.split(",")[0].replace(" ", "-")
+        one, every = [], []
+        for i in range(runs):
+            say("cores, %s: run %d/%d" % (what, i + 1, runs))
+            r, pout = lm_oneshot(cfg, paths, tag + "-1", pinned=True)
+            one.append(r)
+            r, out = lm_oneshot(cfg, paths, tag + "-n")
+            every.append(r)
+            if i == 0:
+                nonempty_metrics(out, "bytelyst_bot_operational_events_total",
+                                 "cores, " + what)
+                same_output(pout, out, "cores, %s: 1 core and %d" %
+                            (what, cpus))
+        a = Row("one-shot, %d cores, %s" % (cpus, what), c.lines, c.bytes,
+                every, note="--threads %d (the default)" % cpus)
+        b = Row("one-shot, 1 core, %s" % what, c.lines, c.bytes, one,
+                note="taskset -c 0")
+        b.ratio = "1.00x 1 core"
+        a.ratio = ratio(a.lps(), b.lps(), "1 core")
+        res.rows += [a, b]
+        if cpus >= 2 and b.wall and a.wall:
+            res.targets.append(("one-shot, %d cores >= 1.8x 1 core, %s" %
+                                (cpus, what), b.wall / a.wall, 1.8, ">=",
+                                "%.2fx"))
 
 
 def case_gz(cfg, res):
@@ -1057,7 +1126,7 @@ def parse_args():
     ap.add_argument("--poll", type=float, default=0.1,
                     help="seconds between scrapes in the follow case")
     ap.add_argument("--only",
-                    default="oneshot,gz,memory,follow,containers,paths,"
+                    default="oneshot,cores,gz,memory,follow,containers,paths,"
                     "scrape")
     ap.add_argument("--logmetrics", default=os.path.join(TOP, "logmetrics"))
     ap.add_argument("--genlog", default=os.path.join(TOP, "build", "genlog"))
@@ -1069,8 +1138,8 @@ def parse_args():
     if cfg.lines < 20 or cfg.runs < 1:
         ap.error("--lines must be at least 20 and --runs at least 1")
     cfg.only = set(cfg.only.split(","))
-    unknown = cfg.only - {"oneshot", "gz", "memory", "follow", "containers",
-                          "paths", "scrape"}
+    unknown = cfg.only - {"oneshot", "cores", "gz", "memory", "follow",
+                          "containers", "paths", "scrape"}
     if unknown:
         ap.error("--only: unknown case %s" % ",".join(sorted(unknown)))
     cfg.gnutime = shutil.which("time", path="/usr/bin:/bin")
@@ -1108,7 +1177,8 @@ def main():
     cfg.work = tempfile.mkdtemp(prefix="run-", dir=cfg.dir)
     cfg.machine = machine()
     res = Results()
-    cases = (("oneshot", case_oneshot), ("gz", case_gz),
+    cases = (("oneshot", case_oneshot), ("cores", case_cores),
+             ("gz", case_gz),
              ("memory", case_memory), ("follow", case_follow),
              ("containers", case_containers), ("paths", case_paths),
              ("scrape", case_scrape))

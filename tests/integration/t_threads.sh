@@ -114,10 +114,15 @@ mv "$T/source.log" "$T/tree/inst-b/bot.log"
 same paths -r "$rules" --path-labels '/(?<instance>inst-[^/]+)/bot\.log$' \
     "$T/tree/inst-a/bot.log" "$T/tree/inst-b/bot.log"
 grep -q 'instance="inst-b"' "$T/paths.1" || fail "no path labels"
+# A first file whose lines have no time: held, then applied with the
+# labels of their own file when the next file's first time comes.
+mkdir "$T/tree/inst-0"
+grep -v '"time"' "$T/tree/inst-a/bot.log" | head -n 400 >"$T/tree/inst-0/bot.log"
 # shellcheck disable=SC2086
 same paths-bf $bf -r "$rules" \
     --path-labels '/(?<instance>inst-[^/]+)/bot\.log$' \
-    "$T/tree/inst-a/bot.log" "$T/tree/inst-b/bot.log"
+    "$T/tree/inst-0/bot.log" "$T/tree/inst-a/bot.log" "$T/tree/inst-b/bot.log"
+grep -q 'instance="inst-0"' "$T/paths-bf.1" || fail "no held lines counted"
 
 # A gauge set on both sides of every block's edge and float sums whose
 # last digits depend on the order they add in: the gauge ends at the
