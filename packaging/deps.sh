@@ -15,7 +15,7 @@ esac
 test="libcriterion-dev prometheus curl mandoc python3 python3-yaml clang
 	libclang-rt-14-dev clang-format procps logrotate systemd openssl time
 	systemd-journal-remote chromium"
-bench="mtail time python3"
+bench="mtail time python3 g++ libsimdjson-dev"
 deb="debhelper dpkg-dev fakeroot lintian systemd"
 
 [ $# -gt 0 ] || set -- build

@@ -7,6 +7,7 @@ harness keeps working.
 usage: bench.py [--lines N] [--runs R] [--dir DIR] [--big] [--smoke]
                 [--no-mtail] [--strict] [--poll S] [--only CASE,...]
                 [--logmetrics PATH] [--genlog PATH] [--zread PATH]
+                [--sjwalk PATH]
 
 Cases (every figure is the median of --runs runs; logmetrics and mtail run
 alternately, on the same file):
@@ -21,6 +22,11 @@ alternately, on the same file):
            bot.log.1, bot.log, a quarter each); the outputs must be the
            same byte for byte. The ratio is the 1-core median wall time
            over the all-core one.
+  json     logmetrics --one-shot and simdjson's On-Demand API (build/sjwalk,
+           from tests/bench/sjwalk.cpp) walking every record's top-level
+           keys and reading the values the rules read, no metric kept, both
+           pinned to core 0, runs alternating (at least 9): CPU seconds.
+           Skipped when build/sjwalk is missing (make bench builds it).
   gz       logmetrics --one-shot over the same corpus gzip-compressed,
            beside zlib's gzread() (build/zread) and `gzip -dc`; a run
            takes about a second, so this case makes at least 7 (a ratio
@@ -561,6 +567,45 @@ def case_cores(cfg, res):
             res.targets.append(("one-shot, %d cores >= 1.8x 1 core, %s" %
                                 (cpus, what), b.wall / a.wall, 1.8, ">=",
                                 "%.2fx"))
+
+
+JSON_MIN_RUNS = 9
+
+
+def case_json(cfg, res):
+    if not os.access(cfg.sjwalk, os.X_OK):
+        say("json: %s is missing (make bench builds it): case skipped" %
+            cfg.sjwalk)
+        return
+    c = res.plain or make_corpus(cfg, cfg.lines)
+    runs = cfg.runs if cfg.smoke else max(cfg.runs, JSON_MIN_RUNS)
+    lm, sj = [], []
+    for i in range(runs):
+        say("json run %d/%d" % (i + 1, runs))
+        r, out = lm_oneshot(cfg, c.path, "json-lm", pinned=True)
+        lm.append(r)
+        sout = os.path.join(cfg.work, "sjwalk.out")
+        sj.append(measure(cfg, ["taskset", "-c", "0", cfg.sjwalk, c.path],
+                          sout, os.path.join(cfg.work, "sjwalk.err")))
+        if i == 0:
+            nonempty_metrics(out, "bytelyst_bot_operational_events_total",
+                             "json")
+            with open(sout) as f:
+                words = f.read().split()
+            if (len(words) < 6 or int(words[0]) != c.lines or
+                    int(words[4]) != 0):
+                raise BenchError("sjwalk: walked %s of %d records" %
+                                 (" ".join(words), c.lines))
+    a = Row("one-shot logmetrics, 1 core, CPU", c.lines, c.bytes, lm,
+            note="every metric kept")
+    b = Row("simdjson On-Demand walk, 1 core", c.lines, c.bytes, sj,
+            note="top-level keys, the rules' values read, nothing kept")
+    b.ratio = "1.00x simdjson"
+    if a.cpu and b.cpu:
+        a.ratio = "%.2fx simdjson" % (a.cpu / b.cpu)
+        res.targets.append(("one-shot CPU, 1 core <= 0.5x simdjson walk",
+                            a.cpu / b.cpu, 0.5, "<=", "%.2fx"))
+    res.rows += [a, b]
 
 
 def case_gz(cfg, res):
@@ -1126,11 +1171,12 @@ def parse_args():
     ap.add_argument("--poll", type=float, default=0.1,
                     help="seconds between scrapes in the follow case")
     ap.add_argument("--only",
-                    default="oneshot,cores,gz,memory,follow,containers,paths,"
-                    "scrape")
+                    default="oneshot,cores,json,gz,memory,follow,containers,"
+                    "paths,scrape")
     ap.add_argument("--logmetrics", default=os.path.join(TOP, "logmetrics"))
     ap.add_argument("--genlog", default=os.path.join(TOP, "build", "genlog"))
     ap.add_argument("--zread", default=os.path.join(TOP, "build", "zread"))
+    ap.add_argument("--sjwalk", default=os.path.join(TOP, "build", "sjwalk"))
     cfg = ap.parse_args()
     if cfg.smoke:
         cfg.lines = min(cfg.lines, 20000)
@@ -1138,8 +1184,8 @@ def parse_args():
     if cfg.lines < 20 or cfg.runs < 1:
         ap.error("--lines must be at least 20 and --runs at least 1")
     cfg.only = set(cfg.only.split(","))
-    unknown = cfg.only - {"oneshot", "cores", "gz", "memory", "follow",
-                          "containers", "paths", "scrape"}
+    unknown = cfg.only - {"oneshot", "cores", "json", "gz", "memory",
+                          "follow", "containers", "paths", "scrape"}
     if unknown:
         ap.error("--only: unknown case %s" % ",".join(sorted(unknown)))
     cfg.gnutime = shutil.which("time", path="/usr/bin:/bin")
@@ -1178,7 +1224,7 @@ def main():
     cfg.machine = machine()
     res = Results()
     cases = (("oneshot", case_oneshot), ("cores", case_cores),
-             ("gz", case_gz),
+             ("json", case_json), ("gz", case_gz),
              ("memory", case_memory), ("follow", case_follow),
              ("containers", case_containers), ("paths", case_paths),
              ("scrape", case_scrape))
