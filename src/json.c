@@ -82,6 +82,33 @@ static const unsigned char cls[256] = {
 	['F'] = C_HEX,
 };
 
+/* JSON_SCAN_SIMD: the vector loops run; else only the scalar ones. */
+static int scan_simd = 1;
+
+void
+json_use(enum json_scanner sc)
+{
+	scan_simd = sc == JSON_SCAN_SIMD;
+}
+
+enum json_scanner
+json_scanner(void)
+{
+	return scan_simd ? JSON_SCAN_SIMD : JSON_SCAN_SCALAR;
+}
+
+int
+json_scanner_parse(const char *s, enum json_scanner *out)
+{
+	if (strcmp(s, "simd") == 0)
+		*out = JSON_SCAN_SIMD;
+	else if (strcmp(s, "scalar") == 0)
+		*out = JSON_SCAN_SCALAR;
+	else
+		return -1;
+	return 0;
+}
+
 #define ISWS(c)	   (cls[(unsigned char)(c)] & C_WS)
 #define ISDIGIT(c) ((unsigned char)((c) - '0') < 10)
 
@@ -147,7 +174,7 @@ scan_string(const char *p, const char *end, int *esc)
 	__m128i	      v;
 	unsigned int  q, m;
 
-	while (end - p >= 16) {
+	while (scan_simd && end - p >= 16) {
 		v = _mm_loadu_si128((const __m128i *)(const void *)p);
 		q = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
 		/* Unsigned v <= 0x1f exactly when min(v, 0x1f) == v. */
@@ -197,7 +224,7 @@ skip_digits(const char *p, const char *end)
 	const uint64_t hi = 0xf0f0f0f0f0f0f0f0ULL, d = 0x3030303030303030ULL;
 	uint64_t       x, bad;
 
-	while (end - p >= 8) {
+	while (scan_simd && end - p >= 8) {
 		memcpy(&x, p, 8);
 		bad = ((x & hi) ^ d) | (((x + 0x0606060606060606ULL) & hi) ^ d);
 		if (bad != 0)

@@ -97,6 +97,25 @@ json_key_bit(const char *key, size_t n)
 	return 1ULL << (h >> 58);
 }
 
+/*
+ * The scanner every index uses: the vector one (the default), or the
+ * scalar one, a byte at a time, which is the reference the other must
+ * equal in every result. Chosen once at start, before any scan.
+ */
+enum json_scanner {
+	JSON_SCAN_SIMD = 0,
+	JSON_SCAN_SCALAR,
+};
+
+void		  json_use(enum json_scanner);
+enum json_scanner json_scanner(void);
+
+/*
+ * The scanner named by s ("simd" or "scalar") into *out; returns 0, or -1
+ * for any other name.
+ */
+int json_scanner_parse(const char *s, enum json_scanner *out);
+
 void json_init(struct json_index *);
 void json_free(struct json_index *);
 

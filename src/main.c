@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "expose.h"
 #include "journal.h"
+#include "json.h"
 #include "log.h"
 #include "oneshot.h"
 #include "record.h"
@@ -769,12 +770,32 @@ run(struct cli *c, int argc, char *argv[])
 	return rc;
 }
 
+/* LOGMETRICS_SCAN picks the JSON scanner, for tests and benchmarks. */
+static void
+scanner(void)
+{
+	const char	 *v = getenv("LOGMETRICS_SCAN");
+	enum json_scanner sc;
+
+	if (v == NULL || *v == '\0')
+		return;
+	if (json_scanner_parse(v, &sc) == -1) {
+		fprintf(stderr,
+		    "logmetrics: LOGMETRICS_SCAN: '%s' is not simd or "
+		    "scalar\n",
+		    v);
+		exit(2);
+	}
+	json_use(sc);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct cli c;
 
 	log_init("logmetrics", LOG_LVL_INFO);
+	scanner();
 	flags(&c, argc, argv);
 	argc -= optind;
 	argv += optind;

@@ -22,9 +22,10 @@ alternately, on the same file):
            bot.log.1, bot.log, a quarter each); the outputs must be the
            same byte for byte. The ratio is the 1-core median wall time
            over the all-core one.
-  json     logmetrics --one-shot and simdjson's On-Demand API (build/sjwalk,
-           from tests/bench/sjwalk.cpp) walking every record's top-level
-           keys and reading the values the rules read, no metric kept, both
+  json     logmetrics --one-shot (with each JSON scanner, LOGMETRICS_SCAN)
+           and simdjson's On-Demand API (build/sjwalk, from
+           tests/bench/sjwalk.cpp) walking every record's top-level keys
+           and reading the values the rules read, no metric kept, all
            pinned to core 0, runs alternating (at least 9): CPU seconds.
            Skipped when build/sjwalk is missing (make bench builds it).
   gz       logmetrics --one-shot over the same corpus gzip-compressed,
@@ -579,17 +580,23 @@ def case_json(cfg, res):
         return
     c = res.plain or make_corpus(cfg, cfg.lines)
     runs = cfg.runs if cfg.smoke else max(cfg.runs, JSON_MIN_RUNS)
-    lm, sj = [], []
+    lm, sc, sj = [], [], []
     for i in range(runs):
         say("json run %d/%d" % (i + 1, runs))
         r, out = lm_oneshot(cfg, c.path, "json-lm", pinned=True)
         lm.append(r)
+        scout = os.path.join(cfg.work, "json-scalar.prom")
+        sc.append(measure(cfg, ["env", "LOGMETRICS_SCAN=scalar", "taskset",
+                                "-c", "0", cfg.logmetrics, "--one-shot",
+                                "-r", RULES, c.path], scout,
+                          os.path.join(cfg.work, "json-scalar.err")))
         sout = os.path.join(cfg.work, "sjwalk.out")
         sj.append(measure(cfg, ["taskset", "-c", "0", cfg.sjwalk, c.path],
                           sout, os.path.join(cfg.work, "sjwalk.err")))
         if i == 0:
             nonempty_metrics(out, "bytelyst_bot_operational_events_total",
                              "json")
+            same_output(out, scout, "json: the simd and scalar scanners")
             with open(sout) as f:
                 words = f.read().split()
             if (len(words) < 6 or int(words[0]) != c.lines or
@@ -598,14 +605,18 @@ def case_json(cfg, res):
                                  (" ".join(words), c.lines))
     a = Row("one-shot logmetrics, 1 core, CPU", c.lines, c.bytes, lm,
             note="every metric kept")
+    s = Row("one-shot logmetrics, 1 core, scalar", c.lines, c.bytes, sc,
+            note="LOGMETRICS_SCAN=scalar: the reference scanner")
     b = Row("simdjson On-Demand walk, 1 core", c.lines, c.bytes, sj,
             note="top-level keys, the rules' values read, nothing kept")
     b.ratio = "1.00x simdjson"
     if a.cpu and b.cpu:
         a.ratio = "%.2fx simdjson" % (a.cpu / b.cpu)
+    if s.cpu and b.cpu:
+        s.ratio = "%.2fx simdjson" % (s.cpu / b.cpu)
         res.targets.append(("one-shot CPU, 1 core <= 0.5x simdjson walk",
                             a.cpu / b.cpu, 0.5, "<=", "%.2fx"))
-    res.rows += [a, b]
+    res.rows += [a, s, b]
 
 
 def case_gz(cfg, res):

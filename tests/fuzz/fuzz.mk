@@ -33,6 +33,7 @@ FUZZ_BINS	= $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 # Longest input per target: a timestamp, a JSON line, a rules file, a
 # log of a few lines.
 FUZZ_MAXLEN_json	= 4096
+FUZZ_MAXLEN_scan	= 4096
 FUZZ_MAXLEN_ts		= 128
 FUZZ_MAXLEN_rules	= 4096
 FUZZ_MAXLEN_pipeline	= 8192

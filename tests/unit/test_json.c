@@ -389,7 +389,8 @@ Test(json_hazards, deep_nesting)
 
 TestSuite(json_grammar);
 
-Test(json_grammar, table)
+static void
+grammar_table(void)
 {
 	static const struct {
 		const char *s;
@@ -533,12 +534,25 @@ Test(json_grammar, table)
 		    t[i].want);
 }
 
+Test(json_grammar, table)
+{
+	grammar_table();
+}
+
+/* The scalar scanner, the reference, gives the same verdicts. */
+Test(json_grammar, table_scalar)
+{
+	json_use(JSON_SCAN_SCALAR);
+	grammar_table();
+}
+
 /*
  * Strings of every length around the 16-byte steps with a stop byte or an
  * escape placed at every offset, so that both the wide and the byte-wise
  * paths see each case, the closing quote in the same block or not.
  */
-Test(json_grammar, string_stops_at_every_offset)
+static void
+grammar_string_stops_at_every_offset(void)
 {
 	static const struct {
 		const char *ins;
@@ -592,12 +606,25 @@ Test(json_grammar, string_stops_at_every_offset)
 	}
 }
 
+Test(json_grammar, string_stops_at_every_offset)
+{
+	grammar_string_stops_at_every_offset();
+}
+
+/* The scalar scanner, the reference, gives the same verdicts. */
+Test(json_grammar, string_stops_at_every_offset_scalar)
+{
+	json_use(JSON_SCAN_SCALAR);
+	grammar_string_stops_at_every_offset();
+}
+
 /*
  * Numbers of every length up to 24 digits, each followed by what may and
  * may not end one, near and far from the end of the line: digits are
  * scanned eight at a time where the line has eight bytes left.
  */
-Test(json_grammar, number_stops_at_every_length)
+static void
+grammar_number_stops_at_every_length(void)
 {
 	static const struct {
 		const char *after;
@@ -651,6 +678,18 @@ Test(json_grammar, number_stops_at_every_length)
 		}
 	}
 	json_free(&ix);
+}
+
+Test(json_grammar, number_stops_at_every_length)
+{
+	grammar_number_stops_at_every_length();
+}
+
+/* The scalar scanner, the reference, gives the same verdicts. */
+Test(json_grammar, number_stops_at_every_length_scalar)
+{
+	json_use(JSON_SCAN_SCALAR);
+	grammar_number_stops_at_every_length();
 }
 
 TestSuite(json_unescape);
