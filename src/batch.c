@@ -51,19 +51,25 @@ batch_reset(struct batch *b)
 	b->n = 0;
 }
 
-/* Room for an entry of size bytes at the end; returns its start. */
-static char *
-entry_new(struct batch *b, size_t size)
+/*
+ * A new entry of the kind at the end, with room for extra bytes after its
+ * header; every other field of the header zero.
+ */
+static struct entry *
+entry_new(struct batch *b, enum entry_kind kind, size_t extra)
 {
-	char *p;
+	struct entry *e;
+	size_t	      size = PAD(sizeof(*e) + extra);
 
 	buf_reserve(&b->b, size);
-	p = b->b.p + b->b.len;
-	memset(p, 0, sizeof(struct entry));
+	e = (struct entry *)(b->b.p + b->b.len);
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->size = size;
 	b->b.len += size;
 	b->b.p[b->b.len] = '\0';
 	b->n++;
-	return p;
+	return e;
 }
 
 void
@@ -76,16 +82,14 @@ batch_update(struct batch *b, struct metric *m, enum metric_op op,
 
 	for (i = 0; i < m->nlabels; i++)
 		bytes += values[i].n;
-	e = (struct entry *)entry_new(b,
-	    PAD(sizeof(*e) + m->nlabels * sizeof(size_t) + bytes + exlen));
-	e->kind = ENTRY_UPDATE;
+	e = entry_new(b, ENTRY_UPDATE,
+	    m->nlabels * sizeof(size_t) + bytes + exlen);
 	e->op = op;
 	e->m = m;
 	e->hash = metric_hash(m, values);
 	e->v = v;
 	e->exlen = ex != NULL ? ex->len : SIZE_MAX;
 	e->extime = ex != NULL ? ex->time : 0;
-	e->size = PAD(sizeof(*e) + m->nlabels * sizeof(size_t) + bytes + exlen);
 	p = (char *)(e + 1);
 	for (i = 0; i < m->nlabels; i++, p += sizeof(size_t))
 		memcpy(p, &values[i].n, sizeof(size_t));
@@ -99,26 +103,26 @@ batch_update(struct batch *b, struct metric *m, enum metric_op op,
 void
 batch_exdrop(struct batch *b, struct metric *m)
 {
-	struct entry *e;
+	entry_new(b, ENTRY_EXDROP, 0)->m = m;
+}
 
-	e = (struct entry *)entry_new(b, PAD(sizeof(*e)));
-	e->kind = ENTRY_EXDROP;
-	e->m = m;
-	e->size = PAD(sizeof(*e));
+void *
+batch_mark_space(struct batch *b, uint64_t tag, size_t len)
+{
+	struct entry *e = entry_new(b, ENTRY_MARK, len);
+
+	e->hash = tag;
+	e->exlen = len;
+	return e + 1;
 }
 
 void
 batch_mark(struct batch *b, uint64_t tag, const void *data, size_t len)
 {
-	struct entry *e;
+	void *p = batch_mark_space(b, tag, len);
 
-	e = (struct entry *)entry_new(b, PAD(sizeof(*e) + len));
-	e->kind = ENTRY_MARK;
-	e->hash = tag;
-	e->exlen = len;
-	e->size = PAD(sizeof(*e) + len);
 	if (len > 0)
-		memcpy(e + 1, data, len);
+		memcpy(p, data, len);
 }
 
 /* Makes one recorded update. */

@@ -43,6 +43,12 @@ void batch_exdrop(struct batch *, struct metric *);
 void batch_mark(struct batch *, uint64_t tag, const void *data, size_t len);
 
 /*
+ * Records a mark whose len bytes of data the caller writes, at the address
+ * returned (8-byte aligned, valid until the next entry is recorded).
+ */
+void *batch_mark_space(struct batch *, uint64_t tag, size_t len);
+
+/*
  * What batch_apply() calls for a mark; data is 8-byte aligned. Returns 0,
  * or 1 to skip the updates after the mark, up to the next one.
  */

@@ -91,12 +91,6 @@ json_use(enum json_scanner sc)
 	scan_simd = sc == JSON_SCAN_SIMD;
 }
 
-enum json_scanner
-json_scanner(void)
-{
-	return scan_simd ? JSON_SCAN_SIMD : JSON_SCAN_SCALAR;
-}
-
 int
 json_scanner_parse(const char *s, enum json_scanner *out)
 {

@@ -107,8 +107,7 @@ enum json_scanner {
 	JSON_SCAN_SCALAR,
 };
 
-void		  json_use(enum json_scanner);
-enum json_scanner json_scanner(void);
+void json_use(enum json_scanner);
 
 /*
  * The scanner named by s ("simd" or "scalar") into *out; returns 0, or -1

@@ -230,14 +230,16 @@ metric_hash(const struct metric *m, const struct str *values)
 
 /*
  * Finds or creates the series of m with the given values, whose hash is
- * h. Returns NULL for a freshness gauge (its series are computed) and
- * when the cap refuses a new series, which counts one dropped update.
- * Cost: a chain walk; allocates only for a new series.
+ * *hp, or computed here when hp is NULL. Returns NULL for a freshness
+ * gauge (its series are computed) and when the cap refuses a new series,
+ * which counts one dropped update. Cost: a hash of the values unless
+ * given, and a chain walk; allocates only for a new series.
  */
 static struct series *
-series_lookup(struct metric *m, const struct str *values, uint64_t h)
+series_lookup(struct metric *m, const struct str *values, const uint64_t *hp)
 {
 	struct series *s;
+	uint64_t       h;
 	size_t	       slot;
 
 	if (m->type == METRIC_FRESHNESS)
@@ -249,6 +251,7 @@ series_lookup(struct metric *m, const struct str *values, uint64_t h)
 				return NULL;
 			}
 	}
+	h = hp != NULL ? *hp : hash_values(values, m->nlabels);
 	if (m->tablesize > 0) {
 		for (s = m->table[h & (m->tablesize - 1)]; s != NULL;
 		     s = s->next)
@@ -274,9 +277,7 @@ series_lookup(struct metric *m, const struct str *values, uint64_t h)
 struct series *
 metric_series(struct metric *m, const struct str *values)
 {
-	if (m->type == METRIC_FRESHNESS)
-		return NULL;
-	return series_lookup(m, values, hash_values(values, m->nlabels));
+	return series_lookup(m, values, NULL);
 }
 
 void
@@ -380,11 +381,11 @@ metric_add(struct metric *m, const struct str *values, double v)
 
 /*
  * Counter += v, refusing a negative or NaN v; gauge += v. Returns 0, or -1
- * when refused (value, type or series cap).
+ * when refused (value, type or series cap). hp as for series_lookup().
  */
 static int
-add_hashed(struct metric *m, const struct str *values, uint64_t h, double v,
-    const struct exemplar *ex)
+add_hashed(struct metric *m, const struct str *values, const uint64_t *hp,
+    double v, const struct exemplar *ex)
 {
 	struct series *s;
 
@@ -393,7 +394,7 @@ add_hashed(struct metric *m, const struct str *values, uint64_t h, double v,
 			return -1;
 	} else if (m->type != METRIC_GAUGE)
 		return -1;
-	if ((s = series_lookup(m, values, h)) == NULL)
+	if ((s = series_lookup(m, values, hp)) == NULL)
 		return -1;
 	s->value += v;
 	s->updated = update_time();
@@ -406,20 +407,19 @@ int
 metric_add_ex(struct metric *m, const struct str *values, double v,
     const struct exemplar *ex)
 {
-	if (m->type != METRIC_COUNTER && m->type != METRIC_GAUGE)
-		return -1;
-	return add_hashed(m, values, hash_values(values, m->nlabels), v, ex);
+	return add_hashed(m, values, NULL, v, ex);
 }
 
 /* Gauge = v. Returns 0, or -1 for another type or a refused series. */
 static int
-set_hashed(struct metric *m, const struct str *values, uint64_t h, double v)
+set_hashed(struct metric *m, const struct str *values, const uint64_t *hp,
+    double v)
 {
 	struct series *s;
 
 	if (m->type != METRIC_GAUGE)
 		return -1;
-	if ((s = series_lookup(m, values, h)) == NULL)
+	if ((s = series_lookup(m, values, hp)) == NULL)
 		return -1;
 	s->value = v;
 	s->updated = update_time();
@@ -429,9 +429,7 @@ set_hashed(struct metric *m, const struct str *values, uint64_t h, double v)
 int
 metric_set(struct metric *m, const struct str *values, double v)
 {
-	if (m->type != METRIC_GAUGE)
-		return -1;
-	return set_hashed(m, values, hash_values(values, m->nlabels), v);
+	return set_hashed(m, values, NULL, v);
 }
 
 int
@@ -447,15 +445,15 @@ metric_observe(struct metric *m, const struct str *values, double v)
  * another type or a refused series.
  */
 static int
-observe_hashed(struct metric *m, const struct str *values, uint64_t h, double v,
-    const struct exemplar *ex)
+observe_hashed(struct metric *m, const struct str *values, const uint64_t *hp,
+    double v, const struct exemplar *ex)
 {
 	struct series *s;
 	size_t	       lo, hi, mid;
 
 	if (m->type != METRIC_HISTOGRAM || isnan(v))
 		return -1;
-	if ((s = series_lookup(m, values, h)) == NULL)
+	if ((s = series_lookup(m, values, hp)) == NULL)
 		return -1;
 	lo = 0;
 	hi = m->nbuckets;
@@ -482,10 +480,7 @@ int
 metric_observe_ex(struct metric *m, const struct str *values, double v,
     const struct exemplar *ex)
 {
-	if (m->type != METRIC_HISTOGRAM)
-		return -1;
-	return observe_hashed(m, values, hash_values(values, m->nlabels), v,
-	    ex);
+	return observe_hashed(m, values, NULL, v, ex);
 }
 
 int
@@ -494,11 +489,11 @@ metric_update(struct metric *m, enum metric_op op, const struct str *values,
 {
 	switch (op) {
 	case METRIC_ADD:
-		return add_hashed(m, values, h, v, ex);
+		return add_hashed(m, values, &h, v, ex);
 	case METRIC_SET:
-		return set_hashed(m, values, h, v);
+		return set_hashed(m, values, &h, v);
 	case METRIC_OBSERVE:
-		return observe_hashed(m, values, h, v, ex);
+		return observe_hashed(m, values, &h, v, ex);
 	}
 	return -1;
 }

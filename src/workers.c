@@ -259,7 +259,7 @@ match_timed(struct worker *wk, struct batch *out, const char *line, size_t len)
 {
 	struct timed tm;
 	struct held  h;
-	struct buf   b;
+	char	    *p;
 
 	tm.t = matcher_line_time(wk->m, line, len);
 	tm.at = wk->at;
@@ -273,12 +273,12 @@ match_timed(struct worker *wk, struct batch *out, const char *line, size_t len)
 	h.wsecs = wk->time.secs;
 	h.wlen = wk->time.text.n;
 	h.len = len;
-	buf_init(&b);
-	buf_append(&b, &h, sizeof(h));
-	buf_append(&b, wk->time.text.p, h.wlen);
-	buf_append(&b, line, len);
-	batch_mark(out, MARK_HELD, b.p, b.len);
-	buf_free(&b);
+	p = batch_mark_space(out, MARK_HELD, sizeof(h) + h.wlen + len);
+	memcpy(p, &h, sizeof(h));
+	if (h.wlen > 0)
+		memcpy(p + sizeof(h), wk->time.text.p, h.wlen);
+	if (len > 0)
+		memcpy(p + sizeof(h) + h.wlen, line, len);
 }
 
 /* Matches the records of b into its batch. */
