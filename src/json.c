@@ -7,8 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef __SSE2__
+#if defined(__x86_64__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#include <arm_neon.h>
 #endif
 
 #include "json.h"
@@ -82,25 +87,91 @@ static const unsigned char cls[256] = {
 	['F'] = C_HEX,
 };
 
-/* JSON_SCAN_SIMD: the vector loops run; else only the scalar ones. */
+/* The vector scans this build has; VEC_BASE is there on every CPU. */
+enum {
+	VEC_NONE,
+	VEC_SSE2,
+	VEC_AVX2,
+	VEC_NEON
+};
+
+#if defined(__x86_64__) && defined(__SSE2__)
+#define VEC_BASE VEC_SSE2
+#elif defined(__aarch64__) && defined(__ARM_NEON)
+#define VEC_BASE VEC_NEON
+#else
+#define VEC_BASE VEC_NONE
+#endif
+
+/* The vector scan in use, and whether the byte loops go wide too. */
+static int scan_vec = VEC_BASE;
 static int scan_simd = 1;
 
-void
+/* AVX2, with the OS saving its registers (the CPU model checks both). */
+static int
+have_avx2(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	return __builtin_cpu_supports("avx2");
+#else
+	return 0;
+#endif
+}
+
+int
 json_use(enum json_scanner sc)
 {
-	scan_simd = sc == JSON_SCAN_SIMD;
+	int vec;
+
+	switch (sc) {
+	case JSON_SCAN_SCALAR:
+		vec = VEC_NONE;
+		break;
+	case JSON_SCAN_SIMD:
+		vec = have_avx2() ? VEC_AVX2 : VEC_BASE;
+		break;
+	case JSON_SCAN_SSE2:
+		if ((vec = VEC_BASE) != VEC_SSE2)
+			return -1;
+		break;
+	case JSON_SCAN_AVX2:
+		if (!have_avx2())
+			return -1;
+		vec = VEC_AVX2;
+		break;
+	case JSON_SCAN_NEON:
+		if ((vec = VEC_BASE) != VEC_NEON)
+			return -1;
+		break;
+	default:
+		return -1;
+	}
+	scan_vec = vec;
+	scan_simd = sc != JSON_SCAN_SCALAR;
+	return 0;
 }
 
 int
 json_scanner_parse(const char *s, enum json_scanner *out)
 {
-	if (strcmp(s, "simd") == 0)
-		*out = JSON_SCAN_SIMD;
-	else if (strcmp(s, "scalar") == 0)
-		*out = JSON_SCAN_SCALAR;
-	else
-		return -1;
-	return 0;
+	static const struct {
+		const char	 *name;
+		enum json_scanner sc;
+	} names[] = {
+		{ "simd", JSON_SCAN_SIMD },
+		{ "scalar", JSON_SCAN_SCALAR },
+		{ "sse2", JSON_SCAN_SSE2 },
+		{ "avx2", JSON_SCAN_AVX2 },
+		{ "neon", JSON_SCAN_NEON },
+	};
+	size_t i;
+
+	for (i = 0; i < NELEM(names); i++)
+		if (strcmp(s, names[i].name) == 0) {
+			*out = names[i].sc;
+			return 0;
+		}
+	return -1;
 }
 
 #define ISWS(c)	   (cls[(unsigned char)(c)] & C_WS)
@@ -413,6 +484,7 @@ json_free(struct json_index *ix)
 	free(ix->scratch);
 	free(ix->memo);
 	free(ix->keytmp);
+	free(ix->bits);
 	memset(ix, 0, sizeof(*ix));
 }
 
@@ -530,23 +602,20 @@ scan_value(struct json_field *f, const char *p, const char *end)
 }
 
 /*
- * Validates the whole line and records each top-level field; escaped keys
- * are unescaped into scratch now, values only by json_value(). Returns 0,
- * or -1 with the index emptied. Every string body of the line fits in
- * scratch at once unescaped, as unescaping never lengthens: scratch grows
- * only with the longest line seen, the field array only with the widest.
- * Cost: one pass, sixteen bytes a step inside strings.
+ * The scalar scan: validates the whole line and records each top-level
+ * field; escaped keys are unescaped into scratch now, values only by
+ * json_value(). Returns 0, or -1 with the index in any state. Every
+ * string body of the line fits in scratch at once unescaped, as
+ * unescaping never lengthens: scratch grows only with the longest line
+ * seen, the field array only with the widest. Cost: one pass, sixteen
+ * bytes a step inside strings (a byte a step for JSON_SCAN_SCALAR).
  */
-int
-json_scan(struct json_index *ix, const char *line, size_t len)
+static int
+scalar_scan(struct json_index *ix, const char *line, size_t len)
 {
 	const char	  *p, *end = line + len;
 	struct json_field *f;
 
-	ix->n = 0;
-	ix->keys = 0;
-	ix->nmemo = 0;
-	scratch_reserve(ix, len);
 	p = skip_ws(line, end);
 	if (p == end || *p != '{')
 		goto fail;
@@ -591,10 +660,375 @@ json_scan(struct json_index *ix, const char *line, size_t len)
 			goto fail;
 	}
 tail:
-	if (skip_ws(p, end) != end)
-		goto fail;
-	return 0;
+	return skip_ws(p, end) == end ? 0 : -1;
 fail:
+	return -1;
+}
+
+/*
+ * The vector scan, in two passes over a line. The first finds its quotes
+ * 64 bytes at a step, one bit per byte, and whether it holds a backslash
+ * or a control byte (a tab between tokens included): such a line, rare in
+ * logs, is left to the scalar scan. On the others every quote opens or
+ * closes a string, so the second pass, the grammar of the scalar scan
+ * byte for byte outside strings, crosses a string of any length in one
+ * step: its closing quote is the next bit. Nesting deeper than 64 is left
+ * to the scalar scan too.
+ */
+
+/*
+ * The last block of a line, padded with blanks to 64 bytes, or the line
+ * itself where a whole block is left.
+ */
+static inline const char *
+block_at(const char *s, size_t len, size_t i, char *pad)
+{
+	if (len - i >= 64)
+		return s + i;
+	memset(pad, ' ', 64);
+	memcpy(pad, s + i, len - i);
+	return pad;
+}
+
+/*
+ * Each classifier fills qm[0..nb) with the quotes of the nb blocks of
+ * s[0..len) and returns 0, or 1 when the line holds a backslash or a
+ * control byte.
+ */
+#if defined(__x86_64__)
+static int
+classify_sse2(const char *s, size_t len, uint64_t *qm)
+{
+	const __m128i quote = _mm_set1_epi8('"'), bsl = _mm_set1_epi8('\\');
+	const __m128i ctl = _mm_set1_epi8(0x1f);
+	__m128i	      v, bad = _mm_setzero_si128();
+	uint64_t      q;
+	char	      pad[64];
+	const char   *p;
+	size_t	      i, k;
+	int	      j;
+
+	for (i = 0, k = 0; i < len; i += 64, k++) {
+		p = block_at(s, len, i, pad);
+		q = 0;
+		for (j = 0; j < 4; j++) {
+			v = _mm_loadu_si128(
+			    (const __m128i *)(const void *)(p + 16 * j));
+			q |= (uint64_t)(unsigned)_mm_movemask_epi8(
+				 _mm_cmpeq_epi8(v, quote))
+			    << (16 * j);
+			bad = _mm_or_si128(bad,
+			    _mm_or_si128(_mm_cmpeq_epi8(v, bsl),
+				_mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v)));
+		}
+		qm[k] = q;
+	}
+	return _mm_movemask_epi8(bad) != 0;
+}
+
+__attribute__((target("avx2"))) static int
+classify_avx2(const char *s, size_t len, uint64_t *qm)
+{
+	const __m256i quote = _mm256_set1_epi8('"');
+	const __m256i bsl = _mm256_set1_epi8('\\');
+	const __m256i ctl = _mm256_set1_epi8(0x1f);
+	__m256i	      lo, hi, bad = _mm256_setzero_si256();
+	char	      pad[64];
+	const char   *p;
+	size_t	      i, k;
+
+	for (i = 0, k = 0; i < len; i += 64, k++) {
+		p = block_at(s, len, i, pad);
+		lo = _mm256_loadu_si256((const __m256i *)(const void *)p);
+		hi = _mm256_loadu_si256(
+		    (const __m256i *)(const void *)(p + 32));
+		qm[k] = (uint64_t)(uint32_t)_mm256_movemask_epi8(
+			    _mm256_cmpeq_epi8(lo, quote)) |
+		    (uint64_t)(uint32_t)_mm256_movemask_epi8(
+			_mm256_cmpeq_epi8(hi, quote))
+			<< 32;
+		bad = _mm256_or_si256(bad,
+		    _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(lo, bsl),
+					_mm256_cmpeq_epi8(_mm256_min_epu8(lo,
+							      ctl),
+					    lo)),
+			_mm256_or_si256(_mm256_cmpeq_epi8(hi, bsl),
+			    _mm256_cmpeq_epi8(_mm256_min_epu8(hi, ctl), hi))));
+	}
+	return _mm256_movemask_epi8(bad) != 0;
+}
+#endif
+
+#if defined(__aarch64__) && defined(__ARM_NEON)
+/* Four 16-byte compare results as one 64-bit mask, bit i for byte i. */
+static inline uint64_t
+neon_mask(uint8x16_t a, uint8x16_t b, uint8x16_t c, uint8x16_t d)
+{
+	static const uint8_t w[16] = { 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8,
+		16, 32, 64, 128 };
+	const uint8x16_t     bit = vld1q_u8(w);
+	uint8x16_t	     t;
+
+	t = vpaddq_u8(vpaddq_u8(vandq_u8(a, bit), vandq_u8(b, bit)),
+	    vpaddq_u8(vandq_u8(c, bit), vandq_u8(d, bit)));
+	t = vpaddq_u8(t, t);
+	return vgetq_lane_u64(vreinterpretq_u64_u8(t), 0);
+}
+
+static int
+classify_neon(const char *s, size_t len, uint64_t *qm)
+{
+	const uint8x16_t quote = vdupq_n_u8('"'), bsl = vdupq_n_u8('\\');
+	const uint8x16_t ctl = vdupq_n_u8(0x1f);
+	uint8x16_t	 v[4], bad = vdupq_n_u8(0);
+	char		 pad[64];
+	const char	*p;
+	size_t		 i, k;
+	int		 j;
+
+	for (i = 0, k = 0; i < len; i += 64, k++) {
+		p = block_at(s, len, i, pad);
+		for (j = 0; j < 4; j++) {
+			v[j] = vld1q_u8((const uint8_t *)p + 16 * j);
+			bad = vorrq_u8(bad,
+			    vorrq_u8(vceqq_u8(v[j], bsl), vcleq_u8(v[j], ctl)));
+		}
+		qm[k] = neon_mask(vceqq_u8(v[0], quote), vceqq_u8(v[1], quote),
+		    vceqq_u8(v[2], quote), vceqq_u8(v[3], quote));
+	}
+	return vmaxvq_u8(bad) != 0;
+}
+#endif
+
+/* The quotes of a line, taken in order. */
+struct quotes {
+	const uint64_t *m;
+	size_t		nb; /* blocks */
+	size_t		k;  /* the block of w */
+	uint64_t	w;  /* its quotes not taken yet */
+};
+
+#define Q_NONE SIZE_MAX
+
+static inline size_t
+quote_next(struct quotes *c)
+{
+	size_t at;
+
+	while (c->w == 0) {
+		if (c->k + 1 >= c->nb)
+			return Q_NONE;
+		c->w = c->m[++c->k];
+	}
+	at = c->k * 64 + (size_t)__builtin_ctzll(c->w);
+	c->w &= c->w - 1;
+	return at;
+}
+
+/*
+ * The string whose opening quote is at p: the quote after it closes it.
+ * Returns that closing quote, or NULL when there is none.
+ */
+static inline const char *
+quoted(struct quotes *qc, const char *s, const char *p)
+{
+	size_t o = quote_next(qc), c;
+
+	/* Every quote before p was taken: p is the next. */
+	if (o != (size_t)(p - s) || (c = quote_next(qc)) == Q_NONE)
+		return NULL;
+	return s + c;
+}
+
+/*
+ * The second pass: scalar_scan() and skip_container() in one, strings
+ * crossed by quoted(). Containers open at once are bits of isobj (bit
+ * d - 1 for the innermost of d). Returns 0, -1, or 1 when the line is too
+ * deep for this pass.
+ */
+static int
+vec_walk(struct json_index *ix, const char *s, size_t len, const uint64_t *qm,
+    size_t nb)
+{
+	struct quotes	   qc = { qm, nb, 0, qm[0] };
+	struct json_field *f = NULL;
+	const char	  *end = s + len, *p, *c, *v = NULL;
+	uint64_t	   isobj = 0;
+	size_t		   d = 0;
+
+#define OBJ() ((isobj >> (d - 1)) & 1)
+
+	p = skip_ws(s, end);
+	if (p == end || *p != '{')
+		return -1;
+open:
+	/* p opens a container, the top-level object when d is 0. */
+	if (d == 64)
+		return 1;
+	if (*p == '{')
+		isobj |= (uint64_t)1 << d;
+	else
+		isobj &= ~((uint64_t)1 << d);
+	d++;
+	if (++p == end)
+		return -1;
+	if (*p == ' ' && (p = skip_ws(p, end)) == end)
+		return -1;
+	if (*p == (OBJ() ? '}' : ']')) {
+		p++;
+		goto close;
+	}
+	if (!OBJ())
+		goto value;
+key:
+	if (*p != '"' || (c = quoted(&qc, s, p)) == NULL)
+		return -1;
+	if (d == 1) {
+		if (ix->n == ix->cap)
+			grow_fields(ix);
+		f = &ix->f[ix->n];
+		f->key = p + 1;
+		f->keylen = (size_t)(c - p - 1);
+		ix->keys |= json_key_bit(f->key, f->keylen);
+	}
+	p = c + 1;
+	if (p == end || *p != ':') {
+		p = skip_ws(p, end);
+		if (p == end || *p != ':')
+			return -1;
+	}
+	p++;
+value:
+	if (p == end)
+		return -1;
+	switch (*p) {
+	case ' ':
+		p = skip_ws(p, end);
+		goto value;
+	case '{':
+	case '[':
+		v = d == 1 ? p : v;
+		goto open;
+	case '"':
+		if ((c = quoted(&qc, s, p)) == NULL)
+			return -1;
+		if (d == 1) {
+			f->type = JSON_STRING;
+			f->raw = f->val = p + 1;
+			f->rawlen = f->vallen = (size_t)(c - p - 1);
+			f->escaped = 0;
+		}
+		p = c + 1;
+		goto next;
+	case 't':
+	case 'f':
+	case 'n':
+		c = scan_literal(p, end);
+		break;
+	default:
+		c = scan_number(p, end);
+		break;
+	}
+	if (c == NULL)
+		return -1;
+	if (d == 1) {
+		f->type = (unsigned char)(*p == 't' || *p == 'f' || *p == 'n' ?
+			literal_type(*p) :
+			JSON_NUMBER);
+		f->raw = f->val = p;
+		f->rawlen = f->vallen = (size_t)(c - p);
+		f->escaped = 0;
+	}
+	p = c;
+next:
+	/* A value ended at p in the innermost container. */
+	if (d == 1)
+		ix->n++;
+	if (p == end || *p != ',') {
+		p = skip_ws(p, end);
+		if (p == end)
+			return -1;
+	}
+	if (*p == ',') {
+		if (++p == end)
+			return -1;
+		if (*p == ' ' && (p = skip_ws(p, end)) == end)
+			return -1;
+		if (OBJ())
+			goto key;
+		goto value;
+	}
+	if (*p != (OBJ() ? '}' : ']'))
+		return -1;
+	p++;
+close:
+	/* The innermost container closed before p. */
+	if (--d == 0)
+		return skip_ws(p, end) == end ? 0 : -1;
+	if (d == 1) {
+		f->type = *v == '{' ? JSON_OBJECT : JSON_ARRAY;
+		f->raw = f->val = v;
+		f->rawlen = f->vallen = (size_t)(p - v);
+		f->escaped = 0;
+	}
+	goto next;
+#undef OBJ
+}
+
+/* The vector scan of a line of len > 0 bytes: 0, -1, or 1 to leave it. */
+static int
+vec_scan(struct json_index *ix, const char *line, size_t len)
+{
+	size_t nb = (len + 63) / 64;
+	int    r;
+
+	if (ix->bitscap < nb) {
+		free(ix->bits);
+		ix->bitscap = nb > 32 ? nb : 32;
+		ix->bits = xreallocarray(NULL, ix->bitscap, sizeof(*ix->bits));
+	}
+	switch (scan_vec) {
+#if defined(__x86_64__)
+	case VEC_AVX2:
+		r = classify_avx2(line, len, ix->bits);
+		break;
+	case VEC_SSE2:
+		r = classify_sse2(line, len, ix->bits);
+		break;
+#endif
+#if defined(__aarch64__) && defined(__ARM_NEON)
+	case VEC_NEON:
+		r = classify_neon(line, len, ix->bits);
+		break;
+#endif
+	default:
+		return 1;
+	}
+	if (r != 0)
+		return r;
+	return vec_walk(ix, line, len, ix->bits, nb);
+}
+
+int
+json_scan(struct json_index *ix, const char *line, size_t len)
+{
+	int r = 1;
+
+	ix->n = 0;
+	ix->keys = 0;
+	ix->nmemo = 0;
+	scratch_reserve(ix, len);
+	if (scan_vec != VEC_NONE && len > 0) {
+		r = vec_scan(ix, line, len);
+		if (r == 1) {
+			ix->n = 0;
+			ix->keys = 0;
+		}
+	}
+	if (r == 1)
+		r = scalar_scan(ix, line, len);
+	if (r == 0)
+		return 0;
 	ix->n = 0;
 	ix->keys = 0;
 	ix->scratchlen = 0;

@@ -55,6 +55,8 @@ struct json_index {
 	size_t		   memocap;
 	char		  *keytmp; /* an escaped key being compared */
 	size_t		   keytmpcap;
+	uint64_t	  *bits; /* the vector scan's masks of a line */
+	size_t		   bitscap;
 };
 
 /*
@@ -79,39 +81,48 @@ enum json_stop {
 
 /*
  * One bit of a 64-bit mask per key name, from its length and three of its
- * bytes: json_scan() or's those of a line's keys into ix->keys, so that a
- * caller tells cheaply that some key is absent (a collision only costs it
- * a lookup).
+ * bytes packed in a word, times an odd constant: json_scan() or's those of
+ * a line's keys into ix->keys, so that a caller tells cheaply that some
+ * key is absent (a collision only costs it a lookup).
  */
 static inline uint64_t
 json_key_bit(const char *key, size_t n)
 {
-	uint64_t h;
+	uint32_t x;
 
 	if (n == 0)
 		return 1;
-	h = (uint64_t)n * 0x9e3779b97f4a7c15ULL;
-	h ^= (uint64_t)(unsigned char)key[0] * 0xff51afd7ed558ccdULL;
-	h ^= (uint64_t)(unsigned char)key[n - 1] * 0xc4ceb9fe1a85ec53ULL;
-	h ^= (uint64_t)(unsigned char)key[n / 2] * 0x2545f4914f6cdd1dULL;
-	return 1ULL << (h >> 58);
+	x = (uint32_t)(n & 0xff) | (uint32_t)(unsigned char)key[0] << 8 |
+	    (uint32_t)(unsigned char)key[n - 1] << 16 |
+	    (uint32_t)(unsigned char)key[n / 2] << 24;
+	return (uint64_t)1 << ((x * 0x9e3779b1u) >> 26);
 }
 
 /*
- * The scanner every index uses: the vector one (the default), or the
- * scalar one, a byte at a time, which is the reference the other must
- * equal in every result. Chosen once at start, before any scan.
+ * The scanner every index uses. A vector one classifies 64 bytes at a
+ * step (quotes, backslashes, control bytes, brackets, colons, commas) and
+ * walks the line from one structural byte to the next; a line with an
+ * escape, a control byte or deep nesting goes to the scalar one, a byte
+ * at a time, which is the reference every other must equal in every
+ * result. JSON_SCAN_SIMD is the widest the CPU has (AVX2 or SSE2 on
+ * amd64, NEON on arm64; elsewhere the scalar one). Chosen once at start,
+ * before any scan: until then an index uses the baseline vectors of its
+ * machine (SSE2, NEON).
  */
 enum json_scanner {
 	JSON_SCAN_SIMD = 0,
 	JSON_SCAN_SCALAR,
+	JSON_SCAN_SSE2,
+	JSON_SCAN_AVX2,
+	JSON_SCAN_NEON,
 };
 
-void json_use(enum json_scanner);
+/* Returns 0, or -1 when this build or CPU does not have that scanner. */
+int json_use(enum json_scanner);
 
 /*
- * The scanner named by s ("simd" or "scalar") into *out; returns 0, or -1
- * for any other name.
+ * The scanner named by s ("simd", "scalar", "sse2", "avx2" or "neon")
+ * into *out; returns 0, or -1 for any other name.
  */
 int json_scanner_parse(const char *s, enum json_scanner *out);
 
@@ -123,7 +134,8 @@ void json_free(struct json_index *);
  * complete JSON object, surrounding blanks allowed, after which the index
  * holds its top-level fields in order; returns -1 otherwise (index empty).
  * Bytes >= 0x80 inside strings are accepted as they are, valid UTF-8 or
- * not. Cost: one pass over the line, no allocation once warmed up.
+ * not. Cost: one pass over the line (a vector scanner makes two: 64 bytes
+ * a step, then the bytes outside strings), no allocation once warmed up.
  */
 int json_scan(struct json_index *, const char *line, size_t len);
 

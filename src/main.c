@@ -770,23 +770,30 @@ run(struct cli *c, int argc, char *argv[])
 	return rc;
 }
 
-/* LOGMETRICS_SCAN picks the JSON scanner, for tests and benchmarks. */
+/*
+ * LOGMETRICS_SCAN picks the JSON scanner, for tests and benchmarks; by
+ * default the widest vectors the CPU has.
+ */
 static void
 scanner(void)
 {
 	const char	 *v = getenv("LOGMETRICS_SCAN");
-	enum json_scanner sc;
+	enum json_scanner sc = JSON_SCAN_SIMD;
 
-	if (v == NULL || *v == '\0')
-		return;
-	if (json_scanner_parse(v, &sc) == -1) {
+	if (v != NULL && *v != '\0' && json_scanner_parse(v, &sc) == -1) {
 		fprintf(stderr,
-		    "logmetrics: LOGMETRICS_SCAN: '%s' is not simd or "
-		    "scalar\n",
+		    "logmetrics: LOGMETRICS_SCAN: '%s' is not simd, scalar, "
+		    "sse2, avx2 or neon\n",
 		    v);
 		exit(2);
 	}
-	json_use(sc);
+	if (json_use(sc) == -1) {
+		fprintf(stderr,
+		    "logmetrics: LOGMETRICS_SCAN: no %s scanner on this "
+		    "machine\n",
+		    v);
+		exit(2);
+	}
 }
 
 int

@@ -1,8 +1,8 @@
 /*
- * fuzz_scan.c: the two JSON scanners as referees of each other. The
- * line is scanned with the vector scanner and with the scalar one (the
- * reference, a byte at a time); both must give the same verdict and the
- * same index: every top-level field's key, type, raw text and value,
+ * fuzz_scan.c: the JSON scanners as referees of each other. The line is
+ * scanned with each vector scanner the machine has and with the scalar
+ * one (the reference, a byte at a time); each must give the same verdict
+ * and the same index: every top-level field's key, type, raw text and value,
  * the mask of keys; and the same walks down every container field (by a
  * key and an index taken from the input). The line sits in a buffer of
  * exactly its size, so that a read past its end is a finding.
@@ -60,8 +60,9 @@ same_walk(const struct walked *a, const struct walked *b, size_t i)
 		fuzz_fail("field %zu: walks unescape otherwise", i);
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The scanner v against the scalar one on line[0..size). */
+static void
+compare(enum json_scanner v, const char *line, size_t size)
 {
 	static struct json_index a, b;
 	static int		 init;
@@ -69,7 +70,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct json_step	 steps[2];
 	struct walked		 wa, wb;
 	const char		*va, *vb;
-	char			*line;
 	size_t			 i, la, lb, k;
 	int			 ra, rb;
 
@@ -78,15 +78,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_init(&b);
 		init = 1;
 	}
-	line = xmalloc(size > 0 ? size : 1);
-	memcpy(line, data, size);
-	json_use(JSON_SCAN_SIMD);
+	json_use(v);
 	ra = json_scan(&a, line, size);
 	json_use(JSON_SCAN_SCALAR);
 	rb = json_scan(&b, line, size);
-	json_use(JSON_SCAN_SIMD);
 	if (ra != rb)
-		fuzz_fail("the vector scanner says %d, the scalar one %d", ra,
+		fuzz_fail("scanner %d says %d, the scalar one %d", (int)v, ra,
 		    rb);
 	if (a.n != b.n || a.keys != b.keys)
 		fuzz_fail("%zu fields and %zu, or other key masks", a.n, b.n);
@@ -94,7 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	k = size < 3 ? size : 3;
 	steps[0].key = line;
 	steps[0].len = k;
-	steps[0].index = size > 0 ? (long)(data[0] % 4) : 0;
+	steps[0].index = size > 0 ? (long)((unsigned char)line[0] % 4) : 0;
 	steps[1] = steps[0];
 	for (i = 0; i < a.n; i++) {
 		fa = &a.f[i];
@@ -105,7 +102,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fa->type != fb->type || fa->raw != fb->raw ||
 		    fa->rawlen != fb->rawlen || fa->escaped != fb->escaped)
 			fuzz_fail("field %zu: values differ", i);
-		json_use(JSON_SCAN_SIMD);
+		json_use(v);
 		va = json_value(&a, fa, &la);
 		json_use(JSON_SCAN_SCALAR);
 		vb = json_value(&b, fb, &lb);
@@ -113,15 +110,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_fail("field %zu: unescaped values differ", i);
 		if (fa->type != JSON_OBJECT && fa->type != JSON_ARRAY)
 			continue;
-		json_use(JSON_SCAN_SIMD);
+		json_use(v);
 		walk(&a, fa, steps, 1 + (size & 1), &wa);
 		json_use(JSON_SCAN_SCALAR);
 		walk(&b, fb, steps, 1 + (size & 1), &wb);
-		json_use(JSON_SCAN_SIMD);
 		same_walk(&wa, &wb, i);
 		free(wa.val);
 		free(wb.val);
 	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* Every vector scanner this build and CPU have, the default too. */
+	static const enum json_scanner vec[] = { JSON_SCAN_SIMD, JSON_SCAN_SSE2,
+		JSON_SCAN_AVX2, JSON_SCAN_NEON };
+	char			      *line;
+	size_t			       i;
+
+	line = xmalloc(size > 0 ? size : 1);
+	memcpy(line, data, size);
+	for (i = 0; i < NELEM(vec); i++)
+		if (json_use(vec[i]) == 0)
+			compare(vec[i], line, size);
 	free(line);
 	return 0;
 }

@@ -46,6 +46,36 @@ scan_once(const char *s, size_t n)
 	return rc;
 }
 
+/*
+ * Uses the AVX2 scanner and returns 1 where the CPU has it; elsewhere
+ * json_use() must refuse it, and 0 is returned.
+ */
+static int
+use_avx2(void)
+{
+#if defined(__x86_64__)
+	int have = __builtin_cpu_supports("avx2");
+#else
+	int have = 0;
+#endif
+
+	cr_assert_eq(json_use(JSON_SCAN_AVX2), have ? 0 : -1);
+	return have;
+}
+
+/* The baseline vectors of amd64, there on every such CPU. */
+static int
+use_sse2(void)
+{
+#if defined(__x86_64__)
+	cr_assert_eq(json_use(JSON_SCAN_SSE2), 0);
+	return 1;
+#else
+	cr_assert_eq(json_use(JSON_SCAN_SSE2), -1);
+	return 0;
+#endif
+}
+
 static void
 put_bytes(struct buf *b, const char *s, size_t n)
 {
@@ -349,8 +379,12 @@ repeat(const char *head, const char *open, size_t n, const char *mid,
 	return buf_release(&b);
 }
 
-/* Deep nesting is refused, never recursed into. */
-Test(json_hazards, deep_nesting)
+/*
+ * Deep nesting is refused, never recursed into. The vector scanners leave
+ * lines nested deeper than 64 to the scalar one: around that depth too.
+ */
+static void
+deep_nesting(void)
 {
 	static const struct {
 		const char *head, *open, *mid, *close, *tail;
@@ -374,6 +408,17 @@ Test(json_hazards, deep_nesting)
 		{ "{\"a\":", "[", "", "}", "}", 300, -1 },
 		{ "{\"a\":", "{\"a\":[", "1", "}]", "}", 100, -1 },
 		{ "{\"a\":", "{\"a\":[", "1", "]}", "}", 100, 0 },
+		/* Where the vector scanners hand over. */
+		{ "{\"a\":", "[", "", "]", "}", 62, 0 },
+		{ "{\"a\":", "[", "", "]", "}", 63, 0 },
+		{ "{\"a\":", "[", "", "]", "}", 64, 0 },
+		{ "{\"a\":", "[", "", "]", "}", 65, 0 },
+		{ "{\"a\":", "[", "", "}", "}", 63, -1 },
+		{ "{\"a\":", "[", "", "}", "}", 64, -1 },
+		{ "{\"a\":", "{\"b\":", "\"c\"", "}", "}", 63, 0 },
+		{ "{\"a\":", "{\"b\":", "\"c\"", "}", "}", 64, 0 },
+		{ "{\"a\":", "{\"b\":", "\"c\"", "}", ",}", 63, -1 },
+		{ "{\"a\":", "{\"b\":", "\"c\"", "}", ",}", 64, -1 },
 	};
 	size_t i, len;
 	char  *s;
@@ -385,6 +430,23 @@ Test(json_hazards, deep_nesting)
 		    i, t[i].open, t[i].n);
 		free(s);
 	}
+}
+
+Test(json_hazards, deep_nesting)
+{
+	deep_nesting();
+}
+
+Test(json_hazards, deep_nesting_scalar)
+{
+	json_use(JSON_SCAN_SCALAR);
+	deep_nesting();
+}
+
+Test(json_hazards, deep_nesting_avx2)
+{
+	if (use_avx2())
+		deep_nesting();
 }
 
 TestSuite(json_grammar);
@@ -546,10 +608,24 @@ Test(json_grammar, table_scalar)
 	grammar_table();
 }
 
+/* So do the vector scanners, each where the machine has it. */
+Test(json_grammar, table_sse2)
+{
+	if (use_sse2())
+		grammar_table();
+}
+
+Test(json_grammar, table_avx2)
+{
+	if (use_avx2())
+		grammar_table();
+}
+
 /*
- * Strings of every length around the 16-byte steps with a stop byte or an
- * escape placed at every offset, so that both the wide and the byte-wise
- * paths see each case, the closing quote in the same block or not.
+ * Strings of every length around the 16-byte steps, and of lengths across
+ * the 64-byte blocks, with a stop byte or an escape placed at every
+ * offset, so that both the wide and the byte-wise paths see each case,
+ * the closing quote in the same block or not.
  */
 static void
 grammar_string_stops_at_every_offset(void)
@@ -582,10 +658,10 @@ grammar_string_stops_at_every_offset(void)
 		{ S("\\\"\\\""), 0 },
 		{ S("\\\\\\\""), 0 },
 	};
-	char   line[96];
+	char   line[192];
 	size_t len, at, i, n;
 
-	for (len = 1; len <= 40; len++) {
+	for (len = 1; len <= 140; len += len < 40 ? 1 : 7) {
 		for (at = 0; at <= len; at++) {
 			for (i = 0; i < NELEM(stop); i++) {
 				memcpy(line, "{\"k\":\"", 6);
@@ -616,6 +692,19 @@ Test(json_grammar, string_stops_at_every_offset_scalar)
 {
 	json_use(JSON_SCAN_SCALAR);
 	grammar_string_stops_at_every_offset();
+}
+
+/* So do the vector scanners, each where the machine has it. */
+Test(json_grammar, string_stops_at_every_offset_sse2)
+{
+	if (use_sse2())
+		grammar_string_stops_at_every_offset();
+}
+
+Test(json_grammar, string_stops_at_every_offset_avx2)
+{
+	if (use_avx2())
+		grammar_string_stops_at_every_offset();
 }
 
 /*
@@ -690,6 +779,150 @@ Test(json_grammar, number_stops_at_every_length_scalar)
 {
 	json_use(JSON_SCAN_SCALAR);
 	grammar_number_stops_at_every_length();
+}
+
+/* So do the vector scanners, each where the machine has it. */
+Test(json_grammar, number_stops_at_every_length_sse2)
+{
+	if (use_sse2())
+		grammar_number_stops_at_every_length();
+}
+
+Test(json_grammar, number_stops_at_every_length_avx2)
+{
+	if (use_avx2())
+		grammar_number_stops_at_every_length();
+}
+
+TestSuite(json_vector);
+
+/*
+ * Scans line[0..n) with the scanner sc and with the scalar one: the same
+ * verdict, and the same fields at the same places.
+ */
+static void
+same_as_scalar(enum json_scanner sc, const char *line, size_t n)
+{
+	struct json_index  a, b;
+	struct json_field *fa, *fb;
+	const char	  *va, *vb;
+	char		  *copy;
+	size_t		   i, la, lb;
+	int		   ra, rb;
+
+	json_init(&a);
+	json_init(&b);
+	copy = xmalloc(n);
+	memcpy(copy, line, n);
+	cr_assert_eq(json_use(sc), 0);
+	ra = json_scan(&a, copy, n);
+	cr_assert_eq(json_use(JSON_SCAN_SCALAR), 0);
+	rb = json_scan(&b, copy, n);
+	cr_assert_eq(ra, rb, "scanner %d: %d, scalar %d: %.*s", (int)sc, ra, rb,
+	    (int)n, line);
+	cr_assert_eq(a.n, b.n, "%.*s", (int)n, line);
+	cr_assert_eq(a.keys, b.keys, "%.*s", (int)n, line);
+	for (i = 0; i < a.n; i++) {
+		fa = &a.f[i];
+		fb = &b.f[i];
+		cr_assert(fa->keylen == fb->keylen &&
+			memcmp(fa->key, fb->key, fa->keylen) == 0 &&
+			fa->type == fb->type && fa->raw == fb->raw &&
+			fa->rawlen == fb->rawlen && fa->escaped == fb->escaped,
+		    "field %zu of %.*s", i, (int)n, line);
+		va = json_value(&a, fa, &la);
+		vb = json_value(&b, fb, &lb);
+		cr_assert(la == lb && memcmp(va, vb, la) == 0,
+		    "field %zu of %.*s", i, (int)n, line);
+	}
+	free(copy);
+	json_free(&a);
+	json_free(&b);
+}
+
+/*
+ * Valid and broken lines moved across the 64-byte blocks of the vector
+ * scanners (blanks before them, or a string of growing length as their
+ * first field), each scanned by every vector scanner the machine has and
+ * compared with the scalar scan.
+ */
+Test(json_vector, lines_across_blocks)
+{
+	static const char *const t[] = {
+		"{\"level\":30,\"time\":1764020763416,\"pid\":4242,"
+		"\"msg\":\"query executed\",\"durationMs\":4146.4,"
+		"\"err\":{\"type\":\"Error\",\"code\":\"E\"},\"tags\":[1,\"a\","
+		"null]}",
+		"{ \"a\" : 1 , \"b\" : [ 1 , 2 ] , \"c\" : { \"d\" : \"e\" } }",
+		"{\"a\":true,\"b\":false,\"c\":null,\"d\":-1.5e+3,\"e\":[],"
+		"\"f\":{},\"g\":[{}],\"h\":\"\",\"\":0}",
+		"{\"a\":[[[[1]]],{\"b\":[{\"c\":{}}]}],\"d\":\"}]\",\"e\":\"{[\"}",
+		"{\"a\":\"x\\\"y\",\"b\":1}",
+		"{\"k\\u0041\":1,\"b\":\"\\n\"}",
+		"{\"a\":\"\xc3\xa9\xff\",\"b\":1} ",
+		"{\"a\":1 2}",
+		"{\"a\":tru}",
+		"{\"a\":truex}",
+		"{\"a\":1,}",
+		"{\"a\" \"b\"}",
+		"{\"a\":[1,]}",
+		"{\"a\":[,1]}",
+		"{\"a\":{\"b\":1]}",
+		"{\"a\":[1}",
+		"{\"a\":\"x\"}x",
+		"x{\"a\":1}",
+		"{\"a\":01}",
+		"{\"a\":\"x}",
+		"{\"a\":1}}",
+		"{\"a\":[1 2]}",
+		"{\"a\"::1}",
+		"{,\"a\":1}",
+		"{\"a\":1,,\"b\":2}",
+		"{\"a\":-}",
+		"{\"a\":\"\t\"}",
+		"{\"a\":1}\t",
+		"{\"a\":\xc3\xa9}",
+		"{\"a\":1\"b\":2}",
+		"{\"a\":{\"b\"}}",
+		"{\"a\":{1:2}}",
+		"{\"a\":[\"x\":1]}",
+		"{\"a\":.5}",
+		"{}",
+		"{ }",
+		"[]",
+		"\"a\"",
+		"{\"a\":1",
+		"{\"a\"",
+		"{\"",
+		"{",
+	};
+	static const enum json_scanner vec[] = { JSON_SCAN_SIMD, JSON_SCAN_SSE2,
+		JSON_SCAN_AVX2, JSON_SCAN_NEON };
+	char			       line[512];
+	size_t			       i, k, pad, n, len;
+
+	for (k = 0; k < NELEM(vec); k++) {
+		if (json_use(vec[k]) == -1)
+			continue;
+		for (i = 0; i < NELEM(t); i++) {
+			len = strlen(t[i]);
+			for (pad = 0; pad <= 130; pad++) {
+				memset(line, ' ', pad);
+				memcpy(line + pad, t[i], len);
+				same_as_scalar(vec[k], line, pad + len);
+				if (t[i][0] != '{' || t[i][1] == '\0')
+					continue;
+				memcpy(line, "{\"s\":\"", 6);
+				n = 6;
+				memset(line + n, 'x', pad);
+				n += pad;
+				memcpy(line + n, "\",", 2);
+				n += 2;
+				memcpy(line + n, t[i] + 1, len - 1);
+				same_as_scalar(vec[k], line, n + len - 1);
+			}
+		}
+	}
 }
 
 TestSuite(json_unescape);
