@@ -108,14 +108,20 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# wait_until SECONDS COMMAND...: retries COMMAND every 0.1 s.
+# wait_until SECONDS COMMAND...: retries COMMAND until it succeeds, for
+# SECONDS at most: every 0.02 s in the first half second (most waits are
+# for a daemon a few milliseconds away from ready), then every 0.1 s.
 wait_until() {
 	_limit=$1
 	shift
 	_n=0
 	while ! "$@" >/dev/null 2>&1; do
 		_n=$((_n + 1))
-		[ $_n -lt $((_limit * 10)) ] || return 1
+		if [ $_n -le 25 ]; then
+			sleep 0.02
+			continue
+		fi
+		[ $_n -lt $((_limit * 10 + 20)) ] || return 1
 		sleep 0.1
 	done
 }
