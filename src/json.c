@@ -672,8 +672,8 @@ fail:
  * logs, is left to the scalar scan. On the others every quote opens or
  * closes a string, so the second pass, the grammar of the scalar scan
  * byte for byte outside strings, crosses a string of any length in one
- * step: its closing quote is the next bit. Nesting deeper than 64 is left
- * to the scalar scan too.
+ * step: its closing quote is the next bit. Nesting deeper than 64, and a
+ * string cut by the end of the line, are left to the scalar scan too.
  */
 
 /*
@@ -827,14 +827,16 @@ quote_next(struct quotes *c)
 
 /*
  * The string whose opening quote is at p: the quote after it closes it.
- * Returns that closing quote, or NULL when there is none.
+ * Returns that closing quote, or NULL when there is none. Every quote
+ * before p was taken (the walk passes only blanks, digits, letters and
+ * punctuation outside strings), so the next is p's; should it not be,
+ * NULL too, and the caller leaves the line to the scalar scan.
  */
 static inline const char *
 quoted(struct quotes *qc, const char *s, const char *p)
 {
 	size_t o = quote_next(qc), c;
 
-	/* Every quote before p was taken: p is the next. */
 	if (o != (size_t)(p - s) || (c = quote_next(qc)) == Q_NONE)
 		return NULL;
 	return s + c;
@@ -847,8 +849,9 @@ quoted(struct quotes *qc, const char *s, const char *p)
  * are kept in locals until the end, as stores through f could alias them,
  * and the function is not inlined into json_scan(), where it lost its
  * registers to the scalar scan's (10 % of the scan's time on the bench
- * corpus). Returns 0, -1, or 1 when the line is too
- * deep for this pass.
+ * corpus). Returns 0, -1, or 1 to leave the line to the scalar scan: too
+ * deep, or a string without its closing quote (the scalar scan names the
+ * line invalid then).
  */
 __attribute__((noinline)) static int
 vec_walk(struct json_index *ix, const char *s, size_t len, const uint64_t *qm,
@@ -887,8 +890,10 @@ open:
 	if (!OBJ())
 		goto value;
 key:
-	if (*p != '"' || (c = quoted(&qc, s, p)) == NULL)
+	if (*p != '"')
 		return -1;
+	if ((c = quoted(&qc, s, p)) == NULL)
+		return 1;
 	if (d == 1) {
 		if (n == cap) {
 			ix->n = n;
@@ -921,7 +926,7 @@ value:
 		goto open;
 	case '"':
 		if ((c = quoted(&qc, s, p)) == NULL)
-			return -1;
+			return 1;
 		if (d == 1) {
 			f->type = JSON_STRING;
 			f->raw = f->val = p + 1;
