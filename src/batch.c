@@ -152,7 +152,7 @@ apply_update(struct batch *b, const struct entry *e)
 		exp = &ex;
 	}
 	/* Refusals (caps, values) are counted by the metric itself. */
-	(void)metric_update(m, (enum metric_op)e->op, b->vals, e->hash, e->v,
+	(void)metric_update(m, (enum metric_op)e->op, b->vals, &e->hash, e->v,
 	    exp);
 }
 

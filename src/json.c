@@ -220,6 +220,20 @@ scan_escape(const char *p, const char *end)
 	return NULL;
 }
 
+#ifdef __SSE2__
+/*
+ * 0xff in each byte of v that is a backslash or a control byte, the bytes
+ * that stop a run of plain string text besides the quote: unsigned
+ * v <= 0x1f exactly when min(v, 0x1f) == v.
+ */
+static inline __m128i
+stops_sse2(__m128i v)
+{
+	return _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
+	    _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v));
+}
+#endif
+
 /*
  * Scans a string body starting just after its opening quote. Returns the
  * byte after the closing quote, or NULL when the string is unterminated,
@@ -234,18 +248,13 @@ scan_string(const char *p, const char *end, int *esc)
 {
 #ifdef __SSE2__
 	const __m128i quote = _mm_set1_epi8('"');
-	const __m128i bslash = _mm_set1_epi8('\\');
-	const __m128i ctl = _mm_set1_epi8(0x1f);
 	__m128i	      v;
 	unsigned int  q, m;
 
 	while (scan_simd && end - p >= 16) {
 		v = _mm_loadu_si128((const __m128i *)(const void *)p);
 		q = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
-		/* Unsigned v <= 0x1f exactly when min(v, 0x1f) == v. */
-		m = (unsigned int)_mm_movemask_epi8(
-		    _mm_or_si128(_mm_cmpeq_epi8(v, bslash),
-			_mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v)));
+		m = (unsigned int)_mm_movemask_epi8(stops_sse2(v));
 		/* q and m are disjoint: (q - 1) & m is m below q's first bit. */
 		if (q != 0 && ((q - 1) & m) == 0)
 			return p + __builtin_ctz(q) + 1;
@@ -547,6 +556,15 @@ scan_key(struct json_index *ix, struct json_field *f, const char *p,
 	return p;
 }
 
+/* A value whose text is its bytes as written, v[0..n): no escape to undo. */
+static inline void
+field_text(struct json_field *f, const char *v, size_t n)
+{
+	f->raw = f->val = v;
+	f->rawlen = f->vallen = n;
+	f->escaped = 0;
+}
+
 /*
  * The value at p (blanks before it allowed) into f: a string's bytes
  * without its quotes, anything else as it stands, a container skipped
@@ -595,9 +613,7 @@ scan_value(struct json_field *f, const char *p, const char *end)
 	}
 	if (p == NULL)
 		return NULL;
-	f->raw = f->val = v;
-	f->rawlen = f->vallen = (size_t)(p - v);
-	f->escaped = 0;
+	field_text(f, v, (size_t)(p - v));
 	return p;
 }
 
@@ -699,8 +715,7 @@ block_at(const char *s, size_t len, size_t i, char *pad)
 static int
 classify_sse2(const char *s, size_t len, uint64_t *qm)
 {
-	const __m128i quote = _mm_set1_epi8('"'), bsl = _mm_set1_epi8('\\');
-	const __m128i ctl = _mm_set1_epi8(0x1f);
+	const __m128i quote = _mm_set1_epi8('"');
 	__m128i	      v, bad = _mm_setzero_si128();
 	uint64_t      q;
 	char	      pad[64];
@@ -717,21 +732,25 @@ classify_sse2(const char *s, size_t len, uint64_t *qm)
 			q |= (uint64_t)(unsigned)_mm_movemask_epi8(
 				 _mm_cmpeq_epi8(v, quote))
 			    << (16 * j);
-			bad = _mm_or_si128(bad,
-			    _mm_or_si128(_mm_cmpeq_epi8(v, bsl),
-				_mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v)));
+			bad = _mm_or_si128(bad, stops_sse2(v));
 		}
 		qm[k] = q;
 	}
 	return _mm_movemask_epi8(bad) != 0;
 }
 
+/* stops_sse2() 32 bytes at a time. */
+__attribute__((target("avx2"))) static inline __m256i
+stops_avx2(__m256i v)
+{
+	return _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')),
+	    _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1f)), v));
+}
+
 __attribute__((target("avx2"))) static int
 classify_avx2(const char *s, size_t len, uint64_t *qm)
 {
 	const __m256i quote = _mm256_set1_epi8('"');
-	const __m256i bsl = _mm256_set1_epi8('\\');
-	const __m256i ctl = _mm256_set1_epi8(0x1f);
 	__m256i	      lo, hi, bad = _mm256_setzero_si256();
 	char	      pad[64];
 	const char   *p;
@@ -748,12 +767,7 @@ classify_avx2(const char *s, size_t len, uint64_t *qm)
 			_mm256_cmpeq_epi8(hi, quote))
 			<< 32;
 		bad = _mm256_or_si256(bad,
-		    _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(lo, bsl),
-					_mm256_cmpeq_epi8(_mm256_min_epu8(lo,
-							      ctl),
-					    lo)),
-			_mm256_or_si256(_mm256_cmpeq_epi8(hi, bsl),
-			    _mm256_cmpeq_epi8(_mm256_min_epu8(hi, ctl), hi))));
+		    _mm256_or_si256(stops_avx2(lo), stops_avx2(hi)));
 	}
 	return _mm256_movemask_epi8(bad) != 0;
 }
@@ -864,6 +878,7 @@ vec_walk(struct json_index *ix, const char *s, size_t len, const uint64_t *qm,
 	const char	  *end = s + len, *p, *c, *v = NULL;
 	uint64_t	   isobj = 0;
 	size_t		   d = 0;
+	enum json_type	   type;
 
 #define OBJ() ((isobj >> (d - 1)) & 1)
 
@@ -929,30 +944,26 @@ value:
 			return 1;
 		if (d == 1) {
 			f->type = JSON_STRING;
-			f->raw = f->val = p + 1;
-			f->rawlen = f->vallen = (size_t)(c - p - 1);
-			f->escaped = 0;
+			field_text(f, p + 1, (size_t)(c - p - 1));
 		}
 		p = c + 1;
 		goto next;
 	case 't':
 	case 'f':
 	case 'n':
+		type = literal_type(*p);
 		c = scan_literal(p, end);
 		break;
 	default:
+		type = JSON_NUMBER;
 		c = scan_number(p, end);
 		break;
 	}
 	if (c == NULL)
 		return -1;
 	if (d == 1) {
-		f->type = (unsigned char)(*p == 't' || *p == 'f' || *p == 'n' ?
-			literal_type(*p) :
-			JSON_NUMBER);
-		f->raw = f->val = p;
-		f->rawlen = f->vallen = (size_t)(c - p);
-		f->escaped = 0;
+		f->type = (unsigned char)type;
+		field_text(f, p, (size_t)(c - p));
 	}
 	p = c;
 next:
@@ -984,9 +995,7 @@ close:
 	}
 	if (d == 1) {
 		f->type = *v == '{' ? JSON_OBJECT : JSON_ARRAY;
-		f->raw = f->val = v;
-		f->rawlen = f->vallen = (size_t)(p - v);
-		f->escaped = 0;
+		field_text(f, v, (size_t)(p - v));
 	}
 	goto next;
 #undef OBJ
@@ -1184,9 +1193,7 @@ walk_value(struct json_field *f, const char *p, const char *end)
 	f->type = *p == '{' ? JSON_OBJECT : JSON_ARRAY;
 	if ((p = skip_checked(p, end)) == NULL)
 		return NULL;
-	f->raw = f->val = v;
-	f->rawlen = f->vallen = (size_t)(p - v);
-	f->escaped = 0;
+	field_text(f, v, (size_t)(p - v));
 	return p;
 }
 

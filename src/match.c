@@ -522,8 +522,9 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai, const char *line,
 	struct metric	    *mt = rs->act[ai];
 	struct exemplar	     ex;
 	double		     v = 1;
+	enum metric_op	     op;
 	size_t		     i;
-	int		     rc = 0, exok = -1;
+	int		     exok = -1;
 
 	if (a->cond != COND_NONE) {
 		const struct str *c = &m->caps[a->condcap];
@@ -612,27 +613,16 @@ run_action(struct matcher *m, struct rulestate *rs, size_t ai, const char *line,
 		buf_putc(explain, '\n');
 		return;
 	}
-	if (m->rec != NULL) {
-		batch_update(m->rec, mt,
-		    a->kind == ACT_SET	       ? METRIC_SET :
-			a->kind == ACT_OBSERVE ? METRIC_OBSERVE :
-						 METRIC_ADD,
-		    m->lvals, v, exok == 0 ? &ex : NULL);
-		return;
-	}
-	switch (a->kind) {
-	case ACT_INC:
-	case ACT_ADD:
-		rc = metric_add_ex(mt, m->lvals, v, exok == 0 ? &ex : NULL);
-		break;
-	case ACT_SET:
-		rc = metric_set(mt, m->lvals, v);
-		break;
-	case ACT_OBSERVE:
-		rc = metric_observe_ex(mt, m->lvals, v, exok == 0 ? &ex : NULL);
-		break;
-	}
-	(void)rc; /* refusals by the series cap are counted per metric */
+	op = a->kind == ACT_SET	   ? METRIC_SET :
+	    a->kind == ACT_OBSERVE ? METRIC_OBSERVE :
+				     METRIC_ADD;
+	/* Refusals (caps, values) are counted by the metric itself. */
+	if (m->rec != NULL)
+		batch_update(m->rec, mt, op, m->lvals, v,
+		    exok == 0 ? &ex : NULL);
+	else
+		(void)metric_update(mt, op, m->lvals, NULL, v,
+		    exok == 0 ? &ex : NULL);
 }
 
 /*

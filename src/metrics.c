@@ -485,15 +485,15 @@ metric_observe_ex(struct metric *m, const struct str *values, double v,
 
 int
 metric_update(struct metric *m, enum metric_op op, const struct str *values,
-    uint64_t h, double v, const struct exemplar *ex)
+    const uint64_t *hp, double v, const struct exemplar *ex)
 {
 	switch (op) {
 	case METRIC_ADD:
-		return add_hashed(m, values, &h, v, ex);
+		return add_hashed(m, values, hp, v, ex);
 	case METRIC_SET:
-		return set_hashed(m, values, &h, v);
+		return set_hashed(m, values, hp, v);
 	case METRIC_OBSERVE:
-		return observe_hashed(m, values, &h, v, ex);
+		return observe_hashed(m, values, hp, v, ex);
 	}
 	return -1;
 }

@@ -251,11 +251,12 @@ enum metric_op {
 };
 
 /*
- * One update as the function op names makes it, the values' hash h
- * given (metric_hash()). Returns as that function does.
+ * One update as the function op names makes it, the values' hash *hp
+ * given (metric_hash()) or, when hp is NULL, computed here. Returns as
+ * that function does.
  */
 int metric_update(struct metric *, enum metric_op, const struct str *values,
-    uint64_t h, double v, const struct exemplar *ex);
+    const uint64_t *hp, double v, const struct exemplar *ex);
 
 /*
  * Whether labels[0..len) is an exemplar label set as the exposition
